@@ -1,0 +1,70 @@
+//! The nouns and rules of canhgac. Nothing here does I/O: every type is built by
+//! parsing, so a value that exists is a valid value ("parse, don't validate").
+
+mod text_enum;
+
+pub mod asset;
+pub mod audit;
+pub mod auth;
+pub mod net;
+pub mod org;
+pub mod system;
+
+pub use asset::{AssetInput, AssetRole, DomainName, KbId, Software, VersionScheme};
+pub use auth::{Actor, PasswordPolicy, PasswordProblem, Role, Scope};
+pub use net::{Asn, Cidr};
+pub use org::{Contact, Email, OrgInput, OrgType};
+pub use system::{Approval, FunctionType, InfoSystemInput, InfoType, Protection, SecurityLevel};
+
+/// A value that could not be parsed into a domain type. `field` names the input
+/// field so that forms, imports and the API can point at the exact cell.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct FieldError {
+    pub field: String,
+    pub reason: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Every problem of one input record, so the user can fix them all at once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldErrors(pub Vec<FieldError>);
+
+impl FieldErrors {
+    pub fn push(&mut self, field: impl Into<String>, reason: impl Into<String>) {
+        self.0.push(FieldError::new(field, reason));
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// Ok(()) when nothing was pushed.
+    pub fn into_result(self) -> Result<(), FieldErrors> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(self)
+        }
+    }
+}
+
+impl std::fmt::Display for FieldErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(|e| e.to_string()).collect();
+        f.write_str(&parts.join("; "))
+    }
+}
+
+impl std::error::Error for FieldErrors {}
+
+/// Trims and drops empty text, the common shape of optional free-text fields.
+pub fn non_empty(s: Option<String>) -> Option<String> {
+    s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
