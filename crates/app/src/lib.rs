@@ -1,1 +1,127 @@
+//! The use cases of canhgac. The web server and the command line call these
+//! and nothing else; each takes the acting [`Scope`] and decides what it may
+//! do before the store is touched.
 
+pub mod accounts;
+pub mod demo_seed;
+pub mod registry;
+pub mod transfer;
+
+use domain::{FieldErrors, PasswordPolicy, Scope};
+use store::{Store, StoreError};
+
+pub use store;
+
+/// Settings that shape the use cases.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub password_policy: PasswordPolicy,
+    /// A session ends after this long without a request.
+    pub session_idle: chrono::Duration,
+    /// A session ends this long after sign-in, however active.
+    pub session_absolute: chrono::Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            password_policy: PasswordPolicy::default(),
+            session_idle: chrono::Duration::minutes(30),
+            session_absolute: chrono::Duration::hours(12),
+        }
+    }
+}
+
+/// Everything the use cases need. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    pub config: Config,
+}
+
+/// Why a use case refused or failed. The HTTP and CLI edges turn these into
+/// status codes and messages; `Internal` details are logged, never shown.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Absent, or not visible to the caller: the two are indistinguishable on purpose.
+    #[error("not found")]
+    NotFound,
+    #[error("not allowed: {0}")]
+    Forbidden(String),
+    #[error("invalid input: {0}")]
+    Invalid(FieldErrors),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("sign-in required")]
+    Unauthenticated,
+    #[error("the account is locked until {until}")]
+    Locked { until: chrono::DateTime<chrono::Utc> },
+    #[error("the password must be changed first")]
+    PasswordChangeRequired,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Duplicate(what) => AppError::Conflict(format!("{what} already exists")),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<FieldErrors> for AppError {
+    fn from(e: FieldErrors) -> Self {
+        AppError::Invalid(e)
+    }
+}
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+pub(crate) fn invalid(field: &str, reason: impl Into<String>) -> AppError {
+    let mut e = FieldErrors::default();
+    e.push(field, reason);
+    AppError::Invalid(e)
+}
+
+impl App {
+    pub fn new(store: Store, config: Config) -> Self {
+        App { store, config }
+    }
+
+    /// The scope of background work and set-up, acting for the coordinator.
+    pub async fn system_scope(&self) -> Result<Scope> {
+        let id = store::orgs::coordinator_id(&mut self.store.conn())
+            .await?
+            .ok_or_else(|| AppError::Internal("no coordinating organisation yet".into()))?;
+        Ok(Scope::system(id))
+    }
+
+    /// The audit log, newest first, as far as the scope may read it.
+    pub async fn audit_log(
+        &self,
+        scope: &Scope,
+        filter: &store::audit::AuditFilter,
+    ) -> Result<store::Page<domain::audit::AuditRecord>> {
+        Ok(store::audit::list(&self.store, scope, filter).await?)
+    }
+
+    /// Recomputes the audit chain. Reading the whole chain is for the province.
+    pub async fn verify_audit(&self, scope: &Scope) -> Result<store::audit::ChainReport> {
+        if !scope.sees_province() {
+            return Err(AppError::Forbidden(
+                "only the coordinator and auditors verify the audit chain".into(),
+            ));
+        }
+        Ok(store::audit::verify(&self.store).await?)
+    }
+
+    /// A consistent copy of the embedded database.
+    pub async fn backup(&self, dest: &std::path::Path) -> Result<()> {
+        self.store
+            .backup_sqlite(dest)
+            .await
+            .map_err(|e| AppError::Conflict(e.to_string()))
+    }
+}

@@ -1,0 +1,475 @@
+//! Sign-in, sessions, accounts and machine tokens.
+
+use crate::{invalid, App, AppError, Result};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use chrono::{Duration, Utc};
+use domain::{Actor, FieldErrors, OrgInput, OrgType, Role, Scope};
+use rand::Rng;
+use sha2::{Digest, Sha256};
+use store::auth::{self as users, ApiToken, NewToken, NewUser, User};
+
+/// A random secret: 32 bytes as hex, with a prefix that says what it is.
+fn secret(prefix: &str) -> String {
+    let bytes: [u8; 32] = rand::thread_rng().gen();
+    format!("{prefix}{}", hex::encode(bytes))
+}
+
+/// Secrets are high-entropy, so a plain SHA-256 is enough to keep the stored
+/// value useless to a thief.
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+pub fn hash_password(password: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(format!("hashing failed: {e}")))
+}
+
+fn password_matches(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .unwrap_or(false)
+}
+
+/// A password the policy accepts, for first start and resets: people are
+/// told to change it at once.
+pub fn generate_password() -> String {
+    const LOWER: &[u8] = b"abcdefghijkmnpqrstuvwxyz";
+    const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
+    const DIGIT: &[u8] = b"23456789";
+    const SPECIAL: &[u8] = b"#%+=@!?";
+    let mut rng = rand::thread_rng();
+    let mut pick = |set: &[u8]| set[rng.gen_range(0..set.len())] as char;
+    let mut s = String::new();
+    for i in 0..16 {
+        s.push(match i % 4 {
+            0 => pick(UPPER),
+            1 => pick(LOWER),
+            2 => pick(DIGIT),
+            _ => pick(SPECIAL),
+        });
+    }
+    s
+}
+
+/// The account printed once on first start.
+#[derive(Debug, Clone)]
+pub struct Bootstrap {
+    pub username: String,
+    pub password: String,
+    pub generated: bool,
+}
+
+/// A successful sign-in.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// The session secret for the cookie or bearer header; shown once.
+    pub session_token: String,
+    pub csrf_token: String,
+    pub user: User,
+}
+
+/// An authenticated request's identity.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub scope: Scope,
+    pub user: Option<User>,
+    pub csrf_token: Option<String>,
+}
+
+impl App {
+    fn check_password_policy(&self, password: &str, username: &str) -> Result<()> {
+        let problems = self.config.password_policy.problems(password, username);
+        if problems.is_empty() {
+            return Ok(());
+        }
+        let mut e = FieldErrors::default();
+        for p in problems {
+            e.push("password", p.message_vi());
+        }
+        Err(AppError::Invalid(e))
+    }
+
+    /// On an empty database: the coordinating organisation and its
+    /// administrator, who must change the password at first sign-in.
+    pub async fn bootstrap(&self, admin_password: Option<String>, org_name: &str) -> Result<Option<Bootstrap>> {
+        if store::orgs::count(&mut self.store.conn()).await? > 0 {
+            return Ok(None);
+        }
+        let (password, generated) = match admin_password {
+            Some(p) => {
+                self.check_password_policy(&p, "admin")?;
+                (p, false)
+            }
+            None => (generate_password(), true),
+        };
+        let hash = hash_password(&password)?;
+        let mut tx = self.store.begin().await?;
+        let input = OrgInput {
+            name: org_name.parse().map_err(|e: String| invalid("name", e))?,
+            short_name: "STTTT".parse().expect("literal"),
+            org_type: OrgType::Coordinator,
+            parent_id: None,
+            address: None,
+            contacts: vec![],
+            contact_24x7: None,
+            address_blocks: vec![],
+            asns: vec![],
+        };
+        // The first record is written by the system for an org that does not
+        // exist yet; scope it to the org id it is about to get.
+        let scope = Scope::system(0);
+        let org = store::orgs::create(&mut tx, &scope, &input).await?;
+        let scope = Scope::system(org.id);
+        users::create(
+            &mut tx,
+            &scope,
+            &NewUser {
+                username: "admin",
+                display_name: "Quản trị hệ thống",
+                email: None,
+                org_id: org.id,
+                role: Role::Coordinator,
+                password_hash: &hash,
+                must_change_password: true,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(Bootstrap {
+            username: "admin".into(),
+            password,
+            generated,
+        }))
+    }
+
+    /// Signs in with a password. Failures count towards a lock-out; the
+    /// answer does not say whether the user name exists.
+    pub async fn login(&self, username: &str, password: &str) -> Result<SignedIn> {
+        let now = Utc::now();
+        let policy = &self.config.password_policy;
+        let Some((user, hash)) = users::find_for_login(&mut self.store.conn(), username).await? else {
+            // Spend the same time as a real check so timing does not reveal
+            // which names exist.
+            let _ = password_matches(password, DUMMY_HASH);
+            return Err(AppError::Unauthenticated);
+        };
+        if user.disabled {
+            let _ = password_matches(password, DUMMY_HASH);
+            return Err(AppError::Unauthenticated);
+        }
+        if let Some(until) = user.locked_until.filter(|u| *u > now) {
+            return Err(AppError::Locked { until });
+        }
+        let scope = user_scope(&user);
+        let mut tx = self.store.begin().await?;
+        if !password_matches(password, &hash) {
+            let failures = user.failed_logins + 1;
+            let locked = (failures >= policy.max_failures).then(|| now + Duration::minutes(policy.lockout_minutes));
+            users::record_login(&mut tx, &scope, &user, false, if locked.is_some() { 0 } else { failures }, locked).await?;
+            tx.commit().await?;
+            return match locked {
+                Some(until) => Err(AppError::Locked { until }),
+                None => Err(AppError::Unauthenticated),
+            };
+        }
+        users::record_login(&mut tx, &scope, &user, true, 0, None).await?;
+        let session_token = secret("cgs_");
+        let csrf_token = secret("");
+        users::create_session(&mut tx, &secret_hash(&session_token), user.id, &csrf_token).await?;
+        tx.commit().await?;
+        Ok(SignedIn {
+            session_token,
+            csrf_token,
+            user,
+        })
+    }
+
+    /// Resolves a session secret into a scope, enforcing idle and absolute
+    /// timeouts. A session whose password must change only allows that.
+    pub async fn session(&self, session_token: &str) -> Result<(Authenticated, bool)> {
+        let now = Utc::now();
+        let key = secret_hash(session_token);
+        let mut c = self.store.conn();
+        let Some(s) = users::find_session(&mut c, &key).await? else {
+            return Err(AppError::Unauthenticated);
+        };
+        if now - s.last_seen_at > self.config.session_idle || now - s.created_at > self.config.session_absolute {
+            users::delete_session(&mut c, &key).await?;
+            return Err(AppError::Unauthenticated);
+        }
+        let Some((user, _)) = users::get_unscoped(&mut c, s.user_id).await? else {
+            return Err(AppError::Unauthenticated);
+        };
+        if user.disabled {
+            return Err(AppError::Unauthenticated);
+        }
+        // Touch at most once a minute so reads stay reads.
+        if now - s.last_seen_at > Duration::minutes(1) {
+            users::touch_session(&mut c, &key, now).await?;
+        }
+        let must_change = user.must_change_password
+            || self.config.password_policy.is_expired(user.password_changed_at, now);
+        Ok((
+            Authenticated {
+                scope: user_scope(&user),
+                user: Some(user),
+                csrf_token: Some(s.csrf_token),
+            },
+            must_change,
+        ))
+    }
+
+    pub async fn logout(&self, session_token: &str) -> Result<()> {
+        users::delete_session(&mut self.store.conn(), &secret_hash(session_token)).await?;
+        Ok(())
+    }
+
+    /// Ends every session of the caller.
+    pub async fn logout_everywhere(&self, scope: &Scope) -> Result<u64> {
+        let Actor::User { id, .. } = scope.actor else {
+            return Err(AppError::Forbidden("only people have sessions".into()));
+        };
+        let mut tx = self.store.begin().await?;
+        let n = users::delete_sessions_of(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Resolves a machine token into its scope.
+    pub async fn token(&self, token: &str) -> Result<Authenticated> {
+        let now = Utc::now();
+        let mut c = self.store.conn();
+        let Some(t) = users::find_token(&mut c, &secret_hash(token)).await? else {
+            return Err(AppError::Unauthenticated);
+        };
+        if t.revoked_at.is_some() || t.expires_at <= now {
+            return Err(AppError::Unauthenticated);
+        }
+        if t.last_used_at.is_none_or(|at| now - at > Duration::minutes(1)) {
+            users::mark_token_used(&mut c, t.id, now).await?;
+        }
+        Ok(Authenticated {
+            scope: Scope {
+                actor: Actor::Token { id: t.id, name: t.name },
+                org_id: t.org_id,
+                role: t.role,
+            },
+            user: None,
+            csrf_token: None,
+        })
+    }
+
+    /// The caller changes their own password.
+    pub async fn change_password(&self, scope: &Scope, current: &str, new: &str) -> Result<()> {
+        let Actor::User { id, .. } = scope.actor else {
+            return Err(AppError::Forbidden("only people have passwords".into()));
+        };
+        let Some((user, hash)) = users::get_unscoped(&mut self.store.conn(), id).await? else {
+            return Err(AppError::NotFound);
+        };
+        if !password_matches(current, &hash) {
+            return Err(invalid("current_password", "Mật khẩu hiện tại không đúng"));
+        }
+        if current == new {
+            return Err(invalid("password", domain::auth::PasswordProblem::SameAsCurrent.message_vi()));
+        }
+        self.check_password_policy(new, &user.username)?;
+        let new_hash = hash_password(new)?;
+        let mut tx = self.store.begin().await?;
+        users::set_password(&mut tx, scope, &user, &new_hash, false).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Creates an account. Without a password one is generated, returned once,
+    /// and must be changed at first sign-in.
+    pub async fn create_user(&self, scope: &Scope, req: &CreateUser) -> Result<(User, Option<String>)> {
+        if !scope.may_manage_users_of(req.org_id) {
+            return Err(AppError::Forbidden("you may not create accounts for this organisation".into()));
+        }
+        if store::orgs::get(&mut self.store.conn(), scope, req.org_id).await?.is_none() {
+            return Err(invalid("org_id", "no such organisation"));
+        }
+        if req.role == Role::Coordinator && !scope.is_coordinator() {
+            return Err(AppError::Forbidden("only the coordinator grants the coordinator role".into()));
+        }
+        let username = req.username.trim().to_lowercase();
+        if username.len() < 3
+            || username.len() > 64
+            || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        {
+            return Err(invalid("username", "3–64 letters, digits, '.', '_' or '-'"));
+        }
+        let (password, generated) = match &req.password {
+            Some(p) => (p.clone(), false),
+            None => (generate_password(), true),
+        };
+        self.check_password_policy(&password, &username)?;
+        let hash = hash_password(&password)?;
+        let mut tx = self.store.begin().await?;
+        let user = users::create(
+            &mut tx,
+            scope,
+            &NewUser {
+                username: &username,
+                display_name: req.display_name.trim(),
+                email: req.email.as_deref(),
+                org_id: req.org_id,
+                role: req.role,
+                password_hash: &hash,
+                must_change_password: req.must_change_password || generated,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((user, generated.then_some(password)))
+    }
+
+    pub async fn users(&self, scope: &Scope, org_id: Option<i64>, after: Option<i64>, limit: i64) -> Result<store::Page<User>> {
+        Ok(users::list(&mut self.store.conn(), scope, org_id, after, limit).await?)
+    }
+
+    async fn managed_user(&self, scope: &Scope, user_id: i64) -> Result<User> {
+        let user = users::get(&mut self.store.conn(), scope, user_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if !scope.may_manage_users_of(user.org_id) {
+            return Err(AppError::Forbidden("you may not manage this account".into()));
+        }
+        Ok(user)
+    }
+
+    /// An administrator resets someone's password; the new one is returned once.
+    pub async fn reset_password(&self, scope: &Scope, user_id: i64) -> Result<String> {
+        let user = self.managed_user(scope, user_id).await?;
+        let password = generate_password();
+        let hash = hash_password(&password)?;
+        let mut tx = self.store.begin().await?;
+        users::set_password(&mut tx, scope, &user, &hash, true).await?;
+        users::delete_sessions_of(&mut tx, user.id).await?;
+        tx.commit().await?;
+        Ok(password)
+    }
+
+    pub async fn set_user_disabled(&self, scope: &Scope, user_id: i64, disabled: bool) -> Result<()> {
+        let user = self.managed_user(scope, user_id).await?;
+        if matches!(scope.actor, Actor::User { id, .. } if id == user.id) {
+            return Err(AppError::Conflict("you cannot disable your own account".into()));
+        }
+        let mut tx = self.store.begin().await?;
+        users::set_disabled(&mut tx, scope, &user, disabled).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Creates a machine token; the secret is returned once and only its hash kept.
+    pub async fn create_token(&self, scope: &Scope, req: &CreateToken) -> Result<(ApiToken, String)> {
+        if !scope.may_manage_users_of(req.org_id) {
+            return Err(AppError::Forbidden("you may not create tokens for this organisation".into()));
+        }
+        if store::orgs::get(&mut self.store.conn(), scope, req.org_id).await?.is_none() {
+            return Err(invalid("org_id", "no such organisation"));
+        }
+        if req.role == Role::Coordinator && !scope.is_coordinator() {
+            return Err(AppError::Forbidden("only the coordinator grants the coordinator role".into()));
+        }
+        if !(1..=730).contains(&req.valid_days) {
+            return Err(invalid("valid_days", "a token lives 1 to 730 days"));
+        }
+        let name = req.name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(invalid("name", "give the token a name of up to 100 characters"));
+        }
+        let secret = secret("cgt_");
+        let mut tx = self.store.begin().await?;
+        let token = users::create_token(
+            &mut tx,
+            scope,
+            &NewToken {
+                name,
+                token_hash: &secret_hash(&secret),
+                org_id: req.org_id,
+                role: req.role,
+                expires_at: Utc::now() + Duration::days(req.valid_days),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((token, secret))
+    }
+
+    pub async fn tokens(&self, scope: &Scope) -> Result<Vec<ApiToken>> {
+        Ok(users::list_tokens(&mut self.store.conn(), scope).await?)
+    }
+
+    pub async fn revoke_token(&self, scope: &Scope, token_id: i64) -> Result<()> {
+        let token = users::get_token(&mut self.store.conn(), scope, token_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if !scope.may_manage_users_of(token.org_id) {
+            return Err(AppError::Forbidden("you may not revoke this token".into()));
+        }
+        let mut tx = self.store.begin().await?;
+        users::revoke_token(&mut tx, scope, &token).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Finds an account by name for the command line's administrator actions.
+    pub async fn user_by_name(&self, scope: &Scope, username: &str) -> Result<User> {
+        let (user, _) = users::find_for_login(&mut self.store.conn(), username)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        users::get(&mut self.store.conn(), scope, user.id)
+            .await?
+            .ok_or(AppError::NotFound)
+    }
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct CreateUser {
+    pub username: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    pub org_id: i64,
+    pub role: Role,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub must_change_password: bool,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct CreateToken {
+    pub name: String,
+    pub org_id: i64,
+    pub role: Role,
+    #[serde(default = "default_token_days")]
+    pub valid_days: i64,
+}
+
+fn default_token_days() -> i64 {
+    365
+}
+
+pub fn user_scope(user: &User) -> Scope {
+    Scope {
+        actor: Actor::User {
+            id: user.id,
+            username: user.username.clone(),
+        },
+        org_id: user.org_id,
+        role: user.role,
+    }
+}
+
+/// A real argon2id hash of a random password, verified against when the user
+/// name is unknown.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2PZ3cYBM0s0mZp3g0I3K5b6w7tqzS0qAq8y3K0R3p1c";
+

@@ -1,0 +1,409 @@
+//! One handle over either backend, and the few generic ways queries run.
+
+use crate::{Result, StoreError};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow};
+use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The database. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+    /// SQLite allows one writer; serialising writers in-process avoids
+    /// SQLITE_BUSY between our own connections.
+    write_lock: Arc<Mutex<()>>,
+}
+
+/// A bound query argument. Both backends bind the same values.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    Int(Option<i64>),
+    Text(Option<String>),
+    Bool(bool),
+    Time(Option<chrono::DateTime<chrono::Utc>>),
+    Date(Option<chrono::NaiveDate>),
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::Int(Some(v))
+    }
+}
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        Arg::Int(v)
+    }
+}
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(Some(v.to_string()))
+    }
+}
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Text(Some(v))
+    }
+}
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        Arg::Text(v)
+    }
+}
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Self {
+        Arg::Text(v.map(str::to_string))
+    }
+}
+impl From<bool> for Arg {
+    fn from(v: bool) -> Self {
+        Arg::Bool(v)
+    }
+}
+impl From<chrono::DateTime<chrono::Utc>> for Arg {
+    fn from(v: chrono::DateTime<chrono::Utc>) -> Self {
+        Arg::Time(Some(v))
+    }
+}
+impl From<Option<chrono::DateTime<chrono::Utc>>> for Arg {
+    fn from(v: Option<chrono::DateTime<chrono::Utc>>) -> Self {
+        Arg::Time(v)
+    }
+}
+impl From<Option<chrono::NaiveDate>> for Arg {
+    fn from(v: Option<chrono::NaiveDate>) -> Self {
+        Arg::Date(v)
+    }
+}
+
+/// `args![a, b, c]` builds the argument list for `$1, $2, $3`.
+macro_rules! args {
+    ($($a:expr),* $(,)?) => { vec![$($crate::db::Arg::from($a)),*] };
+}
+pub(crate) use args;
+
+/// SQL text with numbered placeholders built up piece by piece, for queries
+/// whose filters depend on the request.
+#[derive(Debug, Default)]
+pub(crate) struct Sql {
+    pub text: String,
+    pub args: Vec<Arg>,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Self {
+        Sql {
+            text: text.to_string(),
+            args: Vec::new(),
+        }
+    }
+    /// Appends text, replacing each `?` with the next numbered placeholder.
+    pub fn push(&mut self, fragment: &str, args: Vec<Arg>) -> &mut Self {
+        let mut it = args.into_iter();
+        for ch in fragment.chars() {
+            if ch == '?' {
+                let a = it.next().expect("one argument per placeholder");
+                self.args.push(a);
+                self.text.push_str(&format!("${}", self.args.len()));
+            } else {
+                self.text.push(ch);
+            }
+        }
+        assert!(it.next().is_none(), "more arguments than placeholders");
+        self
+    }
+}
+
+/// Row types readable from both backends.
+pub(crate) trait Rowed:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+impl<T> Rowed for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+
+macro_rules! bind_all {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                Arg::Int(v) => q.bind(v),
+                Arg::Text(v) => q.bind(v),
+                Arg::Bool(v) => q.bind(v),
+                Arg::Time(v) => q.bind(v),
+                Arg::Date(v) => q.bind(v),
+            };
+        }
+        q
+    }};
+}
+
+/// Runs `$body` with `$c` bound to the executor of whichever backend `$conn` is.
+macro_rules! on_conn {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            Conn::SqlitePool(p) => {
+                let $c = *p;
+                $body
+            }
+            Conn::PgPool(p) => {
+                let $c = *p;
+                $body
+            }
+            Conn::SqliteTx(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            Conn::PgTx(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+/// Where queries run: the pool (reads) or an open transaction (writes).
+pub enum Conn<'a> {
+    SqlitePool(&'a SqlitePool),
+    PgPool(&'a PgPool),
+    SqliteTx(&'a mut sqlx::SqliteConnection),
+    PgTx(&'a mut sqlx::PgConnection),
+}
+
+impl Conn<'_> {
+    pub(crate) async fn execute(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64> {
+        Ok(on_conn!(self, c => bind_all!(sqlx::query(sql), args).execute(c).await?.rows_affected()))
+    }
+    pub(crate) async fn fetch_all<T: Rowed>(&mut self, sql: &str, args: Vec<Arg>) -> Result<Vec<T>> {
+        Ok(on_conn!(self, c => bind_all!(sqlx::query_as::<_, T>(sql), args).fetch_all(c).await?))
+    }
+    pub(crate) async fn fetch_optional<T: Rowed>(&mut self, sql: &str, args: Vec<Arg>) -> Result<Option<T>> {
+        Ok(on_conn!(self, c => bind_all!(sqlx::query_as::<_, T>(sql), args).fetch_optional(c).await?))
+    }
+    pub(crate) async fn fetch_one<T: Rowed>(&mut self, sql: &str, args: Vec<Arg>) -> Result<T> {
+        Ok(on_conn!(self, c => bind_all!(sqlx::query_as::<_, T>(sql), args).fetch_one(c).await?))
+    }
+    /// Like execute, but hands back the raw error so callers can recognise
+    /// constraint violations.
+    pub(crate) async fn execute_raw(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
+        Ok(on_conn!(self, c => bind_all!(sqlx::query(sql), args).execute(c).await?.rows_affected()))
+    }
+    pub(crate) async fn fetch_one_raw<T: Rowed>(&mut self, sql: &str, args: Vec<Arg>) -> Result<T, sqlx::Error> {
+        on_conn!(self, c => bind_all!(sqlx::query_as::<_, T>(sql), args).fetch_one(c).await)
+    }
+}
+
+/// A single-column row, for `SELECT count(*)` and `RETURNING id`.
+#[derive(sqlx::FromRow)]
+pub(crate) struct One<T>(pub T);
+
+const SQLITE_MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_registry.sql"))];
+const POSTGRES_MIGRATIONS: &[(i64, &str)] =
+    &[(1, include_str!("../migrations/postgres/0001_registry.sql"))];
+
+impl Store {
+    /// Opens (creating if needed) the embedded database in `dir`.
+    pub async fn open_sqlite_dir(dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Open(format!("{}: {e}", dir.display())))?;
+        let file = dir.join("canhgac.db");
+        let opts = SqliteConnectOptions::new()
+            .filename(&file)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts)
+            .await?;
+        let store = Store {
+            pool: Pool::Sqlite(pool),
+            write_lock: Arc::new(Mutex::new(())),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Connects to PostgreSQL (`postgres://…`).
+    pub async fn open_postgres(url: &str) -> Result<Store> {
+        let opts = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Open(format!("bad database URL: {e}")))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await?;
+        let store = Store {
+            pool: Pool::Postgres(pool),
+            write_lock: Arc::new(Mutex::new(())),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Reads run on the pool.
+    pub fn conn(&self) -> Conn<'_> {
+        match &self.pool {
+            Pool::Sqlite(p) => Conn::SqlitePool(p),
+            Pool::Postgres(p) => Conn::PgPool(p),
+        }
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let (migrations, lock) = match self.pool {
+            Pool::Sqlite(_) => (SQLITE_MIGRATIONS, None),
+            // Several servers may start at once against one database.
+            Pool::Postgres(_) => (POSTGRES_MIGRATIONS, Some("SELECT pg_advisory_xact_lock(7310001)")),
+        };
+        let mut tx = self.begin().await?;
+        if let Some(l) = lock {
+            tx.conn().execute(l, vec![]).await?;
+        }
+        tx.conn()
+            .execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY)",
+                vec![],
+            )
+            .await?;
+        let done: Vec<One<i64>> = tx
+            .conn()
+            .fetch_all("SELECT version FROM schema_migrations", vec![])
+            .await?;
+        for (version, sql) in migrations {
+            if done.iter().any(|d| d.0 == *version) {
+                continue;
+            }
+            match &mut tx.inner {
+                TxInner::Sqlite(t) => {
+                    sqlx::raw_sql(sql).execute(&mut **t).await?;
+                }
+                TxInner::Postgres(t) => {
+                    sqlx::raw_sql(sql).execute(&mut **t).await?;
+                }
+            }
+            tx.conn()
+                .execute(
+                    "INSERT INTO schema_migrations (version) VALUES ($1)",
+                    args![*version],
+                )
+                .await?;
+        }
+        tx.commit().await
+    }
+
+    /// Starts a write transaction.
+    pub async fn begin(&self) -> Result<Tx> {
+        match &self.pool {
+            Pool::Sqlite(p) => {
+                let guard = self.write_lock.clone().lock_owned().await;
+                // IMMEDIATE takes the write lock now, so another process
+                // (the CLI beside a running server) waits instead of failing.
+                let t = p.begin_with("BEGIN IMMEDIATE").await?;
+                Ok(Tx {
+                    inner: TxInner::Sqlite(t),
+                    _guard: Some(guard),
+                    audit_tail: None,
+                })
+            }
+            Pool::Postgres(p) => Ok(Tx {
+                inner: TxInner::Postgres(p.begin().await?),
+                _guard: None,
+                audit_tail: None,
+            }),
+        }
+    }
+
+    /// A consistent copy of the embedded database into `dest`, safe while the
+    /// server runs (SQLite's VACUUM INTO reads one snapshot).
+    pub async fn backup_sqlite(&self, dest: &Path) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite(p) => {
+                if dest.exists() {
+                    return Err(StoreError::Open(format!(
+                        "{} already exists; choose a new file",
+                        dest.display()
+                    )));
+                }
+                sqlx::query("VACUUM INTO $1")
+                    .bind(dest.to_string_lossy().to_string())
+                    .execute(p)
+                    .await?;
+                Ok(())
+            }
+            Pool::Postgres(_) => Err(StoreError::Open(
+                "backup copies the embedded database; for PostgreSQL use pg_dump".into(),
+            )),
+        }
+    }
+
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+pub(crate) enum TxInner {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// A write transaction. Dropping it without `commit` rolls everything back.
+pub struct Tx {
+    pub(crate) inner: TxInner,
+    _guard: Option<OwnedMutexGuard<()>>,
+    /// The last audit record's id and hash, once read in this transaction.
+    pub(crate) audit_tail: Option<(i64, String)>,
+}
+
+impl Tx {
+    pub fn conn(&mut self) -> Conn<'_> {
+        match &mut self.inner {
+            TxInner::Sqlite(t) => Conn::SqliteTx(&mut **t),
+            TxInner::Postgres(t) => Conn::PgTx(&mut **t),
+        }
+    }
+
+    pub(crate) fn backend(&self) -> Backend {
+        match self.inner {
+            TxInner::Sqlite(_) => Backend::Sqlite,
+            TxInner::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        match self.inner {
+            TxInner::Sqlite(t) => t.commit().await?,
+            TxInner::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
