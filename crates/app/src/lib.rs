@@ -10,6 +10,7 @@ pub mod transfer;
 use domain::{FieldErrors, PasswordPolicy, Scope};
 use store::{Store, StoreError};
 
+pub use sheets;
 pub use store;
 
 /// Settings that shape the use cases.

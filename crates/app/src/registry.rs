@@ -97,7 +97,6 @@ impl App {
     /// Checks the references of a system against what the caller may use.
     pub(crate) async fn check_system_input(&self, c: &mut Conn<'_>, scope: &Scope, input: &InfoSystemInput) -> Result<()> {
         let mut errs = input.cross_field_problems(today());
-        let tenants: Vec<i64> = std::iter::once(input.owner_org_id).chain(input.operator_org_id).collect();
         if !scope.may_edit_registry_of(&[input.owner_org_id]) {
             errs.push("owner_org_id", "you may only register systems of your own organisation");
         }
@@ -123,12 +122,12 @@ impl App {
                 }
             }
         }
-        let _ = tenants;
         errs.into_result()?;
         Ok(())
     }
 
     pub async fn create_system(&self, scope: &Scope, input: &InfoSystemInput) -> Result<InfoSystem> {
+        refuse_readers(scope)?;
         self.check_system_input(&mut self.store.conn(), scope, input).await?;
         let mut tx = self.store.begin().await?;
         let s = store::systems::create(&mut tx, scope, input).await?;
@@ -187,6 +186,7 @@ impl App {
     }
 
     pub async fn create_asset(&self, scope: &Scope, input: &AssetInput) -> Result<Asset> {
+        refuse_readers(scope)?;
         let system = self.asset_system(scope, input).await?;
         let mut tx = self.store.begin().await?;
         let id = store::assets::create(&mut tx, scope, input, system.data.owner_org_id).await?;
@@ -218,7 +218,22 @@ impl App {
     }
 }
 
+/// Roles that never change the registry get a plain refusal rather than
+/// field errors about ownership.
+fn refuse_readers(scope: &Scope) -> Result<()> {
+    if scope.may_edit_registry_of(&[scope.org_id]) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!("the role {} does not change the registry", scope.role.as_str())))
+    }
+}
+
 /// Today's date in Vietnam, where every date in the registry is meant.
 pub fn today() -> chrono::NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
+}
+
+/// A moment as people in Vietnam read it: dd/mm/yyyy HH:MM (UTC+7, no DST).
+pub fn format_vn_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    (at + chrono::Duration::hours(7)).format("%d/%m/%Y %H:%M").to_string()
 }

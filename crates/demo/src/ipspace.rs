@@ -206,7 +206,7 @@ impl AddressPlan {
         let free: Vec<u32> = blocks
             .iter()
             .filter_map(v4)
-            .flat_map(|(s, e)| (s.saturating_add(2)..e))
+            .flat_map(|(s, e)| s.saturating_add(2)..e)
             .filter(|a| !self.used.contains(a))
             .collect();
         let &pick = free.choose(rng)?;

@@ -18,8 +18,9 @@ const MIDDLE_FEMALE: &[&str] = &[
     "Thị", "Thị", "Thu", "Ngọc", "Thanh", "Kim", "Minh", "Hồng", "Phương", "Thùy", "Mỹ", "Diệu",
 ];
 const GIVEN_MALE: &[&str] = &[
-    "Hùng", "Dũng", "Nam", "Tuấn", "Hải", "Long", "Sơn", "Phong", "Khánh", "Trung", "Thắng", "Quân",
-    "Bình", "Hiếu", "Đạt", "Vinh", "Tâm", "Toàn", "Cường", "Thành", "Huy", "Lộc", "Phúc", "Kiên",
+    "Hùng", "Dũng", "Nam", "Tuấn", "Hải", "Long", "Sơn", "Phong", "Khánh", "Trung", "Thắng",
+    "Quân", "Bình", "Hiếu", "Đạt", "Vinh", "Tâm", "Toàn", "Cường", "Thành", "Huy", "Lộc", "Phúc",
+    "Kiên",
 ];
 const GIVEN_FEMALE: &[&str] = &[
     "Lan", "Hương", "Hoa", "Mai", "Linh", "Trang", "Hà", "Thảo", "Yến", "Ngân", "Nhung", "Oanh",
@@ -61,7 +62,8 @@ pub struct Person {
 
 impl Person {
     pub fn random(rng: &mut impl Rng) -> Person {
-        let pick = |rng: &mut _, list: &'static [&'static str]| *list.choose(rng).unwrap_or(&list[0]);
+        let pick =
+            |rng: &mut _, list: &'static [&'static str]| *list.choose(rng).unwrap_or(&list[0]);
         let (middles, givens) = if rng.gen_bool(0.55) {
             (MIDDLE_MALE, GIVEN_MALE)
         } else {

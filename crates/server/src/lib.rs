@@ -1,1 +1,116 @@
+//! The HTTP server: `/api/v1` (JSON, OpenAPI) with sessions, CSRF and tokens,
+//! security headers and body limits. Handlers are thin: they call `app`.
 
+mod api;
+pub mod auth;
+pub mod error;
+pub mod openapi;
+
+use anyhow::Context;
+use app::App;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue};
+use axum::routing::get;
+use axum::Router;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    /// Whether the server speaks TLS, which decides the cookie's `Secure` flag.
+    pub tls: bool,
+}
+
+/// Largest import file accepted over HTTP.
+pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
+/// Largest JSON body.
+pub const MAX_JSON_BYTES: usize = 1024 * 1024;
+
+pub fn session_cookie(value: &str, tls: bool, max_age: Option<i64>) -> String {
+    let mut c = format!("{}={value}; Path=/; HttpOnly; SameSite=Strict", auth::SESSION_COOKIE);
+    if tls {
+        c.push_str("; Secure");
+    }
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    c
+}
+
+pub fn router(state: AppState) -> Router {
+    // The upload route sets its own, larger limit inside this one.
+    let api = api::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES));
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/healthz", get(|| async { "ok" }))
+        .with_state(state)
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                 object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+}
+
+pub struct Tls {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// Serves until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(
+    app: App,
+    listener: std::net::TcpListener,
+    tls: Option<Tls>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    listener.set_nonblocking(true)?;
+    let state = AppState {
+        app,
+        tls: tls.is_some(),
+    };
+    let router = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    match tls {
+        None => {
+            let listener = tokio::net::TcpListener::from_std(listener)?;
+            axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown)
+                .await
+                .context("serving HTTP")?;
+        }
+        Some(t) => {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&t.cert, &t.key)
+                .await
+                .with_context(|| format!("loading TLS certificate {} and key {}", t.cert.display(), t.key.display()))?;
+            let handle = axum_server::Handle::new();
+            let h = handle.clone();
+            tokio::spawn(async move {
+                shutdown.await;
+                h.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+            });
+            axum_server::from_tcp_rustls(listener, config)
+                .handle(handle)
+                .serve(router)
+                .await
+                .context("serving HTTPS")?;
+        }
+    }
+    Ok(())
+}

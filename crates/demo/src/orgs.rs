@@ -1,0 +1,733 @@
+//! The organisations of tỉnh Sơn Hà: the coordinator, agencies, district and
+//! commune committees, the telecom operators, the SOC provider and the
+//! national bodies.
+
+use crate::ipspace::{AddressPlan, Isp};
+use crate::people::{contact, landline, mobile, Person};
+use crate::DemoOrg;
+use domain::{Cidr, Contact, OrgInput, OrgType};
+use rand::Rng;
+
+/// The fictional province's mail and web domain.
+pub const DOMAIN: &str = "sonha.gov.vn";
+
+/// A provincial body that staffs its own IT: it gets people, mailboxes
+/// under [`DOMAIN`] and, usually, address blocks of its own.
+struct Spec {
+    key: &'static str,
+    parent: Option<&'static str>,
+    name: &'static str,
+    short: &'static str,
+    /// DNS label of its mail domain; also the stem of system codes and
+    /// user names, so ASCII.
+    slug: &'static str,
+    org_type: OrgType,
+    address: &'static str,
+    blocks: &'static [(Isp, u8)],
+    leader: &'static str,
+    it: &'static str,
+    /// Suffix of the decisions it signs, e.g. `QĐ-STC`.
+    decision: &'static str,
+}
+
+const SO: &str = "Phó Giám đốc";
+const SO_IT: &str = "Chuyên viên CNTT, Văn phòng Sở";
+const HUYEN: &str = "Phó Chủ tịch UBND";
+const HUYEN_IT: &str = "Chuyên viên CNTT, Phòng Văn hóa và Thông tin";
+const XA_IT: &str = "Công chức Văn phòng – Thống kê";
+
+use Isp::{Fpt, Mobifone, Viettel, Vnpt};
+
+const SPECS: &[Spec] = &[
+    Spec {
+        key: "stttt",
+        parent: None,
+        name: "Sở Thông tin và Truyền thông tỉnh Sơn Hà",
+        short: "STTTT",
+        slug: "stttt",
+        org_type: OrgType::Coordinator,
+        address: "Số 28 đường Hùng Vương, phường Trần Phú, thành phố Sơn Hà, tỉnh Sơn Hà",
+        // Part of the provincial data centre's public range: the Sở's own
+        // management and security-monitoring hosts sit here.
+        blocks: &[(Vnpt, 28), (Vnpt, 28)],
+        leader: SO,
+        it: "Chuyên viên Phòng Bưu chính – Viễn thông và Công nghệ thông tin",
+        decision: "QĐ-STTTT",
+    },
+    Spec {
+        key: "ttdl",
+        parent: Some("stttt"),
+        name: "Trung tâm Dữ liệu tỉnh Sơn Hà",
+        short: "TTDL",
+        slug: "ttdl",
+        org_type: OrgType::Agency,
+        address: "Số 28 đường Hùng Vương, phường Trần Phú, thành phố Sơn Hà, tỉnh Sơn Hà",
+        // The data centre's public service range.
+        blocks: &[(Vnpt, 26), (Vnpt, 27)],
+        leader: SO,
+        it: "Trưởng phòng Hạ tầng và An toàn thông tin",
+        decision: "QĐ-TTDL",
+    },
+    Spec {
+        key: "vpubnd",
+        parent: None,
+        name: "Văn phòng Ủy ban nhân dân tỉnh Sơn Hà",
+        short: "VP UBND",
+        slug: "vpubnd",
+        org_type: OrgType::Agency,
+        address: "Số 52 đường Hùng Vương, phường Trần Phú, thành phố Sơn Hà, tỉnh Sơn Hà",
+        blocks: &[(Vnpt, 28)],
+        leader: "Phó Chánh Văn phòng",
+        it: "Chuyên viên Phòng Hành chính – Tổ chức, phụ trách CNTT",
+        decision: "QĐ-VP",
+    },
+    Spec {
+        key: "ttpvhcc",
+        parent: Some("vpubnd"),
+        name: "Trung tâm Phục vụ hành chính công tỉnh Sơn Hà",
+        short: "TTPVHCC",
+        slug: "hcc",
+        org_type: OrgType::Agency,
+        address: "Số 2 đường Lê Lợi, phường Lê Hồng Phong, thành phố Sơn Hà, tỉnh Sơn Hà",
+        blocks: &[(Vnpt, 29)],
+        leader: SO,
+        it: "Viên chức quản trị hệ thống",
+        decision: "QĐ-TTPVHCC",
+    },
+    Spec {
+        key: "snv",
+        parent: None,
+        name: "Sở Nội vụ tỉnh Sơn Hà",
+        short: "SNV",
+        slug: "snv",
+        org_type: OrgType::Agency,
+        address: "Số 15 đường Phan Đình Phùng, phường Trần Phú, thành phố Sơn Hà, tỉnh Sơn Hà",
+        blocks: &[(Vnpt, 29)],
+        leader: SO,
+        it: SO_IT,
+        decision: "QĐ-SNV",
+    },
+    Spec {
+        key: "stp",
+        parent: None,
+        name: "Sở Tư pháp tỉnh Sơn Hà",
+        short: "STP",
+        slug: "stp",
+        org_type: OrgType::Agency,
+        address: "Số 9 đường Quang Trung, phường Lê Hồng Phong, thành phố Sơn Hà, tỉnh Sơn Hà",
+        blocks: &[(Vnpt, 29)],
+        leader: SO,
+        it: SO_IT,
+        decision: "QĐ-STP",
+    },
+    Spec {
+        key: "skhdt",
+        parent: None,
+        name: "Sở Kế hoạch và Đầu tư tỉnh Sơn Hà",
+        short: "SKHĐT",
+        slug: "skhdt",
+        org_type: OrgType::Agency,
+        address: "Số 33 đường Hùng Vương, phường Trần Phú, thành phố Sơn Hà, tỉnh Sơn Hà",
+        blocks: &[(Vnpt, 29)],
+        leader: SO,
+        it: SO_IT,
+        decision: "QĐ-SKHĐT",
+    },
+    Spec {
+        key: "stc",
+        parent: None,
+        name: "Sở Tài chính tỉnh Sơn Hà",
+        short: "STC",
+        slug: "stc",
+        org_type: OrgType::Agency,
+        address: "Số 41 đường Trần Hưng Đạo, phường Trần Phú, thành phố Sơn Hà, tỉnh Sơn Hà",
+        // Dual-homed: a VNPT line for the office, a Viettel line as backup.
+        blocks: &[(Vnpt, 28), (Viettel, 29)],
+        leader: SO,
+        it: "Phó Trưởng phòng Tin học và Thống kê",
+        decision: "QĐ-STC",
+    },
+    Spec {
+        key: "syt",
+        parent: None,
+        name: "Sở Y tế tỉnh Sơn Hà",
+        short: "SYT",
+        slug: "syt",
+        org_type: OrgType::Agency,
+        address: "Số 106 đường Nguyễn Huệ, phường Hòa Bình, thành phố Sơn Hà, tỉnh Sơn Hà",
+        blocks: &[(Viettel, 28)],
+        leader: SO,
+        it: SO_IT,
+        decision: "QĐ-SYT",
+    },
+    Spec {
+        key: "bvdk",
+        parent: Some("syt"),
+        name: "Bệnh viện Đa khoa tỉnh Sơn Hà",
+        short: "BVĐK",
+        slug: "bvdk",
+        org_type: OrgType::Agency,
+        address: "Số 250 đường Phạm Văn Đồng, phường Hòa Bình, thành phố Sơn Hà, tỉnh Sơn Hà",
+        blocks: &[(Viettel, 28), (Vnpt, 29)],
+        leader: SO,
+        it: "Trưởng phòng Công nghệ thông tin",
+        decision: "QĐ-BVĐK",
+    },
+    Spec {
+        key: "sgddt",
+        parent: None,
+        name: "Sở Giáo dục và Đào tạo tỉnh Sơn Hà",
+        short: "SGDĐT",
+        slug: "sgddt",
+        org_type: OrgType::Agency,
+        address: "Số 18 đường Lý Thường Kiệt, phường Lê Hồng Phong, thành phố Sơn Hà, tỉnh Sơn Hà",
+        blocks: &[(Fpt, 28)],
+        leader: SO,
+        it: "Chuyên viên Văn phòng Sở, phụ trách chuyển đổi số",
+        decision: "QĐ-SGDĐT",
+    },
+    Spec {
+        key: "stnmt",
+        parent: None,
+        name: "Sở Tài nguyên và Môi trường tỉnh Sơn Hà",
+        short: "STNMT",
+        slug: "stnmt",
+        org_type: OrgType::Agency,
+        address: "Số 7 đường Nguyễn Trãi, phường Thống Nhất, thành phố Sơn Hà, tỉnh Sơn Hà",
+        blocks: &[(Vnpt, 28)],
+        leader: SO,
+        it: "Phó Giám đốc Trung tâm Công nghệ thông tin tài nguyên và môi trường",
+        decision: "QĐ-STNMT",
+    },
+    Spec {
+        key: "sgtvt",
+        parent: None,
+        name: "Sở Giao thông vận tải tỉnh Sơn Hà",
+        short: "SGTVT",
+        slug: "sgtvt",
+        org_type: OrgType::Agency,
+        address: "Số 60 đường Quang Trung, phường Thống Nhất, thành phố Sơn Hà, tỉnh Sơn Hà",
+        blocks: &[(Vnpt, 29)],
+        leader: SO,
+        it: SO_IT,
+        decision: "QĐ-SGTVT",
+    },
+    Spec {
+        key: "snnptnt",
+        parent: None,
+        name: "Sở Nông nghiệp và Phát triển nông thôn tỉnh Sơn Hà",
+        short: "SNNPTNT",
+        slug: "snnptnt",
+        org_type: OrgType::Agency,
+        address: "Số 12 đường Hai Bà Trưng, phường Hòa Bình, thành phố Sơn Hà, tỉnh Sơn Hà",
+        blocks: &[],
+        leader: SO,
+        it: SO_IT,
+        decision: "QĐ-SNNPTNT",
+    },
+    Spec {
+        key: "sldtbxh",
+        parent: None,
+        name: "Sở Lao động – Thương binh và Xã hội tỉnh Sơn Hà",
+        short: "SLĐTBXH",
+        slug: "sldtbxh",
+        org_type: OrgType::Agency,
+        address: "Số 24 đường Phan Đình Phùng, phường Trần Phú, thành phố Sơn Hà, tỉnh Sơn Hà",
+        blocks: &[],
+        leader: SO,
+        it: SO_IT,
+        decision: "QĐ-SLĐTBXH",
+    },
+    Spec {
+        key: "svhttdl",
+        parent: None,
+        name: "Sở Văn hóa, Thể thao và Du lịch tỉnh Sơn Hà",
+        short: "SVHTTDL",
+        slug: "svhttdl",
+        org_type: OrgType::Agency,
+        address: "Số 5 đường Bạch Đằng, phường Thống Nhất, thành phố Sơn Hà, tỉnh Sơn Hà",
+        blocks: &[],
+        leader: SO,
+        it: SO_IT,
+        decision: "QĐ-SVHTTDL",
+    },
+    Spec {
+        key: "sct",
+        parent: None,
+        name: "Sở Công Thương tỉnh Sơn Hà",
+        short: "SCT",
+        slug: "sct",
+        org_type: OrgType::Agency,
+        address: "Số 71 đường Trần Hưng Đạo, phường Trần Phú, thành phố Sơn Hà, tỉnh Sơn Hà",
+        blocks: &[(Vnpt, 29)],
+        leader: SO,
+        it: SO_IT,
+        decision: "QĐ-SCT",
+    },
+    Spec {
+        key: "bhxh",
+        parent: None,
+        name: "Bảo hiểm xã hội tỉnh Sơn Hà",
+        short: "BHXH",
+        slug: "bhxh",
+        org_type: OrgType::Agency,
+        address: "Số 89 đường Lê Lợi, phường Lê Hồng Phong, thành phố Sơn Hà, tỉnh Sơn Hà",
+        blocks: &[(Viettel, 28)],
+        leader: SO,
+        it: "Phó Trưởng phòng Công nghệ thông tin",
+        decision: "QĐ-BHXH",
+    },
+    Spec {
+        key: "tpsonha",
+        parent: None,
+        name: "UBND thành phố Sơn Hà",
+        short: "UBND TP Sơn Hà",
+        slug: "tpsonha",
+        org_type: OrgType::District,
+        address: "Số 1 đường Nguyễn Huệ, phường Trần Phú, thành phố Sơn Hà, tỉnh Sơn Hà",
+        blocks: &[(Vnpt, 28), (Viettel, 29)],
+        leader: HUYEN,
+        it: HUYEN_IT,
+        decision: "QĐ-UBND",
+    },
+    Spec {
+        key: "thanhlam",
+        parent: None,
+        name: "UBND huyện Thanh Lâm",
+        short: "UBND Thanh Lâm",
+        slug: "thanhlam",
+        org_type: OrgType::District,
+        address: "Khu hành chính huyện, thị trấn Thanh Lâm, huyện Thanh Lâm, tỉnh Sơn Hà",
+        blocks: &[(Vnpt, 29)],
+        leader: HUYEN,
+        it: HUYEN_IT,
+        decision: "QĐ-UBND",
+    },
+    Spec {
+        key: "vanson",
+        parent: None,
+        name: "UBND huyện Vân Sơn",
+        short: "UBND Vân Sơn",
+        slug: "vanson",
+        org_type: OrgType::District,
+        address: "Số 3 đường 19/5, thị trấn Vân Sơn, huyện Vân Sơn, tỉnh Sơn Hà",
+        blocks: &[(Viettel, 29)],
+        leader: HUYEN,
+        it: HUYEN_IT,
+        decision: "QĐ-UBND",
+    },
+    Spec {
+        key: "phudien",
+        parent: None,
+        name: "UBND huyện Phú Điền",
+        short: "UBND Phú Điền",
+        slug: "phudien",
+        org_type: OrgType::District,
+        address: "Thôn Phú Thịnh, thị trấn Phú Điền, huyện Phú Điền, tỉnh Sơn Hà",
+        blocks: &[(Vnpt, 29)],
+        leader: HUYEN,
+        it: HUYEN_IT,
+        decision: "QĐ-UBND",
+    },
+    Spec {
+        key: "anlac",
+        parent: None,
+        name: "UBND huyện An Lạc",
+        short: "UBND An Lạc",
+        slug: "anlac",
+        org_type: OrgType::District,
+        address: "Số 10 đường Trần Phú, thị trấn An Lạc, huyện An Lạc, tỉnh Sơn Hà",
+        blocks: &[(Mobifone, 29)],
+        leader: HUYEN,
+        it: HUYEN_IT,
+        decision: "QĐ-UBND",
+    },
+    Spec {
+        key: "tayha",
+        parent: None,
+        name: "UBND huyện Tây Hà",
+        short: "UBND Tây Hà",
+        slug: "tayha",
+        org_type: OrgType::District,
+        address: "Thôn Trung Tâm, thị trấn Tây Hà, huyện Tây Hà, tỉnh Sơn Hà",
+        blocks: &[],
+        leader: HUYEN,
+        it: HUYEN_IT,
+        decision: "QĐ-UBND",
+    },
+    Spec {
+        key: "ptranphu",
+        parent: Some("tpsonha"),
+        name: "UBND phường Trần Phú",
+        short: "UBND P. Trần Phú",
+        slug: "ptranphu",
+        org_type: OrgType::Commune,
+        address: "Số 14 đường Phan Bội Châu, phường Trần Phú, thành phố Sơn Hà, tỉnh Sơn Hà",
+        blocks: &[(Vnpt, 29)],
+        leader: HUYEN,
+        it: XA_IT,
+        decision: "QĐ-UBND",
+    },
+    Spec {
+        key: "xthanhthuy",
+        parent: Some("thanhlam"),
+        name: "UBND xã Thanh Thủy",
+        short: "UBND X. Thanh Thủy",
+        slug: "xthanhthuy",
+        org_type: OrgType::Commune,
+        address: "Thôn Đông, xã Thanh Thủy, huyện Thanh Lâm, tỉnh Sơn Hà",
+        blocks: &[],
+        leader: HUYEN,
+        it: XA_IT,
+        decision: "QĐ-UBND",
+    },
+    Spec {
+        key: "ttvanson",
+        parent: Some("vanson"),
+        name: "UBND thị trấn Vân Sơn",
+        short: "UBND TT Vân Sơn",
+        slug: "ttvanson",
+        org_type: OrgType::Commune,
+        address: "Tổ dân phố 2, thị trấn Vân Sơn, huyện Vân Sơn, tỉnh Sơn Hà",
+        blocks: &[(Viettel, 29)],
+        leader: HUYEN,
+        it: XA_IT,
+        decision: "QĐ-UBND",
+    },
+    Spec {
+        key: "xphuan",
+        parent: Some("phudien"),
+        name: "UBND xã Phú An",
+        short: "UBND X. Phú An",
+        slug: "xphuan",
+        org_type: OrgType::Commune,
+        address: "Thôn An Lộc, xã Phú An, huyện Phú Điền, tỉnh Sơn Hà",
+        blocks: &[],
+        leader: HUYEN,
+        it: XA_IT,
+        decision: "QĐ-UBND",
+    },
+];
+
+/// What the system generator needs to know about a provincial body.
+#[derive(Debug, Clone)]
+pub struct OrgInfo {
+    pub key: &'static str,
+    pub slug: &'static str,
+    pub name: &'static str,
+    pub decision: &'static str,
+    pub blocks: Vec<(Isp, Cidr)>,
+}
+
+impl OrgInfo {
+    /// Operator of the connection the body's systems use: that of its first block.
+    pub fn isp(&self) -> Option<Isp> {
+        self.blocks.first().map(|(i, _)| *i)
+    }
+    pub fn blocks_of(&self, isp: Isp) -> Vec<Cidr> {
+        self.blocks
+            .iter()
+            .filter(|(i, _)| *i == isp)
+            .map(|(_, c)| *c)
+            .collect()
+    }
+    pub fn all_blocks(&self) -> Vec<Cidr> {
+        self.blocks.iter().map(|(_, c)| *c).collect()
+    }
+}
+
+fn input(
+    name: &str,
+    short: &str,
+    org_type: OrgType,
+    address: Option<&str>,
+    contacts: Vec<Contact>,
+    contact_24x7: Option<Contact>,
+) -> OrgInput {
+    OrgInput {
+        name: name.parse().expect("catalogue name"),
+        short_name: short.parse().expect("catalogue short name"),
+        org_type,
+        parent_id: None,
+        address: address.map(str::to_string),
+        contacts,
+        contact_24x7,
+        address_blocks: Vec::new(),
+        asns: Vec::new(),
+    }
+}
+
+fn provincial(rng: &mut impl Rng, plan: &mut AddressPlan, spec: &Spec) -> (DemoOrg, OrgInfo) {
+    let domain = format!("{}.{DOMAIN}", spec.slug);
+    let leader = Person::random(rng);
+    let it = Person::random(rng);
+    let leader_box = leader.mailbox();
+    let it_mobile = mobile(rng);
+    let mut it_box = it.mailbox();
+    if it_box == leader_box {
+        it_box.push('2');
+    }
+    let mut contacts = vec![
+        contact(
+            &leader.full_name(),
+            spec.leader,
+            Some(&landline(rng)),
+            Some(&format!("{leader_box}@{domain}")),
+        ),
+        contact(
+            &it.full_name(),
+            spec.it,
+            Some(&it_mobile),
+            Some(&format!("{it_box}@{domain}")),
+        ),
+    ];
+    if spec.org_type == OrgType::Coordinator {
+        let head = Person::random(rng);
+        contacts.insert(
+            1,
+            contact(
+                &head.full_name(),
+                "Trưởng phòng Bưu chính – Viễn thông và Công nghệ thông tin",
+                Some(&mobile(rng)),
+                Some(&format!("{}@{domain}", head.mailbox())),
+            ),
+        );
+    }
+    // The directives ask for a named person on a mobile number, reachable at
+    // any hour, and a shared mailbox that survives staff changes.
+    let duty = contact(
+        &it.full_name(),
+        "Đầu mối trực an toàn thông tin 24/7",
+        Some(&it_mobile),
+        Some(&format!("attt@{domain}")),
+    );
+    let mut org = input(
+        spec.name,
+        spec.short,
+        spec.org_type,
+        Some(spec.address),
+        contacts,
+        Some(duty),
+    );
+    let mut blocks = Vec::new();
+    for &(isp, prefix) in spec.blocks {
+        if let Some(c) = plan.carve(rng, isp, prefix) {
+            blocks.push((isp, c));
+        }
+    }
+    org.address_blocks = blocks.iter().map(|(_, c)| *c).collect();
+    let info = OrgInfo {
+        key: spec.key,
+        slug: spec.slug,
+        name: spec.name,
+        decision: spec.decision,
+        blocks,
+    };
+    let demo = DemoOrg {
+        key: spec.key.to_string(),
+        parent_key: spec.parent.map(str::to_string),
+        input: org,
+    };
+    (demo, info)
+}
+
+struct Operator {
+    isp: Isp,
+    name: &'static str,
+    short: &'static str,
+    /// Mailbox domain of the branch. Subdomains of the operators' own
+    /// domains that receive no mail, so a demo never writes to a real inbox.
+    mail: &'static str,
+    address: &'static str,
+}
+
+const OPERATORS: &[Operator] = &[
+    Operator {
+        isp: Viettel,
+        name: "Viettel Sơn Hà – Chi nhánh Tập đoàn Công nghiệp – Viễn thông Quân đội",
+        short: "Viettel Sơn Hà",
+        mail: "sonha.viettel.vn",
+        address: "Số 120 đường Lê Lợi, phường Lê Hồng Phong, thành phố Sơn Hà, tỉnh Sơn Hà",
+    },
+    Operator {
+        isp: Vnpt,
+        name: "Viễn thông Sơn Hà (VNPT Sơn Hà)",
+        short: "VNPT Sơn Hà",
+        mail: "sonha.vnpt.vn",
+        address: "Số 40 đường Hùng Vương, phường Trần Phú, thành phố Sơn Hà, tỉnh Sơn Hà",
+    },
+    Operator {
+        isp: Fpt,
+        name: "FPT Telecom Sơn Hà – Chi nhánh Công ty Cổ phần Viễn thông FPT",
+        short: "FPT Sơn Hà",
+        mail: "sonha.fpt.vn",
+        address: "Số 66 đường Nguyễn Trãi, phường Thống Nhất, thành phố Sơn Hà, tỉnh Sơn Hà",
+    },
+    Operator {
+        isp: Mobifone,
+        name: "MobiFone Sơn Hà – Công ty Dịch vụ MobiFone Khu vực 3",
+        short: "MobiFone Sơn Hà",
+        mail: "sonha.mobifone.vn",
+        address: "Số 95 đường Quang Trung, phường Thống Nhất, thành phố Sơn Hà, tỉnh Sơn Hà",
+    },
+];
+
+fn operator(rng: &mut impl Rng, op: &Operator) -> DemoOrg {
+    let chief = Person::random(rng);
+    let engineer = Person::random(rng);
+    let contacts = vec![
+        contact(
+            &chief.full_name(),
+            "Phó Giám đốc phụ trách kỹ thuật",
+            Some(&landline(rng)),
+            Some(&format!("{}@{}", chief.mailbox(), op.mail)),
+        ),
+        contact(
+            &engineer.full_name(),
+            "Kỹ sư an toàn thông tin mạng",
+            Some(&mobile(rng)),
+            Some(&format!("{}@{}", engineer.mailbox(), op.mail)),
+        ),
+    ];
+    let noc = contact(
+        "Trung tâm điều hành mạng (NOC)",
+        "Trực vận hành khai thác 24/7",
+        Some(&mobile(rng)),
+        Some(&format!("noc@{}", op.mail)),
+    );
+    let mut org = input(
+        op.name,
+        op.short,
+        OrgType::Isp,
+        Some(op.address),
+        contacts,
+        Some(noc),
+    );
+    org.address_blocks = op.isp.blocks();
+    org.asns = op.isp.asns();
+    DemoOrg {
+        key: op.isp.key().to_string(),
+        parent_key: None,
+        input: org,
+    }
+}
+
+fn soc(rng: &mut impl Rng) -> DemoOrg {
+    let mail = "soc.sonha.viettel.vn";
+    let lead = Person::random(rng);
+    let analyst = Person::random(rng);
+    let contacts = vec![
+        contact(
+            &lead.full_name(),
+            "Giám đốc Trung tâm Giám sát",
+            Some(&mobile(rng)),
+            Some(&format!("{}@{mail}", lead.mailbox())),
+        ),
+        contact(
+            &analyst.full_name(),
+            "Trưởng ca giám sát",
+            Some(&mobile(rng)),
+            Some(&format!("{}@{mail}", analyst.mailbox())),
+        ),
+    ];
+    let shift = contact(
+        "Ca trực giám sát SOC",
+        "Trực giám sát 24/7",
+        Some(&mobile(rng)),
+        Some(&format!("truc@{mail}")),
+    );
+    DemoOrg {
+        key: "soc".into(),
+        parent_key: None,
+        input: input(
+            "Trung tâm Giám sát an toàn không gian mạng Sơn Hà – Viettel Sơn Hà",
+            "SOC Sơn Hà",
+            OrgType::Soc,
+            Some("Số 120 đường Lê Lợi, phường Lê Hồng Phong, thành phố Sơn Hà, tỉnh Sơn Hà"),
+            contacts,
+            Some(shift),
+        ),
+    }
+}
+
+/// The national contact points exactly as both directives print them; they
+/// are public, and a province must be able to call them from canhgac.
+fn national() -> Vec<DemoOrg> {
+    let cattt_desk = contact(
+        "Phòng An toàn hệ thống thông tin",
+        "Đường dây nóng hỗ trợ tổng thể các giải pháp an toàn thông tin",
+        Some("0888.133.359"),
+        Some("athttt@mic.gov.vn"),
+    );
+    let vncert_desk = contact(
+        "Trung tâm Ứng cứu khẩn cấp không gian mạng Việt Nam",
+        "Đầu mối điều phối ứng cứu sự cố",
+        Some("024.3640.4421"),
+        Some("ir@vncert.vn"),
+    );
+    let vncert_hotline = contact(
+        "Đường dây nóng ứng cứu sự cố",
+        "Trực ứng cứu sự cố 24/7",
+        Some("086.9100.317"),
+        Some("ir@vncert.vn"),
+    );
+    let ncsc_desk = contact(
+        "Trung tâm Giám sát an toàn không gian mạng quốc gia",
+        "Đầu mối hỗ trợ giám sát, cảnh báo sớm",
+        Some("02432091616"),
+        Some("ais@mic.gov.vn"),
+    );
+    let ncsc_hotline = contact(
+        "Đường dây nóng hỗ trợ giám sát, cảnh báo sớm",
+        "Trực giám sát 24/7",
+        Some("0389942878"),
+        Some("ais@mic.gov.vn"),
+    );
+    let org = |key: &str, parent: Option<&str>, name, short, contacts, duty| DemoOrg {
+        key: key.to_string(),
+        parent_key: parent.map(str::to_string),
+        input: input(name, short, OrgType::National, None, contacts, duty),
+    };
+    vec![
+        org(
+            "cattt",
+            None,
+            "Cục An toàn thông tin",
+            "Cục ATTT",
+            vec![cattt_desk.clone()],
+            Some(cattt_desk),
+        ),
+        org(
+            "vncert",
+            Some("cattt"),
+            "Trung tâm Ứng cứu khẩn cấp không gian mạng Việt Nam (VNCERT/CC)",
+            "VNCERT/CC",
+            vec![vncert_desk],
+            Some(vncert_hotline),
+        ),
+        org(
+            "ncsc",
+            Some("cattt"),
+            "Trung tâm Giám sát an toàn không gian mạng quốc gia (NCSC)",
+            "NCSC",
+            vec![ncsc_desk],
+            Some(ncsc_hotline),
+        ),
+    ]
+}
+
+/// Every organisation, parents before children, and what the system
+/// generator needs of the provincial ones.
+pub fn build(rng: &mut impl Rng, plan: &mut AddressPlan) -> (Vec<DemoOrg>, Vec<OrgInfo>) {
+    let mut orgs = Vec::new();
+    let mut infos = Vec::new();
+    for spec in SPECS {
+        let (org, info) = provincial(rng, plan, spec);
+        orgs.push(org);
+        infos.push(info);
+    }
+    orgs.extend(OPERATORS.iter().map(|op| operator(rng, op)));
+    orgs.push(soc(rng));
+    orgs.extend(national());
+    (orgs, infos)
+}

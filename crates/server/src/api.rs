@@ -1,0 +1,497 @@
+//! /api/v1: thin handlers that parse, call one use case and render JSON.
+
+use crate::auth::{Caller, SESSION_COOKIE};
+use crate::error::{ApiError, ApiResult};
+use crate::AppState;
+use app::accounts::{CreateToken, CreateUser};
+use app::sheets::Format;
+use app::store::assets::AssetFilter;
+use app::store::audit::AuditFilter;
+use app::store::orgs::OrgFilter;
+use app::store::systems::SystemFilter;
+use app::transfer::{ImportMode, Kind};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use domain::{AssetInput, InfoSystemInput, OrgInput};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// A JSON body whose errors name the field that is wrong.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if !is_json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as application/json",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_rejected", e.body_text()))?;
+        let de = &mut serde_json::Deserializer::from_slice(&bytes);
+        serde_path_to_error::deserialize(de).map(JsonBody).map_err(|e| {
+            let field = e.path().to_string();
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                format!("{field}: {}", e.inner()),
+            )
+            .with_details(json!([{"field": field, "reason": e.inner().to_string()}]))
+        })
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", post(login))
+        .route("/auth/logout", post(logout))
+        .route("/auth/logout-all", post(logout_all))
+        .route("/auth/me", get(me))
+        .route("/auth/password", post(change_password))
+        .route("/orgs", get(list_orgs).post(create_org))
+        .route("/orgs/{id}", get(get_org).put(update_org).delete(delete_org))
+        .route("/systems", get(list_systems).post(create_system))
+        .route("/systems/{id}", get(get_system).put(update_system).delete(delete_system))
+        .route("/assets", get(list_assets).post(create_asset))
+        .route("/assets/{id}", get(get_asset).put(update_asset).delete(delete_asset))
+        .route(
+            "/import/{kind}",
+            post(import).layer(axum::extract::DefaultBodyLimit::max(crate::MAX_UPLOAD_BYTES)),
+        )
+        .route("/export/{kind}", get(export))
+        .route("/users", get(list_users).post(create_user))
+        .route("/users/{id}/reset-password", post(reset_password))
+        .route("/users/{id}/disable", post(disable_user))
+        .route("/users/{id}/enable", post(enable_user))
+        .route("/tokens", get(list_tokens).post(create_token))
+        .route("/tokens/{id}", axum::routing::delete(revoke_token))
+        .route("/audit", get(audit_log))
+        .route("/audit/verify", get(audit_verify))
+        .route("/openapi.json", get(openapi))
+}
+
+async fn openapi() -> Json<Value> {
+    Json(crate::openapi::document())
+}
+
+// ---- sign-in ----
+
+#[derive(Deserialize)]
+struct Login {
+    username: String,
+    password: String,
+}
+
+async fn login(State(st): State<AppState>, JsonBody(body): JsonBody<Login>) -> ApiResult<Response> {
+    let s = st.app.login(&body.username, &body.password).await?;
+    let must_change = s.user.must_change_password
+        || st
+            .app
+            .config
+            .password_policy
+            .is_expired(s.user.password_changed_at, chrono::Utc::now());
+    let cookie = crate::session_cookie(&s.session_token, st.tls, None);
+    let body = json!({
+        "user": s.user,
+        "csrf_token": s.csrf_token,
+        "session_token": s.session_token,
+        "must_change_password": must_change,
+    });
+    Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
+}
+
+async fn logout(State(st): State<AppState>, Caller(_): Caller, headers: HeaderMap) -> ApiResult<Response> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string)
+        .or_else(|| {
+            headers
+                .get_all(header::COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(';'))
+                .filter_map(|kv| kv.trim().split_once('='))
+                .find(|(k, _)| *k == SESSION_COOKIE)
+                .map(|(_, v)| v.to_string())
+        });
+    if let Some(t) = token {
+        st.app.logout(&t).await?;
+    }
+    let cookie = crate::session_cookie("", st.tls, Some(0));
+    Ok(([(header::SET_COOKIE, cookie)], StatusCode::NO_CONTENT).into_response())
+}
+
+async fn logout_all(State(st): State<AppState>, Caller(c): Caller) -> ApiResult<Json<Value>> {
+    let n = st.app.logout_everywhere(&c.scope).await?;
+    Ok(Json(json!({"ended_sessions": n})))
+}
+
+async fn me(Caller(c): Caller) -> Json<Value> {
+    Json(json!({
+        "user": c.user,
+        "org_id": c.scope.org_id,
+        "role": c.scope.role,
+        "actor": c.scope.actor.to_string(),
+    }))
+}
+
+#[derive(Deserialize)]
+struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+async fn change_password(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    JsonBody(b): JsonBody<PasswordChange>,
+) -> ApiResult<StatusCode> {
+    st.app
+        .change_password(&c.scope, &b.current_password, &b.new_password)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- registry ----
+
+#[derive(Deserialize, Default)]
+struct ListParams {
+    after: Option<i64>,
+    limit: Option<i64>,
+    q: Option<String>,
+    org_type: Option<String>,
+    parent_id: Option<i64>,
+    owner_org_id: Option<i64>,
+    level: Option<u8>,
+    min_level: Option<u8>,
+    internet_facing: Option<bool>,
+    soc_monitoring: Option<bool>,
+    ncsc_connected: Option<bool>,
+    isp_id: Option<i64>,
+    soc_provider_id: Option<i64>,
+    system_id: Option<i64>,
+    role: Option<String>,
+    ip: Option<String>,
+}
+
+fn limit(p: &ListParams) -> i64 {
+    p.limit.unwrap_or(50)
+}
+
+fn parse_param<T: std::str::FromStr<Err = String>>(name: &str, v: &Option<String>) -> ApiResult<Option<T>> {
+    v.as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.parse::<T>())
+        .transpose()
+        .map_err(|e| ApiError::bad_request(format!("{name}: {e}")))
+}
+
+async fn list_orgs(State(st): State<AppState>, Caller(c): Caller, Query(p): Query<ListParams>) -> ApiResult<Json<Value>> {
+    let f = OrgFilter {
+        org_type: parse_param("org_type", &p.org_type)?,
+        parent_id: p.parent_id,
+        q: p.q.clone(),
+        after: p.after,
+        limit: limit(&p),
+    };
+    Ok(Json(json!(st.app.orgs(&c.scope, &f).await?)))
+}
+
+async fn get_org(State(st): State<AppState>, Caller(c): Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(st.app.org(&c.scope, id).await?)))
+}
+
+async fn create_org(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    JsonBody(b): JsonBody<OrgInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    Ok((StatusCode::CREATED, Json(json!(st.app.create_org(&c.scope, &b).await?))))
+}
+
+async fn update_org(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+    JsonBody(b): JsonBody<OrgInput>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(st.app.update_org(&c.scope, id, &b).await?)))
+}
+
+async fn delete_org(State(st): State<AppState>, Caller(c): Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    st.app.delete_org(&c.scope, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_systems(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Query(p): Query<ListParams>,
+) -> ApiResult<Json<Value>> {
+    let f = SystemFilter {
+        owner_org_id: p.owner_org_id,
+        level: p.level,
+        min_level: p.min_level,
+        internet_facing: p.internet_facing,
+        soc_monitoring: p.soc_monitoring,
+        ncsc_connected: p.ncsc_connected,
+        isp_id: p.isp_id,
+        soc_provider_id: p.soc_provider_id,
+        q: p.q.clone(),
+        after: p.after,
+        limit: limit(&p),
+    };
+    Ok(Json(json!(st.app.systems(&c.scope, &f).await?)))
+}
+
+async fn get_system(State(st): State<AppState>, Caller(c): Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(st.app.system(&c.scope, id).await?)))
+}
+
+async fn create_system(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    JsonBody(b): JsonBody<InfoSystemInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    Ok((StatusCode::CREATED, Json(json!(st.app.create_system(&c.scope, &b).await?))))
+}
+
+async fn update_system(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+    JsonBody(b): JsonBody<InfoSystemInput>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(st.app.update_system(&c.scope, id, &b).await?)))
+}
+
+async fn delete_system(State(st): State<AppState>, Caller(c): Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    st.app.delete_system(&c.scope, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_assets(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Query(p): Query<ListParams>,
+) -> ApiResult<Json<Value>> {
+    let f = AssetFilter {
+        system_id: p.system_id,
+        owner_org_id: p.owner_org_id,
+        role: parse_param("role", &p.role)?,
+        ip: p
+            .ip
+            .as_deref()
+            .map(domain::net::parse_ip)
+            .transpose()
+            .map_err(|e| ApiError::bad_request(format!("ip: {e}")))?,
+        q: p.q.clone(),
+        after: p.after,
+        limit: limit(&p),
+    };
+    Ok(Json(json!(st.app.assets(&c.scope, &f).await?)))
+}
+
+async fn get_asset(State(st): State<AppState>, Caller(c): Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(st.app.asset(&c.scope, id).await?)))
+}
+
+async fn create_asset(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    JsonBody(b): JsonBody<AssetInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    Ok((StatusCode::CREATED, Json(json!(st.app.create_asset(&c.scope, &b).await?))))
+}
+
+async fn update_asset(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+    JsonBody(b): JsonBody<AssetInput>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(st.app.update_asset(&c.scope, id, &b).await?)))
+}
+
+async fn delete_asset(State(st): State<AppState>, Caller(c): Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    st.app.delete_asset(&c.scope, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- import and export ----
+
+#[derive(Deserialize)]
+struct ImportParams {
+    file_name: Option<String>,
+    #[serde(default)]
+    keep_valid: bool,
+    #[serde(default)]
+    dry_run: bool,
+}
+
+fn parse_kind(kind: &str) -> ApiResult<Kind> {
+    kind.parse::<Kind>().map_err(ApiError::bad_request)
+}
+
+/// The file is the raw request body; `file_name` tells its format (else it is sniffed).
+async fn import(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(kind): Path<String>,
+    Query(p): Query<ImportParams>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let kind = parse_kind(&kind)?;
+    let name = p.file_name.unwrap_or_else(|| "upload".into());
+    let mode = ImportMode {
+        keep_valid: p.keep_valid,
+        dry_run: p.dry_run,
+    };
+    let report = st.app.import(&c.scope, kind, &name, &body, mode).await?;
+    if !report.rejected.is_empty() && !report.committed && !mode.dry_run {
+        let msg = format!(
+            "{}: {} problem(s); nothing was written. First: {}",
+            report.file,
+            report.rejected.len(),
+            report.rejected[0]
+        );
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "import_rejected", msg).with_details(json!(report)));
+    }
+    Ok(Json(json!(report)).into_response())
+}
+
+#[derive(Deserialize)]
+struct ExportParams {
+    format: Option<String>,
+}
+
+async fn export(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(kind): Path<String>,
+    Query(p): Query<ExportParams>,
+) -> ApiResult<Response> {
+    let kind_v = parse_kind(&kind)?;
+    let (format, mime, ext) = match p.format.as_deref().unwrap_or("csv") {
+        "csv" => (Format::Csv, "text/csv; charset=utf-8", "csv"),
+        "xlsx" => (
+            Format::Xlsx,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+        other => return Err(ApiError::bad_request(format!("format '{other}' is not csv or xlsx"))),
+    };
+    let bytes = st.app.export(&c.scope, kind_v, format).await?;
+    let disposition = format!("attachment; filename=\"canhgac-{kind}.{ext}\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(mime)),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition).map_err(|_| ApiError::bad_request("bad kind"))?,
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+// ---- accounts and tokens ----
+
+async fn list_users(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Query(p): Query<ListParams>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(st.app.users(&c.scope, p.owner_org_id, p.after, limit(&p)).await?)))
+}
+
+async fn create_user(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    JsonBody(b): JsonBody<CreateUser>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let (user, password) = st.app.create_user(&c.scope, &b).await?;
+    Ok((StatusCode::CREATED, Json(json!({"user": user, "initial_password": password}))))
+}
+
+async fn reset_password(State(st): State<AppState>, Caller(c): Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    let password = st.app.reset_password(&c.scope, id).await?;
+    Ok(Json(json!({"temporary_password": password})))
+}
+
+async fn disable_user(State(st): State<AppState>, Caller(c): Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    st.app.set_user_disabled(&c.scope, id, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn enable_user(State(st): State<AppState>, Caller(c): Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    st.app.set_user_disabled(&c.scope, id, false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_tokens(State(st): State<AppState>, Caller(c): Caller) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({"items": st.app.tokens(&c.scope).await?})))
+}
+
+async fn create_token(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    JsonBody(b): JsonBody<CreateToken>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let (token, secret) = st.app.create_token(&c.scope, &b).await?;
+    Ok((StatusCode::CREATED, Json(json!({"token": token, "secret": secret}))))
+}
+
+async fn revoke_token(State(st): State<AppState>, Caller(c): Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    st.app.revoke_token(&c.scope, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- audit ----
+
+#[derive(Deserialize)]
+struct AuditParams {
+    entity: Option<String>,
+    entity_id: Option<i64>,
+    actor: Option<String>,
+    action: Option<String>,
+    before_id: Option<i64>,
+    limit: Option<i64>,
+}
+
+async fn audit_log(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Query(p): Query<AuditParams>,
+) -> ApiResult<Json<Value>> {
+    let f = AuditFilter {
+        entity: p.entity,
+        entity_id: p.entity_id,
+        actor: p.actor,
+        action: p.action,
+        before_id: p.before_id,
+        limit: p.limit.unwrap_or(100),
+    };
+    Ok(Json(json!(st.app.audit_log(&c.scope, &f).await?)))
+}
+
+async fn audit_verify(State(st): State<AppState>, Caller(c): Caller) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(st.app.verify_audit(&c.scope).await?)))
+}

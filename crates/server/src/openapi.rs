@@ -1,0 +1,140 @@
+//! The OpenAPI 3.1 document of /api/v1, built from one table of operations
+//! so that a test can check every operation against the live router.
+
+use serde_json::{json, Map, Value};
+
+/// (method, path, tag, summary, request body schema, query parameters)
+pub const OPERATIONS: &[(&str, &str, &str, &str, Option<&str>, &[&str])] = &[
+    ("post", "/auth/login", "auth", "Sign in; sets the session cookie and returns the CSRF token", Some("Login"), &[]),
+    ("post", "/auth/logout", "auth", "Sign out of this session", None, &[]),
+    ("post", "/auth/logout-all", "auth", "Sign out of every session of the caller", None, &[]),
+    ("get", "/auth/me", "auth", "Who the caller is", None, &[]),
+    ("post", "/auth/password", "auth", "Change the caller's password", Some("PasswordChange"), &[]),
+    ("get", "/orgs", "registry", "List organisations", None, &["q", "org_type", "parent_id", "after", "limit"]),
+    ("post", "/orgs", "registry", "Register an organisation (coordinator)", Some("OrgInput"), &[]),
+    ("get", "/orgs/{id}", "registry", "One organisation", None, &[]),
+    ("put", "/orgs/{id}", "registry", "Replace an organisation", Some("OrgInput"), &[]),
+    ("delete", "/orgs/{id}", "registry", "Remove an organisation with nothing left in it", None, &[]),
+    ("get", "/systems", "registry", "List information systems", None,
+        &["q", "owner_org_id", "level", "min_level", "internet_facing", "soc_monitoring", "ncsc_connected", "isp_id", "soc_provider_id", "after", "limit"]),
+    ("post", "/systems", "registry", "Register an information system", Some("InfoSystemInput"), &[]),
+    ("get", "/systems/{id}", "registry", "One information system", None, &[]),
+    ("put", "/systems/{id}", "registry", "Replace an information system", Some("InfoSystemInput"), &[]),
+    ("delete", "/systems/{id}", "registry", "Remove a system and its assets", None, &[]),
+    ("get", "/assets", "registry", "List assets", None, &["q", "system_id", "owner_org_id", "role", "ip", "after", "limit"]),
+    ("post", "/assets", "registry", "Register an asset", Some("AssetInput"), &[]),
+    ("get", "/assets/{id}", "registry", "One asset", None, &[]),
+    ("put", "/assets/{id}", "registry", "Replace an asset", Some("AssetInput"), &[]),
+    ("delete", "/assets/{id}", "registry", "Remove an asset", None, &[]),
+    ("post", "/import/{kind}", "transfer", "Import a CSV or XLSX file (raw body) of orgs, systems, assets or blocks; all-or-nothing unless keep_valid", None, &["file_name", "keep_valid", "dry_run"]),
+    ("get", "/export/{kind}", "transfer", "Export orgs, systems, assets or blocks as CSV or XLSX", None, &["format"]),
+    ("get", "/users", "accounts", "List accounts", None, &["owner_org_id", "after", "limit"]),
+    ("post", "/users", "accounts", "Create an account", Some("CreateUser"), &[]),
+    ("post", "/users/{id}/reset-password", "accounts", "Reset an account's password (returned once)", None, &[]),
+    ("post", "/users/{id}/disable", "accounts", "Disable an account and end its sessions", None, &[]),
+    ("post", "/users/{id}/enable", "accounts", "Enable an account", None, &[]),
+    ("get", "/tokens", "accounts", "List machine tokens", None, &[]),
+    ("post", "/tokens", "accounts", "Create a machine token (secret returned once)", Some("CreateToken"), &[]),
+    ("delete", "/tokens/{id}", "accounts", "Revoke a machine token", None, &[]),
+    ("get", "/audit", "audit", "The audit log, newest first", None, &["entity", "entity_id", "actor", "action", "before_id", "limit"]),
+    ("get", "/audit/verify", "audit", "Recompute the audit hash chain", None, &[]),
+    ("get", "/openapi.json", "meta", "This document", None, &[]),
+];
+
+fn schemas() -> Value {
+    let contact = json!({"type": "object", "required": ["name"], "properties": {
+        "name": {"type": "string"}, "title": {"type": "string"}, "phone": {"type": "string"}, "email": {"type": "string", "format": "email"}}});
+    let level = json!({"type": "integer", "minimum": 1, "maximum": 5});
+    json!({
+        "Error": {"type": "object", "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+            "code": {"type": "string"}, "message": {"type": "string"}, "details": {}}}}},
+        "Login": {"type": "object", "required": ["username", "password"], "properties": {
+            "username": {"type": "string"}, "password": {"type": "string", "format": "password"}}},
+        "PasswordChange": {"type": "object", "required": ["current_password", "new_password"], "properties": {
+            "current_password": {"type": "string"}, "new_password": {"type": "string",
+            "description": "At least 8 characters with upper case, lower case, a digit and a special character; not a common password"}}},
+        "Contact": contact,
+        "OrgInput": {"type": "object", "required": ["name", "short_name", "org_type"], "properties": {
+            "name": {"type": "string"}, "short_name": {"type": "string"},
+            "org_type": {"enum": ["coordinator", "agency", "district", "commune", "isp", "soc", "national"]},
+            "parent_id": {"type": ["integer", "null"]}, "address": {"type": ["string", "null"]},
+            "contacts": {"type": "array", "items": {"$ref": "#/components/schemas/Contact"}},
+            "contact_24x7": {"$ref": "#/components/schemas/Contact"},
+            "address_blocks": {"type": "array", "items": {"type": "string", "description": "CIDR, host bits zero"}},
+            "asns": {"type": "array", "items": {"type": "string", "example": "AS7552"}}}},
+        "InfoSystemInput": {"type": "object", "required": ["code", "name", "owner_org_id", "function_type"], "properties": {
+            "code": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"}, "name": {"type": "string"},
+            "owner_org_id": {"type": "integer"}, "operator_org_id": {"type": ["integer", "null"]},
+            "function_type": {"enum": ["internal", "public_service", "infrastructure", "industrial_control", "other"]},
+            "info_types": {"type": "array", "items": {"enum": ["public", "personal", "private", "state_secret"]}},
+            "data_subjects": {"type": ["integer", "null"], "minimum": 0},
+            "proposed_level": level.clone(), "approved_level": level,
+            "approval": {"type": ["object", "null"], "required": ["number", "date", "body"], "properties": {
+                "number": {"type": "string"}, "date": {"type": "string", "format": "date"}, "body": {"type": "string"}}},
+            "internet_facing": {"type": "boolean"}, "soc_provider_id": {"type": ["integer", "null"]}, "isp_id": {"type": ["integer", "null"]},
+            "protection": {"type": "object", "properties": {"onsite_force": {"type": "boolean"}, "soc_monitoring": {"type": "boolean"},
+                "last_assessment": {"type": ["string", "null"], "format": "date"}, "ncsc_connected": {"type": "boolean"}}},
+            "notes": {"type": ["string", "null"]}}},
+        "AssetInput": {"type": "object", "required": ["system_id", "hostname", "role"], "properties": {
+            "system_id": {"type": "integer"}, "hostname": {"type": "string"},
+            "role": {"enum": ["server", "workstation", "appliance", "network", "database", "other"]},
+            "ips": {"type": "array", "items": {"type": "string", "format": "ip"}},
+            "domains": {"type": "array", "items": {"type": "string"}},
+            "os_name": {"type": ["string", "null"]}, "os_version": {"type": ["string", "null"]},
+            "os_build": {"type": ["string", "null"], "description": "Windows: build with UBR, e.g. 10.0.20348.2227"},
+            "software": {"type": "array", "items": {"type": "object", "required": ["vendor", "product", "version"], "properties": {
+                "vendor": {"type": "string"}, "product": {"type": "string"}, "version": {"type": "string"},
+                "scheme": {"enum": ["semver", "deb", "rpm", "dotted", "other"]}, "cpe": {"type": ["string", "null"], "description": "CPE 2.3 formatted string"}}}},
+            "modules": {"type": "array", "items": {"type": "string"}}, "hotfixes": {"type": "array", "items": {"type": "string"}},
+            "kbs": {"type": "array", "items": {"type": "string", "example": "KB5034441"}}, "notes": {"type": ["string", "null"]}}},
+        "CreateUser": {"type": "object", "required": ["username", "display_name", "org_id", "role"], "properties": {
+            "username": {"type": "string"}, "display_name": {"type": "string"}, "email": {"type": "string"}, "org_id": {"type": "integer"},
+            "role": {"enum": ["coordinator", "org_admin", "officer", "isp_operator", "soc_analyst", "responder", "auditor"]},
+            "password": {"type": "string", "description": "Omit to have one generated (returned once, must be changed)"},
+            "must_change_password": {"type": "boolean"}}},
+        "CreateToken": {"type": "object", "required": ["name", "org_id", "role"], "properties": {
+            "name": {"type": "string"}, "org_id": {"type": "integer"},
+            "role": {"enum": ["coordinator", "org_admin", "officer", "isp_operator", "soc_analyst", "responder", "auditor"]},
+            "valid_days": {"type": "integer", "minimum": 1, "maximum": 730}}}
+    })
+}
+
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for (method, path, tag, summary, body, params) in OPERATIONS {
+        let mut op = json!({
+            "tags": [tag],
+            "summary": summary,
+            "responses": {
+                "200": {"description": "OK"},
+                "default": {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            }
+        });
+        let mut parameters: Vec<Value> = params
+            .iter()
+            .map(|p| json!({"name": p, "in": "query", "required": false, "schema": {"type": "string"}}))
+            .collect();
+        for seg in path.split('/').filter(|s| s.starts_with('{')) {
+            let name = seg.trim_matches(|c| c == '{' || c == '}');
+            parameters.push(json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}));
+        }
+        if !parameters.is_empty() {
+            op["parameters"] = Value::Array(parameters);
+        }
+        if let Some(b) = body {
+            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{b}")}}}});
+        }
+        let entry = paths.entry(format!("/api/v1{path}")).or_insert_with(|| json!({}));
+        entry[*method] = op;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "canhgac API", "version": env!("CARGO_PKG_VERSION"),
+            "description": "Cyber-security operations of a province. Authenticate with the session cookie (plus the X-CSRF-Token header on changes) or with `Authorization: Bearer <token>`."},
+        "components": {"schemas": schemas(), "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "session": {"type": "apiKey", "in": "cookie", "name": "canhgac_session"}}},
+        "security": [{"bearer": []}, {"session": []}],
+        "paths": paths
+    })
+}
