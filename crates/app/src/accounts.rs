@@ -1,7 +1,9 @@
 //! Sign-in, sessions, accounts and machine tokens.
 
 use crate::{invalid, App, AppError, Result};
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use chrono::{Duration, Utc};
 use domain::{Actor, FieldErrors, OrgInput, OrgType, Role, Scope};
@@ -31,7 +33,11 @@ pub fn hash_password(password: &str) -> Result<String> {
 
 fn password_matches(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -96,7 +102,11 @@ impl App {
 
     /// On an empty database: the coordinating organisation and its
     /// administrator, who must change the password at first sign-in.
-    pub async fn bootstrap(&self, admin_password: Option<String>, org_name: &str) -> Result<Option<Bootstrap>> {
+    pub async fn bootstrap(
+        &self,
+        admin_password: Option<String>,
+        org_name: &str,
+    ) -> Result<Option<Bootstrap>> {
         if store::orgs::count(&mut self.store.conn()).await? > 0 {
             return Ok(None);
         }
@@ -152,7 +162,8 @@ impl App {
     pub async fn login(&self, username: &str, password: &str) -> Result<SignedIn> {
         let now = Utc::now();
         let policy = &self.config.password_policy;
-        let Some((user, hash)) = users::find_for_login(&mut self.store.conn(), username).await? else {
+        let Some((user, hash)) = users::find_for_login(&mut self.store.conn(), username).await?
+        else {
             // Spend the same time as a real check so timing does not reveal
             // which names exist.
             let _ = password_matches(password, DUMMY_HASH);
@@ -169,8 +180,17 @@ impl App {
         let mut tx = self.store.begin().await?;
         if !password_matches(password, &hash) {
             let failures = user.failed_logins + 1;
-            let locked = (failures >= policy.max_failures).then(|| now + Duration::minutes(policy.lockout_minutes));
-            users::record_login(&mut tx, &scope, &user, false, if locked.is_some() { 0 } else { failures }, locked).await?;
+            let locked = (failures >= policy.max_failures)
+                .then(|| now + Duration::minutes(policy.lockout_minutes));
+            users::record_login(
+                &mut tx,
+                &scope,
+                &user,
+                false,
+                if locked.is_some() { 0 } else { failures },
+                locked,
+            )
+            .await?;
             tx.commit().await?;
             return match locked {
                 Some(until) => Err(AppError::Locked { until }),
@@ -198,7 +218,9 @@ impl App {
         let Some(s) = users::find_session(&mut c, &key).await? else {
             return Err(AppError::Unauthenticated);
         };
-        if now - s.last_seen_at > self.config.session_idle || now - s.created_at > self.config.session_absolute {
+        if now - s.last_seen_at > self.config.session_idle
+            || now - s.created_at > self.config.session_absolute
+        {
             users::delete_session(&mut c, &key).await?;
             return Err(AppError::Unauthenticated);
         }
@@ -213,7 +235,10 @@ impl App {
             users::touch_session(&mut c, &key, now).await?;
         }
         let must_change = user.must_change_password
-            || self.config.password_policy.is_expired(user.password_changed_at, now);
+            || self
+                .config
+                .password_policy
+                .is_expired(user.password_changed_at, now);
         Ok((
             Authenticated {
                 scope: user_scope(&user),
@@ -250,12 +275,17 @@ impl App {
         if t.revoked_at.is_some() || t.expires_at <= now {
             return Err(AppError::Unauthenticated);
         }
-        if t.last_used_at.is_none_or(|at| now - at > Duration::minutes(1)) {
+        if t.last_used_at
+            .is_none_or(|at| now - at > Duration::minutes(1))
+        {
             users::mark_token_used(&mut c, t.id, now).await?;
         }
         Ok(Authenticated {
             scope: Scope {
-                actor: Actor::Token { id: t.id, name: t.name },
+                actor: Actor::Token {
+                    id: t.id,
+                    name: t.name,
+                },
                 org_id: t.org_id,
                 role: t.role,
             },
@@ -276,7 +306,10 @@ impl App {
             return Err(invalid("current_password", "Mật khẩu hiện tại không đúng"));
         }
         if current == new {
-            return Err(invalid("password", domain::auth::PasswordProblem::SameAsCurrent.message_vi()));
+            return Err(invalid(
+                "password",
+                domain::auth::PasswordProblem::SameAsCurrent.message_vi(),
+            ));
         }
         self.check_password_policy(new, &user.username)?;
         let new_hash = hash_password(new)?;
@@ -288,20 +321,33 @@ impl App {
 
     /// Creates an account. Without a password one is generated, returned once,
     /// and must be changed at first sign-in.
-    pub async fn create_user(&self, scope: &Scope, req: &CreateUser) -> Result<(User, Option<String>)> {
+    pub async fn create_user(
+        &self,
+        scope: &Scope,
+        req: &CreateUser,
+    ) -> Result<(User, Option<String>)> {
         if !scope.may_manage_users_of(req.org_id) {
-            return Err(AppError::Forbidden("you may not create accounts for this organisation".into()));
+            return Err(AppError::Forbidden(
+                "you may not create accounts for this organisation".into(),
+            ));
         }
-        if store::orgs::get(&mut self.store.conn(), scope, req.org_id).await?.is_none() {
+        if store::orgs::get(&mut self.store.conn(), scope, req.org_id)
+            .await?
+            .is_none()
+        {
             return Err(invalid("org_id", "no such organisation"));
         }
         if req.role == Role::Coordinator && !scope.is_coordinator() {
-            return Err(AppError::Forbidden("only the coordinator grants the coordinator role".into()));
+            return Err(AppError::Forbidden(
+                "only the coordinator grants the coordinator role".into(),
+            ));
         }
         let username = req.username.trim().to_lowercase();
         if username.len() < 3
             || username.len() > 64
-            || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+            || !username
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
         {
             return Err(invalid("username", "3–64 letters, digits, '.', '_' or '-'"));
         }
@@ -330,7 +376,13 @@ impl App {
         Ok((user, generated.then_some(password)))
     }
 
-    pub async fn users(&self, scope: &Scope, org_id: Option<i64>, after: Option<i64>, limit: i64) -> Result<store::Page<User>> {
+    pub async fn users(
+        &self,
+        scope: &Scope,
+        org_id: Option<i64>,
+        after: Option<i64>,
+        limit: i64,
+    ) -> Result<store::Page<User>> {
         Ok(users::list(&mut self.store.conn(), scope, org_id, after, limit).await?)
     }
 
@@ -339,7 +391,9 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         if !scope.may_manage_users_of(user.org_id) {
-            return Err(AppError::Forbidden("you may not manage this account".into()));
+            return Err(AppError::Forbidden(
+                "you may not manage this account".into(),
+            ));
         }
         Ok(user)
     }
@@ -356,10 +410,17 @@ impl App {
         Ok(password)
     }
 
-    pub async fn set_user_disabled(&self, scope: &Scope, user_id: i64, disabled: bool) -> Result<()> {
+    pub async fn set_user_disabled(
+        &self,
+        scope: &Scope,
+        user_id: i64,
+        disabled: bool,
+    ) -> Result<()> {
         let user = self.managed_user(scope, user_id).await?;
         if matches!(scope.actor, Actor::User { id, .. } if id == user.id) {
-            return Err(AppError::Conflict("you cannot disable your own account".into()));
+            return Err(AppError::Conflict(
+                "you cannot disable your own account".into(),
+            ));
         }
         let mut tx = self.store.begin().await?;
         users::set_disabled(&mut tx, scope, &user, disabled).await?;
@@ -368,22 +429,36 @@ impl App {
     }
 
     /// Creates a machine token; the secret is returned once and only its hash kept.
-    pub async fn create_token(&self, scope: &Scope, req: &CreateToken) -> Result<(ApiToken, String)> {
+    pub async fn create_token(
+        &self,
+        scope: &Scope,
+        req: &CreateToken,
+    ) -> Result<(ApiToken, String)> {
         if !scope.may_manage_users_of(req.org_id) {
-            return Err(AppError::Forbidden("you may not create tokens for this organisation".into()));
+            return Err(AppError::Forbidden(
+                "you may not create tokens for this organisation".into(),
+            ));
         }
-        if store::orgs::get(&mut self.store.conn(), scope, req.org_id).await?.is_none() {
+        if store::orgs::get(&mut self.store.conn(), scope, req.org_id)
+            .await?
+            .is_none()
+        {
             return Err(invalid("org_id", "no such organisation"));
         }
         if req.role == Role::Coordinator && !scope.is_coordinator() {
-            return Err(AppError::Forbidden("only the coordinator grants the coordinator role".into()));
+            return Err(AppError::Forbidden(
+                "only the coordinator grants the coordinator role".into(),
+            ));
         }
         if !(1..=730).contains(&req.valid_days) {
             return Err(invalid("valid_days", "a token lives 1 to 730 days"));
         }
         let name = req.name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(invalid("name", "give the token a name of up to 100 characters"));
+            return Err(invalid(
+                "name",
+                "give the token a name of up to 100 characters",
+            ));
         }
         let secret = secret("cgt_");
         let mut tx = self.store.begin().await?;
@@ -472,4 +547,3 @@ pub fn user_scope(user: &User) -> Scope {
 /// A real argon2id hash of a random password, verified against when the user
 /// name is unknown.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2PZ3cYBM0s0mZp3g0I3K5b6w7tqzS0qAq8y3K0R3p1c";
-

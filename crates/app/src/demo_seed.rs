@@ -41,13 +41,17 @@ impl App {
         let mut scope = Scope::system(0);
         let mut ids: HashMap<&str, i64> = HashMap::new();
         let resolve = |ids: &HashMap<&str, i64>, key: &str| -> Result<i64> {
-            ids.get(key)
-                .copied()
-                .ok_or_else(|| AppError::Internal(format!("demo refers to unknown organisation '{key}'")))
+            ids.get(key).copied().ok_or_else(|| {
+                AppError::Internal(format!("demo refers to unknown organisation '{key}'"))
+            })
         };
         for o in &province.orgs {
             let mut input = o.input.clone();
-            input.parent_id = o.parent_key.as_deref().map(|k| resolve(&ids, k)).transpose()?;
+            input.parent_id = o
+                .parent_key
+                .as_deref()
+                .map(|k| resolve(&ids, k))
+                .transpose()?;
             let org = store::orgs::create(&mut tx, &scope, &input).await?;
             if input.org_type == domain::OrgType::Coordinator && scope.org_id == 0 {
                 scope = Scope::system(org.id);
@@ -58,7 +62,11 @@ impl App {
         for s in &province.systems {
             let mut input = s.input.clone();
             input.owner_org_id = resolve(&ids, &s.owner_key)?;
-            input.operator_org_id = s.operator_key.as_deref().map(|k| resolve(&ids, k)).transpose()?;
+            input.operator_org_id = s
+                .operator_key
+                .as_deref()
+                .map(|k| resolve(&ids, k))
+                .transpose()?;
             input.soc_provider_id = s.soc_key.as_deref().map(|k| resolve(&ids, k)).transpose()?;
             input.isp_id = s.isp_key.as_deref().map(|k| resolve(&ids, k)).transpose()?;
             let system = store::systems::create(&mut tx, &scope, &input).await?;
@@ -72,7 +80,10 @@ impl App {
         let short_names: HashMap<i64, String> = province
             .orgs
             .iter()
-            .filter_map(|o| ids.get(o.key.as_str()).map(|id| (*id, o.input.short_name.to_string())))
+            .filter_map(|o| {
+                ids.get(o.key.as_str())
+                    .map(|id| (*id, o.input.short_name.to_string()))
+            })
             .collect();
         let mut users = Vec::new();
         for (u, hash) in province.users.iter().zip(&hashes) {

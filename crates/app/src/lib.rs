@@ -56,7 +56,9 @@ pub enum AppError {
     #[error("sign-in required")]
     Unauthenticated,
     #[error("the account is locked until {until}")]
-    Locked { until: chrono::DateTime<chrono::Utc> },
+    Locked {
+        until: chrono::DateTime<chrono::Utc>,
+    },
     #[error("the password must be changed first")]
     PasswordChangeRequired,
     #[error("internal error: {0}")]

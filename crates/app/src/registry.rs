@@ -20,7 +20,13 @@ impl App {
             .ok_or(AppError::NotFound)
     }
 
-    async fn check_org_input(&self, c: &mut Conn<'_>, scope: &Scope, input: &OrgInput, id: Option<i64>) -> Result<()> {
+    async fn check_org_input(
+        &self,
+        c: &mut Conn<'_>,
+        scope: &Scope,
+        input: &OrgInput,
+        id: Option<i64>,
+    ) -> Result<()> {
         let mut errs = FieldErrors::default();
         if let Some(p) = input.parent_id {
             if Some(p) == id {
@@ -35,9 +41,12 @@ impl App {
 
     pub async fn create_org(&self, scope: &Scope, input: &OrgInput) -> Result<Org> {
         if !scope.is_coordinator() {
-            return Err(AppError::Forbidden("only the coordinator registers organisations".into()));
+            return Err(AppError::Forbidden(
+                "only the coordinator registers organisations".into(),
+            ));
         }
-        self.check_org_input(&mut self.store.conn(), scope, input, None).await?;
+        self.check_org_input(&mut self.store.conn(), scope, input, None)
+            .await?;
         let mut tx = self.store.begin().await?;
         let org = store::orgs::create(&mut tx, scope, input).await?;
         tx.commit().await?;
@@ -47,7 +56,9 @@ impl App {
     pub async fn update_org(&self, scope: &Scope, id: i64, input: &OrgInput) -> Result<Org> {
         let before = self.org(scope, id).await?;
         if !scope.may_edit_org(id) {
-            return Err(AppError::Forbidden("you may not edit this organisation".into()));
+            return Err(AppError::Forbidden(
+                "you may not edit this organisation".into(),
+            ));
         }
         // An organisation's own admin may not change what it is or where it sits.
         if !scope.is_coordinator()
@@ -57,7 +68,8 @@ impl App {
                 "only the coordinator changes an organisation's type or parent".into(),
             ));
         }
-        self.check_org_input(&mut self.store.conn(), scope, input, Some(id)).await?;
+        self.check_org_input(&mut self.store.conn(), scope, input, Some(id))
+            .await?;
         let mut tx = self.store.begin().await?;
         let org = store::orgs::update(&mut tx, scope, &before, input).await?;
         tx.commit().await?;
@@ -67,7 +79,9 @@ impl App {
     pub async fn delete_org(&self, scope: &Scope, id: i64) -> Result<()> {
         let before = self.org(scope, id).await?;
         if !scope.is_coordinator() {
-            return Err(AppError::Forbidden("only the coordinator removes organisations".into()));
+            return Err(AppError::Forbidden(
+                "only the coordinator removes organisations".into(),
+            ));
         }
         let mut tx = self.store.begin().await?;
         let usage = store::orgs::usage(&mut tx, id).await?;
@@ -95,10 +109,18 @@ impl App {
     }
 
     /// Checks the references of a system against what the caller may use.
-    pub(crate) async fn check_system_input(&self, c: &mut Conn<'_>, scope: &Scope, input: &InfoSystemInput) -> Result<()> {
+    pub(crate) async fn check_system_input(
+        &self,
+        c: &mut Conn<'_>,
+        scope: &Scope,
+        input: &InfoSystemInput,
+    ) -> Result<()> {
         let mut errs = input.cross_field_problems(today());
         if !scope.may_edit_registry_of(&[input.owner_org_id]) {
-            errs.push("owner_org_id", "you may only register systems of your own organisation");
+            errs.push(
+                "owner_org_id",
+                "you may only register systems of your own organisation",
+            );
         }
         for (field, id) in [
             ("owner_org_id", Some(input.owner_org_id)),
@@ -116,7 +138,10 @@ impl App {
                             _ => None,
                         };
                         if let Some(t) = expected.filter(|t| *t != o.data.org_type) {
-                            errs.push(field, format!("{} is not of type {}", o.data.short_name, t.as_str()));
+                            errs.push(
+                                field,
+                                format!("{} is not of type {}", o.data.short_name, t.as_str()),
+                            );
                         }
                     }
                 }
@@ -126,21 +151,32 @@ impl App {
         Ok(())
     }
 
-    pub async fn create_system(&self, scope: &Scope, input: &InfoSystemInput) -> Result<InfoSystem> {
+    pub async fn create_system(
+        &self,
+        scope: &Scope,
+        input: &InfoSystemInput,
+    ) -> Result<InfoSystem> {
         refuse_readers(scope)?;
-        self.check_system_input(&mut self.store.conn(), scope, input).await?;
+        self.check_system_input(&mut self.store.conn(), scope, input)
+            .await?;
         let mut tx = self.store.begin().await?;
         let s = store::systems::create(&mut tx, scope, input).await?;
         tx.commit().await?;
         Ok(s)
     }
 
-    pub async fn update_system(&self, scope: &Scope, id: i64, input: &InfoSystemInput) -> Result<InfoSystem> {
+    pub async fn update_system(
+        &self,
+        scope: &Scope,
+        id: i64,
+        input: &InfoSystemInput,
+    ) -> Result<InfoSystem> {
         let before = self.system(scope, id).await?;
         if !scope.may_edit_registry_of(&before.tenants()) {
             return Err(AppError::Forbidden("you may not edit this system".into()));
         }
-        self.check_system_input(&mut self.store.conn(), scope, input).await?;
+        self.check_system_input(&mut self.store.conn(), scope, input)
+            .await?;
         let mut tx = self.store.begin().await?;
         let s = store::systems::update(&mut tx, scope, &before, input).await?;
         tx.commit().await?;
@@ -180,7 +216,9 @@ impl App {
             .await?
             .ok_or_else(|| invalid("system_id", format!("no system #{}", input.system_id)))?;
         if !scope.may_edit_registry_of(&system.tenants()) {
-            return Err(AppError::Forbidden("you may not edit this system's assets".into()));
+            return Err(AppError::Forbidden(
+                "you may not edit this system's assets".into(),
+            ));
         }
         Ok(system)
     }
@@ -224,7 +262,10 @@ fn refuse_readers(scope: &Scope) -> Result<()> {
     if scope.may_edit_registry_of(&[scope.org_id]) {
         Ok(())
     } else {
-        Err(AppError::Forbidden(format!("the role {} does not change the registry", scope.role.as_str())))
+        Err(AppError::Forbidden(format!(
+            "the role {} does not change the registry",
+            scope.role.as_str()
+        )))
     }
 }
 
@@ -235,5 +276,7 @@ pub fn today() -> chrono::NaiveDate {
 
 /// A moment as people in Vietnam read it: dd/mm/yyyy HH:MM (UTC+7, no DST).
 pub fn format_vn_time(at: chrono::DateTime<chrono::Utc>) -> String {
-    (at + chrono::Duration::hours(7)).format("%d/%m/%Y %H:%M").to_string()
+    (at + chrono::Duration::hours(7))
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
 }

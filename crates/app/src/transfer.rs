@@ -9,7 +9,8 @@
 
 use crate::{App, AppError, Result};
 use domain::{
-    Approval, AssetInput, Cidr, Contact, FieldErrors, InfoSystemInput, OrgInput, OrgType, Protection, Scope,
+    Approval, AssetInput, Cidr, Contact, FieldErrors, InfoSystemInput, OrgInput, OrgType,
+    Protection, Scope,
 };
 use sheets::{Format, Table};
 use std::collections::{HashMap, HashSet};
@@ -35,7 +36,9 @@ impl FromStr for Kind {
             "systems" => Ok(Kind::Systems),
             "assets" => Ok(Kind::Assets),
             "blocks" | "address-blocks" => Ok(Kind::Blocks),
-            other => Err(format!("'{other}' is not one of: orgs, systems, assets, blocks")),
+            other => Err(format!(
+                "'{other}' is not one of: orgs, systems, assets, blocks"
+            )),
         }
     }
 }
@@ -211,9 +214,12 @@ impl<'a> Cells<'a> {
     where
         T::Err: std::fmt::Display,
     {
-        let Some(v) = self.raw(col) else { return Vec::new() };
+        let Some(v) = self.raw(col) else {
+            return Vec::new();
+        };
         let parts: Vec<&str> = if loose {
-            v.split(|c: char| c == ';' || c == ',' || c.is_whitespace()).collect()
+            v.split(|c: char| c == ';' || c == ',' || c.is_whitespace())
+                .collect()
         } else {
             v.split([';', '\n']).collect()
         };
@@ -247,7 +253,10 @@ impl<'a> Cells<'a> {
         match parsed {
             Ok(d) => Some(d),
             Err(_) => {
-                self.fail(col, format!("'{v}' is not a date (dd/mm/yyyy or yyyy-mm-dd)"));
+                self.fail(
+                    col,
+                    format!("'{v}' is not a date (dd/mm/yyyy or yyyy-mm-dd)"),
+                );
                 None
             }
         }
@@ -263,7 +272,10 @@ fn file_error(reason: impl Into<String>) -> RowError {
 }
 
 /// Maps the header to column codes, accepting codes or Vietnamese headings.
-fn header_index(kind: Kind, table: &Table) -> std::result::Result<HashMap<&'static str, usize>, Vec<RowError>> {
+fn header_index(
+    kind: Kind,
+    table: &Table,
+) -> std::result::Result<HashMap<&'static str, usize>, Vec<RowError>> {
     let cols = columns(kind);
     let mut index = HashMap::new();
     let mut errors = Vec::new();
@@ -290,7 +302,10 @@ fn header_index(kind: Kind, table: &Table) -> std::result::Result<HashMap<&'stat
     }
     for c in cols.iter().filter(|c| c.required) {
         if !index.contains_key(c.code) {
-            errors.push(file_error(format!("the required column '{}' ({}) is missing", c.code, c.vi)));
+            errors.push(file_error(format!(
+                "the required column '{}' ({}) is missing",
+                c.code, c.vi
+            )));
         }
     }
     if errors.is_empty() {
@@ -335,7 +350,9 @@ impl App {
         };
         report.rows = table.rows.len();
         if table.rows.is_empty() {
-            report.rejected.push(file_error("the file has a header but no data rows"));
+            report
+                .rejected
+                .push(file_error("the file has a header but no data rows"));
             return Ok(report);
         }
         let index = match header_index(kind, &table) {
@@ -346,10 +363,22 @@ impl App {
             }
         };
         match kind {
-            Kind::Orgs => self.import_orgs(scope, &table, &index, mode, &mut report).await?,
-            Kind::Systems => self.import_systems(scope, &table, &index, mode, &mut report).await?,
-            Kind::Assets => self.import_assets(scope, &table, &index, mode, &mut report).await?,
-            Kind::Blocks => self.import_blocks(scope, &table, &index, mode, &mut report).await?,
+            Kind::Orgs => {
+                self.import_orgs(scope, &table, &index, mode, &mut report)
+                    .await?
+            }
+            Kind::Systems => {
+                self.import_systems(scope, &table, &index, mode, &mut report)
+                    .await?
+            }
+            Kind::Assets => {
+                self.import_assets(scope, &table, &index, mode, &mut report)
+                    .await?
+            }
+            Kind::Blocks => {
+                self.import_blocks(scope, &table, &index, mode, &mut report)
+                    .await?
+            }
         }
         Ok(report)
     }
@@ -360,7 +389,14 @@ impl App {
         let mut after = None;
         loop {
             let page = self
-                .orgs(scope, &OrgFilter { after, limit: 1000, ..Default::default() })
+                .orgs(
+                    scope,
+                    &OrgFilter {
+                        after,
+                        limit: 1000,
+                        ..Default::default()
+                    },
+                )
                 .await?;
             for o in page.items {
                 out.insert(o.data.short_name.as_str().to_lowercase(), o);
@@ -381,14 +417,21 @@ impl App {
         report: &mut ImportReport,
     ) -> Result<()> {
         if !scope.is_coordinator() {
-            return Err(AppError::Forbidden("only the coordinator imports organisations".into()));
+            return Err(AppError::Forbidden(
+                "only the coordinator imports organisations".into(),
+            ));
         }
         let existing = self.org_names(scope).await?;
         let mut in_file: HashSet<String> = HashSet::new();
         // Parents are resolved at write time by name: they may be earlier rows.
         let mut planned: Vec<(usize, Option<String>, Planned<OrgInput>)> = Vec::new();
         for row in &table.rows {
-            let mut c = Cells { row: row.number, cells: &row.cells, index, errors: Vec::new() };
+            let mut c = Cells {
+                row: row.number,
+                cells: &row.cells,
+                index,
+                errors: Vec::new(),
+            };
             let short_name: Option<domain::org::Name> = c.required("short_name");
             let name = c.required("name");
             let org_type: Option<OrgType> = c.required("org_type");
@@ -426,14 +469,20 @@ impl App {
             let address = c.text("address");
             if let Some(s) = &short_name {
                 if !in_file.insert(s.as_str().to_lowercase()) {
-                    c.fail("short_name", format!("'{s}' appears more than once in the file"));
+                    c.fail(
+                        "short_name",
+                        format!("'{s}' appears more than once in the file"),
+                    );
                 }
             }
             if !c.errors.is_empty() {
                 report.rejected.append(&mut c.errors);
                 continue;
             }
-            let (Some(short_name), Some(name), Some(org_type)) = (short_name, name, org_type) else { continue };
+            let (Some(short_name), Some(name), Some(org_type)) = (short_name, name, org_type)
+            else {
+                continue;
+            };
             let input = OrgInput {
                 name,
                 short_name,
@@ -454,7 +503,8 @@ impl App {
         if !self.may_write(report, mode) {
             return Ok(());
         }
-        let mut ids: HashMap<String, i64> = existing.iter().map(|(k, o)| (k.clone(), o.id)).collect();
+        let mut ids: HashMap<String, i64> =
+            existing.iter().map(|(k, o)| (k.clone(), o.id)).collect();
         let mut tx = self.store.begin().await?;
         for (row, parent, plan) in planned {
             let parent_id = parent.and_then(|p| ids.get(&p.to_lowercase()).copied());
@@ -503,7 +553,12 @@ impl App {
         let mut seen = HashSet::new();
         let mut planned: Vec<(usize, Planned<InfoSystemInput>, Option<InfoSystem>)> = Vec::new();
         for row in &table.rows {
-            let mut c = Cells { row: row.number, cells: &row.cells, index, errors: Vec::new() };
+            let mut c = Cells {
+                row: row.number,
+                cells: &row.cells,
+                index,
+                errors: Vec::new(),
+            };
             let code: Option<domain::system::SystemCode> = c.required("code");
             let name = c.required("name");
             let org_ref = |c: &mut Cells, col: &str, want: Option<OrgType>| -> Option<i64> {
@@ -514,7 +569,13 @@ impl App {
                         None
                     }
                     Some(o) if want.is_some_and(|t| t != o.data.org_type) => {
-                        c.fail(col, format!("'{v}' is not of type {}", want.map(|t| t.as_str()).unwrap_or("")));
+                        c.fail(
+                            col,
+                            format!(
+                                "'{v}' is not of type {}",
+                                want.map(|t| t.as_str()).unwrap_or("")
+                            ),
+                        );
                         None
                     }
                     Some(o) => Some(o.id),
@@ -539,7 +600,10 @@ impl App {
                 (Some(number), Some(date), Some(body)) => Some(Approval { number, date, body }),
                 (None, None, None) => None,
                 _ => {
-                    c.fail("approval_number", "the approval needs its number, date and body together");
+                    c.fail(
+                        "approval_number",
+                        "the approval needs its number, date and body together",
+                    );
                     None
                 }
             };
@@ -553,16 +617,24 @@ impl App {
             let notes = c.text("notes");
             if let Some(o) = owner {
                 if !scope.may_edit_registry_of(&[o]) {
-                    c.fail("owner", "you may only register systems of your own organisation");
+                    c.fail(
+                        "owner",
+                        "you may only register systems of your own organisation",
+                    );
                 }
             }
             if let Some(code) = &code {
                 if !seen.insert(code.as_str().to_string()) {
-                    c.fail("code", format!("'{code}' appears more than once in the file"));
+                    c.fail(
+                        "code",
+                        format!("'{code}' appears more than once in the file"),
+                    );
                 }
             }
             let input = match (code, name, owner, function_type) {
-                (Some(code), Some(name), Some(owner_org_id), Some(function_type)) if c.errors.is_empty() => {
+                (Some(code), Some(name), Some(owner_org_id), Some(function_type))
+                    if c.errors.is_empty() =>
+                {
                     let input = InfoSystemInput {
                         code,
                         name,
@@ -590,10 +662,21 @@ impl App {
                 continue;
             };
             // The code is unique across the province: look beyond the caller's scope.
-            let existing = store::systems::find_by_code(&mut self.store.conn(), &system_scope, input.code.as_str()).await?;
+            let existing = store::systems::find_by_code(
+                &mut self.store.conn(),
+                &system_scope,
+                input.code.as_str(),
+            )
+            .await?;
             match existing {
                 Some(s) if !scope.may_edit_registry_of(&s.tenants()) => {
-                    c.fail("code", format!("code '{}' is already used by another organisation's system", input.code));
+                    c.fail(
+                        "code",
+                        format!(
+                            "code '{}' is already used by another organisation's system",
+                            input.code
+                        ),
+                    );
                     report.rejected.append(&mut c.errors);
                 }
                 Some(s) => planned.push((row.number, Planned::Update(s.id, input), Some(s))),
@@ -607,11 +690,15 @@ impl App {
         for (row, plan, before) in planned {
             match (plan, before) {
                 (Planned::Create(input), _) => {
-                    store::systems::create(&mut tx, scope, &input).await.map_err(|e| row_conflict(row, e))?;
+                    store::systems::create(&mut tx, scope, &input)
+                        .await
+                        .map_err(|e| row_conflict(row, e))?;
                     report.created += 1;
                 }
                 (Planned::Update(_, input), Some(before)) => {
-                    store::systems::update(&mut tx, scope, &before, &input).await.map_err(|e| row_conflict(row, e))?;
+                    store::systems::update(&mut tx, scope, &before, &input)
+                        .await
+                        .map_err(|e| row_conflict(row, e))?;
                     report.updated += 1;
                 }
                 (Planned::Update(..), None) => {}
@@ -636,7 +723,12 @@ impl App {
         let mut seen = HashSet::new();
         let mut planned: Vec<(usize, AssetInput, i64, Option<Asset>)> = Vec::new();
         for row in &table.rows {
-            let mut c = Cells { row: row.number, cells: &row.cells, index, errors: Vec::new() };
+            let mut c = Cells {
+                row: row.number,
+                cells: &row.cells,
+                index,
+                errors: Vec::new(),
+            };
             let system = match c.text("system_code") {
                 None => {
                     c.fail("system_code", "is required");
@@ -644,15 +736,25 @@ impl App {
                 }
                 Some(code) => {
                     if !systems.contains_key(&code) {
-                        let s = store::systems::find_by_code(&mut self.store.conn(), scope, &code).await?;
+                        let s = store::systems::find_by_code(&mut self.store.conn(), scope, &code)
+                            .await?;
                         if let Some(s) = &s {
                             let mut after = None;
                             loop {
                                 let page = self
-                                    .assets(scope, &AssetFilter { system_id: Some(s.id), after, limit: 1000, ..Default::default() })
+                                    .assets(
+                                        scope,
+                                        &AssetFilter {
+                                            system_id: Some(s.id),
+                                            after,
+                                            limit: 1000,
+                                            ..Default::default()
+                                        },
+                                    )
                                     .await?;
                                 for a in page.items {
-                                    existing.insert((s.id, a.data.hostname.as_str().to_lowercase()), a);
+                                    existing
+                                        .insert((s.id, a.data.hostname.as_str().to_lowercase()), a);
                                 }
                                 match page.next {
                                     Some(n) => after = Some(n),
@@ -664,11 +766,17 @@ impl App {
                     }
                     match &systems[&code] {
                         None => {
-                            c.fail("system_code", format!("no system '{code}' that you may use"));
+                            c.fail(
+                                "system_code",
+                                format!("no system '{code}' that you may use"),
+                            );
                             None
                         }
                         Some(s) if !scope.may_edit_registry_of(&s.tenants()) => {
-                            c.fail("system_code", format!("you may not edit the assets of '{code}'"));
+                            c.fail(
+                                "system_code",
+                                format!("you may not edit the assets of '{code}'"),
+                            );
                             None
                         }
                         Some(s) => Some((s.id, s.data.owner_org_id)),
@@ -677,7 +785,11 @@ impl App {
             };
             let hostname: Option<domain::org::Name> = c.required("hostname");
             let role = c.required("role");
-            let ips = c.list::<IpCell>("ips", true).into_iter().map(|i| i.0).collect();
+            let ips = c
+                .list::<IpCell>("ips", true)
+                .into_iter()
+                .map(|i| i.0)
+                .collect();
             let domains = c.list("domains", true);
             let software = c.list("software", false);
             let modules = c.list::<String>("modules", true);
@@ -685,12 +797,17 @@ impl App {
             let kbs = c.list("kbs", true);
             if let (Some((sid, _)), Some(h)) = (system, &hostname) {
                 if !seen.insert((sid, h.as_str().to_lowercase())) {
-                    c.fail("hostname", format!("'{h}' appears more than once for this system in the file"));
+                    c.fail(
+                        "hostname",
+                        format!("'{h}' appears more than once for this system in the file"),
+                    );
                 }
             }
             match (system, hostname, role) {
                 (Some((system_id, owner)), Some(hostname), Some(role)) if c.errors.is_empty() => {
-                    let before = existing.get(&(system_id, hostname.as_str().to_lowercase())).cloned();
+                    let before = existing
+                        .get(&(system_id, hostname.as_str().to_lowercase()))
+                        .cloned();
                     let input = AssetInput {
                         system_id,
                         hostname,
@@ -718,12 +835,16 @@ impl App {
         for (row, input, owner, before) in planned {
             match before {
                 None => {
-                    store::assets::create(&mut tx, scope, &input, owner).await.map_err(|e| row_conflict(row, e))?;
+                    store::assets::create(&mut tx, scope, &input, owner)
+                        .await
+                        .map_err(|e| row_conflict(row, e))?;
                     report.created += 1;
                 }
                 Some(b) => {
                     if b.data != input {
-                        store::assets::update(&mut tx, scope, &b, &input, owner).await.map_err(|e| row_conflict(row, e))?;
+                        store::assets::update(&mut tx, scope, &b, &input, owner)
+                            .await
+                            .map_err(|e| row_conflict(row, e))?;
                     }
                     report.updated += 1;
                 }
@@ -745,7 +866,12 @@ impl App {
         let orgs = self.org_names(scope).await?;
         let mut additions: HashMap<i64, Vec<Cidr>> = HashMap::new();
         for row in &table.rows {
-            let mut c = Cells { row: row.number, cells: &row.cells, index, errors: Vec::new() };
+            let mut c = Cells {
+                row: row.number,
+                cells: &row.cells,
+                index,
+                errors: Vec::new(),
+            };
             let cidr: Option<Cidr> = c.required("cidr");
             let org = match c.text("org") {
                 None => {
@@ -755,7 +881,10 @@ impl App {
                 Some(name) => match orgs.get(&name.to_lowercase()) {
                     Some(o) if scope.may_edit_org(o.id) => Some(o.id),
                     Some(_) => {
-                        c.fail("org", format!("you may not change the address blocks of '{name}'"));
+                        c.fail(
+                            "org",
+                            format!("you may not change the address blocks of '{name}'"),
+                        );
                         None
                     }
                     None => {
@@ -765,7 +894,9 @@ impl App {
                 },
             };
             match (org, cidr) {
-                (Some(o), Some(b)) if c.errors.is_empty() => additions.entry(o).or_default().push(b),
+                (Some(o), Some(b)) if c.errors.is_empty() => {
+                    additions.entry(o).or_default().push(b)
+                }
                 _ => report.rejected.append(&mut c.errors),
             }
         }
@@ -800,7 +931,10 @@ impl App {
     /// the import accepts.
     pub async fn export(&self, scope: &Scope, kind: Kind, format: Format) -> Result<Vec<u8>> {
         let orgs = self.org_names(scope).await?;
-        let names: HashMap<i64, String> = orgs.values().map(|o| (o.id, o.data.short_name.to_string())).collect();
+        let names: HashMap<i64, String> = orgs
+            .values()
+            .map(|o| (o.id, o.data.short_name.to_string()))
+            .collect();
         let name_of = |id: Option<i64>| id.and_then(|i| names.get(&i).cloned()).unwrap_or_default();
         let mut rows: Vec<Vec<String>> = Vec::new();
         match kind {
@@ -819,12 +953,27 @@ impl App {
                         d.address.clone().unwrap_or_default(),
                         first.map(|c| c.name.to_string()).unwrap_or_default(),
                         first.and_then(|c| c.title.clone()).unwrap_or_default(),
-                        first.and_then(|c| c.phone.as_ref()).map(|p| p.to_string()).unwrap_or_default(),
-                        first.and_then(|c| c.email.as_ref()).map(|p| p.to_string()).unwrap_or_default(),
+                        first
+                            .and_then(|c| c.phone.as_ref())
+                            .map(|p| p.to_string())
+                            .unwrap_or_default(),
+                        first
+                            .and_then(|c| c.email.as_ref())
+                            .map(|p| p.to_string())
+                            .unwrap_or_default(),
                         duty.map(|c| c.name.to_string()).unwrap_or_default(),
-                        duty.and_then(|c| c.phone.as_ref()).map(|p| p.to_string()).unwrap_or_default(),
-                        duty.and_then(|c| c.email.as_ref()).map(|p| p.to_string()).unwrap_or_default(),
-                        d.contacts.iter().skip(1).map(|c| ContactCell(c.clone()).to_string()).collect::<Vec<_>>().join("; "),
+                        duty.and_then(|c| c.phone.as_ref())
+                            .map(|p| p.to_string())
+                            .unwrap_or_default(),
+                        duty.and_then(|c| c.email.as_ref())
+                            .map(|p| p.to_string())
+                            .unwrap_or_default(),
+                        d.contacts
+                            .iter()
+                            .skip(1)
+                            .map(|c| ContactCell(c.clone()).to_string())
+                            .collect::<Vec<_>>()
+                            .join("; "),
                         join(&d.address_blocks, " "),
                         join(&d.asns, " "),
                     ]);
@@ -842,7 +991,16 @@ impl App {
             Kind::Systems => {
                 let mut after = None;
                 loop {
-                    let page = self.systems(scope, &SystemFilter { after, limit: 1000, ..Default::default() }).await?;
+                    let page = self
+                        .systems(
+                            scope,
+                            &SystemFilter {
+                                after,
+                                limit: 1000,
+                                ..Default::default()
+                            },
+                        )
+                        .await?;
                     for s in &page.items {
                         let d = &s.data;
                         let a = d.approval.as_ref();
@@ -864,7 +1022,10 @@ impl App {
                             name_of(d.isp_id),
                             yes_no(d.protection.onsite_force),
                             yes_no(d.protection.soc_monitoring),
-                            d.protection.last_assessment.map(|d| d.to_string()).unwrap_or_default(),
+                            d.protection
+                                .last_assessment
+                                .map(|d| d.to_string())
+                                .unwrap_or_default(),
                             yes_no(d.protection.ncsc_connected),
                             d.notes.clone().unwrap_or_default(),
                         ]);
@@ -879,7 +1040,16 @@ impl App {
                 let mut codes: HashMap<i64, String> = HashMap::new();
                 let mut after = None;
                 loop {
-                    let page = self.systems(scope, &SystemFilter { after, limit: 1000, ..Default::default() }).await?;
+                    let page = self
+                        .systems(
+                            scope,
+                            &SystemFilter {
+                                after,
+                                limit: 1000,
+                                ..Default::default()
+                            },
+                        )
+                        .await?;
                     for s in page.items {
                         codes.insert(s.id, s.data.code.to_string());
                     }
@@ -890,7 +1060,16 @@ impl App {
                 }
                 let mut after = None;
                 loop {
-                    let page = self.assets(scope, &AssetFilter { after, limit: 1000, ..Default::default() }).await?;
+                    let page = self
+                        .assets(
+                            scope,
+                            &AssetFilter {
+                                after,
+                                limit: 1000,
+                                ..Default::default()
+                            },
+                        )
+                        .await?;
                     for a in &page.items {
                         let d = &a.data;
                         rows.push(vec![
@@ -935,7 +1114,11 @@ fn kind_sheet_name(kind: Kind) -> &'static str {
 }
 
 fn join<T: std::fmt::Display>(items: &[T], sep: &str) -> String {
-    items.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(sep)
+    items
+        .iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(sep)
 }
 
 fn yes_no(b: bool) -> String {
@@ -944,7 +1127,12 @@ fn yes_no(b: bool) -> String {
 
 fn report_field_errors(c: &mut Cells, errs: FieldErrors) {
     for e in errs.0 {
-        let col = e.field.split('.').next_back().unwrap_or(&e.field).to_string();
+        let col = e
+            .field
+            .split('.')
+            .next_back()
+            .unwrap_or(&e.field)
+            .to_string();
         c.fail(&col, e.reason);
     }
 }
@@ -953,7 +1141,9 @@ fn report_field_errors(c: &mut Cells, errs: FieldErrors) {
 /// same key) fails the whole import, naming the row.
 fn row_conflict(row: usize, e: store::StoreError) -> AppError {
     match e {
-        store::StoreError::Duplicate(what) => AppError::Conflict(format!("row {row}: {what} already exists")),
+        store::StoreError::Duplicate(what) => {
+            AppError::Conflict(format!("row {row}: {what} already exists"))
+        }
         other => AppError::from(other),
     }
 }
@@ -973,7 +1163,9 @@ impl FromStr for U64Cell {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, String> {
         let t = s.trim().replace(['.', ',', ' '], "");
-        t.parse().map(U64Cell).map_err(|_| format!("'{}' is not a whole number", s.trim()))
+        t.parse()
+            .map(U64Cell)
+            .map_err(|_| format!("'{}' is not a whole number", s.trim()))
     }
 }
 

@@ -29,7 +29,12 @@ struct Cli {
 #[derive(Args, Clone)]
 struct DbArgs {
     /// Folder of the embedded SQLite database (created if missing).
-    #[arg(long, global = true, env = "CANHGAC_DATA", default_value = "canhgac-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "CANHGAC_DATA",
+        default_value = "canhgac-data"
+    )]
     data_dir: PathBuf,
     /// PostgreSQL URL (postgres://user@host/db); when set, --data-dir is not used.
     #[arg(long, global = true, env = "CANHGAC_DATABASE_URL")]
@@ -243,7 +248,10 @@ async fn run(cli: Cli) -> Result<()> {
             match app.seed_demo(seed).await.map_err(explain)? {
                 Some(accounts) => {
                     print_demo_accounts(&accounts);
-                    println!("\nStart the server with: canhgac serve --data-dir {}", cli.db.data_dir.display());
+                    println!(
+                        "\nStart the server with: canhgac serve --data-dir {}",
+                        cli.db.data_dir.display()
+                    );
                 }
                 None => bail!("the database is not empty; the demo seeds only an empty database"),
             }
@@ -258,10 +266,23 @@ async fn run(cli: Cli) -> Result<()> {
         } => {
             let app = open(&cli.db, Config::default()).await?;
             let scope = acting_scope(&app, as_user.as_deref()).await?;
-            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
             let report = app
-                .import(&scope, kind, &name, &bytes, ImportMode { keep_valid, dry_run })
+                .import(
+                    &scope,
+                    kind,
+                    &name,
+                    &bytes,
+                    ImportMode {
+                        keep_valid,
+                        dry_run,
+                    },
+                )
                 .await
                 .map_err(explain)?;
             for e in &report.rejected {
@@ -274,14 +295,22 @@ async fn run(cli: Cli) -> Result<()> {
                 report.created,
                 report.updated,
                 report.rejected.len(),
-                if report.committed { "" } else { "; nothing was written" }
+                if report.committed {
+                    ""
+                } else {
+                    "; nothing was written"
+                }
             );
             if !report.rejected.is_empty() && !keep_valid {
                 std::process::exit(1);
             }
             Ok(())
         }
-        Command::Export { kind, format, output } => {
+        Command::Export {
+            kind,
+            format,
+            output,
+        } => {
             let app = open(&cli.db, Config::default()).await?;
             let scope = app.system_scope().await.map_err(explain)?;
             let format = match format.as_str() {
@@ -291,7 +320,8 @@ async fn run(cli: Cli) -> Result<()> {
             };
             let bytes = app.export(&scope, kind, format).await.map_err(explain)?;
             match output {
-                Some(path) => std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?,
+                Some(path) => std::fs::write(&path, bytes)
+                    .with_context(|| format!("writing {}", path.display()))?,
                 None => {
                     use std::io::Write;
                     std::io::stdout().write_all(&bytes)?;
@@ -333,7 +363,13 @@ async fn run(cli: Cli) -> Result<()> {
             let app = open(&cli.db, Config::default()).await?;
             let scope = app.system_scope().await.map_err(explain)?;
             let page = app
-                .audit_log(&scope, &app::store::audit::AuditFilter { limit, ..Default::default() })
+                .audit_log(
+                    &scope,
+                    &app::store::audit::AuditFilter {
+                        limit,
+                        ..Default::default()
+                    },
+                )
                 .await
                 .map_err(explain)?;
             for r in page.items {
@@ -353,10 +389,19 @@ async fn run(cli: Cli) -> Result<()> {
 }
 
 fn print_demo_accounts(accounts: &app::demo_seed::DemoAccounts) {
-    println!("Demo province seeded: {} organisations, {} information systems, {} assets.", accounts.orgs, accounts.systems, accounts.assets);
+    println!(
+        "Demo province seeded: {} organisations, {} information systems, {} assets.",
+        accounts.orgs, accounts.systems, accounts.assets
+    );
     println!("Accounts (user name / password / role / organisation):");
     for u in &accounts.users {
-        println!("  {:<22} {:<20} {:<13} {}", u.username, u.password, u.role.as_str(), u.org);
+        println!(
+            "  {:<22} {:<20} {:<13} {}",
+            u.username,
+            u.password,
+            u.role.as_str(),
+            u.org
+        );
     }
 }
 
@@ -391,14 +436,17 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<()> {
         }
         println!("The password must be changed at first sign-in.");
     }
-    let listener = std::net::TcpListener::bind(&args.listen).with_context(|| format!("listening on {}", args.listen))?;
+    let listener = std::net::TcpListener::bind(&args.listen)
+        .with_context(|| format!("listening on {}", args.listen))?;
     let addr = listener.local_addr()?;
     let tls = match (args.tls_cert, args.tls_key) {
         (Some(cert), Some(key)) => Some(server::Tls { cert, key }),
         _ => None,
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
-    println!("canhgac is serving on {scheme}://{addr}/  (API: {scheme}://{addr}/api/v1/openapi.json)");
+    println!(
+        "canhgac is serving on {scheme}://{addr}/  (API: {scheme}://{addr}/api/v1/openapi.json)"
+    );
     server::serve(app, listener, tls, shutdown_signal()).await
 }
 
@@ -485,12 +533,16 @@ async fn user(db: &DbArgs, cmd: UserCommand) -> Result<()> {
         }
         UserCommand::Disable { username } => {
             let user = app.user_by_name(&scope, &username).await.map_err(explain)?;
-            app.set_user_disabled(&scope, user.id, true).await.map_err(explain)?;
+            app.set_user_disabled(&scope, user.id, true)
+                .await
+                .map_err(explain)?;
             println!("disabled '{username}'");
         }
         UserCommand::Enable { username } => {
             let user = app.user_by_name(&scope, &username).await.map_err(explain)?;
-            app.set_user_disabled(&scope, user.id, false).await.map_err(explain)?;
+            app.set_user_disabled(&scope, user.id, false)
+                .await
+                .map_err(explain)?;
             println!("enabled '{username}'");
         }
     }
@@ -501,13 +553,32 @@ async fn token(db: &DbArgs, cmd: TokenCommand) -> Result<()> {
     let app = open(db, Config::default()).await?;
     let scope = app.system_scope().await.map_err(explain)?;
     match cmd {
-        TokenCommand::Create { name, org, role, days } => {
+        TokenCommand::Create {
+            name,
+            org,
+            role,
+            days,
+        } => {
             let org_id = org_id(&app, &scope, &org).await?;
             let (t, secret) = app
-                .create_token(&scope, &CreateToken { name, org_id, role, valid_days: days })
+                .create_token(
+                    &scope,
+                    &CreateToken {
+                        name,
+                        org_id,
+                        role,
+                        valid_days: days,
+                    },
+                )
                 .await
                 .map_err(explain)?;
-            println!("token #{} '{}' for {org} as {}, expires {}", t.id, t.name, t.role.as_str(), app::registry::format_vn_time(t.expires_at));
+            println!(
+                "token #{} '{}' for {org} as {}, expires {}",
+                t.id,
+                t.name,
+                t.role.as_str(),
+                app::registry::format_vn_time(t.expires_at)
+            );
             println!("{secret}");
             eprintln!("(this secret is shown once; only its hash is stored)");
         }
@@ -520,7 +591,11 @@ async fn token(db: &DbArgs, cmd: TokenCommand) -> Result<()> {
                     t.org_id,
                     t.role.as_str(),
                     app::registry::format_vn_time(t.expires_at),
-                    if t.revoked_at.is_some() { "\t(revoked)" } else { "" }
+                    if t.revoked_at.is_some() {
+                        "\t(revoked)"
+                    } else {
+                        ""
+                    }
                 );
             }
         }

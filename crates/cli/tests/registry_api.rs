@@ -60,20 +60,46 @@ both_backends!(coordinator_registers_a_system_with_its_assets, |t| {
     // Update then delete.
     let mut changed = got.clone();
     changed["name"] = json!("Hệ thống một cửa điện tử (mới)");
-    let (s, _) = t.call(&tok, Method::PUT, &format!("/api/v1/systems/{sys_id}"), Some(changed)).await;
+    let (s, _) = t
+        .call(
+            &tok,
+            Method::PUT,
+            &format!("/api/v1/systems/{sys_id}"),
+            Some(changed),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
     let (_, got) = t.get(&tok, &format!("/api/v1/systems/{sys_id}")).await;
     assert_eq!(got["name"], "Hệ thống một cửa điện tử (mới)");
-    let (s, _) = t.call(&tok, Method::DELETE, &format!("/api/v1/systems/{sys_id}"), None).await;
+    let (s, _) = t
+        .call(
+            &tok,
+            Method::DELETE,
+            &format!("/api/v1/systems/{sys_id}"),
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, _) = t.get(&tok, &format!("/api/v1/assets?system_id={sys_id}")).await;
+    let (s, _) = t
+        .get(&tok, &format!("/api/v1/assets?system_id={sys_id}"))
+        .await;
     assert_eq!(s, StatusCode::OK);
     let (s, _) = t.get(&tok, &format!("/api/v1/systems/{sys_id}")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 
     // Every change is in the audit log.
-    let (_, log) = t.get(&tok, &format!("/api/v1/audit?entity=system&entity_id={sys_id}")).await;
-    let actions: Vec<&str> = log["items"].as_array().unwrap().iter().map(|r| r["action"].as_str().unwrap()).collect();
+    let (_, log) = t
+        .get(
+            &tok,
+            &format!("/api/v1/audit?entity=system&entity_id={sys_id}"),
+        )
+        .await;
+    let actions: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
     assert_eq!(actions, vec!["delete", "update", "create"]);
     assert_eq!(log["items"][0]["actor"], "user:coord");
 });
@@ -92,7 +118,13 @@ both_backends!(bad_input_is_refused_field_by_field, |t| {
         body[field] = value;
         let (s, e) = t.post(&tok, "/api/v1/systems", body).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {e}");
-        assert!(e["error"]["details"][0]["field"].as_str().unwrap().contains(expect), "{e}");
+        assert!(
+            e["error"]["details"][0]["field"]
+                .as_str()
+                .unwrap()
+                .contains(expect),
+            "{e}"
+        );
     }
     let mut body = base.clone();
     body["approved_level"] = json!(3);
@@ -100,13 +132,28 @@ both_backends!(bad_input_is_refused_field_by_field, |t| {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(e["error"]["details"][0]["field"], "approval");
 
-    let (s, e) = t.post(&tok, "/api/v1/assets", json!({"system_id": 1, "hostname": "h", "role": "server", "ips": ["10.0.0.300"]})).await;
+    let (s, e) = t
+        .post(
+            &tok,
+            "/api/v1/assets",
+            json!({"system_id": 1, "hostname": "h", "role": "server", "ips": ["10.0.0.300"]}),
+        )
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
-    assert!(e["error"]["message"].as_str().unwrap().contains("ips"), "{e}");
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("ips"),
+        "{e}"
+    );
 
     let (s, e) = t.post(&tok, "/api/v1/orgs", json!({"name": "X", "short_name": "X", "org_type": "agency", "address_blocks": ["10.0.0.1/24"]})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(e["error"]["message"].as_str().unwrap().contains("10.0.0.0/24"), "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("10.0.0.0/24"),
+        "{e}"
+    );
 
     // Duplicate codes are a conflict, not a crash.
     t.system(t.agency_a, "DUP-1").await;
@@ -154,13 +201,24 @@ both_backends!(openapi_documents_every_route, |t| {
     let (s, doc) = t.get(&tok, "/api/v1/openapi.json").await;
     assert_eq!(s, StatusCode::OK);
     for (method, path, ..) in server::openapi::OPERATIONS {
-        assert!(doc["paths"][format!("/api/v1{path}")][method].is_object(), "{method} {path}");
+        assert!(
+            doc["paths"][format!("/api/v1{path}")][method].is_object(),
+            "{method} {path}"
+        );
         // Every documented operation is routed: anything but 404/405 for a
         // bogus id means the route exists.
         let concrete = path.replace("{id}", "999999").replace("{kind}", "systems");
         let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-        let r = reqwest::Client::new().request(m, t.url(&format!("/api/v1{concrete}"))).send().await.unwrap();
-        assert_ne!(r.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        let r = reqwest::Client::new()
+            .request(m, t.url(&format!("/api/v1{concrete}")))
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(
+            r.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}"
+        );
         if !concrete.contains("999999") {
             assert_ne!(r.status(), StatusCode::NOT_FOUND, "{method} {path}");
         }

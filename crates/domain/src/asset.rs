@@ -260,7 +260,10 @@ mod tests {
         );
         assert!("localhost".parse::<DomainName>().is_err());
         assert!("bad_domain.vn".parse::<DomainName>().is_err());
-        assert_eq!("kb5034441".parse::<KbId>().unwrap().to_string(), "KB5034441");
+        assert_eq!(
+            "kb5034441".parse::<KbId>().unwrap().to_string(),
+            "KB5034441"
+        );
         assert!("KB12".parse::<KbId>().is_err());
         let cpe: Cpe23 = "cpe:2.3:a:f5:big-ip_local_traffic_manager:17.1.0:*:*:*:*:*:*:*"
             .parse()

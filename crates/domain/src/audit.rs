@@ -52,7 +52,11 @@ pub fn record_hash(
     };
     field(prev_hash);
     field(&id.to_string());
-    field(&truncate_to_micros(at).format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string());
+    field(
+        &truncate_to_micros(at)
+            .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+            .to_string(),
+    );
     field(actor);
     field(&org_id.map(|v| v.to_string()).unwrap_or_default());
     field(action);

@@ -19,8 +19,14 @@ text_enum! {
 /// Who performed an action, as the audit log names them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
-    User { id: i64, username: String },
-    Token { id: i64, name: String },
+    User {
+        id: i64,
+        username: String,
+    },
+    Token {
+        id: i64,
+        name: String,
+    },
     /// Background jobs and first-start set-up, which act for the coordinator.
     System,
 }
@@ -133,15 +139,61 @@ impl PasswordProblem {
 /// Passwords that meet the character rules yet are tried first by attackers.
 /// Compared case-insensitively.
 const COMMON_PASSWORDS: &[&str] = &[
-    "P@ssw0rd", "P@ssword1", "P@ssw0rd1", "P@ssw0rd123", "Passw0rd!", "Password1!",
-    "Password@1", "Password@123", "Password123!", "Admin@123", "Admin@1234", "Admin123!",
-    "Admin@2024", "Admin@2025", "Abc@123", "Abc@1234", "Abc@12345", "Abcd@1234", "Abc123!@#",
-    "Qwerty@123", "Qwerty123!", "Qwe@1234", "Welcome@1", "Welcome@123", "Welcome1!",
-    "Matkhau@123", "MatKhau@123", "Matkhau123!", "Vietnam@123", "VietNam@2024", "Hanoi@123",
-    "Zxcv@1234", "Aa@123456", "Aa123456@", "Aa@12345", "Asdf@1234", "Test@123", "Test@1234",
-    "User@123", "Root@123", "Changeme1!", "Changeme@123", "Letmein1!", "Iloveyou1!",
-    "Summer2024!", "Winter2024!", "Spring2025!", "Admin@123456", "1qaz@WSX", "1qaz!QAZ",
-    "!QAZ2wsx", "1q2w3e4r!Q", "Q1w2e3r4!", "Tet@2025", "Canhgac@123",
+    "P@ssw0rd",
+    "P@ssword1",
+    "P@ssw0rd1",
+    "P@ssw0rd123",
+    "Passw0rd!",
+    "Password1!",
+    "Password@1",
+    "Password@123",
+    "Password123!",
+    "Admin@123",
+    "Admin@1234",
+    "Admin123!",
+    "Admin@2024",
+    "Admin@2025",
+    "Abc@123",
+    "Abc@1234",
+    "Abc@12345",
+    "Abcd@1234",
+    "Abc123!@#",
+    "Qwerty@123",
+    "Qwerty123!",
+    "Qwe@1234",
+    "Welcome@1",
+    "Welcome@123",
+    "Welcome1!",
+    "Matkhau@123",
+    "MatKhau@123",
+    "Matkhau123!",
+    "Vietnam@123",
+    "VietNam@2024",
+    "Hanoi@123",
+    "Zxcv@1234",
+    "Aa@123456",
+    "Aa123456@",
+    "Aa@12345",
+    "Asdf@1234",
+    "Test@123",
+    "Test@1234",
+    "User@123",
+    "Root@123",
+    "Changeme1!",
+    "Changeme@123",
+    "Letmein1!",
+    "Iloveyou1!",
+    "Summer2024!",
+    "Winter2024!",
+    "Spring2025!",
+    "Admin@123456",
+    "1qaz@WSX",
+    "1qaz!QAZ",
+    "!QAZ2wsx",
+    "1q2w3e4r!Q",
+    "Q1w2e3r4!",
+    "Tet@2025",
+    "Canhgac@123",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -213,16 +265,26 @@ mod tests {
         let p = PasswordPolicy::default();
         assert!(p.problems("Kt#2025quangngai", "nva").is_empty());
         assert_eq!(p.problems("Ab1!", "x"), vec![PasswordProblem::TooShort(8)]);
-        assert!(p.problems("abcdefg1!", "x").contains(&PasswordProblem::NoUpper));
-        assert!(p.problems("ABCDEFG1!", "x").contains(&PasswordProblem::NoLower));
-        assert!(p.problems("Abcdefgh!", "x").contains(&PasswordProblem::NoDigit));
-        assert!(p.problems("Abcdefgh1", "x").contains(&PasswordProblem::NoSpecial));
+        assert!(p
+            .problems("abcdefg1!", "x")
+            .contains(&PasswordProblem::NoUpper));
+        assert!(p
+            .problems("ABCDEFG1!", "x")
+            .contains(&PasswordProblem::NoLower));
+        assert!(p
+            .problems("Abcdefgh!", "x")
+            .contains(&PasswordProblem::NoDigit));
+        assert!(p
+            .problems("Abcdefgh1", "x")
+            .contains(&PasswordProblem::NoSpecial));
         assert_eq!(p.problems("p@SSw0rd", "x"), vec![PasswordProblem::Common]);
         assert!(p
             .problems("Nguyenvana#1", "nguyenvana")
             .contains(&PasswordProblem::ContainsUsername));
         // Vietnamese letters count as letters, not as special characters.
-        assert!(p.problems("Đàođức1234", "x").contains(&PasswordProblem::NoSpecial));
+        assert!(p
+            .problems("Đàođức1234", "x")
+            .contains(&PasswordProblem::NoSpecial));
     }
 
     #[test]

@@ -171,18 +171,30 @@ mod tests {
     fn names_and_contacts() {
         assert!("  ".parse::<Name>().is_err());
         assert_eq!(
-            " Sở Thông tin và Truyền thông ".parse::<Name>().unwrap().as_str(),
+            " Sở Thông tin và Truyền thông "
+                .parse::<Name>()
+                .unwrap()
+                .as_str(),
             "Sở Thông tin và Truyền thông"
         );
         assert!("a@b".parse::<Email>().is_err());
         assert_eq!(
-            "CanhGac@QuangNgai.gov.vn".parse::<Email>().unwrap().as_str(),
+            "CanhGac@QuangNgai.gov.vn"
+                .parse::<Email>()
+                .unwrap()
+                .as_str(),
             "canhgac@quangngai.gov.vn"
         );
         assert!("0255 3822 xyz".parse::<Phone>().is_err());
         assert!("0255.3822.668".parse::<Phone>().is_ok());
         assert_eq!("isp".parse::<OrgType>().unwrap(), OrgType::Isp);
-        assert_eq!("Sở, ban, ngành".parse::<OrgType>().unwrap(), OrgType::Agency);
-        assert!("bank".parse::<OrgType>().unwrap_err().contains("coordinator"));
+        assert_eq!(
+            "Sở, ban, ngành".parse::<OrgType>().unwrap(),
+            OrgType::Agency
+        );
+        assert!("bank"
+            .parse::<OrgType>()
+            .unwrap_err()
+            .contains("coordinator"));
     }
 }

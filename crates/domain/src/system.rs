@@ -87,8 +87,7 @@ impl FromStr for SystemCode {
         let t = s.trim();
         let ok = !t.is_empty()
             && t.len() <= 64
-            && t
-                .chars()
+            && t.chars()
                 .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
         if ok {
             Ok(SystemCode(t.to_string()))

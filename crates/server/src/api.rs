@@ -39,19 +39,25 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
                 "send the body as application/json",
             ));
         }
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_rejected", e.body_text()))?;
-        let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(de).map(JsonBody).map_err(|e| {
-            let field = e.path().to_string();
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid",
-                format!("{field}: {}", e.inner()),
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_rejected",
+                e.body_text(),
             )
-            .with_details(json!([{"field": field, "reason": e.inner().to_string()}]))
-        })
+        })?;
+        let de = &mut serde_json::Deserializer::from_slice(&bytes);
+        serde_path_to_error::deserialize(de)
+            .map(JsonBody)
+            .map_err(|e| {
+                let field = e.path().to_string();
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid",
+                    format!("{field}: {}", e.inner()),
+                )
+                .with_details(json!([{"field": field, "reason": e.inner().to_string()}]))
+            })
     }
 }
 
@@ -63,14 +69,25 @@ pub fn router() -> Router<AppState> {
         .route("/auth/me", get(me))
         .route("/auth/password", post(change_password))
         .route("/orgs", get(list_orgs).post(create_org))
-        .route("/orgs/{id}", get(get_org).put(update_org).delete(delete_org))
+        .route(
+            "/orgs/{id}",
+            get(get_org).put(update_org).delete(delete_org),
+        )
         .route("/systems", get(list_systems).post(create_system))
-        .route("/systems/{id}", get(get_system).put(update_system).delete(delete_system))
+        .route(
+            "/systems/{id}",
+            get(get_system).put(update_system).delete(delete_system),
+        )
         .route("/assets", get(list_assets).post(create_asset))
-        .route("/assets/{id}", get(get_asset).put(update_asset).delete(delete_asset))
+        .route(
+            "/assets/{id}",
+            get(get_asset).put(update_asset).delete(delete_asset),
+        )
         .route(
             "/import/{kind}",
-            post(import).layer(axum::extract::DefaultBodyLimit::max(crate::MAX_UPLOAD_BYTES)),
+            post(import).layer(axum::extract::DefaultBodyLimit::max(
+                crate::MAX_UPLOAD_BYTES,
+            )),
         )
         .route("/export/{kind}", get(export))
         .route("/users", get(list_users).post(create_user))
@@ -114,7 +131,11 @@ async fn login(State(st): State<AppState>, JsonBody(body): JsonBody<Login>) -> A
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
 }
 
-async fn logout(State(st): State<AppState>, Caller(_): Caller, headers: HeaderMap) -> ApiResult<Response> {
+async fn logout(
+    State(st): State<AppState>,
+    Caller(_): Caller,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -194,7 +215,10 @@ fn limit(p: &ListParams) -> i64 {
     p.limit.unwrap_or(50)
 }
 
-fn parse_param<T: std::str::FromStr<Err = String>>(name: &str, v: &Option<String>) -> ApiResult<Option<T>> {
+fn parse_param<T: std::str::FromStr<Err = String>>(
+    name: &str,
+    v: &Option<String>,
+) -> ApiResult<Option<T>> {
     v.as_deref()
         .filter(|s| !s.trim().is_empty())
         .map(|s| s.parse::<T>())
@@ -202,7 +226,11 @@ fn parse_param<T: std::str::FromStr<Err = String>>(name: &str, v: &Option<String
         .map_err(|e| ApiError::bad_request(format!("{name}: {e}")))
 }
 
-async fn list_orgs(State(st): State<AppState>, Caller(c): Caller, Query(p): Query<ListParams>) -> ApiResult<Json<Value>> {
+async fn list_orgs(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Query(p): Query<ListParams>,
+) -> ApiResult<Json<Value>> {
     let f = OrgFilter {
         org_type: parse_param("org_type", &p.org_type)?,
         parent_id: p.parent_id,
@@ -213,7 +241,11 @@ async fn list_orgs(State(st): State<AppState>, Caller(c): Caller, Query(p): Quer
     Ok(Json(json!(st.app.orgs(&c.scope, &f).await?)))
 }
 
-async fn get_org(State(st): State<AppState>, Caller(c): Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+async fn get_org(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
     Ok(Json(json!(st.app.org(&c.scope, id).await?)))
 }
 
@@ -222,7 +254,10 @@ async fn create_org(
     Caller(c): Caller,
     JsonBody(b): JsonBody<OrgInput>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    Ok((StatusCode::CREATED, Json(json!(st.app.create_org(&c.scope, &b).await?))))
+    Ok((
+        StatusCode::CREATED,
+        Json(json!(st.app.create_org(&c.scope, &b).await?)),
+    ))
 }
 
 async fn update_org(
@@ -234,7 +269,11 @@ async fn update_org(
     Ok(Json(json!(st.app.update_org(&c.scope, id, &b).await?)))
 }
 
-async fn delete_org(State(st): State<AppState>, Caller(c): Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+async fn delete_org(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     st.app.delete_org(&c.scope, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -260,7 +299,11 @@ async fn list_systems(
     Ok(Json(json!(st.app.systems(&c.scope, &f).await?)))
 }
 
-async fn get_system(State(st): State<AppState>, Caller(c): Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+async fn get_system(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
     Ok(Json(json!(st.app.system(&c.scope, id).await?)))
 }
 
@@ -269,7 +312,10 @@ async fn create_system(
     Caller(c): Caller,
     JsonBody(b): JsonBody<InfoSystemInput>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    Ok((StatusCode::CREATED, Json(json!(st.app.create_system(&c.scope, &b).await?))))
+    Ok((
+        StatusCode::CREATED,
+        Json(json!(st.app.create_system(&c.scope, &b).await?)),
+    ))
 }
 
 async fn update_system(
@@ -281,7 +327,11 @@ async fn update_system(
     Ok(Json(json!(st.app.update_system(&c.scope, id, &b).await?)))
 }
 
-async fn delete_system(State(st): State<AppState>, Caller(c): Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+async fn delete_system(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     st.app.delete_system(&c.scope, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -308,7 +358,11 @@ async fn list_assets(
     Ok(Json(json!(st.app.assets(&c.scope, &f).await?)))
 }
 
-async fn get_asset(State(st): State<AppState>, Caller(c): Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+async fn get_asset(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
     Ok(Json(json!(st.app.asset(&c.scope, id).await?)))
 }
 
@@ -317,7 +371,10 @@ async fn create_asset(
     Caller(c): Caller,
     JsonBody(b): JsonBody<AssetInput>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    Ok((StatusCode::CREATED, Json(json!(st.app.create_asset(&c.scope, &b).await?))))
+    Ok((
+        StatusCode::CREATED,
+        Json(json!(st.app.create_asset(&c.scope, &b).await?)),
+    ))
 }
 
 async fn update_asset(
@@ -329,7 +386,11 @@ async fn update_asset(
     Ok(Json(json!(st.app.update_asset(&c.scope, id, &b).await?)))
 }
 
-async fn delete_asset(State(st): State<AppState>, Caller(c): Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+async fn delete_asset(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     st.app.delete_asset(&c.scope, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -371,7 +432,10 @@ async fn import(
             report.rejected.len(),
             report.rejected[0]
         );
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "import_rejected", msg).with_details(json!(report)));
+        return Err(
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "import_rejected", msg)
+                .with_details(json!(report)),
+        );
     }
     Ok(Json(json!(report)).into_response())
 }
@@ -395,7 +459,11 @@ async fn export(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "xlsx",
         ),
-        other => return Err(ApiError::bad_request(format!("format '{other}' is not csv or xlsx"))),
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "format '{other}' is not csv or xlsx"
+            )))
+        }
     };
     let bytes = st.app.export(&c.scope, kind_v, format).await?;
     let disposition = format!("attachment; filename=\"canhgac-{kind}.{ext}\"");
@@ -404,7 +472,8 @@ async fn export(
             (header::CONTENT_TYPE, HeaderValue::from_static(mime)),
             (
                 header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&disposition).map_err(|_| ApiError::bad_request("bad kind"))?,
+                HeaderValue::from_str(&disposition)
+                    .map_err(|_| ApiError::bad_request("bad kind"))?,
             ),
         ],
         bytes,
@@ -419,7 +488,11 @@ async fn list_users(
     Caller(c): Caller,
     Query(p): Query<ListParams>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(st.app.users(&c.scope, p.owner_org_id, p.after, limit(&p)).await?)))
+    Ok(Json(json!(
+        st.app
+            .users(&c.scope, p.owner_org_id, p.after, limit(&p))
+            .await?
+    )))
 }
 
 async fn create_user(
@@ -428,20 +501,35 @@ async fn create_user(
     JsonBody(b): JsonBody<CreateUser>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let (user, password) = st.app.create_user(&c.scope, &b).await?;
-    Ok((StatusCode::CREATED, Json(json!({"user": user, "initial_password": password}))))
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"user": user, "initial_password": password})),
+    ))
 }
 
-async fn reset_password(State(st): State<AppState>, Caller(c): Caller, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+async fn reset_password(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
     let password = st.app.reset_password(&c.scope, id).await?;
     Ok(Json(json!({"temporary_password": password})))
 }
 
-async fn disable_user(State(st): State<AppState>, Caller(c): Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+async fn disable_user(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     st.app.set_user_disabled(&c.scope, id, true).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn enable_user(State(st): State<AppState>, Caller(c): Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+async fn enable_user(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     st.app.set_user_disabled(&c.scope, id, false).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -456,10 +544,17 @@ async fn create_token(
     JsonBody(b): JsonBody<CreateToken>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let (token, secret) = st.app.create_token(&c.scope, &b).await?;
-    Ok((StatusCode::CREATED, Json(json!({"token": token, "secret": secret}))))
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"token": token, "secret": secret})),
+    ))
 }
 
-async fn revoke_token(State(st): State<AppState>, Caller(c): Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+async fn revoke_token(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     st.app.revoke_token(&c.scope, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -12,7 +12,11 @@ pub const SESSION_COOKIE: &str = "canhgac_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// Paths a session whose password must change may still use.
-const PASSWORD_CHANGE_PATHS: &[&str] = &["/api/v1/auth/password", "/api/v1/auth/logout", "/api/v1/auth/me"];
+const PASSWORD_CHANGE_PATHS: &[&str] = &[
+    "/api/v1/auth/password",
+    "/api/v1/auth/logout",
+    "/api/v1/auth/me",
+];
 
 /// The authenticated caller of a request.
 pub struct Caller(pub Authenticated);
@@ -64,7 +68,13 @@ impl FromRequestParts<AppState> for Caller {
                 return Err(AppError::Forbidden("missing or wrong CSRF token".into()).into());
             }
         }
-        if must_change && !PASSWORD_CHANGE_PATHS.contains(&parts.uri.path()) {
+        // Nesting strips the /api/v1 prefix from `parts.uri`; judge the full path.
+        let path = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map(|u| u.0.path().to_string())
+            .unwrap_or_else(|| parts.uri.path().to_string());
+        if must_change && !PASSWORD_CHANGE_PATHS.contains(&path.as_str()) {
             return Err(AppError::PasswordChangeRequired.into());
         }
         Ok(Caller(auth))

@@ -30,7 +30,10 @@ pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
 pub const MAX_JSON_BYTES: usize = 1024 * 1024;
 
 pub fn session_cookie(value: &str, tls: bool, max_age: Option<i64>) -> String {
-    let mut c = format!("{}={value}; Path=/; HttpOnly; SameSite=Strict", auth::SESSION_COOKIE);
+    let mut c = format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Strict",
+        auth::SESSION_COOKIE
+    );
     if tls {
         c.push_str("; Secure");
     }
@@ -98,7 +101,13 @@ pub async fn serve(
             let _ = rustls::crypto::ring::default_provider().install_default();
             let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&t.cert, &t.key)
                 .await
-                .with_context(|| format!("loading TLS certificate {} and key {}", t.cert.display(), t.key.display()))?;
+                .with_context(|| {
+                    format!(
+                        "loading TLS certificate {} and key {}",
+                        t.cert.display(),
+                        t.key.display()
+                    )
+                })?;
             let handle = axum_server::Handle::new();
             let h = handle.clone();
             tokio::spawn(async move {

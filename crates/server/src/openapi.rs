@@ -4,7 +4,16 @@
 use serde_json::{json, Map, Value};
 
 /// (method, path, tag, summary, request body schema, query parameters)
-pub const OPERATIONS: &[(&str, &str, &str, &str, Option<&str>, &[&str])] = &[
+pub type Operation = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static [&'static str],
+);
+
+pub const OPERATIONS: &[Operation] = &[
     ("post", "/auth/login", "auth", "Sign in; sets the session cookie and returns the CSRF token", Some("Login"), &[]),
     ("post", "/auth/logout", "auth", "Sign out of this session", None, &[]),
     ("post", "/auth/logout-all", "auth", "Sign out of every session of the caller", None, &[]),
@@ -116,7 +125,9 @@ pub fn document() -> Value {
             .collect();
         for seg in path.split('/').filter(|s| s.starts_with('{')) {
             let name = seg.trim_matches(|c| c == '{' || c == '}');
-            parameters.push(json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}));
+            parameters.push(
+                json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}),
+            );
         }
         if !parameters.is_empty() {
             op["parameters"] = Value::Array(parameters);
@@ -124,7 +135,9 @@ pub fn document() -> Value {
         if let Some(b) = body {
             op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{b}")}}}});
         }
-        let entry = paths.entry(format!("/api/v1{path}")).or_insert_with(|| json!({}));
+        let entry = paths
+            .entry(format!("/api/v1{path}"))
+            .or_insert_with(|| json!({}));
         entry[*method] = op;
     }
     json!({

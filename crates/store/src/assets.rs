@@ -161,7 +161,12 @@ fn row_args(i: &AssetInput) -> Vec<crate::db::Arg> {
 const FIELDS: &str = "system_id, hostname, role, ips, domains, os_name, os_version, os_build, software, modules, hotfixes, kbs, notes";
 
 /// Creates an asset; `owner_org_id` is its system's owner, recorded in the audit.
-pub async fn create(tx: &mut Tx, scope: &Scope, input: &AssetInput, owner_org_id: i64) -> Result<i64> {
+pub async fn create(
+    tx: &mut Tx,
+    scope: &Scope,
+    input: &AssetInput,
+    owner_org_id: i64,
+) -> Result<i64> {
     let now = Utc::now();
     let mut a = row_args(input);
     a.push(now.into());
@@ -191,7 +196,13 @@ pub async fn create(tx: &mut Tx, scope: &Scope, input: &AssetInput, owner_org_id
     Ok(id.0)
 }
 
-pub async fn update(tx: &mut Tx, scope: &Scope, before: &Asset, input: &AssetInput, owner_org_id: i64) -> Result<()> {
+pub async fn update(
+    tx: &mut Tx,
+    scope: &Scope,
+    before: &Asset,
+    input: &AssetInput,
+    owner_org_id: i64,
+) -> Result<()> {
     let now = Utc::now();
     let mut a = row_args(input);
     a.push(now.into());
@@ -203,7 +214,10 @@ pub async fn update(tx: &mut Tx, scope: &Scope, before: &Asset, input: &AssetInp
         .collect();
     tx.conn()
         .execute(
-            &format!("UPDATE assets SET {}, updated_at = $14 WHERE id = $15", sets.join(", ")),
+            &format!(
+                "UPDATE assets SET {}, updated_at = $14 WHERE id = $15",
+                sets.join(", ")
+            ),
             a,
         )
         .await?;

@@ -3,7 +3,9 @@
 use crate::db::{args, Backend, One, Sql, Tx};
 use crate::{Page, Result, Store};
 use chrono::{DateTime, Utc};
-use domain::audit::{record_hash, truncate_to_micros, verify_links, AuditRecord, ChainBreak, GENESIS};
+use domain::audit::{
+    record_hash, truncate_to_micros, verify_links, AuditRecord, ChainBreak, GENESIS,
+};
 use domain::Scope;
 
 /// One change to record. `before`/`after` are the entity as JSON.
@@ -94,7 +96,8 @@ impl From<AuditRow> for AuditRecord {
     }
 }
 
-const COLUMNS: &str = "id, at, actor, org_id, action, entity, entity_id, before_json, after_json, prev_hash, hash";
+const COLUMNS: &str =
+    "id, at, actor, org_id, action, entity, entity_id, before_json, after_json, prev_hash, hash";
 
 /// Filters for reading the log.
 #[derive(Debug, Default, Clone)]

@@ -42,7 +42,8 @@ struct UserRow {
     created_at: DateTime<Utc>,
 }
 
-const USER_COLUMNS: &str = "id, username, display_name, email, org_id, role, password_hash, must_change_password, \
+const USER_COLUMNS: &str =
+    "id, username, display_name, email, org_id, role, password_hash, must_change_password, \
     password_changed_at, failed_logins, locked_until, disabled, created_at";
 
 impl UserRow {
@@ -81,7 +82,10 @@ pub async fn find_for_login(c: &mut Conn<'_>, username: &str) -> Result<Option<(
 /// The user behind a session; unscoped because it is how a scope is made.
 pub async fn get_unscoped(c: &mut Conn<'_>, id: i64) -> Result<Option<(User, String)>> {
     let row: Option<UserRow> = c
-        .fetch_optional(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"), args![id])
+        .fetch_optional(
+            &format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"),
+            args![id],
+        )
         .await?;
     row.map(UserRow::split).transpose()
 }
@@ -100,7 +104,13 @@ pub async fn get(c: &mut Conn<'_>, scope: &Scope, id: i64) -> Result<Option<User
     Ok(row.map(UserRow::split).transpose()?.map(|(u, _)| u))
 }
 
-pub async fn list(c: &mut Conn<'_>, scope: &Scope, org_id: Option<i64>, after: Option<i64>, limit: i64) -> Result<Page<User>> {
+pub async fn list(
+    c: &mut Conn<'_>,
+    scope: &Scope,
+    org_id: Option<i64>,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<Page<User>> {
     let mut q = Sql::new(&format!("SELECT {USER_COLUMNS} FROM users WHERE 1=1"));
     user_visibility(&mut q, scope);
     if let Some(o) = org_id {
@@ -188,7 +198,13 @@ pub async fn create(tx: &mut Tx, scope: &Scope, n: &NewUser<'_>) -> Result<User>
 
 /// Sets a new password hash. `must_change` is true when an administrator set
 /// it for someone else.
-pub async fn set_password(tx: &mut Tx, scope: &Scope, user: &User, hash: &str, must_change: bool) -> Result<()> {
+pub async fn set_password(
+    tx: &mut Tx,
+    scope: &Scope,
+    user: &User,
+    hash: &str,
+    must_change: bool,
+) -> Result<()> {
     let now = Utc::now();
     tx.conn()
         .execute(
@@ -201,7 +217,11 @@ pub async fn set_password(tx: &mut Tx, scope: &Scope, user: &User, hash: &str, m
         tx,
         scope,
         Change {
-            action: if must_change { "reset_password" } else { "change_password" },
+            action: if must_change {
+                "reset_password"
+            } else {
+                "change_password"
+            },
             entity: "user",
             entity_id: Some(user.id),
             org_id: Some(user.org_id),
@@ -319,8 +339,11 @@ pub async fn touch_session(c: &mut Conn<'_>, token_hash: &str, at: DateTime<Utc>
 }
 
 pub async fn delete_session(c: &mut Conn<'_>, token_hash: &str) -> Result<()> {
-    c.execute("DELETE FROM sessions WHERE token_hash = $1", args![token_hash])
-        .await?;
+    c.execute(
+        "DELETE FROM sessions WHERE token_hash = $1",
+        args![token_hash],
+    )
+    .await?;
     Ok(())
 }
 
@@ -359,7 +382,8 @@ struct TokenRow {
     last_used_at: Option<DateTime<Utc>>,
 }
 
-const TOKEN_COLUMNS: &str = "id, name, org_id, role, created_by, created_at, expires_at, revoked_at, last_used_at";
+const TOKEN_COLUMNS: &str =
+    "id, name, org_id, role, created_by, created_at, expires_at, revoked_at, last_used_at";
 
 impl TryFrom<TokenRow> for ApiToken {
     type Error = StoreError;
@@ -436,13 +460,18 @@ pub async fn find_token(c: &mut Conn<'_>, token_hash: &str) -> Result<Option<Api
 }
 
 pub async fn mark_token_used(c: &mut Conn<'_>, id: i64, at: DateTime<Utc>) -> Result<()> {
-    c.execute("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2", args![at, id])
-        .await?;
+    c.execute(
+        "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
+        args![at, id],
+    )
+    .await?;
     Ok(())
 }
 
 pub async fn get_token(c: &mut Conn<'_>, scope: &Scope, id: i64) -> Result<Option<ApiToken>> {
-    let mut q = Sql::new(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = $1"));
+    let mut q = Sql::new(&format!(
+        "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = $1"
+    ));
     q.args.push(id.into());
     user_visibility(&mut q, scope);
     let row: Option<TokenRow> = c.fetch_optional(&q.text, q.args).await?;

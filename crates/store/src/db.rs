@@ -192,21 +192,39 @@ impl Conn<'_> {
     pub(crate) async fn execute(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64> {
         Ok(on_conn!(self, c => bind_all!(sqlx::query(sql), args).execute(c).await?.rows_affected()))
     }
-    pub(crate) async fn fetch_all<T: Rowed>(&mut self, sql: &str, args: Vec<Arg>) -> Result<Vec<T>> {
+    pub(crate) async fn fetch_all<T: Rowed>(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<Vec<T>> {
         Ok(on_conn!(self, c => bind_all!(sqlx::query_as::<_, T>(sql), args).fetch_all(c).await?))
     }
-    pub(crate) async fn fetch_optional<T: Rowed>(&mut self, sql: &str, args: Vec<Arg>) -> Result<Option<T>> {
-        Ok(on_conn!(self, c => bind_all!(sqlx::query_as::<_, T>(sql), args).fetch_optional(c).await?))
+    pub(crate) async fn fetch_optional<T: Rowed>(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<Option<T>> {
+        Ok(
+            on_conn!(self, c => bind_all!(sqlx::query_as::<_, T>(sql), args).fetch_optional(c).await?),
+        )
     }
     pub(crate) async fn fetch_one<T: Rowed>(&mut self, sql: &str, args: Vec<Arg>) -> Result<T> {
         Ok(on_conn!(self, c => bind_all!(sqlx::query_as::<_, T>(sql), args).fetch_one(c).await?))
     }
     /// Like execute, but hands back the raw error so callers can recognise
     /// constraint violations.
-    pub(crate) async fn execute_raw(&mut self, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
+    pub(crate) async fn execute_raw(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<u64, sqlx::Error> {
         Ok(on_conn!(self, c => bind_all!(sqlx::query(sql), args).execute(c).await?.rows_affected()))
     }
-    pub(crate) async fn fetch_one_raw<T: Rowed>(&mut self, sql: &str, args: Vec<Arg>) -> Result<T, sqlx::Error> {
+    pub(crate) async fn fetch_one_raw<T: Rowed>(
+        &mut self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> Result<T, sqlx::Error> {
         on_conn!(self, c => bind_all!(sqlx::query_as::<_, T>(sql), args).fetch_one(c).await)
     }
 }
@@ -215,7 +233,8 @@ impl Conn<'_> {
 #[derive(sqlx::FromRow)]
 pub(crate) struct One<T>(pub T);
 
-const SQLITE_MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_registry.sql"))];
+const SQLITE_MIGRATIONS: &[(i64, &str)] =
+    &[(1, include_str!("../migrations/sqlite/0001_registry.sql"))];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] =
     &[(1, include_str!("../migrations/postgres/0001_registry.sql"))];
 
@@ -280,7 +299,10 @@ impl Store {
         let (migrations, lock) = match self.pool {
             Pool::Sqlite(_) => (SQLITE_MIGRATIONS, None),
             // Several servers may start at once against one database.
-            Pool::Postgres(_) => (POSTGRES_MIGRATIONS, Some("SELECT pg_advisory_xact_lock(7310001)")),
+            Pool::Postgres(_) => (
+                POSTGRES_MIGRATIONS,
+                Some("SELECT pg_advisory_xact_lock(7310001)"),
+            ),
         };
         let mut tx = self.begin().await?;
         if let Some(l) = lock {
@@ -387,8 +409,8 @@ pub struct Tx {
 impl Tx {
     pub fn conn(&mut self) -> Conn<'_> {
         match &mut self.inner {
-            TxInner::Sqlite(t) => Conn::SqliteTx(&mut **t),
-            TxInner::Postgres(t) => Conn::PgTx(&mut **t),
+            TxInner::Sqlite(t) => Conn::SqliteTx(t),
+            TxInner::Postgres(t) => Conn::PgTx(t),
         }
     }
 

@@ -5,12 +5,12 @@
 //! it here, so a caller cannot forget the filter. Every write appends an audit
 //! record in the same transaction.
 
-mod db;
+pub mod assets;
 pub mod audit;
 pub mod auth;
+mod db;
 pub mod orgs;
 pub mod systems;
-pub mod assets;
 
 pub use db::{Backend, Conn, Store, Tx};
 
@@ -86,5 +86,6 @@ pub(crate) fn parse_col<T: std::str::FromStr<Err = String>>(
     id: i64,
     text: &str,
 ) -> Result<T> {
-    text.parse().map_err(|reason| StoreError::Corrupt { table, id, reason })
+    text.parse()
+        .map_err(|reason| StoreError::Corrupt { table, id, reason })
 }

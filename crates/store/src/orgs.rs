@@ -108,7 +108,11 @@ pub async fn get(c: &mut Conn<'_>, scope: &Scope, id: i64) -> Result<Option<Org>
 }
 
 /// Looks an organisation up by its short name, as import files name owners.
-pub async fn find_by_short_name(c: &mut Conn<'_>, scope: &Scope, short: &str) -> Result<Option<Org>> {
+pub async fn find_by_short_name(
+    c: &mut Conn<'_>,
+    scope: &Scope,
+    short: &str,
+) -> Result<Option<Org>> {
     let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM orgs WHERE short_name = $1"));
     q.args.push(short.trim().into());
     visibility(&mut q, scope);
@@ -316,7 +320,10 @@ pub async fn delete(tx: &mut Tx, scope: &Scope, before: &Org) -> Result<()> {
 /// Every address block in the registry with its owner, for prefix matching.
 pub async fn all_blocks(c: &mut Conn<'_>) -> Result<Vec<(i64, Cidr)>> {
     let rows: Vec<(i64, String)> = c
-        .fetch_all("SELECT org_id, cidr FROM org_blocks ORDER BY org_id", vec![])
+        .fetch_all(
+            "SELECT org_id, cidr FROM org_blocks ORDER BY org_id",
+            vec![],
+        )
         .await?;
     rows.into_iter()
         .map(|(o, t)| Ok((o, parse_col("org_blocks", o, &t)?)))

@@ -134,8 +134,14 @@ pub async fn get(c: &mut Conn<'_>, scope: &Scope, id: i64) -> Result<Option<Info
     row.map(InfoSystem::try_from).transpose()
 }
 
-pub async fn find_by_code(c: &mut Conn<'_>, scope: &Scope, code: &str) -> Result<Option<InfoSystem>> {
-    let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM systems s WHERE s.code = $1"));
+pub async fn find_by_code(
+    c: &mut Conn<'_>,
+    scope: &Scope,
+    code: &str,
+) -> Result<Option<InfoSystem>> {
+    let mut q = Sql::new(&format!(
+        "SELECT {COLUMNS} FROM systems s WHERE s.code = $1"
+    ));
     q.args.push(code.trim().into());
     visibility(&mut q, scope, "s");
     let row: Option<SystemRow> = c.fetch_optional(&q.text, q.args).await?;
@@ -166,10 +172,16 @@ pub async fn list(c: &mut Conn<'_>, scope: &Scope, f: &SystemFilter) -> Result<P
         q.push(" AND s.owner_org_id = ?", args![o]);
     }
     if let Some(l) = f.level {
-        q.push(" AND COALESCE(s.approved_level, s.proposed_level) = ?", args![i64::from(l)]);
+        q.push(
+            " AND COALESCE(s.approved_level, s.proposed_level) = ?",
+            args![i64::from(l)],
+        );
     }
     if let Some(l) = f.min_level {
-        q.push(" AND COALESCE(s.approved_level, s.proposed_level) >= ?", args![i64::from(l)]);
+        q.push(
+            " AND COALESCE(s.approved_level, s.proposed_level) >= ?",
+            args![i64::from(l)],
+        );
     }
     if let Some(b) = f.internet_facing {
         q.push(" AND s.internet_facing = ?", args![b]);
@@ -277,7 +289,12 @@ pub async fn create(tx: &mut Tx, scope: &Scope, input: &InfoSystemInput) -> Resu
     })
 }
 
-pub async fn update(tx: &mut Tx, scope: &Scope, before: &InfoSystem, input: &InfoSystemInput) -> Result<InfoSystem> {
+pub async fn update(
+    tx: &mut Tx,
+    scope: &Scope,
+    before: &InfoSystem,
+    input: &InfoSystemInput,
+) -> Result<InfoSystem> {
     let now = Utc::now();
     let mut a = row_args(input);
     a.push(now.into());
@@ -289,7 +306,10 @@ pub async fn update(tx: &mut Tx, scope: &Scope, before: &InfoSystem, input: &Inf
         .collect();
     tx.conn()
         .execute_raw(
-            &format!("UPDATE systems SET {}, updated_at = $21 WHERE id = $22", sets.join(", ")),
+            &format!(
+                "UPDATE systems SET {}, updated_at = $21 WHERE id = $22",
+                sets.join(", ")
+            ),
             a,
         )
         .await

@@ -63,8 +63,13 @@ async fn fresh_postgres() -> String {
     use sqlx::Connection;
     let base = std::env::var("CANHGAC_TEST_POSTGRES").expect("CANHGAC_TEST_POSTGRES");
     let name = format!("canhgac_t_{:016x}", rand::random::<u64>());
-    let mut c = sqlx::PgConnection::connect(&base).await.expect("connect to CANHGAC_TEST_POSTGRES");
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut c).await.expect("create test database");
+    let mut c = sqlx::PgConnection::connect(&base)
+        .await
+        .expect("connect to CANHGAC_TEST_POSTGRES");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut c)
+        .await
+        .expect("create test database");
     match base.rfind('/') {
         Some(i) => format!("{}/{name}", &base[..i]),
         None => panic!("CANHGAC_TEST_POSTGRES must end with /database"),
@@ -76,20 +81,29 @@ impl TestApp {
         let (store, dir, location) = match db {
             Db::Sqlite => {
                 let dir = tempfile::tempdir().unwrap();
-                let store = app::store::Store::open_sqlite_dir(dir.path()).await.unwrap();
+                let store = app::store::Store::open_sqlite_dir(dir.path())
+                    .await
+                    .unwrap();
                 let loc = dir.path().to_string_lossy().to_string();
                 (store, Some(dir), loc)
             }
             Db::Postgres => {
                 let url = fresh_postgres().await;
-                (app::store::Store::open_postgres(&url).await.unwrap(), None, url)
+                (
+                    app::store::Store::open_postgres(&url).await.unwrap(),
+                    None,
+                    url,
+                )
             }
         };
         let app = App::new(store, config);
-        app.bootstrap(Some(PASSWORD.into()), "Sở Thông tin và Truyền thông tỉnh Sơn Hà")
-            .await
-            .unwrap()
-            .expect("empty database");
+        app.bootstrap(
+            Some(PASSWORD.into()),
+            "Sở Thông tin và Truyền thông tỉnh Sơn Hà",
+        )
+        .await
+        .unwrap()
+        .expect("empty database");
         let coordinator = app.system_scope().await.unwrap();
         let coordinator_org = coordinator.org_id;
         let org = |short: &str, name: &str, t: &str| OrgInput {
@@ -103,8 +117,14 @@ impl TestApp {
             address_blocks: vec![],
             asns: vec![],
         };
-        let a = app.create_org(&coordinator, &org("STC", "Sở Tài chính", "agency")).await.unwrap();
-        let b = app.create_org(&coordinator, &org("SYT", "Sở Y tế", "agency")).await.unwrap();
+        let a = app
+            .create_org(&coordinator, &org("STC", "Sở Tài chính", "agency"))
+            .await
+            .unwrap();
+        let b = app
+            .create_org(&coordinator, &org("SYT", "Sở Y tế", "agency"))
+            .await
+            .unwrap();
         let mut isp_input = org("VNPT", "VNPT Sơn Hà", "isp");
         isp_input.address_blocks = vec!["14.160.0.0/11".parse().unwrap()];
         let isp = app.create_org(&coordinator, &isp_input).await.unwrap();
@@ -169,7 +189,11 @@ impl TestApp {
         self.login_with(username, PASSWORD).await.expect("sign-in")
     }
 
-    pub async fn login_with(&self, username: &str, password: &str) -> Result<String, (StatusCode, Value)> {
+    pub async fn login_with(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<String, (StatusCode, Value)> {
         let r = Client::new()
             .post(self.url("/api/v1/auth/login"))
             .json(&json!({"username": username, "password": password}))
@@ -186,8 +210,16 @@ impl TestApp {
     }
 
     /// A request with a bearer secret; returns the status and the JSON body (or Null).
-    pub async fn call(&self, token: &str, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut req = Client::new().request(method, self.url(path)).bearer_auth(token);
+    pub async fn call(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = Client::new()
+            .request(method, self.url(path))
+            .bearer_auth(token);
         if let Some(b) = body {
             req = req.json(&b);
         }
@@ -206,9 +238,18 @@ impl TestApp {
     }
 
     /// Uploads a file to the import endpoint.
-    pub async fn import(&self, token: &str, kind: &str, file_name: &str, bytes: Vec<u8>, extra: &str) -> (StatusCode, Value) {
+    pub async fn import(
+        &self,
+        token: &str,
+        kind: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+        extra: &str,
+    ) -> (StatusCode, Value) {
         let r = Client::new()
-            .post(self.url(&format!("/api/v1/import/{kind}?file_name={file_name}{extra}")))
+            .post(self.url(&format!(
+                "/api/v1/import/{kind}?file_name={file_name}{extra}"
+            )))
             .bearer_auth(token)
             .body(bytes)
             .send()
@@ -249,7 +290,11 @@ impl TestApp {
             "function_type": "public_service", "proposed_level": 2, "internet_facing": true
         }))
         .unwrap();
-        self.app.create_system(&self.coordinator, &input).await.unwrap().id
+        self.app
+            .create_system(&self.coordinator, &input)
+            .await
+            .unwrap()
+            .id
     }
 
     pub async fn asset(&self, system_id: i64, hostname: &str, ip: &str) -> i64 {
@@ -257,7 +302,11 @@ impl TestApp {
             "system_id": system_id, "hostname": hostname, "role": "server", "ips": [ip]
         }))
         .unwrap();
-        self.app.create_asset(&self.coordinator, &input).await.unwrap().id
+        self.app
+            .create_asset(&self.coordinator, &input)
+            .await
+            .unwrap()
+            .id
     }
 }
 

@@ -1,0 +1,308 @@
+//! Sign-in, the password policy, lock-out, forced change, sessions, CSRF and
+//! machine tokens.
+
+mod common;
+
+use app::Config;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+both_backends!(
+    first_sign_in_forces_a_password_change_that_meets_the_policy,
+    |t| {
+        // The bootstrap administrator was created with must-change set.
+        let tok = t.login_with("admin", common::PASSWORD).await.unwrap();
+        let (s, e) = t.get(&tok, "/api/v1/systems").await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        assert_eq!(e["error"]["code"], "password_change_required");
+        let (s, me) = t.get(&tok, "/api/v1/auth/me").await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(me["user"]["username"], "admin");
+
+        for (weak, problem) in [
+            ("short1!A", None),
+            ("Ab1!", Some("ít nhất 8 ký tự")),
+            ("alllowercase1!", Some("chữ hoa")),
+            ("NoDigitsHere!", Some("chữ số")),
+            ("NoSpecial123", Some("ký tự đặc biệt")),
+            ("P@ssw0rd", Some("phổ biến")),
+            ("Admin#2025x", Some("tên đăng nhập")),
+        ] {
+            let Some(problem) = problem else { continue };
+            let (s, e) = t
+                .post(
+                    &tok,
+                    "/api/v1/auth/password",
+                    json!({"current_password": common::PASSWORD, "new_password": weak}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{weak}");
+            assert!(
+                e["error"]["message"].as_str().unwrap().contains(problem),
+                "{weak}: {e}"
+            );
+        }
+        let (s, e) = t
+            .post(
+                &tok,
+                "/api/v1/auth/password",
+                json!({"current_password": "wrong", "new_password": "Vung-Tau#2026"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        let (s, _) = t
+            .post(
+                &tok,
+                "/api/v1/auth/password",
+                json!({"current_password": common::PASSWORD, "new_password": "Vung-Tau#2026"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        let (s, _) = t.get(&tok, "/api/v1/systems").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(t.login_with("admin", common::PASSWORD).await.is_err());
+        assert!(t.login_with("admin", "Vung-Tau#2026").await.is_ok());
+    }
+);
+
+both_backends!(five_failures_lock_the_account, |t| {
+    for i in 1..=4 {
+        let (s, _) = t.login_with("a.officer", "Wrong#Pass1").await.unwrap_err();
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let (s, e) = t.login_with("a.officer", "Wrong#Pass1").await.unwrap_err();
+    assert_eq!(s, StatusCode::LOCKED, "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("khóa"));
+    // Even the right password is refused while locked.
+    let (s, _) = t
+        .login_with("a.officer", common::PASSWORD)
+        .await
+        .unwrap_err();
+    assert_eq!(s, StatusCode::LOCKED);
+    // Unknown users get the same answer as a wrong password.
+    let (s, _) = t.login_with("nobody", "Wrong#Pass1").await.unwrap_err();
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // The lock-out is in the audit log.
+    let coord = t.login("coord").await;
+    let (_, log) = t.get(&coord, "/api/v1/audit?action=login_locked").await;
+    assert_eq!(log["items"].as_array().unwrap().len(), 1);
+    // An administrator's reset unlocks it with a one-time password.
+    let (_, users) = t.get(&coord, "/api/v1/users?limit=100").await;
+    let id = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "a.officer")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (s, r) = t
+        .post(
+            &coord,
+            &format!("/api/v1/users/{id}/reset-password"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let temp = r["temporary_password"].as_str().unwrap();
+    let tok = t.login_with("a.officer", temp).await.unwrap();
+    let (s, _) = t.get(&tok, "/api/v1/systems").await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "a reset password must be changed");
+});
+
+both_backends!(
+    cookie_sessions_need_the_csrf_token_to_change_anything,
+    |t| {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        let r = client
+            .post(t.url("/api/v1/auth/login"))
+            .json(&json!({"username": "coord", "password": common::PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        let cookie = r
+            .headers()
+            .get("set-cookie")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+            "{cookie}"
+        );
+        let body: serde_json::Value = r.json().await.unwrap();
+        let csrf = body["csrf_token"].as_str().unwrap();
+        // Reads work with the cookie alone.
+        let r = client.get(t.url("/api/v1/systems")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let org = json!({"name": "Sở Xây dựng", "short_name": "SXD", "org_type": "agency"});
+        let r = client
+            .post(t.url("/api/v1/orgs"))
+            .json(&org)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let r = client
+            .post(t.url("/api/v1/orgs"))
+            .header("x-csrf-token", "forged")
+            .json(&org)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let r = client
+            .post(t.url("/api/v1/orgs"))
+            .header("x-csrf-token", csrf)
+            .json(&org)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        // Sign out ends the session.
+        let r = client
+            .post(t.url("/api/v1/auth/logout"))
+            .header("x-csrf-token", csrf)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NO_CONTENT);
+        let r = client.get(t.url("/api/v1/systems")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+);
+
+both_backends!(
+    tokens_act_for_their_organisation_until_revoked_or_expired,
+    |t| {
+        let sys_a = t.system(t.agency_a, "STC-T1").await;
+        let sys_b = t.system(t.agency_b, "SYT-T1").await;
+        let admin_a = t.login("a.admin").await;
+        // An org admin cannot mint tokens for another organisation.
+        let (s, _) = t
+            .post(
+                &admin_a,
+                "/api/v1/tokens",
+                json!({"name": "x", "org_id": t.agency_b, "role": "officer"}),
+            )
+            .await;
+        assert_ne!(s, StatusCode::CREATED);
+        let (s, created) = t.post(&admin_a, "/api/v1/tokens", json!({"name": "máy quét", "org_id": t.agency_a, "role": "officer", "valid_days": 30})).await;
+        assert_eq!(s, StatusCode::CREATED, "{created}");
+        let secret = created["secret"].as_str().unwrap().to_string();
+        let id = created["token"]["id"].as_i64().unwrap();
+        assert!(
+            !created["token"].to_string().contains(&secret),
+            "the record never holds the secret"
+        );
+        let (s, _) = t.get(&secret, &format!("/api/v1/systems/{sys_a}")).await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _) = t.get(&secret, &format!("/api/v1/systems/{sys_b}")).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (_, list) = t.get(&admin_a, "/api/v1/tokens").await;
+        assert!(!list.to_string().contains(&secret));
+        assert!(list["items"][0]["last_used_at"].is_string());
+        // Tokens write to the audit log under their own name.
+        let (s, _) = t
+            .post(
+                &secret,
+                "/api/v1/assets",
+                json!({"system_id": sys_a, "hostname": "scanner-found", "role": "server"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED);
+        let (_, log) = t.get(&admin_a, "/api/v1/audit?entity=asset").await;
+        assert!(
+            log["items"][0]["actor"]
+                .as_str()
+                .unwrap()
+                .starts_with("token:"),
+            "{log}"
+        );
+        // Revoked: refused.
+        let (s, _) = t
+            .call(
+                &admin_a,
+                Method::DELETE,
+                &format!("/api/v1/tokens/{id}"),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        let (s, _) = t.get(&secret, "/api/v1/systems").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        // Expired: refused.
+        let (_, created) = t
+            .post(
+                &admin_a,
+                "/api/v1/tokens",
+                json!({"name": "cũ", "org_id": t.agency_a, "role": "officer", "valid_days": 1}),
+            )
+            .await;
+        let secret = created["secret"].as_str().unwrap().to_string();
+        let (s, _) = t.get(&secret, "/api/v1/systems").await;
+        assert_eq!(s, StatusCode::OK);
+        t.raw_sql("UPDATE api_tokens SET expires_at = '2020-01-01 00:00:00+00:00'")
+            .await;
+        let (s, _) = t.get(&secret, "/api/v1/systems").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        // Garbage: refused.
+        let (s, _) = t.get("cgt_0000", "/api/v1/systems").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_session_expires() {
+    let config = Config {
+        session_idle: chrono::Duration::seconds(1),
+        ..Config::default()
+    };
+    let t = common::TestApp::spawn(common::Db::Sqlite, config).await;
+    let tok = t.login("coord").await;
+    let (s, _) = t.get(&tok, "/api/v1/systems").await;
+    assert_eq!(s, StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let (s, _) = t.get(&tok, "/api/v1/systems").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+both_backends!(sign_out_everywhere_ends_every_session, |t| {
+    let one = t.login("coord").await;
+    let two = t.login("coord").await;
+    let (s, r) = t.post(&one, "/api/v1/auth/logout-all", json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(r["ended_sessions"], 2);
+    assert_eq!(
+        t.get(&two, "/api/v1/systems").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    // A disabled account cannot sign in.
+    let (_, users) = t
+        .get(&t.login("coord").await, "/api/v1/users?limit=100")
+        .await;
+    let id = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "b.officer")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let coord = t.login("coord").await;
+    let (s, _) = t
+        .post(&coord, &format!("/api/v1/users/{id}/disable"), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(
+        t.login_with("b.officer", common::PASSWORD)
+            .await
+            .unwrap_err()
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+});
