@@ -832,14 +832,10 @@ impl App {
             return Ok(());
         }
         let mut tx = self.store.begin().await?;
+        let mut creates = Vec::new();
         for (row, input, owner, before) in planned {
             match before {
-                None => {
-                    store::assets::create(&mut tx, scope, &input, owner)
-                        .await
-                        .map_err(|e| row_conflict(row, e))?;
-                    report.created += 1;
-                }
+                None => creates.push((input, owner)),
                 Some(b) => {
                     if b.data != input {
                         store::assets::update(&mut tx, scope, &b, &input, owner)
@@ -850,6 +846,9 @@ impl App {
                 }
             }
         }
+        report.created = store::assets::create_many(&mut tx, scope, &creates)
+            .await?
+            .len();
         tx.commit().await?;
         report.committed = true;
         Ok(())

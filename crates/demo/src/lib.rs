@@ -11,6 +11,7 @@
 //! resolves them from the keys carried beside each value.
 
 mod assets;
+pub mod bulk;
 mod ipspace;
 mod orgs;
 mod people;

@@ -230,7 +230,7 @@ async fn list_orgs(
     State(st): State<AppState>,
     Caller(c): Caller,
     Query(p): Query<ListParams>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let f = OrgFilter {
         org_type: parse_param("org_type", &p.org_type)?,
         parent_id: p.parent_id,
@@ -238,15 +238,15 @@ async fn list_orgs(
         after: p.after,
         limit: limit(&p),
     };
-    Ok(Json(json!(st.app.orgs(&c.scope, &f).await?)))
+    Ok(Json(st.app.orgs(&c.scope, &f).await?).into_response())
 }
 
 async fn get_org(
     State(st): State<AppState>,
     Caller(c): Caller,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(st.app.org(&c.scope, id).await?)))
+) -> ApiResult<Response> {
+    Ok(Json(st.app.org(&c.scope, id).await?).into_response())
 }
 
 async fn create_org(
@@ -265,8 +265,8 @@ async fn update_org(
     Caller(c): Caller,
     Path(id): Path<i64>,
     JsonBody(b): JsonBody<OrgInput>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(st.app.update_org(&c.scope, id, &b).await?)))
+) -> ApiResult<Response> {
+    Ok(Json(st.app.update_org(&c.scope, id, &b).await?).into_response())
 }
 
 async fn delete_org(
@@ -282,7 +282,7 @@ async fn list_systems(
     State(st): State<AppState>,
     Caller(c): Caller,
     Query(p): Query<ListParams>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let f = SystemFilter {
         owner_org_id: p.owner_org_id,
         level: p.level,
@@ -296,15 +296,15 @@ async fn list_systems(
         after: p.after,
         limit: limit(&p),
     };
-    Ok(Json(json!(st.app.systems(&c.scope, &f).await?)))
+    Ok(Json(st.app.systems(&c.scope, &f).await?).into_response())
 }
 
 async fn get_system(
     State(st): State<AppState>,
     Caller(c): Caller,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(st.app.system(&c.scope, id).await?)))
+) -> ApiResult<Response> {
+    Ok(Json(st.app.system(&c.scope, id).await?).into_response())
 }
 
 async fn create_system(
@@ -323,8 +323,8 @@ async fn update_system(
     Caller(c): Caller,
     Path(id): Path<i64>,
     JsonBody(b): JsonBody<InfoSystemInput>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(st.app.update_system(&c.scope, id, &b).await?)))
+) -> ApiResult<Response> {
+    Ok(Json(st.app.update_system(&c.scope, id, &b).await?).into_response())
 }
 
 async fn delete_system(
@@ -340,7 +340,7 @@ async fn list_assets(
     State(st): State<AppState>,
     Caller(c): Caller,
     Query(p): Query<ListParams>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let f = AssetFilter {
         system_id: p.system_id,
         owner_org_id: p.owner_org_id,
@@ -355,15 +355,15 @@ async fn list_assets(
         after: p.after,
         limit: limit(&p),
     };
-    Ok(Json(json!(st.app.assets(&c.scope, &f).await?)))
+    Ok(Json(st.app.assets(&c.scope, &f).await?).into_response())
 }
 
 async fn get_asset(
     State(st): State<AppState>,
     Caller(c): Caller,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(st.app.asset(&c.scope, id).await?)))
+) -> ApiResult<Response> {
+    Ok(Json(st.app.asset(&c.scope, id).await?).into_response())
 }
 
 async fn create_asset(
@@ -382,8 +382,8 @@ async fn update_asset(
     Caller(c): Caller,
     Path(id): Path<i64>,
     JsonBody(b): JsonBody<AssetInput>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(st.app.update_asset(&c.scope, id, &b).await?)))
+) -> ApiResult<Response> {
+    Ok(Json(st.app.update_asset(&c.scope, id, &b).await?).into_response())
 }
 
 async fn delete_asset(
@@ -575,7 +575,7 @@ async fn audit_log(
     State(st): State<AppState>,
     Caller(c): Caller,
     Query(p): Query<AuditParams>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let f = AuditFilter {
         entity: p.entity,
         entity_id: p.entity_id,
@@ -584,9 +584,9 @@ async fn audit_log(
         before_id: p.before_id,
         limit: p.limit.unwrap_or(100),
     };
-    Ok(Json(json!(st.app.audit_log(&c.scope, &f).await?)))
+    Ok(Json(st.app.audit_log(&c.scope, &f).await?).into_response())
 }
 
-async fn audit_verify(State(st): State<AppState>, Caller(c): Caller) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(st.app.verify_audit(&c.scope).await?)))
+async fn audit_verify(State(st): State<AppState>, Caller(c): Caller) -> ApiResult<Response> {
+    Ok(Json(st.app.verify_audit(&c.scope).await?).into_response())
 }

@@ -57,7 +57,7 @@ struct SystemRow {
 const COLUMNS: &str = "s.id, s.code, s.name, s.owner_org_id, s.operator_org_id, s.function_type, s.info_types, s.data_subjects, \
     s.proposed_level, s.approved_level, s.approval_number, s.approval_date, s.approval_body, s.internet_facing, \
     s.soc_provider_id, s.isp_id, s.onsite_force, s.soc_monitoring, s.last_assessment, s.ncsc_connected, s.notes, \
-    s.created_at, s.updated_at, (SELECT count(*) FROM assets a WHERE a.system_id = s.id) AS asset_count";
+    s.created_at, s.updated_at, s.asset_count";
 
 fn level(id: i64, v: Option<i64>) -> Result<Option<SecurityLevel>> {
     v.map(|n| {
@@ -354,4 +354,15 @@ pub async fn delete(tx: &mut Tx, scope: &Scope, before: &InfoSystem) -> Result<(
         },
     )
     .await
+}
+
+/// Moves a system's asset counter by `delta` (assets added or removed).
+pub(crate) async fn count_assets(tx: &mut Tx, system_id: i64, delta: i64) -> Result<()> {
+    tx.conn()
+        .execute(
+            "UPDATE systems SET asset_count = asset_count + $1 WHERE id = $2",
+            args![delta, system_id],
+        )
+        .await?;
+    Ok(())
 }

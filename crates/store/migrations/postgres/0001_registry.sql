@@ -41,6 +41,8 @@ CREATE TABLE systems (
     last_assessment DATE,
     ncsc_connected BOOLEAN NOT NULL DEFAULT FALSE,
     notes TEXT,
+    -- Kept by the store with every asset insert and delete, so lists need not count.
+    asset_count BIGINT NOT NULL DEFAULT 0,
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL
 );
