@@ -3,6 +3,7 @@
 //! do before the store is touched.
 
 pub mod accounts;
+pub mod dashboard;
 pub mod demo_seed;
 pub mod registry;
 pub mod transfer;

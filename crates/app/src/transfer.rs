@@ -384,7 +384,7 @@ impl App {
     }
 
     /// Every organisation the scope may refer to, by short name.
-    async fn org_names(&self, scope: &Scope) -> Result<HashMap<String, Org>> {
+    pub(crate) async fn org_names(&self, scope: &Scope) -> Result<HashMap<String, Org>> {
         let mut out = HashMap::new();
         let mut after = None;
         loop {
@@ -559,104 +559,15 @@ impl App {
                 index,
                 errors: Vec::new(),
             };
-            let code: Option<domain::system::SystemCode> = c.required("code");
-            let name = c.required("name");
-            let org_ref = |c: &mut Cells, col: &str, want: Option<OrgType>| -> Option<i64> {
-                let v = c.text(col)?;
-                match orgs.get(&v.to_lowercase()) {
-                    None => {
-                        c.fail(col, format!("no organisation '{v}' that you may use"));
-                        None
-                    }
-                    Some(o) if want.is_some_and(|t| t != o.data.org_type) => {
-                        c.fail(
-                            col,
-                            format!(
-                                "'{v}' is not of type {}",
-                                want.map(|t| t.as_str()).unwrap_or("")
-                            ),
-                        );
-                        None
-                    }
-                    Some(o) => Some(o.id),
-                }
-            };
-            let owner = org_ref(&mut c, "owner", None);
-            if c.raw("owner").is_none() {
-                c.fail("owner", "is required");
-            }
-            let operator = org_ref(&mut c, "operator", None);
-            let soc = org_ref(&mut c, "soc_provider", Some(OrgType::Soc));
-            let isp = org_ref(&mut c, "isp", Some(OrgType::Isp));
-            let function_type = c.required("function_type");
-            let info_types = c.list("info_types", false);
-            let data_subjects = c.opt::<U64Cell>("data_subjects").map(|v| v.0);
-            let proposed_level = c.opt("proposed_level");
-            let approved_level = c.opt("approved_level");
-            let approval_number = c.opt::<domain::org::Name>("approval_number");
-            let approval_date = c.date("approval_date");
-            let approval_body = c.opt::<domain::org::Name>("approval_body");
-            let approval = match (approval_number, approval_date, approval_body) {
-                (Some(number), Some(date), Some(body)) => Some(Approval { number, date, body }),
-                (None, None, None) => None,
-                _ => {
-                    c.fail(
-                        "approval_number",
-                        "the approval needs its number, date and body together",
-                    );
-                    None
-                }
-            };
-            let internet_facing = c.flag("internet_facing");
-            let protection = Protection {
-                onsite_force: c.flag("onsite_force"),
-                soc_monitoring: c.flag("soc_monitoring"),
-                last_assessment: c.date("last_assessment"),
-                ncsc_connected: c.flag("ncsc_connected"),
-            };
-            let notes = c.text("notes");
-            if let Some(o) = owner {
-                if !scope.may_edit_registry_of(&[o]) {
-                    c.fail(
-                        "owner",
-                        "you may only register systems of your own organisation",
-                    );
-                }
-            }
-            if let Some(code) = &code {
-                if !seen.insert(code.as_str().to_string()) {
+            if let Some(code) = c.raw("code") {
+                if !seen.insert(code.to_string()) {
                     c.fail(
                         "code",
                         format!("'{code}' appears more than once in the file"),
                     );
                 }
             }
-            let input = match (code, name, owner, function_type) {
-                (Some(code), Some(name), Some(owner_org_id), Some(function_type))
-                    if c.errors.is_empty() =>
-                {
-                    let input = InfoSystemInput {
-                        code,
-                        name,
-                        owner_org_id,
-                        operator_org_id: operator,
-                        function_type,
-                        info_types,
-                        data_subjects,
-                        proposed_level,
-                        approved_level,
-                        approval,
-                        internet_facing,
-                        soc_provider_id: soc,
-                        isp_id: isp,
-                        protection,
-                        notes,
-                    };
-                    report_field_errors(&mut c, input.cross_field_problems(today));
-                    Some(input)
-                }
-                _ => None,
-            };
+            let input = parse_system(&mut c, &orgs, scope, today);
             let Some(input) = input.filter(|_| c.errors.is_empty()) else {
                 report.rejected.append(&mut c.errors);
                 continue;
@@ -926,6 +837,40 @@ impl App {
         Ok(())
     }
 
+    /// Parses a system from a web form whose fields carry the import
+    /// columns' codes, with the same rules as a file row. Problems come back
+    /// with the field they concern.
+    pub async fn system_from_form(
+        &self,
+        scope: &Scope,
+        fields: &[(String, String)],
+    ) -> Result<std::result::Result<InfoSystemInput, Vec<RowError>>> {
+        let orgs = self.org_names(scope).await?;
+        let mut index = HashMap::new();
+        let mut cells = Vec::new();
+        for c in SYSTEM_COLUMNS {
+            // Multi-valued fields (check boxes) arrive as repeated names.
+            let values: Vec<&str> = fields
+                .iter()
+                .filter(|(k, _)| k == c.code)
+                .map(|(_, v)| v.as_str())
+                .collect();
+            index.insert(c.code, cells.len());
+            cells.push(values.join(";"));
+        }
+        let mut c = Cells {
+            row: 0,
+            cells: &cells,
+            index: &index,
+            errors: Vec::new(),
+        };
+        let parsed = parse_system(&mut c, &orgs, scope, crate::registry::today());
+        Ok(match parsed {
+            Some(input) if c.errors.is_empty() => Ok(input),
+            _ => Err(c.errors),
+        })
+    }
+
     /// Exports what the scope may see as CSV or XLSX, with the column codes
     /// the import accepts.
     pub async fn export(&self, scope: &Scope, kind: Kind, format: Format) -> Result<Vec<u8>> {
@@ -1100,6 +1045,106 @@ impl App {
             Format::Xlsx => sheets::write_xlsx(kind_sheet_name(kind), &headers, &rows)
                 .map_err(|e| AppError::Internal(e.to_string())),
         }
+    }
+}
+
+/// Parses one system from named cells (a file row or a web form), resolving
+/// organisations by short name among those the scope may use.
+fn parse_system(
+    c: &mut Cells,
+    orgs: &HashMap<String, Org>,
+    scope: &Scope,
+    today: chrono::NaiveDate,
+) -> Option<InfoSystemInput> {
+    let code: Option<domain::system::SystemCode> = c.required("code");
+    let name = c.required("name");
+    let org_ref = |c: &mut Cells, col: &str, want: Option<OrgType>| -> Option<i64> {
+        let v = c.text(col)?;
+        match orgs.get(&v.to_lowercase()) {
+            None => {
+                c.fail(col, format!("no organisation '{v}' that you may use"));
+                None
+            }
+            Some(o) if want.is_some_and(|t| t != o.data.org_type) => {
+                c.fail(
+                    col,
+                    format!(
+                        "'{v}' is not of type {}",
+                        want.map(|t| t.as_str()).unwrap_or("")
+                    ),
+                );
+                None
+            }
+            Some(o) => Some(o.id),
+        }
+    };
+    let owner = org_ref(c, "owner", None);
+    if c.raw("owner").is_none() {
+        c.fail("owner", "is required");
+    }
+    let operator = org_ref(c, "operator", None);
+    let soc = org_ref(c, "soc_provider", Some(OrgType::Soc));
+    let isp = org_ref(c, "isp", Some(OrgType::Isp));
+    let function_type = c.required("function_type");
+    let info_types = c.list("info_types", false);
+    let data_subjects = c.opt::<U64Cell>("data_subjects").map(|v| v.0);
+    let proposed_level = c.opt("proposed_level");
+    let approved_level = c.opt("approved_level");
+    let approval_number = c.opt::<domain::org::Name>("approval_number");
+    let approval_date = c.date("approval_date");
+    let approval_body = c.opt::<domain::org::Name>("approval_body");
+    let approval = match (approval_number, approval_date, approval_body) {
+        (Some(number), Some(date), Some(body)) => Some(Approval { number, date, body }),
+        (None, None, None) => None,
+        _ => {
+            c.fail(
+                "approval_number",
+                "the approval needs its number, date and body together",
+            );
+            None
+        }
+    };
+    let internet_facing = c.flag("internet_facing");
+    let protection = Protection {
+        onsite_force: c.flag("onsite_force"),
+        soc_monitoring: c.flag("soc_monitoring"),
+        last_assessment: c.date("last_assessment"),
+        ncsc_connected: c.flag("ncsc_connected"),
+    };
+    let notes = c.text("notes");
+    if let Some(o) = owner {
+        if !scope.may_edit_registry_of(&[o]) {
+            c.fail(
+                "owner",
+                "you may only register systems of your own organisation",
+            );
+        }
+    }
+    match (code, name, owner, function_type) {
+        (Some(code), Some(name), Some(owner_org_id), Some(function_type))
+            if c.errors.is_empty() =>
+        {
+            let input = InfoSystemInput {
+                code,
+                name,
+                owner_org_id,
+                operator_org_id: operator,
+                function_type,
+                info_types,
+                data_subjects,
+                proposed_level,
+                approved_level,
+                approval,
+                internet_facing,
+                soc_provider_id: soc,
+                isp_id: isp,
+                protection,
+                notes,
+            };
+            report_field_errors(c, input.cross_field_problems(today));
+            Some(input)
+        }
+        _ => None,
     }
 }
 

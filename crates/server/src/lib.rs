@@ -5,6 +5,7 @@ mod api;
 pub mod auth;
 pub mod error;
 pub mod openapi;
+pub mod web;
 
 use anyhow::Context;
 use app::App;
@@ -22,6 +23,8 @@ pub struct AppState {
     pub app: App,
     /// Whether the server speaks TLS, which decides the cookie's `Secure` flag.
     pub tls: bool,
+    /// Uploads awaiting confirmation after their preview.
+    pub uploads: web::Uploads,
 }
 
 /// Largest import file accepted over HTTP.
@@ -48,6 +51,7 @@ pub fn router(state: AppState) -> Router {
     let api = api::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES));
     Router::new()
         .nest("/api/v1", api)
+        .merge(web::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .route("/healthz", get(|| async { "ok" }))
         .with_state(state)
         .layer(SetResponseHeaderLayer::overriding(
@@ -87,6 +91,7 @@ pub async fn serve(
     let state = AppState {
         app,
         tls: tls.is_some(),
+        uploads: web::Uploads::default(),
     };
     let router = router(state).into_make_service_with_connect_info::<SocketAddr>();
     match tls {

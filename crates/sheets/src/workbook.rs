@@ -203,7 +203,7 @@ fn date_time(value: &ExcelDateTime) -> String {
 }
 
 fn next_day(year: u32, month: u32, day: u32) -> (u32, u32, u32) {
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
     let days_in_month = match month {
         2 if leap => 29,
         2 => 28,

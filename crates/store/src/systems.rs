@@ -366,3 +366,35 @@ pub(crate) async fn count_assets(tx: &mut Tx, system_id: i64, delta: i64) -> Res
         .await?;
     Ok(())
 }
+
+/// One group of systems with the same owner, level and protection, for the
+/// dashboard's counts.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SummaryRow {
+    pub owner_org_id: i64,
+    pub level: Option<i64>,
+    pub soc_monitoring: bool,
+    pub ncsc_connected: bool,
+    pub onsite_force: bool,
+    /// Independently assessed on or after the given date.
+    pub assessed: bool,
+    pub approved: bool,
+    pub n: i64,
+}
+
+/// Systems the scope may see, counted by owner, level and protection.
+pub async fn summary(
+    c: &mut Conn<'_>,
+    scope: &Scope,
+    assessed_since: NaiveDate,
+) -> Result<Vec<SummaryRow>> {
+    let mut q = Sql::new(
+        "SELECT s.owner_org_id, COALESCE(s.approved_level, s.proposed_level) AS level, s.soc_monitoring, \
+         s.ncsc_connected, s.onsite_force, (s.last_assessment IS NOT NULL AND s.last_assessment >= $1) AS assessed, \
+         (s.approved_level IS NOT NULL) AS approved, count(*) AS n FROM systems s WHERE 1=1",
+    );
+    q.args.push(Some(assessed_since).into());
+    visibility(&mut q, scope, "s");
+    q.push(" GROUP BY 1, 2, 3, 4, 5, 6, 7", vec![]);
+    c.fetch_all(&q.text, q.args).await
+}

@@ -1,0 +1,92 @@
+//! Charts drawn as SVG by canhgac itself: no script, no external library,
+//! readable without colour (every bar carries its number).
+
+use std::fmt::Write;
+
+pub struct Bar {
+    pub label: String,
+    pub value: i64,
+    /// The list behind the number.
+    pub href: Option<String>,
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// A horizontal bar chart; `title` is read out by screen readers.
+pub fn bars(title: &str, bars: &[Bar]) -> String {
+    const ROW: i64 = 28;
+    const LABEL: i64 = 190;
+    const WIDTH: i64 = 560;
+    let max = bars.iter().map(|b| b.value).max().unwrap_or(0).max(1);
+    let height = ROW * bars.len().max(1) as i64 + 8;
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg class="chart" role="img" aria-label="{t}" viewBox="0 0 {WIDTH} {height}" width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
+        t = escape(title)
+    );
+    for (i, b) in bars.iter().enumerate() {
+        let y = i as i64 * ROW + 4;
+        let len = (WIDTH - LABEL - 50) * b.value / max;
+        let label: String = b.label.chars().take(28).collect();
+        let body = format!(
+            r#"<text x="{lx}" y="{ty}" text-anchor="end" class="chart-label">{label}</text><rect x="{LABEL}" y="{y}" width="{len}" height="{h}" class="chart-bar"/><text x="{vx}" y="{ty}" class="chart-value">{v}</text>"#,
+            lx = LABEL - 8,
+            ty = y + 15,
+            label = escape(&label),
+            h = ROW - 8,
+            vx = LABEL + len + 6,
+            v = b.value
+        );
+        match &b.href {
+            Some(h) => {
+                let _ = write!(svg, r#"<a href="{}">{body}</a>"#, escape(h));
+            }
+            None => svg.push_str(&body),
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_scale_link_and_escape() {
+        let svg = bars(
+            "Hệ thống <theo> cấp độ",
+            &[
+                Bar {
+                    label: "Cấp độ 3".into(),
+                    value: 10,
+                    href: Some("/systems?level=3&x=1".into()),
+                },
+                Bar {
+                    label: "<script>".into(),
+                    value: 5,
+                    href: None,
+                },
+            ],
+        );
+        assert!(
+            svg.contains(r#"width="320""#),
+            "the largest bar takes the full length"
+        );
+        assert!(
+            svg.contains(r#"width="160""#),
+            "half the value, half the length"
+        );
+        assert!(svg.contains("/systems?level=3&amp;x=1"));
+        assert!(!svg.contains("<script>") && svg.contains("&lt;script&gt;"));
+        assert!(svg.contains("Hệ thống &lt;theo&gt; cấp độ"));
+        assert!(bars("empty", &[]).starts_with("<svg"));
+    }
+}

@@ -1,0 +1,216 @@
+//! The console's words in Vietnamese (the default) and English.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Vi,
+    En,
+}
+
+impl Lang {
+    pub fn from_cookie(v: Option<&str>) -> Lang {
+        match v {
+            Some("en") => Lang::En,
+            _ => Lang::Vi,
+        }
+    }
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// (key, Vietnamese, English)
+const WORDS: &[(&str, &str, &str)] = &[
+    ("app", "Canh gác — An toàn thông tin tỉnh", "canhgac — provincial cyber security"),
+    ("dashboard", "Tổng quan", "Dashboard"),
+    ("orgs", "Đơn vị", "Organisations"),
+    ("systems", "Hệ thống thông tin", "Information systems"),
+    ("assets", "Tài sản", "Assets"),
+    ("import", "Nhập dữ liệu", "Import"),
+    ("admin", "Quản trị", "Administration"),
+    ("users", "Tài khoản", "Accounts"),
+    ("tokens", "Mã truy cập API", "API tokens"),
+    ("audit", "Nhật ký kiểm toán", "Audit log"),
+    ("sign_in", "Đăng nhập", "Sign in"),
+    ("sign_out", "Đăng xuất", "Sign out"),
+    ("sign_out_all", "Đăng xuất mọi nơi", "Sign out everywhere"),
+    ("username", "Tên đăng nhập", "User name"),
+    ("password", "Mật khẩu", "Password"),
+    ("current_password", "Mật khẩu hiện tại", "Current password"),
+    ("new_password", "Mật khẩu mới", "New password"),
+    ("change_password", "Đổi mật khẩu", "Change password"),
+    ("must_change", "Bạn cần đổi mật khẩu trước khi tiếp tục.", "You must change your password before you go on."),
+    ("policy", "Mật khẩu phải có:", "The password needs:"),
+    ("rule_len", "ít nhất 8 ký tự", "at least 8 characters"),
+    ("rule_upper", "chữ hoa", "an upper-case letter"),
+    ("rule_lower", "chữ thường", "a lower-case letter"),
+    ("rule_digit", "chữ số", "a digit"),
+    ("rule_special", "ký tự đặc biệt", "a special character"),
+    ("rule_common", "không phải mật khẩu phổ biến, không chứa tên đăng nhập", "not a common password, not containing the user name"),
+    ("bad_login", "Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong user name or password."),
+    ("locked", "Tài khoản tạm khóa do đăng nhập sai nhiều lần, đến", "The account is locked after repeated failures, until"),
+    ("language", "English", "Tiếng Việt"),
+    ("search", "Tìm kiếm", "Search"),
+    ("filter", "Lọc", "Filter"),
+    ("all", "Tất cả", "All"),
+    ("level", "Cấp độ", "Level"),
+    ("code", "Mã", "Code"),
+    ("name", "Tên", "Name"),
+    ("owner", "Chủ quản", "Owner"),
+    ("operator", "Đơn vị vận hành", "Operator"),
+    ("function_type", "Loại hệ thống", "Function"),
+    ("info_types", "Loại thông tin", "Information types"),
+    ("data_subjects", "Số chủ thể dữ liệu", "Data subjects"),
+    ("proposed_level", "Cấp độ đề xuất", "Proposed level"),
+    ("approved_level", "Cấp độ được phê duyệt", "Approved level"),
+    ("approval", "Quyết định phê duyệt", "Approval decision"),
+    ("approval_number", "Số quyết định", "Decision number"),
+    ("approval_date", "Ngày phê duyệt", "Approval date"),
+    ("approval_body", "Cơ quan phê duyệt", "Approving body"),
+    ("internet_facing", "Kết nối Internet", "Internet-facing"),
+    ("soc_provider", "Đơn vị giám sát (SOC)", "SOC provider"),
+    ("isp", "Doanh nghiệp viễn thông", "Telecom operator"),
+    ("protection", "Bảo vệ 4 lớp", "4-layer protection"),
+    ("onsite_force", "Lực lượng tại chỗ", "On-site force"),
+    ("soc_monitoring", "Giám sát bởi SOC", "SOC monitoring"),
+    ("last_assessment", "Kiểm tra, đánh giá độc lập gần nhất", "Last independent assessment"),
+    ("ncsc_connected", "Kết nối NCSC", "Connected to NCSC"),
+    ("notes", "Ghi chú", "Notes"),
+    ("yes", "Có", "Yes"),
+    ("no", "Không", "No"),
+    ("none", "—", "—"),
+    ("new_system", "Thêm hệ thống", "New system"),
+    ("edit", "Sửa", "Edit"),
+    ("delete", "Xóa", "Delete"),
+    ("save", "Lưu", "Save"),
+    ("cancel", "Hủy", "Cancel"),
+    ("confirm_delete", "Xóa vĩnh viễn bản ghi này? Thao tác được ghi vào nhật ký kiểm toán.", "Delete this record for good? The deletion is recorded in the audit log."),
+    ("next_page", "Trang sau", "Next page"),
+    ("first_page", "Trang đầu", "First page"),
+    ("export_csv", "Xuất CSV", "Export CSV"),
+    ("export_xlsx", "Xuất Excel", "Export Excel"),
+    ("nothing", "Không có bản ghi nào.", "Nothing here."),
+    ("hostname", "Tên máy", "Host name"),
+    ("role", "Vai trò", "Role"),
+    ("ips", "Địa chỉ IP", "IP addresses"),
+    ("domains", "Tên miền", "Domains"),
+    ("os", "Hệ điều hành", "Operating system"),
+    ("software", "Phần mềm", "Software"),
+    ("modules", "Mô-đun", "Modules"),
+    ("hotfixes", "Bản vá nóng", "Hotfixes"),
+    ("kbs", "Bản cập nhật KB", "KB updates"),
+    ("system", "Hệ thống", "System"),
+    ("org_type", "Loại đơn vị", "Type"),
+    ("short_name", "Tên viết tắt", "Short name"),
+    ("parent", "Đơn vị cấp trên", "Parent"),
+    ("address", "Địa chỉ", "Address"),
+    ("contacts", "Người liên hệ", "Contacts"),
+    ("duty_contact", "Đầu mối trực 24/7", "24/7 contact point"),
+    ("address_blocks", "Dải địa chỉ IP", "Address blocks"),
+    ("asns", "Số hiệu mạng (ASN)", "AS numbers"),
+    ("systems_by_level", "Hệ thống theo cấp độ", "Systems by level"),
+    ("systems_by_org", "Hệ thống theo đơn vị", "Systems by organisation"),
+    ("coverage", "Bảo vệ 4 lớp của hệ thống cấp độ 3 trở lên", "4-layer protection of level 3+ systems"),
+    ("problems", "Đơn vị còn nhiều tồn tại nhất", "Organisations with the most open problems"),
+    ("problems_hint", "Mỗi lớp bảo vệ còn thiếu của hệ thống cấp độ 3+, và mỗi hệ thống chưa được phê duyệt cấp độ, tính là một tồn tại.", "Each missing protection layer of a level 3+ system, and each system whose level is not approved, counts as one problem."),
+    ("total_systems", "Tổng số hệ thống", "Systems in total"),
+    ("unapproved", "Chưa phê duyệt cấp độ", "Level not approved"),
+    ("no_level", "Chưa xác định", "No level"),
+    ("assessed_year", "Đánh giá trong 12 tháng", "Assessed within a year"),
+    ("import_hint", "Tệp CSV hoặc Excel (XLSX). Dòng tiêu đề là mã cột hoặc tên cột tiếng Việt. Tệp có lỗi sẽ không được ghi dòng nào, trừ khi chọn giữ lại các dòng hợp lệ.", "A CSV or Excel (XLSX) file. The header names the columns by code or Vietnamese heading. A file with errors writes nothing unless you keep the valid rows."),
+    ("kind", "Loại dữ liệu", "Kind of data"),
+    ("file", "Tệp", "File"),
+    ("preview", "Xem trước", "Preview"),
+    ("write", "Ghi vào hệ thống", "Write"),
+    ("keep_valid", "Giữ lại các dòng hợp lệ", "Keep the valid rows"),
+    ("rows", "Số dòng", "Rows"),
+    ("will_create", "Sẽ thêm mới", "To create"),
+    ("will_update", "Sẽ cập nhật", "To update"),
+    ("created", "Đã thêm", "Created"),
+    ("updated", "Đã cập nhật", "Updated"),
+    ("rejected", "Dòng bị từ chối", "Rejected rows"),
+    ("row", "Dòng", "Row"),
+    ("column", "Cột", "Column"),
+    ("reason", "Lý do", "Reason"),
+    ("nothing_written", "Không có dòng nào được ghi.", "Nothing was written."),
+    ("written", "Đã ghi vào hệ thống.", "Written."),
+    ("display_name", "Họ và tên", "Full name"),
+    ("email", "Thư điện tử", "E-mail"),
+    ("org", "Đơn vị", "Organisation"),
+    ("create", "Tạo", "Create"),
+    ("disable", "Khóa", "Disable"),
+    ("enable", "Mở khóa", "Enable"),
+    ("reset_password", "Cấp lại mật khẩu", "Reset password"),
+    ("disabled", "Đã khóa", "Disabled"),
+    ("one_time_password", "Mật khẩu dùng một lần (chỉ hiển thị lần này)", "One-time password (shown only now)"),
+    ("token_secret", "Mã bí mật (chỉ hiển thị lần này, hãy lưu lại)", "Secret (shown only now; keep it)"),
+    ("revoke", "Thu hồi", "Revoke"),
+    ("revoked", "Đã thu hồi", "Revoked"),
+    ("expires", "Hết hạn", "Expires"),
+    ("last_used", "Dùng lần cuối", "Last used"),
+    ("valid_days", "Số ngày hiệu lực", "Valid for (days)"),
+    ("when", "Thời điểm", "When"),
+    ("actor", "Người thực hiện", "Who"),
+    ("action", "Thao tác", "Action"),
+    ("entity", "Đối tượng", "Record"),
+    ("chain_ok", "Chuỗi nhật ký toàn vẹn", "The audit chain is intact"),
+    ("chain_broken", "CHUỖI NHẬT KÝ BỊ SỬA ĐỔI tại bản ghi", "THE AUDIT CHAIN IS BROKEN at record"),
+    ("records", "bản ghi", "records"),
+    ("not_found", "Không tìm thấy trang hoặc bản ghi này.", "This page or record was not found."),
+    ("forbidden", "Bạn không có quyền thực hiện thao tác này.", "You may not do this."),
+    ("error", "Đã có lỗi", "Something went wrong"),
+    ("back", "Quay lại", "Back"),
+    ("fix_errors", "Vui lòng sửa các lỗi sau:", "Please fix the following:"),
+    ("signed_in_as", "Đăng nhập với", "Signed in as"),
+    ("skip", "Bỏ qua đến nội dung chính", "Skip to main content"),
+];
+
+/// Looks words up in the caller's language.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr(pub Lang);
+
+impl Tr {
+    pub fn t(&self, key: &str) -> &'static str {
+        match WORDS.iter().find(|(k, ..)| *k == key) {
+            Some((_, vi, en)) => match self.0 {
+                Lang::Vi => vi,
+                Lang::En => en,
+            },
+            None => "?",
+        }
+    }
+    pub fn lang(&self) -> &'static str {
+        self.0.code()
+    }
+    /// The other language's code, for the switch.
+    pub fn other(&self) -> &'static str {
+        match self.0 {
+            Lang::Vi => "en",
+            Lang::En => "vi",
+        }
+    }
+    pub fn yes_no<B: std::borrow::Borrow<bool>>(&self, b: B) -> &'static str {
+        self.t(if *b.borrow() { "yes" } else { "no" })
+    }
+    pub fn is_en(&self) -> bool {
+        self.0 == Lang::En
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_unique_and_translated() {
+        let mut keys = std::collections::HashSet::new();
+        for (k, vi, en) in WORDS {
+            assert!(keys.insert(*k), "duplicate key {k}");
+            assert!(!vi.is_empty() && !en.is_empty(), "{k}");
+        }
+        assert_eq!(Tr(Lang::En).t("systems"), "Information systems");
+        assert_eq!(Tr(Lang::Vi).t("no-such-key"), "?");
+    }
+}

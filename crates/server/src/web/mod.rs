@@ -1,0 +1,223 @@
+//! The web console: server-rendered pages (askama templates compiled into the
+//! binary) that work without JavaScript. Every page calls the same use cases,
+//! with the same scope, as the API; there is no second path to the data.
+
+mod charts;
+mod i18n;
+mod pages;
+mod uploads;
+
+pub use uploads::Uploads;
+
+use crate::auth::{cookie_value, SESSION_COOKIE};
+use crate::AppState;
+use app::accounts::Authenticated;
+use app::AppError;
+use askama::Template;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Router;
+pub use i18n::{Lang, Tr};
+
+pub const LANG_COOKIE: &str = "canhgac_lang";
+/// Double-submit token that protects the sign-in form, before any session exists.
+pub const PRE_CSRF_COOKIE: &str = "canhgac_pre";
+
+pub fn router() -> Router<AppState> {
+    pages::router()
+}
+
+/// What every page's frame shows: who is signed in, the CSRF token for its
+/// forms, which menu entry is current.
+#[derive(Debug, Clone, Default)]
+pub struct Nav {
+    pub signed_in: bool,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub csrf: String,
+    pub admin: bool,
+    pub active: &'static str,
+    /// Where the language switch brings the reader back to.
+    pub here: String,
+}
+
+fn full_path(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map(|u| u.0.clone())
+        .unwrap_or_else(|| parts.uri.clone())
+        .path_and_query()
+        .map(|p| p.to_string())
+        .unwrap_or_else(|| "/".into())
+}
+
+/// The reader's language, for pages anyone may open.
+pub struct Reader(pub Tr, pub String);
+
+impl FromRequestParts<AppState> for Reader {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Response> {
+        Ok(Reader(
+            Tr(Lang::from_cookie(cookie_value(parts, LANG_COOKIE))),
+            full_path(parts),
+        ))
+    }
+}
+
+/// A signed-in person on a console page. Without a session the page
+/// redirects to sign-in; with a password that must change, to the change form.
+pub struct Web {
+    pub auth: Authenticated,
+    pub tr: Tr,
+    pub nav: Nav,
+}
+
+impl FromRequestParts<AppState> for Web {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let tr = Tr(Lang::from_cookie(cookie_value(parts, LANG_COOKIE)));
+        let here = full_path(parts);
+        let to_login =
+            || Redirect::to(&format!("/login?next={}", urlencode(&here))).into_response();
+        let Some(secret) = cookie_value(parts, SESSION_COOKIE) else {
+            return Err(to_login());
+        };
+        let (auth, must_change) = match state.app.session(secret).await {
+            Ok(s) => s,
+            Err(AppError::Unauthenticated) => return Err(to_login()),
+            Err(e) => return Err(error_page(tr, e)),
+        };
+        if must_change && !here.starts_with("/password") && !here.starts_with("/logout") {
+            return Err(Redirect::to("/password").into_response());
+        }
+        let Some(user) = auth.user.clone() else {
+            return Err(to_login());
+        };
+        let nav = Nav {
+            signed_in: true,
+            username: user.username.clone(),
+            display_name: user.display_name.clone(),
+            role: if tr.is_en() {
+                user.role.label_en()
+            } else {
+                user.role.label_vi()
+            }
+            .to_string(),
+            csrf: auth.csrf_token.clone().unwrap_or_default(),
+            admin: auth.scope.may_manage_users_of(auth.scope.org_id),
+            active: "",
+            here,
+        };
+        Ok(Web { auth, tr, nav })
+    }
+}
+
+impl Web {
+    pub fn nav(&self, active: &'static str) -> Nav {
+        Nav {
+            active,
+            ..self.nav.clone()
+        }
+    }
+
+    /// Every form posts the session's CSRF token; the refusal page for a
+    /// form that does not.
+    pub fn refuse_csrf(&self, sent: &str) -> Option<Response> {
+        match &self.auth.csrf_token {
+            Some(t) if !sent.is_empty() && t == sent => None,
+            _ => Some(error_page(self.tr, AppError::Forbidden("CSRF".into()))),
+        }
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+pub fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    tr: Tr,
+    nav: Nav,
+    title: String,
+    message: String,
+}
+
+/// A refusal or failure as a page, with the status the API would give.
+pub fn error_page(tr: Tr, e: AppError) -> Response {
+    let (status, message) = match &e {
+        AppError::NotFound => (StatusCode::NOT_FOUND, tr.t("not_found").to_string()),
+        AppError::Forbidden(_) => (StatusCode::FORBIDDEN, tr.t("forbidden").to_string()),
+        AppError::Invalid(errs) => (StatusCode::UNPROCESSABLE_ENTITY, errs.to_string()),
+        AppError::Conflict(why) => (StatusCode::CONFLICT, why.clone()),
+        AppError::Unauthenticated => return Redirect::to("/login").into_response(),
+        AppError::Locked { .. } | AppError::PasswordChangeRequired => {
+            return Redirect::to("/password").into_response()
+        }
+        AppError::Internal(cause) => {
+            tracing::error!(%cause, "internal error");
+            (StatusCode::INTERNAL_SERVER_ERROR, tr.t("error").to_string())
+        }
+    };
+    let page = ErrorPage {
+        tr,
+        nav: Nav::default(),
+        title: tr.t("error").to_string(),
+        message,
+    };
+    let mut r = render(&page);
+    *r.status_mut() = status;
+    r
+}
+
+pub fn static_file(path: &str) -> Option<(&'static str, &'static [u8])> {
+    match path {
+        "app.css" => Some((
+            "text/css; charset=utf-8",
+            include_bytes!("../../static/app.css"),
+        )),
+        "app.js" => Some((
+            "text/javascript; charset=utf-8",
+            include_bytes!("../../static/app.js"),
+        )),
+        _ => None,
+    }
+}
+
+pub fn cookie(name: &str, value: &str, tls: bool, max_age: i64) -> HeaderValue {
+    let secure = if tls { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+pub fn with_cookies(mut r: Response, cookies: Vec<HeaderValue>) -> Response {
+    for c in cookies {
+        r.headers_mut().append(header::SET_COOKIE, c);
+    }
+    r
+}
