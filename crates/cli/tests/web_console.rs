@@ -1,0 +1,509 @@
+//! The web console over plain HTTP: sign-in, CSRF on every form, tenancy on
+//! every page, security headers, language, the import preview.
+
+mod common;
+
+use reqwest::{Client, StatusCode};
+
+fn browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} field"))
+        + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+/// Signs in through the login form; returns the client and a page's CSRF token.
+async fn sign_in(t: &common::TestApp, username: &str) -> (Client, String) {
+    let c = browser();
+    let form = c
+        .get(t.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = c
+        .post(t.url("/login"))
+        .form(&[
+            ("username", username),
+            ("password", common::PASSWORD),
+            ("csrf", &hidden(&form, "csrf")),
+            ("next", "/dashboard"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "sign-in of {username}");
+    assert_eq!(r.headers()["location"], "/dashboard");
+    let page = c
+        .get(t.url("/dashboard"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = hidden(&page, "csrf");
+    (c, csrf)
+}
+
+both_backends!(pages_render_and_keep_to_the_callers_organisation, |t| {
+    let sys_a = t.system(t.agency_a, "STC-W1").await;
+    let sys_b = t.system(t.agency_b, "SYT-W1").await;
+    let asset_b = t.asset(sys_b, "syt-w-web", "14.170.0.1").await;
+    let (c, _) = sign_in(&t, "a.officer").await;
+    for path in [
+        "/dashboard",
+        "/systems",
+        &format!("/systems/{sys_a}"),
+        "/orgs",
+        "/assets",
+        "/import",
+        "/admin/audit",
+        "/systems/new",
+    ] {
+        let r = c.get(t.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        let csp = r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"),
+            "{csp}"
+        );
+        let html = r.text().await.unwrap();
+        assert!(
+            !html.contains("SYT-W1") && !html.contains("syt-w-web") && !html.contains("Sở Y tế"),
+            "{path} leaked"
+        );
+        // No inline script or style: the CSP would block them anyway.
+        assert!(
+            !html.contains("<script>") && !html.contains(" style=\""),
+            "{path} has inline code"
+        );
+    }
+    for path in [
+        format!("/systems/{sys_b}"),
+        format!("/systems/{sys_b}/edit"),
+        format!("/systems/{sys_b}/delete"),
+        format!("/assets/{asset_b}"),
+        format!("/orgs/{}", t.agency_b),
+    ] {
+        let r = c.get(t.url(&path)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    // The dashboard counts only what the caller may see.
+    let html = c
+        .get(t.url("/dashboard"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("id=\"total-systems\">1<"),
+        "officer sees one system"
+    );
+    let (coord, _) = sign_in(&t, "coord").await;
+    let html = coord
+        .get(t.url("/dashboard"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("id=\"total-systems\">2<"));
+    assert!(
+        html.contains("<svg") && html.contains("/systems?level=2"),
+        "level chart links to the list"
+    );
+});
+
+both_backends!(every_form_needs_its_csrf_token, |t| {
+    let (c, csrf) = sign_in(&t, "a.officer").await;
+    let fields = [
+        ("code", "STC-CSRF"),
+        ("name", "Hệ thống thử"),
+        ("owner", "STC"),
+        ("function_type", "internal"),
+    ];
+    let r = c
+        .post(t.url("/systems/new"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let mut forged = fields.to_vec();
+    forged.push(("csrf", "forged"));
+    let r = c
+        .post(t.url("/systems/new"))
+        .form(&forged)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let (_, page) = t
+        .get(&t.login("coord").await, "/api/v1/systems?q=STC-CSRF")
+        .await;
+    assert!(
+        page["items"].as_array().unwrap().is_empty(),
+        "nothing was created"
+    );
+    // With the token it goes through.
+    let mut good = fields.to_vec();
+    good.push(("csrf", &csrf));
+    let r = c
+        .post(t.url("/systems/new"))
+        .form(&good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // The sign-in form is protected too (double-submit cookie).
+    let r = browser()
+        .post(t.url("/login"))
+        .form(&[
+            ("username", "coord"),
+            ("password", common::PASSWORD),
+            ("csrf", "x"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Sign-out is a form as well.
+    let r = c
+        .post(t.url("/logout"))
+        .form(&[("csrf", "nope")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = c
+        .post(t.url("/logout"))
+        .form(&[("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = c.get(t.url("/dashboard")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "signed out");
+});
+
+both_backends!(
+    system_form_explains_bad_input_and_keeps_what_was_typed,
+    |t| {
+        let (c, csrf) = sign_in(&t, "a.officer").await;
+        let r = c
+            .post(t.url("/systems/new"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("code", "bad code"),
+                ("name", "Cổng thông tin điện tử"),
+                ("owner", "STC"),
+                ("function_type", "internal"),
+                ("approved_level", "3"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("id=\"form-errors\""));
+        assert!(html.contains("is not a system code"), "code error shown");
+        assert!(
+            html.contains("value=\"Cổng thông tin điện tử\""),
+            "typed values kept"
+        );
+        // Another agency as owner is refused.
+        let r = c
+            .post(t.url("/systems/new"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("code", "X-1"),
+                ("name", "X"),
+                ("owner", "SYT"),
+                ("function_type", "internal"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+);
+
+both_backends!(
+    first_sign_in_goes_to_the_password_change_and_language_sticks,
+    |t| {
+        let c = browser();
+        let form = c
+            .get(t.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let r = c
+            .post(t.url("/login"))
+            .form(&[
+                ("username", "admin"),
+                ("password", common::PASSWORD),
+                ("csrf", &hidden(&form, "csrf")),
+                ("next", "/systems"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let r = c.get(t.url("/systems")).send().await.unwrap();
+        assert_eq!(r.headers()["location"], "/password");
+        let html = c
+            .get(t.url("/password"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("Bạn cần đổi mật khẩu"));
+        let csrf = hidden(&html, "csrf");
+        let r = c
+            .post(t.url("/password"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("current_password", common::PASSWORD),
+                ("new_password", "abc"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("ít nhất 8 ký tự"));
+        let r = c
+            .post(t.url("/password"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("current_password", common::PASSWORD),
+                ("new_password", "Song-Tra#2026"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            c.get(t.url("/systems")).send().await.unwrap().status(),
+            StatusCode::OK
+        );
+
+        // English, remembered across requests.
+        let r = c.get(t.url("/lang/en?back=/systems")).send().await.unwrap();
+        assert_eq!(r.headers()["location"], "/systems");
+        let html = c
+            .get(t.url("/systems"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("<html lang=\"en\">") && html.contains("Information systems"));
+        let html = c
+            .get(t.url("/dashboard"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("Dashboard"));
+        let r = c
+            .get(t.url("/lang/vi?back=//evil.example"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["location"], "/dashboard", "no open redirect");
+    }
+);
+
+both_backends!(
+    import_shows_a_preview_and_writes_only_on_confirmation,
+    |t| {
+        let (c, csrf) = sign_in(&t, "coord").await;
+        let upload = |body: &'static str| {
+            reqwest::multipart::Form::new()
+                .text("csrf", csrf.clone())
+                .text("kind", "systems")
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(body.as_bytes().to_vec())
+                        .file_name("he-thong.csv"),
+                )
+        };
+        let bad = "code,name,owner,function_type,proposed_level\nW-1,Hệ thống một,STC,internal,2\nW-2,Hệ thống hai,STC,internal,7\n";
+        let r = c
+            .post(t.url("/import"))
+            .multipart(upload(bad))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("id=\"import-errors\"")
+                && html.contains("security level 7 is outside 1–5"),
+            "the bad row is explained"
+        );
+        let api = t.login("coord").await;
+        assert!(
+            t.get(&api, "/api/v1/systems?q=W-").await.1["items"]
+                .as_array()
+                .unwrap()
+                .is_empty(),
+            "a preview writes nothing"
+        );
+
+        let good =
+            "code,name,owner,function_type,proposed_level\nW-1,Hệ thống một,STC,internal,2\n";
+        let html = c
+            .post(t.url("/import"))
+            .multipart(upload(good))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let stash = hidden(&html, "stash");
+        assert!(t.get(&api, "/api/v1/systems?q=W-").await.1["items"]
+            .as_array()
+            .unwrap()
+            .is_empty());
+        // Another person cannot confirm someone else's upload.
+        let (other, other_csrf) = sign_in(&t, "a.admin").await;
+        let r = other
+            .post(t.url("/import/confirm"))
+            .form(&[("csrf", other_csrf.as_str()), ("stash", stash.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        let r = c
+            .post(t.url("/import/confirm"))
+            .form(&[("csrf", csrf.as_str()), ("stash", stash.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.text().await.unwrap().contains("id=\"import-done\""));
+        assert_eq!(
+            t.get(&api, "/api/v1/systems?q=W-1").await.1["items"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+);
+
+both_backends!(
+    administrators_manage_accounts_and_tokens_from_the_console,
+    |t| {
+        let (c, csrf) = sign_in(&t, "a.admin").await;
+        let html = c
+            .get(t.url("/admin/users"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("a.officer") && !html.contains("b.officer"),
+            "an org admin sees its own accounts"
+        );
+        let r = c
+            .post(t.url("/admin/users"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("username", "stc.moi"),
+                ("display_name", "Phạm Thị Mới"),
+                ("email", ""),
+                ("org_id", &t.agency_a.to_string()),
+                ("role", "officer"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let html = r.text().await.unwrap();
+        let password = html
+            .split("id=\"one-time-password\">")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_string();
+        assert!(t.login_with("stc.moi", &password).await.is_ok());
+        // Tokens: the secret is shown once and works.
+        let html = c
+            .post(t.url("/admin/tokens"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("name", "máy quét"),
+                ("org_id", &t.agency_a.to_string()),
+                ("role", "officer"),
+                ("valid_days", "30"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let secret = html
+            .split("id=\"token-secret\">")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_string();
+        assert_eq!(t.get(&secret, "/api/v1/systems").await.0, StatusCode::OK);
+        let html = c
+            .get(t.url("/admin/tokens"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!html.contains(&secret), "never shown again");
+        // The audit page shows the chain's state to the coordinator.
+        let (coord, _) = sign_in(&t, "coord").await;
+        let html = coord
+            .get(t.url("/admin/audit"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("id=\"chain-state\"") && html.contains("toàn vẹn"));
+    }
+);
