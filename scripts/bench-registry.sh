@@ -3,6 +3,7 @@
 #  1. Import 100 000 generated assets from CSV into the embedded SQLite database.
 #  2. List systems and assets with filters over those 100 k assets: wrk, 50
 #     concurrent connections, latency percentiles.
+#  3. Console pages (server-rendered HTML) over the same data, signed in.
 # Usage: scripts/bench-registry.sh [ROWS] [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +21,7 @@ WORK=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 SERVER=
 
-"$BIN" --data-dir "$WORK/db" demo >/dev/null
+"$BIN" --data-dir "$WORK/db" demo > "$WORK/demo.txt"
 target/release/examples/gen-assets "$ROWS" > "$WORK/assets.csv"
 echo "== import $ROWS assets from CSV into SQLite ($(du -h "$WORK/assets.csv" | cut -f1))"
 start=$(date +%s.%N)
@@ -44,3 +45,22 @@ run "systems, coordinator, filtered" "$COORD" "/api/v1/systems?min_level=2&inter
 run "systems, agency officer (scoped)" "$OFFICER" "/api/v1/systems?limit=50"
 run "assets of one system, coordinator" "$COORD" "/api/v1/assets?system_id=3&limit=50"
 run "assets by host name search, coordinator" "$COORD" "/api/v1/assets?q=web&limit=50"
+
+# Console pages need a session: sign in as the demo coordinator.
+PASS=$(awk '$1 == "stttt.admin" {print $2}' "$WORK/demo.txt")
+SESSION=$(curl -sf -H 'content-type: application/json' \
+  -d "{\"username\":\"stttt.admin\",\"password\":\"$PASS\"}" \
+  "http://127.0.0.1:$PORT/api/v1/auth/login" | sed -E 's/.*"session_token":"([^"]+)".*/\1/')
+page() {
+  local path=$1
+  echo "== page $path (50 connections, ${SECS}s)"
+  wrk -t2 -c50 -d"${SECS}s" --latency -H "Cookie: canhgac_session=$SESSION" "http://127.0.0.1:$PORT$path" \
+    | grep -E 'Requests/sec|50%|90%|99%|Non-2xx|Socket errors'
+  echo "   one connection at a time (render time):"
+  wrk -t1 -c1 -d5s --latency -H "Cookie: canhgac_session=$SESSION" "http://127.0.0.1:$PORT$path" | grep -E '50%|99%'
+
+}
+page "/dashboard"
+page "/systems?level=3"
+page "/assets?system_id=3"
+page "/systems/3"

@@ -232,3 +232,237 @@ async fn browser_opens_the_server() {
     assert_eq!(b.text("body").await, "ok");
     b.screenshot("smoke").await;
 }
+
+/// Signs in through the form, as a person would.
+async fn sign_in(b: &Browser, t: &common::TestApp, username: &str, password: &str) {
+    b.goto(&t.url("/login")).await;
+    b.fill("#username", username).await;
+    b.fill("#password", password).await;
+    b.click("#sign-in").await;
+}
+
+async fn wait_url(b: &Browser, part: &str) -> String {
+    let start = Instant::now();
+    loop {
+        let url = b.current_url().await;
+        if url.contains(part) || start.elapsed() > WAIT {
+            return url;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The administrator's first day: sign in, change the password the policy's
+/// way, register a system, import a file with one bad row, read the console
+/// in English, sign out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_day_of_the_administrator() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let t = common::TestApp::spawn(common::Db::Sqlite, Default::default()).await;
+
+    sign_in(&b, &t, "admin", common::PASSWORD).await;
+    assert!(
+        wait_url(&b, "/password").await.ends_with("/password"),
+        "a first sign-in must change the password"
+    );
+    b.fill("#current_password", common::PASSWORD).await;
+    b.fill("#new_password", "abc").await;
+    // The page explains the policy as the user types.
+    let met = b
+        .client
+        .find_all(Locator::Css(".rules li.met"))
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(met, 1, "only 'lower case' is met by 'abc'");
+    b.screenshot("password-policy-hints").await;
+    b.fill("#new_password", "Tra-Khuc#2026").await;
+    assert_eq!(
+        b.client
+            .find_all(Locator::Css(".rules li.met"))
+            .await
+            .unwrap()
+            .len(),
+        5
+    );
+    b.click("#change-password").await;
+    assert!(wait_url(&b, "/dashboard").await.ends_with("/dashboard"));
+
+    // Register an information system.
+    b.goto(&t.url("/systems/new")).await;
+    b.fill("#code", "STC-CTDT").await;
+    b.fill("#name", "Cổng thông tin điện tử Sở Tài chính").await;
+    b.client
+        .execute("document.getElementById('owner').value = 'STC';", vec![])
+        .await
+        .unwrap();
+    b.client
+        .execute(
+            "document.getElementById('proposed_level').value = '2';",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.click("#save").await;
+    wait_url(&b, "/systems/").await;
+    assert_eq!(b.text("#system-code").await, "STC-CTDT");
+    assert!(b
+        .text("h1")
+        .await
+        .contains("Cổng thông tin điện tử Sở Tài chính"));
+    b.screenshot("system-created").await;
+
+    // Import a CSV with one bad row: the preview names it and nothing is written.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("he-thong.csv");
+    std::fs::write(&file, "code,name,owner,function_type,proposed_level\nSTC-KT,Phần mềm kế toán,STC,internal,2\nSTC-X,Hệ thống sai,STC,internal,7\n").unwrap();
+    b.goto(&t.url("/import")).await;
+    b.wait_for("#file")
+        .await
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    b.click("#preview-import").await;
+    let errors = b.text("#import-errors").await;
+    assert!(
+        errors.contains("3")
+            && errors.contains("proposed_level")
+            && errors.contains("security level 7 is outside 1–5"),
+        "{errors}"
+    );
+    b.screenshot("import-bad-row").await;
+    let (_, page) = t
+        .get(&t.login("coord").await, "/api/v1/systems?q=STC-KT")
+        .await;
+    assert!(page["items"].as_array().unwrap().is_empty());
+
+    // English, remembered on the next page.
+    b.click("#lang-switch").await;
+    wait_url(&b, "/import").await;
+    b.goto(&t.url("/systems")).await;
+    assert_eq!(b.text("h1").await, "Information systems");
+    b.screenshot("systems-in-english").await;
+
+    b.click("#sign-out").await;
+    assert!(wait_url(&b, "/login").await.contains("/login"));
+    b.goto(&t.url("/dashboard")).await;
+    assert!(
+        b.current_url().await.contains("/login"),
+        "signed out for good"
+    );
+    b.screenshot("signed-out").await;
+}
+
+/// An officer of one agency types another agency's system into the address
+/// bar: the console answers as if it did not exist.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_cannot_open_another_agencys_system() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let t = common::TestApp::spawn(common::Db::Sqlite, Default::default()).await;
+    let other = t.system(t.agency_b, "SYT-HIS").await;
+    let own = t.system(t.agency_a, "STC-KT").await;
+    sign_in(&b, &t, "a.officer", common::PASSWORD).await;
+    wait_url(&b, "/dashboard").await;
+    b.goto(&t.url(&format!("/systems/{own}"))).await;
+    assert_eq!(b.text("#system-code").await, "STC-KT");
+    b.goto(&t.url(&format!("/systems/{other}"))).await;
+    let body = b.text("main").await;
+    assert!(
+        body.contains("Không tìm thấy") && !body.contains("SYT-HIS"),
+        "{body}"
+    );
+    b.screenshot("other-agency-not-found").await;
+}
+
+/// A form whose CSRF token was removed (as a forged cross-site post would
+/// lack it) is refused, and nothing is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_without_its_csrf_token_is_refused() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let t = common::TestApp::spawn(common::Db::Sqlite, Default::default()).await;
+    sign_in(&b, &t, "coord", common::PASSWORD).await;
+    wait_url(&b, "/dashboard").await;
+    b.goto(&t.url("/systems/new")).await;
+    b.fill("#code", "NO-CSRF").await;
+    b.fill("#name", "Hệ thống giả mạo").await;
+    b.client
+        .execute("document.getElementById('owner').value = 'STC'; document.querySelector('#system-form input[name=csrf]').remove();", vec![])
+        .await
+        .unwrap();
+    b.click("#save").await;
+    let body = b.text("main").await;
+    assert!(body.contains("không có quyền"), "{body}");
+    b.screenshot("csrf-refused").await;
+    let (_, page) = t
+        .get(&t.login("coord").await, "/api/v1/systems?q=NO-CSRF")
+        .await;
+    assert!(page["items"].as_array().unwrap().is_empty());
+}
+
+/// After the idle timeout the next page asks to sign in again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_session_expires_in_the_browser() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let config = app::Config {
+        session_idle: chrono::Duration::seconds(2),
+        ..Default::default()
+    };
+    let t = common::TestApp::spawn(common::Db::Sqlite, config).await;
+    sign_in(&b, &t, "coord", common::PASSWORD).await;
+    assert!(wait_url(&b, "/dashboard").await.ends_with("/dashboard"));
+    tokio::time::sleep(Duration::from_millis(2600)).await;
+    b.goto(&t.url("/systems")).await;
+    let url = b.current_url().await;
+    assert!(url.contains("/login?next=/systems"), "{url}");
+    b.screenshot("session-expired").await;
+}
+
+/// The dashboard on a realistic province, on a laptop and on a phone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_reads_on_a_laptop_and_a_phone() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let t = common::TestApp::spawn(common::Db::Sqlite, Default::default()).await;
+    for i in 0..6 {
+        let id = t
+            .system(
+                if i % 2 == 0 { t.agency_a } else { t.agency_b },
+                &format!("D-{i}"),
+            )
+            .await;
+        t.asset(id, &format!("host-{i}"), &format!("14.160.0.{i}"))
+            .await;
+    }
+    sign_in(&b, &t, "coord", common::PASSWORD).await;
+    wait_url(&b, "/dashboard").await;
+    assert_eq!(b.text("#total-systems").await, "6");
+    // Every bar links to the list behind it.
+    let links = b
+        .client
+        .find_all(Locator::Css("svg.chart a"))
+        .await
+        .unwrap();
+    assert!(links.len() >= 5);
+    b.screenshot("dashboard-laptop").await;
+    b.client.set_window_size(390, 844).await.unwrap();
+    b.goto(&t.url("/dashboard")).await;
+    let overflow: serde_json::Value = b
+        .client
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth + 1;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(overflow, json!(false), "no sideways scrolling on a phone");
+    b.screenshot("dashboard-phone").await;
+}

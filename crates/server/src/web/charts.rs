@@ -21,8 +21,9 @@ fn escape(s: &str) -> String {
 /// A horizontal bar chart; `title` is read out by screen readers.
 pub fn bars(title: &str, bars: &[Bar]) -> String {
     const ROW: i64 = 28;
-    const LABEL: i64 = 190;
-    const WIDTH: i64 = 560;
+    // Narrow enough that a card's width shows the text near its real size.
+    const LABEL: i64 = 150;
+    const WIDTH: i64 = 420;
     let max = bars.iter().map(|b| b.value).max().unwrap_or(0).max(1);
     let height = ROW * bars.len().max(1) as i64 + 8;
     let mut svg = String::new();
@@ -34,7 +35,7 @@ pub fn bars(title: &str, bars: &[Bar]) -> String {
     for (i, b) in bars.iter().enumerate() {
         let y = i as i64 * ROW + 4;
         let len = (WIDTH - LABEL - 50) * b.value / max;
-        let label: String = b.label.chars().take(28).collect();
+        let label: String = b.label.chars().take(20).collect();
         let body = format!(
             r#"<text x="{lx}" y="{ty}" text-anchor="end" class="chart-label">{label}</text><rect x="{LABEL}" y="{y}" width="{len}" height="{h}" class="chart-bar"/><text x="{vx}" y="{ty}" class="chart-value">{v}</text>"#,
             lx = LABEL - 8,
@@ -77,11 +78,11 @@ mod tests {
             ],
         );
         assert!(
-            svg.contains(r#"width="320""#),
+            svg.contains(r#"width="220""#),
             "the largest bar takes the full length"
         );
         assert!(
-            svg.contains(r#"width="160""#),
+            svg.contains(r#"width="110""#),
             "half the value, half the length"
         );
         assert!(svg.contains("/systems?level=3&amp;x=1"));
