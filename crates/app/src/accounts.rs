@@ -77,6 +77,50 @@ pub struct SignedIn {
     pub session_token: String,
     pub csrf_token: String,
     pub user: User,
+    /// The session is usable only after a TOTP code.
+    pub second_factor_required: bool,
+}
+
+/// What a session may do before it is fully open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    Open,
+    /// Password accepted; the TOTP code is still due.
+    SecondFactor,
+    /// First sign-in, an administrator's reset, or an expired password.
+    ChangePassword,
+    /// The role requires a second factor and none is set up.
+    EnrolSecondFactor,
+}
+
+/// A new TOTP secret to show once, as text and as a QR code.
+#[derive(Debug, Clone)]
+pub struct Enrolment {
+    pub secret: String,
+    pub url: String,
+    /// The otpauth URL as an SVG QR code, drawn here: no outside service.
+    pub qr_svg: String,
+}
+
+fn totp_for(secret_base32: &str, account: &str) -> Result<totp_rs::Totp> {
+    let secret = totp_rs::Secret::try_from_base32(secret_base32)
+        .map_err(|_| invalid("secret", "not a TOTP secret"))?;
+    totp_rs::Builder::new()
+        .with_secret(secret)
+        .with_account_name(account)
+        .with_issuer(Some("canhgac"))
+        .build()
+        .map_err(|e| AppError::Internal(format!("TOTP: {e}")))
+}
+
+/// Checks a code; returns its time step, or none when wrong or reused.
+fn accept_code(totp: &totp_rs::Totp, code: &str, last_step: Option<i64>) -> Option<i64> {
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let step = totp.check_current(&code)? as i64;
+    (last_step.is_none_or(|last| step > last)).then_some(step)
 }
 
 /// An authenticated request's identity.
@@ -200,18 +244,27 @@ impl App {
         users::record_login(&mut tx, &scope, &user, true, 0, None).await?;
         let session_token = secret("cgs_");
         let csrf_token = secret("");
-        users::create_session(&mut tx, &secret_hash(&session_token), user.id, &csrf_token).await?;
+        let second_factor_required = user.totp_enabled;
+        users::create_session(
+            &mut tx,
+            &secret_hash(&session_token),
+            user.id,
+            &csrf_token,
+            second_factor_required,
+        )
+        .await?;
         tx.commit().await?;
         Ok(SignedIn {
             session_token,
             csrf_token,
             user,
+            second_factor_required,
         })
     }
 
     /// Resolves a session secret into a scope, enforcing idle and absolute
-    /// timeouts. A session whose password must change only allows that.
-    pub async fn session(&self, session_token: &str) -> Result<(Authenticated, bool)> {
+    /// timeouts, and says what the session may do yet.
+    pub async fn session(&self, session_token: &str) -> Result<(Authenticated, Gate)> {
         let now = Utc::now();
         let key = secret_hash(session_token);
         let mut c = self.store.conn();
@@ -234,19 +287,145 @@ impl App {
         if now - s.last_seen_at > Duration::minutes(1) {
             users::touch_session(&mut c, &key, now).await?;
         }
-        let must_change = user.must_change_password
+        let gate = if s.second_factor_pending {
+            Gate::SecondFactor
+        } else if user.must_change_password
             || self
                 .config
                 .password_policy
-                .is_expired(user.password_changed_at, now);
+                .is_expired(user.password_changed_at, now)
+        {
+            Gate::ChangePassword
+        } else if !user.totp_enabled && self.config.totp_required_roles.contains(&user.role) {
+            Gate::EnrolSecondFactor
+        } else {
+            Gate::Open
+        };
         Ok((
             Authenticated {
                 scope: user_scope(&user),
                 user: Some(user),
                 csrf_token: Some(s.csrf_token),
             },
-            must_change,
+            gate,
         ))
+    }
+
+    /// Completes a sign-in with the TOTP code. Wrong codes count towards the
+    /// lock-out like wrong passwords; a code is accepted once.
+    pub async fn second_factor(&self, session_token: &str, code: &str) -> Result<()> {
+        let key = secret_hash(session_token);
+        let mut c = self.store.conn();
+        let Some(s) = users::find_session(&mut c, &key).await? else {
+            return Err(AppError::Unauthenticated);
+        };
+        let Some((user, _)) = users::get_unscoped(&mut c, s.user_id).await? else {
+            return Err(AppError::Unauthenticated);
+        };
+        let Some((secret, last_step)) = users::totp_state(&mut c, user.id).await? else {
+            return Err(AppError::Unauthenticated);
+        };
+        if let Some(until) = user.locked_until.filter(|u| *u > Utc::now()) {
+            users::delete_session(&mut c, &key).await?;
+            return Err(AppError::Locked { until });
+        }
+        let totp = totp_for(&secret, &user.username)?;
+        let scope = user_scope(&user);
+        let mut tx = self.store.begin().await?;
+        match accept_code(&totp, code, last_step) {
+            Some(step) => {
+                users::record_totp_step(&mut tx, user.id, step).await?;
+                users::complete_second_factor(&mut tx, &key).await?;
+                users::record_login(&mut tx, &scope, &user, true, 0, None).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+            None => {
+                let policy = &self.config.password_policy;
+                let failures = user.failed_logins + 1;
+                let locked = (failures >= policy.max_failures)
+                    .then(|| Utc::now() + Duration::minutes(policy.lockout_minutes));
+                users::record_login(
+                    &mut tx,
+                    &scope,
+                    &user,
+                    false,
+                    if locked.is_some() { 0 } else { failures },
+                    locked,
+                )
+                .await?;
+                tx.commit().await?;
+                match locked {
+                    Some(until) => {
+                        users::delete_session(&mut self.store.conn(), &key).await?;
+                        Err(AppError::Locked { until })
+                    }
+                    None => Err(invalid("code", "Mã xác thực không đúng hoặc đã được dùng")),
+                }
+            }
+        }
+    }
+
+    /// A fresh secret for the caller to add to an authenticator app. Nothing
+    /// is stored until a code from it is confirmed.
+    pub fn totp_enrolment(&self, scope: &Scope) -> Result<Enrolment> {
+        let Actor::User { username, .. } = &scope.actor else {
+            return Err(AppError::Forbidden(
+                "only people have a second factor".into(),
+            ));
+        };
+        let secret = totp_rs::Secret::generate().to_base32();
+        let url = totp_for(&secret, username)?
+            .to_url()
+            .map_err(|e| AppError::Internal(format!("TOTP URL: {e}")))?;
+        let qr_svg = qrcode::QrCode::new(url.as_bytes())
+            .map_err(|e| AppError::Internal(format!("QR: {e}")))?
+            .render::<qrcode::render::svg::Color>()
+            .min_dimensions(200, 200)
+            .build();
+        Ok(Enrolment {
+            secret,
+            url,
+            qr_svg,
+        })
+    }
+
+    /// Turns the second factor on once a code from the new secret checks out.
+    pub async fn enable_totp(&self, scope: &Scope, secret: &str, code: &str) -> Result<()> {
+        let Actor::User { id, username } = &scope.actor else {
+            return Err(AppError::Forbidden(
+                "only people have a second factor".into(),
+            ));
+        };
+        let totp = totp_for(secret, username)?;
+        let Some(step) = accept_code(&totp, code, None) else {
+            return Err(invalid("code", "Mã xác thực không đúng"));
+        };
+        let user = users::get(&mut self.store.conn(), scope, *id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let mut tx = self.store.begin().await?;
+        users::set_totp(&mut tx, scope, &user, Some(secret), Some(step)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes a second factor: the person themself, or an administrator of
+    /// their organisation when the device is lost.
+    pub async fn disable_totp(&self, scope: &Scope, user_id: i64) -> Result<()> {
+        let user = users::get(&mut self.store.conn(), scope, user_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let own = matches!(scope.actor, Actor::User { id, .. } if id == user_id);
+        if !own && !scope.may_manage_users_of(user.org_id) {
+            return Err(AppError::Forbidden(
+                "you may not change this account".into(),
+            ));
+        }
+        let mut tx = self.store.begin().await?;
+        users::set_totp(&mut tx, scope, &user, None, None).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     pub async fn logout(&self, session_token: &str) -> Result<()> {

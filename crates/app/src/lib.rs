@@ -22,6 +22,8 @@ pub struct Config {
     pub session_idle: chrono::Duration,
     /// A session ends this long after sign-in, however active.
     pub session_absolute: chrono::Duration,
+    /// Roles whose accounts must use a TOTP second factor.
+    pub totp_required_roles: Vec<domain::Role>,
 }
 
 impl Default for Config {
@@ -30,6 +32,7 @@ impl Default for Config {
             password_policy: PasswordPolicy::default(),
             session_idle: chrono::Duration::minutes(30),
             session_absolute: chrono::Duration::hours(12),
+            totp_required_roles: Vec::new(),
         }
     }
 }
@@ -62,6 +65,10 @@ pub enum AppError {
     },
     #[error("the password must be changed first")]
     PasswordChangeRequired,
+    #[error("the second factor (TOTP code) is required")]
+    SecondFactorRequired,
+    #[error("a second factor must be set up first")]
+    SecondFactorEnrolmentRequired,
     #[error("internal error: {0}")]
     Internal(String),
 }

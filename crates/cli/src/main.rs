@@ -115,6 +115,10 @@ struct ServeArgs {
     /// Hours after sign-in after which a session ends regardless.
     #[arg(long, default_value_t = 12)]
     session_max_hours: i64,
+    /// Roles whose accounts must set up a TOTP second factor, comma-separated
+    /// (e.g. coordinator,org_admin).
+    #[arg(long, value_delimiter = ',', env = "CANHGAC_REQUIRE_TOTP_ROLES")]
+    require_totp_roles: Vec<Role>,
 }
 
 #[derive(Subcommand)]
@@ -414,6 +418,7 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<()> {
     let config = Config {
         session_idle: chrono::Duration::minutes(args.session_idle_minutes),
         session_absolute: chrono::Duration::hours(args.session_max_hours),
+        totp_required_roles: args.require_totp_roles.clone(),
         ..Config::default()
     };
     let app = open(db, config).await?;

@@ -306,3 +306,122 @@ both_backends!(sign_out_everywhere_ends_every_session, |t| {
         StatusCode::UNAUTHORIZED
     );
 });
+
+both_backends!(a_second_factor_guards_sign_in_and_a_code_works_once, |t| {
+    let scope = {
+        let user = t
+            .app
+            .user_by_name(&t.coordinator, "a.officer")
+            .await
+            .unwrap();
+        app::accounts::user_scope(&user)
+    };
+    let enrol = t.app.totp_enrolment(&scope).unwrap();
+    assert!(enrol.url.starts_with("otpauth://totp/") && enrol.qr_svg.contains("<svg"));
+    // A wrong confirmation code turns nothing on.
+    assert!(
+        t.app
+            .enable_totp(&scope, &enrol.secret, "000000")
+            .await
+            .is_err()
+            || common::totp_code_at(&enrol.secret, "a.officer", 0) == "000000"
+    );
+    t.app
+        .enable_totp(
+            &scope,
+            &enrol.secret,
+            &common::totp_code_at(&enrol.secret, "a.officer", 0),
+        )
+        .await
+        .unwrap();
+
+    // The password alone opens nothing.
+    let r = reqwest::Client::new()
+        .post(t.url("/api/v1/auth/login"))
+        .json(&json!({"username": "a.officer", "password": common::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["second_factor_required"], true);
+    let tok = body["session_token"].as_str().unwrap().to_string();
+    let (s, e) = t.get(&tok, "/api/v1/systems").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(e["error"]["code"], "second_factor_required");
+    // A wrong code is refused; the right one opens the session.
+    let (s, _) = t
+        .post(&tok, "/api/v1/auth/totp", json!({"code": "12345"}))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    // The set-up consumed this step's code, so sign in with the next one.
+    let code = common::totp_code_at(&enrol.secret, "a.officer", 1);
+    let (s, e) = t
+        .post(&tok, "/api/v1/auth/totp", json!({"code": code}))
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{e}");
+    assert_eq!(t.get(&tok, "/api/v1/systems").await.0, StatusCode::OK);
+    // The same code cannot open a second session (replay).
+    let r = reqwest::Client::new()
+        .post(t.url("/api/v1/auth/login"))
+        .json(&json!({"username": "a.officer", "password": common::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let second = r.json::<serde_json::Value>().await.unwrap()["session_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (s, _) = t
+        .post(&second, "/api/v1/auth/totp", json!({"code": code}))
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a code is accepted once"
+    );
+    // The audit log records enabling, never the secret.
+    let (_, log) = t
+        .get(&t.login("coord").await, "/api/v1/audit?action=enable_totp")
+        .await;
+    assert_eq!(log["items"].as_array().unwrap().len(), 1);
+    assert!(!log.to_string().contains(&enrol.secret));
+    // An administrator can remove it when the phone is lost.
+    let (_, users) = t
+        .get(&t.login("a.admin").await, "/api/v1/users?limit=100")
+        .await;
+    let user = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "a.officer")
+        .unwrap()
+        .clone();
+    assert_eq!(user["totp_enabled"], true);
+    let admin =
+        app::accounts::user_scope(&t.app.user_by_name(&t.coordinator, "a.admin").await.unwrap());
+    t.app
+        .disable_totp(&admin, user["id"].as_i64().unwrap())
+        .await
+        .unwrap();
+    assert!(t.login_with("a.officer", common::PASSWORD).await.is_ok());
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_role_that_requires_a_second_factor_must_set_one_up() {
+    let config = app::Config {
+        totp_required_roles: vec![domain::Role::Coordinator],
+        ..Default::default()
+    };
+    let t = common::TestApp::spawn(common::Db::Sqlite, config).await;
+    let tok = t.login("coord").await;
+    let (s, e) = t.get(&tok, "/api/v1/systems").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(e["error"]["code"], "second_factor_enrolment_required");
+    // Other roles are not held up.
+    assert_eq!(
+        t.get(&t.login("a.officer").await, "/api/v1/systems")
+            .await
+            .0,
+        StatusCode::OK
+    );
+}

@@ -507,3 +507,106 @@ both_backends!(
         assert!(html.contains("id=\"chain-state\"") && html.contains("toàn vẹn"));
     }
 );
+
+both_backends!(a_person_sets_up_a_second_factor_in_the_console, |t| {
+    let (c, csrf) = sign_in(&t, "a.officer").await;
+    let html = c
+        .get(t.url("/account/totp"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<svg"), "the QR code is drawn by canhgac");
+    let secret = html
+        .split("id=\"totp-secret\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = c
+        .post(t.url("/account/totp"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("secret", secret.as_str()),
+            ("code", "000000"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a wrong code enables nothing"
+    );
+    let code = common::totp_code_at(&secret, "a.officer", 0);
+    let r = c
+        .post(t.url("/account/totp"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("secret", secret.as_str()),
+            ("code", code.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = c
+        .get(t.url("/account/totp"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("id=\"totp-on\""));
+
+    // Next sign-in: the password leads to the code page, and only the code opens the console.
+    let c2 = browser();
+    let form = c2
+        .get(t.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = c2
+        .post(t.url("/login"))
+        .form(&[
+            ("username", "a.officer"),
+            ("password", common::PASSWORD),
+            ("csrf", &hidden(&form, "csrf")),
+            ("next", "/systems"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/login/totp");
+    let r = c2.get(t.url("/systems")).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/login/totp");
+    let page = c2
+        .get(t.url("/login/totp"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf2 = hidden(&page, "csrf");
+    let next = common::totp_code_at(&secret, "a.officer", 1);
+    let r = c2
+        .post(t.url("/login/totp"))
+        .form(&[("csrf", csrf2.as_str()), ("code", next.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        c2.get(t.url("/systems")).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+});

@@ -68,6 +68,7 @@ pub fn router() -> Router<AppState> {
         .route("/auth/logout-all", post(logout_all))
         .route("/auth/me", get(me))
         .route("/auth/password", post(change_password))
+        .route("/auth/totp", post(second_factor))
         .route("/orgs", get(list_orgs).post(create_org))
         .route(
             "/orgs/{id}",
@@ -127,6 +128,7 @@ async fn login(State(st): State<AppState>, JsonBody(body): JsonBody<Login>) -> A
         "csrf_token": s.csrf_token,
         "session_token": s.session_token,
         "must_change_password": must_change,
+        "second_factor_required": s.second_factor_required,
     });
     Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
 }
@@ -136,21 +138,7 @@ async fn logout(
     Caller(_): Caller,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::to_string)
-        .or_else(|| {
-            headers
-                .get_all(header::COOKIE)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(';'))
-                .filter_map(|kv| kv.trim().split_once('='))
-                .find(|(k, _)| *k == SESSION_COOKIE)
-                .map(|(_, v)| v.to_string())
-        });
+    let token = session_secret(&headers);
     if let Some(t) = token {
         st.app.logout(&t).await?;
     }
@@ -170,6 +158,41 @@ async fn me(Caller(c): Caller) -> Json<Value> {
         "role": c.scope.role,
         "actor": c.scope.actor.to_string(),
     }))
+}
+
+#[derive(Deserialize)]
+struct TotpCode {
+    code: String,
+}
+
+/// The second step of signing in, for a session that owes its TOTP code.
+async fn second_factor(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<TotpCode>,
+) -> ApiResult<StatusCode> {
+    let token = session_secret(&headers).ok_or(app::AppError::Unauthenticated)?;
+    st.app.second_factor(&token, &b.code).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The session secret a request carries, as bearer or cookie.
+fn session_secret(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string)
+        .or_else(|| {
+            headers
+                .get_all(header::COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(';'))
+                .filter_map(|kv| kv.trim().split_once('='))
+                .find(|(k, _)| *k == SESSION_COOKIE)
+                .map(|(_, v)| v.to_string())
+        })
 }
 
 #[derive(Deserialize)]

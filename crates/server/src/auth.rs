@@ -2,7 +2,7 @@
 
 use crate::error::ApiError;
 use crate::AppState;
-use app::accounts::Authenticated;
+use app::accounts::{Authenticated, Gate};
 use app::AppError;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -17,6 +17,10 @@ const PASSWORD_CHANGE_PATHS: &[&str] = &[
     "/api/v1/auth/logout",
     "/api/v1/auth/me",
 ];
+/// Paths a session still owing its TOTP code may use.
+const SECOND_FACTOR_PATHS: &[&str] = &["/api/v1/auth/totp", "/api/v1/auth/logout"];
+/// Paths a session that must set up a second factor may use (set-up is in the console).
+const ENROL_PATHS: &[&str] = &["/api/v1/auth/logout", "/api/v1/auth/me"];
 
 /// The authenticated caller of a request.
 pub struct Caller(pub Authenticated);
@@ -58,7 +62,7 @@ impl FromRequestParts<AppState> for Caller {
         if secret.starts_with("cgt_") && !from_cookie {
             return Ok(Caller(app.token(&secret).await?));
         }
-        let (auth, must_change) = app.session(&secret).await?;
+        let (auth, gate) = app.session(&secret).await?;
         // A cookie rides along with any request the browser makes, so a
         // state-changing request must also prove it came from our page.
         let safe = [Method::GET, Method::HEAD, Method::OPTIONS].contains(&parts.method);
@@ -74,8 +78,21 @@ impl FromRequestParts<AppState> for Caller {
             .get::<axum::extract::OriginalUri>()
             .map(|u| u.0.path().to_string())
             .unwrap_or_else(|| parts.uri.path().to_string());
-        if must_change && !PASSWORD_CHANGE_PATHS.contains(&path.as_str()) {
-            return Err(AppError::PasswordChangeRequired.into());
+        let refusal = match gate {
+            Gate::Open => None,
+            Gate::SecondFactor if !SECOND_FACTOR_PATHS.contains(&path.as_str()) => {
+                Some(AppError::SecondFactorRequired)
+            }
+            Gate::ChangePassword if !PASSWORD_CHANGE_PATHS.contains(&path.as_str()) => {
+                Some(AppError::PasswordChangeRequired)
+            }
+            Gate::EnrolSecondFactor if !ENROL_PATHS.contains(&path.as_str()) => {
+                Some(AppError::SecondFactorEnrolmentRequired)
+            }
+            _ => None,
+        };
+        if let Some(e) = refusal {
+            return Err(e.into());
         }
         Ok(Caller(auth))
     }

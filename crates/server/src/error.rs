@@ -67,6 +67,16 @@ impl From<AppError> for ApiError {
                 "password_change_required",
                 "Cần đổi mật khẩu trước khi tiếp tục (change your password first)",
             ),
+            AppError::SecondFactorRequired => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "second_factor_required",
+                "Cần nhập mã xác thực hai lớp (TOTP code required): POST /api/v1/auth/totp",
+            ),
+            AppError::SecondFactorEnrolmentRequired => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "second_factor_enrolment_required",
+                "Cần thiết lập xác thực hai lớp trong giao diện web (set up a second factor first)",
+            ),
             AppError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
                 ApiError::new(

@@ -19,6 +19,7 @@ pub const OPERATIONS: &[Operation] = &[
     ("post", "/auth/logout-all", "auth", "Sign out of every session of the caller", None, &[]),
     ("get", "/auth/me", "auth", "Who the caller is", None, &[]),
     ("post", "/auth/password", "auth", "Change the caller's password", Some("PasswordChange"), &[]),
+    ("post", "/auth/totp", "auth", "Second step of sign-in: the TOTP code, when the account has a second factor", Some("TotpCode"), &[]),
     ("get", "/orgs", "registry", "List organisations", None, &["q", "org_type", "parent_id", "after", "limit"]),
     ("post", "/orgs", "registry", "Register an organisation (coordinator)", Some("OrgInput"), &[]),
     ("get", "/orgs/{id}", "registry", "One organisation", None, &[]),
@@ -63,6 +64,7 @@ fn schemas() -> Value {
             "current_password": {"type": "string"}, "new_password": {"type": "string",
             "description": "At least 8 characters with upper case, lower case, a digit and a special character; not a common password"}}},
         "Contact": contact,
+        "TotpCode": {"type": "object", "required": ["code"], "properties": {"code": {"type": "string", "pattern": "^[0-9]{6}$"}}},
         "OrgInput": {"type": "object", "required": ["name", "short_name", "org_type"], "properties": {
             "name": {"type": "string"}, "short_name": {"type": "string"},
             "org_type": {"enum": ["coordinator", "agency", "district", "commune", "isp", "soc", "national"]},

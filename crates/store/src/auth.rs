@@ -23,6 +23,8 @@ pub struct User {
     pub locked_until: Option<DateTime<Utc>>,
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
+    /// Whether sign-in also asks for a TOTP code.
+    pub totp_enabled: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -40,11 +42,12 @@ struct UserRow {
     locked_until: Option<DateTime<Utc>>,
     disabled: bool,
     created_at: DateTime<Utc>,
+    totp_enabled: bool,
 }
 
 const USER_COLUMNS: &str =
     "id, username, display_name, email, org_id, role, password_hash, must_change_password, \
-    password_changed_at, failed_logins, locked_until, disabled, created_at";
+    password_changed_at, failed_logins, locked_until, disabled, created_at, (totp_secret IS NOT NULL) AS totp_enabled";
 
 impl UserRow {
     fn split(self) -> Result<(User, String)> {
@@ -62,6 +65,7 @@ impl UserRow {
                 locked_until: self.locked_until,
                 disabled: self.disabled,
                 created_at: self.created_at,
+                totp_enabled: self.totp_enabled,
             },
             self.password_hash,
         ))
@@ -179,6 +183,7 @@ pub async fn create(tx: &mut Tx, scope: &Scope, n: &NewUser<'_>) -> Result<User>
         locked_until: None,
         disabled: false,
         created_at: now,
+        totp_enabled: false,
     };
     audit::append(
         tx,
@@ -308,22 +313,97 @@ pub struct Session {
     pub csrf_token: String,
     pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
+    /// Signed in with the password; the TOTP code is still to come.
+    pub second_factor_pending: bool,
 }
 
-pub async fn create_session(tx: &mut Tx, token_hash: &str, user_id: i64, csrf: &str) -> Result<()> {
+pub async fn create_session(
+    tx: &mut Tx,
+    token_hash: &str,
+    user_id: i64,
+    csrf: &str,
+    second_factor_pending: bool,
+) -> Result<()> {
     let now = Utc::now();
     tx.conn()
         .execute(
-            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $4)",
-            args![token_hash, user_id, csrf, now],
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, second_factor_pending) \
+             VALUES ($1, $2, $3, $4, $4, $5)",
+            args![token_hash, user_id, csrf, now, second_factor_pending],
         )
         .await?;
     Ok(())
 }
 
+pub async fn complete_second_factor(tx: &mut Tx, token_hash: &str) -> Result<()> {
+    tx.conn()
+        .execute(
+            "UPDATE sessions SET second_factor_pending = FALSE WHERE token_hash = $1",
+            args![token_hash],
+        )
+        .await?;
+    Ok(())
+}
+
+/// The TOTP secret and the last step accepted; unscoped, for sign-in.
+pub async fn totp_state(c: &mut Conn<'_>, user_id: i64) -> Result<Option<(String, Option<i64>)>> {
+    let row: Option<(Option<String>, Option<i64>)> = c
+        .fetch_optional(
+            "SELECT totp_secret, totp_last_step FROM users WHERE id = $1",
+            args![user_id],
+        )
+        .await?;
+    Ok(row.and_then(|(secret, step)| secret.map(|s| (s, step))))
+}
+
+/// Remembers the step of an accepted code so it cannot be used twice.
+pub async fn record_totp_step(tx: &mut Tx, user_id: i64, step: i64) -> Result<()> {
+    tx.conn()
+        .execute(
+            "UPDATE users SET totp_last_step = $1 WHERE id = $2",
+            args![step, user_id],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Turns the second factor on (with its secret) or off. The audit log says
+/// which, never the secret.
+pub async fn set_totp(
+    tx: &mut Tx,
+    scope: &Scope,
+    user: &User,
+    secret: Option<&str>,
+    step: Option<i64>,
+) -> Result<()> {
+    tx.conn()
+        .execute(
+            "UPDATE users SET totp_secret = $1, totp_last_step = $2, updated_at = $3 WHERE id = $4",
+            args![secret, step, Utc::now(), user.id],
+        )
+        .await?;
+    audit::append(
+        tx,
+        scope,
+        Change {
+            action: if secret.is_some() {
+                "enable_totp"
+            } else {
+                "disable_totp"
+            },
+            entity: "user",
+            entity_id: Some(user.id),
+            org_id: Some(user.org_id),
+            before: None,
+            after: None,
+        },
+    )
+    .await
+}
+
 pub async fn find_session(c: &mut Conn<'_>, token_hash: &str) -> Result<Option<Session>> {
     c.fetch_optional(
-        "SELECT token_hash, user_id, csrf_token, created_at, last_seen_at FROM sessions WHERE token_hash = $1",
+        "SELECT token_hash, user_id, csrf_token, created_at, last_seen_at, second_factor_pending FROM sessions WHERE token_hash = $1",
         args![token_hash],
     )
     .await

@@ -282,10 +282,20 @@ impl Conn<'_> {
 #[derive(sqlx::FromRow)]
 pub(crate) struct One<T>(pub T);
 
-const SQLITE_MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("../migrations/sqlite/0001_registry.sql"))];
-const POSTGRES_MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("../migrations/postgres/0001_registry.sql"))];
+const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_registry.sql")),
+    (
+        2,
+        include_str!("../migrations/sqlite/0002_second_factor.sql"),
+    ),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_registry.sql")),
+    (
+        2,
+        include_str!("../migrations/postgres/0002_second_factor.sql"),
+    ),
+];
 
 impl Store {
     /// Opens (creating if needed) the embedded database in `dir`.

@@ -317,3 +317,20 @@ impl Drop for TestApp {
         }
     }
 }
+
+/// The code an authenticator app shows for `secret`, `ahead` 30-second
+/// steps from now (the server accepts one step of clock skew either way).
+pub fn totp_code_at(secret: &str, account: &str, ahead: u64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    totp_rs::Builder::new()
+        .with_secret(totp_rs::Secret::try_from_base32(secret).unwrap())
+        .with_account_name(account)
+        .with_issuer(Some("canhgac"))
+        .build()
+        .unwrap()
+        .generate(now + 30 * ahead)
+        .to_string()
+}

@@ -165,6 +165,17 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("fix_errors", "Vui lòng sửa các lỗi sau:", "Please fix the following:"),
     ("signed_in_as", "Đăng nhập với", "Signed in as"),
     ("skip", "Bỏ qua đến nội dung chính", "Skip to main content"),
+    ("second_factor", "Xác thực hai lớp", "Two-factor authentication"),
+    ("totp_code", "Mã xác thực 6 chữ số", "6-digit code"),
+    ("totp_prompt", "Nhập mã đang hiển thị trong ứng dụng xác thực trên điện thoại của bạn.", "Enter the code your authenticator app shows now."),
+    ("totp_setup_hint", "Quét mã QR bằng ứng dụng xác thực (Google Authenticator, Microsoft Authenticator, FreeOTP…) hoặc nhập khóa bí mật, rồi nhập mã 6 chữ số để xác nhận.", "Scan the QR code with an authenticator app (Google Authenticator, Microsoft Authenticator, FreeOTP…) or type the secret key, then enter the 6-digit code to confirm."),
+    ("totp_required", "Vai trò của bạn bắt buộc xác thực hai lớp. Hãy thiết lập trước khi tiếp tục.", "Your role requires two-factor authentication. Set it up before you go on."),
+    ("totp_on", "Xác thực hai lớp đang bật.", "Two-factor authentication is on."),
+    ("totp_enable", "Bật xác thực hai lớp", "Turn on two-factor authentication"),
+    ("totp_disable", "Tắt xác thực hai lớp", "Turn off two-factor authentication"),
+    ("secret_key", "Khóa bí mật", "Secret key"),
+    ("verify", "Xác nhận", "Verify"),
+    ("account", "Tài khoản của tôi", "My account"),
 ];
 
 /// Looks words up in the caller's language.

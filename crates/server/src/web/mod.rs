@@ -11,7 +11,7 @@ pub use uploads::Uploads;
 
 use crate::auth::{cookie_value, SESSION_COOKIE};
 use crate::AppState;
-use app::accounts::Authenticated;
+use app::accounts::{Authenticated, Gate};
 use app::AppError;
 use askama::Template;
 use axum::extract::FromRequestParts;
@@ -86,13 +86,24 @@ impl FromRequestParts<AppState> for Web {
         let Some(secret) = cookie_value(parts, SESSION_COOKIE) else {
             return Err(to_login());
         };
-        let (auth, must_change) = match state.app.session(secret).await {
+        let (auth, gate) = match state.app.session(secret).await {
             Ok(s) => s,
             Err(AppError::Unauthenticated) => return Err(to_login()),
             Err(e) => return Err(error_page(tr, e)),
         };
-        if must_change && !here.starts_with("/password") && !here.starts_with("/logout") {
-            return Err(Redirect::to("/password").into_response());
+        // Until the session is fully open, only the page that opens it.
+        let allowed = |prefixes: &[&str]| prefixes.iter().any(|p| here.starts_with(p));
+        let detour = match gate {
+            Gate::Open => None,
+            Gate::SecondFactor if !allowed(&["/login/totp", "/logout"]) => Some("/login/totp"),
+            Gate::ChangePassword if !allowed(&["/password", "/logout"]) => Some("/password"),
+            Gate::EnrolSecondFactor if !allowed(&["/account/totp", "/logout"]) => {
+                Some("/account/totp")
+            }
+            _ => None,
+        };
+        if let Some(to) = detour {
+            return Err(Redirect::to(to).into_response());
         }
         let Some(user) = auth.user.clone() else {
             return Err(to_login());
@@ -176,6 +187,10 @@ pub fn error_page(tr: Tr, e: AppError) -> Response {
         AppError::Unauthenticated => return Redirect::to("/login").into_response(),
         AppError::Locked { .. } | AppError::PasswordChangeRequired => {
             return Redirect::to("/password").into_response()
+        }
+        AppError::SecondFactorRequired => return Redirect::to("/login/totp").into_response(),
+        AppError::SecondFactorEnrolmentRequired => {
+            return Redirect::to("/account/totp").into_response()
         }
         AppError::Internal(cause) => {
             tracing::error!(%cause, "internal error");

@@ -33,6 +33,9 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/logout-all", post(logout_all))
         .route("/password", get(password_form).post(change_password))
+        .route("/login/totp", get(totp_form).post(totp_login))
+        .route("/account/totp", get(totp_setup).post(totp_enable))
+        .route("/account/totp/disable", post(totp_disable))
         .route("/lang/{code}", get(switch_language))
         .route("/static/{file}", get(static_file))
         .route("/dashboard", get(dashboard))
@@ -196,7 +199,12 @@ async fn login(
     }
     match st.app.login(&f.username, &f.password).await {
         Ok(s) => with_cookies(
-            Redirect::to(&local(Some(&f.next))).into_response(),
+            Redirect::to(&if s.second_factor_required {
+                "/login/totp".to_string()
+            } else {
+                local(Some(&f.next))
+            })
+            .into_response(),
             vec![
                 axum::http::HeaderValue::from_str(&crate::session_cookie(
                     &s.session_token,
@@ -336,6 +344,179 @@ async fn change_password(
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             r
         }
+        Err(e) => fail(web.tr, e),
+    }
+}
+
+// ---- second factor ----
+
+#[derive(Template)]
+#[template(path = "totp_login.html")]
+struct TotpLoginPage {
+    tr: Tr,
+    nav: Nav,
+    title: String,
+    error: Option<String>,
+}
+
+async fn totp_form(web: Web) -> Response {
+    render(&TotpLoginPage {
+        tr: web.tr,
+        nav: web.nav(""),
+        title: web.tr.t("second_factor").into(),
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    #[serde(default)]
+    csrf: String,
+    code: String,
+    #[serde(default)]
+    secret: String,
+}
+
+fn session_of(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v.to_string())
+}
+
+async fn totp_login(
+    State(st): State<AppState>,
+    web: Web,
+    headers: axum::http::HeaderMap,
+    Form(f): Form<CodeForm>,
+) -> Response {
+    if let Some(r) = web.refuse_csrf(&f.csrf) {
+        return r;
+    }
+    let Some(secret) = session_of(&headers) else {
+        return Redirect::to("/login").into_response();
+    };
+    match st.app.second_factor(&secret, &f.code).await {
+        Ok(()) => Redirect::to("/dashboard").into_response(),
+        Err(AppError::Invalid(errs)) => {
+            let mut r = render(&TotpLoginPage {
+                tr: web.tr,
+                nav: web.nav(""),
+                title: web.tr.t("second_factor").into(),
+                error: Some(
+                    errs.0
+                        .iter()
+                        .map(|e| e.reason.clone())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+            });
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            r
+        }
+        Err(AppError::Locked { until }) => login_page(
+            &st,
+            web.tr,
+            "/dashboard".into(),
+            Some(format!(
+                "{} {}.",
+                web.tr.t("locked"),
+                app::registry::format_vn_time(until)
+            )),
+            String::new(),
+        ),
+        Err(e) => fail(web.tr, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "totp_setup.html")]
+struct TotpSetupPage {
+    tr: Tr,
+    nav: Nav,
+    title: String,
+    enabled: bool,
+    required: bool,
+    secret: String,
+    qr_svg: String,
+    error: Option<String>,
+}
+
+async fn totp_page(st: &AppState, web: &Web, error: Option<String>) -> Response {
+    let user = web.auth.user.clone();
+    let enabled = user.as_ref().is_some_and(|u| u.totp_enabled);
+    let required = user
+        .as_ref()
+        .is_some_and(|u| st.app.config.totp_required_roles.contains(&u.role));
+    let (secret, qr_svg) = if enabled {
+        (String::new(), String::new())
+    } else {
+        match st.app.totp_enrolment(&web.auth.scope) {
+            Ok(e) => (e.secret, e.qr_svg),
+            Err(e) => return fail(web.tr, e),
+        }
+    };
+    let mut r = render(&TotpSetupPage {
+        tr: web.tr,
+        nav: web.nav(""),
+        title: web.tr.t("second_factor").into(),
+        enabled,
+        required,
+        secret,
+        qr_svg,
+        error: error.clone(),
+    });
+    if error.is_some() {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
+}
+
+async fn totp_setup(State(st): State<AppState>, web: Web) -> Response {
+    totp_page(&st, &web, None).await
+}
+
+async fn totp_enable(State(st): State<AppState>, web: Web, Form(f): Form<CodeForm>) -> Response {
+    if let Some(r) = web.refuse_csrf(&f.csrf) {
+        return r;
+    }
+    match st
+        .app
+        .enable_totp(&web.auth.scope, &f.secret, &f.code)
+        .await
+    {
+        Ok(()) => Redirect::to("/account/totp").into_response(),
+        Err(AppError::Invalid(errs)) => {
+            totp_page(
+                &st,
+                &web,
+                Some(
+                    errs.0
+                        .iter()
+                        .map(|e| e.reason.clone())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+            )
+            .await
+        }
+        Err(e) => fail(web.tr, e),
+    }
+}
+
+async fn totp_disable(State(st): State<AppState>, web: Web, Form(f): Form<CsrfOnly>) -> Response {
+    if let Some(r) = web.refuse_csrf(&f.csrf) {
+        return r;
+    }
+    let Some(id) = web.auth.user.as_ref().map(|u| u.id) else {
+        return fail(web.tr, AppError::Forbidden("account".into()));
+    };
+    match st.app.disable_totp(&web.auth.scope, id).await {
+        Ok(()) => Redirect::to("/account/totp").into_response(),
         Err(e) => fail(web.tr, e),
     }
 }
@@ -1599,6 +1780,7 @@ async fn user_action(
             .await
             .map(|_| None),
         "reset" => st.app.reset_password(scope, id).await.map(Some),
+        "totp-off" => st.app.disable_totp(scope, id).await.map(|_| None),
         _ => Err(AppError::NotFound),
     };
     match result {
