@@ -432,9 +432,6 @@ impl App {
                 index,
                 errors: Vec::new(),
             };
-            let short_name: Option<domain::org::Name> = c.required("short_name");
-            let name = c.required("name");
-            let org_type: Option<OrgType> = c.required("org_type");
             let parent = c.text("parent");
             if let Some(p) = &parent {
                 let key = p.to_lowercase();
@@ -442,57 +439,18 @@ impl App {
                     c.fail("parent", format!("no organisation '{p}' (a parent must exist or come earlier in the file)"));
                 }
             }
-            let contact = match c.text("contact_name") {
-                Some(_) => c.opt("contact_name").map(|name| Contact {
-                    name,
-                    title: c.text("contact_title"),
-                    phone: c.opt("contact_phone"),
-                    email: c.opt("contact_email"),
-                }),
-                None => None,
-            };
-            let duty = match c.text("duty_name") {
-                Some(_) => c.opt("duty_name").map(|name| Contact {
-                    name,
-                    title: None,
-                    phone: c.opt("duty_phone"),
-                    email: c.opt("duty_email"),
-                }),
-                None => None,
-            };
-            let mut contacts: Vec<Contact> = contact.into_iter().collect();
-            for more in c.list::<ContactCell>("more_contacts", false) {
-                contacts.push(more.0);
-            }
-            let address_blocks: Vec<Cidr> = c.list("address_blocks", true);
-            let asns = c.list("asns", true);
-            let address = c.text("address");
-            if let Some(s) = &short_name {
-                if !in_file.insert(s.as_str().to_lowercase()) {
+            let parsed = parse_org(&mut c);
+            if let Some(s) = c.raw("short_name") {
+                if !in_file.insert(s.to_lowercase()) {
                     c.fail(
                         "short_name",
                         format!("'{s}' appears more than once in the file"),
                     );
                 }
             }
-            if !c.errors.is_empty() {
+            let Some(input) = parsed.filter(|_| c.errors.is_empty()) else {
                 report.rejected.append(&mut c.errors);
                 continue;
-            }
-            let (Some(short_name), Some(name), Some(org_type)) = (short_name, name, org_type)
-            else {
-                continue;
-            };
-            let input = OrgInput {
-                name,
-                short_name,
-                org_type,
-                parent_id: None,
-                address,
-                contacts,
-                contact_24x7: duty,
-                address_blocks,
-                asns,
             };
             let plan = match existing.get(&input.short_name.as_str().to_lowercase()) {
                 Some(o) => Planned::Update(o.id, input),
@@ -694,46 +652,22 @@ impl App {
                     }
                 }
             };
-            let hostname: Option<domain::org::Name> = c.required("hostname");
-            let role = c.required("role");
-            let ips = c
-                .list::<IpCell>("ips", true)
-                .into_iter()
-                .map(|i| i.0)
-                .collect();
-            let domains = c.list("domains", true);
-            let software = c.list("software", false);
-            let modules = c.list::<String>("modules", true);
-            let hotfixes = c.list::<String>("hotfixes", true);
-            let kbs = c.list("kbs", true);
-            if let (Some((sid, _)), Some(h)) = (system, &hostname) {
-                if !seen.insert((sid, h.as_str().to_lowercase())) {
+            // Parsed against a placeholder system; the row's system is set below.
+            let parsed = parse_asset(&mut c, 0);
+            if let (Some((sid, _)), Some(h)) = (system, c.raw("hostname")) {
+                if !seen.insert((sid, h.to_lowercase())) {
                     c.fail(
                         "hostname",
                         format!("'{h}' appears more than once for this system in the file"),
                     );
                 }
             }
-            match (system, hostname, role) {
-                (Some((system_id, owner)), Some(hostname), Some(role)) if c.errors.is_empty() => {
+            match (system, parsed) {
+                (Some((system_id, owner)), Some(mut input)) if c.errors.is_empty() => {
+                    input.system_id = system_id;
                     let before = existing
-                        .get(&(system_id, hostname.as_str().to_lowercase()))
+                        .get(&(system_id, input.hostname.as_str().to_lowercase()))
                         .cloned();
-                    let input = AssetInput {
-                        system_id,
-                        hostname,
-                        role,
-                        ips,
-                        domains,
-                        os_name: c.text("os_name"),
-                        os_version: c.text("os_version"),
-                        os_build: c.text("os_build"),
-                        software,
-                        modules,
-                        hotfixes,
-                        kbs,
-                        notes: c.text("notes"),
-                    };
                     planned.push((row.number, input, owner, before));
                 }
                 _ => report.rejected.append(&mut c.errors),
@@ -846,18 +780,7 @@ impl App {
         fields: &[(String, String)],
     ) -> Result<std::result::Result<InfoSystemInput, Vec<RowError>>> {
         let orgs = self.org_names(scope).await?;
-        let mut index = HashMap::new();
-        let mut cells = Vec::new();
-        for c in SYSTEM_COLUMNS {
-            // Multi-valued fields (check boxes) arrive as repeated names.
-            let values: Vec<&str> = fields
-                .iter()
-                .filter(|(k, _)| k == c.code)
-                .map(|(_, v)| v.as_str())
-                .collect();
-            index.insert(c.code, cells.len());
-            cells.push(values.join(";"));
-        }
+        let (cells, index) = form_cells(SYSTEM_COLUMNS, fields);
         let mut c = Cells {
             row: 0,
             cells: &cells,
@@ -865,10 +788,53 @@ impl App {
             errors: Vec::new(),
         };
         let parsed = parse_system(&mut c, &orgs, scope, crate::registry::today());
-        Ok(match parsed {
-            Some(input) if c.errors.is_empty() => Ok(input),
-            _ => Err(c.errors),
-        })
+        Ok(finish_form(parsed, c.errors))
+    }
+
+    /// Parses an organisation from a web form (import column codes); the
+    /// parent is named by its short name.
+    pub async fn org_from_form(
+        &self,
+        scope: &Scope,
+        fields: &[(String, String)],
+    ) -> Result<std::result::Result<OrgInput, Vec<RowError>>> {
+        let orgs = self.org_names(scope).await?;
+        let (cells, index) = form_cells(ORG_COLUMNS, fields);
+        let mut c = Cells {
+            row: 0,
+            cells: &cells,
+            index: &index,
+            errors: Vec::new(),
+        };
+        let parent = c.text("parent").map(|p| match orgs.get(&p.to_lowercase()) {
+            Some(o) => Some(o.id),
+            None => {
+                c.fail("parent", format!("no organisation '{p}'"));
+                None
+            }
+        });
+        let parsed = parse_org(&mut c).map(|mut o| {
+            o.parent_id = parent.flatten();
+            o
+        });
+        Ok(finish_form(parsed, c.errors))
+    }
+
+    /// Parses an asset of `system_id` from a web form (import column codes).
+    pub fn asset_from_form(
+        &self,
+        system_id: i64,
+        fields: &[(String, String)],
+    ) -> std::result::Result<AssetInput, Vec<RowError>> {
+        let (cells, index) = form_cells(ASSET_COLUMNS, fields);
+        let mut c = Cells {
+            row: 0,
+            cells: &cells,
+            index: &index,
+            errors: Vec::new(),
+        };
+        let parsed = parse_asset(&mut c, system_id);
+        finish_form(parsed, c.errors)
     }
 
     /// Exports what the scope may see as CSV or XLSX, with the column codes
@@ -1145,6 +1111,111 @@ fn parse_system(
             Some(input)
         }
         _ => None,
+    }
+}
+
+/// Parses one organisation from named cells (a file row or a web form); the
+/// parent is resolved by the caller.
+fn parse_org(c: &mut Cells) -> Option<OrgInput> {
+    let short_name: Option<domain::org::Name> = c.required("short_name");
+    let name = c.required("name");
+    let org_type: Option<OrgType> = c.required("org_type");
+    let contact = match c.text("contact_name") {
+        Some(_) => c.opt("contact_name").map(|name| Contact {
+            name,
+            title: c.text("contact_title"),
+            phone: c.opt("contact_phone"),
+            email: c.opt("contact_email"),
+        }),
+        None => None,
+    };
+    let duty = match c.text("duty_name") {
+        Some(_) => c.opt("duty_name").map(|name| Contact {
+            name,
+            title: None,
+            phone: c.opt("duty_phone"),
+            email: c.opt("duty_email"),
+        }),
+        None => None,
+    };
+    let mut contacts: Vec<Contact> = contact.into_iter().collect();
+    for more in c.list::<ContactCell>("more_contacts", false) {
+        contacts.push(more.0);
+    }
+    let address_blocks: Vec<Cidr> = c.list("address_blocks", true);
+    let asns = c.list("asns", true);
+    let address = c.text("address");
+    Some(OrgInput {
+        name: name?,
+        short_name: short_name?,
+        org_type: org_type?,
+        parent_id: None,
+        address,
+        contacts,
+        contact_24x7: duty,
+        address_blocks,
+        asns,
+    })
+}
+
+/// Parses one asset of `system_id` from named cells (a file row or a web form).
+fn parse_asset(c: &mut Cells, system_id: i64) -> Option<AssetInput> {
+    let hostname: Option<domain::org::Name> = c.required("hostname");
+    let role = c.required("role");
+    let ips = c
+        .list::<IpCell>("ips", true)
+        .into_iter()
+        .map(|i| i.0)
+        .collect();
+    let domains = c.list("domains", true);
+    let software = c.list("software", false);
+    let modules = c.list::<String>("modules", true);
+    let hotfixes = c.list::<String>("hotfixes", true);
+    let kbs = c.list("kbs", true);
+    Some(AssetInput {
+        system_id,
+        hostname: hostname?,
+        role: role?,
+        ips,
+        domains,
+        os_name: c.text("os_name"),
+        os_version: c.text("os_version"),
+        os_build: c.text("os_build"),
+        software,
+        modules,
+        hotfixes,
+        kbs,
+        notes: c.text("notes"),
+    })
+}
+
+/// A web form's fields laid out as one row of `columns`; repeated names
+/// (check boxes) are joined as a list cell.
+fn form_cells(
+    columns: &[Column],
+    fields: &[(String, String)],
+) -> (Vec<String>, HashMap<&'static str, usize>) {
+    let mut index = HashMap::new();
+    let mut cells = Vec::new();
+    for c in columns {
+        let values: Vec<&str> = fields
+            .iter()
+            .filter(|(k, _)| k == c.code)
+            .map(|(_, v)| v.as_str())
+            .collect();
+        index.insert(c.code, cells.len());
+        cells.push(values.join(";"));
+    }
+    (cells, index)
+}
+
+fn finish_form<T>(
+    parsed: Option<T>,
+    errors: Vec<RowError>,
+) -> std::result::Result<T, Vec<RowError>> {
+    match parsed {
+        Some(v) if errors.is_empty() => Ok(v),
+        _ => Err(errors),
     }
 }
 

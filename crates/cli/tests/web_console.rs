@@ -610,3 +610,120 @@ both_backends!(a_person_sets_up_a_second_factor_in_the_console, |t| {
         StatusCode::OK
     );
 });
+
+both_backends!(organisations_and_assets_are_edited_in_the_console, |t| {
+    let (coord, csrf) = sign_in(&t, "coord").await;
+    let r = coord
+        .post(t.url("/orgs/new"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("short_name", "UBND-ĐH"),
+            ("name", "Ủy ban nhân dân huyện Đăk Hà"),
+            ("org_type", "district"),
+            ("address_blocks", "113.160.10.0/28\n2001:ee0:200::/48"),
+            ("contact_name", "Lê Thị Hoa"),
+            ("contact_phone", "0260 3822 111"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let org_page = r.headers()["location"].to_str().unwrap().to_string();
+    let html = coord
+        .get(t.url(&org_page))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Ủy ban nhân dân huyện Đăk Hà")
+            && html.contains("2001:ee0:200::/48")
+            && html.contains("Lê Thị Hoa")
+    );
+    let r = coord
+        .post(t.url("/orgs/new"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("short_name", "BAD"),
+            ("name", "Sai"),
+            ("org_type", "agency"),
+            ("address_blocks", "10.0.0.1/24"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text().await.unwrap().contains("10.0.0.0/24"),
+        "the error says which block was meant"
+    );
+
+    // An officer adds an asset to their own system; a bad address is explained.
+    let sys = t.system(t.agency_a, "STC-AS").await;
+    let other = t.system(t.agency_b, "SYT-AS").await;
+    let other_asset = t.asset(other, "syt-db", "14.171.0.1").await;
+    let (c, csrf) = sign_in(&t, "a.officer").await;
+    let r = c
+        .post(t.url(&format!("/systems/{sys}/assets/new")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("hostname", "stc-web-01"),
+            ("role", "server"),
+            ("ips", "14.160.5.5 14.160.5.300"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("14.160.5.300"));
+    let r = c
+        .post(t.url(&format!("/systems/{sys}/assets/new")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("hostname", "stc-web-01"),
+            ("role", "server"),
+            ("ips", "14.160.5.5"),
+            ("software", "Apache|HTTP Server|2.4.49|semver"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let asset_page = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(c
+        .get(t.url(&asset_page))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .contains("2.4.49"));
+    // Not into another agency's system, and not another agency's asset.
+    let r = c
+        .get(t.url(&format!("/systems/{other}/assets/new")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = c
+        .get(t.url(&format!("/assets/{other_asset}/edit")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = c
+        .post(t.url(&format!("/assets/{other_asset}/delete")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // Officers do not create organisations.
+    assert_eq!(
+        c.get(t.url("/orgs/new")).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+});

@@ -176,6 +176,17 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("secret_key", "Khóa bí mật", "Secret key"),
     ("verify", "Xác nhận", "Verify"),
     ("account", "Tài khoản của tôi", "My account"),
+    ("new_org", "Thêm đơn vị", "New organisation"),
+    ("new_asset", "Thêm tài sản", "New asset"),
+    ("contact_title", "Chức vụ người liên hệ", "Contact's title"),
+    ("contact_phone", "Điện thoại người liên hệ", "Contact's phone"),
+    ("duty_phone", "Điện thoại trực 24/7", "24/7 phone"),
+    ("duty_email", "Thư điện tử trực 24/7", "24/7 e-mail"),
+    ("os_version", "Phiên bản HĐH", "OS version"),
+    ("os_build", "Bản dựng HĐH (Windows: kèm UBR)", "OS build (Windows: with UBR)"),
+    ("blocks_hint", "Mỗi dòng một dải địa chỉ, ví dụ 113.160.10.0/28", "One block per line, e.g. 113.160.10.0/28"),
+    ("list_hint", "Cách nhau bởi dấu cách hoặc dấu chấm phẩy", "Separated by spaces or semicolons"),
+    ("software_hint", "Mỗi dòng: nhà cung cấp|sản phẩm|phiên bản|kiểu phiên bản|CPE", "One per line: vendor|product|version|scheme|CPE"),
 ];
 
 /// Looks words up in the caller's language.
@@ -223,5 +234,23 @@ mod tests {
         }
         assert_eq!(Tr(Lang::En).t("systems"), "Information systems");
         assert_eq!(Tr(Lang::Vi).t("no-such-key"), "?");
+    }
+
+    /// Every `tr.t("…")` in the templates has words in both languages.
+    #[test]
+    fn templates_use_only_known_keys() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut missing = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            for part in text.split("tr.t(\"").skip(1) {
+                let key = part.split('"').next().unwrap_or_default();
+                if !WORDS.iter().any(|(k, ..)| *k == key) {
+                    missing.push(format!("{}: {key}", path.display()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "{missing:?}");
     }
 }
