@@ -183,16 +183,7 @@ fn session_secret(headers: &HeaderMap) -> Option<String> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_string)
-        .or_else(|| {
-            headers
-                .get_all(header::COOKIE)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(';'))
-                .filter_map(|kv| kv.trim().split_once('='))
-                .find(|(k, _)| *k == SESSION_COOKIE)
-                .map(|(_, v)| v.to_string())
-        })
+        .or_else(|| crate::auth::cookie_in(headers, SESSION_COOKIE).map(str::to_string))
 }
 
 #[derive(Deserialize)]

@@ -6,7 +6,7 @@ use super::{
     cookie, error_page, render, urlencode, with_cookies, Nav, Reader, Tr, Web, LANG_COOKIE,
     PRE_CSRF_COOKIE,
 };
-use crate::auth::SESSION_COOKIE;
+use crate::auth::{cookie_in, SESSION_COOKIE};
 use crate::AppState;
 use app::store::assets::{Asset, AssetFilter};
 use app::store::audit::{AuditFilter, ChainReport};
@@ -201,15 +201,8 @@ async fn login(
     headers: axum::http::HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
-    let pre = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == PRE_CSRF_COOKIE)
-        .map(|(_, v)| v.to_string());
-    if f.csrf.is_empty() || pre.as_deref() != Some(f.csrf.as_str()) {
+    let pre = cookie_in(&headers, PRE_CSRF_COOKIE);
+    if f.csrf.is_empty() || pre != Some(f.csrf.as_str()) {
         return error_page(tr, AppError::Forbidden("CSRF".into()));
     }
     match st.app.login(&f.username, &f.password).await {
@@ -267,16 +260,8 @@ async fn logout(
     if let Some(r) = web.refuse_csrf(&f.csrf) {
         return r;
     }
-    let secret = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
-        .map(|(_, v)| v.to_string());
-    if let Some(s) = secret {
-        let _ = st.app.logout(&s).await;
+    if let Some(s) = cookie_in(&headers, SESSION_COOKIE) {
+        let _ = st.app.logout(s).await;
     }
     with_cookies(
         Redirect::to("/login").into_response(),
@@ -392,17 +377,6 @@ struct CodeForm {
     secret: String,
 }
 
-fn session_of(headers: &axum::http::HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
-        .map(|(_, v)| v.to_string())
-}
-
 async fn totp_login(
     State(st): State<AppState>,
     web: Web,
@@ -412,10 +386,10 @@ async fn totp_login(
     if let Some(r) = web.refuse_csrf(&f.csrf) {
         return r;
     }
-    let Some(secret) = session_of(&headers) else {
+    let Some(secret) = cookie_in(&headers, SESSION_COOKIE) else {
         return Redirect::to("/login").into_response();
     };
-    match st.app.second_factor(&secret, &f.code).await {
+    match st.app.second_factor(secret, &f.code).await {
         Ok(()) => Redirect::to("/dashboard").into_response(),
         Err(AppError::Invalid(errs)) => {
             let mut r = render(&TotpLoginPage {
@@ -2282,27 +2256,32 @@ async fn users_page(
             })
             .collect(),
         orgs: sorted_names(&orgs, |o| scope.may_manage_users_of(o.id)),
-        roles: Role::ALL
-            .iter()
-            .filter(|r| **r != Role::Coordinator || scope.is_coordinator())
-            .map(|r| {
-                (
-                    r.as_str().to_string(),
-                    if tr.is_en() {
-                        r.label_en()
-                    } else {
-                        r.label_vi()
-                    }
-                    .to_string(),
-                )
-            })
-            .collect(),
+        roles: role_options(tr, scope),
         shown_once,
         nav: web.nav("admin"),
         title: tr.t("users").into(),
         tr,
         errors,
     })
+}
+
+/// The roles the scope may grant, labelled in the reader's language.
+fn role_options(tr: Tr, scope: &domain::Scope) -> Vec<(String, String)> {
+    Role::ALL
+        .iter()
+        .filter(|r| **r != Role::Coordinator || scope.is_coordinator())
+        .map(|r| {
+            (
+                r.as_str().to_string(),
+                if tr.is_en() {
+                    r.label_en()
+                } else {
+                    r.label_vi()
+                }
+                .to_string(),
+            )
+        })
+        .collect()
 }
 
 async fn users(State(st): State<AppState>, web: Web) -> Response {
@@ -2435,21 +2414,7 @@ async fn tokens_page(
             })
             .collect(),
         orgs: sorted_names(&orgs, |o| scope.may_manage_users_of(o.id)),
-        roles: Role::ALL
-            .iter()
-            .filter(|r| **r != Role::Coordinator || scope.is_coordinator())
-            .map(|r| {
-                (
-                    r.as_str().to_string(),
-                    if tr.is_en() {
-                        r.label_en()
-                    } else {
-                        r.label_vi()
-                    }
-                    .to_string(),
-                )
-            })
-            .collect(),
+        roles: role_options(tr, scope),
         secret,
         nav: web.nav("admin"),
         title: tr.t("tokens").into(),
