@@ -126,6 +126,13 @@ fn columns(kind: Kind) -> &'static [Column] {
     }
 }
 
+/// Which systems or assets an export writes.
+#[derive(Debug, Clone, Default)]
+pub struct ExportFilter {
+    pub systems: SystemFilter,
+    pub assets: AssetFilter,
+}
+
 /// One problem in a file.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RowError {
@@ -840,6 +847,19 @@ impl App {
     /// Exports what the scope may see as CSV or XLSX, with the column codes
     /// the import accepts.
     pub async fn export(&self, scope: &Scope, kind: Kind, format: Format) -> Result<Vec<u8>> {
+        self.export_filtered(scope, kind, format, &ExportFilter::default())
+            .await
+    }
+
+    /// Exports what a list shows: the systems or assets that match `filter`
+    /// (its cursor and page size are ignored; every match is written).
+    pub async fn export_filtered(
+        &self,
+        scope: &Scope,
+        kind: Kind,
+        format: Format,
+        filter: &ExportFilter,
+    ) -> Result<Vec<u8>> {
         let orgs = self.org_names(scope).await?;
         let names: HashMap<i64, String> = orgs
             .values()
@@ -907,7 +927,7 @@ impl App {
                             &SystemFilter {
                                 after,
                                 limit: 1000,
-                                ..Default::default()
+                                ..filter.systems.clone()
                             },
                         )
                         .await?;
@@ -976,7 +996,7 @@ impl App {
                             &AssetFilter {
                                 after,
                                 limit: 1000,
-                                ..Default::default()
+                                ..filter.assets.clone()
                             },
                         )
                         .await?;

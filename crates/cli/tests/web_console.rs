@@ -727,3 +727,64 @@ both_backends!(organisations_and_assets_are_edited_in_the_console, |t| {
         StatusCode::FORBIDDEN
     );
 });
+
+both_backends!(export_writes_exactly_what_the_list_shows, |t| {
+    t.system(t.agency_a, "LV2-A").await;
+    let coord = t.login("coord").await;
+    let mut body = serde_json::json!({"code": "LV3-A", "name": "Hệ thống cấp 3", "owner_org_id": t.agency_a, "function_type": "internal", "proposed_level": 3});
+    assert_eq!(
+        t.post(&coord, "/api/v1/systems", body.clone()).await.0,
+        StatusCode::CREATED
+    );
+    body["code"] = "LV3-B".into();
+    body["owner_org_id"] = t.agency_b.into();
+    assert_eq!(
+        t.post(&coord, "/api/v1/systems", body).await.0,
+        StatusCode::CREATED
+    );
+    let (c, _) = sign_in(&t, "coord").await;
+    let html = c
+        .get(t.url("/systems?level=3&owner_org_id="))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let href = html
+        .split("id=\"export-csv\"")
+        .next()
+        .unwrap()
+        .rsplit("href=\"")
+        .next()
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&")
+        .replace("&#38;", "&");
+    assert!(href.contains("level=3"), "{href}");
+    let csv = c
+        .get(t.url(&href))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.contains("LV3-A") && csv.contains("LV3-B") && !csv.contains("LV2-A"),
+        "{href}: {csv}"
+    );
+    // The agency's officer exports only its own level-3 system.
+    let (o, _) = sign_in(&t, "a.officer").await;
+    let csv = o
+        .get(t.url(&href))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("LV3-A") && !csv.contains("LV3-B"));
+});

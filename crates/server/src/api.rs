@@ -225,6 +225,39 @@ struct ListParams {
     ip: Option<String>,
 }
 
+fn system_filter(p: &ListParams) -> SystemFilter {
+    SystemFilter {
+        owner_org_id: p.owner_org_id,
+        level: p.level,
+        min_level: p.min_level,
+        internet_facing: p.internet_facing,
+        soc_monitoring: p.soc_monitoring,
+        ncsc_connected: p.ncsc_connected,
+        isp_id: p.isp_id,
+        soc_provider_id: p.soc_provider_id,
+        q: p.q.clone(),
+        after: p.after,
+        limit: limit(p),
+    }
+}
+
+fn asset_filter(p: &ListParams) -> ApiResult<AssetFilter> {
+    Ok(AssetFilter {
+        system_id: p.system_id,
+        owner_org_id: p.owner_org_id,
+        role: parse_param("role", &p.role)?,
+        ip: p
+            .ip
+            .as_deref()
+            .map(domain::net::parse_ip)
+            .transpose()
+            .map_err(|e| ApiError::bad_request(format!("ip: {e}")))?,
+        q: p.q.clone(),
+        after: p.after,
+        limit: limit(p),
+    })
+}
+
 fn limit(p: &ListParams) -> i64 {
     p.limit.unwrap_or(50)
 }
@@ -297,19 +330,7 @@ async fn list_systems(
     Caller(c): Caller,
     Query(p): Query<ListParams>,
 ) -> ApiResult<Response> {
-    let f = SystemFilter {
-        owner_org_id: p.owner_org_id,
-        level: p.level,
-        min_level: p.min_level,
-        internet_facing: p.internet_facing,
-        soc_monitoring: p.soc_monitoring,
-        ncsc_connected: p.ncsc_connected,
-        isp_id: p.isp_id,
-        soc_provider_id: p.soc_provider_id,
-        q: p.q.clone(),
-        after: p.after,
-        limit: limit(&p),
-    };
+    let f = system_filter(&p);
     Ok(Json(st.app.systems(&c.scope, &f).await?).into_response())
 }
 
@@ -355,20 +376,7 @@ async fn list_assets(
     Caller(c): Caller,
     Query(p): Query<ListParams>,
 ) -> ApiResult<Response> {
-    let f = AssetFilter {
-        system_id: p.system_id,
-        owner_org_id: p.owner_org_id,
-        role: parse_param("role", &p.role)?,
-        ip: p
-            .ip
-            .as_deref()
-            .map(domain::net::parse_ip)
-            .transpose()
-            .map_err(|e| ApiError::bad_request(format!("ip: {e}")))?,
-        q: p.q.clone(),
-        after: p.after,
-        limit: limit(&p),
-    };
+    let f = asset_filter(&p)?;
     Ok(Json(st.app.assets(&c.scope, &f).await?).into_response())
 }
 
@@ -464,6 +472,7 @@ async fn export(
     Caller(c): Caller,
     Path(kind): Path<String>,
     Query(p): Query<ExportParams>,
+    Query(list): Query<ListParams>,
 ) -> ApiResult<Response> {
     let kind_v = parse_kind(&kind)?;
     let (format, mime, ext) = match p.format.as_deref().unwrap_or("csv") {
@@ -479,7 +488,14 @@ async fn export(
             )))
         }
     };
-    let bytes = st.app.export(&c.scope, kind_v, format).await?;
+    let filter = app::transfer::ExportFilter {
+        systems: system_filter(&list),
+        assets: asset_filter(&list)?,
+    };
+    let bytes = st
+        .app
+        .export_filtered(&c.scope, kind_v, format, &filter)
+        .await?;
     let disposition = format!("attachment; filename=\"canhgac-{kind}.{ext}\"");
     Ok((
         [

@@ -651,6 +651,19 @@ impl SystemQuery {
             ..Default::default()
         }
     }
+    /// The export of exactly what the list shows.
+    fn export_href(&self, format: &str) -> String {
+        let q = self.with_after(0);
+        let filters = q
+            .trim_start_matches('?')
+            .trim_end_matches("after=0")
+            .trim_end_matches('&');
+        format!(
+            "/api/v1/export/systems?format={format}{}{filters}",
+            if filters.is_empty() { "" } else { "&" }
+        )
+    }
+
     /// The query string of this filter with another cursor.
     fn with_after(&self, after: i64) -> String {
         let mut parts = Vec::new();
@@ -712,6 +725,9 @@ struct SystemsPage {
 }
 
 impl SystemsPage {
+    fn export(&self, format: &str) -> String {
+        self.query.export_href(format)
+    }
     fn q(&self, k: &str) -> &str {
         self.query.get(k)
     }
@@ -1270,6 +1286,27 @@ impl ListQuery {
     fn kind(&self) -> &str {
         self.org_type.as_deref().unwrap_or("")
     }
+    /// The asset export of what the list shows.
+    fn asset_export(&self, format: &str) -> String {
+        let mut s = format!("/api/v1/export/assets?format={format}");
+        if let Some(id) = self
+            .system_id
+            .as_deref()
+            .filter(|v| v.trim().parse::<i64>().is_ok())
+        {
+            s.push_str(&format!("&system_id={}", id.trim()));
+        }
+        if let Some(q) = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+            let key = if domain::net::parse_ip(q).is_ok() {
+                "ip"
+            } else {
+                "q"
+            };
+            s.push_str(&format!("&{key}={}", urlencode(q)));
+        }
+        s
+    }
+
     fn next_href(&self, after: i64) -> String {
         let mut s = format!("?after={after}");
         if let Some(q) = self.q.as_deref().filter(|q| !q.is_empty()) {
