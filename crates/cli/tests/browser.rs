@@ -138,9 +138,21 @@ impl Browser {
             .unwrap_or_else(|e| panic!("click `{css}`: {e}"));
     }
 
-    /// The rendered (visible) text of the element matching `css`.
+    /// The rendered (visible) text of the element matching `css`. A page
+    /// that is being replaced can drop the element between finding and
+    /// reading it; then the new page's element is read.
     pub async fn text(&self, css: &str) -> String {
-        self.wait_for(css).await.text().await.unwrap()
+        let start = Instant::now();
+        loop {
+            match self.wait_for(css).await.text().await {
+                Ok(t) => return t,
+                Err(e) if start.elapsed() < WAIT => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("text of `{css}`: {e}"),
+            }
+        }
     }
 
     /// Saves the viewport as `<workspace>/target/browser-screenshots/<name>.png`.
@@ -340,7 +352,7 @@ async fn first_day_of_the_administrator() {
 
     // English, remembered on the next page.
     b.click("#lang-switch").await;
-    wait_url(&b, "/import").await;
+    b.wait_for("html[lang='en']").await;
     b.goto(&t.url("/systems")).await;
     assert_eq!(b.text("h1").await, "Information systems");
     b.screenshot("systems-in-english").await;
@@ -396,7 +408,7 @@ async fn a_form_without_its_csrf_token_is_refused() {
         .await
         .unwrap();
     b.click("#save").await;
-    let body = b.text("main").await;
+    let body = b.text("p.error").await;
     assert!(body.contains("không có quyền"), "{body}");
     b.screenshot("csrf-refused").await;
     let (_, page) = t
