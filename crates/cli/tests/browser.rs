@@ -318,7 +318,7 @@ async fn first_day_of_the_administrator() {
         .await
         .unwrap();
     b.click("#save").await;
-    wait_url(&b, "/systems/").await;
+    b.wait_for("#system-code").await;
     assert_eq!(b.text("#system-code").await, "STC-CTDT");
     assert!(b
         .text("h1")
