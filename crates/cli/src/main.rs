@@ -115,6 +115,15 @@ struct ServeArgs {
     /// Hours after sign-in after which a session ends regardless.
     #[arg(long, default_value_t = 12)]
     session_max_hours: i64,
+    /// Failed sign-ins in a row that lock an account.
+    #[arg(long, default_value_t = 5)]
+    lockout_failures: i64,
+    /// Minutes an account stays locked.
+    #[arg(long, default_value_t = 15)]
+    lockout_minutes: i64,
+    /// Days after which a password must be changed (0: never).
+    #[arg(long, default_value_t = 90)]
+    password_max_age_days: i64,
     /// Roles whose accounts must set up a TOTP second factor, comma-separated
     /// (e.g. coordinator,org_admin).
     #[arg(long, value_delimiter = ',', env = "CANHGAC_REQUIRE_TOTP_ROLES")]
@@ -419,7 +428,12 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<()> {
         session_idle: chrono::Duration::minutes(args.session_idle_minutes),
         session_absolute: chrono::Duration::hours(args.session_max_hours),
         totp_required_roles: args.require_totp_roles.clone(),
-        ..Config::default()
+        password_policy: domain::PasswordPolicy {
+            max_failures: args.lockout_failures.max(1),
+            lockout_minutes: args.lockout_minutes.max(0),
+            max_age_days: args.password_max_age_days.max(0),
+            ..domain::PasswordPolicy::default()
+        },
     };
     let app = open(db, config).await?;
     if args.demo {
