@@ -589,6 +589,25 @@ impl App {
         Ok(password)
     }
 
+    /// Changes an account's role. Only the coordinator grants the coordinator
+    /// role, and nobody changes their own.
+    pub async fn set_user_role(&self, scope: &Scope, user_id: i64, role: Role) -> Result<()> {
+        let user = self.managed_user(scope, user_id).await?;
+        if (role == Role::Coordinator || user.role == Role::Coordinator) && !scope.is_coordinator()
+        {
+            return Err(AppError::Forbidden(
+                "only the coordinator grants or removes the coordinator role".into(),
+            ));
+        }
+        if matches!(scope.actor, Actor::User { id, .. } if id == user.id) {
+            return Err(AppError::Conflict("you cannot change your own role".into()));
+        }
+        let mut tx = self.store.begin().await?;
+        users::set_role(&mut tx, scope, &user, role).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn set_user_disabled(
         &self,
         scope: &Scope,

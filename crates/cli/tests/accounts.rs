@@ -425,3 +425,62 @@ async fn a_role_that_requires_a_second_factor_must_set_one_up() {
         StatusCode::OK
     );
 }
+
+both_backends!(administrators_change_roles_within_their_reach, |t| {
+    let admin = t.login("a.admin").await;
+    let officer = t.login("a.officer").await;
+    let (_, users) = t
+        .get(&t.login("coord").await, "/api/v1/users?limit=100")
+        .await;
+    let id_of = |name: &str| {
+        users["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["username"] == name)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (s, _) = t
+        .post(
+            &admin,
+            &format!("/api/v1/users/{}/role", id_of("a.officer")),
+            json!({"role": "coordinator"}),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "only the coordinator grants the coordinator role"
+    );
+    let (s, _) = t
+        .post(
+            &admin,
+            &format!("/api/v1/users/{}/role", id_of("b.officer")),
+            json!({"role": "auditor"}),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::NOT_FOUND,
+        "another agency's account is out of reach"
+    );
+    let (s, _) = t
+        .post(
+            &admin,
+            &format!("/api/v1/users/{}/role", id_of("a.officer")),
+            json!({"role": "responder"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(
+        t.get(&officer, "/api/v1/auth/me").await.0,
+        StatusCode::UNAUTHORIZED,
+        "old sessions end"
+    );
+    let (_, me) = t.get(&t.login("a.officer").await, "/api/v1/auth/me").await;
+    assert_eq!(me["role"], "responder");
+    let (_, log) = t.get(&admin, "/api/v1/audit?action=change_role").await;
+    assert_eq!(log["items"][0]["after"], "{\"role\":\"responder\"}");
+});

@@ -95,6 +95,7 @@ pub fn router() -> Router<AppState> {
         .route("/users/{id}/reset-password", post(reset_password))
         .route("/users/{id}/disable", post(disable_user))
         .route("/users/{id}/enable", post(enable_user))
+        .route("/users/{id}/role", post(change_role))
         .route("/tokens", get(list_tokens).post(create_token))
         .route("/tokens/{id}", axum::routing::delete(revoke_token))
         .route("/audit", get(audit_log))
@@ -561,6 +562,21 @@ async fn enable_user(
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
     st.app.set_user_disabled(&c.scope, id, false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct RoleChange {
+    role: domain::Role,
+}
+
+async fn change_role(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+    JsonBody(b): JsonBody<RoleChange>,
+) -> ApiResult<StatusCode> {
+    st.app.set_user_role(&c.scope, id, b.role).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -43,6 +43,7 @@ pub const OPERATIONS: &[Operation] = &[
     ("post", "/users/{id}/reset-password", "accounts", "Reset an account's password (returned once)", None, &[]),
     ("post", "/users/{id}/disable", "accounts", "Disable an account and end its sessions", None, &[]),
     ("post", "/users/{id}/enable", "accounts", "Enable an account", None, &[]),
+    ("post", "/users/{id}/role", "accounts", "Give an account another role (ends its sessions)", Some("RoleChange"), &[]),
     ("get", "/tokens", "accounts", "List machine tokens", None, &[]),
     ("post", "/tokens", "accounts", "Create a machine token (secret returned once)", Some("CreateToken"), &[]),
     ("delete", "/tokens/{id}", "accounts", "Revoke a machine token", None, &[]),
@@ -64,6 +65,7 @@ fn schemas() -> Value {
             "current_password": {"type": "string"}, "new_password": {"type": "string",
             "description": "At least 8 characters with upper case, lower case, a digit and a special character; not a common password"}}},
         "Contact": contact,
+        "RoleChange": {"type": "object", "required": ["role"], "properties": {"role": {"enum": ["coordinator", "org_admin", "officer", "isp_operator", "soc_analyst", "responder", "auditor"]}}},
         "TotpCode": {"type": "object", "required": ["code"], "properties": {"code": {"type": "string", "pattern": "^[0-9]{6}$"}}},
         "OrgInput": {"type": "object", "required": ["name", "short_name", "org_type"], "properties": {
             "name": {"type": "string"}, "short_name": {"type": "string"},

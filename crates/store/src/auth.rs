@@ -299,6 +299,33 @@ pub async fn set_disabled(tx: &mut Tx, scope: &Scope, user: &User, disabled: boo
     .await
 }
 
+/// Gives an account another role (within its organisation).
+pub async fn set_role(tx: &mut Tx, scope: &Scope, user: &User, role: Role) -> Result<()> {
+    tx.conn()
+        .execute(
+            "UPDATE users SET role = $1, updated_at = $2 WHERE id = $3",
+            args![role.as_str(), Utc::now(), user.id],
+        )
+        .await?;
+    // A new role takes effect at the next sign-in, so end the old sessions.
+    tx.conn()
+        .execute("DELETE FROM sessions WHERE user_id = $1", args![user.id])
+        .await?;
+    audit::append(
+        tx,
+        scope,
+        Change {
+            action: "change_role",
+            entity: "user",
+            entity_id: Some(user.id),
+            org_id: Some(user.org_id),
+            before: Some(format!("{{\"role\":\"{}\"}}", user.role.as_str())),
+            after: Some(format!("{{\"role\":\"{}\"}}", role.as_str())),
+        },
+    )
+    .await
+}
+
 pub async fn count(c: &mut Conn<'_>) -> Result<i64> {
     let n: One<i64> = c.fetch_one("SELECT count(*) FROM users", vec![]).await?;
     Ok(n.0)

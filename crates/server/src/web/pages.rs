@@ -76,6 +76,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/import/confirm", post(import_confirm))
         .route("/admin/users", get(users).post(create_user))
+        .route("/admin/users/{id}/role", post(user_role))
         .route("/admin/users/{id}/{action}", post(user_action))
         .route("/admin/tokens", get(tokens).post(create_token))
         .route("/admin/tokens/{id}/revoke", post(revoke_token))
@@ -2365,6 +2366,32 @@ async fn create_user(State(st): State<AppState>, web: Web, Form(f): Form<NewUser
             )
             .await
         }
+        Err(AppError::Conflict(why)) => users_page(&st, &web, None, vec![why]).await,
+        Err(e) => fail(web.tr, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct RoleForm {
+    #[serde(default)]
+    csrf: String,
+    role: String,
+}
+
+async fn user_role(
+    State(st): State<AppState>,
+    web: Web,
+    Path(id): Path<i64>,
+    Form(f): Form<RoleForm>,
+) -> Response {
+    if let Some(r) = web.refuse_csrf(&f.csrf) {
+        return r;
+    }
+    let Ok(role) = f.role.parse::<Role>() else {
+        return users_page(&st, &web, None, vec![format!("role: {}", f.role)]).await;
+    };
+    match st.app.set_user_role(&web.auth.scope, id, role).await {
+        Ok(()) => Redirect::to("/admin/users").into_response(),
         Err(AppError::Conflict(why)) => users_page(&st, &web, None, vec![why]).await,
         Err(e) => fail(web.tr, e),
     }
