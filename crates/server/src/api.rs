@@ -224,10 +224,14 @@ struct ListParams {
     system_id: Option<i64>,
     role: Option<String>,
     ip: Option<String>,
+    sort: Option<String>,
+    after_key: Option<String>,
 }
 
-fn system_filter(p: &ListParams) -> SystemFilter {
-    SystemFilter {
+fn system_filter(p: &ListParams) -> ApiResult<SystemFilter> {
+    Ok(SystemFilter {
+        sort: parse_param("sort", &p.sort)?.unwrap_or_default(),
+        after_key: p.after_key.clone(),
         owner_org_id: p.owner_org_id,
         level: p.level,
         min_level: p.min_level,
@@ -239,7 +243,7 @@ fn system_filter(p: &ListParams) -> SystemFilter {
         q: p.q.clone(),
         after: p.after,
         limit: limit(p),
-    }
+    })
 }
 
 fn asset_filter(p: &ListParams) -> ApiResult<AssetFilter> {
@@ -331,7 +335,7 @@ async fn list_systems(
     Caller(c): Caller,
     Query(p): Query<ListParams>,
 ) -> ApiResult<Response> {
-    let f = system_filter(&p);
+    let f = system_filter(&p)?;
     Ok(Json(st.app.systems(&c.scope, &f).await?).into_response())
 }
 
@@ -490,7 +494,7 @@ async fn export(
         }
     };
     let filter = app::transfer::ExportFilter {
-        systems: system_filter(&list),
+        systems: system_filter(&list)?,
         assets: asset_filter(&list)?,
     };
     let bytes = st

@@ -50,6 +50,10 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next: Option<i64>,
+    /// For lists sorted by something other than the id: the cursor to pass
+    /// back as `after_key`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_key: Option<String>,
 }
 
 impl<T> Page<T> {
@@ -61,7 +65,11 @@ impl<T> Page<T> {
             items.truncate(limit as usize);
         }
         let next = if more { items.last().map(&id_of) } else { None };
-        Page { items, next }
+        Page {
+            items,
+            next,
+            next_key: None,
+        }
     }
 }
 

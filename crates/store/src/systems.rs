@@ -148,6 +148,35 @@ pub async fn find_by_code(
     row.map(InfoSystem::try_from).transpose()
 }
 
+/// The orders a system list can take. Each is a keyset: a page starts after
+/// the last row of the one before.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum SystemSort {
+    /// Registration order.
+    #[default]
+    Id,
+    Code,
+    Name,
+    /// Highest level first, then code.
+    Level,
+}
+
+impl std::str::FromStr for SystemSort {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "" | "id" => Ok(SystemSort::Id),
+            "code" => Ok(SystemSort::Code),
+            "name" => Ok(SystemSort::Name),
+            "level" => Ok(SystemSort::Level),
+            other => Err(format!("'{other}' is not one of: id, code, name, level")),
+        }
+    }
+}
+
+/// The separator inside a sort cursor: a control character no name holds.
+const KEY_SEP: char = '\u{1f}';
+
 #[derive(Debug, Default, Clone)]
 pub struct SystemFilter {
     pub owner_org_id: Option<i64>,
@@ -162,6 +191,9 @@ pub struct SystemFilter {
     /// Matches the name or code, case-insensitively.
     pub q: Option<String>,
     pub after: Option<i64>,
+    pub sort: SystemSort,
+    /// The cursor of a sorted list (`next_key` of the page before).
+    pub after_key: Option<String>,
     pub limit: i64,
 }
 
@@ -205,17 +237,67 @@ pub async fn list(c: &mut Conn<'_>, scope: &Scope, f: &SystemFilter) -> Result<P
             args![pattern.clone(), pattern],
         );
     }
-    if let Some(a) = f.after {
-        q.push(" AND s.id > ?", args![a]);
-    }
+    let level = "COALESCE(s.approved_level, s.proposed_level, 0)";
+    let key = f.after_key.as_deref().filter(|k| !k.is_empty());
+    let order = match f.sort {
+        SystemSort::Id => {
+            if let Some(a) = f.after {
+                q.push(" AND s.id > ?", args![a]);
+            }
+            "s.id"
+        }
+        SystemSort::Code => {
+            if let Some(k) = key {
+                q.push(" AND s.code > ?", args![k]);
+            }
+            "s.code"
+        }
+        SystemSort::Name => {
+            if let Some((name, id)) = key.and_then(|k| k.split_once(KEY_SEP)) {
+                let id: i64 = id.parse().unwrap_or(i64::MAX);
+                q.push(
+                    " AND (s.name > ? OR (s.name = ? AND s.id > ?))",
+                    args![name, name, id],
+                );
+            }
+            "s.name, s.id"
+        }
+        SystemSort::Level => {
+            if let Some((l, code)) = key.and_then(|k| k.split_once(KEY_SEP)) {
+                let l: i64 = l.parse().unwrap_or(0);
+                q.push(
+                    &format!(" AND ({level} < ? OR ({level} = ? AND s.code > ?))"),
+                    args![l, l, code],
+                );
+            }
+            "COALESCE(s.approved_level, s.proposed_level, 0) DESC, s.code"
+        }
+    };
     let limit = f.limit.clamp(1, 1000);
-    q.push(" ORDER BY s.id LIMIT ?", args![limit + 1]);
+    q.push(&format!(" ORDER BY {order} LIMIT ?"), args![limit + 1]);
     let rows: Vec<SystemRow> = c.fetch_all(&q.text, q.args).await?;
     let items = rows
         .into_iter()
         .map(InfoSystem::try_from)
         .collect::<Result<Vec<_>>>()?;
-    Ok(Page::from_rows(items, limit, |s| s.id))
+    let mut page = Page::from_rows(items, limit, |s| s.id);
+    if page.next.is_some() {
+        let last = page.items.last().expect("a next page implies a last row");
+        page.next_key = match f.sort {
+            SystemSort::Id => None,
+            SystemSort::Code => Some(last.data.code.to_string()),
+            SystemSort::Name => Some(format!("{}{KEY_SEP}{}", last.data.name, last.id)),
+            SystemSort::Level => Some(format!(
+                "{}{KEY_SEP}{}",
+                last.data
+                    .effective_level()
+                    .map(|l| i64::from(l.get()))
+                    .unwrap_or(0),
+                last.data.code
+            )),
+        };
+    }
+    Ok(page)
 }
 
 fn row_args(i: &InfoSystemInput) -> Vec<crate::db::Arg> {

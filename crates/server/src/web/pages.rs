@@ -622,7 +622,9 @@ struct SystemQuery {
     internet_facing: Option<String>,
     soc_monitoring: Option<String>,
     ncsc_connected: Option<String>,
+    sort: Option<String>,
     after: Option<String>,
+    after_key: Option<String>,
 }
 
 fn num<T: std::str::FromStr>(v: &Option<String>) -> Option<T> {
@@ -648,25 +650,18 @@ impl SystemQuery {
             ncsc_connected: flag(&self.ncsc_connected),
             q: self.q.clone(),
             after: num(&self.after),
+            sort: self
+                .sort
+                .as_deref()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_default(),
+            after_key: self.after_key.clone(),
             limit: 50,
             ..Default::default()
         }
     }
-    /// The export of exactly what the list shows.
-    fn export_href(&self, format: &str) -> String {
-        let q = self.with_after(0);
-        let filters = q
-            .trim_start_matches('?')
-            .trim_end_matches("after=0")
-            .trim_end_matches('&');
-        format!(
-            "/api/v1/export/systems?format={format}{}{filters}",
-            if filters.is_empty() { "" } else { "&" }
-        )
-    }
-
-    /// The query string of this filter with another cursor.
-    fn with_after(&self, after: i64) -> String {
+    /// The filters as query pairs, without cursor or order.
+    fn filter_pairs(&self) -> Vec<String> {
         let mut parts = Vec::new();
         for (k, v) in [
             ("q", &self.q),
@@ -681,9 +676,36 @@ impl SystemQuery {
                 parts.push(format!("{k}={}", urlencode(v)));
             }
         }
-        parts.push(format!("after={after}"));
+        parts
+    }
+
+    /// The export of exactly what the list shows.
+    fn export_href(&self, format: &str) -> String {
+        let mut parts = vec![format!("format={format}")];
+        parts.extend(self.filter_pairs());
+        format!("/api/v1/export/systems?{}", parts.join("&"))
+    }
+
+    /// This list in another order, from its first page.
+    fn sorted_href(&self, sort: &str) -> String {
+        let mut parts = self.filter_pairs();
+        parts.push(format!("sort={sort}"));
+        format!("/systems?{}", parts.join("&"))
+    }
+
+    /// The next page: after this id, or after this key in a sorted list.
+    fn next_href(&self, after: i64, key: Option<&str>) -> String {
+        let mut parts = self.filter_pairs();
+        match (self.sort.as_deref().filter(|v| !v.is_empty()), key) {
+            (Some(sort), Some(k)) => {
+                parts.push(format!("sort={}", urlencode(sort)));
+                parts.push(format!("after_key={}", urlencode(k)));
+            }
+            _ => parts.push(format!("after={after}")),
+        }
         format!("?{}", parts.join("&"))
     }
+
     fn get(&self, k: &str) -> &str {
         let v = match k {
             "q" => &self.q,
@@ -693,6 +715,7 @@ impl SystemQuery {
             "internet_facing" => &self.internet_facing,
             "soc_monitoring" => &self.soc_monitoring,
             "ncsc_connected" => &self.ncsc_connected,
+            "sort" => &self.sort,
             _ => &None,
         };
         v.as_deref().unwrap_or("")
@@ -728,6 +751,18 @@ struct SystemsPage {
 impl SystemsPage {
     fn export(&self, format: &str) -> String {
         self.query.export_href(format)
+    }
+    fn sort_link(&self, sort: &str) -> String {
+        self.query.sorted_href(sort)
+    }
+    /// `aria-sort` for a column header.
+    fn aria_sort(&self, sort: &str) -> &'static str {
+        let current = self.query.sort.as_deref().unwrap_or("id");
+        match (current == sort, sort) {
+            (true, "level") => "descending",
+            (true, _) => "ascending",
+            _ => "none",
+        }
     }
     fn q(&self, k: &str) -> &str {
         self.query.get(k)
@@ -818,7 +853,9 @@ async fn systems(
         nav: web.nav("systems"),
         title: web.tr.t("systems").into(),
         rows,
-        next: page.next.map(|n| query.with_after(n)),
+        next: page
+            .next
+            .map(|n| query.next_href(n, page.next_key.as_deref())),
         owners: sorted_names(&orgs, |o| {
             !o.data.org_type.is_directory() || scope.sees_province()
         }),
