@@ -303,3 +303,43 @@ both_backends!(sorted_lists_page_by_their_sort_key, |t| {
     let (s, _) = t.get(&tok, "/api/v1/systems?sort=colour").await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 });
+
+both_backends!(organisations_and_assets_sort_by_name, |t| {
+    let tok = t.login("coord").await;
+    let sys = t.system(t.agency_a, "SORT-1").await;
+    for h in ["web-02", "db-01", "web-01", "app-01"] {
+        t.asset(sys, h, "14.160.7.7").await;
+    }
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/assets?limit=3&sort=hostname".to_string();
+    loop {
+        let (_, page) = t.get(&tok, &path).await;
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["hostname"].as_str().unwrap().to_string()),
+        );
+        match page["next_key"].as_str() {
+            Some(k) => {
+                path = format!(
+                    "/api/v1/assets?limit=3&sort=hostname&after_key={}",
+                    k.bytes().map(|b| format!("%{b:02X}")).collect::<String>()
+                )
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["app-01", "db-01", "web-01", "web-02"]);
+    let (_, page) = t.get(&tok, "/api/v1/orgs?sort=name&limit=100").await;
+    let (_, whole) = t.get(&tok, "/api/v1/orgs?limit=100").await;
+    assert_eq!(
+        page["items"].as_array().unwrap().len(),
+        whole["items"].as_array().unwrap().len()
+    );
+    assert_eq!(
+        t.get(&tok, "/api/v1/assets?sort=size").await.0,
+        StatusCode::BAD_REQUEST
+    );
+});

@@ -247,7 +247,18 @@ fn system_filter(p: &ListParams) -> ApiResult<SystemFilter> {
 }
 
 fn asset_filter(p: &ListParams) -> ApiResult<AssetFilter> {
+    let by_hostname = match p.sort.as_deref() {
+        None | Some("" | "id") => false,
+        Some("hostname") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "sort: '{other}' is not one of: id, hostname"
+            )))
+        }
+    };
     Ok(AssetFilter {
+        by_hostname,
+        after_key: p.after_key.clone(),
         system_id: p.system_id,
         owner_org_id: p.owner_org_id,
         role: parse_param("role", &p.role)?,
@@ -283,11 +294,22 @@ async fn list_orgs(
     Caller(c): Caller,
     Query(p): Query<ListParams>,
 ) -> ApiResult<Response> {
+    let by_name = match p.sort.as_deref() {
+        None | Some("" | "id") => false,
+        Some("name") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "sort: '{other}' is not one of: id, name"
+            )))
+        }
+    };
     let f = OrgFilter {
         org_type: parse_param("org_type", &p.org_type)?,
         parent_id: p.parent_id,
         q: p.q.clone(),
         after: p.after,
+        by_name,
+        after_key: p.after_key.clone(),
         limit: limit(&p),
     };
     Ok(Json(st.app.orgs(&c.scope, &f).await?).into_response())

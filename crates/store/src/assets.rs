@@ -2,7 +2,7 @@
 //! its system; visibility follows the system.
 
 use crate::audit::{self, Change};
-use crate::db::{args, Conn, One, Sql, Tx};
+use crate::db::{args, order_by_text, text_cursor, Conn, One, Sql, Tx};
 use crate::systems::visibility;
 use crate::{from_json, parse_col, to_json, Page, Result};
 use chrono::{DateTime, Utc};
@@ -101,6 +101,9 @@ pub struct AssetFilter {
     /// Matches the host name or OS, case-insensitively.
     pub q: Option<String>,
     pub after: Option<i64>,
+    /// Alphabetical by host name (cursor in `after_key`) instead of registration order.
+    pub by_hostname: bool,
+    pub after_key: Option<String>,
     pub limit: i64,
 }
 
@@ -127,17 +130,29 @@ pub async fn list(c: &mut Conn<'_>, scope: &Scope, f: &AssetFilter) -> Result<Pa
             args![pattern.clone(), pattern],
         );
     }
-    if let Some(a) = f.after {
-        q.push(" AND a.id > ?", args![a]);
-    }
+    let order = if f.by_hostname {
+        order_by_text(&mut q, "a.hostname", "a.id", f.after_key.as_deref())
+    } else {
+        if let Some(a) = f.after {
+            q.push(" AND a.id > ?", args![a]);
+        }
+        "a.id".to_string()
+    };
     let limit = f.limit.clamp(1, 1000);
-    q.push(" ORDER BY a.id LIMIT ?", args![limit + 1]);
+    q.push(&format!(" ORDER BY {order} LIMIT ?"), args![limit + 1]);
     let rows: Vec<AssetRow> = c.fetch_all(&q.text, q.args).await?;
     let items = rows
         .into_iter()
         .map(Asset::try_from)
         .collect::<Result<Vec<_>>>()?;
-    Ok(Page::from_rows(items, limit, |a| a.id))
+    let mut page = Page::from_rows(items, limit, |a| a.id);
+    if f.by_hostname && page.next.is_some() {
+        page.next_key = page
+            .items
+            .last()
+            .map(|a| text_cursor(a.data.hostname.as_str(), a.id));
+    }
+    Ok(page)
 }
 
 fn row_args(i: &AssetInput) -> Vec<crate::db::Arg> {

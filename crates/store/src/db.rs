@@ -130,6 +130,31 @@ impl Sql {
     }
 }
 
+/// The separator inside a sort cursor: a control character no name holds.
+pub(crate) const KEY_SEP: char = '\u{1f}';
+
+/// Orders a list by a text column, ties broken by id, starting after
+/// `cursor` (made by [`text_cursor`]). Returns the ORDER BY clause.
+pub(crate) fn order_by_text(
+    q: &mut Sql,
+    column: &str,
+    id_column: &str,
+    cursor: Option<&str>,
+) -> String {
+    if let Some((value, id)) = cursor.and_then(|k| k.split_once(KEY_SEP)) {
+        let id: i64 = id.parse().unwrap_or(i64::MAX);
+        q.push(
+            &format!(" AND ({column} > ? OR ({column} = ? AND {id_column} > ?))"),
+            args![value, value, id],
+        );
+    }
+    format!("{column}, {id_column}")
+}
+
+pub(crate) fn text_cursor(value: &str, id: i64) -> String {
+    format!("{value}{KEY_SEP}{id}")
+}
+
 /// Row types readable from both backends.
 pub(crate) trait Rowed:
     for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin

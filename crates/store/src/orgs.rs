@@ -1,7 +1,7 @@
 //! Organisations and their address blocks.
 
 use crate::audit::{self, Change};
-use crate::db::{args, Conn, One, Sql, Tx};
+use crate::db::{args, order_by_text, text_cursor, Conn, One, Sql, Tx};
 use crate::{from_json, parse_col, to_json, Page, Result, StoreError};
 use chrono::{DateTime, Utc};
 use domain::{Cidr, OrgInput, OrgType, Scope};
@@ -127,6 +127,9 @@ pub struct OrgFilter {
     /// Matches the name or short name, case-insensitively.
     pub q: Option<String>,
     pub after: Option<i64>,
+    /// Alphabetical by name (cursor in `after_key`) instead of registration order.
+    pub by_name: bool,
+    pub after_key: Option<String>,
     pub limit: i64,
 }
 
@@ -146,14 +149,26 @@ pub async fn list(c: &mut Conn<'_>, scope: &Scope, f: &OrgFilter) -> Result<Page
             args![pattern.clone(), pattern],
         );
     }
-    if let Some(a) = f.after {
-        q.push(" AND id > ?", args![a]);
-    }
+    let order = if f.by_name {
+        order_by_text(&mut q, "name", "id", f.after_key.as_deref())
+    } else {
+        if let Some(a) = f.after {
+            q.push(" AND id > ?", args![a]);
+        }
+        "id".to_string()
+    };
     let limit = f.limit.clamp(1, 1000);
-    q.push(" ORDER BY id LIMIT ?", args![limit + 1]);
+    q.push(&format!(" ORDER BY {order} LIMIT ?"), args![limit + 1]);
     let rows: Vec<OrgRow> = c.fetch_all(&q.text, q.args).await?;
     let items = hydrate(c, rows).await?;
-    Ok(Page::from_rows(items, limit, |o| o.id))
+    let mut page = Page::from_rows(items, limit, |o| o.id);
+    if f.by_name && page.next.is_some() {
+        page.next_key = page
+            .items
+            .last()
+            .map(|o| text_cursor(o.data.name.as_str(), o.id));
+    }
+    Ok(page)
 }
 
 async fn write_blocks(tx: &mut Tx, id: i64, blocks: &[Cidr]) -> Result<()> {

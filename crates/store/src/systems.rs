@@ -1,7 +1,7 @@
 //! Information systems.
 
 use crate::audit::{self, Change};
-use crate::db::{args, Conn, One, Sql, Tx};
+use crate::db::{args, order_by_text, text_cursor, Conn, One, Sql, Tx, KEY_SEP};
 use crate::{from_json, parse_col, to_json, Page, Result, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::{Approval, InfoSystemInput, Protection, Scope, SecurityLevel};
@@ -174,9 +174,6 @@ impl std::str::FromStr for SystemSort {
     }
 }
 
-/// The separator inside a sort cursor: a control character no name holds.
-const KEY_SEP: char = '\u{1f}';
-
 #[derive(Debug, Default, Clone)]
 pub struct SystemFilter {
     pub owner_org_id: Option<i64>,
@@ -239,7 +236,8 @@ pub async fn list(c: &mut Conn<'_>, scope: &Scope, f: &SystemFilter) -> Result<P
     }
     let level = "COALESCE(s.approved_level, s.proposed_level, 0)";
     let key = f.after_key.as_deref().filter(|k| !k.is_empty());
-    let order = match f.sort {
+    let name_order;
+    let order: &str = match f.sort {
         SystemSort::Id => {
             if let Some(a) = f.after {
                 q.push(" AND s.id > ?", args![a]);
@@ -253,14 +251,8 @@ pub async fn list(c: &mut Conn<'_>, scope: &Scope, f: &SystemFilter) -> Result<P
             "s.code"
         }
         SystemSort::Name => {
-            if let Some((name, id)) = key.and_then(|k| k.split_once(KEY_SEP)) {
-                let id: i64 = id.parse().unwrap_or(i64::MAX);
-                q.push(
-                    " AND (s.name > ? OR (s.name = ? AND s.id > ?))",
-                    args![name, name, id],
-                );
-            }
-            "s.name, s.id"
+            name_order = order_by_text(&mut q, "s.name", "s.id", key);
+            &name_order
         }
         SystemSort::Level => {
             if let Some((l, code)) = key.and_then(|k| k.split_once(KEY_SEP)) {
@@ -286,7 +278,7 @@ pub async fn list(c: &mut Conn<'_>, scope: &Scope, f: &SystemFilter) -> Result<P
         page.next_key = match f.sort {
             SystemSort::Id => None,
             SystemSort::Code => Some(last.data.code.to_string()),
-            SystemSort::Name => Some(format!("{}{KEY_SEP}{}", last.data.name, last.id)),
+            SystemSort::Name => Some(text_cursor(last.data.name.as_str(), last.id)),
             SystemSort::Level => Some(format!(
                 "{}{KEY_SEP}{}",
                 last.data

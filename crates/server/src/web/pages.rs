@@ -1314,7 +1314,9 @@ struct ListQuery {
     q: Option<String>,
     org_type: Option<String>,
     system_id: Option<String>,
+    sort: Option<String>,
     after: Option<String>,
+    after_key: Option<String>,
 }
 
 impl ListQuery {
@@ -1345,18 +1347,48 @@ impl ListQuery {
         s
     }
 
-    fn next_href(&self, after: i64) -> String {
-        let mut s = format!("?after={after}");
-        if let Some(q) = self.q.as_deref().filter(|q| !q.is_empty()) {
-            s.push_str(&format!("&q={}", urlencode(q)));
+    /// The filters as query pairs, without cursor or order.
+    fn filter_pairs(&self) -> Vec<String> {
+        let mut parts = Vec::new();
+        for (k, v) in [
+            ("q", &self.q),
+            ("org_type", &self.org_type),
+            ("system_id", &self.system_id),
+        ] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                parts.push(format!("{k}={}", urlencode(v)));
+            }
         }
-        if let Some(t) = self.org_type.as_deref().filter(|q| !q.is_empty()) {
-            s.push_str(&format!("&org_type={}", urlencode(t)));
+        parts
+    }
+
+    fn sort_value(&self) -> &str {
+        self.sort.as_deref().unwrap_or("")
+    }
+
+    fn sorted(&self) -> bool {
+        self.sort
+            .as_deref()
+            .is_some_and(|s| !s.is_empty() && s != "id")
+    }
+
+    /// This list in `sort` order, from its first page.
+    fn sort_href(&self, sort: &str) -> String {
+        let mut parts = self.filter_pairs();
+        parts.push(format!("sort={sort}"));
+        format!("?{}", parts.join("&"))
+    }
+
+    fn next_href(&self, after: i64, key: Option<&str>) -> String {
+        let mut parts = self.filter_pairs();
+        match (self.sort.as_deref().filter(|_| self.sorted()), key) {
+            (Some(sort), Some(k)) => {
+                parts.push(format!("sort={}", urlencode(sort)));
+                parts.push(format!("after_key={}", urlencode(k)));
+            }
+            _ => parts.push(format!("after={after}")),
         }
-        if let Some(t) = self.system_id.as_deref().filter(|q| !q.is_empty()) {
-            s.push_str(&format!("&system_id={}", urlencode(t)));
-        }
-        s
+        format!("?{}", parts.join("&"))
     }
 }
 
@@ -1378,6 +1410,8 @@ async fn orgs(State(st): State<AppState>, web: Web, Query(query): Query<ListQuer
         org_type: query.org_type.as_deref().and_then(|t| t.parse().ok()),
         q: query.q.clone(),
         after: num(&query.after),
+        by_name: query.sorted(),
+        after_key: query.after_key.clone(),
         limit: 50,
         ..Default::default()
     };
@@ -1408,7 +1442,9 @@ async fn orgs(State(st): State<AppState>, web: Web, Query(query): Query<ListQuer
                 )
             })
             .collect(),
-        next: page.next.map(|n| query.next_href(n)),
+        next: page
+            .next
+            .map(|n| query.next_href(n, page.next_key.as_deref())),
         types: OrgType::ALL
             .iter()
             .map(|t| (t.as_str().to_string(), type_label(*t)))
@@ -1510,7 +1546,9 @@ async fn assets(State(st): State<AppState>, web: Web, Query(query): Query<ListQu
             tr: web.tr,
             nav: web.nav("assets"),
             title: web.tr.t("assets").into(),
-            next: page.next.map(|n| query.next_href(n)),
+            next: page
+                .next
+                .map(|n| query.next_href(n, page.next_key.as_deref())),
             items: page.items,
             query,
         }),
