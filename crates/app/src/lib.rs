@@ -3,6 +3,7 @@
 //! do before the store is touched.
 
 pub mod accounts;
+pub mod botnet;
 pub mod dashboard;
 pub mod demo_seed;
 pub mod registry;
@@ -11,6 +12,7 @@ pub mod transfer;
 use domain::{FieldErrors, PasswordPolicy, Scope};
 use store::{Store, StoreError};
 
+pub use netmatch;
 pub use sheets;
 pub use store;
 

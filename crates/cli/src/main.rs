@@ -93,6 +93,34 @@ enum Command {
     /// Read or check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Botnet IP lists: import a month's list and see each owner's count.
+    #[command(subcommand)]
+    Botnet(BotnetCommand),
+}
+
+#[derive(Subcommand)]
+enum BotnetCommand {
+    /// Import a list (one IP per line, IP<TAB>count, or CSV such as Shadowserver
+    /// reports and the Feodo list); each IP goes to the owner of the most specific
+    /// registered block. Nothing is written if a line is bad, unless --keep-valid.
+    Import {
+        file: PathBuf,
+        /// Who published the list (e.g. "Cục ATTT", "Shadowserver").
+        #[arg(long)]
+        source: String,
+        /// The month the list covers, YYYY-MM.
+        #[arg(long)]
+        period: String,
+        /// text, ipsum or csv; guessed from the content when omitted.
+        #[arg(long)]
+        format: Option<String>,
+        #[arg(long)]
+        keep_valid: bool,
+    },
+    /// The imported lists.
+    Lists,
+    /// Listed IPs per owner in one list.
+    Owners { list: i64 },
 }
 
 #[derive(Args)]
@@ -348,6 +376,7 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::User(cmd) => user(&cli.db, cmd).await,
+        Command::Botnet(cmd) => botnet(&cli.db, cmd).await,
         Command::Token(cmd) => token(&cli.db, cmd).await,
         Command::Backup { file } => {
             if cli.db.database_url.is_some() {
@@ -626,6 +655,90 @@ async fn token(db: &DbArgs, cmd: TokenCommand) -> Result<()> {
         TokenCommand::Revoke { id } => {
             app.revoke_token(&scope, id).await.map_err(explain)?;
             println!("revoked token #{id}");
+        }
+    }
+    Ok(())
+}
+
+async fn botnet(db: &DbArgs, cmd: BotnetCommand) -> Result<()> {
+    let app = open(db, Config::default()).await?;
+    let scope = app.system_scope().await.map_err(explain)?;
+    match cmd {
+        BotnetCommand::Import {
+            file,
+            source,
+            period,
+            format,
+            keep_valid,
+        } => {
+            use std::io::Read;
+            let mut f = std::fs::File::open(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let mut head = [0u8; 4096];
+            let n = f.read(&mut head)?;
+            let format = match format {
+                Some(name) => name
+                    .parse::<app::netmatch::Format>()
+                    .map_err(|e| anyhow::anyhow!("--format: {e}"))?,
+                None => app::netmatch::Format::detect(&head[..n]),
+            };
+            let reader = std::io::BufReader::new(std::io::Cursor::new(head[..n].to_vec()).chain(f));
+            let how = app::botnet::BotnetImport {
+                file_name: file
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default(),
+                source,
+                period,
+                format,
+                keep_valid,
+            };
+            let report = app
+                .import_botnet(&scope, &how, reader)
+                .await
+                .map_err(explain)?;
+            for e in &report.rejected {
+                eprintln!("{}: {e}", file.display());
+            }
+            for s in &report.special {
+                eprintln!(
+                    "{}: line {}: {} is a {} address; not matched",
+                    file.display(),
+                    s.line,
+                    s.ip,
+                    s.kind
+                );
+            }
+            println!(
+                "{}: {} lines, {} listed IPs, {} duplicates, {} special, {} with no known owner, {} rejected{}",
+                file.display(),
+                report.lines,
+                report.listed,
+                report.duplicates,
+                report.special.len(),
+                report.unknown_owner,
+                report.rejected.len(),
+                if report.committed { "" } else { "; nothing was written" }
+            );
+            for o in &report.per_owner {
+                println!("  {:<24} {}", o.name, o.count);
+            }
+            if !report.committed {
+                std::process::exit(1);
+            }
+        }
+        BotnetCommand::Lists => {
+            for l in app.botnet_lists(&scope).await.map_err(explain)? {
+                println!(
+                    "{}\t{}\t{}\t{} listed\t{}",
+                    l.id, l.period, l.source, l.listed, l.file_name
+                );
+            }
+        }
+        BotnetCommand::Owners { list } => {
+            for o in app.botnet_owners(&scope, list).await.map_err(explain)? {
+                println!("{:<24} {}", o.name, o.count);
+            }
         }
     }
     Ok(())

@@ -98,6 +98,15 @@ pub fn router() -> Router<AppState> {
         .route("/users/{id}/role", post(change_role))
         .route("/tokens", get(list_tokens).post(create_token))
         .route("/tokens/{id}", axum::routing::delete(revoke_token))
+        .route(
+            "/botnet/import",
+            post(botnet_import).layer(axum::extract::DefaultBodyLimit::max(
+                crate::MAX_UPLOAD_BYTES,
+            )),
+        )
+        .route("/botnet/lists", get(botnet_lists))
+        .route("/botnet/lists/{id}/owners", get(botnet_owners))
+        .route("/botnet/lists/{id}/listings", get(botnet_listings))
         .route("/audit", get(audit_log))
         .route("/audit/verify", get(audit_verify))
         .route("/openapi.json", get(openapi))
@@ -629,6 +638,82 @@ async fn revoke_token(
 ) -> ApiResult<StatusCode> {
     st.app.revoke_token(&c.scope, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- botnet lists ----
+
+#[derive(Deserialize)]
+struct BotnetImportParams {
+    source: String,
+    period: String,
+    file_name: Option<String>,
+    format: Option<String>,
+    #[serde(default)]
+    keep_valid: bool,
+}
+
+/// The list is the raw request body.
+async fn botnet_import(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Query(p): Query<BotnetImportParams>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let format = match p.format.as_deref() {
+        Some(f) => f
+            .parse::<app::netmatch::Format>()
+            .map_err(|e| ApiError::bad_request(format!("format: {e}")))?,
+        None => app::netmatch::Format::detect(&body[..body.len().min(4096)]),
+    };
+    let how = app::botnet::BotnetImport {
+        file_name: p.file_name.unwrap_or_else(|| "upload".into()),
+        source: p.source,
+        period: p.period,
+        format,
+        keep_valid: p.keep_valid,
+    };
+    let report = st.app.import_botnet(&c.scope, &how, &body[..]).await?;
+    if !report.committed {
+        let first = report
+            .rejected
+            .first()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        let msg = format!(
+            "{}: {} problem(s); nothing was written. First: {first}",
+            report.file,
+            report.rejected.len()
+        );
+        return Err(
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "import_rejected", msg)
+                .with_details(json!(report)),
+        );
+    }
+    Ok((StatusCode::CREATED, Json(report)).into_response())
+}
+
+async fn botnet_lists(State(st): State<AppState>, Caller(c): Caller) -> ApiResult<Response> {
+    Ok(Json(json!({"items": st.app.botnet_lists(&c.scope).await?})).into_response())
+}
+
+async fn botnet_owners(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    Ok(Json(json!({"items": st.app.botnet_owners(&c.scope, id).await?})).into_response())
+}
+
+async fn botnet_listings(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+    Query(p): Query<ListParams>,
+) -> ApiResult<Response> {
+    Ok(
+        Json(json!({"items": st.app.botnet_listings(&c.scope, id, p.owner_org_id).await?}))
+            .into_response(),
+    )
 }
 
 // ---- audit ----

@@ -313,6 +313,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("../migrations/sqlite/0002_second_factor.sql"),
     ),
+    (3, include_str!("../migrations/sqlite/0003_botnet.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_registry.sql")),
@@ -320,6 +321,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("../migrations/postgres/0002_second_factor.sql"),
     ),
+    (3, include_str!("../migrations/postgres/0003_botnet.sql")),
 ];
 
 impl Store {

@@ -8,6 +8,7 @@
 pub mod assets;
 pub mod audit;
 pub mod auth;
+pub mod botnet;
 mod db;
 pub mod orgs;
 pub mod systems;
