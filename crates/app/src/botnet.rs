@@ -242,3 +242,97 @@ fn owner_counts(
     out.sort_by(|a, b| b.count.cmp(&a.count).then(a.name.cmp(&b.name)));
     out
 }
+
+/// How one address stands in a list compared with the months before it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct IpChange {
+    pub ip: String,
+    pub owner_org_id: Option<i64>,
+    /// `new`, `still_listed` or `cleaned`.
+    pub status: &'static str,
+    /// Months in a row the address has been listed, this one included (0 when cleaned).
+    pub consecutive: usize,
+}
+
+/// Month over month for one list: every address new, still listed or cleaned
+/// (listed the month before, not this one), as far as the scope may see.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Changes {
+    pub list_id: i64,
+    pub previous_list_id: Option<i64>,
+    pub new: usize,
+    pub still_listed: usize,
+    pub cleaned: usize,
+    pub items: Vec<IpChange>,
+}
+
+/// How many earlier months are looked at for "listed for N months in a row".
+const HISTORY_MONTHS: i64 = 12;
+
+impl App {
+    pub async fn botnet_changes(&self, scope: &Scope, list_id: i64) -> Result<Changes> {
+        let list = store::botnet::get(&mut self.store.conn(), list_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let history = store::botnet::history(
+            &mut self.store.conn(),
+            &list.source,
+            &list.period,
+            HISTORY_MONTHS + 1,
+        )
+        .await?;
+        let mut sets: Vec<std::collections::HashMap<String, Option<i64>>> = Vec::new();
+        for l in &history {
+            let rows = store::botnet::listings(&mut self.store.conn(), scope, l.id, None).await?;
+            sets.push(rows.into_iter().map(|r| (r.ip, r.owner_org_id)).collect());
+        }
+        let mut out = Changes {
+            list_id,
+            previous_list_id: history.get(1).map(|l| l.id),
+            ..Default::default()
+        };
+        let empty = std::collections::HashMap::new();
+        let current = sets.first().unwrap_or(&empty);
+        let previous = sets.get(1).unwrap_or(&empty);
+        let mut ips: Vec<(&String, &Option<i64>)> = current.iter().collect();
+        ips.sort();
+        for (ip, owner) in ips {
+            let consecutive = 1 + sets
+                .iter()
+                .skip(1)
+                .take_while(|s| s.contains_key(ip))
+                .count();
+            let status = if consecutive == 1 {
+                "new"
+            } else {
+                "still_listed"
+            };
+            if consecutive == 1 {
+                out.new += 1;
+            } else {
+                out.still_listed += 1;
+            }
+            out.items.push(IpChange {
+                ip: ip.clone(),
+                owner_org_id: *owner,
+                status,
+                consecutive,
+            });
+        }
+        let mut gone: Vec<(&String, &Option<i64>)> = previous
+            .iter()
+            .filter(|(ip, _)| !current.contains_key(*ip))
+            .collect();
+        gone.sort();
+        for (ip, owner) in gone {
+            out.cleaned += 1;
+            out.items.push(IpChange {
+                ip: ip.clone(),
+                owner_org_id: *owner,
+                status: "cleaned",
+                consecutive: 0,
+            });
+        }
+        Ok(out)
+    }
+}

@@ -203,3 +203,93 @@ async fn the_feodo_list_and_a_shadowserver_report_import_from_the_cli() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).lines().count() >= 1);
 }
+
+both_backends!(month_over_month_new_still_listed_and_cleaned, |t| {
+    let coord = t.login("coord").await;
+    for (period, list) in [
+        ("2025-01", "14.170.0.1\n14.170.0.2\n"),
+        ("2025-02", "14.170.0.1\n14.170.0.3\n"),
+        ("2025-03", "14.170.0.1\n14.170.0.3\n14.170.0.4\n"),
+    ] {
+        let (s, r) = import(
+            &t,
+            &coord,
+            list,
+            &format!("source=national&period={period}&format=text"),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+    }
+    // Another source's list never counts as the previous month.
+    let (s, _) = import(
+        &t,
+        &coord,
+        "14.170.0.9\n",
+        "source=shadowserver&period=2025-02&format=text",
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, lists) = t.get(&coord, "/api/v1/botnet/lists").await;
+    let march = lists["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["period"] == "2025-03")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (_, ch) = t
+        .get(&coord, &format!("/api/v1/botnet/lists/{march}/changes"))
+        .await;
+    let status: Vec<(String, String, i64)> = ch["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["ip"].as_str().unwrap().into(),
+                i["status"].as_str().unwrap().into(),
+                i["consecutive"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        status,
+        [
+            ("14.170.0.1".to_string(), "still_listed".to_string(), 3),
+            ("14.170.0.3".into(), "still_listed".into(), 2),
+            ("14.170.0.4".into(), "new".into(), 1),
+        ]
+    );
+    assert_eq!(
+        (
+            ch["new"].as_i64(),
+            ch["still_listed"].as_i64(),
+            ch["cleaned"].as_i64()
+        ),
+        (Some(1), Some(2), Some(0))
+    );
+    let feb = lists["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["period"] == "2025-02" && l["source"] == "national")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (_, ch) = t
+        .get(&coord, &format!("/api/v1/botnet/lists/{feb}/changes"))
+        .await;
+    assert_eq!(
+        ch["cleaned"], 1,
+        "14.170.0.2 was listed in January, not in February"
+    );
+    // An agency with no listed address sees nothing of the operator's.
+    let (_, mine) = t
+        .get(
+            &t.login("a.officer").await,
+            &format!("/api/v1/botnet/lists/{march}/changes"),
+        )
+        .await;
+    assert!(mine["items"].as_array().unwrap().is_empty());
+});

@@ -107,6 +107,7 @@ pub fn router() -> Router<AppState> {
         .route("/botnet/lists", get(botnet_lists))
         .route("/botnet/lists/{id}/owners", get(botnet_owners))
         .route("/botnet/lists/{id}/listings", get(botnet_listings))
+        .route("/botnet/lists/{id}/changes", get(botnet_changes))
         .route("/audit", get(audit_log))
         .route("/audit/verify", get(audit_verify))
         .route("/openapi.json", get(openapi))
@@ -702,6 +703,14 @@ async fn botnet_owners(
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
     Ok(Json(json!({"items": st.app.botnet_owners(&c.scope, id).await?})).into_response())
+}
+
+async fn botnet_changes(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    Ok(Json(st.app.botnet_changes(&c.scope, id).await?).into_response())
 }
 
 async fn botnet_listings(

@@ -50,6 +50,7 @@ pub const OPERATIONS: &[Operation] = &[
     ("post", "/botnet/import", "botnet", "Import a botnet list (raw body: text, IP<TAB>count, or CSV); each IP to its owner's most specific block", None, &["source", "period", "file_name", "format", "keep_valid"]),
     ("get", "/botnet/lists", "botnet", "The imported botnet lists", None, &[]),
     ("get", "/botnet/lists/{id}/owners", "botnet", "Listed IPs per owner and family (an organisation sees its own)", None, &[]),
+    ("get", "/botnet/lists/{id}/changes", "botnet", "Month over month: each IP new, still listed (months in a row) or cleaned", None, &[]),
     ("get", "/botnet/lists/{id}/listings", "botnet", "The listed IPs the caller may see", None, &["owner_org_id"]),
     ("get", "/audit", "audit", "The audit log, newest first", None, &["entity", "entity_id", "actor", "action", "before_id", "limit"]),
     ("get", "/audit/verify", "audit", "Recompute the audit hash chain", None, &[]),

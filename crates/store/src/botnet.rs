@@ -193,3 +193,17 @@ pub async fn listings(
     q.push(" ORDER BY line", vec![]);
     c.fetch_all(&q.text, q.args).await
 }
+
+/// The lists of one source up to and including `period`, newest first.
+pub async fn history(
+    c: &mut Conn<'_>,
+    source: &str,
+    period: &str,
+    limit: i64,
+) -> Result<Vec<BotnetList>> {
+    c.fetch_all(
+        &format!("SELECT {LIST_COLUMNS} FROM botnet_lists WHERE source = $1 AND period <= $2 ORDER BY period DESC LIMIT $3"),
+        args![source, period, limit],
+    )
+    .await
+}
