@@ -6,7 +6,7 @@ use crate::{invalid, App, AppError, Result};
 use domain::{OrgType, Scope};
 use std::collections::{BTreeMap, HashSet};
 use std::io::BufRead;
-use store::botnet::{BotnetList, NewList, NewListing};
+use store::botnet::{BotnetList, ListingRow, NewList};
 
 /// What importing a list found, and whether it was written.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -133,7 +133,7 @@ impl App {
             if owner.is_none() {
                 report.unknown_owner += 1;
             }
-            rows.push(NewListing {
+            rows.push(ListingRow {
                 line: l.line as i64,
                 ip: l.ip.to_string(),
                 owner_org_id: owner.map(|(id, _)| *id),

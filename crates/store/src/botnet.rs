@@ -23,20 +23,6 @@ pub struct BotnetList {
     pub imported_at: DateTime<Utc>,
 }
 
-/// A listed address as it will be stored.
-#[derive(Debug, Clone)]
-pub struct NewListing {
-    pub line: i64,
-    pub ip: String,
-    pub owner_org_id: Option<i64>,
-    pub matched_block: Option<String>,
-    pub family: Option<String>,
-    pub port: Option<i64>,
-    pub seen: Option<String>,
-    pub asn: Option<i64>,
-    pub c2: Option<String>,
-}
-
 pub struct NewList<'a> {
     pub source: &'a str,
     pub period: &'a str,
@@ -53,7 +39,7 @@ pub async fn create(
     tx: &mut Tx,
     scope: &Scope,
     list: &NewList<'_>,
-    listings: &[NewListing],
+    listings: &[ListingRow],
 ) -> Result<i64> {
     let now = Utc::now();
     let id: One<i64> = tx
@@ -160,7 +146,7 @@ pub async fn owner_counts(
     c.fetch_all(&q.text, q.args).await
 }
 
-/// One owner's listed addresses in a list, for download.
+/// A listed address as stored: what the list said and the owner it resolved to.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct ListingRow {
     pub line: i64,
