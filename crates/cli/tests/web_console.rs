@@ -788,3 +788,51 @@ both_backends!(export_writes_exactly_what_the_list_shows, |t| {
         .unwrap();
     assert!(csv.contains("LV3-A") && !csv.contains("LV3-B"));
 });
+
+both_backends!(dashboard_numbers_lead_to_their_lists, |t| {
+    let coord = t.login("coord").await;
+    let approved = serde_json::json!({"code": "APP-1", "name": "Đã phê duyệt", "owner_org_id": t.agency_a, "function_type": "internal",
+        "proposed_level": 3, "approved_level": 3, "approval": {"number": "1/QĐ-UBND", "date": "2024-01-02", "body": "UBND tỉnh"},
+        "protection": {"last_assessment": "2020-05-01"}});
+    assert_eq!(
+        t.post(&coord, "/api/v1/systems", approved).await.0,
+        StatusCode::CREATED
+    );
+    t.system(t.agency_a, "UNAPP-1").await;
+    let (c, _) = sign_in(&t, "coord").await;
+    let dash = c
+        .get(t.url("/dashboard"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(dash.contains("href=\"/systems?approved=false\""));
+    let html = c
+        .get(t.url("/systems?approved=false"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("UNAPP-1") && !html.contains(">APP-1<"),
+        "only the unapproved system: {html}"
+    );
+    let html = c
+        .get(t.url("/systems?min_level=3&assessed=false"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("APP-1<"),
+        "assessed in 2020: more than a year ago"
+    );
+    let (_, page) = t.get(&coord, "/api/v1/systems?approved=true").await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+});

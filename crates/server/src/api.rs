@@ -236,10 +236,13 @@ struct ListParams {
     ip: Option<String>,
     sort: Option<String>,
     after_key: Option<String>,
+    approved: Option<bool>,
 }
 
 fn system_filter(p: &ListParams) -> ApiResult<SystemFilter> {
     Ok(SystemFilter {
+        approved: p.approved,
+        not_assessed_since: None,
         sort: parse_param("sort", &p.sort)?.unwrap_or_default(),
         after_key: p.after_key.clone(),
         owner_org_id: p.owner_org_id,

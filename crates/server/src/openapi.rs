@@ -26,7 +26,7 @@ pub const OPERATIONS: &[Operation] = &[
     ("put", "/orgs/{id}", "registry", "Replace an organisation", Some("OrgInput"), &[]),
     ("delete", "/orgs/{id}", "registry", "Remove an organisation with nothing left in it", None, &[]),
     ("get", "/systems", "registry", "List information systems", None,
-        &["q", "owner_org_id", "level", "min_level", "internet_facing", "soc_monitoring", "ncsc_connected", "isp_id", "soc_provider_id", "sort", "after", "after_key", "limit"]),
+        &["q", "owner_org_id", "level", "min_level", "internet_facing", "soc_monitoring", "ncsc_connected", "isp_id", "soc_provider_id", "approved", "sort", "after", "after_key", "limit"]),
     ("post", "/systems", "registry", "Register an information system", Some("InfoSystemInput"), &[]),
     ("get", "/systems/{id}", "registry", "One information system", None, &[]),
     ("put", "/systems/{id}", "registry", "Replace an information system", Some("InfoSystemInput"), &[]),

@@ -185,6 +185,10 @@ pub struct SystemFilter {
     pub ncsc_connected: Option<bool>,
     pub isp_id: Option<i64>,
     pub soc_provider_id: Option<i64>,
+    /// Whether the level has been approved.
+    pub approved: Option<bool>,
+    /// Only systems not independently assessed since this date.
+    pub not_assessed_since: Option<NaiveDate>,
     /// Matches the name or code, case-insensitively.
     pub q: Option<String>,
     pub after: Option<i64>,
@@ -226,6 +230,21 @@ pub async fn list(c: &mut Conn<'_>, scope: &Scope, f: &SystemFilter) -> Result<P
     }
     if let Some(i) = f.soc_provider_id {
         q.push(" AND s.soc_provider_id = ?", args![i]);
+    }
+    match f.approved {
+        Some(true) => {
+            q.push(" AND s.approved_level IS NOT NULL", vec![]);
+        }
+        Some(false) => {
+            q.push(" AND s.approved_level IS NULL", vec![]);
+        }
+        None => {}
+    }
+    if let Some(d) = f.not_assessed_since {
+        q.push(
+            " AND (s.last_assessment IS NULL OR s.last_assessment < ?)",
+            args![Some(d)],
+        );
     }
     if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let pattern = format!("%{}%", text.to_lowercase());

@@ -588,7 +588,7 @@ async fn dashboard(State(st): State<AppState>, web: Web) -> Response {
             label: tr.t("assessed_year"),
             have: c.assessed,
             total: c.systems,
-            href: "/systems?min_level=3".into(),
+            href: "/systems?min_level=3&assessed=false".into(),
         },
         CoverageRow {
             label: tr.t("ncsc_connected"),
@@ -622,6 +622,9 @@ struct SystemQuery {
     internet_facing: Option<String>,
     soc_monitoring: Option<String>,
     ncsc_connected: Option<String>,
+    approved: Option<String>,
+    /// "false": not independently assessed within the last 12 months.
+    assessed: Option<String>,
     sort: Option<String>,
     after: Option<String>,
     after_key: Option<String>,
@@ -650,6 +653,9 @@ impl SystemQuery {
             ncsc_connected: flag(&self.ncsc_connected),
             q: self.q.clone(),
             after: num(&self.after),
+            approved: flag(&self.approved),
+            not_assessed_since: (self.assessed.as_deref() == Some("false"))
+                .then(|| app::registry::today() - chrono::Duration::days(365)),
             sort: self
                 .sort
                 .as_deref()
@@ -671,6 +677,8 @@ impl SystemQuery {
             ("internet_facing", &self.internet_facing),
             ("soc_monitoring", &self.soc_monitoring),
             ("ncsc_connected", &self.ncsc_connected),
+            ("approved", &self.approved),
+            ("assessed", &self.assessed),
         ] {
             if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
                 parts.push(format!("{k}={}", urlencode(v)));
@@ -715,6 +723,8 @@ impl SystemQuery {
             "internet_facing" => &self.internet_facing,
             "soc_monitoring" => &self.soc_monitoring,
             "ncsc_connected" => &self.ncsc_connected,
+            "approved" => &self.approved,
+            "assessed" => &self.assessed,
             "sort" => &self.sort,
             _ => &None,
         };
