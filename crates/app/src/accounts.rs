@@ -745,3 +745,25 @@ pub fn user_scope(user: &User) -> Scope {
 /// A real argon2id hash of a random password, verified against when the user
 /// name is unknown.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2PZ3cYBM0s0mZp3g0I3K5b6w7tqzS0qAq8y3K0R3p1c";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Unknown user names must cost a real argon2 verification, or the
+    /// response time would tell which names exist.
+    #[test]
+    fn the_dummy_hash_is_a_real_argon2_hash() {
+        let parsed = PasswordHash::new(DUMMY_HASH).expect("DUMMY_HASH parses");
+        assert_eq!(parsed.algorithm.as_str(), "argon2id");
+        assert!(!password_matches("anything", DUMMY_HASH));
+    }
+
+    #[test]
+    fn generated_passwords_meet_the_policy() {
+        let policy = domain::PasswordPolicy::default();
+        for _ in 0..50 {
+            assert!(policy.problems(&generate_password(), "admin").is_empty());
+        }
+    }
+}

@@ -20,15 +20,13 @@ both_backends!(
         assert_eq!(me["user"]["username"], "admin");
 
         for (weak, problem) in [
-            ("short1!A", None),
-            ("Ab1!", Some("ít nhất 8 ký tự")),
-            ("alllowercase1!", Some("chữ hoa")),
-            ("NoDigitsHere!", Some("chữ số")),
-            ("NoSpecial123", Some("ký tự đặc biệt")),
-            ("P@ssw0rd", Some("phổ biến")),
-            ("Admin#2025x", Some("tên đăng nhập")),
+            ("Ab1!", "ít nhất 8 ký tự"),
+            ("alllowercase1!", "chữ hoa"),
+            ("NoDigitsHere!", "chữ số"),
+            ("NoSpecial123", "ký tự đặc biệt"),
+            ("P@ssw0rd", "phổ biến"),
+            ("Admin#2025x", "tên đăng nhập"),
         ] {
-            let Some(problem) = problem else { continue };
             let (s, e) = t
                 .post(
                     &tok,
