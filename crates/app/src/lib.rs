@@ -4,8 +4,10 @@
 
 pub mod accounts;
 pub mod botnet;
+pub mod botnet_report;
 pub mod dashboard;
 pub mod demo_seed;
+pub mod notices;
 pub mod registry;
 pub mod transfer;
 
@@ -13,6 +15,7 @@ use domain::{FieldErrors, PasswordPolicy, Scope};
 use store::{Store, StoreError};
 
 pub use netmatch;
+pub use notify;
 pub use sheets;
 pub use store;
 
@@ -26,6 +29,35 @@ pub struct Config {
     pub session_absolute: chrono::Duration,
     /// Roles whose accounts must use a TOTP second factor.
     pub totp_required_roles: Vec<domain::Role>,
+    pub notify: NotifyConfig,
+}
+
+/// Where notifications go. Messages are queued only for the channels
+/// configured when the event happens.
+#[derive(Debug, Clone)]
+pub struct NotifyConfig {
+    /// The console's address as users reach it, for links in messages.
+    pub public_url: String,
+    /// The mail server e-mail goes through; none means no e-mail is queued.
+    pub smtp: Option<notify::SmtpConfig>,
+    /// A URL that receives every message as JSON (e.g. a chat bridge).
+    pub webhook: Option<String>,
+    /// Signs webhook bodies (HMAC-SHA256) so the receiver can trust them.
+    pub webhook_secret: Option<String>,
+    /// How often the server looks for messages to deliver.
+    pub delivery_interval: std::time::Duration,
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        NotifyConfig {
+            public_url: "http://127.0.0.1:8080".into(),
+            smtp: None,
+            webhook: None,
+            webhook_secret: None,
+            delivery_interval: std::time::Duration::from_secs(10),
+        }
+    }
 }
 
 impl Default for Config {
@@ -35,6 +67,7 @@ impl Default for Config {
             session_idle: chrono::Duration::minutes(30),
             session_absolute: chrono::Duration::hours(12),
             totp_required_roles: Vec::new(),
+            notify: NotifyConfig::default(),
         }
     }
 }

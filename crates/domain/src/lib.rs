@@ -7,12 +7,14 @@ pub mod asset;
 pub mod audit;
 pub mod auth;
 pub mod net;
+pub mod notice;
 pub mod org;
 pub mod system;
 
 pub use asset::{AssetInput, AssetRole, DomainName, KbId, Software, VersionScheme};
 pub use auth::{Actor, PasswordPolicy, PasswordProblem, Role, Scope};
 pub use net::{Asn, Cidr};
+pub use notice::{Channel, DeliveryStatus};
 pub use org::{Contact, Email, OrgInput, OrgType};
 pub use system::{Approval, FunctionType, InfoSystemInput, InfoType, Protection, SecurityLevel};
 

@@ -185,6 +185,9 @@ fn bench_parse(entries: &[(Cidr, u32, u8)], rng: &mut Rng) {
     let families = ["mirai", "andromeda", "zeroaccess", "gamarue", "pikabot"];
     let mut csv = String::from("\"timestamp\",\"ip\",\"port\",\"asn\",\"malware\"\n");
     let mut txt = String::from("# generated list\n");
+    let mut crlf = String::from("# generated list\r\n");
+    let mut ipsum = String::from("# IPsum Threat Intelligence Feed\n");
+    let mut commented = String::from("# generated list\n");
     for (i, ip) in ips.iter().enumerate() {
         csv.push_str(&format!(
             "\"2025-01-{:02} {:02}:{:02}:00\",\"{ip}\",{},{},\"{}\"\n",
@@ -196,12 +199,23 @@ fn bench_parse(entries: &[(Cidr, u32, u8)], rng: &mut Rng) {
             families[i % families.len()]
         ));
         txt.push_str(&format!("{ip}\n"));
+        crlf.push_str(&format!("{ip}\r\n"));
+        ipsum.push_str(&format!("{ip}\t{}\n", 1 + i % 9));
+        // Every line off the fast path, to show what it saves.
+        commented.push_str(&format!("{ip} # seen\n"));
     }
     let table = OwnerTable::build(entries.iter().copied());
 
     for (name, format, bytes) in [
         ("CSV", Format::Csv, csv.as_bytes()),
         ("text", Format::Text, txt.as_bytes()),
+        ("text CRLF", Format::Text, crlf.as_bytes()),
+        ("IPsum", Format::Ipsum, ipsum.as_bytes()),
+        (
+            "text, comment on every line",
+            Format::Text,
+            commented.as_bytes(),
+        ),
     ] {
         let (secs, n) = best_of(3, || {
             parse(format, Cursor::new(bytes))

@@ -11,6 +11,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 /// `documentation`, `multicast`, `unspecified`, `reserved` (240.0.0.0/4
 /// with the broadcast address, 0.0.0.0/8, 100.64.0.0/10 shared by carrier-grade
 /// NAT, 198.18.0.0/15 for benchmarking).
+#[inline]
 pub fn classify(ip: IpAddr) -> Option<&'static str> {
     match ip {
         IpAddr::V4(a) => classify_v4(a),
@@ -28,29 +29,52 @@ fn in4(a: u32, net: [u8; 4], prefix: u32) -> bool {
     a & mask == net
 }
 
+const V4_SPECIAL: [([u8; 4], u32, &str); 13] = [
+    ([10, 0, 0, 0], 8, "private"),
+    ([172, 16, 0, 0], 12, "private"),
+    ([192, 168, 0, 0], 16, "private"),
+    ([127, 0, 0, 0], 8, "loopback"),
+    ([169, 254, 0, 0], 16, "link-local"),
+    ([192, 0, 2, 0], 24, "documentation"),
+    ([198, 51, 100, 0], 24, "documentation"),
+    ([203, 0, 113, 0], 24, "documentation"),
+    ([224, 0, 0, 0], 4, "multicast"),
+    ([240, 0, 0, 0], 4, "reserved"),
+    ([0, 0, 0, 0], 8, "reserved"),
+    ([100, 64, 0, 0], 10, "reserved"),
+    ([198, 18, 0, 0], 15, "reserved"),
+];
+
+/// First octets that some special block starts with: most addresses of a
+/// list are ruled out by this one look.
+const V4_SPECIAL_FIRST: [bool; 256] = {
+    let mut first = [false; 256];
+    let mut i = 0;
+    while i < V4_SPECIAL.len() {
+        let (net, prefix, _) = V4_SPECIAL[i];
+        let span = if prefix >= 8 { 1 } else { 1 << (8 - prefix) };
+        let mut o = 0;
+        while o < span {
+            first[net[0] as usize + o] = true;
+            o += 1;
+        }
+        i += 1;
+    }
+    first
+};
+
+#[inline]
 fn classify_v4(ip: Ipv4Addr) -> Option<&'static str> {
     let a = u32::from(ip);
+    if !V4_SPECIAL_FIRST[(a >> 24) as usize] {
+        return None;
+    }
     // 0.0.0.0 is inside 0/8 but means "no address", which a list shows
     // when a field was empty upstream.
     if a == 0 {
         return Some("unspecified");
     }
-    let table: [([u8; 4], u32, &'static str); 13] = [
-        ([10, 0, 0, 0], 8, "private"),
-        ([172, 16, 0, 0], 12, "private"),
-        ([192, 168, 0, 0], 16, "private"),
-        ([127, 0, 0, 0], 8, "loopback"),
-        ([169, 254, 0, 0], 16, "link-local"),
-        ([192, 0, 2, 0], 24, "documentation"),
-        ([198, 51, 100, 0], 24, "documentation"),
-        ([203, 0, 113, 0], 24, "documentation"),
-        ([224, 0, 0, 0], 4, "multicast"),
-        ([240, 0, 0, 0], 4, "reserved"),
-        ([0, 0, 0, 0], 8, "reserved"),
-        ([100, 64, 0, 0], 10, "reserved"),
-        ([198, 18, 0, 0], 15, "reserved"),
-    ];
-    table
+    V4_SPECIAL
         .iter()
         .find(|(net, prefix, _)| in4(a, *net, *prefix))
         .map(|(_, _, kind)| *kind)
@@ -122,5 +146,21 @@ mod tests {
         assert_eq!(k("ff02::1"), Some("multicast"));
         assert_eq!(k("::ffff:10.0.0.1"), Some("private"));
         assert_eq!(k("2402:800::1"), None);
+    }
+
+    #[test]
+    fn first_octet_filter_agrees_with_the_table() {
+        for a in (0..=u32::MAX).step_by(65_521) {
+            let slow = V4_SPECIAL
+                .iter()
+                .any(|(net, prefix, _)| in4(a, *net, *prefix));
+            if slow {
+                assert!(
+                    V4_SPECIAL_FIRST[(a >> 24) as usize],
+                    "{}",
+                    Ipv4Addr::from(a)
+                );
+            }
+        }
     }
 }

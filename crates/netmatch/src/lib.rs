@@ -1,6 +1,7 @@
 //! The botnet-list engine: who owns an address (longest-prefix match over
-//! agency and ISP blocks), how to read the lists that name the addresses, and
-//! which addresses are not worth matching at all.
+//! agency and ISP blocks), how to read the lists that name the addresses and
+//! the operators' prefix lists, and which addresses are not worth matching at
+//! all.
 //!
 //! ```
 //! use netmatch::{classify, parse, Format, OwnerTable};
@@ -23,9 +24,16 @@
 //! ```
 
 mod classify;
+mod csv;
+mod ipv4;
+mod lines;
 mod parse;
+mod prefixes;
 mod table;
 
 pub use classify::classify;
-pub use parse::{parse, Format, LineError, Listing, Listings};
+pub use parse::{parse, parse_records, Format, LineError, Listing, Listings, Records};
+pub use prefixes::{
+    asn_from_file_name, parse_prefix_csv, parse_prefix_list, PrefixList, PrefixRow, PrefixRows,
+};
 pub use table::OwnerTable;

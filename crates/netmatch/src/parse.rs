@@ -2,11 +2,25 @@
 //!
 //! Every data line becomes either a [`Listing`] or a [`LineError`] naming the
 //! line, so the importer can show the user exactly what it could not read and
-//! still keep the rest. Nothing here loads a whole list into memory.
+//! still keep the rest. Nothing here loads a whole list into memory: lines are
+//! read in 128 KiB chunks into one buffer, and a line that is just an address
+//! costs no allocation.
+//!
+//! Addresses are read as `std` reads them. The lines of big lists
+//! (`a.b.c.d` alone, or `a.b.c.d<TAB>count` for IPsum, ending `\n` or `\r\n`)
+//! take a fast path that accepts exactly what `std` accepts and hands every
+//! other line to the general reader, so on every path: IPv4 octets with a
+//! leading zero (`010.1.1.1`) are refused, being octal to some tools and
+//! decimal to others; IPv6 is read in all its forms, IPv4-mapped included,
+//! and never matched against IPv4 blocks; `\r\n` line ends are accepted, as
+//! is a UTF-8 byte-order mark on the first line.
 
+use crate::csv::{CsvReader, Fields, RowError};
+use crate::ipv4;
+use crate::lines::{read_error, strip_bom, too_long, LineSource, Next, CHUNK};
 use domain::Asn;
 use std::fmt;
-use std::io::BufRead;
+use std::io::Read;
 use std::net::IpAddr;
 
 /// How a list is laid out.
@@ -62,12 +76,6 @@ impl fmt::Display for LineError {
 }
 
 impl std::error::Error for LineError {}
-
-const BOM: &[u8] = b"\xEF\xBB\xBF";
-
-fn strip_bom(b: &[u8]) -> &[u8] {
-    b.strip_prefix(BOM).unwrap_or(b)
-}
 
 impl Format {
     /// The name used on the command line and in stored imports.
@@ -134,111 +142,136 @@ impl std::str::FromStr for Format {
 }
 
 /// Reads `reader` as `format`, one item per data line.
-pub fn parse<R: BufRead>(format: Format, reader: R) -> Listings<R> {
+///
+/// The reader is read in large chunks into a buffer of the iterator's own, so
+/// a `File` needs no `BufReader` (one does no harm).
+pub fn parse<R: Read>(format: Format, reader: R) -> Listings<R> {
+    parse_in_chunks(format, reader, CHUNK)
+}
+
+/// [`parse`] asking the reader for `chunk` bytes at a time, so the tests can
+/// cut lines at every place.
+pub(crate) fn parse_in_chunks<R: Read>(format: Format, reader: R, chunk: usize) -> Listings<R> {
     let state = match format {
         Format::Text | Format::Ipsum => State::Lines {
-            reader,
+            src: LineSource::with_chunk(reader, chunk),
             format,
-            line: 0,
-            buf: Vec::with_capacity(128),
         },
-        Format::Csv => State::CsvHeader { reader },
+        Format::Csv => State::CsvHeader { reader, chunk },
     };
     Listings { state }
 }
 
 /// The listings of one input, in order. Ends after the first read error.
-pub struct Listings<R: BufRead> {
+pub struct Listings<R: Read> {
     state: State<R>,
 }
 
-enum State<R: BufRead> {
-    Lines {
-        reader: R,
-        format: Format,
-        line: usize,
-        buf: Vec<u8>,
-    },
-    CsvHeader {
-        reader: R,
-    },
-    Csv(Box<CsvRows<R>>),
+enum State<R: Read> {
+    Lines { src: LineSource<R>, format: Format },
+    CsvHeader { reader: R, chunk: usize },
+    Csv(Box<CsvListings<R>>),
     Done,
 }
 
-struct CsvRows<R: BufRead> {
-    reader: R,
-    cols: Columns,
-    names: Vec<String>,
-    delimiter: u8,
-    /// Lines read so far.
-    line: usize,
-    buf: Vec<u8>,
-    row: Row,
+struct CsvListings<R> {
+    rows: CsvReader<R>,
+    header: Header,
+    /// The first row is an address, to be read as data (no header).
+    first: Option<usize>,
 }
 
-impl<R: BufRead> Iterator for Listings<R> {
+impl<R: Read> Iterator for Listings<R> {
     type Item = Result<Listing, LineError>;
 
+    /// The common line straight from the buffer, small enough to inline
+    /// into the caller's loop (where the empty fields of the listing cost
+    /// nothing); everything else out of line.
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
+        if let State::Lines { src, format } = &mut self.state {
+            // The first line may carry a byte-order mark.
+            if src.line > 0 {
+                let fast = match format {
+                    Format::Ipsum => ipv4::ipsum_line(src.window()),
+                    _ => ipv4::text_line(src.window()),
+                };
+                if let Some((addr, n)) = fast {
+                    src.advance(n);
+                    return Some(Ok(bare(IpAddr::V4(addr.into()), src.line)));
+                }
+            }
+        }
+        self.next_slow()
+    }
+}
+
+impl<R: Read> Listings<R> {
+    #[inline(never)]
+    fn next_slow(&mut self) -> Option<Result<Listing, LineError>> {
         loop {
             match &mut self.state {
                 State::Done => return None,
-                State::Lines {
-                    reader,
-                    format,
-                    line,
-                    buf,
-                } => {
-                    buf.clear();
-                    match read_line(reader, buf) {
-                        Ok((0, _)) => {
-                            self.state = State::Done;
-                            return None;
-                        }
-                        Ok((_, true)) => {
-                            *line += 1;
-                            return Some(Err(too_long(*line)));
-                        }
-                        Ok((_, false)) => {
-                            *line += 1;
-                            let bytes = if *line == 1 { strip_bom(buf) } else { buf };
-                            let item = match format {
-                                Format::Ipsum => ipsum_line(bytes, *line),
-                                _ => text_line(bytes, *line),
-                            };
-                            if item.is_some() {
-                                return item;
-                            }
-                        }
-                        Err(e) => {
-                            let line = *line + 1;
-                            self.state = State::Done;
-                            return Some(Err(read_error(line, &e)));
+                State::Lines { src, format } => match src.next_line() {
+                    Ok(Next::End) => {
+                        self.state = State::Done;
+                        return None;
+                    }
+                    Ok(Next::TooLong) => return Some(Err(too_long(src.line))),
+                    Ok(Next::Line(r)) => {
+                        let line = src.line;
+                        let bytes = src.get(r);
+                        let bytes = if line == 1 { strip_bom(bytes) } else { bytes };
+                        let item = match format {
+                            Format::Ipsum => ipsum_line(bytes, line),
+                            _ => text_line(bytes, line),
+                        };
+                        if item.is_some() {
+                            return item;
                         }
                     }
-                }
+                    Err(e) => {
+                        let line = src.line + 1;
+                        self.state = State::Done;
+                        return Some(Err(read_error(line, &e)));
+                    }
+                },
                 State::CsvHeader { .. } => {
-                    let State::CsvHeader { reader } =
+                    let State::CsvHeader { reader, chunk } =
                         std::mem::replace(&mut self.state, State::Done)
                     else {
                         unreachable!("matched just above")
                     };
-                    match start_csv(reader) {
-                        Ok(Some(rows)) => self.state = State::Csv(Box::new(rows)),
+                    let first = match CsvReader::start(LineSource::with_chunk(reader, chunk)) {
+                        Ok(Some(first)) => first,
                         Ok(None) => return None,
                         Err(e) => return Some(Err(e)),
-                    }
+                    };
+                    let header = match Header::read(&first.texts, first.closed, first.line) {
+                        Ok(h) => h,
+                        Err(e) => return Some(Err(e)),
+                    };
+                    self.state = State::Csv(Box::new(CsvListings {
+                        first: header.headerless.then_some(first.line),
+                        rows: first.reader,
+                        header,
+                    }));
                 }
-                State::Csv(rows) => {
-                    let rows = &mut **rows;
-                    match rows.next_row() {
+                State::Csv(csv) => {
+                    let csv = &mut **csv;
+                    if let Some(line) = csv.first.take() {
+                        if let Some(item) = csv.header.listing(&csv.rows.row, line) {
+                            return Some(item);
+                        }
+                        continue;
+                    }
+                    match csv.rows.next_row() {
                         Ok(None) => {
                             self.state = State::Done;
                             return None;
                         }
                         Ok(Some(line)) => {
-                            if let Some(item) = csv_row(&rows.cols, &rows.names, &rows.row, line) {
+                            if let Some(item) = csv.header.listing(&csv.rows.row, line) {
                                 return Some(item);
                             }
                         }
@@ -254,171 +287,80 @@ impl<R: BufRead> Iterator for Listings<R> {
     }
 }
 
-/// Longest line (or CSV row, quoted line breaks included) kept in memory: a
-/// 2 GB file without line breaks, or with a quote left open, must not be
-/// loaded whole.
-const MAX_LINE_BYTES: usize = 1 << 20;
-
-/// `read_until(b'\n')` that stops storing at `MAX_LINE_BYTES` but still
-/// consumes the whole line. Returns the bytes consumed (0 at the end) and
-/// whether the line was cut.
-fn read_line<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>) -> std::io::Result<(usize, bool)> {
-    let mut consumed = 0;
-    let mut cut = false;
-    loop {
-        let available = match reader.fill_buf() {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if available.is_empty() {
-            return Ok((consumed, cut));
-        }
-        let (chunk, done) = match available.iter().position(|&b| b == b'\n') {
-            Some(p) => (&available[..=p], true),
-            None => (available, false),
-        };
-        let room = MAX_LINE_BYTES.saturating_sub(buf.len());
-        if chunk.len() > room {
-            cut = true;
-            buf.extend_from_slice(&chunk[..room]);
-        } else {
-            buf.extend_from_slice(chunk);
-        }
-        let len = chunk.len();
-        reader.consume(len);
-        consumed += len;
-        if done {
-            return Ok((consumed, cut));
-        }
+/// Reads rows that something else has already split into cells — the rows
+/// of a spreadsheet — as a list with a header row, exactly as a CSV list is
+/// read: the same header names, the same fields, the same errors.
+///
+/// `rows` gives each row's 1-based number as a person sees it, which the
+/// listings and errors carry as their `line`. Blank rows and rows whose first
+/// cell starts with `#` are skipped. When the first row is one address and
+/// nothing else, the sheet has no header and its first column is the address.
+///
+/// ```
+/// let rows = vec![
+///     (1, vec!["Địa chỉ IP".to_string(), "Mã độc".to_string()]),
+///     (2, vec!["14.160.1.2".to_string(), "mirai".to_string()]),
+///     (3, vec!["không phải IP".to_string(), String::new()]),
+/// ];
+/// let got: Vec<_> = netmatch::parse_records(rows).collect();
+/// assert_eq!(got[0].as_ref().unwrap().family.as_deref(), Some("mirai"));
+/// assert_eq!(got[1].as_ref().unwrap_err().line, 3);
+/// ```
+pub fn parse_records<I>(rows: I) -> Records<I::IntoIter>
+where
+    I: IntoIterator<Item = (usize, Vec<String>)>,
+{
+    Records {
+        rows: rows.into_iter(),
+        header: None,
+        done: false,
     }
 }
 
-fn too_long(line: usize) -> LineError {
-    LineError {
-        line,
-        column: None,
-        reason: format!("the line is longer than {} bytes", MAX_LINE_BYTES),
-    }
+/// The listings of rows given by [`parse_records`].
+pub struct Records<I> {
+    rows: I,
+    header: Option<Header>,
+    done: bool,
 }
 
-impl<R: BufRead> CsvRows<R> {
-    /// Reads the next row that is not blank or a comment, returning the line
-    /// it starts on.
-    fn next_row(&mut self) -> Result<Option<usize>, RowError> {
-        loop {
-            self.buf.clear();
-            let (n, cut) = read_line(&mut self.reader, &mut self.buf)
-                .map_err(|e| RowError::Read(read_error(self.line + 1, &e)))?;
-            if n == 0 {
-                return Ok(None);
-            }
-            self.line += 1;
-            let start = self.line;
-            if cut {
-                return Err(RowError::Row(too_long(start)));
-            }
-            let trimmed = self.buf.trim_ascii();
-            if trimmed.is_empty() || trimmed[0] == b'#' {
+impl<I: Iterator<Item = (usize, Vec<String>)>> Iterator for Records<I> {
+    type Item = Result<Listing, LineError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            let Some((line, cells)) = self.rows.next() else {
+                self.done = true;
+                break;
+            };
+            let cells = &cells[..];
+            if cells.is_blank() || cells.first().is_some_and(|c| c.trim().starts_with('#')) {
                 continue;
             }
-            // A quoted field may hold line breaks: keep reading until it
-            // closes.
-            while !self.row.split(trim_eol(&self.buf), self.delimiter) {
-                let (n, cut) = read_line(&mut self.reader, &mut self.buf)
-                    .map_err(|e| RowError::Read(read_error(self.line + 1, &e)))?;
-                if n > 0 {
-                    self.line += 1;
-                }
-                if n == 0 || cut {
-                    return Err(RowError::Row(LineError {
-                        line: start,
-                        column: None,
-                        reason: "a quote opened on this line is never closed".to_string(),
-                    }));
-                }
-            }
-            return Ok(Some(start));
-        }
-    }
-}
-
-enum RowError {
-    /// The input failed; nothing after it can be trusted.
-    Read(LineError),
-    /// This row is bad; the next one may be fine.
-    Row(LineError),
-}
-
-fn trim_eol(b: &[u8]) -> &[u8] {
-    let b = b.strip_suffix(b"\n").unwrap_or(b);
-    b.strip_suffix(b"\r").unwrap_or(b)
-}
-
-/// The fields of one CSV row, unquoted into one buffer.
-#[derive(Debug, Default)]
-struct Row {
-    bytes: Vec<u8>,
-    fields: Vec<std::ops::Range<usize>>,
-}
-
-impl Row {
-    /// Splits `line` (RFC 4180 quoting, lenient about text after a closing
-    /// quote). Returns false when a quote is still open at the end.
-    fn split(&mut self, line: &[u8], delimiter: u8) -> bool {
-        self.bytes.clear();
-        self.fields.clear();
-        let n = line.len();
-        let mut i = 0;
-        loop {
-            let start = self.bytes.len();
-            if i < n && line[i] == b'"' {
-                i += 1;
-                loop {
-                    let Some(q) = line[i..].iter().position(|&b| b == b'"') else {
-                        return false;
-                    };
-                    self.bytes.extend_from_slice(&line[i..i + q]);
-                    i += q + 1;
-                    if line.get(i) == Some(&b'"') {
-                        self.bytes.push(b'"');
-                        i += 1;
-                    } else {
-                        break;
+            let header = match &self.header {
+                Some(h) => h,
+                None => {
+                    let texts: Vec<String> = cells.iter().map(|c| c.trim().to_string()).collect();
+                    match Header::read(&texts, true, line) {
+                        Ok(h) => {
+                            let h = self.header.insert(h);
+                            if !h.headerless {
+                                continue;
+                            }
+                            h
+                        }
+                        Err(e) => {
+                            self.done = true;
+                            return Some(Err(e));
+                        }
                     }
                 }
+            };
+            if let Some(item) = header.listing(cells, line) {
+                return Some(item);
             }
-            let end = line[i..]
-                .iter()
-                .position(|&b| b == delimiter)
-                .map_or(n, |p| i + p);
-            self.bytes.extend_from_slice(&line[i..end]);
-            self.fields.push(start..self.bytes.len());
-            if end >= n {
-                return true;
-            }
-            i = end + 1;
         }
-    }
-
-    fn len(&self) -> usize {
-        self.fields.len()
-    }
-
-    fn get(&self, i: usize) -> Option<&[u8]> {
-        self.fields.get(i).map(|r| &self.bytes[r.clone()])
-    }
-
-    fn iter(&self) -> impl Iterator<Item = &[u8]> {
-        self.fields.iter().map(|r| &self.bytes[r.clone()])
-    }
-}
-
-fn read_error(line: usize, e: &std::io::Error) -> LineError {
-    LineError {
-        line,
-        column: None,
-        reason: format!("cannot read the input: {e}"),
+        None
     }
 }
 
@@ -447,6 +389,8 @@ fn parse_ip_bytes(b: &[u8]) -> Result<IpAddr, String> {
         Ok(s) => s.parse().map_err(|_| {
             if s.contains('/') {
                 format!("'{s}' is an address block, not one address")
+            } else if has_leading_zero(s) {
+                format!("'{s}' is not an IPv4 address: an octet starts with 0, which some tools read as octal")
             } else {
                 format!("'{s}' is not an IPv4 or IPv6 address")
             }
@@ -456,6 +400,16 @@ fn parse_ip_bytes(b: &[u8]) -> Result<IpAddr, String> {
             String::from_utf8_lossy(b)
         )),
     }
+}
+
+/// `010.1.1.1`: four dotted decimal groups, one of them with a leading zero.
+fn has_leading_zero(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('.').collect();
+    groups.len() == 4
+        && groups
+            .iter()
+            .all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()))
+        && groups.iter().any(|g| g.len() > 1 && g.starts_with('0'))
 }
 
 fn text_line(raw: &[u8], line: usize) -> Option<Result<Listing, LineError>> {
@@ -538,7 +492,7 @@ struct Columns {
 
 /// Header names in one spelling: lower case, with spaces, dots and dashes
 /// as underscores, so `Source.IP`, `source ip` and `source_ip` all match.
-fn normalise(name: &str) -> String {
+pub(crate) fn normalise(name: &str) -> String {
     name.trim()
         .trim_start_matches('\u{feff}')
         .trim_matches('"')
@@ -552,7 +506,7 @@ fn normalise(name: &str) -> String {
         .collect()
 }
 
-fn find(names: &[String], wanted: &[&str]) -> Option<usize> {
+pub(crate) fn find(names: &[String], wanted: &[&str]) -> Option<usize> {
     wanted
         .iter()
         .find_map(|w| names.iter().position(|n| n == w))
@@ -644,144 +598,118 @@ fn columns(names: &[String]) -> Option<Columns> {
     })
 }
 
-fn sniff_delimiter(header: &[u8]) -> u8 {
-    let count = |d: u8| header.iter().filter(|&&b| b == d).count();
-    [b',', b'\t', b';']
-        .into_iter()
-        .max_by_key(|&d| (count(d), d == b','))
-        .unwrap_or(b',')
+/// What the first row of a tabular list says about the rest.
+struct Header {
+    cols: Columns,
+    /// The header's cells as written, to name a column in an error.
+    names: Vec<String>,
+    /// The first row is an address, not a header.
+    headerless: bool,
 }
 
-/// Reads up to and including the header row, then hands the rest to the CSV
-/// reader. `Ok(None)` is an input with no header at all (empty).
-fn start_csv<R: BufRead>(mut reader: R) -> Result<Option<CsvRows<R>>, LineError> {
-    let mut line = 0usize;
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        let (n, cut) = read_line(&mut reader, &mut buf).map_err(|e| read_error(line + 1, &e))?;
-        if n == 0 {
-            return Ok(None);
-        }
-        line += 1;
-        if cut {
-            return Err(too_long(line));
-        }
-        let text = if line == 1 { strip_bom(&buf) } else { &buf };
-        let trimmed = text.trim_ascii();
-        if trimmed.is_empty() || trimmed[0] == b'#' {
-            continue;
-        }
-        let delimiter = sniff_delimiter(trimmed);
-        let mut row = Row::default();
-        // A header with an unclosed quote is read as far as it goes.
-        row.split(trimmed, delimiter);
-        let raw: Vec<String> = row
-            .iter()
-            .map(|f| String::from_utf8_lossy(f).trim().to_string())
-            .collect();
-        let names: Vec<String> = raw.iter().map(|n| normalise(n)).collect();
-        let Some(cols) = columns(&names) else {
-            let first_is_ip = raw.first().is_some_and(|f| f.parse::<IpAddr>().is_ok());
-            let reason = if first_is_ip {
-                "the first row is data, not a header; a CSV list needs a header row naming the IP column".to_string()
-            } else {
-                format!(
-                    "no IP column in the header ({}); expected one named ip, src_ip, dst_ip, ip_address or địa chỉ ip",
-                    raw.join(", ")
-                )
-            };
-            return Err(LineError {
-                line,
-                column: None,
-                reason,
+impl Header {
+    /// Reads the first row (trimmed cells). `closed` is false when a quote
+    /// was left open on it.
+    fn read(texts: &[String], closed: bool, line: usize) -> Result<Header, LineError> {
+        let normalised: Vec<String> = texts.iter().map(|n| normalise(n)).collect();
+        if let Some(cols) = columns(&normalised) {
+            return Ok(Header {
+                cols,
+                names: texts.to_vec(),
+                headerless: false,
             });
-        };
-        return Ok(Some(CsvRows {
-            reader,
-            cols,
-            names: raw,
-            delimiter,
-            line,
-            buf,
-            row,
-        }));
-    }
-}
-
-fn field(rec: &Row, i: Option<usize>) -> Option<&[u8]> {
-    let f = rec.get(i?)?.trim_ascii();
-    (!f.is_empty()).then_some(f)
-}
-
-fn text(rec: &Row, i: Option<usize>) -> Option<String> {
-    field(rec, i).map(|f| String::from_utf8_lossy(f).into_owned())
-}
-
-fn csv_row(
-    cols: &Columns,
-    names: &[String],
-    rec: &Row,
-    line: usize,
-) -> Option<Result<Listing, LineError>> {
-    if rec.iter().all(|f| f.trim_ascii().is_empty()) {
-        return None;
-    }
-    let name = |i: usize| names.get(i).map_or("?", String::as_str);
-    let ip_name = name(cols.ip);
-    let ip = match field(rec, Some(cols.ip)) {
-        None if rec.len() <= cols.ip => {
-            return err(
-                line,
-                ip_name,
-                format!(
-                    "the row has {} fields but the IP is field {}",
-                    rec.len(),
-                    cols.ip + 1
-                ),
-            )
         }
-        None => return err(line, ip_name, "the IP is empty".to_string()),
-        Some(f) => match parse_ip_bytes(f) {
-            Ok(ip) => ip,
-            Err(reason) => return err(line, ip_name, reason),
-        },
-    };
-    let port = match field(rec, cols.port) {
-        None => None,
-        Some(f) => match std::str::from_utf8(f).ok().and_then(|s| s.parse().ok()) {
-            Some(p) => Some(p),
-            None => {
+        let first_is_ip = texts.first().is_some_and(|f| f.parse::<IpAddr>().is_ok());
+        if first_is_ip && closed && texts[1..].iter().all(String::is_empty) {
+            // One column of addresses with no header.
+            return Ok(Header {
+                cols: Columns::default(),
+                names: vec!["ip".to_string()],
+                headerless: true,
+            });
+        }
+        let reason = if first_is_ip {
+            "the first row is data, not a header; a list with more than one column needs a header row naming the IP column".to_string()
+        } else {
+            format!(
+                "no IP column in the header ({}); expected one named ip, src_ip, dst_ip, ip_address or địa chỉ ip",
+                texts.join(", ")
+            )
+        };
+        Err(LineError {
+            line,
+            column: None,
+            reason,
+        })
+    }
+
+    /// The listing in one data row; `None` for a blank row.
+    fn listing<F: Fields + ?Sized>(
+        &self,
+        rec: &F,
+        line: usize,
+    ) -> Option<Result<Listing, LineError>> {
+        let cols = &self.cols;
+        if rec.is_blank() {
+            return None;
+        }
+        let name = |i: usize| self.names.get(i).map_or("?", String::as_str);
+        let ip_name = name(cols.ip);
+        let ip = match rec.value(Some(cols.ip)) {
+            None if rec.count() <= cols.ip => {
                 return err(
                     line,
-                    name(cols.port.unwrap_or_default()),
-                    format!("'{}' is not a port number", String::from_utf8_lossy(f)),
+                    ip_name,
+                    format!(
+                        "the row has {} fields but the IP is field {}",
+                        rec.count(),
+                        cols.ip + 1
+                    ),
                 )
             }
-        },
-    };
-    let asn = match field(rec, cols.asn) {
-        None => None,
-        Some(f) => match String::from_utf8_lossy(f).parse::<Asn>() {
-            Ok(a) => Some(a.0),
-            Err(reason) => return err(line, name(cols.asn.unwrap_or_default()), reason),
-        },
-    };
-    let family = cols.families.iter().find_map(|&i| text(rec, Some(i)));
-    Some(Ok(Listing {
-        line,
-        ip,
-        time: text(rec, cols.time),
-        port,
-        family,
-        asn,
-        c2: text(rec, cols.c2),
-    }))
+            None => return err(line, ip_name, "the IP is empty".to_string()),
+            Some(f) => match parse_ip_bytes(f) {
+                Ok(ip) => ip,
+                Err(reason) => return err(line, ip_name, reason),
+            },
+        };
+        let port = match rec.value(cols.port) {
+            None => None,
+            Some(f) => match std::str::from_utf8(f).ok().and_then(|s| s.parse().ok()) {
+                Some(p) => Some(p),
+                None => {
+                    return err(
+                        line,
+                        name(cols.port.unwrap_or_default()),
+                        format!("'{}' is not a port number", String::from_utf8_lossy(f)),
+                    )
+                }
+            },
+        };
+        let asn = match rec.value(cols.asn) {
+            None => None,
+            Some(f) => match String::from_utf8_lossy(f).parse::<Asn>() {
+                Ok(a) => Some(a.0),
+                Err(reason) => return err(line, name(cols.asn.unwrap_or_default()), reason),
+            },
+        };
+        let family = cols.families.iter().find_map(|&i| rec.text(Some(i)));
+        Some(Ok(Listing {
+            line,
+            ip,
+            time: rec.text(cols.time),
+            port,
+            family,
+            asn,
+            c2: rec.text(cols.c2),
+        }))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn detects_formats() {
@@ -805,6 +733,169 @@ mod tests {
         }
         assert_eq!("TSV".parse::<Format>(), Ok(Format::Csv));
         assert!("xlsx".parse::<Format>().is_err());
+    }
+
+    /// A reader that hands out a few bytes at a time and is interrupted now
+    /// and then, as pipes and sockets are.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        sizes: Vec<usize>,
+        call: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.call += 1;
+            let size = self.sizes[self.call % self.sizes.len()];
+            if size == 0 && !self.bytes.is_empty() {
+                return Err(std::io::ErrorKind::Interrupted.into());
+            }
+            let n = size.min(buf.len()).min(self.bytes.len());
+            buf[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    /// The general path alone, line by line, as the reader was before it had
+    /// a buffer of its own and a fast path.
+    fn generic(format: Format, bytes: &[u8]) -> Vec<Result<Listing, LineError>> {
+        let mut out = Vec::new();
+        let mut rest = bytes;
+        let mut line = 0;
+        while !rest.is_empty() {
+            let end = rest
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(rest.len(), |p| p + 1);
+            let raw = &rest[..end];
+            rest = &rest[end..];
+            line += 1;
+            if raw.len() > crate::lines::MAX_LINE_BYTES {
+                out.push(Err(too_long(line)));
+                continue;
+            }
+            let raw = if line == 1 { strip_bom(raw) } else { raw };
+            let item = match format {
+                Format::Ipsum => ipsum_line(raw, line),
+                _ => text_line(raw, line),
+            };
+            out.extend(item);
+        }
+        out
+    }
+
+    fn line_strategy() -> impl Strategy<Value = String> {
+        let octet = prop_oneof![
+            (0u32..=255).prop_map(|o| o.to_string()),
+            "0[0-9]{1,2}",
+            "[0-9]{1,4}",
+        ];
+        let v4 = proptest::collection::vec(octet, 4).prop_map(|o| o.join("."));
+        let v6 = any::<u128>().prop_map(|a| std::net::Ipv6Addr::from(a).to_string());
+        let address = prop_oneof![4 => v4, 1 => v6, 1 => "[0-9a-f:.]{0,20}"];
+        let ending = prop_oneof![
+            Just(String::new()),
+            Just("\r".to_string()),
+            "\t[0-9]{0,3}",
+            " [0-9]{1,3}\r?",
+            " *[#;] ?[a-z ]{0,10}",
+            "[ \t]{1,3}",
+            "\t[0-9]{1,3}\t[a-z0-9]{1,3}",
+            "[ -~]{0,4}",
+        ];
+        prop_oneof![
+            8 => (address, ending).prop_map(|(a, e)| format!("{a}{e}")),
+            1 => "[#;][ -~]{0,20}",
+            1 => "[ \t]{0,3}",
+            1 => "\\PC{0,12}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        #[test]
+        fn fast_path_agrees_with_the_general_path(
+            lines in proptest::collection::vec(line_strategy(), 0..40),
+            crlf in any::<bool>(),
+            final_newline in any::<bool>(),
+            bom in any::<bool>(),
+            sizes in proptest::collection::vec(0usize..40, 1..8),
+            chunk in 1usize..64,
+        ) {
+            let mut text = lines.join(if crlf { "\r\n" } else { "\n" });
+            if final_newline {
+                text.push('\n');
+            }
+            let mut bytes = text.into_bytes();
+            if bom {
+                bytes.splice(0..0, *b"\xEF\xBB\xBF");
+            }
+            let sizes = if sizes.iter().all(|&s| s == 0) { vec![1] } else { sizes };
+            for format in [Format::Text, Format::Ipsum] {
+                let want = generic(format, &bytes);
+                let whole: Vec<_> = parse(format, &bytes[..]).collect();
+                prop_assert_eq!(&whole, &want, "{:?}", format);
+                let trickle = Trickle { bytes: &bytes, sizes: sizes.clone(), call: 0 };
+                let cut: Vec<_> = parse_in_chunks(format, trickle, chunk).collect();
+                prop_assert_eq!(&cut, &want, "{:?} in chunks of {}", format, chunk);
+            }
+        }
+
+        #[test]
+        fn csv_reads_the_same_in_any_chunks(
+            rows in proptest::collection::vec("[0-9a-f.:,;\"#\t \r\n]{0,30}", 0..15),
+            chunk in 1usize..48,
+        ) {
+            let text = format!("ip,port,asn,malware\n{}", rows.join("\n"));
+            let bytes = text.as_bytes();
+            let whole: Vec<_> = parse(Format::Csv, bytes).collect();
+            let cut: Vec<_> = parse_in_chunks(Format::Csv, bytes, chunk).collect();
+            prop_assert_eq!(whole, cut);
+        }
+    }
+
+    #[test]
+    fn line_length_limit_is_the_same_in_any_chunks() {
+        let max = crate::lines::MAX_LINE_BYTES;
+        let mut bytes = Vec::new();
+        for len in [max - 2, max - 1, max, max + 1, 3 * max] {
+            bytes.extend_from_slice(b"1.1.1.1\n");
+            // A comment line of `len` bytes, its line break included.
+            bytes.push(b'#');
+            bytes.extend(std::iter::repeat_n(b'x', len - 2));
+            bytes.push(b'\n');
+        }
+        bytes.extend_from_slice(b"2.2.2.2\n#");
+        bytes.extend(std::iter::repeat_n(b'x', max));
+        let want = generic(Format::Text, &bytes);
+        assert_eq!(want.iter().filter(|r| r.is_err()).count(), 3);
+        for chunk in [4096, 65_521, CHUNK, 3 << 20] {
+            let got: Vec<_> = parse_in_chunks(Format::Text, &bytes[..], chunk).collect();
+            assert_eq!(got, want, "chunks of {chunk}");
+        }
+    }
+
+    #[test]
+    fn leading_zeros_are_refused_on_both_paths() {
+        for input in [
+            "010.1.1.1\n",
+            "1.2.3.04\n",
+            "1.2.3.04\t5\n",
+            "x\n010.1.1.1\n",
+        ] {
+            for format in [Format::Text, Format::Ipsum] {
+                if format == Format::Text && input.contains('\t') {
+                    continue;
+                }
+                let got: Vec<_> = parse(format, input.as_bytes()).collect();
+                let e = got.last().unwrap().as_ref().unwrap_err();
+                assert!(e.reason.contains("octal"), "{input:?}: {}", e.reason);
+            }
+        }
+        let ok: Vec<_> = parse(Format::Text, &b"0.0.0.0\n10.0.0.1\r\n"[..]).collect();
+        assert!(ok.iter().all(Result::is_ok));
     }
 
     #[test]

@@ -4,14 +4,17 @@
 //! into ranges that each have exactly one most specific block. A lookup is
 //! then "the last range starting at or before the address": a binary search
 //! over plain integers, which stays in cache and beats a pointer-chasing trie.
-//! For IPv4 a 64 k-entry table on the top 16 bits narrows that search to the
-//! few ranges inside one /16 before it starts.
+//! For IPv4 a 64 k-entry table on the top 16 bits names the owner outright
+//! when one owner holds the whole /16 (most of the address space), and
+//! otherwise narrows that search to the few ranges inside the /16.
 
 use domain::Cidr;
 use std::net::IpAddr;
 
 /// Marks a range that no block covers.
 const NONE: u32 = u32::MAX;
+/// Marks a /16 split between owners in `v4_direct`.
+const SPLIT: u32 = u32::MAX - 1;
 
 /// Owners of address blocks, looked up by the most specific block holding an
 /// address.
@@ -22,6 +25,9 @@ pub struct OwnerTable<T> {
     /// `v4_index[h]..v4_index[h + 1]` are the v4 ranges starting inside the
     /// /16 whose top bits are `h`.
     v4_index: Vec<u32>,
+    /// The owner of each /16 that has one owner throughout (or `NONE`), so
+    /// most lookups end after one read; `SPLIT` for the others.
+    v4_direct: Vec<u32>,
     v6: Ranges<u128>,
 }
 
@@ -51,7 +57,10 @@ impl<T: Clone> OwnerTable<T> {
         let mut v4 = Vec::new();
         let mut v6 = Vec::new();
         for (order, (cidr, value, precedence)) in entries.into_iter().enumerate() {
-            let owner = u32::try_from(blocks.len()).expect("fewer than 4 G blocks");
+            let owner = u32::try_from(blocks.len())
+                .ok()
+                .filter(|&o| o < SPLIT)
+                .expect("fewer than 4 G blocks");
             let (first, last, target) = match cidr.addr() {
                 IpAddr::V4(a) => {
                     let first = u128::from(u32::from(a));
@@ -84,10 +93,25 @@ impl<T: Clone> OwnerTable<T> {
             let at = v4.starts.partition_point(|&s| u64::from(s) < bound);
             v4_index.push(at as u32);
         }
+        let v4_direct = (0..1usize << 16)
+            .map(|h| {
+                let (lo, hi) = (v4_index[h] as usize, v4_index[h + 1] as usize);
+                if lo == hi {
+                    // No range starts inside: the one before covers it all.
+                    // (`lo` > 0: the range at 0 is counted for h = 0.)
+                    v4.owners[lo - 1]
+                } else if hi - lo == 1 && v4.starts[lo] == (h as u32) << 16 {
+                    v4.owners[lo]
+                } else {
+                    SPLIT
+                }
+            })
+            .collect();
         Self {
             blocks,
             v4,
             v4_index,
+            v4_direct,
             v6,
         }
     }
@@ -115,6 +139,10 @@ impl<T: Clone> OwnerTable<T> {
     #[inline]
     fn owner_v4(&self, key: u32) -> u32 {
         let h = (key >> 16) as usize;
+        let direct = self.v4_direct[h];
+        if direct != SPLIT {
+            return direct;
+        }
         let lo = self.v4_index[h] as usize;
         let hi = self.v4_index[h + 1] as usize;
         let at = lo + self.v4.starts[lo..hi].partition_point(|&s| s <= key);
@@ -212,6 +240,39 @@ mod tests {
 
     fn c(s: &str) -> Cidr {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn whole_slash16s_are_named_directly() {
+        let t = OwnerTable::build([
+            (c("10.0.0.0/8"), "B", 0),
+            (c("10.1.0.0/16"), "A", 0),
+            (c("10.2.0.0/24"), "C", 0),
+            (c("10.3.128.0/17"), "D", 0),
+        ]);
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let h = |s: &str| match ip(s) {
+            IpAddr::V4(a) => t.v4_direct[(u32::from(a) >> 16) as usize],
+            IpAddr::V6(_) => unreachable!(),
+        };
+        assert_eq!(h("9.255.0.0"), NONE);
+        assert_eq!(h("10.0.0.0"), 0);
+        assert_eq!(h("10.1.2.3"), 1);
+        assert_eq!(h("10.2.0.0"), SPLIT);
+        assert_eq!(h("10.3.0.0"), SPLIT);
+        assert_eq!(h("10.4.0.0"), 0);
+        assert_eq!(h("11.0.0.0"), NONE);
+        for (x, owner) in [
+            ("10.1.255.255", "A"),
+            ("10.2.0.255", "C"),
+            ("10.2.1.0", "B"),
+            ("10.3.127.255", "B"),
+            ("10.3.128.0", "D"),
+            ("10.255.255.255", "B"),
+        ] {
+            assert_eq!(t.lookup(ip(x)).unwrap().0, &owner, "{x}");
+        }
+        assert!(t.lookup(ip("11.0.0.0")).is_none());
     }
 
     #[test]

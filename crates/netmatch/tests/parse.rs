@@ -1,4 +1,4 @@
-use netmatch::{parse, Format, LineError, Listing};
+use netmatch::{parse, parse_records, Format, LineError, Listing};
 use proptest::prelude::*;
 use std::io::Cursor;
 use std::net::IpAddr;
@@ -291,4 +291,141 @@ fn csv_quoted_line_breaks_keep_line_numbers() {
     assert_eq!(rows.len(), 2);
     assert_eq!((rows[0].line, rows[1].line), (2, 4));
     assert_eq!(rows[1].ip, ip("2.2.2.2"));
+}
+
+fn cells(row: &[&str]) -> Vec<String> {
+    row.iter().map(|c| c.to_string()).collect()
+}
+
+fn records(rows: &[(usize, &[&str])]) -> Vec<Result<Listing, LineError>> {
+    parse_records(rows.iter().map(|(n, r)| (*n, cells(r)))).collect()
+}
+
+#[test]
+fn records_read_like_csv() {
+    let got = records(&[
+        (1, &["# Danh sách tháng 1", "", ""]),
+        (2, &[]),
+        (3, &["Thời gian", " Địa chỉ IP ", "Mã độc", "Port"]),
+        (4, &["2025-01-03", "14.160.1.2", "mirai", "23"]),
+        (5, &["", "", "", ""]),
+        (6, &["", "14.160.1.3", "", "99999"]),
+        (7, &["", "xyz"]),
+        (8, &["2025-01-04", " 2402:800::1 ", "", ""]),
+        (9, &["2025-01-05"]),
+    ]);
+    assert_eq!(got.len(), 5, "{got:#?}");
+    let first = got[0].as_ref().unwrap();
+    assert_eq!((first.line, first.ip), (4, ip("14.160.1.2")));
+    assert_eq!(first.time.as_deref(), Some("2025-01-03"));
+    assert_eq!(first.family.as_deref(), Some("mirai"));
+    assert_eq!(first.port, Some(23));
+    let e = got[1].as_ref().unwrap_err();
+    assert_eq!((e.line, e.column.as_deref()), (6, Some("Port")));
+    let e = got[2].as_ref().unwrap_err();
+    assert_eq!((e.line, e.column.as_deref()), (7, Some("Địa chỉ IP")));
+    assert_eq!(got[3].as_ref().unwrap().ip, ip("2402:800::1"));
+    let e = got[4].as_ref().unwrap_err();
+    assert_eq!((e.line, e.column.as_deref()), (9, Some("Địa chỉ IP")));
+    assert!(
+        e.reason.contains("2 fields") || e.reason.contains("1 fields"),
+        "{}",
+        e.reason
+    );
+}
+
+#[test]
+fn records_without_header_are_one_column_of_addresses() {
+    let got = records(&[
+        (1, &["1.2.3.4", ""]),
+        (2, &["2402:800::1"]),
+        (3, &["# note"]),
+        (4, &["010.1.1.1"]),
+    ]);
+    assert_eq!(got.len(), 3);
+    assert_eq!(got[0].as_ref().unwrap().line, 1);
+    assert_eq!(got[1].as_ref().unwrap().ip, ip("2402:800::1"));
+    let e = got[2].as_ref().unwrap_err();
+    assert_eq!((e.line, e.column.as_deref()), (4, Some("ip")));
+    assert!(e.reason.contains("octal"), "{}", e.reason);
+}
+
+#[test]
+fn records_without_ip_column_are_one_error() {
+    let got = records(&[(2, &["name", "port"]), (3, &["a", "1"])]);
+    assert_eq!(got.len(), 1);
+    let e = got[0].as_ref().unwrap_err();
+    assert_eq!(e.line, 2);
+    assert!(e.reason.contains("name, port"), "{}", e.reason);
+    // An address and more is data without the header it needs.
+    let got = records(&[(1, &["1.2.3.4", "80"]), (2, &["5.6.7.8", "81"])]);
+    assert_eq!(got.len(), 1);
+    assert!(got[0].as_ref().unwrap_err().reason.contains("header"));
+    assert!(records(&[]).is_empty());
+}
+
+#[test]
+fn csv_without_header_is_one_column_of_addresses() {
+    let got = all(Format::Csv, b"\xEF\xBB\xBF1.2.3.4\n\n5.6.7.8\r\nnope\n");
+    assert_eq!(got.len(), 3);
+    assert_eq!(got[0].as_ref().unwrap().line, 1);
+    assert_eq!(got[1].as_ref().unwrap().line, 3);
+    let e = got[2].as_ref().unwrap_err();
+    assert_eq!((e.line, e.column.as_deref()), (4, Some("ip")));
+}
+
+#[test]
+fn real_csv_files_read_the_same_as_records() {
+    for name in [
+        "event4_sinkhole.csv",
+        "event4_sinkhole_http.csv",
+        "botnet_drone.csv",
+        "ipblocklist.csv",
+    ] {
+        let bytes = data(name);
+        let via_csv = all(Format::Csv, &bytes);
+        // The rows a spreadsheet reader would hand over (no quoted line
+        // breaks in these files).
+        let text = String::from_utf8(bytes).unwrap();
+        let rows = text.lines().enumerate().map(|(i, l)| {
+            let mut cells = Vec::new();
+            let mut cell = String::new();
+            let mut quoted = false;
+            for ch in l.chars() {
+                match ch {
+                    '"' => quoted = !quoted,
+                    ',' if !quoted => cells.push(std::mem::take(&mut cell)),
+                    c => cell.push(c),
+                }
+            }
+            cells.push(cell);
+            (i + 1, cells)
+        });
+        let via_records: Vec<_> = parse_records(rows).collect();
+        assert_eq!(via_records, via_csv, "{name}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn records_agree_with_csv(
+        header in proptest::sample::subsequence(vec!["ip", "port", "asn", "malware", "time", "note"], 0..6),
+        rows in proptest::collection::vec(proptest::collection::vec("[0-9a-fAS.:# ]{0,12}", 0..7), 0..12),
+    ) {
+        let mut table = vec![header.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
+        table.extend(rows);
+        let text: String = table.iter().map(|r| format!("{}\n", r.join(","))).collect();
+        let via_csv: Vec<_> = parse(Format::Csv, text.as_bytes()).collect();
+        let via_records: Vec<_> =
+            parse_records(table.into_iter().enumerate().map(|(i, r)| (i + 1, r))).collect();
+        prop_assert_eq!(via_records, via_csv, "{}", text);
+    }
+
+    #[test]
+    fn records_never_panic(rows in proptest::collection::vec(proptest::collection::vec("\\PC{0,10}", 0..5), 0..10)) {
+        let n = rows.len();
+        prop_assert!(parse_records(rows.into_iter().enumerate().map(|(i, r)| (i + 1, r))).count() <= n);
+    }
 }

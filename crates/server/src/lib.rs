@@ -80,6 +80,39 @@ pub struct Tls {
     pub key: PathBuf,
 }
 
+/// A generated file as an attachment, never rendered inline.
+pub(crate) fn download(d: app::botnet_report::Download) -> axum::response::Response {
+    use axum::http::{header, HeaderValue};
+    use axum::response::IntoResponse;
+    // File names are built from ASCII by the use case; anything else falls back.
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", d.file_name))
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(d.content_type),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        d.bytes,
+    )
+        .into_response()
+}
+
+/// Delivers queued notifications every `interval` until the process ends.
+fn spawn_delivery(app: App) {
+    let interval = app.config.notify.delivery_interval;
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = app.deliver_notifications(100).await {
+                tracing::warn!(error = %e, "delivering notifications");
+            }
+            tokio::time::sleep(interval).await;
+        }
+    });
+}
+
 /// Serves until `shutdown` resolves, then finishes in-flight requests.
 pub async fn serve(
     app: App,
@@ -88,6 +121,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     listener.set_nonblocking(true)?;
+    spawn_delivery(app.clone());
     let state = AppState {
         app,
         tls: tls.is_some(),

@@ -203,7 +203,23 @@ pub fn write_xlsx(
     headers: &[&str],
     rows: &[Vec<String>],
 ) -> Result<Vec<u8>, SheetError> {
-    workbook::write(sheet_name, headers, rows)
+    workbook::write(&[Sheet {
+        name: sheet_name,
+        headers,
+        rows,
+    }])
+}
+
+/// One worksheet of a workbook written by [`write_xlsx_sheets`].
+pub struct Sheet<'a> {
+    pub name: &'a str,
+    pub headers: &'a [&'a str],
+    pub rows: &'a [Vec<String>],
+}
+
+/// Writes a workbook of several sheets, each laid out as [`write_xlsx`] does.
+pub fn write_xlsx_sheets(sheets: &[Sheet<'_>]) -> Result<Vec<u8>, SheetError> {
+    workbook::write(sheets)
 }
 
 /// Checks and trims a header row. `first_column` is the 1-based column of

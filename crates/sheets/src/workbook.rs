@@ -231,19 +231,27 @@ fn column_letter(column: u32) -> String {
     letters.iter().rev().collect()
 }
 
-pub(crate) fn write(
+pub(crate) fn write(sheets: &[crate::Sheet<'_>]) -> Result<Vec<u8>, SheetError> {
+    let error = |e: XlsxError| SheetError::Write(e.to_string());
+    let mut book = Workbook::new();
+    for s in sheets {
+        add_sheet(&mut book, s.name, s.headers, s.rows)?;
+    }
+    book.save_to_buffer().map_err(error)
+}
+
+fn add_sheet(
+    book: &mut Workbook,
     sheet_name: &str,
     headers: &[&str],
     rows: &[Vec<String>],
-) -> Result<Vec<u8>, SheetError> {
+) -> Result<(), SheetError> {
     let error = |e: XlsxError| SheetError::Write(e.to_string());
-    let mut book = Workbook::new();
     let bold = Style::new().set_bold();
     // Without wrapping, Excel shows a multi-line cell on one line.
     let wrap = Style::new().set_text_wrap();
     let sheet = book.add_worksheet();
     sheet.set_name(sheet_name).map_err(error)?;
-
     let mut widths: Vec<usize> = headers
         .iter()
         .map(|h| text_width(h) + HEADER_EXTRA)
@@ -287,7 +295,7 @@ pub(crate) fn write(
             .set_column_width(col_num(column)?, width as f64)
             .map_err(error)?;
     }
-    book.save_to_buffer().map_err(error)
+    Ok(())
 }
 
 /// Characters in the longest line, a fair proxy for Excel's width units.

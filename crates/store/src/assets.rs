@@ -316,3 +316,20 @@ pub async fn count(c: &mut Conn<'_>, scope: &Scope) -> Result<i64> {
     let n: One<i64> = c.fetch_one(&q.text, q.args).await?;
     Ok(n.0)
 }
+
+/// Every address the registry records on an asset, with the asset and its
+/// system, to link listed addresses to what holds them.
+pub async fn ip_holders(c: &mut Conn<'_>) -> Result<Vec<(std::net::IpAddr, i64, i64)>> {
+    let rows: Vec<(i64, i64, String)> = c
+        .fetch_all(
+            "SELECT id, system_id, ips FROM assets WHERE ips <> '[]' ORDER BY id",
+            vec![],
+        )
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, system_id, ips) in rows {
+        let ips: Vec<std::net::IpAddr> = crate::from_json("assets", id, &ips)?;
+        out.extend(ips.into_iter().map(|ip| (ip, id, system_id)));
+    }
+    Ok(out)
+}

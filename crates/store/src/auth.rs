@@ -614,3 +614,13 @@ pub async fn revoke_token(tx: &mut Tx, scope: &Scope, token: &ApiToken) -> Resul
     )
     .await
 }
+
+/// The e-mail addresses of the active accounts of each organisation, to
+/// notify them.
+pub async fn emails_by_org(c: &mut Conn<'_>) -> Result<Vec<(i64, String)>> {
+    c.fetch_all(
+        "SELECT org_id, email FROM users WHERE email IS NOT NULL AND email <> '' AND disabled = FALSE ORDER BY org_id, id",
+        vec![],
+    )
+    .await
+}

@@ -314,6 +314,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0002_second_factor.sql"),
     ),
     (3, include_str!("../migrations/sqlite/0003_botnet.sql")),
+    (
+        4,
+        include_str!("../migrations/sqlite/0004_botnet_followup.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_registry.sql")),
@@ -322,6 +326,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0002_second_factor.sql"),
     ),
     (3, include_str!("../migrations/postgres/0003_botnet.sql")),
+    (
+        4,
+        include_str!("../migrations/postgres/0004_botnet_followup.sql"),
+    ),
 ];
 
 impl Store {

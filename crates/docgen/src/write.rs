@@ -1,0 +1,511 @@
+//! Laying an [`OfficialDocument`] out with `docx-rs`.
+//!
+//! Lengths are in twentieths of a point (twips, 1 mm ≈ 56.7) and font sizes
+//! in half-points, as WordprocessingML counts them.
+
+use std::io::{Cursor, Read, Write};
+
+use docx_rs as dx;
+use dx::{AlignmentType, LineSpacing, ParagraphBorder, ParagraphBorderPosition, WidthType};
+
+use crate::{
+    clean_text, vn_date_line, Block, DocError, OfficialDocument, Table, MOTTO_NATION, MOTTO_SLOGAN,
+};
+
+const PAGE_WIDTH: u32 = 11906; // A4, 210 mm
+const PAGE_HEIGHT: u32 = 16838; // A4, 297 mm
+const MARGIN_TOP: i32 = 1134; // 20 mm
+const MARGIN_BOTTOM: i32 = 1134; // 20 mm
+const MARGIN_LEFT: i32 = 1701; // 30 mm
+const MARGIN_RIGHT: i32 = 850; // 15 mm
+const HEADER_DISTANCE: i32 = 567; // the page number sits in the top margin
+const TEXT_WIDTH: usize = (PAGE_WIDTH as i32 - MARGIN_LEFT - MARGIN_RIGHT) as usize;
+const CELL_MARGIN: usize = 108; // Word's default left and right cell padding
+
+// The motto line needs about 90 mm at 12 pt bold, so the right column takes
+// the larger share.
+const LETTERHEAD_LEFT: usize = 3685; // 65 mm
+const LETTERHEAD_RIGHT: usize = TEXT_WIDTH - LETTERHEAD_LEFT;
+const SIGNATURE_LEFT: usize = 4253; // 75 mm
+const SIGNATURE_RIGHT: usize = TEXT_WIDTH - SIGNATURE_LEFT;
+
+const FONT: &str = "Times New Roman";
+const SIZE_BODY: usize = 28; // 14 pt
+const SIZE_LETTERHEAD: usize = 26; // 13 pt
+const SIZE_MOTTO: usize = 24; // 12 pt
+const SIZE_CELL: usize = 24; // 12 pt
+const SIZE_FILING_HEADING: usize = 24; // 12 pt
+const SIZE_FILING: usize = 22; // 11 pt
+
+const FIRST_LINE_INDENT: i32 = 567; // 1 cm, Decree 30's 1–1.27 cm
+const PARAGRAPH_GAP: u32 = 120; // 6 pt, Decree 30's minimum between paragraphs
+const SIGNATURE_SPACE: u32 = 1701; // 3 cm left blank for signature and seal
+
+/// `docx-rs` cannot mark a row as a repeating table header (`w:tblHeader`).
+/// Header rows, and only they, are given a minimum height, and `w:tblHeader`
+/// is added beside the `w:trHeight` element that produces, after building.
+const HEADER_ROW_HEIGHT: f32 = 397.0; // 7 mm
+const HEADER_ROW_MARKER: &str = "<w:trHeight ";
+
+pub(crate) fn to_docx(doc: &OfficialDocument) -> Result<Vec<u8>, DocError> {
+    let lh = &doc.letterhead;
+    let created = format!("{}T00:00:00Z", lh.date.format("%Y-%m-%d"));
+    let mut docx = dx::Docx::new()
+        .page_size(PAGE_WIDTH, PAGE_HEIGHT)
+        .page_margin(
+            dx::PageMargin::new()
+                .top(MARGIN_TOP)
+                .bottom(MARGIN_BOTTOM)
+                .left(MARGIN_LEFT)
+                .right(MARGIN_RIGHT)
+                .header(HEADER_DISTANCE)
+                .footer(HEADER_DISTANCE),
+        )
+        .default_fonts(
+            dx::RunFonts::new()
+                .ascii(FONT)
+                .hi_ansi(FONT)
+                .cs(FONT)
+                .east_asia(FONT),
+        )
+        .default_size(SIZE_BODY)
+        .default_tab_stop(720) // 1.27 cm, Word's default outside East Asia
+        // Decree 30 numbers pages from the second one, centred in the top margin.
+        .header(
+            dx::Header::new().add_paragraph(
+                dx::Paragraph::new()
+                    .align(AlignmentType::Center)
+                    .add_page_num(dx::PageNum::new()),
+            ),
+        )
+        .first_header(dx::Header::new().add_paragraph(dx::Paragraph::new()))
+        .created_at(&created)
+        .updated_at(&created);
+
+    docx = docx.add_table(letterhead(doc));
+    // Word joins tables that touch into one, so one written right after
+    // another gets an empty paragraph between them.
+    let mut after_table = true;
+
+    let kind = clean_text(&doc.kind).to_uppercase();
+    if !kind.is_empty() {
+        docx = docx.add_paragraph(
+            paragraph(&kind, BOLD, AlignmentType::Center).line_spacing(spacing(360, 0)),
+        );
+    }
+    let title = clean_text(&doc.title);
+    if !title.is_empty() {
+        let before = if kind.is_empty() { 360 } else { 0 };
+        docx = docx
+            .add_paragraph(
+                paragraph(&title, BOLD, AlignmentType::Center).line_spacing(spacing(before, 0)),
+            )
+            .add_paragraph(rule(TEXT_WIDTH, 2835)); // 50 mm
+    }
+    docx = add_recipients(docx, &doc.recipients);
+    if !(kind.is_empty() && title.is_empty() && doc.recipients.is_empty()) {
+        after_table = false;
+    }
+
+    let mut header_rows = 0;
+    for (index, block) in doc.body.iter().enumerate() {
+        match block {
+            Block::Table(_) => {
+                if after_table {
+                    docx = docx.add_paragraph(empty_paragraph(SIZE_BODY));
+                }
+                after_table = true;
+            }
+            Block::Bullets(items) if items.is_empty() => {}
+            _ => after_table = false,
+        }
+        match block {
+            Block::Heading(text) => {
+                docx = docx.add_paragraph(
+                    body_paragraph(&clean_text(text), BOLD)
+                        .line_spacing(spacing(PARAGRAPH_GAP, PARAGRAPH_GAP))
+                        .keep_next(true),
+                );
+            }
+            Block::Paragraph(text) => {
+                docx = docx.add_paragraph(body_paragraph(&clean_text(text), Style::default()));
+            }
+            Block::Bullets(items) => {
+                for item in items {
+                    let text = format!("- {}", clean_text(item));
+                    docx = docx.add_paragraph(body_paragraph(&text, Style::default()));
+                }
+            }
+            Block::Table(table) => {
+                docx = docx.add_table(data_table(table, index)?);
+                header_rows += 1;
+            }
+        }
+    }
+
+    // Needed after a table, and otherwise it keeps the signature block off
+    // the last line of the body, as tables take no spacing of their own.
+    docx = docx
+        .add_paragraph(empty_paragraph(SIZE_BODY))
+        .add_table(filing_and_signature(doc));
+
+    let mut xml = docx.build();
+    xml.document = mark_header_rows(&xml.document, header_rows)?;
+    let mut stored = Cursor::new(Vec::new());
+    xml.pack(&mut stored).map_err(package_error)?;
+    deflate(stored.get_ref())
+}
+
+/// Formatting of a run of text.
+#[derive(Debug, Clone, Copy)]
+struct Style {
+    size: usize,
+    bold: bool,
+    italic: bool,
+}
+
+impl Default for Style {
+    fn default() -> Self {
+        Style {
+            size: SIZE_BODY,
+            bold: false,
+            italic: false,
+        }
+    }
+}
+
+const BOLD: Style = Style {
+    size: SIZE_BODY,
+    bold: true,
+    italic: false,
+};
+
+impl Style {
+    fn size(self, size: usize) -> Style {
+        Style { size, ..self }
+    }
+    fn bold(self) -> Style {
+        Style { bold: true, ..self }
+    }
+    fn italic(self) -> Style {
+        Style {
+            italic: true,
+            ..self
+        }
+    }
+}
+
+type Paragraph = dx::Paragraph;
+
+/// An empty paragraph whose height follows `size` (its mark's font size).
+fn empty_paragraph(size: usize) -> Paragraph {
+    dx::Paragraph::new().size(size).line_spacing(spacing(0, 0))
+}
+
+fn spacing(before: u32, after: u32) -> LineSpacing {
+    LineSpacing::new().before(before).after(after)
+}
+
+/// One run of already cleaned text; "\n" becomes a line break and "\t" a tab,
+/// which is how the reader gives them back.
+fn run(text: &str, style: Style) -> dx::Run {
+    let mut run = dx::Run::new().size(style.size);
+    if style.bold {
+        run = run.bold();
+    }
+    if style.italic {
+        run = run.italic();
+    }
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            run = run.add_break(dx::BreakType::TextWrapping);
+        }
+        for (j, piece) in line.split('\t').enumerate() {
+            if j > 0 {
+                run = run.add_tab();
+            }
+            if !piece.is_empty() {
+                run = run.add_text(piece);
+            }
+        }
+    }
+    run
+}
+
+fn paragraph(text: &str, style: Style, align: AlignmentType) -> Paragraph {
+    // The mark's size matters for the height of a line holding only a break.
+    dx::Paragraph::new()
+        .add_run(run(text, style))
+        .size(style.size)
+        .align(align)
+}
+
+fn body_paragraph(text: &str, style: Style) -> Paragraph {
+    paragraph(text, style, AlignmentType::Both)
+        .indent(
+            None,
+            Some(dx::SpecialIndentType::FirstLine(FIRST_LINE_INDENT)),
+            None,
+            None,
+        )
+        .line_spacing(spacing(0, PARAGRAPH_GAP))
+}
+
+/// The short solid line Decree 30 draws under the issuing body, the motto and
+/// the title: an empty, tiny paragraph with a top border, indented so that
+/// the border is `length` long and centred in `width`.
+fn rule(width: usize, length: usize) -> Paragraph {
+    let side = (width.saturating_sub(length) / 2) as i32;
+    let mut p = dx::Paragraph::new()
+        .size(4)
+        .indent(Some(side), None, Some(side), None)
+        .line_spacing(
+            LineSpacing::new()
+                .before(0)
+                .after(0)
+                .line(60)
+                .line_rule(dx::LineSpacingType::Exact),
+        );
+    // `set_border` would start from docx-rs's default box of four sides.
+    p.property = p.property.set_borders(
+        dx::ParagraphBorders::with_empty()
+            .set(ParagraphBorder::new(ParagraphBorderPosition::Top).size(6)),
+    );
+    p
+}
+
+fn letterhead(doc: &OfficialDocument) -> dx::Table {
+    let lh = &doc.letterhead;
+    let head = Style::default().size(SIZE_LETTERHEAD);
+    let centred = |text: &str, style: Style| paragraph(text, style, AlignmentType::Center);
+
+    let mut left = dx::TableCell::new().width(LETTERHEAD_LEFT, WidthType::Dxa);
+    if let Some(parent) = &lh.parent_body {
+        left = left.add_paragraph(centred(&clean_text(parent).to_uppercase(), head));
+    }
+    left = left
+        .add_paragraph(centred(
+            &clean_text(&lh.issuing_body).to_uppercase(),
+            head.bold(),
+        ))
+        .add_paragraph(rule(LETTERHEAD_LEFT - 2 * CELL_MARGIN, 1417)); // 25 mm
+    if let Some(number) = &lh.number {
+        let number = format!("Số: {}", clean_text(number));
+        left = left.add_paragraph(centred(&number, head).line_spacing(spacing(80, 0)));
+    }
+    if let Some(summary) = &doc.summary {
+        let summary = format!("V/v {}", clean_text(summary));
+        left = left
+            .add_paragraph(centred(&summary, head.size(SIZE_MOTTO)).line_spacing(spacing(60, 0)));
+    }
+
+    let date_line = clean_text(&vn_date_line(&lh.place, lh.date));
+    let right = dx::TableCell::new()
+        .width(LETTERHEAD_RIGHT, WidthType::Dxa)
+        .add_paragraph(centred(MOTTO_NATION, head.size(SIZE_MOTTO).bold()))
+        .add_paragraph(centred(MOTTO_SLOGAN, head.bold()))
+        .add_paragraph(rule(LETTERHEAD_RIGHT - 2 * CELL_MARGIN, 3402)) // 60 mm, the motto's length
+        .add_paragraph(centred(&date_line, head.italic()).line_spacing(spacing(80, 0)));
+
+    layout_table(vec![LETTERHEAD_LEFT, LETTERHEAD_RIGHT], vec![left, right])
+}
+
+fn add_recipients(mut docx: dx::Docx, recipients: &[String]) -> dx::Docx {
+    let lines: Vec<String> = recipients.iter().map(|r| clean_text(r)).collect();
+    match lines.as_slice() {
+        [] => docx,
+        [only] => docx.add_paragraph(
+            paragraph(
+                &format!("Kính gửi: {only}"),
+                Style::default(),
+                AlignmentType::Center,
+            )
+            .line_spacing(spacing(240, 240)),
+        ),
+        several => {
+            docx = docx.add_paragraph(
+                paragraph("Kính gửi:", Style::default(), AlignmentType::Left)
+                    .indent(Some(1701), None, None, None)
+                    .line_spacing(spacing(240, 0)),
+            );
+            let last = several.len() - 1;
+            for (i, line) in several.iter().enumerate() {
+                let after = if i == last { 240 } else { 0 };
+                docx = docx.add_paragraph(
+                    paragraph(&format!("- {line}"), Style::default(), AlignmentType::Left)
+                        .indent(Some(2835), None, None, None)
+                        .line_spacing(spacing(0, after)),
+                );
+            }
+            docx
+        }
+    }
+}
+
+fn filing_and_signature(doc: &OfficialDocument) -> dx::Table {
+    let mut left = dx::TableCell::new()
+        .width(SIGNATURE_LEFT, WidthType::Dxa)
+        .add_paragraph(paragraph(
+            "Nơi nhận:",
+            Style::default().size(SIZE_FILING_HEADING).bold().italic(),
+            AlignmentType::Left,
+        ));
+    for entry in &doc.recipients_for_filing {
+        left = left.add_paragraph(paragraph(
+            &format!("- {}", clean_text(entry)),
+            Style::default().size(SIZE_FILING),
+            AlignmentType::Left,
+        ));
+    }
+
+    let sig = &doc.signature;
+    let mut right = dx::TableCell::new().width(SIGNATURE_RIGHT, WidthType::Dxa);
+    for line in &sig.capacity {
+        right = right.add_paragraph(paragraph(
+            &clean_text(line).to_uppercase(),
+            BOLD,
+            AlignmentType::Center,
+        ));
+    }
+    right = right.add_paragraph(
+        paragraph(&clean_text(&sig.signer), BOLD, AlignmentType::Center)
+            .line_spacing(spacing(SIGNATURE_SPACE, 0)),
+    );
+
+    let row = dx::TableRow::new(vec![left, right]).cant_split();
+    dx::Table::without_borders(vec![row])
+        .set_grid(vec![SIGNATURE_LEFT, SIGNATURE_RIGHT])
+        .width(TEXT_WIDTH, WidthType::Dxa)
+        .layout(dx::TableLayoutType::Fixed)
+}
+
+fn layout_table(grid: Vec<usize>, cells: Vec<dx::TableCell>) -> dx::Table {
+    dx::Table::without_borders(vec![dx::TableRow::new(cells)])
+        .set_grid(grid)
+        .width(TEXT_WIDTH, WidthType::Dxa)
+        .layout(dx::TableLayoutType::Fixed)
+}
+
+fn data_table(table: &Table, block: usize) -> Result<dx::Table, DocError> {
+    let bad = |problem: String| DocError::BadTable { block, problem };
+    let columns = table.columns.len();
+    if columns == 0 {
+        return Err(bad("a table needs at least one column".into()));
+    }
+    let weights: Vec<u64> = match &table.widths {
+        None => vec![1; columns],
+        Some(w) if w.len() != columns => {
+            return Err(bad(format!(
+                "{} widths given for {columns} columns",
+                w.len()
+            )))
+        }
+        Some(w) if w.iter().all(|&x| x == 0) => vec![1; columns],
+        Some(w) => w.iter().map(|&x| u64::from(x)).collect(),
+    };
+    if let Some((i, row)) = table
+        .rows
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.len() > columns)
+    {
+        return Err(bad(format!(
+            "row {i} has {} cells for {columns} columns",
+            row.len()
+        )));
+    }
+    let total: u64 = weights.iter().sum();
+    let grid: Vec<usize> = weights
+        .iter()
+        .map(|&w| (TEXT_WIDTH as u64 * w / total) as usize)
+        .collect();
+
+    let cell_style = Style::default().size(SIZE_CELL);
+    let cell = |text: &str, width: usize, style: Style, align: AlignmentType| {
+        dx::TableCell::new()
+            .width(width, WidthType::Dxa)
+            .vertical_align(dx::VAlignType::Center)
+            .add_paragraph(paragraph(&clean_text(text), style, align))
+    };
+
+    let header = dx::TableRow::new(
+        table
+            .columns
+            .iter()
+            .zip(&grid)
+            .map(|(text, &w)| cell(text, w, cell_style.bold(), AlignmentType::Center))
+            .collect(),
+    )
+    .row_height(HEADER_ROW_HEIGHT)
+    .height_rule(dx::HeightRule::AtLeast)
+    .cant_split();
+
+    let mut rows = Vec::with_capacity(table.rows.len() + 1);
+    rows.push(header);
+    for row in &table.rows {
+        let cells = grid
+            .iter()
+            .enumerate()
+            .map(|(i, &w)| {
+                let text = row.get(i).map(String::as_str).unwrap_or("");
+                cell(text, w, cell_style, AlignmentType::Left)
+            })
+            .collect();
+        rows.push(dx::TableRow::new(cells));
+    }
+
+    let border = |position| dx::TableBorder::new(position).size(4);
+    let borders = dx::TableBorders::new()
+        .set(border(dx::TableBorderPosition::Top))
+        .set(border(dx::TableBorderPosition::Bottom))
+        .set(border(dx::TableBorderPosition::Left))
+        .set(border(dx::TableBorderPosition::Right))
+        .set(border(dx::TableBorderPosition::InsideH))
+        .set(border(dx::TableBorderPosition::InsideV));
+    Ok(dx::Table::new(rows)
+        .set_grid(grid)
+        .width(TEXT_WIDTH, WidthType::Dxa)
+        .layout(dx::TableLayoutType::Fixed)
+        .set_borders(borders))
+}
+
+/// Adds `w:tblHeader` to each row that carries [`HEADER_ROW_MARKER`]. User
+/// text cannot forge the marker: docx-rs escapes every `<` in it.
+fn mark_header_rows(document: &[u8], expected: usize) -> Result<Vec<u8>, DocError> {
+    let text = std::str::from_utf8(document).map_err(package_error)?;
+    let found = text.matches(HEADER_ROW_MARKER).count();
+    if found != expected {
+        return Err(package_error(format!(
+            "expected {expected} table header rows in the built document, found {found}"
+        )));
+    }
+    let marked = format!("<w:tblHeader />{HEADER_ROW_MARKER}");
+    Ok(text.replace(HEADER_ROW_MARKER, &marked).into_bytes())
+}
+
+/// docx-rs stores every part uncompressed; a long table would make a file of
+/// several megabytes, so the package is written again with deflate.
+fn deflate(stored: &[u8]) -> Result<Vec<u8>, DocError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(stored)).map_err(package_error)?;
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(stored.len() / 4)));
+    let mut buffer = Vec::new();
+    for i in 0..archive.len() {
+        let mut part = archive.by_index(i).map_err(package_error)?;
+        // Directory entries are optional in OPC packages; readers do not need them.
+        if part.is_dir() {
+            continue;
+        }
+        buffer.clear();
+        part.read_to_end(&mut buffer).map_err(package_error)?;
+        out.start_file(part.name(), options)
+            .map_err(package_error)?;
+        out.write_all(&buffer).map_err(package_error)?;
+    }
+    Ok(out.finish().map_err(package_error)?.into_inner())
+}
+
+fn package_error(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> DocError {
+    DocError::Package(e.into())
+}
