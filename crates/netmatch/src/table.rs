@@ -13,7 +13,7 @@ use std::net::IpAddr;
 
 /// Marks a range that no block covers.
 const NONE: u32 = u32::MAX;
-/// Marks a /16 split between owners in `v4_direct`.
+/// Marks a /16 split between owners in `v4_slots`.
 const SPLIT: u32 = u32::MAX - 1;
 
 /// Owners of address blocks, looked up by the most specific block holding an
@@ -22,12 +22,13 @@ const SPLIT: u32 = u32::MAX - 1;
 pub struct OwnerTable<T> {
     blocks: Vec<(Cidr, T)>,
     v4: Ranges<u32>,
-    /// `v4_index[h]..v4_index[h + 1]` are the v4 ranges starting inside the
-    /// /16 whose top bits are `h`.
-    v4_index: Vec<u32>,
-    /// The owner of each /16 that has one owner throughout (or `NONE`), so
-    /// most lookups end after one read; `SPLIT` for the others.
-    v4_direct: Vec<u32>,
+    /// One slot per /16 `h` (and one past the last): the low half is the
+    /// index of the first v4 range starting inside it, so the ranges inside
+    /// are `lo(h)..lo(h + 1)`; the high half is the owner of the whole /16
+    /// when it has one throughout (or `NONE`), so that most lookups end
+    /// after one read, and `SPLIT` otherwise. Both halves in one word: a
+    /// split /16 costs no second cache miss.
+    v4_slots: Vec<u64>,
     v6: Ranges<u128>,
 }
 
@@ -93,10 +94,13 @@ impl<T: Clone> OwnerTable<T> {
             let at = v4.starts.partition_point(|&s| u64::from(s) < bound);
             v4_index.push(at as u32);
         }
-        let v4_direct = (0..1usize << 16)
+        let v4_slots = (0..=1usize << 16)
             .map(|h| {
-                let (lo, hi) = (v4_index[h] as usize, v4_index[h + 1] as usize);
-                if lo == hi {
+                let lo = v4_index[h] as usize;
+                let hi = v4_index.get(h + 1).map_or(lo, |&i| i as usize);
+                let owner = if h == 1 << 16 {
+                    SPLIT
+                } else if lo == hi {
                     // No range starts inside: the one before covers it all.
                     // (`lo` > 0: the range at 0 is counted for h = 0.)
                     v4.owners[lo - 1]
@@ -104,14 +108,14 @@ impl<T: Clone> OwnerTable<T> {
                     v4.owners[lo]
                 } else {
                     SPLIT
-                }
+                };
+                u64::from(owner) << 32 | lo as u64
             })
             .collect();
         Self {
             blocks,
             v4,
-            v4_index,
-            v4_direct,
+            v4_slots,
             v6,
         }
     }
@@ -139,12 +143,13 @@ impl<T: Clone> OwnerTable<T> {
     #[inline]
     fn owner_v4(&self, key: u32) -> u32 {
         let h = (key >> 16) as usize;
-        let direct = self.v4_direct[h];
-        if direct != SPLIT {
-            return direct;
+        let slot = self.v4_slots[h];
+        let owner = (slot >> 32) as u32;
+        if owner != SPLIT {
+            return owner;
         }
-        let lo = self.v4_index[h] as usize;
-        let hi = self.v4_index[h + 1] as usize;
+        let lo = slot as u32 as usize;
+        let hi = self.v4_slots[h + 1] as u32 as usize;
         let at = lo + self.v4.starts[lo..hi].partition_point(|&s| s <= key);
         // A range starting at 0 always exists, so `at` is at least 1.
         self.v4.owners[at - 1]
@@ -252,7 +257,7 @@ mod tests {
         ]);
         let ip = |s: &str| s.parse::<IpAddr>().unwrap();
         let h = |s: &str| match ip(s) {
-            IpAddr::V4(a) => t.v4_direct[(u32::from(a) >> 16) as usize],
+            IpAddr::V4(a) => (t.v4_slots[(u32::from(a) >> 16) as usize] >> 32) as u32,
             IpAddr::V6(_) => unreachable!(),
         };
         assert_eq!(h("9.255.0.0"), NONE);

@@ -16,6 +16,7 @@ pub mod cpe;
 pub mod feeds;
 pub mod matching;
 pub mod model;
+pub mod priority;
 pub mod version;
 
 pub use model::{

@@ -291,7 +291,8 @@ impl Kev {
 pub struct Epss {
     /// Probability of exploitation in the next 30 days, 0–1.
     pub score: f32,
-    pub percentile: f32,
+    /// Missing in the 2021 files (`cve,epss` only).
+    pub percentile: Option<f32>,
     pub model_version: Option<String>,
     pub score_date: Option<NaiveDate>,
 }

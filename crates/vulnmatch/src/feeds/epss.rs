@@ -31,7 +31,7 @@ pub fn parse(file: &str, body: &[u8]) -> Imported {
     let text = String::from_utf8_lossy(body);
     let mut model = None;
     let mut date = None;
-    let mut cols: Option<(usize, usize, usize)> = None;
+    let mut cols: Option<(usize, usize, Option<usize>)> = None;
     for (n, line) in text.lines().enumerate() {
         let lineno = n + 1;
         let line = line.trim();
@@ -53,9 +53,9 @@ pub fn parse(file: &str, body: &[u8]) -> Imported {
         let fields: Vec<&str> = line.split(',').map(str::trim).collect();
         if cols.is_none() {
             let find = |name: &str| fields.iter().position(|f| f.eq_ignore_ascii_case(name));
-            match (find("cve"), find("epss"), find("percentile")) {
-                (Some(c), Some(e), Some(p)) => {
-                    cols = Some((c, e, p));
+            match (find("cve"), find("epss")) {
+                (Some(c), Some(e)) => {
+                    cols = Some((c, e, find("percentile")));
                     continue;
                 }
                 _ => {
@@ -81,12 +81,13 @@ pub fn parse(file: &str, body: &[u8]) -> Imported {
             }
         };
         let num = |s: &str| s.parse::<f32>().ok().filter(|x| (0.0..=1.0).contains(x));
-        match (num(get(e)), num(get(p))) {
-            (Some(score), Some(percentile)) => out.epss.push((
+        let pct = p.map(|p| num(get(p)));
+        match (num(get(e)), pct) {
+            (Some(score), None) | (Some(score), Some(Some(_))) => out.epss.push((
                 id,
                 Epss {
                     score,
-                    percentile,
+                    percentile: pct.flatten(),
                     model_version: model.clone(),
                     score_date: date,
                 },
