@@ -16,7 +16,12 @@ async fn set_contact(t: &common::TestApp, coord: &str, org: i64, email: &str) {
         o["address_blocks"] = json!(["14.160.10.0/28"]);
     }
     let (s, e) = t
-        .call(coord, reqwest::Method::PUT, &format!("/api/v1/orgs/{org}"), Some(o))
+        .call(
+            coord,
+            reqwest::Method::PUT,
+            &format!("/api/v1/orgs/{org}"),
+            Some(o),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{e}");
 }
@@ -52,7 +57,10 @@ async fn run(db: common::Db) {
         .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
     let report: Value = r.json().await.unwrap();
-    assert_eq!(report["notifications"], 3, "agency, operator, coordinator: {report}");
+    assert_eq!(
+        report["notifications"], 3,
+        "agency, operator, coordinator: {report}"
+    );
     let list = report["list_id"].as_i64().unwrap();
 
     // The mail server refuses the first attempt: that message stays queued.
@@ -90,8 +98,14 @@ async fn run(db: common::Db) {
         .iter()
         .find(|m| m.to == ["attt@stttt.sonha.gov.vn"])
         .expect("the coordinator's summary");
-    assert!(summary.subject().contains("4 địa chỉ"), "{}", summary.subject());
-    assert!(summary.body_text().contains("chưa xác định được đơn vị quản lý: 1"));
+    assert!(
+        summary.subject().contains("4 địa chỉ"),
+        "{}",
+        summary.subject()
+    );
+    assert!(summary
+        .body_text()
+        .contains("chưa xác định được đơn vị quản lý: 1"));
     // Each message was sent once.
     assert_eq!(mails.len(), 3);
     let (_, sent) = t.get(&coord, "/api/v1/notifications?status=sent").await;
@@ -119,13 +133,25 @@ async fn run(db: common::Db) {
     let (_, failed) = t.get(&coord, "/api/v1/notifications?status=failed").await;
     let id = failed["items"][0]["id"].as_i64().unwrap();
     let (s, _) = t
-        .post(&coord, &format!("/api/v1/notifications/{id}/retry"), json!({}))
+        .post(
+            &coord,
+            &format!("/api/v1/notifications/{id}/retry"),
+            json!({}),
+        )
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (s, _) = t
-        .post(&coord, &format!("/api/v1/notifications/{id}/retry"), json!({}))
+        .post(
+            &coord,
+            &format!("/api/v1/notifications/{id}/retry"),
+            json!({}),
+        )
         .await;
-    assert_eq!(s, StatusCode::CONFLICT, "only a failed message is re-queued");
+    assert_eq!(
+        s,
+        StatusCode::CONFLICT,
+        "only a failed message is re-queued"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

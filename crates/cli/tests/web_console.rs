@@ -3,60 +3,9 @@
 
 mod common;
 
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 
-fn browser() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} field"))
-        + marker.len();
-    html[start..].split('"').next().unwrap().to_string()
-}
-
-/// Signs in through the login form; returns the client and a page's CSRF token.
-async fn sign_in(t: &common::TestApp, username: &str) -> (Client, String) {
-    let c = browser();
-    let form = c
-        .get(t.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let r = c
-        .post(t.url("/login"))
-        .form(&[
-            ("username", username),
-            ("password", common::PASSWORD),
-            ("csrf", &hidden(&form, "csrf")),
-            ("next", "/dashboard"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "sign-in of {username}");
-    assert_eq!(r.headers()["location"], "/dashboard");
-    let page = c
-        .get(t.url("/dashboard"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = hidden(&page, "csrf");
-    (c, csrf)
-}
+use common::{browser, hidden, sign_in};
 
 both_backends!(pages_render_and_keep_to_the_callers_organisation, |t| {
     let sys_a = t.system(t.agency_a, "STC-W1").await;

@@ -9,14 +9,15 @@
 //! ```
 //!
 //! `N` (default 1 000 000) is the number of lines in the file, header lines
-//! included. The mix: about 70 % addresses inside the prefix lists in `DIR`
-//! (every `*.txt` there, blocks chosen by their size; default: the copies in
-//! this crate's `tests/data`), 5 % inside agency blocks (`--blocks`, a
+//! included. The mix: 70 % addresses inside the prefix lists in `DIR`
+//! (every `*.txt` there, blocks hit by their size; default: the copies in
+//! this crate's `tests/data`), 0.1 % inside agency blocks (`--blocks`, a
 //! `prefix,asn,name` table; default: the built-in set that `--print-blocks`
-//! prints), 2 % IPv6, 1 % repeats of an earlier address, 0.3 % private,
+//! prints), 2 % IPv6, 1 % repeats of a recent address, 0.3 % private,
 //! loopback, shared or documentation addresses, 0.05 % comment lines, 0.1 %
-//! malformed lines, 0.1 % addresses with a trailing comment (text format), the
-//! rest random public IPv4.
+//! malformed lines, 0.1 % addresses with a trailing comment (text format),
+//! the rest random public IPv4. Apart from the repeats, an address comes up
+//! again only once its space is used up (the agency blocks hold about 1 100).
 
 use netmatch::{classify, parse_prefix_csv, parse_prefix_list};
 use std::io::{BufWriter, Write};
@@ -144,41 +145,68 @@ fn args() -> Args {
     a
 }
 
-/// IPv4 blocks as (first address, size), and the running total of sizes.
+/// The union of some IPv4 blocks, its addresses numbered in order.
 struct Space {
-    blocks: Vec<(u32, u64)>,
+    /// (first address, size) of disjoint runs, in order.
+    runs: Vec<(u32, u64)>,
+    /// Running total of sizes.
     ends: Vec<u64>,
+    /// Where this list starts numbering, so seeds differ.
+    offset: u64,
 }
 
+/// A prime above any space's size: stepping by it visits every address of
+/// the space once before any twice.
+const STEP: u64 = 2_654_435_761;
+
 impl Space {
-    fn new(blocks: Vec<(u32, u64)>) -> Space {
+    fn new(mut blocks: Vec<(u32, u64)>, rng: &mut Rng) -> Space {
+        blocks.sort_unstable();
+        // Merge nested and adjacent blocks: each address once.
+        let mut runs: Vec<(u32, u64)> = Vec::new();
+        for (first, size) in blocks {
+            if let Some((f, s)) = runs.last_mut() {
+                let end = u64::from(*f) + *s;
+                if u64::from(first) <= end {
+                    *s = (*s).max(u64::from(first) + size - u64::from(*f));
+                    continue;
+                }
+            }
+            runs.push((first, size));
+        }
         let mut total = 0;
-        let ends = blocks
+        let ends: Vec<u64> = runs
             .iter()
             .map(|&(_, size)| {
                 total += size;
                 total
             })
             .collect();
-        Space { blocks, ends }
+        let offset = rng.below(total);
+        Space { runs, ends, offset }
     }
 
-    /// An address uniformly over all the blocks' addresses, so a block is
-    /// chosen by its size.
-    fn pick(&self, rng: &mut Rng) -> Ipv4Addr {
+    /// The `n`th address of a walk over the space that repeats none until
+    /// it has visited all, scattered so that blocks are hit by their size.
+    fn nth(&self, n: u64) -> Ipv4Addr {
         let total = *self.ends.last().expect("at least one block");
-        let r = rng.below(total);
+        let r = ((u128::from(n) * u128::from(STEP) + u128::from(self.offset)) % u128::from(total))
+            as u64;
         let i = self.ends.partition_point(|&e| e <= r);
         let before = if i == 0 { 0 } else { self.ends[i - 1] };
-        let (first, _) = self.blocks[i];
+        let (first, _) = self.runs[i];
         Ipv4Addr::from(first.wrapping_add((r - before) as u32))
     }
+}
 
-    /// An address in a block chosen uniformly, whatever its size.
-    fn pick_block(&self, rng: &mut Rng) -> Ipv4Addr {
-        let (first, size) = self.blocks[rng.below(self.blocks.len() as u64) as usize];
-        Ipv4Addr::from(first.wrapping_add(rng.below(size) as u32))
-    }
+/// A bijection of 32-bit numbers that looks random (lowbias32), so public
+/// addresses do not repeat either.
+fn scatter(mut x: u32) -> u32 {
+    x ^= x >> 16;
+    x = x.wrapping_mul(0x7feb_352d);
+    x ^= x >> 15;
+    x = x.wrapping_mul(0x846c_a68b);
+    x ^ (x >> 16)
 }
 
 fn v4_block(cidr: domain::Cidr) -> Option<(u32, u64)> {
@@ -188,7 +216,7 @@ fn v4_block(cidr: domain::Cidr) -> Option<(u32, u64)> {
     }
 }
 
-fn prefix_space(dir: &Path) -> Space {
+fn prefix_space(dir: &Path, rng: &mut Rng) -> Space {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| fail(&format!("{}: {e}", dir.display())))
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -210,10 +238,10 @@ fn prefix_space(dir: &Path) -> Space {
             dir.display()
         ));
     }
-    Space::new(blocks)
+    Space::new(blocks, rng)
 }
 
-fn agency_space(path: Option<&Path>) -> Space {
+fn agency_space(path: Option<&Path>, rng: &mut Rng) -> Space {
     let bytes = match path {
         Some(p) => std::fs::read(p).unwrap_or_else(|e| fail(&format!("{}: {e}", p.display()))),
         None => DEFAULT_BLOCKS.as_bytes().to_vec(),
@@ -225,7 +253,7 @@ fn agency_space(path: Option<&Path>) -> Space {
     if blocks.is_empty() {
         fail("blocks: no IPv4 block");
     }
-    Space::new(blocks)
+    Space::new(blocks, rng)
 }
 
 fn fail(msg: &str) -> ! {
@@ -261,9 +289,12 @@ fn ipv6(rng: &mut Rng) -> IpAddr {
     }
 }
 
-fn public_v4(rng: &mut Rng) -> IpAddr {
+/// The next public address after `*n` in a scattered walk of the whole
+/// IPv4 space.
+fn public_v4(n: &mut u32, key: u32) -> IpAddr {
     loop {
-        let ip = IpAddr::V4(Ipv4Addr::from(rng.next() as u32));
+        *n = n.wrapping_add(1);
+        let ip = IpAddr::V4(Ipv4Addr::from(scatter(*n ^ key)));
         if classify(ip).is_none() {
             return ip;
         }
@@ -278,9 +309,11 @@ enum Item {
 
 fn main() {
     let a = args();
-    let vn = prefix_space(&a.prefixes);
-    let agencies = agency_space(a.blocks.as_deref());
     let mut rng = Rng(a.seed);
+    let vn = prefix_space(&a.prefixes, &mut rng);
+    let agencies = agency_space(a.blocks.as_deref(), &mut rng);
+    let key = rng.next() as u32;
+    let (mut vn_n, mut agency_n, mut public_n) = (0u64, 0u64, 0u32);
     let out: Box<dyn Write> = match &a.out {
         Some(p) => Box::new(
             std::fs::File::create(p).unwrap_or_else(|e| fail(&format!("{}: {e}", p.display()))),
@@ -320,12 +353,14 @@ fn main() {
                 Item::Address(recent[rng.below(recent.len() as u64) as usize])
             } else if r < 3450 {
                 Item::Address(ipv6(&mut rng))
-            } else if r < 8450 {
-                Item::Address(IpAddr::V4(agencies.pick_block(&mut rng)))
-            } else if r < 78450 {
-                Item::Address(IpAddr::V4(vn.pick(&mut rng)))
+            } else if r < 3550 {
+                agency_n += 1;
+                Item::Address(IpAddr::V4(agencies.nth(agency_n)))
+            } else if r < 73550 {
+                vn_n += 1;
+                Item::Address(IpAddr::V4(vn.nth(vn_n)))
             } else {
-                Item::Address(public_v4(&mut rng))
+                Item::Address(public_v4(&mut public_n, key))
             };
             if let Item::Address(ip) = item {
                 if recent.len() < 4096 {

@@ -27,7 +27,7 @@ pub(crate) fn strip_bom(b: &[u8]) -> &[u8] {
 /// The next thing in the input.
 pub(crate) enum Next {
     /// A line, its `\n` included when it has one (only the last line may
-    /// not), as a range of [`LineSource::buf`].
+    /// not), as a range of the source's buffer ([`LineSource::get`]).
     Line(Range<usize>),
     /// A line longer than [`MAX_LINE_BYTES`]; it has been skipped whole.
     TooLong,

@@ -34,6 +34,8 @@ pub enum Format {
     /// A header row naming the columns (comma, tab or semicolon separated),
     /// `#` comment lines anywhere (abuse.ch puts them before the header and
     /// after the last row). Shadowserver reports and the Feodo list are this.
+    /// A file whose first row is one address and nothing else has no header:
+    /// its first column is the address.
     Csv,
 }
 

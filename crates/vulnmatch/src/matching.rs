@@ -365,10 +365,11 @@ fn explicit_candidate(
     let mut cpe = Cpe::from_domain(c).ok()?;
     let version = match cpe.version() {
         Value::Text(t) if !t.has_wildcards() => t.as_plain(),
-        _ => {
+        Value::Any if !fallback_version.trim().is_empty() => {
             cpe.attrs[3] = literal(fallback_version);
             fallback_version.to_string()
         }
+        _ => String::new(),
     };
     Some(Candidate {
         cpe,
@@ -519,8 +520,10 @@ struct RuleVerdict {
     hotfix: Option<String>,
 }
 
-/// How a rule names a fact, in words; `None` when it does not.
-fn names_fact(rule: &AffectedRule, fact: &Fact, p: &Prepared) -> Option<(String, Vec<String>)> {
+/// How a rule names a fact: in words, the modules it is limited to, and how
+/// specific it is (3: the package on the asset's platform; 2: vendor and
+/// product, or a CPE; 1: product alone, the record naming no vendor).
+fn names_fact(rule: &AffectedRule, fact: &Fact, p: &Prepared) -> Option<(String, Vec<String>, u8)> {
     if fact.platform_only {
         return None;
     }
@@ -548,7 +551,7 @@ fn names_fact(rule: &AffectedRule, fact: &Fact, p: &Prepared) -> Option<(String,
                         .any(|oc| cpe::is_match_except(rc, oc, &[3]))
                 });
                 if (vendor_ok || no_vendor) && (os_named || os_cpe) {
-                    return Some((format!("package {pkg} on {platform}"), mods));
+                    return Some((format!("package {pkg} on {platform}"), mods, 3));
                 }
                 return None;
             }
@@ -558,12 +561,14 @@ fn names_fact(rule: &AffectedRule, fact: &Fact, p: &Prepared) -> Option<(String,
                 } else {
                     ""
                 };
+                let spec = if no_vendor { 1 } else { 2 };
                 return Some((
                     format!(
                         "package {}{how}",
                         rule.package_name.as_deref().unwrap_or("")
                     ),
                     mods,
+                    spec,
                 ));
             }
         }
@@ -572,17 +577,18 @@ fn names_fact(rule: &AffectedRule, fact: &Fact, p: &Prepared) -> Option<(String,
         return Some((
             format!("{} {base}", rule.vendor.as_deref().unwrap_or("")),
             mods,
+            2,
         ));
     }
     if product_ok && no_vendor {
-        return Some((format!("{base} (the record names no vendor)"), mods));
+        return Some((format!("{base} (the record names no vendor)"), mods, 1));
     }
     if package.is_none() {
         for rc in &rule.cpes {
             for c in &fact.candidates {
                 let skip: &[usize] = if c.part_known { &[] } else { &[0] };
                 if cpe::is_match_except(rc, &c.cpe, skip) {
-                    return Some((format!("{rc}"), mods));
+                    return Some((format!("{rc}"), mods, 2));
                 }
             }
         }
@@ -955,40 +961,52 @@ fn vendor_verdict(
     fact: &Fact,
     p: &Prepared,
 ) -> Option<(Status, Finding)> {
-    let mut best: Option<(Finding, Status, u8)> = None;
+    let mut best: Option<(Finding, Status, (u8, u8))> = None;
     for rule in v.affected.iter().filter(|r| r.source == source) {
-        let Some((how, mods)) = names_fact(rule, fact, p) else {
+        let Some((how, mods, spec)) = names_fact(rule, fact, p) else {
             continue;
         };
-        let module_note = match modules_ok(&mods, p) {
-            Ok(n) => n,
-            Err(()) => continue,
-        };
-        let Some(mut verdict) = eval_versions(rule, fact, p) else {
-            continue;
-        };
-        if verdict.status == Status::Affected && verdict.hotfix.is_none() {
-            if let Some(fx) = rule
-                .fixes
-                .iter()
-                .find(|f| p.fixes.contains(&normalise_fix(f)))
-            {
-                // A vendor fix named by the rule is installed.
-                if !rule
-                    .versions
-                    .iter()
-                    .any(|r| r.changes.iter().any(|c| c.at == *fx))
-                {
-                    verdict.text.push_str(&format!("; fix {fx} installed"));
-                    verdict.hotfix = Some(fx.clone());
+        let verdict = match modules_ok(&mods, p) {
+            Ok(module_note) => {
+                let Some(mut verdict) = eval_versions(rule, fact, p) else {
+                    continue;
+                };
+                if verdict.status == Status::Affected && verdict.hotfix.is_none() {
+                    // Fixes tied to one range's `changes` were weighed there.
+                    let in_changes = |f: &str| {
+                        rule.versions
+                            .iter()
+                            .any(|r| r.changes.iter().any(|c| c.at == f))
+                    };
+                    if let Some(fx) = rule
+                        .fixes
+                        .iter()
+                        .find(|f| !in_changes(f) && p.fixes.contains(&normalise_fix(f)))
+                    {
+                        // A vendor fix named by the rule is installed.
+                        verdict.text.push_str(&format!("; fix {fx} installed"));
+                        verdict.hotfix = Some(fx.clone());
+                    }
                 }
+                (verdict, module_note)
             }
-        }
+            // The vendor limits the product to modules the asset does not run.
+            Err(()) => (
+                RuleVerdict {
+                    status: Status::Unaffected,
+                    origin: rule.origin.clone(),
+                    text: format!("only module {} is affected", mods.join(", ")),
+                    hotfix: None,
+                },
+                None,
+            ),
+        };
+        let (verdict, module_note) = verdict;
         let mut fact_text = fact.label.clone();
         if let Some(n) = &module_note {
             fact_text.push_str(&format!("; {n}"));
         }
-        let r = rank(&verdict);
+        let key = (spec, rank(&verdict));
         let finding = Finding {
             cve: v.id,
             asset_id: p.item.asset_id,
@@ -1004,8 +1022,8 @@ fn vendor_verdict(
                 hotfix_excluded: verdict.hotfix.clone(),
             },
         };
-        if best.as_ref().is_none_or(|(_, _, br)| r > *br) {
-            best = Some((finding, verdict.status, r));
+        if best.as_ref().is_none_or(|(_, _, bk)| key > *bk) {
+            best = Some((finding, verdict.status, key));
         }
     }
     best.map(|(f, st, _)| (st, f))
@@ -1351,6 +1369,21 @@ impl<'a> VulnIndex<'a> {
     /// The findings for one asset.
     pub fn match_item(&self, item: &InventoryItem) -> Vec<Finding> {
         let p = prepare(item);
+        let mut out = Vec::new();
+        for i in self.candidate_ids(&p) {
+            if let Some(v) = self.vulns.get(i as usize) {
+                out.extend(match_prepared(v, &p));
+            }
+        }
+        out
+    }
+
+    /// How many records an asset is compared with (for measurements).
+    pub fn candidates(&self, item: &InventoryItem) -> usize {
+        self.candidate_ids(&prepare(item)).len()
+    }
+
+    fn candidate_ids(&self, p: &Prepared) -> Vec<u32> {
         let mut cand: Vec<u32> = self.always.clone();
         for f in &p.facts {
             if f.platform_only {
@@ -1369,13 +1402,7 @@ impl<'a> VulnIndex<'a> {
         }
         cand.sort_unstable();
         cand.dedup();
-        let mut out = Vec::new();
-        for i in cand {
-            if let Some(v) = self.vulns.get(i as usize) {
-                out.extend(match_prepared(v, &p));
-            }
-        }
-        out
+        cand
     }
 }
 

@@ -85,18 +85,28 @@ impl DecisionTable {
     /// Exposure, Utility, "Well-being and Mission Impact" or "Mission Impact",
     /// Priority); every combination must be present.
     pub fn parse_csv(text: &str) -> Result<DecisionTable, TableError> {
-        let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+        let mut lines = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty());
         let (_, header) = lines.next().ok_or(TableError::Line {
             line: 1,
             message: "empty file".into(),
         })?;
-        let cols: Vec<String> = header.split(',').map(|c| c.trim().to_ascii_lowercase()).collect();
+        let cols: Vec<String> = header
+            .split(',')
+            .map(|c| c.trim().to_ascii_lowercase())
+            .collect();
         let find = |names: &[&str]| cols.iter().position(|c| names.contains(&c.as_str()));
         let ix = (
             find(&["exploitation"]),
             find(&["exposure"]),
             find(&["utility"]),
-            find(&["well-being and mission impact", "mission impact", "human impact"]),
+            find(&[
+                "well-being and mission impact",
+                "mission impact",
+                "human impact",
+            ]),
             find(&["priority", "decision"]),
         );
         let (Some(ce), Some(cx), Some(cu), Some(ci), Some(cp)) = ix else {
@@ -136,7 +146,10 @@ impl DecisionTable {
 
     pub fn decide(&self, e: Exploitation, x: Exposure, u: Utility, i: Impact) -> Decision {
         // A table from parse_csv is complete; the built-in one cannot fail.
-        self.rows.get(&(e, x, u, i)).copied().unwrap_or(Decision::Immediate)
+        self.rows
+            .get(&(e, x, u, i))
+            .copied()
+            .unwrap_or(Decision::Immediate)
     }
 }
 
@@ -190,7 +203,10 @@ pub fn automatable_from_cvss(version: CvssVersion, vector: &str) -> bool {
     match version {
         CvssVersion::V2 => m("AV") == Some("N") && m("AC") == Some("L") && m("Au") == Some("N"),
         CvssVersion::V30 | CvssVersion::V31 => {
-            m("AV") == Some("N") && m("AC") == Some("L") && m("PR") == Some("N") && m("UI") == Some("N")
+            m("AV") == Some("N")
+                && m("AC") == Some("L")
+                && m("PR") == Some("N")
+                && m("UI") == Some("N")
         }
         CvssVersion::V40 => {
             m("AV") == Some("N")
@@ -226,13 +242,19 @@ pub fn assess(v: &Vuln, ctx: &Context, table: &DecisionTable, policy: &Policy) -
         }
     }
     if exploitation < Exploitation::Poc {
-        if let Some(ep) = v.epss.as_ref().filter(|e| e.score >= policy.epss_poc_threshold) {
+        if let Some(ep) = v
+            .epss
+            .as_ref()
+            .filter(|e| e.score >= policy.epss_poc_threshold)
+        {
             exploitation = Exploitation::Poc;
             reasons.push(format!(
                 "exploitation PoC: EPSS {:.3} ≥ {:.2}{}",
                 ep.score,
                 policy.epss_poc_threshold,
-                ep.percentile.map(|p| format!(" (percentile {p:.3})")).unwrap_or_default()
+                ep.percentile
+                    .map(|p| format!(" (percentile {p:.3})"))
+                    .unwrap_or_default()
             ));
         }
     }
@@ -281,7 +303,11 @@ pub fn assess(v: &Vuln, ctx: &Context, table: &DecisionTable, policy: &Policy) -
     let concentrated = level >= policy.concentrated_level;
     reasons.push(format!(
         "value density {}: security level {level}",
-        if concentrated { "concentrated" } else { "diffuse" }
+        if concentrated {
+            "concentrated"
+        } else {
+            "diffuse"
+        }
     ));
     let utility = match (automatable, concentrated) {
         (false, false) => Utility::Laborious,
@@ -294,7 +320,9 @@ pub fn assess(v: &Vuln, ctx: &Context, table: &DecisionTable, policy: &Policy) -
         3 => Impact::High,
         _ => Impact::VeryHigh,
     };
-    reasons.push(format!("well-being and mission impact {impact}: security level {level}"));
+    reasons.push(format!(
+        "well-being and mission impact {impact}: security level {level}"
+    ));
     let decision = table.decide(exploitation, exposure, utility, impact);
     Assessment {
         decision,
@@ -373,7 +401,10 @@ pub fn deadline_explained(
         .checked_add_days(Days::new(u64::from(sla.days(decision))))
         .unwrap_or(NaiveDate::MAX);
     let mut best = (by_sla, DeadlineBy::Sla);
-    for (d, by) in [(warning_deadline, DeadlineBy::Warning), (kev_due, DeadlineBy::KevDue)] {
+    for (d, by) in [
+        (warning_deadline, DeadlineBy::Warning),
+        (kev_due, DeadlineBy::KevDue),
+    ] {
         if let Some(d) = d {
             if d < best.0 {
                 best = (d, by);
@@ -396,7 +427,10 @@ mod tests {
         assert_eq!(t.rows.len(), 108);
         assert!(DecisionTable::parse_csv("row,Exploitation\n1,none\n").is_err());
         let partial = "Exploitation,Exposure,Utility,Mission Impact,Priority\nnone,small,laborious,low,defer\n";
-        assert!(matches!(DecisionTable::parse_csv(partial), Err(TableError::Missing(_))));
+        assert!(matches!(
+            DecisionTable::parse_csv(partial),
+            Err(TableError::Missing(_))
+        ));
         let bad = "Exploitation,Exposure,Utility,Mission Impact,Priority\nmaybe,small,laborious,low,defer\n";
         assert_eq!(
             DecisionTable::parse_csv(bad).unwrap_err().to_string(),
@@ -409,10 +443,22 @@ mod tests {
         let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
         let sla = Sla::default();
         let today = d("2025-01-10");
-        assert_eq!(deadline(Decision::Scheduled, None, None, &sla, today), d("2025-02-09"));
-        assert_eq!(deadline(Decision::Immediate, None, None, &sla, today), d("2025-01-12"));
         assert_eq!(
-            deadline(Decision::Scheduled, Some(d("2025-01-20")), Some(d("2025-01-31")), &sla, today),
+            deadline(Decision::Scheduled, None, None, &sla, today),
+            d("2025-02-09")
+        );
+        assert_eq!(
+            deadline(Decision::Immediate, None, None, &sla, today),
+            d("2025-01-12")
+        );
+        assert_eq!(
+            deadline(
+                Decision::Scheduled,
+                Some(d("2025-01-20")),
+                Some(d("2025-01-31")),
+                &sla,
+                today
+            ),
             d("2025-01-20")
         );
         assert_eq!(
@@ -423,14 +469,23 @@ mod tests {
             deadline_explained(Decision::Defer, None, Some(d("2023-11-21")), &sla, today),
             (today, DeadlineBy::Detection)
         );
-        let huge = Sla { defer_days: u32::MAX, ..sla };
+        let huge = Sla {
+            defer_days: u32::MAX,
+            ..sla
+        };
         assert!(deadline(Decision::Defer, None, None, &huge, NaiveDate::MAX) == NaiveDate::MAX);
     }
 
     #[test]
     fn automatable() {
-        assert!(automatable_from_cvss(CvssVersion::V31, "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"));
-        assert!(!automatable_from_cvss(CvssVersion::V31, "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H"));
+        assert!(automatable_from_cvss(
+            CvssVersion::V31,
+            "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
+        ));
+        assert!(!automatable_from_cvss(
+            CvssVersion::V31,
+            "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H"
+        ));
         assert!(automatable_from_cvss(
             CvssVersion::V40,
             "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
@@ -439,6 +494,9 @@ mod tests {
             CvssVersion::V40,
             "CVSS:4.0/AV:N/AC:L/AT:P/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
         ));
-        assert!(automatable_from_cvss(CvssVersion::V2, "AV:N/AC:L/Au:N/C:P/I:P/A:P"));
+        assert!(automatable_from_cvss(
+            CvssVersion::V2,
+            "AV:N/AC:L/Au:N/C:P/I:P/A:P"
+        ));
     }
 }

@@ -318,6 +318,61 @@ impl Drop for TestApp {
     }
 }
 
+// ---- the console as a browser without JavaScript ----
+
+pub fn browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} field"))
+        + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+/// Signs in through the login form; returns the client and a page's CSRF token.
+pub async fn sign_in(t: &TestApp, username: &str) -> (Client, String) {
+    let c = browser();
+    let form = c
+        .get(t.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = c
+        .post(t.url("/login"))
+        .form(&[
+            ("username", username),
+            ("password", PASSWORD),
+            ("csrf", &hidden(&form, "csrf")),
+            ("next", "/dashboard"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "sign-in of {username}");
+    assert_eq!(r.headers()["location"], "/dashboard");
+    let page = c
+        .get(t.url("/dashboard"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = hidden(&page, "csrf");
+    (c, csrf)
+}
+
 /// The code an authenticator app shows for `secret`, `ahead` 30-second
 /// steps from now (the server accepts one step of clock skew either way).
 pub fn totp_code_at(secret: &str, account: &str, ahead: u64) -> String {

@@ -56,6 +56,44 @@ pub fn bars(title: &str, bars: &[Bar]) -> String {
     svg
 }
 
+/// A column chart over time (months left to right), each column with its
+/// number on top; for trends.
+pub fn columns(title: &str, points: &[Bar]) -> String {
+    const HEIGHT: i64 = 180;
+    const BASE: i64 = 150;
+    const COL: i64 = 46;
+    let max = points.iter().map(|b| b.value).max().unwrap_or(0).max(1);
+    let width = (COL * points.len().max(1) as i64 + 10).max(200);
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg class="chart" role="img" aria-label="{t}" viewBox="0 0 {width} {HEIGHT}" width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
+        t = escape(title)
+    );
+    for (i, b) in points.iter().enumerate() {
+        let x = i as i64 * COL + 8;
+        let h = (BASE - 30) * b.value / max;
+        let body = format!(
+            r#"<rect x="{x}" y="{y}" width="{w}" height="{h}" class="chart-bar"/><text x="{cx}" y="{vy}" text-anchor="middle" class="chart-value">{v}</text><text x="{cx}" y="{ly}" text-anchor="middle" class="chart-label">{label}</text>"#,
+            y = BASE - h,
+            w = COL - 12,
+            cx = x + (COL - 12) / 2,
+            vy = BASE - h - 4,
+            ly = BASE + 16,
+            v = b.value,
+            label = escape(&b.label.chars().take(8).collect::<String>()),
+        );
+        match &b.href {
+            Some(href) => {
+                let _ = write!(svg, r#"<a href="{}">{body}</a>"#, escape(href));
+            }
+            None => svg.push_str(&body),
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,5 +127,30 @@ mod tests {
         assert!(!svg.contains("<script>") && svg.contains("&lt;script&gt;"));
         assert!(svg.contains("Hệ thống &lt;theo&gt; cấp độ"));
         assert!(bars("empty", &[]).starts_with("<svg"));
+    }
+
+    #[test]
+    fn columns_grow_with_their_value() {
+        let svg = columns(
+            "Xu hướng",
+            &[
+                Bar {
+                    label: "01/2025".into(),
+                    value: 40,
+                    href: None,
+                },
+                Bar {
+                    label: "02/2025".into(),
+                    value: 20,
+                    href: Some("/botnet/lists/2".into()),
+                },
+            ],
+        );
+        assert!(
+            svg.contains(r#"height="120""#),
+            "the largest column takes the full height"
+        );
+        assert!(svg.contains(r#"height="60""#));
+        assert!(svg.contains("02/2025") && svg.contains("/botnet/lists/2"));
     }
 }

@@ -2,12 +2,13 @@
 //! binary) that work without JavaScript. Every page calls the same use cases,
 //! with the same scope, as the API; there is no second path to the data.
 
+mod botnet;
 mod charts;
 mod i18n;
 mod pages;
 mod uploads;
 
-pub use uploads::Uploads;
+pub use uploads::{Purpose, Uploads};
 
 use crate::auth::{cookie_value, SESSION_COOKIE};
 use crate::AppState;
@@ -26,7 +27,7 @@ pub const LANG_COOKIE: &str = "canhgac_lang";
 pub const PRE_CSRF_COOKIE: &str = "canhgac_pre";
 
 pub fn router() -> Router<AppState> {
-    pages::router()
+    pages::router().merge(botnet::router())
 }
 
 /// What every page's frame shows: who is signed in, the CSRF token for its
@@ -143,6 +144,52 @@ impl Web {
             _ => Some(error_page(self.tr, AppError::Forbidden("CSRF".into()))),
         }
     }
+}
+
+/// A multipart form's text fields and its one file (name and bytes).
+pub struct Upload {
+    pub fields: std::collections::HashMap<String, String>,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Upload {
+    pub fn field(&self, name: &str) -> &str {
+        self.fields
+            .get(name)
+            .map(String::as_str)
+            .unwrap_or_default()
+    }
+}
+
+/// Reads an upload form; a body over the limit or a broken form is an
+/// error naming the file field.
+pub async fn read_upload(mut mp: axum::extract::Multipart) -> Result<Upload, AppError> {
+    let broken = |reason: String| {
+        let mut e = domain::FieldErrors::default();
+        e.push("file", reason);
+        AppError::Invalid(e)
+    };
+    let mut up = Upload {
+        fields: Default::default(),
+        file_name: String::new(),
+        bytes: Vec::new(),
+    };
+    while let Some(field) = mp.next_field().await.map_err(|e| broken(e.body_text()))? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            up.file_name = field.file_name().unwrap_or("upload").to_string();
+            up.bytes = field
+                .bytes()
+                .await
+                .map_err(|e| broken(e.body_text()))?
+                .to_vec();
+        } else {
+            let text = field.text().await.unwrap_or_default();
+            up.fields.insert(name, text);
+        }
+    }
+    Ok(up)
 }
 
 pub fn urlencode(s: &str) -> String {

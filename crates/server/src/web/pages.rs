@@ -3,8 +3,8 @@
 
 use super::charts::{bars, Bar};
 use super::{
-    cookie, error_page, render, urlencode, with_cookies, Nav, Reader, Tr, Web, LANG_COOKIE,
-    PRE_CSRF_COOKIE,
+    cookie, error_page, render, urlencode, with_cookies, Nav, Purpose, Reader, Tr, Web,
+    LANG_COOKIE, PRE_CSRF_COOKIE,
 };
 use crate::auth::{cookie_in, SESSION_COOKIE};
 use crate::AppState;
@@ -2200,46 +2200,17 @@ async fn import_form(web: Web) -> Response {
 }
 
 /// Uploads a file and shows what importing it would do, writing nothing.
-async fn import_upload(State(st): State<AppState>, web: Web, mut mp: Multipart) -> Response {
-    let (mut csrf, mut kind, mut name, mut bytes, mut keep_valid) = (
-        String::new(),
-        String::new(),
-        String::new(),
-        Vec::new(),
-        false,
-    );
-    loop {
-        match mp.next_field().await {
-            Ok(Some(field)) => {
-                let field_name = field.name().unwrap_or_default().to_string();
-                if field_name == "file" {
-                    name = field.file_name().unwrap_or("upload").to_string();
-                    match field.bytes().await {
-                        Ok(b) => bytes = b.to_vec(),
-                        Err(e) => {
-                            return fail(
-                                web.tr,
-                                AppError::Invalid(one_error("file", &e.body_text())),
-                            )
-                        }
-                    }
-                } else {
-                    let text = field.text().await.unwrap_or_default();
-                    match field_name.as_str() {
-                        "csrf" => csrf = text,
-                        "kind" => kind = text,
-                        "keep_valid" => keep_valid = !text.is_empty(),
-                        _ => {}
-                    }
-                }
-            }
-            Ok(None) => break,
-            Err(e) => return fail(web.tr, AppError::Invalid(one_error("file", &e.body_text()))),
-        }
-    }
-    if let Some(r) = web.refuse_csrf(&csrf) {
+async fn import_upload(State(st): State<AppState>, web: Web, mp: Multipart) -> Response {
+    let up = match super::read_upload(mp).await {
+        Ok(u) => u,
+        Err(e) => return fail(web.tr, e),
+    };
+    if let Some(r) = web.refuse_csrf(up.field("csrf")) {
         return r;
     }
+    let kind = up.field("kind").to_string();
+    let keep_valid = !up.field("keep_valid").is_empty();
+    let (name, bytes) = (up.file_name, up.bytes);
     let Ok(k) = kind.parse::<Kind>() else {
         return fail(web.tr, AppError::Invalid(one_error("kind", "unknown kind")));
     };
@@ -2260,9 +2231,12 @@ async fn import_upload(State(st): State<AppState>, web: Web, mut mp: Multipart) 
         Ok(r) => r,
         Err(e) => return fail(web.tr, e),
     };
-    let stash = st
-        .uploads
-        .put(web.auth.scope.actor.to_string(), k, name, bytes);
+    let stash = st.uploads.put(
+        web.auth.scope.actor.to_string(),
+        Purpose::Registry(k),
+        name,
+        bytes,
+    );
     let status = if report.rejected.is_empty() {
         StatusCode::OK
     } else {
@@ -2306,7 +2280,8 @@ async fn import_confirm(
     if let Some(r) = web.refuse_csrf(&f.csrf) {
         return r;
     }
-    let Some((kind, name, bytes)) = st.uploads.take(&web.auth.scope.actor.to_string(), &f.stash)
+    let Some((Purpose::Registry(kind), name, bytes)) =
+        st.uploads.take(&web.auth.scope.actor.to_string(), &f.stash)
     else {
         return fail(web.tr, AppError::NotFound);
     };

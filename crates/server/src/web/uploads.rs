@@ -9,9 +9,16 @@ use std::time::{Duration, Instant};
 const TTL: Duration = Duration::from_secs(30 * 60);
 const MAX_ENTRIES: usize = 32;
 
+/// What an upload is waiting to become.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Purpose {
+    Registry(Kind),
+    BotnetList { source: String, period: String },
+}
+
 struct Upload {
     owner: String,
-    kind: Kind,
+    kind: Purpose,
     name: String,
     bytes: Vec<u8>,
     at: Instant,
@@ -22,7 +29,7 @@ pub struct Uploads(Arc<Mutex<HashMap<String, Upload>>>);
 
 impl Uploads {
     /// Keeps a file for `owner` and returns the key to confirm it with.
-    pub fn put(&self, owner: String, kind: Kind, name: String, bytes: Vec<u8>) -> String {
+    pub fn put(&self, owner: String, kind: Purpose, name: String, bytes: Vec<u8>) -> String {
         use rand::Rng;
         let key: String = (0..24)
             .map(|_| format!("{:02x}", rand::thread_rng().gen::<u8>()))
@@ -48,7 +55,7 @@ impl Uploads {
     }
 
     /// Hands the file back, once, to the person who uploaded it.
-    pub fn take(&self, owner: &str, key: &str) -> Option<(Kind, String, Vec<u8>)> {
+    pub fn take(&self, owner: &str, key: &str) -> Option<(Purpose, String, Vec<u8>)> {
         let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
         match map.get(key) {
             Some(u) if u.owner == owner && u.at.elapsed() < TTL => {
@@ -69,7 +76,7 @@ mod tests {
         let u = Uploads::default();
         let k = u.put(
             "user:a".into(),
-            Kind::Systems,
+            Purpose::Registry(Kind::Systems),
             "f.csv".into(),
             b"x".to_vec(),
         );

@@ -99,7 +99,7 @@ pub fn parse(file: &str, body: &[u8]) -> Imported {
                 format!(
                     "epss '{}' and percentile '{}' must be numbers from 0 to 1",
                     get(e),
-                    get(p)
+                    p.map(get).unwrap_or("")
                 ),
             )),
         }

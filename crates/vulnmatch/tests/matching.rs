@@ -1,0 +1,478 @@
+//! Matching real records against inventories.
+
+use domain::Software;
+use vulnmatch::feeds;
+use vulnmatch::matching::{match_all, match_asset, EvidenceSource, Finding, InventoryItem, Os};
+use vulnmatch::{Vuln, VulnDb};
+
+fn data(path: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/tests/data/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+/// The CVE from the given feed directories, merged.
+fn vuln(name: &str, dirs: &[&str]) -> Vuln {
+    let mut db = VulnDb::new();
+    for d in dirs {
+        let f = format!("{d}/{name}.json");
+        db.extend(feeds::read_feed(&f, &data(&f)).unwrap().vulns);
+    }
+    db.into_vec().remove(0)
+}
+
+fn sw(s: &str) -> Software {
+    s.parse().unwrap()
+}
+
+fn item(software: &[&str]) -> InventoryItem {
+    let mut it = InventoryItem::new(7);
+    it.software = software.iter().map(|s| sw(s)).collect();
+    it
+}
+
+fn one(f: Vec<Finding>) -> Finding {
+    assert_eq!(f.len(), 1, "{f:#?}");
+    f.into_iter().next().unwrap()
+}
+
+#[test]
+fn big_ip_cve_2023_46747_and_its_engineering_hotfix() {
+    let v = vuln("CVE-2023-46747", &["cve5", "nvd"]);
+    let mut bigip = item(&["F5|BIG-IP|17.1.0.3|dotted"]);
+    bigip.modules = vec!["LTM".into(), "APM".into()];
+    let f = one(match_asset(&v, &bigip));
+    assert!(f.is_affected());
+    assert_eq!(f.evidence.source, EvidenceSource::Cve5Cna);
+    assert_eq!(
+        f.evidence.record,
+        "CVE-2023-46747 containers.cna.affected[0].versions[0]"
+    );
+    assert_eq!(
+        f.evidence.inventory_fact,
+        "software F5|BIG-IP|17.1.0.3|dotted"
+    );
+    assert!(
+        f.evidence.rule.starts_with("F5 BIG-IP: 17.1.0 ≤ v ("),
+        "{}",
+        f.evidence.rule
+    );
+    assert!(
+        f.evidence
+            .rule
+            .contains("unaffected with Hotfix-BIGIP-17.1.0.3.0.75.4-ENG.iso (not installed)"),
+        "{}",
+        f.evidence.rule
+    );
+
+    // The engineering hotfix named in the record removes the match; the
+    // finding stays, marked, so the reason is visible.
+    bigip.hotfixes = vec!["Hotfix-BIGIP-17.1.0.3.0.75.4-ENG".into()];
+    let f = one(match_asset(&v, &bigip));
+    assert!(!f.is_affected());
+    assert_eq!(
+        f.evidence.hotfix_excluded.as_deref(),
+        Some("Hotfix-BIGIP-17.1.0.3.0.75.4-ENG.iso")
+    );
+
+    // 15.1.x: the F5 entry "15.1.0 ≤ v, lessThan *" ends where 16.1.0 starts,
+    // and the 15.1 hotfix counts there, not the 17.1 one.
+    let mut old = item(&["F5|BIG-IP|15.1.10.2|dotted"]);
+    old.hotfixes = vec!["Hotfix-BIGIP-17.1.0.3.0.75.4-ENG".into()];
+    let f = one(match_asset(&v, &old));
+    assert!(f.is_affected());
+    assert!(
+        f.evidence.rule.contains("15.1.0 ≤ v < 16.1.0"),
+        "{}",
+        f.evidence.rule
+    );
+    old.hotfixes = vec!["hotfix-bigip-15.1.10.2.0.44.2-eng.iso".into()];
+    assert!(!one(match_asset(&v, &old)).is_affected());
+
+    // 17.1.1 is affected by both sources (the CNA: no fixed release in the
+    // 17.1 branch; NVD: 17.1.0 ≤ v ≤ 17.1.1), and the evidence says why.
+    let f = one(match_asset(&v, &item(&["F5|BIG-IP|17.1.1|dotted"])));
+    assert!(f.is_affected());
+    assert_eq!(f.evidence.source, EvidenceSource::Cve5Cna);
+
+    // Versions no CNA entry covers (12.1.x, end of support) fall back to NVD,
+    // which does not list them either.
+    assert!(match_asset(&v, &item(&["F5|BIG-IP|12.1.6|dotted"])).is_empty());
+    // No fuzzy vendor names.
+    assert!(match_asset(&v, &item(&["F5 Networks|BIG-IP|17.1.0.3|dotted"])).is_empty());
+}
+
+#[test]
+fn big_ip_nvd_fallback_by_module_cpes() {
+    // NVD alone: BIG-IP's CPEs are per module.
+    let v = vuln("CVE-2023-46747", &["nvd"]);
+    let mut bigip = item(&["F5|BIG-IP|17.1.1|dotted"]);
+    assert!(
+        match_asset(&v, &bigip).is_empty(),
+        "no module, no BIG-IP CPE to match"
+    );
+    bigip.modules = vec!["Access Policy Manager".into()];
+    let f = one(match_asset(&v, &bigip));
+    assert_eq!(f.evidence.source, EvidenceSource::NvdCpe);
+    assert!(
+        f.evidence.rule.contains("big-ip_access_policy_manager")
+            && f.evidence.rule.contains("v ≤ 17.1.1"),
+        "{}",
+        f.evidence.rule
+    );
+    assert!(
+        f.evidence
+            .inventory_fact
+            .contains("module Access Policy Manager"),
+        "{}",
+        f.evidence.inventory_fact
+    );
+    assert!(
+        f.evidence
+            .rule
+            .contains("matchCriteriaId DB629442-AB06-4552-A7A2-CAF967E47C39"),
+        "{}",
+        f.evidence.rule
+    );
+    bigip.software = vec![sw("F5|BIG-IP|17.1.2|dotted")];
+    assert!(match_asset(&v, &bigip).is_empty());
+}
+
+#[test]
+fn big_ip_module_specific_products() {
+    // CVE-2020-5902: vendor "n/a", versions as free text ranges.
+    let v = vuln("CVE-2020-5902", &["cve5", "nvd"]);
+    let f = one(match_asset(&v, &item(&["F5|BIG-IP|15.1.0.3|dotted"])));
+    assert_eq!(f.evidence.source, EvidenceSource::Cve5Cna);
+    assert!(
+        f.evidence.rule.contains("15.0.0 ≤ v ≤ 15.1.0.3"),
+        "{}",
+        f.evidence.rule
+    );
+    assert!(
+        f.evidence.rule.contains("names no vendor"),
+        "{}",
+        f.evidence.rule
+    );
+    assert!(match_asset(&v, &item(&["F5|BIG-IP|15.1.0.4|dotted"])).is_empty());
+
+    // A product written "BIG-IP (APM)" (as F5 does in other records): the
+    // same record with its product renamed.
+    let mut rec: serde_json::Value =
+        serde_json::from_slice(&data("cve5/CVE-2023-46747.json")).unwrap();
+    rec["containers"]["cna"]["affected"][0]["product"] = "BIG-IP (APM)".into();
+    rec["containers"]["cna"]["affected"][0]["modules"] = serde_json::json!([]);
+    let apm_only = feeds::read_feed("x", rec.to_string().as_bytes())
+        .unwrap()
+        .vulns
+        .remove(0);
+    let mut with_apm = item(&["F5|BIG-IP|17.1.0.3|dotted"]);
+    with_apm.modules = vec!["LTM".into(), "apm".into()];
+    let f = one(match_asset(&apm_only, &with_apm));
+    assert_eq!(
+        f.evidence.inventory_fact,
+        "software F5|BIG-IP|17.1.0.3|dotted; module apm"
+    );
+    let mut ltm_only = item(&["F5|BIG-IP|17.1.0.3|dotted"]);
+    ltm_only.modules = vec!["LTM".into()];
+    assert!(match_asset(&apm_only, &ltm_only).is_empty());
+    // Modules not recorded: matched, and said.
+    let f = one(match_asset(
+        &apm_only,
+        &item(&["F5|BIG-IP|17.1.0.3|dotted"]),
+    ));
+    assert!(f
+        .evidence
+        .inventory_fact
+        .contains("the asset lists no modules"));
+
+    // CVE-2022-1388: "16.1.x" lessThan "16.1.2.2", "17.0.0" lessThan "17.0.x*" unaffected.
+    let v = vuln("CVE-2022-1388", &["cve5", "nvd"]);
+    let f = one(match_asset(&v, &item(&["F5|BIG-IP|16.1.2.1|dotted"])));
+    assert!(
+        f.evidence.rule.contains("16.1 ≤ v < 16.1.2.2"),
+        "{}",
+        f.evidence.rule
+    );
+    assert!(match_asset(&v, &item(&["F5|BIG-IP|16.1.2.2|dotted"])).is_empty());
+    assert!(match_asset(&v, &item(&["F5|BIG-IP|17.0.0.1|dotted"])).is_empty());
+    assert_eq!(
+        match_asset(&v, &item(&["F5|BIG-IP|12.1.6|dotted"])).len(),
+        1
+    );
+}
+
+#[test]
+fn fortios_cve_2024_21762() {
+    let v = vuln("CVE-2024-21762", &["cve5", "nvd"]);
+    let f = one(match_asset(&v, &item(&["Fortinet|FortiOS|7.2.6|dotted"])));
+    assert_eq!(f.evidence.source, EvidenceSource::Cve5Cna);
+    assert!(
+        f.evidence
+            .rule
+            .contains("7.2.0 ≤ v ≤ 7.2.6 (versionType semver"),
+        "{}",
+        f.evidence.rule
+    );
+    assert!(match_asset(&v, &item(&["Fortinet|FortiOS|7.2.7|dotted"])).is_empty());
+    assert!(match_asset(&v, &item(&["Fortinet|FortiOS|7.4.3|semver"])).is_empty());
+    // As the appliance's OS.
+    let mut fw = InventoryItem::new(9);
+    fw.os = Some(Os {
+        vendor: Some("Fortinet".into()),
+        name: "FortiOS".into(),
+        version: "7.0.13".into(),
+        build: None,
+        cpe: None,
+    });
+    let f = one(match_asset(&v, &fw));
+    assert_eq!(f.evidence.inventory_fact, "os Fortinet|FortiOS|7.0.13");
+    // NVD alone: the OS CPE made from the names (fortinet:fortios, part o).
+    let nvd = vuln("CVE-2024-21762", &["nvd"]);
+    let f = one(match_asset(&nvd, &fw));
+    assert_eq!(f.evidence.source, EvidenceSource::NvdCpe);
+    assert!(
+        f.evidence.rule.contains("cpe:2.3:o:fortinet:fortios"),
+        "{}",
+        f.evidence.rule
+    );
+}
+
+#[test]
+fn pan_os_cve_2024_3400() {
+    let v = vuln("CVE-2024-3400", &["cve5", "nvd"]);
+    let pan = |ver: &str| item(&[&format!("Palo Alto Networks|PAN-OS|{ver}|dotted")]);
+    let f = one(match_asset(&v, &pan("10.2.9")));
+    assert!(
+        f.evidence.rule.contains("10.2.0 ≤ v < 10.2.9-h1"),
+        "{}",
+        f.evidence.rule
+    );
+    assert_eq!(match_asset(&v, &pan("10.2.8-h3")).len(), 1);
+    assert_eq!(match_asset(&v, &pan("11.1.2-h1")).len(), 1);
+    assert!(match_asset(&v, &pan("10.2.9-h1")).is_empty());
+    assert!(match_asset(&v, &pan("11.1.2-h3")).is_empty());
+    assert!(match_asset(&v, &pan("11.1.3")).is_empty());
+    assert!(
+        match_asset(&v, &pan("10.1.12")).is_empty(),
+        "defaultStatus unaffected"
+    );
+    assert!(match_asset(&v, &pan("9.0.0")).is_empty());
+}
+
+#[test]
+fn exchange_cve_2021_26855_via_nvd_cpe() {
+    let v = vuln("CVE-2021-26855", &["nvd"]);
+    let cu19 = "Microsoft|Exchange Server|15.1.2176.2|dotted|cpe:2.3:a:microsoft:exchange_server:2016:cumulative_update_19:*:*:*:*:*:*";
+    let f = one(match_asset(&v, &item(&[cu19])));
+    assert_eq!(f.evidence.source, EvidenceSource::NvdCpe);
+    assert!(
+        f.evidence.rule.starts_with(
+            "configuration 1: cpe:2.3:a:microsoft:exchange_server:2016:cumulative_update_19:"
+        ),
+        "{}",
+        f.evidence.rule
+    );
+    assert!(f
+        .evidence
+        .inventory_fact
+        .contains("as cpe:2.3:a:microsoft:exchange_server:2016:cumulative_update_19"));
+    let cu20 = "Microsoft|Exchange Server|15.1.2242.4|dotted|cpe:2.3:a:microsoft:exchange_server:2016:cumulative_update_20:*:*:*:*:*:*";
+    assert!(match_asset(&v, &item(&[cu20])).is_empty());
+    // Without a CPE naming the update, nothing is guessed.
+    assert!(match_asset(&v, &item(&["Microsoft|Exchange Server|2016|dotted"])).is_empty());
+    // With the CVE 5 record too, Microsoft's own entry (named by its CPE) decides.
+    let both = vuln("CVE-2021-26855", &["cve5", "nvd"]);
+    let f = one(match_asset(&both, &item(&[cu19])));
+    assert_eq!(f.evidence.source, EvidenceSource::Cve5Cna);
+    assert!(
+        f.evidence.rule.contains("'publication' is not a version"),
+        "{}",
+        f.evidence.rule
+    );
+}
+
+#[test]
+fn openssh_cve_2024_6387() {
+    let v = vuln("CVE-2024-6387", &["cve5", "nvd"]);
+    // A Debian package: the upstream entry (no vendor, package OpenSSH).
+    let f = one(match_asset(
+        &v,
+        &item(&["Debian|openssh|1:9.2p1-2+deb12u2|deb"]),
+    ));
+    assert_eq!(f.evidence.source, EvidenceSource::Cve5Cna);
+    assert!(
+        f.evidence.rule.contains("8.5p1 ≤ v ≤ 9.7p1"),
+        "{}",
+        f.evidence.rule
+    );
+    assert!(
+        f.evidence
+            .rule
+            .contains("compared upstream 9.2p1 of deb package 1:9.2p1-2+deb12u2"),
+        "{}",
+        f.evidence.rule
+    );
+    assert!(match_asset(&v, &item(&["Debian|openssh|1:9.8p1-1|deb"])).is_empty());
+    assert!(match_asset(&v, &item(&["Debian|openssh|1:8.4p1-5+deb11u3|deb"])).is_empty());
+    // Red Hat's entries name the package on their platform: fixed build.
+    let mut rhel = item(&["Red Hat|openssh|8.7p1-38.el9_4.1|rpm"]);
+    rhel.os = Some(Os {
+        vendor: Some("Red Hat".into()),
+        name: "Red Hat Enterprise Linux 9".into(),
+        version: "9.4".into(),
+        build: None,
+        cpe: None,
+    });
+    assert!(
+        match_asset(&v, &rhel).is_empty(),
+        "{:#?}",
+        match_asset(&v, &rhel)
+    );
+    rhel.software = vec![sw("Red Hat|openssh|8.7p1-38.el9|rpm")];
+    let f = one(match_asset(&v, &rhel));
+    assert!(
+        f.evidence
+            .rule
+            .contains("package openssh on red hat enterprise linux 9"),
+        "{}",
+        f.evidence.rule
+    );
+    // NVD alone, by the CPE made from the names.
+    let nvd = vuln("CVE-2024-6387", &["nvd"]);
+    let f = one(match_asset(&nvd, &item(&["OpenBSD|OpenSSH|9.2p1|other"])));
+    assert!(
+        f.evidence.rule.contains("8.6 ≤ v and v < 9.8"),
+        "{}",
+        f.evidence.rule
+    );
+    assert!(match_asset(&nvd, &item(&["OpenBSD|OpenSSH|9.8p1|other"])).is_empty());
+}
+
+#[test]
+fn log4j_cve_2021_44228() {
+    let v = vuln("CVE-2021-44228", &["cve5", "nvd"]);
+    // The CNA's names: changes at 2.3.1, 2.4, 2.12.2, 2.13.0, 2.15.0.
+    let asf = |ver: &str| {
+        item(&[&format!(
+            "Apache Software Foundation|Apache Log4j2|{ver}|semver"
+        )])
+    };
+    let f = one(match_asset(&v, &asf("2.14.1")));
+    assert!(
+        f.evidence.rule.contains("affected from 2.13.0"),
+        "{}",
+        f.evidence.rule
+    );
+    assert_eq!(match_asset(&v, &asf("2.0-beta9")).len(), 1);
+    assert_eq!(match_asset(&v, &asf("2.11.2")).len(), 1);
+    for fixed in ["2.3.1", "2.12.2", "2.15.0", "2.17.1", "1.2.17"] {
+        assert!(match_asset(&v, &asf(fixed)).is_empty(), "{fixed}");
+    }
+    // Other names reach NVD's apache:log4j ranges.
+    let f = one(match_asset(&v, &item(&["Apache|Log4j|2.14.1|semver"])));
+    assert_eq!(f.evidence.source, EvidenceSource::NvdCpe);
+    assert!(
+        f.evidence.rule.contains("2.13.0 ≤ v and v < 2.15.0"),
+        "{}",
+        f.evidence.rule
+    );
+    assert!(match_asset(&v, &item(&["Apache|Log4j|2.17.1|semver"])).is_empty());
+    // An AND configuration: firmware running on its hardware.
+    let fw = "Siemens|6BK1602 firmware|2.6.0|dotted|cpe:2.3:o:siemens:6bk1602-0aa12-0tp0_firmware:*:*:*:*:*:*:*:*";
+    let mut plc = item(&[fw]);
+    assert!(match_asset(&v, &plc).is_empty(), "the platform is missing");
+    plc.platforms = vec!["cpe:2.3:h:siemens:6bk1602-0aa12-0tp0:-:*:*:*:*:*:*:*"
+        .parse()
+        .unwrap()];
+    let f = one(match_asset(&v, &plc));
+    assert!(
+        f.evidence
+            .rule
+            .contains("running on cpe:2.3:h:siemens:6bk1602-0aa12-0tp0:-"),
+        "{}",
+        f.evidence.rule
+    );
+    plc.software = vec![sw("Siemens|6BK1602 firmware|2.7.0|dotted|cpe:2.3:o:siemens:6bk1602-0aa12-0tp0_firmware:*:*:*:*:*:*:*:*")];
+    assert!(match_asset(&v, &plc).is_empty());
+}
+
+#[test]
+fn csaf_products() {
+    let out = feeds::read_feed("icsa-24-004-01.json", &data("icsa-24-004-01.json")).unwrap();
+    let v = out
+        .vulns
+        .into_iter()
+        .find(|v| v.id.to_string() == "CVE-2023-38545")
+        .unwrap();
+    let f = one(match_asset(
+        &v,
+        &item(&["Rockwell Automation|Factory Talk Activation Manager|3.62|dotted"]),
+    ));
+    assert_eq!(f.evidence.source, EvidenceSource::Csaf);
+    assert_eq!(
+        f.evidence.record,
+        "CVE-2023-38545 ICSA-24-004-01 CSAFPID-0001.versions[0]"
+    );
+    assert!(match_asset(
+        &v,
+        &item(&["Rockwell Automation|Factory Talk Activation Manager|5.01|dotted"])
+    )
+    .is_empty());
+}
+
+#[test]
+fn match_all_equals_one_by_one() {
+    let names = [
+        "CVE-2023-46747",
+        "CVE-2024-21762",
+        "CVE-2024-3400",
+        "CVE-2021-26855",
+        "CVE-2024-6387",
+        "CVE-2021-44228",
+        "CVE-2020-5902",
+        "CVE-2022-1388",
+        "CVE-2023-4966",
+    ];
+    let vulns: Vec<Vuln> = names.iter().map(|n| vuln(n, &["cve5", "nvd"])).collect();
+    let mut bigip = item(&["F5|BIG-IP|16.1.2.1|dotted"]);
+    bigip.modules = vec!["APM".into()];
+    let items = vec![
+        bigip,
+        item(&[
+            "Fortinet|FortiOS|7.2.6|dotted",
+            "Palo Alto Networks|PAN-OS|10.2.9|dotted",
+        ]),
+        item(&[
+            "Debian|openssh|1:9.2p1-2+deb12u2|deb",
+            "Apache|Log4j|2.14.1|semver",
+        ]),
+        item(&[
+            "Citrix|NetScaler ADC|13.1-49.13|dotted",
+            "Citrix|NetScaler Gateway|13.1-49.15|dotted",
+        ]),
+        item(&["Nobody|Nothing|1.0|dotted"]),
+    ];
+    let mut all = match_all(&vulns, &items);
+    let mut each: Vec<Finding> = items
+        .iter()
+        .flat_map(|i| vulns.iter().flat_map(move |v| match_asset(v, i)))
+        .collect();
+    let key = |f: &Finding| (f.asset_id, f.cve, f.evidence.inventory_fact.clone());
+    all.sort_by_key(key);
+    each.sort_by_key(key);
+    assert_eq!(all, each);
+    // NetScaler's "patch" ranges: 13.1-49.13 affected, 13.1-49.15 fixed.
+    let ns: Vec<&Finding> = all
+        .iter()
+        .filter(|f| f.cve.to_string() == "CVE-2023-4966")
+        .collect();
+    assert_eq!(ns.len(), 1, "{ns:#?}");
+    assert!(
+        ns[0]
+            .evidence
+            .rule
+            .contains("13.1-49.13 in branch 13.1, build < 49.15"),
+        "{}",
+        ns[0].evidence.rule
+    );
+    assert_eq!(all.len(), 7, "{all:#?}");
+}
