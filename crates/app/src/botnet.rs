@@ -116,7 +116,9 @@ pub(crate) fn period(s: &str) -> Result<String> {
 /// before operators' registry blocks before imported operator prefixes), the
 /// operators' space alone, and the assets that hold addresses.
 pub(crate) struct Matcher {
-    owners: netmatch::OwnerTable<Option<i64>>,
+    /// The owner and the block's text, made once per block rather than per
+    /// listed address.
+    owners: netmatch::OwnerTable<(Option<i64>, String)>,
     isps: netmatch::OwnerTable<i64>,
     holders: HashMap<IpAddr, (i64, i64)>,
 }
@@ -124,7 +126,7 @@ pub(crate) struct Matcher {
 impl Matcher {
     fn owner(&self, ip: IpAddr) -> (Option<i64>, Option<String>) {
         match self.owners.lookup(ip) {
-            Some((org, block)) => (*org, Some(block.to_string())),
+            Some(((org, block), _)) => (*org, Some(block.clone())),
             None => (None, None),
         }
     }
@@ -134,6 +136,28 @@ impl Matcher {
     fn holder(&self, ip: IpAddr) -> Option<(i64, i64)> {
         self.holders.get(&ip).copied()
     }
+}
+
+/// The canonical text of an address. IPv4 is written by hand: formatting a
+/// million addresses through `Display` showed in profiles of list imports.
+fn ip_text(ip: IpAddr) -> String {
+    let IpAddr::V4(v4) = ip else {
+        return ip.to_string();
+    };
+    let mut s = String::with_capacity(15);
+    for (i, octet) in v4.octets().into_iter().enumerate() {
+        if i > 0 {
+            s.push('.');
+        }
+        if octet >= 100 {
+            s.push((b'0' + octet / 100) as char);
+        }
+        if octet >= 10 {
+            s.push((b'0' + octet / 10 % 10) as char);
+        }
+        s.push((b'0' + octet % 10) as char);
+    }
+    s
 }
 
 /// Listings written per statement batch while a list streams in.
@@ -189,12 +213,12 @@ impl App {
                     o.data
                         .address_blocks
                         .iter()
-                        .map(move |b| (*b, Some(o.id), precedence))
+                        .map(move |b| (*b, (Some(o.id), b.to_string()), precedence))
                 })
                 .chain(
                     parsed
                         .iter()
-                        .map(|(c, asn)| (*c, by_asn.get(asn).copied(), 2)),
+                        .map(|(c, asn)| (*c, (by_asn.get(asn).copied(), c.to_string()), 2)),
                 ),
         );
         let isps = netmatch::OwnerTable::build(
@@ -324,7 +348,7 @@ impl App {
             report.listed += 1;
             batch.push(ListingRow {
                 line: l.line as i64,
-                ip: l.ip.to_string(),
+                ip: ip_text(l.ip),
                 owner_org_id: owner,
                 isp_org_id: matcher.isp(l.ip),
                 matched_block: block,
@@ -657,6 +681,20 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_are_written_as_std_writes_them() {
+        for ip in [
+            "0.0.0.0",
+            "255.255.255.255",
+            "10.1.20.100",
+            "8.8.8.8",
+            "2001:db8::1",
+        ] {
+            let ip: IpAddr = ip.parse().unwrap();
+            assert_eq!(ip_text(ip), ip.to_string());
+        }
+    }
 
     #[test]
     fn months_step_back_across_the_year() {
