@@ -103,7 +103,7 @@ if [ "$BUILT" = 1 ] && "$BIN" botnet import --help >/dev/null 2>&1; then
     --source national --period 2025-01 --keep-valid >"$WORK/import.out" 2>"$WORK/import.err" ||
     status=$?
   end=$(date +%s.%N)
-  tail -n 1 "$WORK/import.out"
+  head -n 1 "$WORK/import.out"
   if [ "$status" -ne 0 ]; then
     echo "import failed (exit $status):"
     tail -n 3 "$WORK/import.err"
