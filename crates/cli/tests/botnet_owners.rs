@@ -451,3 +451,63 @@ both_backends!(an_xlsx_list_imports_with_its_row_numbers, |t| {
     let (_, lists) = t.get(&coord, "/api/v1/botnet/lists").await;
     assert_eq!(lists["items"].as_array().unwrap().len(), 1);
 });
+
+both_backends!(ipv6_addresses_go_to_the_most_specific_ipv6_block, |t| {
+    let coord = t.login("coord").await;
+    for (org, blocks) in [
+        (
+            t.isp,
+            serde_json::json!(["14.160.0.0/11", "2405:4800::/32"]),
+        ),
+        (t.agency_b, serde_json::json!(["2405:4800:1234::/48"])),
+    ] {
+        let (_, mut o) = t.get(&coord, &format!("/api/v1/orgs/{org}")).await;
+        o["address_blocks"] = blocks;
+        let (s, e) = t
+            .call(
+                &coord,
+                reqwest::Method::PUT,
+                &format!("/api/v1/orgs/{org}"),
+                Some(o),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{e}");
+    }
+    let list = "2405:4800:1234::10\n2405:4800:ffff::1\n2a00:1450::1\n";
+    let (s, r) = upload(
+        &t,
+        &coord,
+        "/api/v1/botnet/import?source=national&period=2025-01&format=text",
+        list.into(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let id = r["list_id"].as_i64().unwrap();
+    let (_, rows) = t
+        .get(&coord, &format!("/api/v1/botnet/lists/{id}/listings"))
+        .await;
+    let owners: Vec<(String, Value, Value)> = rows["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["ip"].as_str().unwrap().to_string(),
+                r["owner_org_id"].clone(),
+                r["isp_org_id"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        owners,
+        [
+            (
+                "2405:4800:1234::10".to_string(),
+                json!(t.agency_b),
+                json!(t.isp)
+            ),
+            ("2405:4800:ffff::1".to_string(), json!(t.isp), json!(t.isp)),
+            ("2a00:1450::1".to_string(), Value::Null, Value::Null),
+        ]
+    );
+});

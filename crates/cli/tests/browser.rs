@@ -478,3 +478,80 @@ async fn the_dashboard_reads_on_a_laptop_and_a_phone() {
     assert_eq!(overflow, json!(false), "no sideways scrolling on a phone");
     b.screenshot("dashboard-phone").await;
 }
+
+/// The coordinator brings in the month's botnet list: preview, confirm, the
+/// owners' figures; the agency's officer then reports its host cleaned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_botnet_list_from_upload_to_clean_up() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let t = common::TestApp::spawn(common::Db::Sqlite, Default::default()).await;
+    let coord = t.login("coord").await;
+    let (_, mut org) = t.get(&coord, &format!("/api/v1/orgs/{}", t.agency_a)).await;
+    org["address_blocks"] = json!(["14.160.10.0/28"]);
+    t.call(
+        &coord,
+        reqwest::Method::PUT,
+        &format!("/api/v1/orgs/{}", t.agency_a),
+        Some(org),
+    )
+    .await;
+
+    sign_in(&b, &t, "coord", common::PASSWORD).await;
+    wait_url(&b, "/dashboard").await;
+    b.goto(&t.url("/botnet")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("botnet-2025-01.txt");
+    std::fs::write(
+        &file,
+        "# Danh sách IP mạng botnet tháng 01/2025\n14.160.10.5\n14.170.1.1\n192.168.1.1\n",
+    )
+    .unwrap();
+    b.fill("#bn-source", "Cục ATTT").await;
+    b.client
+        .execute(
+            "document.getElementById('bn-period').value = '2025-01';",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.wait_for("#bn-file")
+        .await
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    b.click("#preview-botnet").await;
+    assert_eq!(b.text("#preview-listed").await, "2");
+    b.screenshot("botnet-preview").await;
+    b.click("#write-botnet").await;
+    b.wait_for("#botnet-owners").await;
+    let owners = b.text("#botnet-owners").await;
+    assert!(
+        owners.contains("STC") && owners.contains("VNPT"),
+        "{owners}"
+    );
+    assert_eq!(b.text("#total-listed").await, "2");
+    b.screenshot("botnet-list").await;
+    b.click("#sign-out").await;
+    wait_url(&b, "/login").await;
+
+    sign_in(&b, &t, "a.officer", common::PASSWORD).await;
+    wait_url(&b, "/dashboard").await;
+    b.goto(&t.url("/botnet")).await;
+    b.wait_for("#botnet-lists a").await.click().await.unwrap();
+    b.wait_for("#all-ips").await.click().await.unwrap();
+    b.fill(
+        ".clean-form input[name='note']",
+        "Đã gỡ mã độc, đổi mật khẩu quản trị",
+    )
+    .await;
+    b.click(".clean-form button").await;
+    b.wait_for("#botnet-ips .ok").await;
+    let row = b.text("#botnet-ips").await;
+    assert!(
+        row.contains("Đã gỡ mã độc") && !row.contains("14.170.1.1"),
+        "{row}"
+    );
+    b.screenshot("botnet-cleaned").await;
+}
