@@ -47,11 +47,22 @@ pub const OPERATIONS: &[Operation] = &[
     ("get", "/tokens", "accounts", "List machine tokens", None, &[]),
     ("post", "/tokens", "accounts", "Create a machine token (secret returned once)", Some("CreateToken"), &[]),
     ("delete", "/tokens/{id}", "accounts", "Revoke a machine token", None, &[]),
-    ("post", "/botnet/import", "botnet", "Import a botnet list (raw body: text, IP<TAB>count, or CSV); each IP to its owner's most specific block", None, &["source", "period", "file_name", "format", "keep_valid"]),
+    ("post", "/botnet/import", "botnet", "Import a botnet list (raw body: text, IP<TAB>count, CSV or XLSX); each IP to its owner's most specific block; owners are notified", None, &["source", "period", "file_name", "format", "keep_valid", "dry_run"]),
     ("get", "/botnet/lists", "botnet", "The imported botnet lists", None, &[]),
-    ("get", "/botnet/lists/{id}/owners", "botnet", "Listed IPs per owner and family (an organisation sees its own)", None, &[]),
-    ("get", "/botnet/lists/{id}/changes", "botnet", "Month over month: each IP new, still listed (months in a row) or cleaned", None, &[]),
-    ("get", "/botnet/lists/{id}/listings", "botnet", "The listed IPs the caller may see", None, &["owner_org_id"]),
+    ("get", "/botnet/lists/{id}", "botnet", "One imported list with its counts", None, &[]),
+    ("get", "/botnet/lists/{id}/owners", "botnet", "Listed IPs per owner and family (an organisation sees its own; an operator also its customers')", None, &[]),
+    ("get", "/botnet/lists/{id}/isps", "botnet", "Listed IPs per operator whose address space holds them", None, &[]),
+    ("get", "/botnet/lists/{id}/changes", "botnet", "Month over month: each IP new, still listed (months in a row), cleaned or reinfected", None, &[]),
+    ("get", "/botnet/lists/{id}/summary", "botnet", "The monthly figures per owner and operator, and the trend", None, &[]),
+    ("get", "/botnet/lists/{id}/listings", "botnet", "The listed IPs the caller may see, with the asset holding each and clean-up notes", None, &["owner_org_id", "unknown", "ip", "after_line", "limit"]),
+    ("get", "/botnet/lists/{id}/listings.{ext}", "botnet", "The listed IPs as a CSV or XLSX file (ext: csv or xlsx)", None, &["owner_org_id"]),
+    ("get", "/botnet/lists/{id}/report.{ext}", "botnet", "The monthly botnet report (ext: xlsx or docx)", None, &[]),
+    ("post", "/botnet/lists/{id}/cleanups", "botnet", "The owner records that a listed IP was cleaned, with a note", Some("Cleanup"), &[]),
+    ("get", "/botnet/trend", "botnet", "Listed IPs per month of one source", None, &["source", "owner_org_id"]),
+    ("get", "/botnet/prefixes", "botnet", "Operator prefixes known per ASN", None, &[]),
+    ("post", "/botnet/prefixes", "botnet", "Import operator prefixes (raw body: one CIDR per line with asn or an AS<number> file name, or prefix,asn,name CSV)", None, &["file_name", "asn"]),
+    ("get", "/notifications", "notifications", "The notification queue (an organisation sees its own messages)", None, &["status", "topic", "ref_id", "before_id", "limit"]),
+    ("post", "/notifications/{id}/retry", "notifications", "Queue a failed notification again", None, &[]),
     ("get", "/audit", "audit", "The audit log, newest first", None, &["entity", "entity_id", "actor", "action", "before_id", "limit"]),
     ("get", "/audit/verify", "audit", "Recompute the audit hash chain", None, &[]),
     ("get", "/openapi.json", "meta", "This document", None, &[]),
@@ -64,6 +75,8 @@ fn schemas() -> Value {
     json!({
         "Error": {"type": "object", "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
             "code": {"type": "string"}, "message": {"type": "string"}, "details": {}}}}},
+        "Cleanup": {"type": "object", "required": ["ip", "note"], "properties": {
+            "ip": {"type": "string"}, "note": {"type": "string", "maxLength": 2000}}},
         "Login": {"type": "object", "required": ["username", "password"], "properties": {
             "username": {"type": "string"}, "password": {"type": "string", "format": "password"}}},
         "PasswordChange": {"type": "object", "required": ["current_password", "new_password"], "properties": {
