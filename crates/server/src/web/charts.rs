@@ -63,7 +63,8 @@ pub fn columns(title: &str, points: &[Bar]) -> String {
     const BASE: i64 = 150;
     const COL: i64 = 46;
     let max = points.iter().map(|b| b.value).max().unwrap_or(0).max(1);
-    let width = (COL * points.len().max(1) as i64 + 10).max(200);
+    // Wide enough that a few months do not blow up into giant columns.
+    let width = (COL * points.len().max(1) as i64 + 10).max(460);
     let mut svg = String::new();
     let _ = write!(
         svg,
