@@ -747,17 +747,7 @@ impl App {
             return Ok(Vec::new());
         }
         let system = self.system_scope().await?;
-        let mut emails: BTreeMap<i64, Vec<String>> = BTreeMap::new();
-        for (org, email) in store::auth::emails_by_org(&mut self.store.conn()).await? {
-            emails.entry(org).or_default().push(email);
-        }
-        for o in self.org_names(&system).await?.into_values() {
-            for c in o.data.contacts.iter().chain(o.data.contact_24x7.iter()) {
-                if let Some(e) = &c.email {
-                    emails.entry(o.id).or_default().push(e.as_str().to_string());
-                }
-            }
-        }
+        let emails = self.notify_emails().await?;
         let month = period_vn(period);
         let link = format!(
             "{}/botnet/lists/{list_id}",
@@ -765,33 +755,7 @@ impl App {
         );
         let mut out = Vec::new();
         let mut push = |org_id: i64, subject: String, body: String| {
-            if cfg.smtp.is_some() {
-                let mut to = emails.get(&org_id).cloned().unwrap_or_default();
-                to.sort();
-                to.dedup();
-                for recipient in to {
-                    out.push(NewNotification {
-                        channel: domain::Channel::Email,
-                        recipient,
-                        org_id: Some(org_id),
-                        topic: "botnet_list",
-                        ref_id: Some(list_id),
-                        subject: subject.clone(),
-                        body: body.clone(),
-                    });
-                }
-            }
-            if let Some(url) = &cfg.webhook {
-                out.push(NewNotification {
-                    channel: domain::Channel::Webhook,
-                    recipient: url.clone(),
-                    org_id: Some(org_id),
-                    topic: "botnet_list",
-                    ref_id: Some(list_id),
-                    subject,
-                    body,
-                });
-            }
+            out.extend(self.notices_for(&emails, org_id, "botnet_list", list_id, &subject, &body));
         };
         let (mut total, mut unknown) = (0, 0);
         for o in per_owner {

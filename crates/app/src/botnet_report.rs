@@ -15,9 +15,10 @@ pub struct Download {
     pub bytes: Vec<u8>,
 }
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
-const CSV: &str = "text/csv; charset=utf-8";
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(crate) const DOCX: &str =
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+pub(crate) const CSV: &str = "text/csv; charset=utf-8";
 
 /// One owner's line in the monthly summary.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]

@@ -10,6 +10,8 @@ pub mod demo_seed;
 pub mod notices;
 pub mod registry;
 pub mod transfer;
+pub mod vulns;
+pub mod vulns_report;
 
 use domain::{FieldErrors, PasswordPolicy, Scope};
 use store::{Store, StoreError};
@@ -18,6 +20,7 @@ pub use netmatch;
 pub use notify;
 pub use sheets;
 pub use store;
+pub use vulnmatch;
 
 /// Settings that shape the use cases.
 #[derive(Debug, Clone)]

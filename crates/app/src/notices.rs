@@ -22,6 +22,66 @@ pub const MAX_ATTEMPTS: i64 = 10;
 const LEASE: chrono::Duration = chrono::Duration::minutes(5);
 
 impl App {
+    /// The e-mail addresses of each organisation: its active accounts' and
+    /// its contacts' (the 24/7 contact included).
+    pub(crate) async fn notify_emails(
+        &self,
+    ) -> Result<std::collections::BTreeMap<i64, Vec<String>>> {
+        let mut emails: std::collections::BTreeMap<i64, Vec<String>> = Default::default();
+        for (org, email) in store::auth::emails_by_org(&mut self.store.conn()).await? {
+            emails.entry(org).or_default().push(email);
+        }
+        for o in self
+            .org_names(&self.system_scope().await?)
+            .await?
+            .into_values()
+        {
+            for c in o.data.contacts.iter().chain(o.data.contact_24x7.iter()) {
+                if let Some(e) = &c.email {
+                    emails.entry(o.id).or_default().push(e.as_str().to_string());
+                }
+            }
+        }
+        for v in emails.values_mut() {
+            v.sort();
+            v.dedup();
+        }
+        Ok(emails)
+    }
+
+    /// One message to an organisation: an e-mail to each of its addresses
+    /// when e-mail is configured, and one to the webhook when set.
+    pub(crate) fn notices_for(
+        &self,
+        emails: &std::collections::BTreeMap<i64, Vec<String>>,
+        org_id: i64,
+        topic: &'static str,
+        ref_id: i64,
+        subject: &str,
+        body: &str,
+    ) -> Vec<store::notifications::NewNotification> {
+        let cfg = &self.config.notify;
+        let mut out = Vec::new();
+        let message = |channel, recipient: &str| store::notifications::NewNotification {
+            channel,
+            recipient: recipient.to_string(),
+            org_id: Some(org_id),
+            topic,
+            ref_id: Some(ref_id),
+            subject: subject.to_string(),
+            body: body.to_string(),
+        };
+        if cfg.smtp.is_some() {
+            for to in emails.get(&org_id).into_iter().flatten() {
+                out.push(message(Channel::Email, to));
+            }
+        }
+        if let Some(url) = &cfg.webhook {
+            out.push(message(Channel::Webhook, url));
+        }
+        out
+    }
+
     /// Delivers up to `limit` due messages.
     pub async fn deliver_notifications(&self, limit: i64) -> Result<DeliveryRun> {
         let mut run = DeliveryRun::default();

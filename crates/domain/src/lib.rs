@@ -6,6 +6,7 @@ mod text_enum;
 pub mod asset;
 pub mod audit;
 pub mod auth;
+pub mod finding;
 pub mod net;
 pub mod notice;
 pub mod org;
@@ -13,6 +14,7 @@ pub mod system;
 
 pub use asset::{AssetInput, AssetRole, DomainName, KbId, Software, VersionScheme};
 pub use auth::{Actor, PasswordPolicy, PasswordProblem, Role, Scope};
+pub use finding::{FindingAction, FindingStatus};
 pub use net::{Asn, Cidr};
 pub use notice::{Channel, DeliveryStatus};
 pub use org::{Contact, Email, OrgInput, OrgType};

@@ -61,6 +61,17 @@ pub const OPERATIONS: &[Operation] = &[
     ("get", "/botnet/trend", "botnet", "Listed IPs per month of one source", None, &["source", "owner_org_id"]),
     ("get", "/botnet/prefixes", "botnet", "Operator prefixes known per ASN", None, &[]),
     ("post", "/botnet/prefixes", "botnet", "Import operator prefixes (raw body: one CIDR per line with asn or an AS<number> file name, or prefix,asn,name CSV)", None, &["file_name", "asn"]),
+    ("post", "/vulns/feeds", "vulns", "Import a feed file (raw body: NVD 2.0, CVE JSON 5, KEV, CSAF 2.0, EPSS CSV; .gz/.xz); unreadable records are reported, the rest is merged", None, &["file_name"]),
+    ("post", "/vulns/match", "vulns", "Match the inventory against the records; findings opened, refreshed, reopened or resolved by update", None, &[]),
+    ("get", "/vulns/warnings", "vulns", "The Authority's warnings", None, &[]),
+    ("post", "/vulns/warnings", "vulns", "Record a warning (number, date, title, CVEs, action, deadline)", Some("WarningInput"), &[]),
+    ("get", "/vulns/warnings/{id}", "vulns", "A warning across the province: affected organisations and assets, status, deadlines", None, &[]),
+    ("post", "/vulns/warnings/{id}/publish", "vulns", "Publish a warning: match and notify every organisation with an affected asset", None, &[]),
+    ("get", "/vulns/warnings/{id}/report.{ext}", "vulns", "A warning's status report (ext: docx or xlsx)", None, &[]),
+    ("get", "/vulns/findings", "vulns", "Findings the caller may see, overdue first then by priority", None, &["org_id", "asset_id", "cve", "status", "active", "overdue", "after", "limit"]),
+    ("get", "/vulns/findings.{ext}", "vulns", "Findings as CSV or XLSX (ext: csv or xlsx)", None, &["org_id", "asset_id", "cve", "status", "active", "overdue"]),
+    ("get", "/vulns/findings/{id}", "vulns", "One finding with its evidence, priority reasons and history", None, &[]),
+    ("post", "/vulns/findings/{id}/move", "vulns", "Move a finding: start, patch, mitigate, accept_risk (with until), dispute, reopen", Some("FindingMove"), &[]),
     ("get", "/notifications", "notifications", "The notification queue (an organisation sees its own messages)", None, &["status", "topic", "ref_id", "before_id", "limit"]),
     ("post", "/notifications/{id}/retry", "notifications", "Queue a failed notification again", None, &[]),
     ("get", "/audit", "audit", "The audit log, newest first", None, &["entity", "entity_id", "actor", "action", "before_id", "limit"]),
@@ -75,6 +86,13 @@ fn schemas() -> Value {
     json!({
         "Error": {"type": "object", "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
             "code": {"type": "string"}, "message": {"type": "string"}, "details": {}}}}},
+        "WarningInput": {"type": "object", "required": ["number", "issued_on", "title", "cves"], "properties": {
+            "number": {"type": "string"}, "issued_on": {"type": "string", "format": "date"}, "title": {"type": "string"},
+            "cves": {"type": "array", "items": {"type": "string", "pattern": "^CVE-[0-9]{4}-[0-9]{4,}$"}},
+            "body": {"type": "string"}, "required_action": {"type": "string"}, "deadline": {"type": "string", "format": "date"}}},
+        "FindingMove": {"type": "object", "required": ["action"], "properties": {
+            "action": {"type": "string", "enum": ["start", "patch", "mitigate", "accept_risk", "dispute", "reopen"]},
+            "note": {"type": "string"}, "until": {"type": "string", "format": "date"}}},
         "Cleanup": {"type": "object", "required": ["ip", "note"], "properties": {
             "ip": {"type": "string"}, "note": {"type": "string", "maxLength": 2000}}},
         "Login": {"type": "object", "required": ["username", "password"], "properties": {

@@ -39,6 +39,13 @@ pub(crate) enum Arg {
     Bool(bool),
     Time(Option<chrono::DateTime<chrono::Utc>>),
     Date(Option<chrono::NaiveDate>),
+    Real(Option<f64>),
+}
+
+impl From<Option<f64>> for Arg {
+    fn from(v: Option<f64>) -> Self {
+        Arg::Real(v)
+    }
 }
 
 impl From<i64> for Arg {
@@ -195,6 +202,7 @@ macro_rules! bind_all {
                 Arg::Bool(v) => q.bind(v),
                 Arg::Time(v) => q.bind(v),
                 Arg::Date(v) => q.bind(v),
+                Arg::Real(v) => q.bind(v),
             };
         }
         q
@@ -338,6 +346,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../migrations/sqlite/0004_botnet_followup.sql"),
     ),
+    (5, include_str!("../migrations/sqlite/0005_vulns.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_registry.sql")),
@@ -350,6 +359,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../migrations/postgres/0004_botnet_followup.sql"),
     ),
+    (5, include_str!("../migrations/postgres/0005_vulns.sql")),
 ];
 
 impl Store {

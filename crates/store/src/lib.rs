@@ -13,6 +13,7 @@ mod db;
 pub mod notifications;
 pub mod orgs;
 pub mod systems;
+pub mod vulns;
 
 pub use db::{Backend, Conn, Store, Tx};
 

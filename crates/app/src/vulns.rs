@@ -1,0 +1,672 @@
+//! Vulnerability warnings: feeds in, the Authority's warnings recorded and
+//! published, the inventory matched with evidence, findings worked through
+//! their transition table, and the status of a warning across the province.
+
+use crate::transfer::RowError;
+use crate::{invalid, App, AppError, Result};
+use chrono::NaiveDate;
+use domain::{FindingAction, FindingStatus, Scope};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use store::notifications::NewNotification;
+use store::vulns::{FindingFilter, FindingView, Matched, VulnRow, Warning};
+use vulnmatch::priority::{Context, DecisionTable, Policy, Sla};
+use vulnmatch::{CveId, Vuln};
+
+/// Days allowed per priority: the issue's defaults.
+pub fn default_sla() -> Sla {
+    Sla {
+        immediate_days: 3,
+        out_of_cycle_days: 7,
+        scheduled_days: 30,
+        defer_days: 90,
+    }
+}
+
+/// What importing one feed file did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FeedReport {
+    pub file: String,
+    pub kind: Option<&'static str>,
+    /// CVE records written (new or changed).
+    pub records: usize,
+    pub kev: usize,
+    pub epss: usize,
+    /// Records that could not be read: file, record, reason. The rest imported.
+    pub problems: Vec<RowError>,
+}
+
+fn row_of(v: &Vuln) -> Result<VulnRow> {
+    Ok(VulnRow {
+        cve: v.id.to_string(),
+        record: serde_json::to_string(v).map_err(|e| AppError::Internal(e.to_string()))?,
+        title: v.title.clone(),
+        cvss: v.best_cvss().map(|c| f64::from(c.base_score)),
+        kev: v.kev.is_some(),
+        kev_due: v.kev.as_ref().and_then(|k| k.due_date),
+        ransomware: v.kev.as_ref().is_some_and(|k| k.ransomware),
+        epss: v.epss.as_ref().map(|e| f64::from(e.score)),
+    })
+}
+
+fn parse_record(r: &VulnRow) -> Result<Vuln> {
+    serde_json::from_str(&r.record)
+        .map_err(|e| AppError::Internal(format!("stored record {} is unreadable: {e}", r.cve)))
+}
+
+/// Input of a warning, as the coordinator types it from the Authority's letter.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct WarningInput {
+    pub number: String,
+    pub issued_on: String,
+    pub title: String,
+    pub cves: Vec<String>,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub required_action: Option<String>,
+    #[serde(default)]
+    pub deadline: Option<String>,
+}
+
+fn date(field: &str, s: &str, errs: &mut domain::FieldErrors) -> Option<NaiveDate> {
+    let t = s.trim();
+    let d = NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(t, "%d/%m/%Y"))
+        .ok();
+    if d.is_none() {
+        errs.push(
+            field,
+            format!("'{t}' is not a date (YYYY-MM-DD or dd/mm/yyyy)"),
+        );
+    }
+    d
+}
+
+/// What one matching run found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MatchRun {
+    pub assets: usize,
+    pub vulns: usize,
+    pub new: usize,
+    pub refreshed: usize,
+    pub reopened: usize,
+    pub resolved_by_update: usize,
+    /// Matches an installed hotfix removed.
+    pub excluded_by_hotfix: usize,
+}
+
+/// A finding with its evidence and history, for the detail view.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingDetail {
+    #[serde(flatten)]
+    pub finding: FindingView,
+    pub evidence: serde_json::Value,
+    pub reasons: Vec<String>,
+    pub events: Vec<store::vulns::FindingEvent>,
+}
+
+/// One organisation's standing on a warning.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct OrgStanding {
+    pub org_id: i64,
+    pub name: String,
+    pub assets: usize,
+    pub findings: usize,
+    pub open: usize,
+    pub done: usize,
+    pub overdue: usize,
+    pub earliest_deadline: Option<NaiveDate>,
+}
+
+/// A warning across the province (or the caller's organisation).
+#[derive(Debug, Clone, Serialize)]
+pub struct WarningStatus {
+    pub warning: Warning,
+    pub cves: Vec<String>,
+    /// What the feeds know of each CVE: id, title, best CVSS, KEV, EPSS.
+    pub known: Vec<VulnSummary>,
+    pub orgs: Vec<OrgStanding>,
+    pub findings: Vec<FindingView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VulnSummary {
+    pub cve: String,
+    pub title: Option<String>,
+    pub cvss: Option<f64>,
+    pub kev: bool,
+    pub kev_due: Option<NaiveDate>,
+    pub ransomware: bool,
+    pub epss: Option<f64>,
+}
+
+fn must_coordinate(scope: &Scope, what: &str) -> Result<()> {
+    if scope.is_coordinator() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!("only the coordinator {what}")))
+    }
+}
+
+impl App {
+    /// Imports one feed file (NVD, CVE JSON 5, KEV, CSAF, EPSS; `.gz`/`.xz`
+    /// too). Records are merged with what is stored, so importing a file
+    /// again changes nothing; records that cannot be read are reported and
+    /// the rest is written.
+    pub async fn import_vuln_feed(
+        &self,
+        scope: &Scope,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Result<FeedReport> {
+        must_coordinate(scope, "imports vulnerability feeds")?;
+        let imported = vulnmatch::feeds::read_feed(file_name, bytes)
+            .map_err(|e| invalid("file", e.to_string()))?;
+        let mut report = FeedReport {
+            file: file_name.to_string(),
+            kind: imported.kind.map(|k| k.as_str()),
+            kev: imported.kev.len(),
+            epss: imported.epss.len(),
+            problems: imported
+                .problems
+                .iter()
+                .map(|p| RowError {
+                    row: None,
+                    column: Some(match &p.record {
+                        Some(r) => format!("{r} {}", p.path),
+                        None => p.path.clone(),
+                    }),
+                    reason: p.message.clone(),
+                })
+                .collect(),
+            ..Default::default()
+        };
+        let mut ids: Vec<String> = imported.vulns.iter().map(|v| v.id.to_string()).collect();
+        ids.extend(imported.kev.iter().map(|(id, _)| id.to_string()));
+        ids.extend(imported.epss.iter().map(|(id, _)| id.to_string()));
+        ids.sort();
+        ids.dedup();
+        let mut merged: BTreeMap<CveId, Vuln> = BTreeMap::new();
+        for r in store::vulns::vulns_by_id(&mut self.store.conn(), &ids).await? {
+            let v = parse_record(&r)?;
+            merged.insert(v.id, v);
+        }
+        let before: HashMap<CveId, Vuln> = merged.iter().map(|(k, v)| (*k, v.clone())).collect();
+        for v in imported.vulns {
+            let id = v.id;
+            merged.entry(id).or_insert_with(|| Vuln::new(id)).merge(v);
+        }
+        for (id, k) in imported.kev {
+            let v = merged.entry(id).or_insert_with(|| Vuln::new(id));
+            match &mut v.kev {
+                Some(have) => have.merge(k),
+                None => v.kev = Some(k),
+            }
+        }
+        for (id, e) in imported.epss {
+            merged.entry(id).or_insert_with(|| Vuln::new(id)).epss = Some(e);
+        }
+        let changed: Vec<VulnRow> = merged
+            .values()
+            .filter(|v| before.get(&v.id) != Some(v))
+            .map(row_of)
+            .collect::<Result<_>>()?;
+        report.records = changed.len();
+        let mut tx = self.store.begin().await?;
+        store::vulns::upsert_vulns(&mut tx, &changed).await?;
+        store::vulns::audit_import(
+            &mut tx,
+            scope,
+            file_name,
+            report.kind.unwrap_or("?"),
+            changed.len(),
+            report.problems.len(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    /// Records a warning (not yet published). All or nothing: every field
+    /// is checked first.
+    pub async fn create_warning(&self, scope: &Scope, input: &WarningInput) -> Result<Warning> {
+        must_coordinate(scope, "records the Authority's warnings")?;
+        let mut errs = domain::FieldErrors::default();
+        let number = input.number.trim();
+        if number.is_empty() || number.chars().count() > 100 {
+            errs.push("number", "give the warning's number (up to 100 characters)");
+        }
+        let title = input.title.trim();
+        if title.is_empty() || title.chars().count() > 500 {
+            errs.push("title", "give the warning's title (up to 500 characters)");
+        }
+        let issued_on = date("issued_on", &input.issued_on, &mut errs);
+        let deadline = match input.deadline.as_deref().map(str::trim) {
+            Some(d) if !d.is_empty() => date("deadline", d, &mut errs),
+            _ => None,
+        };
+        let mut cves = Vec::new();
+        for (i, c) in input.cves.iter().enumerate() {
+            match c.trim().parse::<CveId>() {
+                Ok(id) => cves.push(id.to_string()),
+                Err(e) => errs.push(format!("cves[{i}]"), e.to_string()),
+            }
+        }
+        cves.sort();
+        cves.dedup();
+        if input.cves.is_empty() {
+            errs.push("cves", "name at least one CVE");
+        }
+        errs.into_result()?;
+        let (Some(issued_on), true) = (issued_on, !cves.is_empty()) else {
+            return Err(invalid("cves", "name at least one CVE"));
+        };
+        let text = |s: &Option<String>| domain::non_empty(s.clone());
+        let body = text(&input.body);
+        let action = text(&input.required_action);
+        let mut tx = self.store.begin().await?;
+        let id = store::vulns::create_warning(
+            &mut tx,
+            scope,
+            &store::vulns::NewWarning {
+                number,
+                issued_on,
+                title,
+                cves: &cves,
+                body: body.as_deref(),
+                required_action: action.as_deref(),
+                deadline,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.warning(id).await
+    }
+
+    pub async fn warning(&self, id: i64) -> Result<Warning> {
+        store::vulns::warning(&mut self.store.conn(), id)
+            .await?
+            .ok_or(AppError::NotFound)
+    }
+
+    pub async fn warnings(&self) -> Result<Vec<Warning>> {
+        Ok(store::vulns::warnings(&mut self.store.conn()).await?)
+    }
+
+    /// Publishes a warning: matches the inventory, then notifies every
+    /// organisation with an affected asset. Publishing twice is a conflict.
+    pub async fn publish_warning(&self, scope: &Scope, id: i64) -> Result<MatchRun> {
+        must_coordinate(scope, "publishes warnings")?;
+        let w = self.warning(id).await?;
+        let mut tx = self.store.begin().await?;
+        if !store::vulns::publish_warning(&mut tx, scope, id).await? {
+            return Err(AppError::Conflict(
+                "the warning is already published".into(),
+            ));
+        }
+        tx.commit().await?;
+        let run = self.match_inventory(scope).await?;
+        let status = self.warning_status(&self.system_scope().await?, id).await?;
+        let notices = self.warning_notices(&w, &status).await?;
+        if !notices.is_empty() {
+            let mut tx = self.store.begin().await?;
+            store::notifications::enqueue(&mut tx, &notices).await?;
+            tx.commit().await?;
+        }
+        Ok(run)
+    }
+
+    /// Matches every asset against every known record and brings the
+    /// findings up to date: new ones open, known ones refreshed, those no
+    /// longer in range resolved by the update, disputed ones reopened when
+    /// their evidence changed.
+    pub async fn match_inventory(&self, scope: &Scope) -> Result<MatchRun> {
+        must_coordinate(scope, "runs the matcher")?;
+        let rows = store::vulns::all_vulns(&mut self.store.conn()).await?;
+        let vulns: Vec<Vuln> = rows.iter().map(parse_record).collect::<Result<_>>()?;
+        let by_id: HashMap<String, &Vuln> = vulns.iter().map(|v| (v.id.to_string(), v)).collect();
+        let facts = store::vulns::assets_for_match(&mut self.store.conn()).await?;
+        let system = self.system_scope().await?;
+        let mut warning_deadline: HashMap<String, NaiveDate> = HashMap::new();
+        for w in self.warnings().await? {
+            if let (Some(d), Some(_)) = (w.deadline, w.published_at) {
+                for c in w.cve_list() {
+                    let e = warning_deadline.entry(c).or_insert(d);
+                    *e = (*e).min(d);
+                }
+            }
+        }
+        let index = vulnmatch::matching::VulnIndex::new(&vulns);
+        let table = DecisionTable::deployer_v2();
+        let policy = Policy::default();
+        let sla = default_sla();
+        let today = crate::registry::today();
+        let mut run = MatchRun {
+            assets: facts.len(),
+            vulns: vulns.len(),
+            ..Default::default()
+        };
+        let mut found: HashMap<(i64, String), Matched> = HashMap::new();
+        for f in &facts {
+            let asset = store::assets::get(&mut self.store.conn(), &system, f.asset_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let level = f.level.unwrap_or(1).clamp(1, 5) as u8;
+            let item = vulnmatch::matching::InventoryItem::from_asset(
+                f.asset_id,
+                &asset.data,
+                f.internet_facing,
+                level,
+            );
+            for m in index.match_item(&item) {
+                if !m.is_affected() {
+                    run.excluded_by_hotfix += 1;
+                    continue;
+                }
+                let cve = m.cve.to_string();
+                let Some(v) = by_id.get(&cve) else { continue };
+                let a = vulnmatch::priority::assess(
+                    v,
+                    &Context {
+                        internet_facing: f.internet_facing,
+                        security_level: level,
+                        exposure: None,
+                    },
+                    &table,
+                    &policy,
+                );
+                let (deadline, by) = vulnmatch::priority::deadline_explained(
+                    a.decision,
+                    warning_deadline.get(&cve).copied(),
+                    v.kev.as_ref().and_then(|k| k.due_date),
+                    &sla,
+                    today,
+                );
+                let evidence = serde_json::to_string(&m.evidence)
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                let key = format!(
+                    "{}|{}|{}",
+                    m.evidence.record, m.evidence.rule, m.evidence.inventory_fact
+                );
+                found.insert(
+                    (f.asset_id, cve.clone()),
+                    Matched {
+                        asset_id: f.asset_id,
+                        system_id: f.system_id,
+                        cve,
+                        priority: a.decision.as_str().to_string(),
+                        deadline,
+                        deadline_by: format!("{by:?}").to_lowercase(),
+                        evidence,
+                        evidence_key: key,
+                        reasons: serde_json::to_string(&a.reasons).unwrap_or_else(|_| "[]".into()),
+                    },
+                );
+            }
+        }
+        let known = store::vulns::known_findings(&mut self.store.conn()).await?;
+        let mut tx = self.store.begin().await?;
+        let mut refreshed = Vec::new();
+        let mut seen = HashSet::new();
+        for k in &known {
+            let key = (k.asset_id, k.cve.clone());
+            seen.insert(key.clone());
+            let Ok(status) = k.status.parse::<FindingStatus>() else {
+                continue;
+            };
+            let now = found.get(&key);
+            let changed = now.is_some_and(|m| m.evidence_key != k.evidence_key);
+            if let Some(action) = status.after_match(now.is_some(), changed) {
+                if let Some(to) = status.matcher_move(action) {
+                    store::vulns::matcher_move(&mut tx, k.id, status, action, to).await?;
+                    match action {
+                        FindingAction::Reopen => run.reopened += 1,
+                        _ => run.resolved_by_update += 1,
+                    }
+                }
+            }
+            if let Some(m) = now {
+                refreshed.push((k.id, m.clone()));
+            }
+        }
+        let new: Vec<Matched> = found
+            .into_iter()
+            .filter(|(k, _)| !seen.contains(k))
+            .map(|(_, m)| m)
+            .collect();
+        run.new = new.len();
+        run.refreshed = refreshed.len();
+        store::vulns::record_matches(&mut tx, &new, &refreshed).await?;
+        tx.commit().await?;
+        Ok(run)
+    }
+
+    /// Findings the scope may see, overdue first, then by priority.
+    pub async fn findings(
+        &self,
+        scope: &Scope,
+        filter: &FindingFilter,
+    ) -> Result<store::Page<FindingView>> {
+        Ok(store::vulns::findings(
+            &mut self.store.conn(),
+            scope,
+            filter,
+            crate::registry::today(),
+        )
+        .await?)
+    }
+
+    pub async fn finding_detail(&self, scope: &Scope, id: i64) -> Result<FindingDetail> {
+        let f = store::vulns::finding(&mut self.store.conn(), scope, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let events = store::vulns::finding_events(&mut self.store.conn(), id).await?;
+        Ok(FindingDetail {
+            evidence: serde_json::from_str(&f.evidence).unwrap_or_default(),
+            reasons: serde_json::from_str(&f.reasons).unwrap_or_default(),
+            finding: f,
+            events,
+        })
+    }
+
+    /// A person moves a finding along the transition table.
+    pub async fn move_finding(
+        &self,
+        scope: &Scope,
+        id: i64,
+        action: FindingAction,
+        note: Option<&str>,
+        until: Option<&str>,
+    ) -> Result<FindingDetail> {
+        let f = store::vulns::finding(&mut self.store.conn(), scope, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let from: FindingStatus = f
+            .status
+            .parse()
+            .map_err(|e: String| AppError::Internal(e))?;
+        let until = match until.map(str::trim).filter(|u| !u.is_empty()) {
+            Some(u) => {
+                let mut errs = domain::FieldErrors::default();
+                let d = date("until", u, &mut errs);
+                errs.into_result()?;
+                if d <= Some(crate::registry::today()) {
+                    return Err(invalid("until", "the expiry must be after today"));
+                }
+                d
+            }
+            None => None,
+        };
+        let same_org = scope.org_id == f.owner_org_id;
+        let to = from
+            .after(action, scope.role, same_org, note, until.is_some())
+            .map_err(|e| match e {
+                domain::finding::MoveError::NotYours(why) => AppError::Forbidden(why.into()),
+                domain::finding::MoveError::Missing(why) => invalid("note", why),
+                other => AppError::Conflict(other.to_string()),
+            })?;
+        let note = note.map(str::trim).filter(|n| !n.is_empty());
+        let mut tx = self.store.begin().await?;
+        let moved = store::vulns::move_finding(
+            &mut tx,
+            scope,
+            id,
+            from,
+            action,
+            to,
+            note,
+            if to == FindingStatus::RiskAccepted {
+                until
+            } else {
+                None
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        if !moved {
+            return Err(AppError::Conflict(
+                "the finding changed meanwhile; reload it".into(),
+            ));
+        }
+        self.finding_detail(scope, id).await
+    }
+
+    /// Who is affected by a warning, who has patched and who is overdue, as
+    /// far as the scope may see.
+    pub async fn warning_status(&self, scope: &Scope, id: i64) -> Result<WarningStatus> {
+        let warning = self.warning(id).await?;
+        let cves = warning.cve_list();
+        let known = store::vulns::vulns_by_id(&mut self.store.conn(), &cves)
+            .await?
+            .into_iter()
+            .map(|r| VulnSummary {
+                cve: r.cve,
+                title: r.title,
+                cvss: r.cvss,
+                kev: r.kev,
+                kev_due: r.kev_due,
+                ransomware: r.ransomware,
+                epss: r.epss,
+            })
+            .collect();
+        let mut findings = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self
+                .findings(
+                    scope,
+                    &FindingFilter {
+                        cves: Some(cves.clone()),
+                        after_id: after,
+                        limit: 5000,
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            after = page.next;
+            findings.extend(page.items);
+            if after.is_none() {
+                break;
+            }
+        }
+        let orgs = self.org_names(&self.system_scope().await?).await?;
+        let today = crate::registry::today();
+        let mut by_org: BTreeMap<i64, (OrgStanding, HashSet<i64>)> = BTreeMap::new();
+        for f in &findings {
+            let (s, assets) = by_org.entry(f.owner_org_id).or_insert_with(|| {
+                (
+                    OrgStanding {
+                        org_id: f.owner_org_id,
+                        name: orgs
+                            .values()
+                            .find(|o| o.id == f.owner_org_id)
+                            .map(|o| o.data.short_name.to_string())
+                            .unwrap_or_default(),
+                        ..Default::default()
+                    },
+                    HashSet::new(),
+                )
+            });
+            assets.insert(f.asset_id);
+            s.findings += 1;
+            let status: FindingStatus = f.status.parse().unwrap_or(FindingStatus::Open);
+            if status.is_active() {
+                s.open += 1;
+                if f.deadline < today {
+                    s.overdue += 1;
+                }
+                s.earliest_deadline = Some(
+                    s.earliest_deadline
+                        .map_or(f.deadline, |d| d.min(f.deadline)),
+                );
+            } else {
+                s.done += 1;
+            }
+        }
+        let mut orgs: Vec<OrgStanding> = by_org
+            .into_values()
+            .map(|(mut s, assets)| {
+                s.assets = assets.len();
+                s
+            })
+            .collect();
+        orgs.sort_by(|a, b| {
+            b.overdue
+                .cmp(&a.overdue)
+                .then(b.open.cmp(&a.open))
+                .then(a.name.cmp(&b.name))
+        });
+        Ok(WarningStatus {
+            warning,
+            cves,
+            known,
+            orgs,
+            findings,
+        })
+    }
+
+    async fn warning_notices(
+        &self,
+        w: &Warning,
+        status: &WarningStatus,
+    ) -> Result<Vec<NewNotification>> {
+        let cfg = &self.config.notify;
+        if cfg.smtp.is_none() && cfg.webhook.is_none() {
+            return Ok(Vec::new());
+        }
+        let emails = self.notify_emails().await?;
+        let link = format!(
+            "{}/vulns/warnings/{}",
+            cfg.public_url.trim_end_matches('/'),
+            w.id
+        );
+        let mut out = Vec::new();
+        for o in &status.orgs {
+            let subject = format!(
+                "[canhgac] Cảnh báo {}: {} tài sản của {} bị ảnh hưởng",
+                w.number, o.assets, o.name
+            );
+            let body = format!(
+                "Kính gửi {},\n\nCảnh báo số {} ngày {} của Cục An toàn thông tin: {}\n\
+                 Đơn vị có {} tài sản bị ảnh hưởng ({} phát hiện). Hạn xử lý sớm nhất: {}.\n\
+                 {}\nXem chi tiết và cập nhật kết quả xử lý: {link}\n",
+                o.name,
+                w.number,
+                w.issued_on.format("%d/%m/%Y"),
+                w.title,
+                o.assets,
+                o.findings,
+                o.earliest_deadline
+                    .map(|d| d.format("%d/%m/%Y").to_string())
+                    .unwrap_or_default(),
+                w.required_action
+                    .as_deref()
+                    .map(|a| format!("Yêu cầu: {a}\n"))
+                    .unwrap_or_default(),
+            );
+            out.extend(self.notices_for(&emails, o.org_id, "warning", w.id, &subject, &body));
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,328 @@
+//! Vulnerability warnings end to end: the real feed records imported, a
+//! warning recorded and published, the inventory matched with evidence,
+//! findings worked through their transitions, the report parsed back, and
+//! each organisation seeing only its own.
+
+mod common;
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+fn shared(path: &str) -> Vec<u8> {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(path);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+async fn feed(t: &common::TestApp, tok: &str, name: &str, body: Vec<u8>) -> (StatusCode, Value) {
+    let r = reqwest::Client::new()
+        .post(t.url(&format!("/api/v1/vulns/feeds?file_name={name}")))
+        .bearer_auth(tok)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let s = r.status();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn asset(
+    t: &common::TestApp,
+    system: i64,
+    host: &str,
+    software: &str,
+    modules: &[&str],
+    hotfixes: &[&str],
+) -> i64 {
+    let mut input: domain::AssetInput = serde_json::from_value(json!({
+        "system_id": system, "hostname": host, "role": "appliance",
+        "modules": modules, "hotfixes": hotfixes
+    }))
+    .unwrap_or_else(|e| panic!("{e}"));
+    input.software = vec![software.parse().unwrap()];
+    t.app.create_asset(&t.coordinator, &input).await.unwrap().id
+}
+
+both_backends!(a_warning_from_record_to_patched, |t| {
+    let coord = t.login("coord").await;
+    for (name, path) in [
+        ("CVE-2023-46747.json", "cve5/CVE-2023-46747.json"),
+        ("nvd-CVE-2023-46747.json", "nvd/CVE-2023-46747.json"),
+        ("CVE-2024-21762.json", "cve5/CVE-2024-21762.json"),
+        (
+            "known_exploited_vulnerabilities.json",
+            "kev/known_exploited_vulnerabilities.json",
+        ),
+    ] {
+        let (s, r) = feed(&t, &coord, name, shared(path)).await;
+        assert_eq!(s, StatusCode::CREATED, "{name}: {r}");
+        assert!(r["problems"].as_array().unwrap().is_empty(), "{name}: {r}");
+    }
+    // The same file again changes nothing.
+    let (_, again) = feed(
+        &t,
+        &coord,
+        "CVE-2024-21762.json",
+        shared("cve5/CVE-2024-21762.json"),
+    )
+    .await;
+    assert_eq!(again["records"], 0, "{again}");
+    // A broken record is reported with where it broke; nothing else is lost.
+    let (s, bad) = feed(
+        &t,
+        &coord,
+        "broken.json",
+        b"{\"vulnerabilities\": [{\"cve\": {\"id\": 5}}]}".to_vec(),
+    )
+    .await;
+    assert!(
+        s == StatusCode::CREATED || s == StatusCode::UNPROCESSABLE_ENTITY,
+        "{bad}"
+    );
+
+    let sys_a = t.system(t.agency_a, "STC-CONG").await;
+    let sys_b = t.system(t.agency_b, "SYT-VPN").await;
+    let bigip = asset(
+        &t,
+        sys_a,
+        "bigip01",
+        "F5|BIG-IP|17.1.0.3|dotted",
+        &["LTM", "APM"],
+        &[],
+    )
+    .await;
+    let patched = asset(
+        &t,
+        sys_a,
+        "bigip02",
+        "F5|BIG-IP|17.1.0.3|dotted",
+        &["LTM", "APM"],
+        &["Hotfix-BIGIP-17.1.0.3.0.75.4-ENG"],
+    )
+    .await;
+    let forti = asset(&t, sys_b, "fw01", "Fortinet|FortiOS|7.2.6|dotted", &[], &[]).await;
+    let forti_new = asset(&t, sys_b, "fw02", "Fortinet|FortiOS|7.2.7|dotted", &[], &[]).await;
+
+    // An officer does not record warnings; a bad CVE is named by its field.
+    let officer_a = t.login("a.officer").await;
+    let w = json!({"number": "1234/CATTT-NCSC", "issued_on": "2024-02-12", "title": "Lỗ hổng F5 BIG-IP và FortiOS",
+                   "cves": ["CVE-2023-46747", "CVE-2024-21762"], "required_action": "Cập nhật bản vá", "deadline": "2099-12-31"});
+    let (s, _) = t
+        .post(&officer_a, "/api/v1/vulns/warnings", w.clone())
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let mut bad = w.clone();
+    bad["cves"] = json!(["CVE-2023-46747", "CVE-23-1"]);
+    let (s, e) = t.post(&coord, "/api/v1/vulns/warnings", bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(e["error"]["details"][0]["field"], "cves[1]", "{e}");
+    let (s, created) = t.post(&coord, "/api/v1/vulns/warnings", w.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let wid = created["id"].as_i64().unwrap();
+    let (s, _) = t.post(&coord, "/api/v1/vulns/warnings", w).await;
+    assert_eq!(s, StatusCode::CONFLICT, "the same number twice");
+
+    let (s, run) = t
+        .post(
+            &coord,
+            &format!("/api/v1/vulns/warnings/{wid}/publish"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{run}");
+    assert_eq!(run["new"], 2, "bigip01 and fw01: {run}");
+    assert!(
+        run["excluded_by_hotfix"].as_i64().unwrap() >= 1,
+        "bigip02's hotfix: {run}"
+    );
+
+    let (_, status) = t
+        .get(&coord, &format!("/api/v1/vulns/warnings/{wid}"))
+        .await;
+    let assets: Vec<i64> = status["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["asset_id"].as_i64().unwrap())
+        .collect();
+    assert!(
+        assets.contains(&bigip) && assets.contains(&forti),
+        "{status}"
+    );
+    assert!(
+        !assets.contains(&patched) && !assets.contains(&forti_new),
+        "{status}"
+    );
+    let f_big = status["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["asset_id"] == bigip)
+        .unwrap()
+        .clone();
+    // KEV lists CVE-2023-46747: exploitation is active; the deadline is no later than the warning's.
+    assert_eq!(f_big["kev"], true);
+    assert!(
+        ["immediate", "out-of-cycle"].contains(&f_big["priority"].as_str().unwrap()),
+        "{f_big}"
+    );
+
+    // Each agency sees its own findings only.
+    let (_, mine) = t.get(&officer_a, "/api/v1/vulns/findings").await;
+    let ids: Vec<i64> = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["asset_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [bigip]);
+    let fid = f_big["id"].as_i64().unwrap();
+    let officer_b = t.login("b.officer").await;
+    let (s, _) = t
+        .get(&officer_b, &format!("/api/v1/vulns/findings/{fid}"))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = t
+        .post(
+            &officer_b,
+            &format!("/api/v1/vulns/findings/{fid}/move"),
+            json!({"action": "patch", "note": "x"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // The evidence says which record, rule and fact.
+    let (_, detail) = t
+        .get(&officer_a, &format!("/api/v1/vulns/findings/{fid}"))
+        .await;
+    assert!(
+        detail["evidence"]["record"]
+            .as_str()
+            .unwrap()
+            .contains("CVE-2023-46747"),
+        "{detail}"
+    );
+    assert!(
+        detail["evidence"]["inventory_fact"]
+            .as_str()
+            .unwrap()
+            .contains("17.1.0.3"),
+        "{detail}"
+    );
+
+    // The transitions: an officer cannot accept a risk; patching needs a note.
+    let mv = |action: &str, note: Option<&str>, until: Option<&str>| json!({"action": action, "note": note, "until": until});
+    let (s, _) = t
+        .post(
+            &officer_a,
+            &format!("/api/v1/vulns/findings/{fid}/move"),
+            mv("accept_risk", Some("x"), Some("2099-01-01")),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = t
+        .post(
+            &officer_a,
+            &format!("/api/v1/vulns/findings/{fid}/move"),
+            mv("patch", None, None),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, d) = t
+        .post(
+            &officer_a,
+            &format!("/api/v1/vulns/findings/{fid}/move"),
+            mv("start", None, None),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    let (s, d) = t
+        .post(
+            &officer_a,
+            &format!("/api/v1/vulns/findings/{fid}/move"),
+            mv("patch", Some("Cài Hotfix-BIGIP-17.1.0.3.0.75.4-ENG"), None),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    assert_eq!(d["status"], "patched");
+    let (s, _) = t
+        .post(
+            &officer_a,
+            &format!("/api/v1/vulns/findings/{fid}/move"),
+            mv("mitigate", Some("x"), None),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "patched cannot be mitigated");
+    let actions: Vec<&str> = d["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["detect", "start", "patch"]);
+
+    // Disputed: stays suppressed while the evidence is the same; the org_admin accepts risks.
+    let f_forti = status["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["asset_id"] == forti)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (s, d) = t
+        .post(
+            &officer_b,
+            &format!("/api/v1/vulns/findings/{f_forti}/move"),
+            mv("dispute", Some("SSL VPN đã tắt"), None),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    let (_, run) = t.post(&coord, "/api/v1/vulns/match", json!({})).await;
+    assert_eq!(
+        (run["new"].as_i64(), run["reopened"].as_i64()),
+        (Some(0), Some(0)),
+        "{run}"
+    );
+    // The agency updates the firewall: the finding is resolved by the update.
+    let mut updated: domain::AssetInput = serde_json::from_value(json!({
+        "system_id": sys_b, "hostname": "fw01", "role": "appliance"}))
+    .unwrap();
+    updated.software = vec!["Fortinet|FortiOS|7.2.7|dotted".parse().unwrap()];
+    t.app
+        .update_asset(&t.coordinator, forti, &updated)
+        .await
+        .unwrap();
+    let (_, run) = t.post(&coord, "/api/v1/vulns/match", json!({})).await;
+    assert_eq!(run["resolved_by_update"], 1, "{run}");
+    let (_, d) = t
+        .get(&officer_b, &format!("/api/v1/vulns/findings/{f_forti}"))
+        .await;
+    assert_eq!(d["status"], "resolved_by_update");
+
+    // The report, parsed back.
+    let r = reqwest::Client::new()
+        .get(t.url(&format!("/api/v1/vulns/warnings/{wid}/report.docx")))
+        .bearer_auth(&coord)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let doc = docgen::read_text(&r.bytes().await.unwrap()).unwrap();
+    let text = doc.all_text();
+    assert!(text.contains("Cảnh báo số 1234/CATTT-NCSC"), "{text}");
+    let table = doc
+        .table_starting_with(&["Đơn vị", "Tài sản bị ảnh hưởng"])
+        .expect("per-organisation table");
+    let stc = table.iter().find(|r| r[0] == "STC").expect("STC's line");
+    assert_eq!(&stc[1..6], ["1", "1", "1", "0", "0"], "{table:?}");
+    let r = reqwest::Client::new()
+        .get(t.url("/api/v1/vulns/findings.csv"))
+        .bearer_auth(&officer_a)
+        .send()
+        .await
+        .unwrap();
+    let csv = r.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+});

@@ -1,0 +1,590 @@
+//! Vulnerability records from the feeds, the Authority's warnings and the
+//! findings on assets with every move they made.
+
+use crate::audit::{self, Change, BATCH};
+use crate::db::{args, Conn, One, Sql, Tx};
+use crate::systems::visibility;
+use crate::{Page, Result, StoreError};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::{FindingAction, FindingStatus, Scope};
+use serde::Serialize;
+
+/// One CVE as stored: the merged record as JSON and the columns lists use.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct VulnRow {
+    pub cve: String,
+    pub record: String,
+    pub title: Option<String>,
+    pub cvss: Option<f64>,
+    pub kev: bool,
+    pub kev_due: Option<NaiveDate>,
+    pub ransomware: bool,
+    pub epss: Option<f64>,
+}
+
+/// Inserts or replaces records; the caller has merged them with what was
+/// stored, so an import of the same file twice changes nothing.
+pub async fn upsert_vulns(tx: &mut Tx, rows: &[VulnRow]) -> Result<()> {
+    let now = Utc::now();
+    for chunk in rows.chunks(BATCH / 2) {
+        let mut q = Sql::new(
+            "INSERT INTO vulns (cve, record, title, cvss, kev, kev_due, ransomware, epss, updated_at) VALUES ",
+        );
+        for (i, r) in chunk.iter().enumerate() {
+            q.push(
+                if i == 0 {
+                    "(?,?,?,?,?,?,?,?,?)"
+                } else {
+                    ",(?,?,?,?,?,?,?,?,?)"
+                },
+                args![
+                    r.cve.as_str(),
+                    r.record.as_str(),
+                    r.title.clone(),
+                    r.cvss,
+                    r.kev,
+                    r.kev_due,
+                    r.ransomware,
+                    r.epss,
+                    now
+                ],
+            );
+        }
+        q.push(
+            " ON CONFLICT (cve) DO UPDATE SET record = excluded.record, title = excluded.title, cvss = excluded.cvss, \
+             kev = excluded.kev, kev_due = excluded.kev_due, ransomware = excluded.ransomware, epss = excluded.epss, \
+             updated_at = excluded.updated_at",
+            vec![],
+        );
+        tx.conn().execute(&q.text, q.args).await?;
+    }
+    Ok(())
+}
+
+const VULN_COLUMNS: &str = "cve, record, title, cvss, kev, kev_due, ransomware, epss";
+
+/// The stored records of `cves` (those known).
+pub async fn vulns_by_id(c: &mut Conn<'_>, cves: &[String]) -> Result<Vec<VulnRow>> {
+    let mut out = Vec::new();
+    for chunk in cves.chunks(BATCH) {
+        let mut q = Sql::new(&format!("SELECT {VULN_COLUMNS} FROM vulns WHERE cve IN ("));
+        for (i, cve) in chunk.iter().enumerate() {
+            q.push(if i == 0 { "?" } else { ",?" }, args![cve.as_str()]);
+        }
+        q.push(")", vec![]);
+        out.extend(c.fetch_all::<VulnRow>(&q.text, q.args).await?);
+    }
+    Ok(out)
+}
+
+pub async fn all_vulns(c: &mut Conn<'_>) -> Result<Vec<VulnRow>> {
+    c.fetch_all(
+        &format!("SELECT {VULN_COLUMNS} FROM vulns ORDER BY cve"),
+        vec![],
+    )
+    .await
+}
+
+pub async fn vuln_count(c: &mut Conn<'_>) -> Result<i64> {
+    let n: One<i64> = c.fetch_one("SELECT count(*) FROM vulns", vec![]).await?;
+    Ok(n.0)
+}
+
+/// Records a feed import in the audit log.
+pub async fn audit_import(
+    tx: &mut Tx,
+    scope: &Scope,
+    file: &str,
+    kind: &str,
+    records: usize,
+    problems: usize,
+) -> Result<()> {
+    audit::append(
+        tx,
+        scope,
+        Change {
+            action: "import",
+            entity: "vuln_feed",
+            entity_id: None,
+            org_id: None,
+            before: None,
+            after: Some(format!(
+                "{{\"file\":{},\"kind\":{},\"records\":{records},\"problems\":{problems}}}",
+                crate::to_json(file),
+                crate::to_json(kind)
+            )),
+        },
+    )
+    .await
+}
+
+// ---- warnings ----
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Warning {
+    pub id: i64,
+    pub number: String,
+    pub issued_on: NaiveDate,
+    pub title: String,
+    /// JSON array of CVE ids.
+    #[serde(skip)]
+    pub cves: String,
+    pub body: Option<String>,
+    pub required_action: Option<String>,
+    pub deadline: Option<NaiveDate>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Warning {
+    pub fn cve_list(&self) -> Vec<String> {
+        serde_json::from_str(&self.cves).unwrap_or_default()
+    }
+}
+
+pub struct NewWarning<'a> {
+    pub number: &'a str,
+    pub issued_on: NaiveDate,
+    pub title: &'a str,
+    pub cves: &'a [String],
+    pub body: Option<&'a str>,
+    pub required_action: Option<&'a str>,
+    pub deadline: Option<NaiveDate>,
+}
+
+pub async fn create_warning(tx: &mut Tx, scope: &Scope, w: &NewWarning<'_>) -> Result<i64> {
+    let now = Utc::now();
+    let cves = crate::to_json(w.cves);
+    let id: One<i64> = tx
+        .conn()
+        .fetch_one_raw(
+            "INSERT INTO warnings (number, issued_on, title, cves, body, required_action, deadline, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            args![
+                w.number,
+                Some(w.issued_on),
+                w.title,
+                cves.as_str(),
+                w.body.map(str::to_string),
+                w.required_action.map(str::to_string),
+                w.deadline,
+                scope.actor.to_string(),
+                now
+            ],
+        )
+        .await
+        .map_err(|e| StoreError::from_insert(e, || format!("warning number '{}'", w.number)))?;
+    audit::append(
+        tx,
+        scope,
+        Change {
+            action: "create",
+            entity: "warning",
+            entity_id: Some(id.0),
+            org_id: None,
+            before: None,
+            after: Some(format!(
+                "{{\"number\":{},\"title\":{},\"cves\":{cves}}}",
+                crate::to_json(w.number),
+                crate::to_json(w.title)
+            )),
+        },
+    )
+    .await?;
+    Ok(id.0)
+}
+
+pub async fn publish_warning(tx: &mut Tx, scope: &Scope, id: i64) -> Result<bool> {
+    let n = tx
+        .conn()
+        .execute(
+            "UPDATE warnings SET published_at = $1 WHERE id = $2 AND published_at IS NULL",
+            args![Utc::now(), id],
+        )
+        .await?;
+    if n == 1 {
+        audit::append(
+            tx,
+            scope,
+            Change {
+                action: "publish",
+                entity: "warning",
+                entity_id: Some(id),
+                org_id: None,
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
+    }
+    Ok(n == 1)
+}
+
+const WARNING_COLUMNS: &str = "id, number, issued_on, title, cves, body, required_action, deadline, published_at, created_by, created_at";
+
+/// Warnings are province-wide facts: everyone reads them (organisations see
+/// only the findings that are theirs).
+pub async fn warnings(c: &mut Conn<'_>) -> Result<Vec<Warning>> {
+    c.fetch_all(
+        &format!("SELECT {WARNING_COLUMNS} FROM warnings ORDER BY issued_on DESC, id DESC"),
+        vec![],
+    )
+    .await
+}
+
+pub async fn warning(c: &mut Conn<'_>, id: i64) -> Result<Option<Warning>> {
+    c.fetch_optional(
+        &format!("SELECT {WARNING_COLUMNS} FROM warnings WHERE id = $1"),
+        args![id],
+    )
+    .await
+}
+
+// ---- findings ----
+
+/// A finding as the matcher compares it with what it finds now.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct KnownFinding {
+    pub id: i64,
+    pub asset_id: i64,
+    pub cve: String,
+    pub status: String,
+    pub evidence_key: String,
+}
+
+pub async fn known_findings(c: &mut Conn<'_>) -> Result<Vec<KnownFinding>> {
+    c.fetch_all(
+        "SELECT id, asset_id, cve, status, evidence_key FROM findings ORDER BY id",
+        vec![],
+    )
+    .await
+}
+
+/// What the matcher decided about one asset and CVE.
+#[derive(Debug, Clone)]
+pub struct Matched {
+    pub asset_id: i64,
+    pub system_id: i64,
+    pub cve: String,
+    pub priority: String,
+    pub deadline: NaiveDate,
+    pub deadline_by: String,
+    pub evidence: String,
+    pub evidence_key: String,
+    pub reasons: String,
+}
+
+const MATCHER: &str = "system:matcher";
+
+/// Writes new findings (open) and refreshes the priority, deadline and
+/// evidence of known ones; each new finding gets its first event.
+pub async fn record_matches(
+    tx: &mut Tx,
+    new: &[Matched],
+    refreshed: &[(i64, Matched)],
+) -> Result<()> {
+    let now = Utc::now();
+    for m in new {
+        let id: One<i64> = tx
+            .conn()
+            .fetch_one(
+                "INSERT INTO findings (asset_id, system_id, cve, status, priority, deadline, deadline_by, evidence, evidence_key, reasons, detected_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                args![
+                    m.asset_id,
+                    m.system_id,
+                    m.cve.as_str(),
+                    FindingStatus::Open.as_str(),
+                    m.priority.as_str(),
+                    Some(m.deadline),
+                    m.deadline_by.as_str(),
+                    m.evidence.as_str(),
+                    m.evidence_key.as_str(),
+                    m.reasons.as_str(),
+                    now,
+                    now
+                ],
+            )
+            .await?;
+        event(tx, id.0, MATCHER, "detect", None, FindingStatus::Open, None).await?;
+    }
+    for (id, m) in refreshed {
+        tx.conn()
+            .execute(
+                "UPDATE findings SET priority = $1, deadline = $2, deadline_by = $3, evidence = $4, evidence_key = $5, reasons = $6, system_id = $7 WHERE id = $8",
+                args![
+                    m.priority.as_str(),
+                    Some(m.deadline),
+                    m.deadline_by.as_str(),
+                    m.evidence.as_str(),
+                    m.evidence_key.as_str(),
+                    m.reasons.as_str(),
+                    m.system_id,
+                    *id
+                ],
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+async fn event(
+    tx: &mut Tx,
+    finding_id: i64,
+    actor: &str,
+    action: &str,
+    from: Option<FindingStatus>,
+    to: FindingStatus,
+    note: Option<&str>,
+) -> Result<()> {
+    tx.conn()
+        .execute(
+            "INSERT INTO finding_events (finding_id, at, actor, action, from_status, to_status, note) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            args![
+                finding_id,
+                Utc::now(),
+                actor,
+                action,
+                from.map(|f| f.as_str().to_string()),
+                to.as_str(),
+                note.map(str::to_string)
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Moves a finding from `from` to `to`, if it still is `from`; records the
+/// event and audits it. False when someone moved it first.
+#[allow(clippy::too_many_arguments)]
+pub async fn move_finding(
+    tx: &mut Tx,
+    scope: &Scope,
+    id: i64,
+    from: FindingStatus,
+    action: FindingAction,
+    to: FindingStatus,
+    note: Option<&str>,
+    accepted_until: Option<NaiveDate>,
+) -> Result<bool> {
+    let n = tx
+        .conn()
+        .execute(
+            "UPDATE findings SET status = $1, note = $2, accepted_until = $3, updated_at = $4 WHERE id = $5 AND status = $6",
+            args![
+                to.as_str(),
+                note.map(str::to_string),
+                accepted_until,
+                Utc::now(),
+                id,
+                from.as_str()
+            ],
+        )
+        .await?;
+    if n != 1 {
+        return Ok(false);
+    }
+    let actor = scope.actor.to_string();
+    event(tx, id, &actor, action.as_str(), Some(from), to, note).await?;
+    audit::append(
+        tx,
+        scope,
+        Change {
+            action: action.as_str(),
+            entity: "finding",
+            entity_id: Some(id),
+            org_id: None,
+            before: Some(format!("{{\"status\":{}}}", crate::to_json(from.as_str()))),
+            after: Some(format!(
+                "{{\"status\":{},\"note\":{}}}",
+                crate::to_json(to.as_str()),
+                crate::to_json(&note)
+            )),
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+/// The matcher's own move (reopen, resolved by update), recorded as its event.
+pub async fn matcher_move(
+    tx: &mut Tx,
+    id: i64,
+    from: FindingStatus,
+    action: FindingAction,
+    to: FindingStatus,
+) -> Result<()> {
+    tx.conn()
+        .execute(
+            "UPDATE findings SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+            args![to.as_str(), Utc::now(), id, from.as_str()],
+        )
+        .await?;
+    event(tx, id, MATCHER, action.as_str(), Some(from), to, None).await
+}
+
+/// A finding with what a person needs to act on it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct FindingView {
+    pub id: i64,
+    pub asset_id: i64,
+    pub hostname: String,
+    pub system_id: i64,
+    pub system_code: String,
+    pub owner_org_id: i64,
+    pub cve: String,
+    pub title: Option<String>,
+    pub cvss: Option<f64>,
+    pub kev: Option<bool>,
+    pub status: String,
+    pub priority: String,
+    pub deadline: NaiveDate,
+    pub deadline_by: String,
+    #[serde(skip)]
+    pub evidence: String,
+    #[serde(skip)]
+    pub reasons: String,
+    pub note: Option<String>,
+    pub accepted_until: Option<NaiveDate>,
+    pub detected_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FindingFilter {
+    pub cves: Option<Vec<String>>,
+    pub org_id: Option<i64>,
+    pub asset_id: Option<i64>,
+    pub status: Option<FindingStatus>,
+    /// Open and in progress only.
+    pub active: bool,
+    /// Active and past the deadline on `today`.
+    pub overdue_on: Option<NaiveDate>,
+    pub after_id: Option<i64>,
+    pub limit: i64,
+}
+
+/// Findings the scope may see (through the system's owner or operator),
+/// overdue first, then by priority and deadline.
+pub async fn findings(
+    c: &mut Conn<'_>,
+    scope: &Scope,
+    f: &FindingFilter,
+    today: NaiveDate,
+) -> Result<Page<FindingView>> {
+    let mut q = Sql::new(
+        "SELECT f.id, f.asset_id, a.hostname, f.system_id, s.code AS system_code, s.owner_org_id, f.cve, v.title, v.cvss, v.kev, \
+         f.status, f.priority, f.deadline, f.deadline_by, f.evidence, f.reasons, f.note, f.accepted_until, f.detected_at, f.updated_at \
+         FROM findings f JOIN assets a ON a.id = f.asset_id JOIN systems s ON s.id = f.system_id \
+         LEFT JOIN vulns v ON v.cve = f.cve WHERE 1 = 1",
+    );
+    visibility(&mut q, scope, "s");
+    if let Some(cves) = &f.cves {
+        q.push(" AND f.cve IN (", vec![]);
+        for (i, c) in cves.iter().enumerate() {
+            q.push(if i == 0 { "?" } else { ",?" }, args![c.as_str()]);
+        }
+        if cves.is_empty() {
+            q.push("''", vec![]);
+        }
+        q.push(")", vec![]);
+    }
+    if let Some(o) = f.org_id {
+        q.push(
+            " AND (s.owner_org_id = ? OR s.operator_org_id = ?)",
+            args![o, o],
+        );
+    }
+    if let Some(a) = f.asset_id {
+        q.push(" AND f.asset_id = ?", args![a]);
+    }
+    if let Some(s) = f.status {
+        q.push(" AND f.status = ?", args![s.as_str()]);
+    }
+    if f.active || f.overdue_on.is_some() {
+        q.push(" AND f.status IN ('open', 'in_progress')", vec![]);
+    }
+    if let Some(d) = f.overdue_on {
+        q.push(" AND f.deadline < ?", args![Some(d)]);
+    }
+    if let Some(after) = f.after_id {
+        q.push(" AND f.id > ?", args![after]);
+    }
+    let limit = f.limit.clamp(1, 5000);
+    // Keyset pages go by id; within a page the order people need.
+    q.push(" ORDER BY f.id LIMIT ?", args![limit + 1]);
+    let rows: Vec<FindingView> = c.fetch_all(&q.text, q.args).await?;
+    let mut page = Page::from_rows(rows, limit, |r: &FindingView| r.id);
+    page.items.sort_by(|a, b| {
+        let overdue = |r: &FindingView| {
+            FindingStatus::Open.as_str() == r.status || r.status == FindingStatus::InProgress.as_str()
+        } && r.deadline < today;
+        overdue(b)
+            .cmp(&overdue(a))
+            .then_with(|| priority_rank(&a.priority).cmp(&priority_rank(&b.priority)))
+            .then(a.deadline.cmp(&b.deadline))
+            .then(a.id.cmp(&b.id))
+    });
+    Ok(page)
+}
+
+fn priority_rank(p: &str) -> u8 {
+    match p {
+        "immediate" => 0,
+        "out-of-cycle" => 1,
+        "scheduled" => 2,
+        _ => 3,
+    }
+}
+
+pub async fn finding(c: &mut Conn<'_>, scope: &Scope, id: i64) -> Result<Option<FindingView>> {
+    let page = findings(
+        c,
+        scope,
+        &FindingFilter {
+            after_id: Some(id - 1),
+            limit: 1,
+            ..Default::default()
+        },
+        NaiveDate::MIN,
+    )
+    .await?;
+    Ok(page.items.into_iter().find(|f| f.id == id))
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct FindingEvent {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub note: Option<String>,
+}
+
+pub async fn finding_events(c: &mut Conn<'_>, finding_id: i64) -> Result<Vec<FindingEvent>> {
+    c.fetch_all(
+        "SELECT at, actor, action, from_status, to_status, note FROM finding_events WHERE finding_id = $1 ORDER BY id",
+        args![finding_id],
+    )
+    .await
+}
+
+/// Every asset with its system's facts, for matching.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AssetForMatch {
+    pub asset_id: i64,
+    pub system_id: i64,
+    pub internet_facing: bool,
+    pub level: Option<i64>,
+}
+
+pub async fn assets_for_match(c: &mut Conn<'_>) -> Result<Vec<AssetForMatch>> {
+    c.fetch_all(
+        "SELECT a.id AS asset_id, a.system_id, s.internet_facing, COALESCE(s.approved_level, s.proposed_level) AS level \
+         FROM assets a JOIN systems s ON s.id = a.system_id ORDER BY a.id",
+        vec![],
+    )
+    .await
+}
