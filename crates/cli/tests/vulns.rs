@@ -326,3 +326,65 @@ both_backends!(a_warning_from_record_to_patched, |t| {
     let csv = r.text().await.unwrap();
     assert_eq!(csv.lines().count(), 2, "{csv}");
 });
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_line_imports_matches_and_reports() {
+    let t = common::TestApp::spawn(common::Db::Sqlite, Default::default()).await;
+    let sys = t.system(t.agency_a, "STC-FW").await;
+    asset(&t, sys, "fw01", "Fortinet|FortiOS|7.2.6|dotted", &[], &[]).await;
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_canhgac"))
+            .args(t.db_args())
+            .args(args)
+            .env("CANHGAC_LOG", "warn")
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (ok, text) = run(&[
+        "vuln",
+        "import",
+        data.join("cve5/CVE-2024-21762.json").to_str().unwrap(),
+        data.join("nvd/CVE-2024-21762.json").to_str().unwrap(),
+        data.join("kev/known_exploited_vulnerabilities.json")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert!(ok, "{text}");
+    assert!(text.contains("kev feed"), "{text}");
+    let (ok, text) = run(&[
+        "vuln",
+        "warning",
+        "--number",
+        "88/CATTT",
+        "--date",
+        "09/02/2024",
+        "--title",
+        "Lỗ hổng FortiOS SSL VPN",
+        "--cve",
+        "CVE-2024-21762",
+        "--publish",
+    ]);
+    assert!(ok, "{text}");
+    assert!(text.contains("1 new findings"), "{text}");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("bao-cao.docx");
+    let (ok, text) = run(&[
+        "vuln",
+        "report",
+        "--warning",
+        "1",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{text}");
+    let doc = docgen::read_text(&std::fs::read(&out).unwrap()).unwrap();
+    assert!(doc.all_text().contains("88/CATTT"));
+    let (ok, text) = run(&["vuln", "import", "/nonexistent.json"]);
+    assert!(!ok && text.contains("/nonexistent.json"), "{text}");
+}

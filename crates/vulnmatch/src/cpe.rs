@@ -23,6 +23,7 @@ pub enum Value {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Text {
     chars: Vec<Ch>,
+    wild: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -41,10 +42,22 @@ impl Text {
                 .flat_map(char::to_lowercase)
                 .map(Ch::Lit)
                 .collect(),
+            wild: false,
         }
     }
+    fn from_chars(chars: Vec<Ch>) -> Text {
+        let wild = chars.iter().any(|c| !matches!(c, Ch::Lit(_)));
+        Text { chars, wild }
+    }
     pub fn has_wildcards(&self) -> bool {
-        self.chars.iter().any(|c| !matches!(c, Ch::Lit(_)))
+        self.wild
+    }
+    fn hash_into(&self, h: &mut u64) {
+        for c in &self.chars {
+            if let Ch::Lit(c) = c {
+                *h = (*h ^ u64::from(*c as u32)).wrapping_mul(0x0100_0000_01b3);
+            }
+        }
     }
     /// The value with wildcards shown as `*` and `?` and literal special
     /// characters unquoted (for display and for comparing versions).
@@ -142,7 +155,9 @@ pub const ATTRIBUTES: [&str; 11] = [
 /// A parsed CPE name (well-formed name of CPE 2.3).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Cpe {
-    pub attrs: [Value; 11],
+    attrs: [Value; 11],
+    /// A hash of the literal vendor and product, to find candidates fast.
+    key: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -176,9 +191,45 @@ impl Cpe {
 
     /// A name with every attribute ANY.
     pub fn any() -> Cpe {
-        Cpe {
-            attrs: std::array::from_fn(|_| Value::Any),
+        Cpe::new(std::array::from_fn(|_| Value::Any))
+    }
+
+    pub fn new(attrs: [Value; 11]) -> Cpe {
+        let mut c = Cpe { attrs, key: None };
+        c.key = c.compute_key();
+        c
+    }
+
+    fn compute_key(&self) -> Option<u64> {
+        match (&self.attrs[1], &self.attrs[2]) {
+            (Value::Text(v), Value::Text(p)) if !v.wild && !p.wild => {
+                let mut h = 0xcbf2_9ce4_8422_2325u64;
+                v.hash_into(&mut h);
+                h = (h ^ 0x1_0000).wrapping_mul(0x0100_0000_01b3);
+                p.hash_into(&mut h);
+                Some(h)
+            }
+            _ => None,
         }
+    }
+
+    /// The attributes, in formatted-string order (`ATTRIBUTES`).
+    pub fn attrs(&self) -> &[Value; 11] {
+        &self.attrs
+    }
+
+    /// Sets attribute `i` (see `ATTRIBUTES`); out of range is ignored.
+    pub fn set(&mut self, i: usize, v: Value) {
+        if let Some(a) = self.attrs.get_mut(i) {
+            *a = v;
+            self.key = self.compute_key();
+        }
+    }
+
+    /// A hash of the literal vendor and product; `None` when either is ANY,
+    /// NA or has wildcards. Equal names have equal keys.
+    pub fn vendor_product_key(&self) -> Option<u64> {
+        self.key
     }
 
     pub fn part(&self) -> &Value {
@@ -261,7 +312,7 @@ fn parse_fs(rest: &str) -> Result<Cpe, String> {
         attrs[i] = parse_fs_value(p).map_err(|e| format!("{}: {e}", ATTRIBUTES[i]))?;
     }
     check_part(&attrs[0])?;
-    Ok(Cpe { attrs })
+    Ok(Cpe::new(attrs))
 }
 
 fn check_part(v: &Value) -> Result<(), String> {
@@ -293,7 +344,7 @@ fn parse_fs_value(p: &str) -> Result<Value, String> {
             c => chars.extend(c.to_lowercase().map(Ch::Lit)),
         }
     }
-    Ok(Value::Text(Text { chars }))
+    Ok(Value::Text(Text::from_chars(chars)))
 }
 
 fn parse_uri(rest: &str) -> Result<Cpe, String> {
@@ -318,7 +369,7 @@ fn parse_uri(rest: &str) -> Result<Cpe, String> {
         attrs[i] = uri_value(p)?;
     }
     check_part(&attrs[0])?;
-    Ok(Cpe { attrs })
+    Ok(Cpe::new(attrs))
 }
 
 fn uri_value(p: &str) -> Result<Value, String> {
@@ -461,9 +512,9 @@ mod tests {
         assert_eq!(esc.product(), &Value::Text(Text::literal("prod:uct")));
         let u = c("cpe:/o:redhat:enterprise_linux:9::baseos");
         assert_eq!(u.part(), &Value::Text(Text::literal("o")));
-        assert_eq!(u.attrs[5], Value::Text(Text::literal("baseos")));
+        assert_eq!(u.attrs()[5], Value::Text(Text::literal("baseos")));
         assert_eq!(u.update(), &Value::Any);
-        assert_eq!(u.attrs[10], Value::Any);
+        assert_eq!(u.attrs()[10], Value::Any);
         assert!(Cpe::parse("cpe:2.3:a:f5").is_err());
         assert!(Cpe::parse("cpe:2.3:x:a:b:*:*:*:*:*:*:*:*").is_err());
         assert!(Cpe::parse("cpe:2.3:a:a:b:*:*:*:*:*:*:*:\\").is_err());

@@ -219,6 +219,8 @@ struct Fact {
     label: String,
     vendor: String,
     product: String,
+    /// `norm(product)`.
+    product_n: String,
     version: String,
     scheme: Scheme,
     candidates: Vec<Candidate>,
@@ -246,7 +248,36 @@ pub fn norm(s: &str) -> String {
 }
 
 fn is_no_vendor(v: Option<&str>) -> bool {
-    v.is_none_or(|v| matches!(norm(v).as_str(), "" | "n/a" | "na" | "unknown" | "-"))
+    v.is_none_or(|v| {
+        let t = v.trim();
+        t.is_empty()
+            || ["n/a", "na", "unknown", "-"]
+                .iter()
+                .any(|x| t.eq_ignore_ascii_case(x))
+    })
+}
+
+/// `a` and `b` are equal after `norm` (without allocating).
+pub fn eq_norm(a: &str, b: &str) -> bool {
+    let (mut wa, mut wb) = (a.split_whitespace(), b.split_whitespace());
+    loop {
+        match (wa.next(), wb.next()) {
+            (None, None) => return true,
+            (Some(x), Some(y)) => {
+                let same = if x.is_ascii() && y.is_ascii() {
+                    x.eq_ignore_ascii_case(y)
+                } else {
+                    x.chars()
+                        .flat_map(char::to_lowercase)
+                        .eq(y.chars().flat_map(char::to_lowercase))
+                };
+                if !same {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
 }
 
 /// F5 BIG-IP module codes and names, and their CPE product names.
@@ -336,7 +367,7 @@ fn is_all_modules(m: &str) -> bool {
 }
 
 /// `BIG-IP (APM)` → (`BIG-IP`, [`APM`]); `BIG-IP (all modules)` → all.
-fn split_modules(product: &str) -> (String, Vec<String>) {
+fn split_modules(product: &str) -> (&str, Vec<&str>) {
     let t = product.trim();
     if let (Some(open), true) = (t.rfind('('), t.ends_with(')')) {
         let base = t[..open].trim();
@@ -344,13 +375,13 @@ fn split_modules(product: &str) -> (String, Vec<String>) {
         if !base.is_empty() {
             let mods = inner
                 .split([',', '/'])
-                .map(|m| m.trim().to_string())
+                .map(str::trim)
                 .filter(|m| !m.is_empty())
                 .collect();
-            return (base.to_string(), mods);
+            return (base, mods);
         }
     }
-    (t.to_string(), Vec::new())
+    (t, Vec::new())
 }
 
 fn literal(s: &str) -> Value {
@@ -366,7 +397,7 @@ fn explicit_candidate(
     let version = match cpe.version() {
         Value::Text(t) if !t.has_wildcards() => t.as_plain(),
         Value::Any if !fallback_version.trim().is_empty() => {
-            cpe.attrs[3] = literal(fallback_version);
+            cpe.set(3, literal(fallback_version));
             fallback_version.to_string()
         }
         _ => String::new(),
@@ -392,9 +423,9 @@ fn derived_candidates(
         return out;
     }
     let mut base = Cpe::any();
-    base.attrs[1] = v;
-    base.attrs[2] = p;
-    base.attrs[3] = literal(version);
+    base.set(1, v);
+    base.set(2, p);
+    base.set(3, literal(version));
     let is_bigip = base
         .vendor_product()
         .is_some_and(|(v, p)| v == "f5" && p == "big-ip");
@@ -409,7 +440,7 @@ fn derived_candidates(
             let code = module_code(m);
             if let Some((_, _, cpe_name)) = F5_MODULES.iter().find(|(c, _, _)| *c == code) {
                 let mut c = base.clone();
-                c.attrs[2] = literal(cpe_name);
+                c.set(2, literal(cpe_name));
                 out.push(Candidate {
                     cpe: c,
                     part_known: false,
@@ -439,6 +470,7 @@ pub fn prepare(item: &InventoryItem) -> Prepared<'_> {
         facts.push(Fact {
             label: format!("software {sw}"),
             vendor,
+            product_n: norm(&product),
             product,
             version,
             scheme,
@@ -470,6 +502,7 @@ pub fn prepare(item: &InventoryItem) -> Prepared<'_> {
             ),
             vendor,
             product: os.name.clone(),
+            product_n: norm(&os.name),
             version,
             scheme: Scheme::Dotted,
             candidates,
@@ -482,6 +515,7 @@ pub fn prepare(item: &InventoryItem) -> Prepared<'_> {
                 label: format!("platform {p}"),
                 vendor: String::new(),
                 product: String::new(),
+                product_n: String::new(),
                 version: c.version.clone(),
                 scheme: Scheme::Generic,
                 candidates: vec![c],
@@ -527,68 +561,73 @@ fn names_fact(rule: &AffectedRule, fact: &Fact, p: &Prepared) -> Option<(String,
     if fact.platform_only {
         return None;
     }
-    let fv = norm(&fact.vendor);
-    let fp = norm(&fact.product);
-    let no_vendor = is_no_vendor(rule.vendor.as_deref());
-    let vendor_ok = !no_vendor && rule.vendor.as_deref().map(norm).as_deref() == Some(fv.as_str());
-    let (base, mut mods) = rule
+    let (base, _) = rule
         .product
         .as_deref()
         .map(split_modules)
-        .unwrap_or_default();
-    mods.extend(rule.modules.iter().cloned());
-    let product_ok = !base.is_empty() && norm(&base) == fp;
-    let package = rule.package_name.as_deref().map(norm);
-    if let Some(pkg) = &package {
-        if *pkg == fp {
-            let platform = rule.product.as_deref().map(norm).filter(|x| x != pkg);
-            if let Some(platform) = platform {
-                // "openssh" on "Red Hat Enterprise Linux 9": the OS must be it.
-                let os_named = p.os_names.iter().any(|o| *o == platform);
-                let os_cpe = rule.cpes.iter().any(|rc| {
-                    p.os_cpes
-                        .iter()
-                        .any(|oc| cpe::is_match_except(rc, oc, &[3]))
-                });
-                if (vendor_ok || no_vendor) && (os_named || os_cpe) {
-                    return Some((format!("package {pkg} on {platform}"), mods, 3));
-                }
-                return None;
+        .unwrap_or(("", Vec::new()));
+    let package = rule.package_name.as_deref();
+    let package_ok = package.is_some_and(|pk| eq_norm(pk, &fact.product));
+    let product_ok = !base.is_empty() && eq_norm(base, &fact.product);
+    if !package_ok && !product_ok && (rule.cpes.is_empty() || package.is_some()) {
+        return None;
+    }
+    let mods = || {
+        let (_, mut m) = rule
+            .product
+            .as_deref()
+            .map(split_modules)
+            .unwrap_or(("", Vec::new()));
+        m.extend(rule.modules.iter().map(String::as_str));
+        m.into_iter().map(str::to_string).collect::<Vec<String>>()
+    };
+    let no_vendor = is_no_vendor(rule.vendor.as_deref());
+    let vendor_ok = !no_vendor
+        && rule
+            .vendor
+            .as_deref()
+            .is_some_and(|v| eq_norm(v, &fact.vendor));
+    if let (true, Some(pkg)) = (package_ok, package) {
+        let platform = rule.product.as_deref().filter(|x| !eq_norm(x, pkg));
+        if let Some(platform) = platform {
+            // "openssh" on "Red Hat Enterprise Linux 9": the OS must be it.
+            let os_named = p.os_names.iter().any(|o| eq_norm(platform, o));
+            let os_cpe = rule.cpes.iter().any(|rc| {
+                p.os_cpes
+                    .iter()
+                    .any(|oc| cpe::is_match_except(rc, oc, &[3]))
+            });
+            if (vendor_ok || no_vendor) && (os_named || os_cpe) {
+                return Some((format!("package {pkg} on {platform}"), mods(), 3));
             }
-            if vendor_ok || no_vendor {
-                let how = if no_vendor {
-                    " (the record names no vendor)"
-                } else {
-                    ""
-                };
-                let spec = if no_vendor { 1 } else { 2 };
-                return Some((
-                    format!(
-                        "package {}{how}",
-                        rule.package_name.as_deref().unwrap_or("")
-                    ),
-                    mods,
-                    spec,
-                ));
-            }
+            return None;
+        }
+        if vendor_ok || no_vendor {
+            let how = if no_vendor {
+                " (the record names no vendor)"
+            } else {
+                ""
+            };
+            let spec = if no_vendor { 1 } else { 2 };
+            return Some((format!("package {pkg}{how}"), mods(), spec));
         }
     }
     if product_ok && vendor_ok {
         return Some((
             format!("{} {base}", rule.vendor.as_deref().unwrap_or("")),
-            mods,
+            mods(),
             2,
         ));
     }
     if product_ok && no_vendor {
-        return Some((format!("{base} (the record names no vendor)"), mods, 1));
+        return Some((format!("{base} (the record names no vendor)"), mods(), 1));
     }
     if package.is_none() {
         for rc in &rule.cpes {
             for c in &fact.candidates {
                 let skip: &[usize] = if c.part_known { &[] } else { &[0] };
                 if cpe::is_match_except(rc, &c.cpe, skip) {
-                    return Some((format!("{rc}"), mods, 2));
+                    return Some((format!("{rc}"), mods(), 2));
                 }
             }
         }
@@ -957,12 +996,33 @@ fn modules_ok(mods: &[String], p: &Prepared) -> Result<Option<String>, ()> {
 /// finding it would make.
 fn vendor_verdict(
     v: &Vuln,
+    plan: &VulnPlan,
     source: Source,
     fact: &Fact,
     p: &Prepared,
 ) -> Option<(Status, Finding)> {
     let mut best: Option<(Finding, Status, (u8, u8))> = None;
-    for rule in v.affected.iter().filter(|r| r.source == source) {
+    let slot = match source {
+        Source::Cve5Cna => 0,
+        Source::Csaf => 1,
+        _ => 2,
+    };
+    for &i in &plan.by_source[slot] {
+        let Some(rule) = v.affected.get(i as usize) else {
+            continue;
+        };
+        if let Some((base, pkg, keys, unkeyed)) = plan.rules.get(i as usize) {
+            let named = *base == fact.product_n || *pkg == fact.product_n;
+            let by_cpe = pkg.is_empty()
+                && (*unkeyed
+                    || fact
+                        .candidates
+                        .iter()
+                        .any(|c| c.cpe.vendor_product_key().is_none_or(|k| keys.contains(&k))));
+            if !named && !by_cpe {
+                continue;
+            }
+        }
         let Some((how, mods, spec)) = names_fact(rule, fact, p) else {
             continue;
         };
@@ -1031,7 +1091,7 @@ fn vendor_verdict(
 
 // ------------------------------------------------------------ NVD
 
-fn cpe_match_fact(m: &CpeMatch, fact: &Fact) -> Option<(usize, String)> {
+fn cpe_match_fact(m: &CpeMatch, fact: &Fact) -> Option<usize> {
     for (ci, c) in fact.candidates.iter().enumerate() {
         let mut skip = Vec::with_capacity(2);
         if !c.part_known {
@@ -1081,7 +1141,7 @@ fn cpe_match_fact(m: &CpeMatch, fact: &Fact) -> Option<(usize, String)> {
                 continue;
             }
         }
-        return Some((ci, range_words(m)));
+        return Some(ci);
     }
     None
 }
@@ -1107,126 +1167,261 @@ fn range_words(m: &CpeMatch) -> String {
     }
 }
 
-struct NodeHit {
-    /// (fact, cpeMatch index, candidate index, words)
-    vulnerable: Option<(usize, usize, usize, String)>,
-    platform: Option<String>,
+/// One cpeMatch met by one fact.
+struct Hit {
+    vulnerable: bool,
+    fact: usize,
+    match_idx: usize,
+    cand: usize,
 }
 
-fn eval_node(
+/// Where a record's NVD criteria are, by the key of their vendor and
+/// product, so an asset only looks at the criteria that can name its CPEs.
+#[derive(Debug, Clone, Default)]
+pub struct VulnPlan {
+    /// Per vendor rule: the normalised product (without modules) and
+    /// package name, the keys of its CPEs, and whether one CPE has no key.
+    rules: Vec<(String, String, Vec<u64>, bool)>,
+    /// The vendor rules of the CNA, CSAF and ADP, in that order.
+    by_source: [Vec<u32>; 3],
+    /// Vendor/product key → configurations with a vulnerable criterion of it.
+    configs_by_key: HashMap<u64, Vec<u32>>,
+    /// Configurations with a vulnerable criterion whose vendor or product is
+    /// a wildcard: always evaluated.
+    unkeyed_configs: Vec<u32>,
+    /// Per configuration, per node: (key, cpeMatch index) sorted, and the
+    /// unkeyed cpeMatch indices.
+    nodes: Vec<Vec<(Vec<(u64, u32)>, Vec<u32>)>>,
+}
+
+impl VulnPlan {
+    pub fn new(v: &Vuln) -> VulnPlan {
+        let mut plan = VulnPlan::default();
+        plan.rules = v
+            .affected
+            .iter()
+            .map(|r| {
+                let base = r
+                    .product
+                    .as_deref()
+                    .map(|p| norm(split_modules(p).0))
+                    .unwrap_or_default();
+                let pkg = r.package_name.as_deref().map(norm).unwrap_or_default();
+                let keys: Vec<u64> = r.cpes.iter().filter_map(Cpe::vendor_product_key).collect();
+                let unkeyed = keys.len() < r.cpes.len();
+                (base, pkg, keys, unkeyed)
+            })
+            .collect();
+        for (i, r) in v.affected.iter().enumerate() {
+            let slot = match r.source {
+                Source::Cve5Cna => 0,
+                Source::Csaf => 1,
+                Source::Cve5Adp => 2,
+                _ => continue,
+            };
+            plan.by_source[slot].push(i as u32);
+        }
+        for (ci, cfg) in v.configurations.iter().enumerate() {
+            let mut nodes = Vec::with_capacity(cfg.nodes.len());
+            let mut cfg_keys = Vec::new();
+            let mut unkeyed_vulnerable = false;
+            for n in &cfg.nodes {
+                let mut keyed = Vec::new();
+                let mut unkeyed = Vec::new();
+                for (mi, m) in n.matches.iter().enumerate() {
+                    match m.criteria.vendor_product_key() {
+                        Some(k) => {
+                            keyed.push((k, mi as u32));
+                            if m.vulnerable {
+                                cfg_keys.push(k);
+                            }
+                        }
+                        None => {
+                            unkeyed.push(mi as u32);
+                            unkeyed_vulnerable |= m.vulnerable;
+                        }
+                    }
+                }
+                keyed.sort_unstable();
+                nodes.push((keyed, unkeyed));
+            }
+            cfg_keys.sort_unstable();
+            cfg_keys.dedup();
+            for k in cfg_keys {
+                plan.configs_by_key.entry(k).or_default().push(ci as u32);
+            }
+            if unkeyed_vulnerable {
+                plan.unkeyed_configs.push(ci as u32);
+            }
+            plan.nodes.push(nodes);
+        }
+        plan
+    }
+}
+
+/// All hits of one node over the facts.
+fn node_hits(
     n: &crate::model::NvdNode,
+    plan: Option<&(Vec<(u64, u32)>, Vec<u32>)>,
     facts: &[Fact],
-    restrict: Option<usize>,
-) -> Option<NodeHit> {
-    let mut hits: Vec<(bool, usize, usize, usize, String)> = Vec::new();
-    for (mi, m) in n.matches.iter().enumerate() {
-        for (fi, f) in facts.iter().enumerate() {
-            if m.vulnerable && (f.platform_only || restrict.is_some_and(|r| r != fi)) {
-                continue;
-            }
-            if let Some((ci, words)) = cpe_match_fact(m, f) {
-                hits.push((m.vulnerable, fi, mi, ci, words));
-                break;
-            }
+) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    let or_node = n.operator == Operator::Or;
+    // The cpeMatch indices worth a full comparison for each fact.
+    let try_match = |mi: usize, fi: usize, hits: &mut Vec<Hit>| {
+        let (Some(m), Some(f)) = (n.matches.get(mi), facts.get(fi)) else {
+            return;
+        };
+        if m.vulnerable && f.platform_only {
+            return;
         }
-    }
-    let satisfied = match n.operator {
-        Operator::Or => !hits.is_empty(),
-        Operator::And => hits.len() == n.matches.len() && !n.matches.is_empty(),
+        // In an OR node one vulnerable match per fact is enough.
+        if hits
+            .iter()
+            .any(|h| h.fact == fi && (h.match_idx == mi || (or_node && h.vulnerable)))
+        {
+            return;
+        }
+        if let Some(ci) = cpe_match_fact(m, f) {
+            hits.push(Hit {
+                vulnerable: m.vulnerable,
+                fact: fi,
+                match_idx: mi,
+                cand: ci,
+            });
+        }
     };
-    let satisfied = satisfied != n.negate;
-    if !satisfied {
-        return None;
-    }
-    if n.negate {
-        return Some(NodeHit {
-            vulnerable: None,
-            platform: Some("negated node not matched".into()),
-        });
-    }
-    let vulnerable = hits
-        .iter()
-        .find(|h| h.0)
-        .map(|h| (h.1, h.2, h.3, h.4.clone()));
-    let platform = hits
-        .iter()
-        .find(|h| !h.0)
-        .map(|h| format!("{} ({})", h.4, facts[h.1].label));
-    Some(NodeHit {
-        vulnerable,
-        platform,
-    })
-}
-
-fn nvd_verdict(v: &Vuln, fact_idx: usize, p: &Prepared) -> Option<Finding> {
-    for (ci, cfg) in v.configurations.iter().enumerate() {
-        if let Some(f) = eval_config(v, ci, cfg, fact_idx, p) {
-            return Some(f);
+    match plan {
+        Some((keyed, unkeyed)) => {
+            for (fi, f) in facts.iter().enumerate() {
+                for c in &f.candidates {
+                    match c.cpe.vendor_product_key() {
+                        Some(k) => {
+                            let lo = keyed.partition_point(|(x, _)| *x < k);
+                            for (_, mi) in keyed[lo..].iter().take_while(|(x, _)| *x == k) {
+                                try_match(*mi as usize, fi, &mut hits);
+                            }
+                        }
+                        None => {
+                            for (_, mi) in keyed {
+                                try_match(*mi as usize, fi, &mut hits);
+                            }
+                        }
+                    }
+                }
+                for mi in unkeyed {
+                    try_match(*mi as usize, fi, &mut hits);
+                }
+            }
+        }
+        None => {
+            for mi in 0..n.matches.len() {
+                for fi in 0..facts.len() {
+                    try_match(mi, fi, &mut hits);
+                }
+            }
         }
     }
-    None
+    hits.sort_by_key(|h| (h.match_idx, h.fact));
+    hits
 }
 
+/// Evaluates one configuration for the facts in `wanted` (those no vendor
+/// statement decided) and adds a finding for each fact it makes vulnerable.
 fn eval_config(
     v: &Vuln,
     ci: usize,
     cfg: &NvdConfig,
-    fact_idx: usize,
+    plan: &VulnPlan,
     p: &Prepared,
-) -> Option<Finding> {
-    // Every node may be met by any fact, but the vulnerable match must be
-    // `fact_idx` (so each fact gets its own finding).
-    let mut results = Vec::with_capacity(cfg.nodes.len());
-    for n in &cfg.nodes {
-        let with_fact = eval_node(n, &p.facts, Some(fact_idx));
-        let hit = match with_fact {
-            Some(h) if h.vulnerable.is_some() => Some(h),
-            _ => eval_node(n, &p.facts, None).map(|h| NodeHit {
-                // Vulnerable matches of other facts do not count for this one.
-                vulnerable: h.vulnerable.filter(|x| x.0 == fact_idx),
-                platform: h.platform.or_else(|| Some("another fact".into())),
-            }),
+    wanted: &mut [bool],
+    out: &mut Vec<Finding>,
+) {
+    if cfg.nodes.is_empty() {
+        return;
+    }
+    let mut nodes: Vec<(bool, Vec<Hit>)> = Vec::with_capacity(cfg.nodes.len());
+    for (ni, n) in cfg.nodes.iter().enumerate() {
+        let np = plan.nodes.get(ci).and_then(|c| c.get(ni));
+        let hits = node_hits(n, np, &p.facts);
+        let matched: std::collections::BTreeSet<usize> = hits.iter().map(|h| h.match_idx).collect();
+        let sat = match n.operator {
+            Operator::Or => !hits.is_empty(),
+            Operator::And => !n.matches.is_empty() && matched.len() == n.matches.len(),
         };
-        results.push(hit);
+        let sat = sat != n.negate;
+        // A negated node contributes no vulnerable match.
+        nodes.push((sat, if n.negate { Vec::new() } else { hits }));
     }
     let satisfied = match cfg.operator {
-        Operator::And => results.iter().all(Option::is_some),
-        Operator::Or => results.iter().any(Option::is_some),
+        Operator::And => nodes.iter().all(|(s, _)| *s),
+        Operator::Or => nodes.iter().any(|(s, _)| *s),
     };
-    if satisfied == cfg.negate || cfg.nodes.is_empty() {
-        return None;
+    if satisfied == cfg.negate {
+        return;
     }
-    let (ni, vuln) = results.iter().enumerate().find_map(|(i, r)| {
-        r.as_ref()
-            .and_then(|h| h.vulnerable.clone())
-            .map(|x| (i, x))
-    })?;
-    let (fi, mi, cand_idx, words) = vuln;
-    let fact = &p.facts[fi];
-    let mut rule = format!("configuration {}: {words}", ci + 1);
-    if let Some(id) = v
-        .configurations
-        .get(ci)
-        .and_then(|c| c.nodes.get(ni))
-        .and_then(|n| n.matches.get(mi))
+    for (ni, (sat, hits)) in nodes.iter().enumerate() {
+        if !sat {
+            continue;
+        }
+        for h in hits.iter().filter(|h| h.vulnerable) {
+            if !wanted.get(h.fact).copied().unwrap_or(false) {
+                continue;
+            }
+            wanted[h.fact] = false;
+            out.push(nvd_finding(v, ci, cfg, ni, h, &nodes, p));
+        }
+    }
+}
+
+fn nvd_finding(
+    v: &Vuln,
+    ci: usize,
+    cfg: &NvdConfig,
+    ni: usize,
+    h: &Hit,
+    nodes: &[(bool, Vec<Hit>)],
+    p: &Prepared,
+) -> Finding {
+    let fact = &p.facts[h.fact];
+    let words = |ni: usize, h: &Hit| {
+        cfg.nodes
+            .get(ni)
+            .and_then(|n| n.matches.get(h.match_idx))
+            .map(range_words)
+            .unwrap_or_default()
+    };
+    let mut rule = format!("configuration {}: {}", ci + 1, words(ni, h));
+    if let Some(id) = cfg
+        .nodes
+        .get(ni)
+        .and_then(|n| n.matches.get(h.match_idx))
         .and_then(|m| m.match_criteria_id.as_deref())
     {
         rule.push_str(&format!(" (matchCriteriaId {id})"));
     }
     if cfg.operator == Operator::And {
-        let plats: Vec<String> = results
+        let plats: Vec<String> = nodes
             .iter()
             .enumerate()
             .filter(|(i, _)| *i != ni)
-            .filter_map(|(_, r)| r.as_ref().and_then(|h| h.platform.clone()))
+            .filter_map(|(i, (_, hits))| {
+                let negate = cfg.nodes.get(i).is_some_and(|n| n.negate);
+                if negate {
+                    return Some("no match of a negated node".to_string());
+                }
+                hits.iter()
+                    .find(|x| !x.vulnerable)
+                    .or(hits.first())
+                    .map(|x| format!("{} ({})", words(i, x), p.facts[x.fact].label))
+            })
             .collect();
         if !plats.is_empty() {
             rule.push_str(&format!("; running on {}", plats.join(" and ")));
         }
     }
-    let cand = fact.candidates.get(cand_idx);
     let mut fact_text = fact.label.clone();
-    if let Some(c) = cand {
+    if let Some(c) = fact.candidates.get(h.cand) {
         fact_text.push_str(&format!(" as {}", c.cpe));
         if let Some(n) = &c.note {
             fact_text.push_str(&format!(" ({n})"));
@@ -1243,31 +1438,40 @@ fn eval_config(
             fact.version
         ));
     }
-    Some(Finding {
+    Finding {
         cve: v.id,
         asset_id: p.item.asset_id,
         evidence: Evidence {
             source: EvidenceSource::NvdCpe,
-            record: format!("{} configurations[{ci}].nodes[{ni}].cpeMatch[{mi}]", v.id),
+            record: format!(
+                "{} configurations[{ci}].nodes[{ni}].cpeMatch[{}]",
+                v.id, h.match_idx
+            ),
             rule,
             inventory_fact: fact_text,
             hotfix_excluded: None,
         },
-    })
+    }
 }
 
 // ------------------------------------------------------------ entry points
 
 /// Matches one vulnerability against one prepared asset.
 pub fn match_prepared(v: &Vuln, p: &Prepared) -> Vec<Finding> {
+    match_planned(v, &VulnPlan::new(v), p)
+}
+
+/// As `match_prepared`, with the record's plan made beforehand.
+pub fn match_planned(v: &Vuln, plan: &VulnPlan, p: &Prepared) -> Vec<Finding> {
     let mut out = Vec::new();
+    let mut wanted = vec![false; p.facts.len()];
     for (fi, fact) in p.facts.iter().enumerate() {
         if fact.platform_only {
             continue;
         }
         let mut decided = false;
         for src in [Source::Cve5Cna, Source::Csaf, Source::Cve5Adp] {
-            if let Some((st, f)) = vendor_verdict(v, src, fact, p) {
+            if let Some((st, f)) = vendor_verdict(v, plan, src, fact, p) {
                 if st == Status::Affected {
                     out.push(f);
                 }
@@ -1275,19 +1479,57 @@ pub fn match_prepared(v: &Vuln, p: &Prepared) -> Vec<Finding> {
                 break;
             }
         }
-        if decided {
-            continue;
+        wanted[fi] = !decided;
+    }
+    if !wanted.iter().any(|w| *w) || v.configurations.is_empty() {
+        return out;
+    }
+    // NVD, strictly: only configurations with a vulnerable criterion whose
+    // vendor and product cover one of the wanted facts' CPEs.
+    let first_nvd = out.len();
+    // Only the configurations with a vulnerable criterion that can name one
+    // of the wanted facts' CPEs.
+    let mut configs: Vec<u32> = plan.unkeyed_configs.clone();
+    let mut all = false;
+    for (f, w) in p.facts.iter().zip(&wanted) {
+        if *w {
+            for c in &f.candidates {
+                match c.cpe.vendor_product_key() {
+                    Some(k) => {
+                        if let Some(cs) = plan.configs_by_key.get(&k) {
+                            configs.extend_from_slice(cs);
+                        }
+                    }
+                    None => all = true,
+                }
+            }
         }
-        if let Some(mut f) = nvd_verdict(v, fi, p) {
-            // Fixes named anywhere for the record (CSAF remediations) still count.
-            let named: Vec<&String> = v.affected.iter().flat_map(|r| r.fixes.iter()).collect();
-            if let Some(fx) = named
-                .into_iter()
-                .find(|x| p.fixes.contains(&normalise_fix(x)))
-            {
+    }
+    if all {
+        configs = (0..v.configurations.len() as u32).collect();
+    }
+    configs.sort_unstable();
+    configs.dedup();
+    for ci in configs {
+        let ci = ci as usize;
+        if let Some(cfg) = v.configurations.get(ci) {
+            eval_config(v, ci, cfg, plan, p, &mut wanted, &mut out);
+        }
+        if !wanted.iter().any(|w| *w) {
+            break;
+        }
+    }
+    // Fixes named anywhere in the record (CSAF remediations) still count.
+    if out.len() > first_nvd {
+        let installed = v
+            .affected
+            .iter()
+            .flat_map(|r| r.fixes.iter())
+            .find(|x| p.fixes.contains(&normalise_fix(x)));
+        if let Some(fx) = installed {
+            for f in &mut out[first_nvd..] {
                 f.evidence.hotfix_excluded = Some(fx.clone());
             }
-            out.push(f);
         }
     }
     out
@@ -1303,36 +1545,45 @@ pub fn match_asset(v: &Vuln, item: &InventoryItem) -> Vec<Finding> {
 /// match, so each asset is only compared with the records that concern it.
 pub struct VulnIndex<'a> {
     vulns: &'a [Vuln],
-    by_key: HashMap<String, Vec<u32>>,
-    /// Records with a CPE criterion whose vendor or product is a wildcard.
+    plans: Vec<VulnPlan>,
+    /// Hash of a normalised product name, or a CPE vendor/product key →
+    /// records. A hash collision only adds a record to compare.
+    by_key: HashMap<u64, Vec<u32>>,
+    /// Records with a CPE whose vendor or product is a wildcard.
     always: Vec<u32>,
 }
 
-fn product_key(product: &str) -> String {
-    format!("p\u{1}{}", norm(product))
-}
-fn cpe_key(v: &str, p: &str) -> String {
-    format!("c\u{1}{v}\u{1}{p}")
+/// FNV-1a of a name already normalised (`norm`).
+fn product_key(product_n: &str) -> u64 {
+    let mut h = 0x6c62_272e_07bb_0142u64;
+    for b in product_n.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h
 }
 
 impl<'a> VulnIndex<'a> {
     pub fn new(vulns: &'a [Vuln]) -> VulnIndex<'a> {
-        let mut by_key: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut by_key: HashMap<u64, Vec<u32>> = HashMap::new();
         let mut always = Vec::new();
         for (i, v) in vulns.iter().enumerate() {
             let i = i as u32;
             let mut keys = Vec::new();
             for r in &v.affected {
-                let (base, _) = r.product.as_deref().map(split_modules).unwrap_or_default();
+                let (base, _) = r
+                    .product
+                    .as_deref()
+                    .map(split_modules)
+                    .unwrap_or(("", Vec::new()));
                 if !base.is_empty() {
-                    keys.push(product_key(&base));
+                    keys.push(product_key(&norm(base)));
                 }
                 if let Some(p) = &r.package_name {
-                    keys.push(product_key(p));
+                    keys.push(product_key(&norm(p)));
                 }
                 for c in &r.cpes {
-                    match c.vendor_product() {
-                        Some((cv, cp)) => keys.push(cpe_key(&cv, &cp)),
+                    match c.vendor_product_key() {
+                        Some(k) => keys.push(k),
                         None => {
                             if r.package_name.is_none() {
                                 always.push(i)
@@ -1344,14 +1595,14 @@ impl<'a> VulnIndex<'a> {
             for cfg in &v.configurations {
                 for n in &cfg.nodes {
                     for m in n.matches.iter().filter(|m| m.vulnerable) {
-                        match m.criteria.vendor_product() {
-                            Some((cv, cp)) => keys.push(cpe_key(&cv, &cp)),
+                        match m.criteria.vendor_product_key() {
+                            Some(k) => keys.push(k),
                             None => always.push(i),
                         }
                     }
                 }
             }
-            keys.sort();
+            keys.sort_unstable();
             keys.dedup();
             for k in keys {
                 by_key.entry(k).or_default().push(i);
@@ -1361,6 +1612,7 @@ impl<'a> VulnIndex<'a> {
         always.dedup();
         VulnIndex {
             vulns,
+            plans: vulns.iter().map(VulnPlan::new).collect(),
             by_key,
             always,
         }
@@ -1371,8 +1623,9 @@ impl<'a> VulnIndex<'a> {
         let p = prepare(item);
         let mut out = Vec::new();
         for i in self.candidate_ids(&p) {
-            if let Some(v) = self.vulns.get(i as usize) {
-                out.extend(match_prepared(v, &p));
+            if let (Some(v), Some(plan)) = (self.vulns.get(i as usize), self.plans.get(i as usize))
+            {
+                out.extend(match_planned(v, plan, &p));
             }
         }
         out
@@ -1389,14 +1642,18 @@ impl<'a> VulnIndex<'a> {
             if f.platform_only {
                 continue;
             }
-            if let Some(ids) = self.by_key.get(&product_key(&f.product)) {
+            if let Some(ids) = self.by_key.get(&product_key(&f.product_n)) {
                 cand.extend_from_slice(ids);
             }
             for c in &f.candidates {
-                if let Some((cv, cp)) = c.cpe.vendor_product() {
-                    if let Some(ids) = self.by_key.get(&cpe_key(&cv, &cp)) {
-                        cand.extend_from_slice(ids);
+                match c.cpe.vendor_product_key() {
+                    Some(k) => {
+                        if let Some(ids) = self.by_key.get(&k) {
+                            cand.extend_from_slice(ids);
+                        }
                     }
+                    // A CPE with a wildcard vendor or product: every record.
+                    None => return (0..self.vulns.len() as u32).collect(),
                 }
             }
         }
@@ -1406,8 +1663,45 @@ impl<'a> VulnIndex<'a> {
     }
 }
 
-/// Matches every asset against every vulnerability, through a `VulnIndex`.
+/// Matches every asset against every vulnerability, through a `VulnIndex`,
+/// on all available cores; findings come in the order of `items`.
 pub fn match_all(vulns: &[Vuln], items: &[InventoryItem]) -> Vec<Finding> {
     let idx = VulnIndex::new(vulns);
-    items.iter().flat_map(|it| idx.match_item(it)).collect()
+    idx.match_items(items)
+}
+
+impl VulnIndex<'_> {
+    /// The findings for many assets, on all available cores, in order.
+    pub fn match_items(&self, items: &[InventoryItem]) -> Vec<Finding> {
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 16);
+        if threads == 1 || items.len() < 256 {
+            return items.iter().flat_map(|it| self.match_item(it)).collect();
+        }
+        let chunk = items.len().div_ceil(threads);
+        std::thread::scope(|sc| {
+            let handles: Vec<_> = items
+                .chunks(chunk)
+                .map(|part| {
+                    sc.spawn(move || {
+                        part.iter()
+                            .flat_map(|it| self.match_item(it))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            // A worker can only fail by panicking, which the engine does
+            // not do; its part is then matched again here.
+            let mut out = Vec::new();
+            for (h, part) in handles.into_iter().zip(items.chunks(chunk)) {
+                match h.join() {
+                    Ok(v) => out.extend(v),
+                    Err(_) => out.extend(part.iter().flat_map(|it| self.match_item(it))),
+                }
+            }
+            out
+        })
+    }
 }

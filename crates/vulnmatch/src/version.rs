@@ -90,7 +90,7 @@ impl From<VersionScheme> for Scheme {
 pub fn compare(scheme: Scheme, a: &str, b: &str) -> Option<Ordering> {
     let (a, b) = (a.trim(), b.trim());
     match scheme {
-        Scheme::Semver => Some(SemverKey::parse(a)?.cmp(&SemverKey::parse(b)?)),
+        Scheme::Semver => cmp_semver(a, b),
         Scheme::Deb => {
             let (a, b) = (DebVersion::parse(a)?, DebVersion::parse(b)?);
             Some(a.cmp(&b))
@@ -99,8 +99,8 @@ pub fn compare(scheme: Scheme, a: &str, b: &str) -> Option<Ordering> {
             let (a, b) = (RpmVersion::parse(a)?, RpmVersion::parse(b)?);
             Some(a.cmp(&b))
         }
-        Scheme::Dotted => Some(cmp_toks(&dotted_key(a)?, &dotted_key(b)?)),
-        Scheme::Generic => Some(cmp_toks(&generic_key(a), &generic_key(b))),
+        Scheme::Dotted => cmp_dotted(a, b),
+        Scheme::Generic => Some(cmp_generic(a, b)),
     }
 }
 
@@ -155,24 +155,21 @@ fn cmp_digits(a: &str, b: &str) -> Ordering {
 }
 
 /// A digit string with leading zeros removed, ordered numerically.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Num(String);
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Num<'a>(&'a str);
 
-impl Num {
-    fn new(digits: &str) -> Num {
-        Num(digits.trim_start_matches('0').to_string())
-    }
-    fn is_zero(&self) -> bool {
-        self.0.is_empty()
+impl<'a> Num<'a> {
+    fn new(digits: &'a str) -> Num<'a> {
+        Num(digits.trim_start_matches('0'))
     }
 }
 
-impl Ord for Num {
+impl Ord for Num<'_> {
     fn cmp(&self, other: &Self) -> Ordering {
-        cmp_digits(&self.0, &other.0)
+        cmp_digits(self.0, other.0)
     }
 }
-impl PartialOrd for Num {
+impl PartialOrd for Num<'_> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
@@ -180,120 +177,93 @@ impl PartialOrd for Num {
 
 // ---------------------------------------------------------------- semver
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum PreId {
-    Num(Num),
-    Alpha(String),
-}
-
-impl Ord for PreId {
-    fn cmp(&self, other: &Self) -> Ordering {
-        match (self, other) {
-            (PreId::Num(a), PreId::Num(b)) => a.cmp(b),
-            (PreId::Num(_), PreId::Alpha(_)) => Ordering::Less,
-            (PreId::Alpha(_), PreId::Num(_)) => Ordering::Greater,
-            (PreId::Alpha(a), PreId::Alpha(b)) => a.cmp(b),
-        }
-    }
-}
-impl PartialOrd for PreId {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct SemverKey {
-    /// Core parts with trailing zeros removed, so `1.2` = `1.2.0`.
-    core: Vec<Num>,
-    pre: Vec<PreId>,
-}
-
-impl SemverKey {
-    fn parse(s: &str) -> Option<SemverKey> {
-        let s = s
-            .strip_prefix('v')
-            .or_else(|| s.strip_prefix('V'))
-            .unwrap_or(s);
-        let s = match s.split_once('+') {
-            Some((v, build)) => {
-                let ok = !build.is_empty()
-                    && build.split('.').all(|p| {
-                        !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                    });
-                if !ok {
-                    return None;
-                }
-                v
-            }
-            None => s,
-        };
-        let (core, pre) = match s.split_once('-') {
-            Some((c, p)) => (c, Some(p)),
-            None => (s, None),
-        };
-        let mut parts = Vec::new();
-        for p in core.split('.') {
-            if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
+/// Splits a lenient semver string into its core and pre-release, checking
+/// the syntax; no allocation.
+fn semver_parts(s: &str) -> Option<(&str, Option<&str>)> {
+    let s = s.strip_prefix(['v', 'V']).unwrap_or(s);
+    let s = match s.split_once('+') {
+        Some((v, build)) => {
+            let ok = !build.is_empty()
+                && build.split('.').all(|p| {
+                    !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                });
+            if !ok {
                 return None;
             }
-            parts.push(Num::new(p));
+            v
         }
-        while parts.last().is_some_and(Num::is_zero) {
-            parts.pop();
-        }
-        let mut ids = Vec::new();
-        if let Some(p) = pre {
-            for id in p.split('.') {
-                if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-                    return None;
-                }
-                ids.push(if id.bytes().all(|b| b.is_ascii_digit()) {
-                    PreId::Num(Num::new(id))
-                } else {
-                    PreId::Alpha(id.to_string())
-                });
-            }
-        }
-        Some(SemverKey {
-            core: parts,
-            pre: ids,
-        })
+        None => s,
+    };
+    let (core, pre) = match s.split_once('-') {
+        Some((c, p)) => (c, Some(p)),
+        None => (s, None),
+    };
+    if !core
+        .split('.')
+        .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
     }
+    if let Some(p) = pre {
+        if !p
+            .split('.')
+            .all(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        {
+            return None;
+        }
+    }
+    Some((core, pre))
 }
 
-impl Ord for SemverKey {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // Core parts, the missing ones being zero (trailing zeros are gone).
-        let n = self.core.len().max(other.core.len());
-        let zero = Num(String::new());
-        for i in 0..n {
-            let a = self.core.get(i).unwrap_or(&zero);
-            let b = other.core.get(i).unwrap_or(&zero);
-            match a.cmp(b) {
+fn cmp_semver(a: &str, b: &str) -> Option<Ordering> {
+    let (ca, pa) = semver_parts(a)?;
+    let (cb, pb) = semver_parts(b)?;
+    // Core parts, the missing ones being zero.
+    let (mut ia, mut ib) = (ca.split('.'), cb.split('.'));
+    loop {
+        match (ia.next(), ib.next()) {
+            (None, None) => break,
+            (x, y) => match cmp_digits(x.unwrap_or("0"), y.unwrap_or("0")) {
                 Ordering::Equal => {}
-                o => return o,
+                o => return Some(o),
+            },
+        }
+    }
+    Some(match (pa, pb) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Greater,
+        (Some(_), None) => Ordering::Less,
+        (Some(pa), Some(pb)) => {
+            let (mut ia, mut ib) = (pa.split('.'), pb.split('.'));
+            loop {
+                match (ia.next(), ib.next()) {
+                    (None, None) => break Ordering::Equal,
+                    (None, Some(_)) => break Ordering::Less,
+                    (Some(_), None) => break Ordering::Greater,
+                    (Some(x), Some(y)) => {
+                        let nx = x.bytes().all(|c| c.is_ascii_digit());
+                        let ny = y.bytes().all(|c| c.is_ascii_digit());
+                        let o = match (nx, ny) {
+                            (true, true) => cmp_digits(x, y),
+                            (true, false) => Ordering::Less,
+                            (false, true) => Ordering::Greater,
+                            (false, false) => x.cmp(y),
+                        };
+                        if o != Ordering::Equal {
+                            break o;
+                        }
+                    }
+                }
             }
         }
-        match (self.pre.is_empty(), other.pre.is_empty()) {
-            (true, true) => Ordering::Equal,
-            (true, false) => Ordering::Greater,
-            (false, true) => Ordering::Less,
-            (false, false) => self.pre.cmp(&other.pre),
-        }
-    }
-}
-impl PartialOrd for SemverKey {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
+    })
 }
 
 // ---------------------------------------------------------------- Debian
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct DebVersion<'a> {
-    epoch: Num,
+    epoch: Num<'a>,
     upstream: &'a str,
     revision: &'a str,
 }
@@ -310,7 +280,7 @@ impl<'a> DebVersion<'a> {
                 }
                 (Num::new(e), rest)
             }
-            None => (Num(String::new()), s),
+            None => (Num(""), s),
         };
         let (upstream, revision) = match rest.rfind('-') {
             Some(i) => (&rest[..i], &rest[i + 1..]),
@@ -402,7 +372,7 @@ fn verrevcmp(a: &[u8], b: &[u8]) -> Ordering {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct RpmVersion<'a> {
-    epoch: Num,
+    epoch: Num<'a>,
     version: &'a str,
     release: &'a str,
 }
@@ -419,7 +389,7 @@ impl<'a> RpmVersion<'a> {
                 }
                 (Num::new(e), rest)
             }
-            None => (Num(String::new()), s),
+            None => (Num(""), s),
         };
         let (version, release) = match rest.rfind('-') {
             Some(i) => (&rest[..i], &rest[i + 1..]),
@@ -541,31 +511,37 @@ fn rpmvercmp(a: &[u8], b: &[u8]) -> Ordering {
 
 // ---------------------------------------------------------------- dotted / generic
 
-/// One part of a dotted or generic version; the derived order is the ranking:
-/// pre-release words < zero (and the end, which counts as zero parts) <
-/// other words < numbers above zero.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Tok {
-    Pre(u8, String),
+/// One part of a dotted or generic version; ranked: pre-release words <
+/// zero (and the end, which counts as zero parts) < other words < numbers
+/// above zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tok<'a> {
+    Pre(u8, &'a str),
     Zero,
-    Word(String),
-    Num(Num),
+    Word(&'a str),
+    /// Digits without leading zeros, not empty.
+    Num(&'a str),
 }
 
-/// Compares two part lists as infinite sequences padded with zeros, so
-/// `17.1` = `17.1.0` and `2.0-beta9` < `2`: a lexicographic order over a
-/// totally ordered alphabet, hence total.
-fn cmp_toks(a: &[Tok], b: &[Tok]) -> Ordering {
-    let n = a.len().max(b.len());
-    for i in 0..n {
-        let x = a.get(i).unwrap_or(&Tok::Zero);
-        let y = b.get(i).unwrap_or(&Tok::Zero);
-        match x.cmp(y) {
-            Ordering::Equal => {}
-            o => return o,
-        }
+fn cmp_ci(a: &str, b: &str) -> Ordering {
+    a.bytes()
+        .map(|c| c.to_ascii_lowercase())
+        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+}
+
+fn cmp_tok(a: &Tok, b: &Tok) -> Ordering {
+    let rank = |t: &Tok| match t {
+        Tok::Pre(..) => 0,
+        Tok::Zero => 1,
+        Tok::Word(_) => 2,
+        Tok::Num(_) => 3,
+    };
+    match (a, b) {
+        (Tok::Pre(r, x), Tok::Pre(q, y)) => r.cmp(q).then_with(|| cmp_ci(x, y)),
+        (Tok::Word(x), Tok::Word(y)) => cmp_ci(x, y),
+        (Tok::Num(x), Tok::Num(y)) => cmp_digits(x, y),
+        _ => rank(a).cmp(&rank(b)),
     }
-    Ordering::Equal
 }
 
 const PRE_WORDS: &[(&str, u8)] = &[
@@ -583,40 +559,71 @@ const PRE_WORDS: &[(&str, u8)] = &[
     ("cr", 6),
 ];
 
-fn tokens(s: &str, pre_words: bool) -> Vec<Tok> {
-    let mut out = Vec::new();
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if c.is_ascii_digit() {
-            let st = i;
-            while i < b.len() && b[i].is_ascii_digit() {
-                i += 1;
+/// The parts of a version, without allocating. Separators (anything not an
+/// ASCII letter or digit) only split parts.
+struct Toks<'a> {
+    s: &'a str,
+    i: usize,
+    pre_words: bool,
+}
+
+impl<'a> Toks<'a> {
+    fn new(s: &'a str, pre_words: bool) -> Toks<'a> {
+        Toks { s, i: 0, pre_words }
+    }
+}
+
+impl<'a> Iterator for Toks<'a> {
+    type Item = Tok<'a>;
+    fn next(&mut self) -> Option<Tok<'a>> {
+        let b = self.s.as_bytes();
+        while self.i < b.len() && !b[self.i].is_ascii_alphanumeric() {
+            self.i += 1;
+        }
+        if self.i >= b.len() {
+            return None;
+        }
+        let st = self.i;
+        if b[st].is_ascii_digit() {
+            while self.i < b.len() && b[self.i].is_ascii_digit() {
+                self.i += 1;
             }
-            let n = Num::new(&s[st..i]);
-            out.push(if n.is_zero() { Tok::Zero } else { Tok::Num(n) });
-        } else if c.is_ascii_alphabetic() {
-            let st = i;
-            while i < b.len() && b[i].is_ascii_alphabetic() {
-                i += 1;
+            let d = self.s[st..self.i].trim_start_matches('0');
+            Some(if d.is_empty() { Tok::Zero } else { Tok::Num(d) })
+        } else {
+            while self.i < b.len() && b[self.i].is_ascii_alphabetic() {
+                self.i += 1;
             }
-            let w = s[st..i].to_ascii_lowercase();
-            let pre = if pre_words {
-                PRE_WORDS.iter().find(|(p, _)| *p == w).map(|(_, r)| *r)
+            let w = &self.s[st..self.i];
+            let pre = if self.pre_words {
+                PRE_WORDS
+                    .iter()
+                    .find(|(p, _)| w.eq_ignore_ascii_case(p))
+                    .map(|(_, r)| *r)
             } else {
                 None
             };
-            out.push(match pre {
+            Some(match pre {
                 Some(r) => Tok::Pre(r, w),
                 None => Tok::Word(w),
-            });
-        } else {
-            // Separators (and any non-ASCII byte) only split parts.
-            i += 1;
+            })
         }
     }
-    out
+}
+
+/// Compares two part sequences as infinite sequences padded with zeros, so
+/// `17.1` = `17.1.0` and `2.0-beta9` < `2`: a lexicographic order over a
+/// totally ordered alphabet, hence total.
+fn cmp_toks(mut a: Toks, mut b: Toks) -> Ordering {
+    loop {
+        match (a.next(), b.next()) {
+            (None, None) => return Ordering::Equal,
+            (x, y) => match cmp_tok(&x.unwrap_or(Tok::Zero), &y.unwrap_or(Tok::Zero)) {
+                Ordering::Equal => {}
+                o => return o,
+            },
+        }
+    }
 }
 
 fn strip_v(s: &str) -> &str {
@@ -626,24 +633,34 @@ fn strip_v(s: &str) -> &str {
     }
 }
 
-fn dotted_key(s: &str) -> Option<Vec<Tok>> {
-    let s = strip_v(s);
-    if !s.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+fn cmp_dotted(a: &str, b: &str) -> Option<Ordering> {
+    let (a, b) = (strip_v(a), strip_v(b));
+    let digit_first = |s: &str| s.as_bytes().first().is_some_and(u8::is_ascii_digit);
+    if !digit_first(a) || !digit_first(b) {
         return None;
     }
-    Some(tokens(s, false))
+    Some(cmp_toks(Toks::new(a, false), Toks::new(b, false)))
 }
 
-fn generic_key(s: &str) -> Vec<Tok> {
-    tokens(strip_v(s), true)
+fn cmp_generic(a: &str, b: &str) -> Ordering {
+    cmp_toks(Toks::new(strip_v(a), true), Toks::new(strip_v(b), true))
 }
 
 /// Whether `v` lies in the version branch `prefix` (`17.0` holds `17.0.8.1`):
 /// its dotted parts start with the prefix's parts.
 pub fn in_branch(prefix: &str, v: &str) -> bool {
-    let p: Vec<Tok> = tokens_raw(strip_v(branch_prefix(prefix)));
-    let t: Vec<Tok> = tokens_raw(strip_v(v));
-    !p.is_empty() && t.len() >= p.len() && t[..p.len()] == p[..]
+    let mut p = Toks::new(strip_v(branch_prefix(prefix)), false).peekable();
+    if p.peek().is_none() {
+        return false;
+    }
+    let mut t = Toks::new(strip_v(v), false);
+    for x in p {
+        match t.next() {
+            Some(y) if cmp_tok(&x, &y) == Ordering::Equal => {}
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// `16.1.x`, `17.0.x*`, `2.*` → `16.1`, `17.0`, `2`.
@@ -658,10 +675,6 @@ pub fn branch_prefix(s: &str) -> &str {
             return t;
         }
     }
-}
-
-fn tokens_raw(s: &str) -> Vec<Tok> {
-    tokens(s, false)
 }
 
 #[cfg(test)]

@@ -332,7 +332,7 @@ fn openssh_cve_2024_6387() {
     assert!(
         f.evidence
             .rule
-            .contains("package openssh on red hat enterprise linux 9"),
+            .contains("package openssh on Red Hat Enterprise Linux 9"),
         "{}",
         f.evidence.rule
     );
