@@ -388,3 +388,132 @@ async fn the_command_line_imports_matches_and_reports() {
     let (ok, text) = run(&["vuln", "import", "/nonexistent.json"]);
     assert!(!ok && text.contains("/nonexistent.json"), "{text}");
 }
+
+both_backends!(the_console_records_publishes_and_works_a_finding, |t| {
+    let sys = t.system(t.agency_a, "STC-VPN").await;
+    asset(&t, sys, "fw01", "Fortinet|FortiOS|7.2.6|dotted", &[], &[]).await;
+    let (c, csrf) = common::sign_in(&t, "coord").await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(shared("cve5/CVE-2024-21762.json"))
+                .file_name("CVE-2024-21762.json"),
+        );
+    let r = c
+        .post(t.url("/vulns/feeds"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("id=\"vuln-message\""));
+    let r = c
+        .post(t.url("/vulns"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("number", "88/CATTT"),
+            ("issued_on", "2024-02-09"),
+            ("title", "Lỗ hổng FortiOS"),
+            ("cves", "CVE-2024-21762"),
+            ("deadline", "2099-01-01"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    let r = c
+        .post(t.url(&format!("{to}/publish")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = c
+        .get(t.url(&to))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("id=\"warning-orgs\"") && page.contains(">STC<"),
+        "{page}"
+    );
+
+    let (o, ocsrf) = common::sign_in(&t, "a.officer").await;
+    let page = o
+        .get(t.url("/vulns/findings"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("CVE-2024-21762") && page.contains("fw01"),
+        "{page}"
+    );
+    let start = page.find("/vulns/findings/").unwrap() + "/vulns/findings/".len();
+    let id: i64 = page[start..].split('"').next().unwrap().parse().unwrap();
+    let r = o
+        .post(t.url(&format!("/vulns/findings/{id}")))
+        .form(&[
+            ("csrf", ocsrf.as_str()),
+            ("action", "patch"),
+            ("note", "Nâng cấp FortiOS 7.2.7"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = o
+        .get(t.url(&format!("/vulns/findings/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"finding-status\">Đã vá<"), "{page}");
+    assert!(page.contains("Nâng cấp FortiOS 7.2.7"));
+    // Another agency's officer gets nothing, and the forms want their token.
+    let (b, bcsrf) = common::sign_in(&t, "b.officer").await;
+    let r = b
+        .get(t.url(&format!("/vulns/findings/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = b
+        .post(t.url(&format!("/vulns/findings/{id}")))
+        .form(&[
+            ("csrf", bcsrf.as_str()),
+            ("action", "reopen"),
+            ("note", "x"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = o
+        .post(t.url(&format!("/vulns/findings/{id}")))
+        .form(&[("action", "reopen"), ("note", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = b
+        .post(t.url("/vulns/match"))
+        .form(&[("csrf", bcsrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "only the coordinator runs the matcher"
+    );
+});

@@ -33,6 +33,37 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("users", "Tài khoản", "Accounts"),
     ("tokens", "Mã truy cập API", "API tokens"),
     ("audit", "Nhật ký kiểm toán", "Audit log"),
+    ("vulns", "Lỗ hổng", "Vulnerabilities"),
+    ("warning", "Cảnh báo", "Warning"),
+    ("new_warning", "Ghi nhận cảnh báo của Cục ATTT", "Record a warning of the Authority"),
+    ("number", "Số", "Number"),
+    ("date", "Ngày", "Date"),
+    ("title", "Trích yếu", "Title"),
+    ("deadline", "Hạn xử lý", "Deadline"),
+    ("published", "Đã ban hành", "Published"),
+    ("publish", "Ban hành và thông báo", "Publish and notify"),
+    ("required_action", "Yêu cầu xử lý", "Required action"),
+    ("content", "Nội dung", "Content"),
+    ("feeds", "Nguồn dữ liệu lỗ hổng", "Vulnerability feeds"),
+    ("feeds_hint", "NVD 2.0 JSON, CVE JSON 5, danh mục KEV, CSAF 2.0, EPSS CSV (cả .gz/.xz). Nhập lại cùng tệp không làm thay đổi dữ liệu.", "NVD 2.0 JSON, CVE JSON 5, the KEV catalogue, CSAF 2.0, EPSS CSV (also .gz/.xz). Importing a file again changes nothing."),
+    ("run_match", "Đối chiếu toàn bộ tài sản", "Match the whole inventory"),
+    ("match_done", "Đã đối chiếu tài sản / bản ghi", "Matched assets / records"),
+    ("new_findings", "phát hiện mới", "new findings"),
+    ("resolved_by_update", "hết ảnh hưởng sau cập nhật", "resolved by update"),
+    ("reopened", "mở lại", "reopened"),
+    ("records_written", "bản ghi được ghi", "records written"),
+    ("feed_problems", "lỗi", "problems"),
+    ("findings", "Phát hiện", "Findings"),
+    ("open_findings", "Chưa xử lý xong", "Open"),
+    ("overdue", "Quá hạn", "Overdue"),
+    ("done", "Đã xử lý", "Done"),
+    ("known_cves", "Thông tin lỗ hổng", "What the feeds know"),
+    ("priority", "Mức ưu tiên", "Priority"),
+    ("evidence", "Căn cứ phát hiện", "Evidence"),
+    ("history", "Lịch sử", "History"),
+    ("note", "Ghi chú", "Note"),
+    ("accepted_until", "Chấp nhận rủi ro đến ngày", "Risk accepted until"),
+    ("time", "Thời gian", "Time"),
     ("botnet", "IP botnet", "Botnet IPs"),
     ("botnet_list", "Danh sách IP botnet", "Botnet list"),
     ("botnet_import", "Nhập danh sách IP botnet", "Import a botnet list"),
@@ -265,6 +296,14 @@ impl Tr {
     }
     pub fn is_en(&self) -> bool {
         self.0 == Lang::En
+    }
+    /// A finding status code in the reader's language.
+    pub fn status(&self, code: &str) -> &'static str {
+        match code.parse::<domain::FindingStatus>() {
+            Ok(s) if self.is_en() => s.label_en(),
+            Ok(s) => s.label_vi(),
+            Err(_) => "?",
+        }
     }
 }
 

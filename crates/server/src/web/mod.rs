@@ -7,6 +7,7 @@ mod charts;
 mod i18n;
 mod pages;
 mod uploads;
+mod vulns;
 
 pub use uploads::{Purpose, Uploads};
 
@@ -27,7 +28,9 @@ pub const LANG_COOKIE: &str = "canhgac_lang";
 pub const PRE_CSRF_COOKIE: &str = "canhgac_pre";
 
 pub fn router() -> Router<AppState> {
-    pages::router().merge(botnet::router())
+    pages::router()
+        .merge(botnet::router())
+        .merge(vulns::router())
 }
 
 /// What every page's frame shows: who is signed in, the CSRF token for its
