@@ -7,6 +7,7 @@ pub mod botnet;
 pub mod botnet_report;
 pub mod dashboard;
 pub mod demo_seed;
+pub mod duty;
 pub mod notices;
 pub mod registry;
 pub mod transfer;
@@ -18,6 +19,7 @@ use store::{Store, StoreError};
 
 pub use netmatch;
 pub use notify;
+pub use roster;
 pub use sheets;
 pub use store;
 pub use vulnmatch;

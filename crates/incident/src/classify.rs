@@ -71,7 +71,11 @@ pub struct ResponseTargets {
 }
 
 impl ResponseTargets {
-    pub const fn new(acknowledge_within: Duration, contain_within: Duration, resolve_within: Duration) -> Self {
+    pub const fn new(
+        acknowledge_within: Duration,
+        contain_within: Duration,
+        resolve_within: Duration,
+    ) -> Self {
         ResponseTargets {
             acknowledge_within,
             contain_within,
@@ -133,10 +137,14 @@ impl ResponsePolicy {
                 out.push(format!("{s}: acknowledge_within must be positive"));
             }
             if t.contain_within < t.acknowledge_within {
-                out.push(format!("{s}: contain_within is shorter than acknowledge_within"));
+                out.push(format!(
+                    "{s}: contain_within is shorter than acknowledge_within"
+                ));
             }
             if t.resolve_within < t.contain_within {
-                out.push(format!("{s}: resolve_within is shorter than contain_within"));
+                out.push(format!(
+                    "{s}: resolve_within is shorter than contain_within"
+                ));
             }
         }
         out

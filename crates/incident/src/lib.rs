@@ -37,6 +37,6 @@ pub use observable::{visible, Observable, ObservableError, ObservableKind, Tlp};
 pub use report::{Evidence, EvidenceHasher, InitialReport, ReportedStatus, Sha256Digest};
 pub use stix::stix_bundle;
 pub use workflow::{
-    apply, apply_recorded, ActorFacts, Action, Change, HistoryEntry, IncidentState, Requirement,
+    apply, apply_recorded, Action, ActorFacts, Change, HistoryEntry, IncidentState, Requirement,
     TransitionError, TransitionInput, Who, TRANSITIONS,
 };

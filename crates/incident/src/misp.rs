@@ -184,11 +184,7 @@ pub fn misp_event(
             json!("5")
         } else {
             // Never wider than the event's own distribution.
-            json!(o
-                .tlp
-                .max(incident.tlp)
-                .misp_distribution()
-                .to_string())
+            json!(o.tlp.max(incident.tlp).misp_distribution().to_string())
         };
         if let Some(t) = o.first_seen {
             a["first_seen"] = json!(t.format("%Y-%m-%dT%H:%M:%S%.6f+00:00").to_string());

@@ -57,7 +57,10 @@ impl ObservableKind {
     pub fn is_hash(self) -> bool {
         matches!(
             self,
-            ObservableKind::Md5 | ObservableKind::Sha1 | ObservableKind::Sha256 | ObservableKind::Sha512
+            ObservableKind::Md5
+                | ObservableKind::Sha1
+                | ObservableKind::Sha256
+                | ObservableKind::Sha512
         )
     }
     pub fn is_network(self) -> bool {
@@ -93,7 +96,13 @@ pub enum Tlp {
 }
 
 impl Tlp {
-    pub const ALL: &'static [Tlp] = &[Tlp::Clear, Tlp::Green, Tlp::Amber, Tlp::AmberStrict, Tlp::Red];
+    pub const ALL: &'static [Tlp] = &[
+        Tlp::Clear,
+        Tlp::Green,
+        Tlp::Amber,
+        Tlp::AmberStrict,
+        Tlp::Red,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -124,7 +133,11 @@ impl Tlp {
         }
     }
     pub fn codes() -> String {
-        Tlp::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")
+        Tlp::ALL
+            .iter()
+            .map(|t| t.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
     /// The value of the TLP 2.0 STIX extension and MISP tag: `amber+strict`.
     pub fn tlp2_value(self) -> &'static str {
@@ -179,7 +192,9 @@ impl FromStr for Tlp {
             "clear" | "white" => Ok(Tlp::Clear),
             "green" => Ok(Tlp::Green),
             "amber" => Ok(Tlp::Amber),
-            "amber_strict" | "amber+strict" | "amber-strict" | "amber strict" => Ok(Tlp::AmberStrict),
+            "amber_strict" | "amber+strict" | "amber-strict" | "amber strict" => {
+                Ok(Tlp::AmberStrict)
+            }
             "red" => Ok(Tlp::Red),
             _ => Err(format!("'{t}' is not one of: {}", Tlp::codes())),
         }
@@ -225,7 +240,7 @@ pub enum ObservableError {
     Empty,
     #[error("the value is longer than {MAX_LEN} characters")]
     TooLong,
-    #[error("'{0}' is not a valid {1}")]
+    #[error("'{}' is not a valid {}", .0, .1.label_en())]
     Invalid(String, ObservableKind),
     #[error("'{input}' is not a valid URL: {reason}")]
     BadUrl { input: String, reason: String },
@@ -321,10 +336,16 @@ impl Observable {
             return Ok(Observable::from_ip(ip));
         }
         if looks_ipv4(t) {
-            return Err(ObservableError::Invalid(t.to_string(), ObservableKind::Ipv4));
+            return Err(ObservableError::Invalid(
+                t.to_string(),
+                ObservableKind::Ipv4,
+            ));
         }
         if looks_ipv6(t) {
-            return Err(ObservableError::Invalid(t.to_string(), ObservableKind::Ipv6));
+            return Err(ObservableError::Invalid(
+                t.to_string(),
+                ObservableKind::Ipv6,
+            ));
         }
         if t.contains('@') {
             return parse_email(t).map(|v| Observable::new(ObservableKind::Email, v));
@@ -338,8 +359,7 @@ impl Observable {
         if !t.is_ascii()
             && t.contains('.')
             && !t.chars().any(char::is_whitespace)
-            && t
-                .rsplit('.')
+            && t.rsplit('.')
                 .next()
                 .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
         {
@@ -582,7 +602,11 @@ fn refang(t: &str) -> String {
         s = s.replace(from, to);
     }
     let lower = s.to_ascii_lowercase();
-    for (from, to) in [("hxxps://", "https://"), ("hxxp://", "http://"), ("fxp://", "ftp://")] {
+    for (from, to) in [
+        ("hxxps://", "https://"),
+        ("hxxp://", "http://"),
+        ("fxp://", "ftp://"),
+    ] {
         if lower.starts_with(from) {
             s = format!("{to}{}", &s[from.len()..]);
             break;
@@ -610,12 +634,12 @@ fn looks_ipv4(t: &str) -> bool {
     t.contains('.') && t.bytes().all(|b| b.is_ascii_digit() || b == b'.')
 }
 
-/// Hex digits, colons (and dots for an embedded IPv4 part), with two colons.
+/// Letters, digits, colons (and dots for an embedded IPv4 part), with two
+/// colons: meant as an IPv6 address.
 fn looks_ipv6(t: &str) -> bool {
     t.matches(':').count() >= 2
-        && t
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.' || b == b'[' || b == b']')
+        && t.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b':' || b == b'.' || b == b'[' || b == b']')
 }
 
 fn parse_cidr(t: &str, collapse_host: bool) -> Result<Observable, ObservableError> {
@@ -685,7 +709,9 @@ fn parse_url(t: &str) -> Result<String, ObservableError> {
         None => (None, authority),
     };
     let (host_text, port_text) = if let Some(v6) = hostport.strip_prefix('[') {
-        let (h, after) = v6.split_once(']').ok_or_else(|| bad("unclosed '[' in the host"))?;
+        let (h, after) = v6
+            .split_once(']')
+            .ok_or_else(|| bad("unclosed '[' in the host"))?;
         let port = match after {
             "" => None,
             p => Some(
@@ -713,8 +739,7 @@ fn parse_url(t: &str) -> Result<String, ObservableError> {
     } else if looks_ipv4(host_text) {
         return Err(bad(&format!("'{host_text}' is not an IPv4 address")));
     } else {
-        parse_domain(host_text)
-            .ok_or_else(|| bad(&format!("'{host_text}' is not a host name")))?
+        parse_domain(host_text).ok_or_else(|| bad(&format!("'{host_text}' is not a host name")))?
     };
     let port = match port_text {
         None | Some("") => None,

@@ -14,8 +14,9 @@ use crate::classify::{IncidentClass, Severity};
 use crate::observable::Tlp;
 use crate::text_enum::text_enum;
 use chrono::{DateTime, Duration, Utc};
+use domain::org::Name;
 use domain::system::SystemCode;
-use domain::{Contact, DomainName, FieldErrors, Name, SecurityLevel};
+use domain::{Contact, DomainName, FieldErrors, SecurityLevel};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -132,10 +133,7 @@ impl InitialReport {
         }
         for (i, s) in self.public_services.iter().enumerate() {
             if s.trim().is_empty() || s.chars().count() > 300 {
-                errs.push(
-                    format!("public_services[{i}]"),
-                    "must be 1–300 characters",
-                );
+                errs.push(format!("public_services[{i}]"), "must be 1–300 characters");
             }
         }
         errs

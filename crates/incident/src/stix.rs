@@ -108,7 +108,11 @@ fn jcs_string(s: &str) -> String {
 /// key, or `hashes` with one algorithm, so key order is trivial.
 fn id_contributing(o: &Observable) -> String {
     match (o.kind(), hash_name(o.kind())) {
-        (_, Some(alg)) => format!("{{\"hashes\":{{{}:{}}}}}", jcs_string(alg), jcs_string(o.value())),
+        (_, Some(alg)) => format!(
+            "{{\"hashes\":{{{}:{}}}}}",
+            jcs_string(alg),
+            jcs_string(o.value())
+        ),
         (ObservableKind::FileName, None) => format!("{{\"name\":{}}}", jcs_string(o.value())),
         _ => format!("{{\"value\":{}}}", jcs_string(o.value())),
     }
@@ -257,7 +261,11 @@ pub fn stix_bundle(
         if o.is_indicator() {
             let ind_id = object_id(
                 "indicator",
-                &format!("indicator:{key}:{}:{}", o.observable.kind(), o.observable.value()),
+                &format!(
+                    "indicator:{key}:{}:{}",
+                    o.observable.kind(),
+                    o.observable.value()
+                ),
             );
             let mut ind = json!({
                 "type": "indicator",

@@ -1,12 +1,17 @@
 //! The life of an incident as an explicit transition table.
 //!
 //! ```text
-//! reported ──acknowledge──► acknowledged ──start_response──► in_response ──contain──► contained
-//!    │                          │                                 │                       │
-//!    └──reject──► rejected ◄──reject                              └──resolve──► resolved ◄┘
-//!                    │                                                            │  ▲
-//!                    └──reopen──► acknowledged          in_response ◄──reopen─────┤  │
-//!                                                       in_response ◄──reopen── closed ◄──close──┘
+//! reported      ─acknowledge─►    acknowledged   (coordinator)
+//! reported      ─reject─►         rejected       (coordinator, reason)
+//! acknowledged  ─reject─►         rejected       (coordinator, reason)
+//! acknowledged  ─start_response─► in_response    (responder)
+//! in_response   ─contain─►        contained      (responder)
+//! in_response   ─resolve─►        resolved       (responder)
+//! contained     ─resolve─►        resolved       (responder)
+//! resolved      ─close─►          closed         (coordinator, end-of-response report)
+//! resolved      ─reopen─►         in_response    (coordinator, reason)
+//! closed        ─reopen─►         in_response    (coordinator, reason)
+//! rejected      ─reopen─►         acknowledged   (coordinator, reason)
 //! ```
 //!
 //! Who may do what (see [`Who`]):
@@ -179,7 +184,12 @@ use IncidentState as S;
 pub const TRANSITIONS: &[(IncidentState, Action, IncidentState, Requirement)] = &[
     (S::Reported, A::Acknowledge, S::Acknowledged, COORDINATOR),
     (S::Reported, A::Reject, S::Rejected, COORDINATOR_WITH_REASON),
-    (S::Acknowledged, A::Reject, S::Rejected, COORDINATOR_WITH_REASON),
+    (
+        S::Acknowledged,
+        A::Reject,
+        S::Rejected,
+        COORDINATOR_WITH_REASON,
+    ),
     (S::Acknowledged, A::StartResponse, S::InResponse, RESPONDER),
     (S::InResponse, A::Contain, S::Contained, RESPONDER),
     // Some incidents end without a separate containment step (a defaced page
@@ -187,16 +197,23 @@ pub const TRANSITIONS: &[(IncidentState, Action, IncidentState, Requirement)] = 
     (S::InResponse, A::Resolve, S::Resolved, RESPONDER),
     (S::Contained, A::Resolve, S::Resolved, RESPONDER),
     (S::Resolved, A::Close, S::Closed, COORDINATOR_WITH_REPORT),
-    (S::Resolved, A::Reopen, S::InResponse, COORDINATOR_WITH_REASON),
+    (
+        S::Resolved,
+        A::Reopen,
+        S::InResponse,
+        COORDINATOR_WITH_REASON,
+    ),
     (S::Closed, A::Reopen, S::InResponse, COORDINATOR_WITH_REASON),
-    (S::Rejected, A::Reopen, S::Acknowledged, COORDINATOR_WITH_REASON),
+    (
+        S::Rejected,
+        A::Reopen,
+        S::Acknowledged,
+        COORDINATOR_WITH_REASON,
+    ),
 ];
 
 /// The transition `action` takes from `state`, if any.
-pub fn transition(
-    state: IncidentState,
-    action: Action,
-) -> Option<(IncidentState, Requirement)> {
+pub fn transition(state: IncidentState, action: Action) -> Option<(IncidentState, Requirement)> {
     TRANSITIONS
         .iter()
         .find(|(from, a, _, _)| *from == state && *a == action)
@@ -281,8 +298,8 @@ pub enum Hint {
     OnlyFrom(Vec<IncidentState>),
 }
 
-/// Why a transition or an edit was refused. `Display` is English; [`message_vi`]
-/// (TransitionError::message_vi) is the Vietnamese for the console.
+/// Why a transition or an edit was refused. `Display` is English;
+/// [`TransitionError::message_vi`] is the Vietnamese for the console.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransitionError {
     #[error("{}", not_allowed_en(*.from, *.action, .hint))]
@@ -335,8 +352,10 @@ impl TransitionError {
                     Hint::First(a) => format!("{head}; cần {} trước", a.verb_vi()),
                     Hint::OnlyFrom(states) if states.is_empty() => head,
                     Hint::OnlyFrom(states) => {
-                        let names: Vec<String> =
-                            states.iter().map(|s| format!("«{}»", s.label_vi())).collect();
+                        let names: Vec<String> = states
+                            .iter()
+                            .map(|s| format!("«{}»", s.label_vi()))
+                            .collect();
                         format!(
                             "{head}; chỉ sự cố ở trạng thái {} mới có thể {}",
                             names.join(" hoặc "),
@@ -450,8 +469,7 @@ fn hint_for(state: IncidentState, action: Action) -> Hint {
             return Hint::First(first);
         }
         for (from, a, to, _) in TRANSITIONS {
-            if *from == at && !matches!(a, Action::Reject | Action::Close) && !seen.contains(to)
-            {
+            if *from == at && !matches!(a, Action::Reject | Action::Close) && !seen.contains(to) {
                 seen.push(*to);
                 queue.push((*to, first));
             }
@@ -567,7 +585,11 @@ pub fn change_severity(
 /// organisation's admins and officers may. Allowed in every state, so that a
 /// closed incident can be released for wider sharing. `Ok(None)` when nothing
 /// changes.
-pub fn change_tlp(from: Tlp, to: Tlp, actor: &ActorFacts) -> Result<Option<Change>, TransitionError> {
+pub fn change_tlp(
+    from: Tlp,
+    to: Tlp,
+    actor: &ActorFacts,
+) -> Result<Option<Change>, TransitionError> {
     if from == to {
         return Ok(None);
     }

@@ -72,6 +72,14 @@ pub const OPERATIONS: &[Operation] = &[
     ("get", "/vulns/findings.{ext}", "vulns", "Findings as CSV or XLSX (ext: csv or xlsx)", None, &["org_id", "asset_id", "cve", "status", "active", "overdue"]),
     ("get", "/vulns/findings/{id}", "vulns", "One finding with its evidence, priority reasons and history", None, &[]),
     ("post", "/vulns/findings/{id}/move", "vulns", "Move a finding: start, patch, mitigate, accept_risk (with until), dispute, reopen", Some("FindingMove"), &[]),
+    ("get", "/duty/periods", "duty", "High-alert periods the caller takes part in", None, &[]),
+    ("post", "/duty/periods", "duty", "Declare a high-alert period with the organisations that keep duty", Some("NewPeriod"), &[]),
+    ("get", "/duty/periods/{id}", "duty", "A period with each organisation's coverage and gaps", None, &[]),
+    ("get", "/duty/periods/{id}/rosters/{org}", "duty", "An organisation's roster for a period with its coverage", None, &[]),
+    ("post", "/duty/periods/{id}/rosters/{org}/generate", "duty", "Generate the roster from a rotation (replaces it)", Some("Rotation"), &[]),
+    ("post", "/duty/periods/{id}/rosters/{org}/edit", "duty", "Edit a roster by hand: add, remove, replace, swap, note", Some("RosterEdit"), &[]),
+    ("get", "/duty/periods/{id}/rosters/{org}/roster.{ext}", "duty", "The roster as iCalendar or XLSX (ext: ics or xlsx)", None, &[]),
+    ("get", "/duty/now", "duty", "Who is on duty now (or at `at`) in every running period", None, &["at"]),
     ("get", "/notifications", "notifications", "The notification queue (an organisation sees its own messages)", None, &["status", "topic", "ref_id", "before_id", "limit"]),
     ("post", "/notifications/{id}/retry", "notifications", "Queue a failed notification again", None, &[]),
     ("get", "/audit", "audit", "The audit log, newest first", None, &["entity", "entity_id", "actor", "action", "before_id", "limit"]),
@@ -93,6 +101,15 @@ fn schemas() -> Value {
         "FindingMove": {"type": "object", "required": ["action"], "properties": {
             "action": {"type": "string", "enum": ["start", "patch", "mitigate", "accept_risk", "dispute", "reopen"]},
             "note": {"type": "string"}, "until": {"type": "string", "format": "date"}}},
+        "NewPeriod": {"type": "object", "required": ["name", "starts_at", "ends_at", "org_ids"], "properties": {
+            "name": {"type": "string"}, "starts_at": {"type": "string", "format": "date-time"}, "ends_at": {"type": "string", "format": "date-time"},
+            "org_ids": {"type": "array", "items": {"type": "integer"}}}},
+        "Rotation": {"type": "object", "required": ["people", "shift_hours", "per_shift", "mode"], "properties": {
+            "people": {"type": "array", "items": {"type": "object", "required": ["name", "phone"], "properties": {"name": {"type": "string"}, "phone": {"type": "string"}}}},
+            "shift_hours": {"type": "integer", "minimum": 1, "maximum": 168}, "per_shift": {"type": "integer", "minimum": 1},
+            "mode": {"description": "{\"Continuous\": {\"handover\": \"07:30:00\"}} or {\"Restricted\": {\"from\", \"to\", \"days\": [\"Mon\", …], \"on_holidays\"}}"}}},
+        "RosterEdit": {"type": "object", "required": ["edit"], "properties": {
+            "edit": {"type": "string", "enum": ["add", "remove", "replace", "swap", "note"]}}},
         "Cleanup": {"type": "object", "required": ["ip", "note"], "properties": {
             "ip": {"type": "string"}, "note": {"type": "string", "maxLength": 2000}}},
         "Login": {"type": "object", "required": ["username", "password"], "properties": {

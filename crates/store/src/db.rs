@@ -347,6 +347,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0004_botnet_followup.sql"),
     ),
     (5, include_str!("../migrations/sqlite/0005_vulns.sql")),
+    (6, include_str!("../migrations/sqlite/0006_duty.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_registry.sql")),
@@ -360,6 +361,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0004_botnet_followup.sql"),
     ),
     (5, include_str!("../migrations/postgres/0005_vulns.sql")),
+    (6, include_str!("../migrations/postgres/0006_duty.sql")),
 ];
 
 impl Store {

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod botnet;
 mod db;
+pub mod duty;
 pub mod notifications;
 pub mod orgs;
 pub mod systems;

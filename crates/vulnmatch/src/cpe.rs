@@ -475,12 +475,20 @@ pub fn value_from_name(name: &str) -> Value {
     if t.is_empty() {
         return Value::Any;
     }
-    let s: String = t
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join("_")
-        .to_lowercase();
-    Value::Text(Text::literal(&s))
+    let mut chars = Vec::with_capacity(t.len());
+    let mut space = false;
+    for c in t.chars() {
+        if c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        if space {
+            chars.push(Ch::Lit('_'));
+            space = false;
+        }
+        chars.extend(c.to_lowercase().map(Ch::Lit));
+    }
+    Value::Text(Text { chars, wild: false })
 }
 
 #[cfg(test)]

@@ -216,7 +216,8 @@ struct Candidate {
 
 #[derive(Debug, Clone)]
 struct Fact {
-    label: String,
+    /// Which inventory entry this is (the label is made only for findings).
+    origin: FactOrigin,
     vendor: String,
     product: String,
     /// `norm(product)`.
@@ -226,6 +227,43 @@ struct Fact {
     candidates: Vec<Candidate>,
     /// A platform CPE of the asset: only satisfies non-vulnerable nodes.
     platform_only: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum FactOrigin {
+    Software(usize),
+    Os,
+    Platform(usize),
+}
+
+impl Fact {
+    /// The fact in words: `software F5|BIG-IP|17.1.0.3|dotted`.
+    fn label(&self, item: &InventoryItem) -> String {
+        match self.origin {
+            FactOrigin::Software(i) => item
+                .software
+                .get(i)
+                .map(|sw| format!("software {sw}"))
+                .unwrap_or_default(),
+            FactOrigin::Os => match &item.os {
+                Some(os) => format!(
+                    "os {}{}|{}",
+                    os.vendor
+                        .as_deref()
+                        .map(|v| format!("{v}|"))
+                        .unwrap_or_default(),
+                    os.name,
+                    self.version
+                ),
+                None => String::new(),
+            },
+            FactOrigin::Platform(i) => item
+                .platforms
+                .get(i)
+                .map(|p| format!("platform {p}"))
+                .unwrap_or_default(),
+        }
+    }
 }
 
 /// An inventory item made ready for matching (names normalised, CPEs built).
@@ -456,7 +494,7 @@ fn derived_candidates(
 /// Prepares an item: its facts, normalised names and CPE candidates.
 pub fn prepare(item: &InventoryItem) -> Prepared<'_> {
     let mut facts = Vec::new();
-    for sw in &item.software {
+    for (si, sw) in item.software.iter().enumerate() {
         let vendor = sw.vendor.as_str().to_string();
         let product = sw.product.as_str().to_string();
         let version = sw.version.as_str().to_string();
@@ -468,7 +506,7 @@ pub fn prepare(item: &InventoryItem) -> Prepared<'_> {
             None => candidates.extend(derived_candidates(&vendor, &product, &up, &item.modules)),
         }
         facts.push(Fact {
-            label: format!("software {sw}"),
+            origin: FactOrigin::Software(si),
             vendor,
             product_n: norm(&product),
             product,
@@ -491,15 +529,7 @@ pub fn prepare(item: &InventoryItem) -> Prepared<'_> {
             None => candidates.extend(derived_candidates(&vendor, &os.name, &version, &[])),
         }
         facts.push(Fact {
-            label: format!(
-                "os {}{}|{}",
-                os.vendor
-                    .as_deref()
-                    .map(|v| format!("{v}|"))
-                    .unwrap_or_default(),
-                os.name,
-                version
-            ),
+            origin: FactOrigin::Os,
             vendor,
             product: os.name.clone(),
             product_n: norm(&os.name),
@@ -509,10 +539,10 @@ pub fn prepare(item: &InventoryItem) -> Prepared<'_> {
             platform_only: false,
         });
     }
-    for p in &item.platforms {
+    for (pi, p) in item.platforms.iter().enumerate() {
         if let Some(c) = explicit_candidate(p, "", None) {
             facts.push(Fact {
-                label: format!("platform {p}"),
+                origin: FactOrigin::Platform(pi),
                 vendor: String::new(),
                 product: String::new(),
                 product_n: String::new(),
@@ -1062,7 +1092,7 @@ fn vendor_verdict(
             ),
         };
         let (verdict, module_note) = verdict;
-        let mut fact_text = fact.label.clone();
+        let mut fact_text = fact.label(p.item);
         if let Some(n) = &module_note {
             fact_text.push_str(&format!("; {n}"));
         }
@@ -1175,6 +1205,10 @@ struct Hit {
     cand: usize,
 }
 
+/// One node's criteria: (key, cpeMatch index) sorted by key, and the
+/// indices of the criteria without a key.
+type NodePlan = (Vec<(u64, u32)>, Vec<u32>);
+
 /// Where a record's NVD criteria are, by the key of their vendor and
 /// product, so an asset only looks at the criteria that can name its CPEs.
 #[derive(Debug, Clone, Default)]
@@ -1191,13 +1225,12 @@ pub struct VulnPlan {
     unkeyed_configs: Vec<u32>,
     /// Per configuration, per node: (key, cpeMatch index) sorted, and the
     /// unkeyed cpeMatch indices.
-    nodes: Vec<Vec<(Vec<(u64, u32)>, Vec<u32>)>>,
+    nodes: Vec<Vec<NodePlan>>,
 }
 
 impl VulnPlan {
     pub fn new(v: &Vuln) -> VulnPlan {
-        let mut plan = VulnPlan::default();
-        plan.rules = v
+        let rules = v
             .affected
             .iter()
             .map(|r| {
@@ -1212,6 +1245,10 @@ impl VulnPlan {
                 (base, pkg, keys, unkeyed)
             })
             .collect();
+        let mut plan = VulnPlan {
+            rules,
+            ..VulnPlan::default()
+        };
         for (i, r) in v.affected.iter().enumerate() {
             let slot = match r.source {
                 Source::Cve5Cna => 0,
@@ -1260,11 +1297,7 @@ impl VulnPlan {
 }
 
 /// All hits of one node over the facts.
-fn node_hits(
-    n: &crate::model::NvdNode,
-    plan: Option<&(Vec<(u64, u32)>, Vec<u32>)>,
-    facts: &[Fact],
-) -> Vec<Hit> {
+fn node_hits(n: &crate::model::NvdNode, plan: Option<&NodePlan>, facts: &[Fact]) -> Vec<Hit> {
     let mut hits = Vec::new();
     let or_node = n.operator == Operator::Or;
     // The cpeMatch indices worth a full comparison for each fact.
@@ -1413,14 +1446,14 @@ fn nvd_finding(
                 hits.iter()
                     .find(|x| !x.vulnerable)
                     .or(hits.first())
-                    .map(|x| format!("{} ({})", words(i, x), p.facts[x.fact].label))
+                    .map(|x| format!("{} ({})", words(i, x), p.facts[x.fact].label(p.item)))
             })
             .collect();
         if !plats.is_empty() {
             rule.push_str(&format!("; running on {}", plats.join(" and ")));
         }
     }
-    let mut fact_text = fact.label.clone();
+    let mut fact_text = fact.label(p.item);
     if let Some(c) = fact.candidates.get(h.cand) {
         fact_text.push_str(&format!(" as {}", c.cpe));
         if let Some(n) = &c.note {

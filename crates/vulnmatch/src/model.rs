@@ -576,4 +576,52 @@ mod tests {
         let b: CveId = "CVE-2021-10000".parse().unwrap();
         assert!(a < b);
     }
+
+    #[test]
+    fn merge_is_incremental() {
+        let id: CveId = "CVE-2024-3400".parse().unwrap();
+        let nvd = |stamp: &str, text: &str| {
+            let mut v = Vuln::new(id);
+            v.modified.insert(Source::Nvd, stamp.into());
+            v.description = Some(text.into());
+            v.text_source = Some(Source::Nvd);
+            v
+        };
+        let mut db = VulnDb::new();
+        db.insert(nvd("2024-04-13T01:00:01.407", "new"));
+        db.insert(nvd("2024-04-12T08:15:06.230", "old"));
+        assert_eq!(db.get(&id).unwrap().description.as_deref(), Some("new"));
+        db.insert(nvd("2024-04-20T00:00:00.000", "newer"));
+        assert_eq!(db.get(&id).unwrap().description.as_deref(), Some("newer"));
+        // The KEV catalogue's fields survive the ADP's date-only entry.
+        let due = chrono::NaiveDate::from_ymd_opt(2024, 4, 19);
+        db.add_kev([(
+            id,
+            Kev {
+                date_added: None,
+                due_date: due,
+                ransomware: true,
+                required_action: None,
+                vendor_project: None,
+                product: None,
+                name: None,
+                notes: None,
+            },
+        )]);
+        let mut adp = Vuln::new(id);
+        adp.kev = Some(Kev {
+            date_added: chrono::NaiveDate::from_ymd_opt(2024, 4, 12),
+            due_date: None,
+            ransomware: false,
+            required_action: None,
+            vendor_project: None,
+            product: None,
+            name: None,
+            notes: None,
+        });
+        db.insert(adp);
+        let k = db.get(&id).unwrap().kev.clone().unwrap();
+        assert_eq!((k.due_date, k.ransomware), (due, true));
+        assert!(k.date_added.is_some());
+    }
 }

@@ -476,3 +476,30 @@ fn match_all_equals_one_by_one() {
     );
     assert_eq!(all.len(), 7, "{all:#?}");
 }
+
+#[test]
+fn an_installed_kb_named_by_a_csaf_vendor_fix_removes_the_match() {
+    // The real advisory, with a vendor fix naming a KB added (Microsoft's
+    // CSAF names its fixes this way).
+    let mut doc: serde_json::Value = serde_json::from_slice(&data("icsa-24-004-01.json")).unwrap();
+    doc["vulnerabilities"][0]["remediations"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"category": "vendor_fix", "details": "Install security update KB5034441.", "product_ids": ["CSAFPID-0001"]}));
+    let out = feeds::read_feed("icsa.json", doc.to_string().as_bytes()).unwrap();
+    let v = out
+        .vulns
+        .into_iter()
+        .find(|v| v.id.to_string() == "CVE-2023-38545")
+        .unwrap();
+    let mut host = item(&["Rockwell Automation|Factory Talk Activation Manager|3.62|dotted"]);
+    assert!(one(match_asset(&v, &host)).is_affected());
+    host.kbs = vec!["kb5034441".parse().unwrap()];
+    let f = one(match_asset(&v, &host));
+    assert_eq!(f.evidence.hotfix_excluded.as_deref(), Some("KB5034441"));
+    assert!(
+        f.evidence.rule.ends_with("; fix KB5034441 installed"),
+        "{}",
+        f.evidence.rule
+    );
+}

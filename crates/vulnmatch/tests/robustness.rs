@@ -114,7 +114,7 @@ fn mutate(doc: &mut serde_json::Value, mut pick: u64, v: serde_json::Value) {
             serde_json::Value::Array(a) => a.len(),
             _ => 0,
         };
-        if n == 0 || pick % 4 == 0 {
+        if n == 0 || pick.is_multiple_of(4) {
             *cur = v;
             return;
         }

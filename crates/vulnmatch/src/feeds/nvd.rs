@@ -13,7 +13,8 @@ use serde_json::value::RawValue;
 /// Reads an NVD file (any of the three shapes).
 pub fn parse(file: &str, bytes: &[u8]) -> Result<Imported, FeedError> {
     let mut out = super::read_feed(file, bytes)?;
-    if out.kind != Some(FeedKind::Nvd) && !(out.vulns.is_empty() && out.kind.is_none()) {
+    // An empty array has no kind; anything else must be NVD.
+    if out.kind.is_some_and(|k| k != FeedKind::Nvd) {
         return Err(FeedError::Format {
             file: file.to_string(),
             message: format!(
@@ -78,9 +79,8 @@ pub(crate) fn parse_cve(file: &str, base: &str, text: &str, out: &mut Imported) 
     else {
         return;
     };
-    match convert(file, base, raw, &mut out.problems) {
-        Some(v) => out.vulns.push(v),
-        None => {}
+    if let Some(v) = convert(file, base, raw, &mut out.problems) {
+        out.vulns.push(v);
     }
 }
 

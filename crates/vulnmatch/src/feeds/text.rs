@@ -101,7 +101,10 @@ pub fn fix_names(text: &str) -> Vec<String> {
                     out.push(n);
                 }
             }
-        } else if w.len() > 7 && w[..7].eq_ignore_ascii_case("hotfix-") {
+        } else if w.len() > 7
+            && w.get(..7)
+                .is_some_and(|h| h.eq_ignore_ascii_case("hotfix-"))
+        {
             let n = w.to_string();
             if !out.contains(&n) {
                 out.push(n);

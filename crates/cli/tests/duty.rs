@@ -1,0 +1,163 @@
+//! Duty during a high-alert period through the API: the period, a roster
+//! generated from a rotation across Tết 2025, hand edits, who is on duty at
+//! a moment, gaps, exports, and each organisation seeing its own.
+
+mod common;
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+both_backends!(a_tet_roster_from_rotation_to_who_is_on_duty, |t| {
+    let coord = t.login("coord").await;
+    let officer_a = t.login("a.officer").await;
+    let officer_b = t.login("b.officer").await;
+    let period = json!({"name": "Tết Nguyên đán Ất Tỵ 2025",
+        "starts_at": "2025-01-24T17:00:00Z", "ends_at": "2025-02-02T17:00:00Z",
+        "org_ids": [t.agency_a, t.agency_b]});
+    let (s, _) = t
+        .post(&officer_a, "/api/v1/duty/periods", period.clone())
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let mut bad = period.clone();
+    bad["ends_at"] = json!("2025-01-20T00:00:00Z");
+    let (s, e) = t.post(&coord, "/api/v1/duty/periods", bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let (s, p) = t.post(&coord, "/api/v1/duty/periods", period).await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let pid = p["id"].as_i64().unwrap();
+    let a = t.agency_a;
+
+    // Twelve-hour shifts handed over at 07:30 and 19:30, three people in turn.
+    let rotation = json!({
+        "people": [
+            {"name": "Nguyễn Văn An", "phone": "0905 123 456"},
+            {"name": "Trần Thị Bình", "phone": "0912.345.678"},
+            {"name": "Lê Văn Cường", "phone": "+84 987 654 321"}],
+        "shift_hours": 12, "per_shift": 1, "mode": {"Continuous": {"handover": "07:30:00"}}});
+    let (s, _) = t
+        .post(
+            &officer_b,
+            &format!("/api/v1/duty/periods/{pid}/rosters/{a}/generate"),
+            rotation.clone(),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::NOT_FOUND,
+        "another agency's roster does not exist for B"
+    );
+    let mut empty = rotation.clone();
+    empty["people"] = json!([]);
+    let (s, e) = t
+        .post(
+            &officer_a,
+            &format!("/api/v1/duty/periods/{pid}/rosters/{a}/generate"),
+            empty,
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let (s, r) = t
+        .post(
+            &officer_a,
+            &format!("/api/v1/duty/periods/{pid}/rosters/{a}/generate"),
+            rotation,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(
+        r["coverage"]["gaps"],
+        json!([]),
+        "24/7 with no gap: {}",
+        r["coverage"]
+    );
+    let shifts = r["roster"]["shifts"].as_array().unwrap();
+    // The period starts at midnight local time, mid-shift: the first shift is clipped.
+    assert_eq!(shifts[0]["start"], "2025-01-24T17:00:00Z");
+    assert_eq!(shifts[0]["end"], "2025-01-25T00:30:00Z");
+    // A night shift across midnight on the eve of Tết (28/01 19:30 → 29/01 07:30 local).
+    let night = shifts
+        .iter()
+        .find(|s| s["start"] == "2025-01-28T12:30:00Z")
+        .expect("the night shift into Tết");
+    assert_eq!(night["end"], "2025-01-29T00:30:00Z");
+
+    // Who is on duty at 08:00 on the first day of Tết; agency B has no roster.
+    let (_, now) = t
+        .get(&coord, "/api/v1/duty/now?at=2025-01-29T01:00:00Z")
+        .await;
+    let items = now["items"].as_array().unwrap();
+    let of = |org: i64| items.iter().find(|i| i["org_id"] == org).unwrap().clone();
+    assert_eq!(of(a)["people"].as_array().unwrap().len(), 1, "{now}");
+    assert_eq!(of(t.agency_b)["people"], json!([]), "B's gap stands out");
+    let (_, view) = t.get(&coord, &format!("/api/v1/duty/periods/{pid}")).await;
+    let b_line = view["orgs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["org_id"] == t.agency_b)
+        .unwrap();
+    assert!(b_line["coverage"].is_null(), "no roster yet: {b_line}");
+
+    // Hand edits: a swap, a hand-over note; a person on two overlapping shifts is refused.
+    let edit_path = format!("/api/v1/duty/periods/{pid}/rosters/{a}/edit");
+    let edit = |body: Value| t.post(&officer_a, &edit_path, body);
+    let (s, r) = edit(json!({"edit": "swap", "a": 1, "b": 2})).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let (s, r) = edit(
+        json!({"edit": "note", "index": 1, "note": "Theo dõi cảnh báo F5; sự cố #12 đang xử lý"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let first = r["roster"]["shifts"][0].clone();
+    let overlapping = json!({"edit": "add", "shift": {"start": first["start"], "end": first["end"], "people": first["people"]}});
+    let (s, e) = edit(overlapping).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let (s, e) = edit(json!({"edit": "add", "shift": {"start": "2025-01-26T10:00:00Z", "end": "2025-01-26T09:00:00Z",
+        "people": [{"name": "Phạm Dũng", "phone": "0988000111"}]}})).await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "ends before it starts: {e}"
+    );
+
+    // Agency B sees its own line of the period, not A's roster.
+    let (s, _) = t
+        .get(
+            &officer_b,
+            &format!("/api/v1/duty/periods/{pid}/rosters/{a}"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, bview) = t
+        .get(&officer_b, &format!("/api/v1/duty/periods/{pid}"))
+        .await;
+    assert_eq!(bview["orgs"].as_array().unwrap().len(), 1);
+
+    // Exports.
+    let r = reqwest::Client::new()
+        .get(t.url(&format!(
+            "/api/v1/duty/periods/{pid}/rosters/{a}/roster.ics"
+        )))
+        .bearer_auth(&officer_a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let ics = r.text().await.unwrap();
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), shifts.len());
+    assert!(ics.contains("DTSTART:20250128T123000Z"));
+    let r = reqwest::Client::new()
+        .get(t.url(&format!(
+            "/api/v1/duty/periods/{pid}/rosters/{a}/roster.xlsx"
+        )))
+        .bearer_auth(&officer_a)
+        .send()
+        .await
+        .unwrap();
+    let table = app::sheets::read(&r.bytes().await.unwrap(), app::sheets::Format::Xlsx).unwrap();
+    assert_eq!(table.rows.len(), shifts.len());
+    assert_eq!(
+        table.rows[0].cells[0], "25/01/2025 00:00",
+        "shown in Vietnam time"
+    );
+});
