@@ -161,3 +161,96 @@ both_backends!(a_tet_roster_from_rotation_to_who_is_on_duty, |t| {
         "shown in Vietnam time"
     );
 });
+
+both_backends!(
+    the_console_declares_a_period_and_shows_who_is_on_duty,
+    |t| {
+        let (c, csrf) = common::sign_in(&t, "coord").await;
+        let vn = chrono::FixedOffset::east_opt(7 * 3600).unwrap();
+        let now = chrono::Utc::now().with_timezone(&vn);
+        let fmt = |d: chrono::DateTime<chrono::FixedOffset>| d.format("%Y-%m-%dT%H:%M").to_string();
+        let r = c
+            .post(t.url("/duty"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("name", "Đại lễ 2 tháng 9"),
+                ("starts_at", &fmt(now - chrono::Duration::hours(1))),
+                ("ends_at", &fmt(now + chrono::Duration::days(2))),
+                ("orgs", &format!("{} {}", t.agency_a, t.agency_b)),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        let pid: i64 = to.rsplit('/').next().unwrap().parse().unwrap();
+
+        let (o, ocsrf) = common::sign_in(&t, "a.officer").await;
+        let r = o
+            .post(t.url(&format!("/duty/periods/{pid}/orgs/{}/generate", t.agency_a)))
+            .form(&[
+                ("csrf", ocsrf.as_str()),
+                (
+                    "people",
+                    "Nguyễn Văn An, 0905123456\nTrần Thị Bình, 0912345678",
+                ),
+                ("shift_hours", "12"),
+                ("handover", "07:30"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let page = o
+            .get(t.url(&format!("/duty/periods/{pid}/orgs/{}", t.agency_a)))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("id=\"shifts\"") && page.contains("+84905123456"),
+            "{page}"
+        );
+        let page = c
+            .get(t.url("/duty"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("id=\"on-duty\""), "{page}");
+        assert!(
+            page.contains("Nguyễn Văn An") || page.contains("Trần Thị Bình"),
+            "{page}"
+        );
+        assert!(
+            page.contains("Không có người trực"),
+            "agency B has nobody: {page}"
+        );
+        // A bad line in the rotation form is named.
+        let r = o
+            .post(t.url(&format!("/duty/periods/{pid}/orgs/{}/generate", t.agency_a)))
+            .form(&[
+                ("csrf", ocsrf.as_str()),
+                ("people", "Nguyễn Văn An"),
+                ("shift_hours", "12"),
+                ("handover", "07:30"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("line 1"));
+        // B's officer cannot open A's roster.
+        let (b, _) = common::sign_in(&t, "b.officer").await;
+        let r = b
+            .get(t.url(&format!("/duty/periods/{pid}/orgs/{}", t.agency_a)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    }
+);

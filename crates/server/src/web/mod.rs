@@ -4,6 +4,7 @@
 
 mod botnet;
 mod charts;
+pub(crate) mod duty;
 mod i18n;
 mod pages;
 mod uploads;
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
     pages::router()
         .merge(botnet::router())
         .merge(vulns::router())
+        .merge(duty::router())
 }
 
 /// What every page's frame shows: who is signed in, the CSRF token for its
