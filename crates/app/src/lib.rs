@@ -8,6 +8,7 @@ pub mod botnet_report;
 pub mod dashboard;
 pub mod demo_seed;
 pub mod duty;
+pub mod incidents;
 pub mod notices;
 pub mod registry;
 pub mod transfer;
@@ -17,6 +18,7 @@ pub mod vulns_report;
 use domain::{FieldErrors, PasswordPolicy, Scope};
 use store::{Store, StoreError};
 
+pub use incident;
 pub use netmatch;
 pub use notify;
 pub use roster;

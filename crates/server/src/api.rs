@@ -154,6 +154,15 @@ pub fn router() -> Router<AppState> {
             get(roster_file),
         )
         .route("/duty/now", get(on_duty))
+        .route("/incidents", get(list_incidents).post(report_incident))
+        .route("/incidents/{id}", get(get_incident))
+        .route("/incidents/{id}/transition", post(incident_transition))
+        .route("/incidents/{id}/assign", post(assign_incident))
+        .route("/incidents/{id}/entries", post(add_incident_entry))
+        .route("/incidents/{id}/observables", post(add_incident_observable))
+        .route("/incidents/{id}/escalations", post(escalate_incident))
+        .route("/incidents/{id}/export.{format}", get(export_incident))
+        .route("/incidents/{id}/report.docx", get(incident_report_docx))
         .route("/notifications", get(list_notifications))
         .route("/notifications/{id}/retry", post(retry_notification))
         .route("/audit", get(audit_log))
@@ -1265,6 +1274,158 @@ async fn on_duty(
 ) -> ApiResult<Response> {
     let at = p.at.unwrap_or_else(chrono::Utc::now);
     Ok(Json(json!({"at": at, "items": st.app.on_duty(&c.scope, at).await?})).into_response())
+}
+
+// ---- incidents ----
+
+async fn report_incident(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    JsonBody(report): JsonBody<app::incident::InitialReport>,
+) -> ApiResult<Response> {
+    let d = st.app.report_incident(&c.scope, report).await?;
+    Ok((StatusCode::CREATED, Json(d)).into_response())
+}
+
+#[derive(Deserialize)]
+struct IncidentParams {
+    state: Option<String>,
+    severity: Option<String>,
+    class: Option<String>,
+    org_id: Option<i64>,
+    before_id: Option<i64>,
+    limit: Option<i64>,
+}
+
+async fn list_incidents(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Query(p): Query<IncidentParams>,
+) -> ApiResult<Response> {
+    let f = app::store::incidents::IncidentFilter {
+        state: p.state,
+        severity: p.severity,
+        class: p.class,
+        org_id: p.org_id,
+        before_id: p.before_id,
+        limit: p.limit.unwrap_or(100),
+    };
+    Ok(Json(st.app.incidents(&c.scope, &f).await?).into_response())
+}
+
+async fn get_incident(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    Ok(Json(st.app.incident(&c.scope, id).await?).into_response())
+}
+
+#[derive(Deserialize)]
+struct TransitionBody {
+    action: String,
+    reason: Option<String>,
+    report: Option<String>,
+}
+
+async fn incident_transition(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+    JsonBody(b): JsonBody<TransitionBody>,
+) -> ApiResult<Response> {
+    let action: app::incident::Action = b.action.parse().map_err(|e: String| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            format!("action: {e}"),
+        )
+    })?;
+    let input = app::incident::workflow::TransitionInput {
+        reason: b.reason,
+        report: b.report,
+    };
+    Ok(Json(
+        st.app
+            .incident_transition(&c.scope, id, action, &input)
+            .await?,
+    )
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct AssignBody {
+    username: String,
+}
+
+async fn assign_incident(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+    JsonBody(b): JsonBody<AssignBody>,
+) -> ApiResult<Response> {
+    Ok(Json(st.app.assign_incident(&c.scope, id, &b.username).await?).into_response())
+}
+
+#[derive(Deserialize)]
+struct EntryBody {
+    kind: String,
+    text: String,
+}
+
+async fn add_incident_entry(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+    JsonBody(b): JsonBody<EntryBody>,
+) -> ApiResult<Response> {
+    Ok(Json(
+        st.app
+            .add_incident_entry(&c.scope, id, &b.kind, &b.text)
+            .await?,
+    )
+    .into_response())
+}
+
+async fn add_incident_observable(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+    JsonBody(b): JsonBody<app::incidents::NewObservable>,
+) -> ApiResult<Response> {
+    Ok(Json(st.app.add_incident_observable(&c.scope, id, &b).await?).into_response())
+}
+
+async fn escalate_incident(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+    JsonBody(b): JsonBody<app::incidents::Escalation>,
+) -> ApiResult<Response> {
+    Ok(Json(st.app.escalate_incident(&c.scope, id, b).await?).into_response())
+}
+
+async fn export_incident(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path((id, format)): Path<(i64, String)>,
+) -> ApiResult<Response> {
+    let format = format.trim_end_matches(".json").to_string();
+    let d = st
+        .app
+        .incident_export(&c.scope, id, &format, chrono::Utc::now())
+        .await?;
+    Ok(crate::download(d))
+}
+
+async fn incident_report_docx(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    Ok(crate::download(
+        st.app.incident_report_docx(&c.scope, id).await?,
+    ))
 }
 
 // ---- audit ----

@@ -1,6 +1,9 @@
 //! The HTTP server: `/api/v1` (JSON, OpenAPI) with sessions, CSRF and tokens,
 //! security headers and body limits. Handlers are thin: they call `app`.
 
+// The OpenAPI schemas are one large `json!` literal.
+#![recursion_limit = "256"]
+
 mod api;
 pub mod auth;
 pub mod error;

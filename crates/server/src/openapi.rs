@@ -80,6 +80,16 @@ pub const OPERATIONS: &[Operation] = &[
     ("post", "/duty/periods/{id}/rosters/{org}/edit", "duty", "Edit a roster by hand: add, remove, replace, swap, note", Some("RosterEdit"), &[]),
     ("get", "/duty/periods/{id}/rosters/{org}/roster.{ext}", "duty", "The roster as iCalendar or XLSX (ext: ics or xlsx)", None, &[]),
     ("get", "/duty/now", "duty", "Who is on duty now (or at `at`) in every running period", None, &["at"]),
+    ("get", "/incidents", "incidents", "Incidents the caller may see (the reporting organisation, the assigned responders, the province)", None, &["state", "severity", "class", "org_id", "before_id", "limit"]),
+    ("post", "/incidents", "incidents", "Report an incident with the initial report form's fields (Circular 20/2017)", Some("InitialReport"), &[]),
+    ("get", "/incidents/{id}", "incidents", "An incident: report, state, deadlines, responders, timeline, observables with their links", None, &[]),
+    ("post", "/incidents/{id}/transition", "incidents", "Move along the workflow: acknowledge, start_response, contain, resolve, close (with report), reject (with reason), reopen (with reason)", Some("Transition"), &[]),
+    ("post", "/incidents/{id}/assign", "incidents", "Assign a responder (coordinator)", None, &[]),
+    ("post", "/incidents/{id}/entries", "incidents", "Add a note, action or decision to the timeline", None, &[]),
+    ("post", "/incidents/{id}/observables", "incidents", "Add an observable (IP, domain, URL, hash, e-mail, file name) with its TLP", None, &[]),
+    ("post", "/incidents/{id}/escalations", "incidents", "Record that the incident was reported to VNCERT/CC or NCSC", None, &[]),
+    ("get", "/incidents/{id}/export.{format}", "incidents", "The incident as a STIX 2.1 bundle or a MISP event (format: stix or misp)", None, &[]),
+    ("get", "/incidents/{id}/report.docx", "incidents", "The initial report as an official document", None, &[]),
     ("get", "/notifications", "notifications", "The notification queue (an organisation sees its own messages)", None, &["status", "topic", "ref_id", "before_id", "limit"]),
     ("post", "/notifications/{id}/retry", "notifications", "Queue a failed notification again", None, &[]),
     ("get", "/audit", "audit", "The audit log, newest first", None, &["entity", "entity_id", "actor", "action", "before_id", "limit"]),
@@ -110,6 +120,9 @@ fn schemas() -> Value {
             "mode": {"description": "{\"Continuous\": {\"handover\": \"07:30:00\"}} or {\"Restricted\": {\"from\", \"to\", \"days\": [\"Mon\", …], \"on_holidays\"}}"}}},
         "RosterEdit": {"type": "object", "required": ["edit"], "properties": {
             "edit": {"type": "string", "enum": ["add", "remove", "replace", "swap", "note"]}}},
+        "InitialReport": {"type": "object", "required": ["reporter_org", "reporter", "title", "description", "detected_at", "reported_status", "class", "severity", "tlp"]},
+        "Transition": {"type": "object", "required": ["action"], "properties": {
+            "action": {"type": "string"}, "reason": {"type": "string"}, "report": {"type": "string"}}},
         "Cleanup": {"type": "object", "required": ["ip", "note"], "properties": {
             "ip": {"type": "string"}, "note": {"type": "string", "maxLength": 2000}}},
         "Login": {"type": "object", "required": ["username", "password"], "properties": {

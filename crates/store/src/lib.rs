@@ -11,6 +11,7 @@ pub mod auth;
 pub mod botnet;
 mod db;
 pub mod duty;
+pub mod incidents;
 pub mod notifications;
 pub mod orgs;
 pub mod systems;

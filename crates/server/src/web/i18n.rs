@@ -33,6 +33,24 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("users", "Tài khoản", "Accounts"),
     ("tokens", "Mã truy cập API", "API tokens"),
     ("audit", "Nhật ký kiểm toán", "Audit log"),
+    ("incidents", "Sự cố", "Incidents"),
+    ("report_incident", "Báo cáo sự cố", "Report an incident"),
+    ("severity", "Mức độ", "Severity"),
+    ("detected_at", "Thời điểm phát hiện", "Detected"),
+    ("incident_class", "Loại sự cố", "Class"),
+    ("reporter", "Người báo cáo", "Reporter"),
+    ("phone", "Điện thoại", "Phone"),
+    ("measures_taken", "Biện pháp đã thực hiện", "Measures taken"),
+    ("initial_report_docx", "Báo cáo ban đầu (DOCX)", "Initial report (DOCX)"),
+    ("report_by", "Hạn báo cáo", "Report by"),
+    ("resolve_by", "Hạn khắc phục", "Resolve by"),
+    ("responders", "Người ứng cứu", "Responders"),
+    ("end_report", "Báo cáo kết thúc ứng phó (khi kết thúc)", "End-of-response report (to close)"),
+    ("assign_responder", "Phân công người ứng cứu (tên đăng nhập)", "Assign a responder (user name)"),
+    ("observables", "Dấu hiệu (IP, tên miền, mã băm …)", "Observables"),
+    ("value", "Giá trị", "Value"),
+    ("also_in", "Cũng xuất hiện ở", "Also in"),
+    ("decision", "Quyết định", "Decision"),
     ("duty", "Trực", "Duty"),
     ("on_duty_now", "Đang trực", "On duty now"),
     ("no_period_now", "Hiện không có đợt cao điểm nào.", "No high-alert period is running."),
@@ -319,6 +337,14 @@ impl Tr {
     }
     pub fn is_en(&self) -> bool {
         self.0 == Lang::En
+    }
+    /// An incident state code in the reader's language.
+    pub fn incident_state(&self, code: &str) -> &'static str {
+        match code.parse::<app::incident::IncidentState>() {
+            Ok(s) if self.is_en() => s.label_en(),
+            Ok(s) => s.label_vi(),
+            Err(_) => "?",
+        }
     }
     /// A finding status code in the reader's language.
     pub fn status(&self, code: &str) -> &'static str {

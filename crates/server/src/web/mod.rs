@@ -6,6 +6,7 @@ mod botnet;
 mod charts;
 pub(crate) mod duty;
 mod i18n;
+mod incidents;
 mod pages;
 mod uploads;
 mod vulns;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(botnet::router())
         .merge(vulns::router())
         .merge(duty::router())
+        .merge(incidents::router())
 }
 
 /// What every page's frame shows: who is signed in, the CSRF token for its
