@@ -52,6 +52,39 @@ pub struct OwnerCount {
     pub name: String,
     pub count: i64,
     pub families: Vec<(String, i64)>,
+    /// The earliest and latest time the list gives for the owner's
+    /// addresses, as the list writes it.
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+}
+
+/// What is counted for one owner while a list is read or summed up.
+#[derive(Debug, Default)]
+struct Tally {
+    count: i64,
+    families: BTreeMap<String, i64>,
+    first_seen: Option<String>,
+    last_seen: Option<String>,
+}
+
+impl Tally {
+    fn add(&mut self, n: i64, family: Option<&str>, first: Option<&str>, last: Option<&str>) {
+        self.count += n;
+        if let Some(f) = family.filter(|f| !f.is_empty()) {
+            *self.families.entry(f.to_string()).or_default() += n;
+        }
+        // Lists write times as ISO-like text, which orders as it reads.
+        if let Some(f) = first.filter(|f| !f.is_empty()) {
+            if self.first_seen.as_deref().is_none_or(|have| f < have) {
+                self.first_seen = Some(f.to_string());
+            }
+        }
+        if let Some(l) = last.filter(|l| !l.is_empty()) {
+            if self.last_seen.as_deref().is_none_or(|have| l > have) {
+                self.last_seen = Some(l.to_string());
+            }
+        }
+    }
 }
 
 /// How a list file is laid out.
@@ -282,7 +315,7 @@ impl App {
             unknown_owner: 0,
         };
         let list_id = store::botnet::create_list(&mut tx, scope, &list).await?;
-        let mut counts: BTreeMap<Option<i64>, (i64, BTreeMap<String, i64>)> = BTreeMap::new();
+        let mut counts: BTreeMap<Option<i64>, Tally> = BTreeMap::new();
         let mut seen = SeenSet::default();
         let mut batch = Vec::with_capacity(WRITE_BATCH);
         let items: Box<
@@ -340,11 +373,12 @@ impl App {
             if holder.is_some() {
                 report.on_known_assets += 1;
             }
-            let e = counts.entry(owner).or_default();
-            e.0 += 1;
-            if let Some(f) = &l.family {
-                *e.1.entry(f.clone()).or_default() += 1;
-            }
+            counts.entry(owner).or_default().add(
+                1,
+                l.family.as_deref(),
+                l.time.as_deref(),
+                l.time.as_deref(),
+            );
             report.listed += 1;
             batch.push(ListingRow {
                 line: l.line as i64,
@@ -408,11 +442,14 @@ impl App {
             .ok_or(AppError::NotFound)?;
         let rows = store::botnet::owner_counts(&mut self.store.conn(), scope, list_id).await?;
         let orgs = self.org_names(&self.system_scope().await?).await?;
-        let mut counts: BTreeMap<Option<i64>, (i64, BTreeMap<String, i64>)> = BTreeMap::new();
+        let mut counts: BTreeMap<Option<i64>, Tally> = BTreeMap::new();
         for r in rows {
-            let e = counts.entry(r.owner_org_id).or_default();
-            e.0 += r.n;
-            *e.1.entry(r.family.unwrap_or_default()).or_default() += r.n;
+            counts.entry(r.owner_org_id).or_default().add(
+                r.n,
+                r.family.as_deref(),
+                r.first_seen.as_deref(),
+                r.last_seen.as_deref(),
+            );
         }
         Ok(owner_counts(&orgs, counts))
     }
@@ -444,7 +481,11 @@ impl App {
         Ok(owner_counts(
             &orgs,
             rows.into_iter()
-                .map(|(org, n)| (Some(org), (n, BTreeMap::new())))
+                .map(|(org, n)| {
+                    let mut t = Tally::default();
+                    t.add(n, None, None, None);
+                    (Some(org), t)
+                })
                 .collect(),
         ))
     }
@@ -532,21 +573,20 @@ impl App {
 
 fn owner_counts(
     orgs: &std::collections::HashMap<String, store::orgs::Org>,
-    counts: BTreeMap<Option<i64>, (i64, BTreeMap<String, i64>)>,
+    counts: BTreeMap<Option<i64>, Tally>,
 ) -> Vec<OwnerCount> {
     let mut out: Vec<OwnerCount> = counts
         .into_iter()
-        .map(|(org_id, (count, families))| OwnerCount {
+        .map(|(org_id, t)| OwnerCount {
             org_id,
             name: org_id
                 .and_then(|id| orgs.values().find(|o| o.id == id))
                 .map(|o| o.data.short_name.to_string())
                 .unwrap_or_else(|| "?".into()),
-            count,
-            families: families
-                .into_iter()
-                .filter(|(f, _)| !f.is_empty())
-                .collect(),
+            count: t.count,
+            families: t.families.into_iter().collect(),
+            first_seen: t.first_seen,
+            last_seen: t.last_seen,
         })
         .collect();
     out.sort_by(|a, b| b.count.cmp(&a.count).then(a.name.cmp(&b.name)));

@@ -35,6 +35,8 @@ pub struct OwnerLine {
     /// Marked cleaned by the owner in this list.
     pub marked_cleaned: i64,
     pub families: String,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
 }
 
 /// The figures of one list for the scope, as the report prints them.
@@ -72,6 +74,8 @@ impl App {
                 .map(|(f, n)| format!("{f} ({n})"))
                 .collect::<Vec<_>>()
                 .join(", ");
+            l.first_seen = o.first_seen.clone();
+            l.last_seen = o.last_seen.clone();
         }
         let orgs = self.org_names(&self.system_scope().await?).await?;
         let name_of = |id: Option<i64>| {

@@ -163,6 +163,29 @@ impl App {
         must_coordinate(scope, "imports vulnerability feeds")?;
         let imported = vulnmatch::feeds::read_feed(file_name, bytes)
             .map_err(|e| invalid("file", e.to_string()))?;
+        self.store_feed(scope, file_name, imported).await
+    }
+
+    /// Like [`App::import_vuln_feed`], reading the file as it goes rather
+    /// than holding its bytes (for large yearly feeds on the command line).
+    pub async fn import_vuln_feed_from(
+        &self,
+        scope: &Scope,
+        file_name: &str,
+        reader: impl std::io::Read,
+    ) -> Result<FeedReport> {
+        must_coordinate(scope, "imports vulnerability feeds")?;
+        let imported = vulnmatch::feeds::read_feed_from(file_name, reader)
+            .map_err(|e| invalid("file", e.to_string()))?;
+        self.store_feed(scope, file_name, imported).await
+    }
+
+    async fn store_feed(
+        &self,
+        scope: &Scope,
+        file_name: &str,
+        imported: vulnmatch::feeds::Imported,
+    ) -> Result<FeedReport> {
         let mut report = FeedReport {
             file: file_name.to_string(),
             kind: imported.kind.map(|k| k.as_str()),
@@ -416,6 +439,24 @@ impl App {
                 continue;
             };
             let now = found.get(&key);
+            // An accepted risk lasts until its expiry; then the finding asks for work again.
+            if let (FindingStatus::RiskAccepted, Some(m), Some(until)) =
+                (status, now, k.accepted_until)
+            {
+                if until < today {
+                    store::vulns::matcher_move(
+                        &mut tx,
+                        k.id,
+                        status,
+                        FindingAction::Reopen,
+                        FindingStatus::Open,
+                    )
+                    .await?;
+                    run.reopened += 1;
+                    refreshed.push((k.id, m.clone()));
+                    continue;
+                }
+            }
             let changed = now.is_some_and(|m| m.evidence_key != k.evidence_key);
             if let Some(action) = status.after_match(now.is_some(), changed) {
                 if let Some(to) = status.matcher_move(action) {

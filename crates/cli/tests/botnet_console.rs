@@ -128,6 +128,16 @@ both_backends!(
             "the note is shown"
         );
 
+        // The coordinator opens one owner's addresses with that owner's trend.
+        let page = c
+            .get(t.url(&format!("{ips}?owner={}", t.agency_a)))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("id=\"owner-trend\""), "{page}");
         // Another agency sees nothing of it, and cannot mark it.
         let (other, other_csrf) = sign_in(&t, "b.officer").await;
         let page = other

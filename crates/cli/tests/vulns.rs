@@ -517,3 +517,104 @@ both_backends!(the_console_records_publishes_and_works_a_finding, |t| {
         "only the coordinator runs the matcher"
     );
 });
+
+both_backends!(
+    accepted_risks_expire_and_only_the_coordinator_runs_the_province,
+    |t| {
+        let coord = t.login("coord").await;
+        let (s, _) = feed(
+            &t,
+            &coord,
+            "CVE-2024-21762.json",
+            shared("cve5/CVE-2024-21762.json"),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED);
+        let sys = t.system(t.agency_a, "STC-FW").await;
+        asset(&t, sys, "fw01", "Fortinet|FortiOS|7.2.6|dotted", &[], &[]).await;
+        let officer = t.login("a.officer").await;
+        let admin = t.login("a.admin").await;
+        // Scope: the province's work is the coordinator's.
+        let (s, _) = feed(
+            &t,
+            &officer,
+            "CVE-2024-21762.json",
+            shared("cve5/CVE-2024-21762.json"),
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, _) = t.post(&officer, "/api/v1/vulns/match", json!({})).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (_, w) = t
+        .post(&coord, "/api/v1/vulns/warnings", json!({"number": "9/CATTT", "issued_on": "2024-02-09", "title": "FortiOS", "cves": ["CVE-2024-21762"]}))
+        .await;
+        let wid = w["id"].as_i64().unwrap();
+        let (s, _) = t
+            .post(
+                &officer,
+                &format!("/api/v1/vulns/warnings/{wid}/publish"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, _) = t
+            .post(
+                &coord,
+                &format!("/api/v1/vulns/warnings/{wid}/publish"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _) = t
+            .post(
+                &coord,
+                &format!("/api/v1/vulns/warnings/{wid}/publish"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CONFLICT, "published once");
+        // Another agency's view of the warning holds nothing of agency A.
+        let (_, seen) = t
+            .get(
+                &t.login("b.officer").await,
+                &format!("/api/v1/vulns/warnings/{wid}"),
+            )
+            .await;
+        assert_eq!(seen["findings"], json!([]));
+        assert_eq!(seen["orgs"], json!([]));
+
+        let (_, mine) = t.get(&officer, "/api/v1/vulns/findings").await;
+        let fid = mine["items"][0]["id"].as_i64().unwrap();
+        let path = format!("/api/v1/vulns/findings/{fid}/move");
+        let (s, e) = t
+            .post(
+                &admin,
+                &path,
+                json!({"action": "accept_risk", "note": "Thiết bị sẽ thay trong quý 2"}),
+            )
+            .await;
+        assert_eq!(
+            s,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "an expiry is needed: {e}"
+        );
+        let (s, e) = t.post(&admin, &path, json!({"action": "accept_risk", "note": "Thiết bị sẽ thay trong quý 2", "until": "2020-01-01"})).await;
+        assert_eq!(
+            s,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the expiry must be ahead: {e}"
+        );
+        let (s, d) = t.post(&admin, &path, json!({"action": "accept_risk", "note": "Thiết bị sẽ thay trong quý 2", "until": "2099-06-30"})).await;
+        assert_eq!(s, StatusCode::OK, "{d}");
+        assert_eq!(d["status"], "risk_accepted");
+        // The expiry passes: the next match reopens it.
+        t.raw_sql("UPDATE findings SET accepted_until = '2020-01-01'")
+            .await;
+        let (_, run) = t.post(&coord, "/api/v1/vulns/match", json!({})).await;
+        assert_eq!(run["reopened"], 1, "{run}");
+        let (_, d) = t
+            .get(&officer, &format!("/api/v1/vulns/findings/{fid}"))
+            .await;
+        assert_eq!(d["status"], "open");
+    }
+);

@@ -142,6 +142,8 @@ pub struct OwnerFamilyCount {
     pub owner_org_id: Option<i64>,
     pub family: Option<String>,
     pub n: i64,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
 }
 
 pub async fn owner_counts(
@@ -150,7 +152,7 @@ pub async fn owner_counts(
     list_id: i64,
 ) -> Result<Vec<OwnerFamilyCount>> {
     let mut q = Sql::new(
-        "SELECT owner_org_id, family, count(*) AS n FROM botnet_listings WHERE list_id = $1",
+        "SELECT owner_org_id, family, count(*) AS n, min(seen) AS first_seen, max(seen) AS last_seen FROM botnet_listings WHERE list_id = $1",
     );
     q.args.push(list_id.into());
     push_visibility(&mut q, scope, "");

@@ -251,11 +251,12 @@ pub struct KnownFinding {
     pub cve: String,
     pub status: String,
     pub evidence_key: String,
+    pub accepted_until: Option<NaiveDate>,
 }
 
 pub async fn known_findings(c: &mut Conn<'_>) -> Result<Vec<KnownFinding>> {
     c.fetch_all(
-        "SELECT id, asset_id, cve, status, evidence_key FROM findings ORDER BY id",
+        "SELECT id, asset_id, cve, status, evidence_key, accepted_until FROM findings ORDER BY id",
         vec![],
     )
     .await

@@ -265,6 +265,8 @@ struct IpsPage {
     rows: Vec<IpRow>,
     next: Option<i64>,
     query: String,
+    /// The owner's months, when one owner is shown.
+    trend: String,
 }
 
 struct IpRow {
@@ -317,6 +319,28 @@ async fn ips(
         None
     };
     let scope = &web.auth.scope;
+    let trend = match owner {
+        Some(o) => {
+            let points = match st.app.botnet_list(id).await {
+                Ok(list) => st.app.botnet_trend(scope, &list.source, Some(o)).await,
+                Err(e) => Err(e),
+            };
+            match points {
+                Ok(p) => columns(
+                    web.tr.t("botnet_trend"),
+                    &p.iter()
+                        .map(|(period, n)| Bar {
+                            label: period_vn(period),
+                            value: *n,
+                            href: None,
+                        })
+                        .collect::<Vec<_>>(),
+                ),
+                Err(e) => return error_page(web.tr, e),
+            }
+        }
+        None => String::new(),
+    };
     let query = match (owner, unknown) {
         (Some(o), _) => format!("owner={o}&"),
         (None, true) => "unknown=1&".into(),
@@ -345,6 +369,7 @@ async fn ips(
             .collect(),
         next,
         query,
+        trend,
     })
 }
 

@@ -147,6 +147,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("cleanup", "Xử lý", "Clean-up"),
     ("cleanup_note", "Biện pháp đã thực hiện", "What was done"),
     ("families", "Họ mã độc", "Malware families"),
+    ("first_last_seen", "Ghi nhận lần đầu – lần cuối", "First – last seen"),
     ("matched_block", "Dải địa chỉ", "Matched block"),
     ("seen", "Thời điểm ghi nhận", "Seen"),
     ("asset", "Tài sản", "Asset"),
