@@ -7,6 +7,7 @@ pub mod botnet;
 pub mod botnet_report;
 pub mod dashboard;
 pub mod demo_seed;
+pub mod directives;
 pub mod duty;
 pub mod incidents;
 pub mod notices;

@@ -163,6 +163,9 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{id}/escalations", post(escalate_incident))
         .route("/incidents/{id}/export.{format}", get(export_incident))
         .route("/incidents/{id}/report.docx", get(incident_report_docx))
+        .route("/directives", get(list_directives).post(create_directive))
+        .route("/directives/{id}", get(get_directive))
+        .route("/directives/tasks/{id}/progress", post(report_task))
         .route("/notifications", get(list_notifications))
         .route("/notifications/{id}/retry", post(retry_notification))
         .route("/audit", get(audit_log))
@@ -1426,6 +1429,50 @@ async fn incident_report_docx(
     Ok(crate::download(
         st.app.incident_report_docx(&c.scope, id).await?,
     ))
+}
+
+// ---- directives ----
+
+async fn create_directive(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    JsonBody(b): JsonBody<app::directives::DirectiveInput>,
+) -> ApiResult<Response> {
+    Ok((
+        StatusCode::CREATED,
+        Json(st.app.create_directive(&c.scope, &b).await?),
+    )
+        .into_response())
+}
+
+async fn list_directives(State(st): State<AppState>, Caller(c): Caller) -> ApiResult<Response> {
+    Ok(Json(json!({"items": st.app.directives(&c.scope).await?})).into_response())
+}
+
+async fn get_directive(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    Ok(Json(st.app.directive(&c.scope, id).await?).into_response())
+}
+
+#[derive(Deserialize)]
+struct TaskReport {
+    status: app::directives::TaskStatus,
+    note: Option<String>,
+}
+
+async fn report_task(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+    JsonBody(b): JsonBody<TaskReport>,
+) -> ApiResult<StatusCode> {
+    st.app
+        .report_task(&c.scope, id, b.status, b.note.as_deref())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 // ---- audit ----

@@ -349,6 +349,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/sqlite/0005_vulns.sql")),
     (6, include_str!("../migrations/sqlite/0006_duty.sql")),
     (7, include_str!("../migrations/sqlite/0007_incidents.sql")),
+    (8, include_str!("../migrations/sqlite/0008_directives.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_registry.sql")),
@@ -364,6 +365,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/postgres/0005_vulns.sql")),
     (6, include_str!("../migrations/postgres/0006_duty.sql")),
     (7, include_str!("../migrations/postgres/0007_incidents.sql")),
+    (
+        8,
+        include_str!("../migrations/postgres/0008_directives.sql"),
+    ),
 ];
 
 impl Store {

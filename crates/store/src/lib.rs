@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod botnet;
 mod db;
+pub mod directives;
 pub mod duty;
 pub mod incidents;
 pub mod notifications;

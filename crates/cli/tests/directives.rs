@@ -1,0 +1,146 @@
+//! A directive from the seeds (the provincial People's Committee's directive
+//! for Tết Giáp Thìn 2024) entered through the API task by task, tasks
+//! completed by two organisations, and the coordinator's matrix checked.
+
+mod common;
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+both_backends!(the_tet_directive_task_by_task, |t| {
+    let coord = t.login("coord").await;
+    let agencies = json!({"org_types": ["agency", "district"]});
+    let operators = json!({"org_types": ["isp"]});
+    let directive = json!({
+        "number": "263/UBND-KGVX", "issued_on": "2024-01-26", "issuer": "Ủy ban nhân dân tỉnh",
+        "title": "Tăng cường bảo đảm an toàn thông tin mạng trong dịp Tết Nguyên đán Giáp Thìn năm 2024",
+        "tasks": [
+            {"text": "Rà soát các hệ thống thông tin; bảo đảm triển khai đầy đủ các biện pháp bảo vệ theo cấp độ an toàn.", "recipients": agencies, "deadline": "2024-02-07"},
+            {"text": "Phân công lực lượng tại chỗ trực giám sát 24/7; xử lý kịp thời tình huống tấn công mạng và cảnh báo mã độc.", "recipients": agencies, "evidence_required": true},
+            {"text": "Rà soát, kiểm tra và bóc gỡ phần mềm độc hại cho toàn bộ máy chủ, máy trạm.", "recipients": agencies, "deadline": "2024-02-07"},
+            {"text": "Khắc phục triệt để các lỗ hổng đã được Cục An toàn thông tin cảnh báo (F5 BIG-IP, Microsoft).", "recipients": agencies, "deadline": "2024-02-07"},
+            {"text": "Kịp thời chia sẻ thông tin với Cục An toàn thông tin, Sở Thông tin và Truyền thông khi phát hiện dấu hiệu tấn công mạng.", "recipients": agencies},
+            {"text": "Tuyên truyền, nâng cao nhận thức về an toàn thông tin mạng, tin giả, lừa đảo cho cán bộ.", "recipients": agencies},
+            {"text": "Rà soát, xác định số lượng IP botnet và chủ trì gỡ bỏ.", "recipients": operators, "deadline": "2024-02-07"},
+            {"text": "Bảo đảm an toàn mạng lưới, thông tin liên lạc thông suốt; cử cán bộ kỹ thuật trực suốt kỳ nghỉ Tết.", "recipients": operators, "evidence_required": true},
+            {"text": "Duy trì kết nối liên tục tới Trung tâm Giám sát an toàn không gian mạng quốc gia.", "recipients": operators}
+        ]
+    });
+    let officer_a = t.login("a.officer").await;
+    let (s, _) = t
+        .post(&officer_a, "/api/v1/directives", directive.clone())
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let mut bad = directive.clone();
+    bad["tasks"][1]["recipients"] = json!({});
+    let (s, e) = t.post(&coord, "/api/v1/directives", bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(
+        e["error"]["details"][0]["field"], "tasks[1].recipients",
+        "{e}"
+    );
+    let (s, d) = t.post(&coord, "/api/v1/directives", directive).await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    let id = d["id"].as_i64().unwrap();
+    assert_eq!(d["tasks"].as_array().unwrap().len(), 9);
+    let task = |i: usize| d["tasks"][i]["id"].as_i64().unwrap();
+
+    // Agency A finishes its first task and the evidence-bearing one; agency B marks one not applicable.
+    let progress = |id: i64| format!("/api/v1/directives/tasks/{id}/progress");
+    let (s, _) = t
+        .post(
+            &officer_a,
+            &progress(task(0)),
+            json!({"status": "done", "note": "Đã rà soát 5 hệ thống"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, e) = t
+        .post(&officer_a, &progress(task(1)), json!({"status": "done"}))
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "evidence required: {e}"
+    );
+    let (s, _) = t
+        .post(
+            &officer_a,
+            &progress(task(1)),
+            json!({"status": "done", "note": "Quyết định phân công trực số 12/QĐ-STC"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let officer_b = t.login("b.officer").await;
+    let (s, _) = t
+        .post(
+            &officer_b,
+            &progress(task(5)),
+            json!({"status": "not_applicable"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a reason is needed");
+    let (s, _) = t
+        .post(
+            &officer_b,
+            &progress(task(5)),
+            json!({"status": "not_applicable", "note": "Đã tổ chức trong đợt trước"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    // An agency cannot report on the operators' tasks.
+    let (s, _) = t
+        .post(&officer_b, &progress(task(6)), json!({"status": "done"}))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // The coordinator's matrix: every agency × the agencies' tasks, the operator × its tasks.
+    let (_, m) = t.get(&coord, &format!("/api/v1/directives/{id}")).await;
+    let cell = |org: i64, task_id: i64| -> Value {
+        m["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["org_id"] == org && c["task_id"] == task_id)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(cell(t.agency_a, task(0))["status"], "done");
+    assert_eq!(cell(t.agency_b, task(5))["status"], "not_applicable");
+    assert_eq!(cell(t.agency_b, task(0))["status"], "pending");
+    assert_eq!(
+        cell(t.agency_b, task(0))["overdue"],
+        true,
+        "the deadline of 07/02/2024 has passed"
+    );
+    assert!(
+        cell(t.agency_a, task(6)).is_null(),
+        "the operators' task is not the agency's"
+    );
+    assert_eq!(cell(t.isp, task(6))["status"], "pending");
+    let line = |org: i64| {
+        m["orgs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["org_id"] == org)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        (
+            line(t.agency_a)["tasks"].as_i64(),
+            line(t.agency_a)["done"].as_i64()
+        ),
+        (Some(6), Some(2))
+    );
+    assert_eq!(line(t.agency_b)["done"], 1);
+    assert_eq!(line(t.isp)["tasks"], 3);
+    // An agency sees its own row only.
+    let (_, own) = t.get(&officer_a, &format!("/api/v1/directives/{id}")).await;
+    assert!(own["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["org_id"] == t.agency_a));
+});
