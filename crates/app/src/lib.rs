@@ -38,6 +38,9 @@ pub struct Config {
     /// Roles whose accounts must use a TOTP second factor.
     pub totp_required_roles: Vec<domain::Role>,
     pub notify: NotifyConfig,
+    /// Days to fix a finding per priority, for systems of security level 1–5
+    /// (index 0 is level 1).
+    pub vuln_sla: [vulnmatch::priority::Sla; 5],
 }
 
 /// Where notifications go. Messages are queued only for the channels
@@ -76,6 +79,7 @@ impl Default for Config {
             session_absolute: chrono::Duration::hours(12),
             totp_required_roles: Vec::new(),
             notify: NotifyConfig::default(),
+            vuln_sla: [vulns::default_sla(); 5],
         }
     }
 }

@@ -363,7 +363,7 @@ impl App {
         let index = vulnmatch::matching::VulnIndex::new(&vulns);
         let table = DecisionTable::deployer_v2();
         let policy = Policy::default();
-        let sla = default_sla();
+        let slas = &self.config.vuln_sla;
         let today = crate::registry::today();
         let mut run = MatchRun {
             assets: facts.len(),
@@ -403,7 +403,7 @@ impl App {
                     a.decision,
                     warning_deadline.get(&cve).copied(),
                     v.kev.as_ref().and_then(|k| k.due_date),
-                    &sla,
+                    &slas[usize::from(level - 1)],
                     today,
                 );
                 let evidence = serde_json::to_string(&m.evidence)

@@ -331,6 +331,12 @@ struct ServeArgs {
     /// Days after which a password must be changed (0: never).
     #[arg(long, default_value_t = 90)]
     password_max_age_days: i64,
+    /// Days to fix a vulnerability finding per priority (immediate,
+    /// out-of-cycle, scheduled, defer) for systems of one security level:
+    /// `LEVEL:I,O,S,D`, repeatable, e.g. `--vuln-sla 4:2,5,20,60`. Levels not
+    /// named keep 3,7,30,90.
+    #[arg(long = "vuln-sla", value_parser = parse_level_sla)]
+    vuln_sla: Vec<(u8, app::vulnmatch::priority::Sla)>,
     /// Roles whose accounts must set up a TOTP second factor, comma-separated
     /// (e.g. coordinator,org_admin).
     #[arg(long, value_delimiter = ',', env = "CANHGAC_REQUIRE_TOTP_ROLES")]
@@ -632,8 +638,46 @@ fn print_demo_accounts(accounts: &app::demo_seed::DemoAccounts) {
     }
 }
 
+/// `4:2,5,20,60` → level 4 with those days per priority.
+fn parse_level_sla(s: &str) -> Result<(u8, app::vulnmatch::priority::Sla), String> {
+    let (level, days) = s
+        .split_once(':')
+        .ok_or_else(|| format!("'{s}': write LEVEL:IMMEDIATE,OUT_OF_CYCLE,SCHEDULED,DEFER"))?;
+    let level: u8 = level
+        .trim()
+        .parse()
+        .ok()
+        .filter(|l| (1..=5).contains(l))
+        .ok_or_else(|| format!("'{level}' is not a security level 1–5"))?;
+    let d: Vec<u32> = days
+        .split(',')
+        .map(|d| {
+            d.trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=3650).contains(n))
+        })
+        .collect::<Option<_>>()
+        .filter(|v: &Vec<u32>| v.len() == 4)
+        .ok_or_else(|| format!("'{days}': four numbers of days (1–3650)"))?;
+    Ok((
+        level,
+        app::vulnmatch::priority::Sla {
+            immediate_days: d[0],
+            out_of_cycle_days: d[1],
+            scheduled_days: d[2],
+            defer_days: d[3],
+        },
+    ))
+}
+
 async fn serve(db: &DbArgs, notify: &NotifyArgs, args: ServeArgs) -> Result<()> {
+    let mut vuln_sla = [app::vulns::default_sla(); 5];
+    for (level, sla) in &args.vuln_sla {
+        vuln_sla[usize::from(*level - 1)] = *sla;
+    }
     let config = Config {
+        vuln_sla,
         notify: notify.config()?,
         session_idle: chrono::Duration::minutes(args.session_idle_minutes),
         session_absolute: chrono::Duration::hours(args.session_max_hours),
