@@ -1239,3 +1239,18 @@ async fn botnet(db: &DbArgs, notify: &NotifyArgs, cmd: BotnetCommand) -> Result<
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod sla_tests {
+    use super::parse_level_sla;
+
+    #[test]
+    fn a_level_sla_is_four_numbers_of_days() {
+        let (level, sla) = parse_level_sla("4:2,5,20,60").unwrap();
+        assert_eq!((level, sla.immediate_days, sla.defer_days), (4, 2, 60));
+        assert!(parse_level_sla("6:1,2,3,4").is_err());
+        assert!(parse_level_sla("3:1,2,3").is_err());
+        assert!(parse_level_sla("3:0,2,3,4").is_err());
+        assert!(parse_level_sla("2,5,20,60").is_err());
+    }
+}
