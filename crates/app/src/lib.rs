@@ -152,7 +152,11 @@ impl App {
     pub async fn system_scope(&self) -> Result<Scope> {
         let id = store::orgs::coordinator_id(&mut self.store.conn())
             .await?
-            .ok_or_else(|| AppError::Internal("no coordinating organisation yet".into()))?;
+            .ok_or_else(|| {
+                AppError::Conflict(
+                    "the database is empty: start `canhgac serve` once (or run `canhgac demo`) to set up the coordinating organisation".into(),
+                )
+            })?;
         Ok(Scope::system(id))
     }
 

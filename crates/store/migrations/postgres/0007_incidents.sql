@@ -52,4 +52,3 @@ CREATE TABLE incident_observables (
     UNIQUE (incident_id, kind, value)
 );
 CREATE INDEX incident_observables_value ON incident_observables(value);
-CREATE INDEX botnet_listings_ip ON botnet_listings(ip);
