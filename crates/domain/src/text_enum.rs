@@ -1,10 +1,12 @@
 /// Declares a closed set of values stored and exchanged as stable lower-case
-/// codes, with a Vietnamese and an English label for people.
+/// codes, with a Vietnamese and an English label for people. Exported so the
+/// engines (`incident`) declare their sets the same way.
+#[macro_export]
 macro_rules! text_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident => $code:literal, $vi:literal, $en:literal;)+ }) => {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident => $code:literal, $vi:literal, $en:literal;)+ }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $($(#[$vm])* $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];

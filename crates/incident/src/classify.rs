@@ -28,9 +28,9 @@
 //! | medium (trung bình) | 8 h | 3 days | 7 days |
 //! | low (thấp) | 24 h | 7 days | 30 days |
 
-use crate::text_enum::text_enum;
 use crate::workflow::IncidentState;
 use chrono::{DateTime, Duration, Utc};
+use domain::text_enum;
 use serde::{Deserialize, Serialize};
 
 text_enum! {

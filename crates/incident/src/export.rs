@@ -14,9 +14,9 @@
 
 use crate::classify::{IncidentClass, Severity};
 use crate::observable::{Observable, Tlp};
-use crate::text_enum::text_enum;
 use crate::workflow::IncidentState;
 use chrono::{DateTime, Utc};
+use domain::text_enum;
 use serde::{Deserialize, Serialize};
 
 text_enum! {

@@ -16,8 +16,6 @@
 //! - [`export`], [`stix`], [`misp`]: the exports;
 //! - [`uuid`]: deterministic (version 5) identifiers.
 
-mod text_enum;
-
 pub mod classify;
 pub mod export;
 pub mod misp;

@@ -29,7 +29,7 @@
 //! lower case, URL default ports dropped and an empty path written `/`; file
 //! names as given. The normal form parses back to the same observable.
 
-use crate::text_enum::text_enum;
+use domain::text_enum;
 use domain::{Cidr, DomainName, Email};
 use serde::{Deserialize, Serialize};
 use std::fmt;

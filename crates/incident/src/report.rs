@@ -12,10 +12,10 @@
 
 use crate::classify::{IncidentClass, Severity};
 use crate::observable::Tlp;
-use crate::text_enum::text_enum;
 use chrono::{DateTime, Duration, Utc};
 use domain::org::Name;
 use domain::system::SystemCode;
+use domain::text_enum;
 use domain::{Contact, DomainName, FieldErrors, SecurityLevel};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

@@ -38,8 +38,8 @@
 
 use crate::classify::Severity;
 use crate::observable::Tlp;
-use crate::text_enum::text_enum;
 use chrono::{DateTime, Utc};
+use domain::text_enum;
 use domain::Role;
 use serde::{Deserialize, Serialize};
 use std::fmt;
