@@ -74,14 +74,7 @@ both_backends!(
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         let to = r.headers()["location"].to_str().unwrap().to_string();
         assert!(to.starts_with("/botnet/lists/"), "{to}");
-        let page = c
-            .get(t.url(&to))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = t.page(&c, &to).await;
         assert!(page.contains("id=\"botnet-owners\""));
         assert!(page.contains(">STC<"), "the agency's line");
         assert!(page.contains("<svg"), "the trend chart");
@@ -90,14 +83,7 @@ both_backends!(
         // The agency's officer sees its address and marks it cleaned.
         let (officer, officer_csrf) = sign_in(&t, "a.officer").await;
         let ips = format!("/botnet/lists/{id}/ips");
-        let page = officer
-            .get(t.url(&ips))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = t.page(&officer, &ips).await;
         assert!(page.contains("14.160.10.5"));
         assert!(
             !page.contains("14.170.1.1"),
@@ -115,39 +101,18 @@ both_backends!(
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
-        let page = officer
-            .get(t.url(&ips))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = t.page(&officer, &ips).await;
         assert!(
             page.contains("Quét và gỡ mã độc Mirai"),
             "the note is shown"
         );
 
         // The coordinator opens one owner's addresses with that owner's trend.
-        let page = c
-            .get(t.url(&format!("{ips}?owner={}", t.agency_a)))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = t.page(&c, &format!("{ips}?owner={}", t.agency_a)).await;
         assert!(page.contains("id=\"owner-trend\""), "{page}");
         // Another agency sees nothing of it, and cannot mark it.
         let (other, other_csrf) = sign_in(&t, "b.officer").await;
-        let page = other
-            .get(t.url(&ips))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = t.page(&other, &ips).await;
         assert!(!page.contains("14.160.10.5"));
         let r = other
             .post(t.url(&format!("/botnet/lists/{id}/cleanups")))

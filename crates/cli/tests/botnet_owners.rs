@@ -27,12 +27,7 @@ async fn upload(t: &common::TestApp, tok: &str, path: &str, body: Vec<u8>) -> (S
 }
 
 async fn download(t: &common::TestApp, tok: &str, path: &str) -> (StatusCode, Vec<u8>) {
-    let r = reqwest::Client::new()
-        .get(t.url(path))
-        .bearer_auth(tok)
-        .send()
-        .await
-        .unwrap();
+    let r = t.fetch(tok, path).await;
     (r.status(), r.bytes().await.unwrap().to_vec())
 }
 

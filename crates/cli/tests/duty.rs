@@ -201,26 +201,14 @@ both_backends!(
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
-        let page = o
-            .get(t.url(&format!("/duty/periods/{pid}/orgs/{}", t.agency_a)))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = t
+            .page(&o, &format!("/duty/periods/{pid}/orgs/{}", t.agency_a))
+            .await;
         assert!(
             page.contains("id=\"shifts\"") && page.contains("+84905123456"),
             "{page}"
         );
-        let page = c
-            .get(t.url("/duty"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = t.page(&c, "/duty").await;
         assert!(page.contains("id=\"on-duty\""), "{page}");
         assert!(
             page.contains("Nguyễn Văn An") || page.contains("Trần Thị Bình"),

@@ -222,12 +222,9 @@ both_backends!(an_incident_from_report_to_closed, |t| {
     );
 
     // Exports: STIX without the TLP:RED hash unless named… it is left out of exports.
-    let r = reqwest::Client::new()
-        .get(t.url(&format!("/api/v1/incidents/{id}/export.stix")))
-        .bearer_auth(&coord)
-        .send()
-        .await
-        .unwrap();
+    let r = t
+        .fetch(&coord, &format!("/api/v1/incidents/{id}/export.stix"))
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let bundle: Value = r.json().await.unwrap();
     assert_eq!(bundle["type"], "bundle");
@@ -236,20 +233,14 @@ both_backends!(an_incident_from_report_to_closed, |t| {
         "TLP:RED stays out of exports"
     );
     assert!(bundle.to_string().contains("14.160.10.5"));
-    let r = reqwest::Client::new()
-        .get(t.url(&format!("/api/v1/incidents/{id}/export.misp")))
-        .bearer_auth(&coord)
-        .send()
-        .await
-        .unwrap();
+    let r = t
+        .fetch(&coord, &format!("/api/v1/incidents/{id}/export.misp"))
+        .await;
     let event: Value = r.json().await.unwrap();
     assert!(event.to_string().contains("tlp:amber"), "{event}");
-    let r = reqwest::Client::new()
-        .get(t.url(&format!("/api/v1/incidents/{id}/report.docx")))
-        .bearer_auth(&officer_a)
-        .send()
-        .await
-        .unwrap();
+    let r = t
+        .fetch(&officer_a, &format!("/api/v1/incidents/{id}/report.docx"))
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let doc = docgen::read_text(&r.bytes().await.unwrap()).unwrap();
     let text = doc.all_text();
@@ -288,14 +279,7 @@ both_backends!(the_console_reports_and_moves_an_incident, |t| {
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let to = r.headers()["location"].to_str().unwrap().to_string();
-    let page = o
-        .get(t.url(&to))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = t.page(&o, &to).await;
     assert!(page.contains("id=\"incident-state\">Đã báo cáo<"), "{page}");
     let (c, csrf) = common::sign_in(&t, "coord").await;
     let r = c
@@ -312,14 +296,7 @@ both_backends!(the_console_reports_and_moves_an_incident, |t| {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let page = c
-        .get(t.url(&to))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = t.page(&c, &to).await;
     assert!(
         page.contains("Đã tiếp nhận") && page.contains("evil.example.com"),
         "{page}"
@@ -339,13 +316,6 @@ both_backends!(the_console_reports_and_moves_an_incident, |t| {
     let (b, _) = common::sign_in(&t, "b.officer").await;
     let r = b.get(t.url(&to)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    let page = c
-        .get(t.url("/incidents"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = t.page(&c, "/incidents").await;
     assert!(page.contains("Máy chủ web bị cài mã độc"));
 });

@@ -10,7 +10,8 @@ use serde_json::{json, Value};
 
 fn shared(path: &str) -> Vec<u8> {
     let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
+        // The real records, kept in the repository beside the engine's tests.
+        .join("../vulnmatch/tests/data")
         .join(path);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
@@ -52,7 +53,7 @@ both_backends!(a_warning_from_record_to_patched, |t| {
         ("CVE-2024-21762.json", "cve5/CVE-2024-21762.json"),
         (
             "known_exploited_vulnerabilities.json",
-            "kev/known_exploited_vulnerabilities.json",
+            "known_exploited_vulnerabilities.json",
         ),
     ] {
         let (s, r) = feed(&t, &coord, name, shared(path)).await;
@@ -302,12 +303,9 @@ both_backends!(a_warning_from_record_to_patched, |t| {
     assert_eq!(d["status"], "resolved_by_update");
 
     // The report, parsed back.
-    let r = reqwest::Client::new()
-        .get(t.url(&format!("/api/v1/vulns/warnings/{wid}/report.docx")))
-        .bearer_auth(&coord)
-        .send()
-        .await
-        .unwrap();
+    let r = t
+        .fetch(&coord, &format!("/api/v1/vulns/warnings/{wid}/report.docx"))
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let doc = docgen::read_text(&r.bytes().await.unwrap()).unwrap();
     let text = doc.all_text();
@@ -317,12 +315,7 @@ both_backends!(a_warning_from_record_to_patched, |t| {
         .expect("per-organisation table");
     let stc = table.iter().find(|r| r[0] == "STC").expect("STC's line");
     assert_eq!(&stc[1..6], ["1", "1", "1", "0", "0"], "{table:?}");
-    let r = reqwest::Client::new()
-        .get(t.url("/api/v1/vulns/findings.csv"))
-        .bearer_auth(&officer_a)
-        .send()
-        .await
-        .unwrap();
+    let r = t.fetch(&officer_a, "/api/v1/vulns/findings.csv").await;
     let csv = r.text().await.unwrap();
     assert_eq!(csv.lines().count(), 2, "{csv}");
 });
@@ -332,7 +325,7 @@ async fn the_command_line_imports_matches_and_reports() {
     let t = common::TestApp::spawn(common::Db::Sqlite, Default::default()).await;
     let sys = t.system(t.agency_a, "STC-FW").await;
     asset(&t, sys, "fw01", "Fortinet|FortiOS|7.2.6|dotted", &[], &[]).await;
-    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../vulnmatch/tests/data");
     let run = |args: &[&str]| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_canhgac"))
             .args(t.db_args())
@@ -351,7 +344,7 @@ async fn the_command_line_imports_matches_and_reports() {
         "import",
         data.join("cve5/CVE-2024-21762.json").to_str().unwrap(),
         data.join("nvd/CVE-2024-21762.json").to_str().unwrap(),
-        data.join("kev/known_exploited_vulnerabilities.json")
+        data.join("known_exploited_vulnerabilities.json")
             .to_str()
             .unwrap(),
     ]);
@@ -430,28 +423,14 @@ both_backends!(the_console_records_publishes_and_works_a_finding, |t| {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let page = c
-        .get(t.url(&to))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = t.page(&c, &to).await;
     assert!(
         page.contains("id=\"warning-orgs\"") && page.contains(">STC<"),
         "{page}"
     );
 
     let (o, ocsrf) = common::sign_in(&t, "a.officer").await;
-    let page = o
-        .get(t.url("/vulns/findings"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = t.page(&o, "/vulns/findings").await;
     assert!(
         page.contains("CVE-2024-21762") && page.contains("fw01"),
         "{page}"
@@ -469,14 +448,7 @@ both_backends!(the_console_records_publishes_and_works_a_finding, |t| {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let page = o
-        .get(t.url(&format!("/vulns/findings/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = t.page(&o, &format!("/vulns/findings/{id}")).await;
     assert!(page.contains("id=\"finding-status\">Đã vá<"), "{page}");
     assert!(page.contains("Nâng cấp FortiOS 7.2.7"));
     // Another agency's officer gets nothing, and the forms want their token.

@@ -259,6 +259,28 @@ impl TestApp {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
+    /// A console page's HTML as `client` (a signed-in browser) reads it.
+    pub async fn page(&self, client: &Client, path: &str) -> String {
+        client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    /// A GET with a bearer secret, for files and bodies that are not JSON.
+    pub async fn fetch(&self, token: &str, path: &str) -> reqwest::Response {
+        Client::new()
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Runs SQL straight against the database, behind the application's back.
     pub async fn raw_sql(&self, sql: &str) {
         use sqlx::Connection;
