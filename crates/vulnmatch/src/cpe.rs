@@ -7,6 +7,7 @@
 //! value holding a wildcard makes the comparison undefined, which is no match.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// The logical value of one attribute.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -20,10 +21,15 @@ pub enum Value {
 }
 
 /// A value: its characters, with unquoted `*` and `?` kept as wildcards.
+/// A literal (the usual case) is kept as a string; a pattern as characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Text {
-    chars: Vec<Ch>,
-    wild: bool,
+pub struct Text(Repr);
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Repr {
+    Literal(Box<str>),
+    /// Holds at least one wildcard.
+    Pattern(Box<[Ch]>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -36,52 +42,71 @@ enum Ch {
 impl Text {
     /// A literal value (no wildcards), lower-cased.
     pub fn literal(s: &str) -> Text {
-        Text {
-            chars: s
-                .chars()
-                .flat_map(char::to_lowercase)
-                .map(Ch::Lit)
-                .collect(),
-            wild: false,
-        }
+        let s: String = s.chars().flat_map(char::to_lowercase).collect();
+        Text(Repr::Literal(s.into()))
     }
     fn from_chars(chars: Vec<Ch>) -> Text {
-        let wild = chars.iter().any(|c| !matches!(c, Ch::Lit(_)));
-        Text { chars, wild }
+        if chars.iter().any(|c| !matches!(c, Ch::Lit(_))) {
+            Text(Repr::Pattern(chars.into()))
+        } else {
+            let s: String = chars
+                .iter()
+                .filter_map(|c| match c {
+                    Ch::Lit(c) => Some(*c),
+                    _ => None,
+                })
+                .collect();
+            Text(Repr::Literal(s.into()))
+        }
     }
     pub fn has_wildcards(&self) -> bool {
-        self.wild
+        matches!(self.0, Repr::Pattern(_))
     }
     fn hash_into(&self, h: &mut u64) {
-        for c in &self.chars {
-            if let Ch::Lit(c) = c {
-                *h = (*h ^ u64::from(*c as u32)).wrapping_mul(0x0100_0000_01b3);
-            }
+        let mut one = |c: char| *h = (*h ^ u64::from(c as u32)).wrapping_mul(0x0100_0000_01b3);
+        match &self.0 {
+            Repr::Literal(s) => s.chars().for_each(&mut one),
+            Repr::Pattern(p) => p.iter().for_each(|c| {
+                if let Ch::Lit(c) = c {
+                    one(*c)
+                }
+            }),
+        }
+    }
+    /// The literal characters, when there is no wildcard.
+    pub fn as_literal(&self) -> Option<&str> {
+        match &self.0 {
+            Repr::Literal(s) => Some(s),
+            Repr::Pattern(_) => None,
         }
     }
     /// The value with wildcards shown as `*` and `?` and literal special
     /// characters unquoted (for display and for comparing versions).
     pub fn as_plain(&self) -> String {
-        self.chars
-            .iter()
-            .map(|c| match c {
-                Ch::Lit(c) => *c,
-                Ch::Many => '*',
-                Ch::One => '?',
-            })
-            .collect()
+        match &self.0 {
+            Repr::Literal(s) => s.to_string(),
+            Repr::Pattern(p) => p
+                .iter()
+                .map(|c| match c {
+                    Ch::Lit(c) => *c,
+                    Ch::Many => '*',
+                    Ch::One => '?',
+                })
+                .collect(),
+        }
     }
     /// Whether this value, as a pattern, matches the literal `target`.
     fn matches(&self, target: &Text) -> bool {
-        let t: Vec<char> = target
-            .chars
-            .iter()
-            .filter_map(|c| match c {
-                Ch::Lit(c) => Some(*c),
-                _ => None,
-            })
-            .collect();
-        glob(&self.chars, &t)
+        let Some(t) = target.as_literal() else {
+            return false;
+        };
+        match &self.0 {
+            Repr::Literal(s) => **s == *t,
+            Repr::Pattern(p) => {
+                let t: Vec<char> = t.chars().collect();
+                glob(p, &t)
+            }
+        }
     }
 }
 
@@ -118,17 +143,35 @@ fn glob(p: &[Ch], t: &[char]) -> bool {
 
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn safe(c: char) -> bool {
+            c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')
+        }
         match self {
             Value::Any => f.write_str("*"),
             Value::Na => f.write_str("-"),
-            Value::Text(t) => {
-                for c in &t.chars {
+            Value::Text(Text(Repr::Literal(s))) => {
+                // Runs of plain characters at once; the others quoted.
+                let mut start = 0;
+                for (i, c) in s.char_indices() {
+                    if !safe(c) {
+                        f.write_str(&s[start..i])?;
+                        f.write_str("\\")?;
+                        f.write_str(&s[i..i + c.len_utf8()])?;
+                        start = i + c.len_utf8();
+                    }
+                }
+                f.write_str(&s[start..])
+            }
+            Value::Text(Text(Repr::Pattern(p))) => {
+                for c in p.iter() {
                     match c {
                         Ch::Many => f.write_str("*")?,
                         Ch::One => f.write_str("?")?,
-                        Ch::Lit(c) if c.is_ascii_alphanumeric() || *c == '_' => write!(f, "{c}")?,
-                        Ch::Lit(c) if *c == '.' || *c == '-' => write!(f, "{c}")?,
-                        Ch::Lit(c) => write!(f, "\\{c}")?,
+                        Ch::Lit(c) if safe(*c) => fmt::Write::write_char(f, *c)?,
+                        Ch::Lit(c) => {
+                            f.write_str("\\")?;
+                            fmt::Write::write_char(f, *c)?
+                        }
                     }
                 }
                 Ok(())
@@ -152,12 +195,25 @@ pub const ATTRIBUTES: [&str; 11] = [
     "other",
 ];
 
-/// A parsed CPE name (well-formed name of CPE 2.3).
+/// A parsed CPE name (well-formed name of CPE 2.3). Cheap to clone: equal
+/// names can share one copy (`VulnDb` keeps one per distinct name).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Cpe(Arc<CpeInner>);
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Cpe {
+struct CpeInner {
     attrs: [Value; 11],
     /// A hash of the literal vendor and product, to find candidates fast.
     key: Option<u64>,
+}
+
+impl fmt::Debug for Cpe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cpe")
+            .field("attrs", &self.0.attrs)
+            .field("key", &self.0.key)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -195,57 +251,49 @@ impl Cpe {
     }
 
     pub fn new(attrs: [Value; 11]) -> Cpe {
-        let mut c = Cpe { attrs, key: None };
-        c.key = c.compute_key();
-        c
+        let key = compute_key(&attrs);
+        Cpe(Arc::new(CpeInner { attrs, key }))
     }
 
-    fn compute_key(&self) -> Option<u64> {
-        match (&self.attrs[1], &self.attrs[2]) {
-            (Value::Text(v), Value::Text(p)) if !v.wild && !p.wild => {
-                let mut h = 0xcbf2_9ce4_8422_2325u64;
-                v.hash_into(&mut h);
-                h = (h ^ 0x1_0000).wrapping_mul(0x0100_0000_01b3);
-                p.hash_into(&mut h);
-                Some(h)
-            }
-            _ => None,
-        }
+    /// Whether both are the same shared copy (equal names may not be).
+    pub fn same_copy(&self, other: &Cpe) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
     }
 
     /// The attributes, in formatted-string order (`ATTRIBUTES`).
     pub fn attrs(&self) -> &[Value; 11] {
-        &self.attrs
+        &self.0.attrs
     }
 
     /// Sets attribute `i` (see `ATTRIBUTES`); out of range is ignored.
     pub fn set(&mut self, i: usize, v: Value) {
-        if let Some(a) = self.attrs.get_mut(i) {
-            *a = v;
-            self.key = self.compute_key();
+        if i < 11 {
+            let inner = Arc::make_mut(&mut self.0);
+            inner.attrs[i] = v;
+            inner.key = compute_key(&inner.attrs);
         }
     }
 
     /// A hash of the literal vendor and product; `None` when either is ANY,
     /// NA or has wildcards. Equal names have equal keys.
     pub fn vendor_product_key(&self) -> Option<u64> {
-        self.key
+        self.0.key
     }
 
     pub fn part(&self) -> &Value {
-        &self.attrs[0]
+        &self.0.attrs[0]
     }
     pub fn vendor(&self) -> &Value {
-        &self.attrs[1]
+        &self.0.attrs[1]
     }
     pub fn product(&self) -> &Value {
-        &self.attrs[2]
+        &self.0.attrs[2]
     }
     pub fn version(&self) -> &Value {
-        &self.attrs[3]
+        &self.0.attrs[3]
     }
     pub fn update(&self) -> &Value {
-        &self.attrs[4]
+        &self.0.attrs[4]
     }
 
     /// The literal vendor and product (lower-cased), when both are plain
@@ -260,11 +308,26 @@ impl Cpe {
     }
 }
 
+/// A hash of the literal vendor and product (attributes 1 and 2).
+fn compute_key(attrs: &[Value; 11]) -> Option<u64> {
+    match (&attrs[1], &attrs[2]) {
+        (Value::Text(v), Value::Text(p)) if !v.has_wildcards() && !p.has_wildcards() => {
+            let mut h = 0xcbf2_9ce4_8422_2325u64;
+            v.hash_into(&mut h);
+            h = (h ^ 0x1_0000).wrapping_mul(0x0100_0000_01b3);
+            p.hash_into(&mut h);
+            Some(h)
+        }
+        _ => None,
+    }
+}
+
 impl fmt::Display for Cpe {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("cpe:2.3")?;
-        for a in &self.attrs {
-            write!(f, ":{a}")?;
+        for a in &self.0.attrs {
+            f.write_str(":")?;
+            fmt::Display::fmt(a, f)?;
         }
         Ok(())
     }
@@ -444,7 +507,7 @@ pub fn compare_values(source: &Value, target: &Value) -> Relation {
 
 /// Compares every attribute (NISTIR 7696 §6.2).
 pub fn compare(source: &Cpe, target: &Cpe) -> [Relation; 11] {
-    std::array::from_fn(|i| compare_values(&source.attrs[i], &target.attrs[i]))
+    std::array::from_fn(|i| compare_values(&source.0.attrs[i], &target.0.attrs[i]))
 }
 
 /// CPE name matching: the source names the target (each attribute is a
@@ -462,10 +525,45 @@ pub fn is_match_except(source: &Cpe, target: &Cpe, skip: &[usize]) -> bool {
     (0..11).all(|i| {
         skip.contains(&i)
             || matches!(
-                compare_values(&source.attrs[i], &target.attrs[i]),
+                compare_values(&source.0.attrs[i], &target.0.attrs[i]),
                 Relation::Superset | Relation::Equal
             )
     })
+}
+
+/// The characters `value_from_name` makes of a name.
+fn name_chars(t: &str, mut f: impl FnMut(char)) {
+    let mut space = false;
+    for c in t.chars() {
+        if c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        if space {
+            f('_');
+            space = false;
+        }
+        c.to_lowercase().for_each(&mut f);
+    }
+}
+
+/// The `vendor_product_key` of a CPE whose vendor and product are
+/// `value_from_name` of these names, without making it; `None` when one of
+/// them is empty (no such CPE is made).
+pub fn name_key(vendor: &str, product: &str) -> Option<u64> {
+    let (v, p) = (vendor.trim(), product.trim());
+    if v.is_empty() || p.is_empty() {
+        return None;
+    }
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    name_chars(v, |c| {
+        h = (h ^ u64::from(c as u32)).wrapping_mul(0x0100_0000_01b3)
+    });
+    h = (h ^ 0x1_0000).wrapping_mul(0x0100_0000_01b3);
+    name_chars(p, |c| {
+        h = (h ^ u64::from(c as u32)).wrapping_mul(0x0100_0000_01b3)
+    });
+    Some(h)
 }
 
 /// The CPE value a name from an inventory becomes: lower-cased, spaces as
@@ -476,19 +574,8 @@ pub fn value_from_name(name: &str) -> Value {
         return Value::Any;
     }
     let mut chars = Vec::with_capacity(t.len());
-    let mut space = false;
-    for c in t.chars() {
-        if c.is_whitespace() {
-            space = true;
-            continue;
-        }
-        if space {
-            chars.push(Ch::Lit('_'));
-            space = false;
-        }
-        chars.extend(c.to_lowercase().map(Ch::Lit));
-    }
-    Value::Text(Text { chars, wild: false })
+    name_chars(t, |c| chars.push(Ch::Lit(c)));
+    Value::Text(Text::from_chars(chars))
 }
 
 #[cfg(test)]
@@ -564,6 +651,21 @@ mod tests {
             &na,
             &c("cpe:2.3:a:openbsd:openssh:9.8:-:*:*:*:*:*:*")
         ));
+    }
+
+    #[test]
+    fn name_keys_are_the_keys_of_cpes_made_from_names() {
+        for (v, p) in [
+            ("F5", "BIG-IP"),
+            (" Google ", "Chrome  Browser"),
+            ("Ärger", "ΣΑΣ x"),
+        ] {
+            let mut c = Cpe::any();
+            c.set(1, value_from_name(v));
+            c.set(2, value_from_name(p));
+            assert_eq!(name_key(v, p), c.vendor_product_key(), "{v} {p}");
+        }
+        assert_eq!(name_key(" ", "x"), None);
     }
 
     #[test]

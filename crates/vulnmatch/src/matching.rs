@@ -68,6 +68,7 @@ use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 /// An asset's operating system.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -191,13 +192,52 @@ pub struct Evidence {
 pub struct Finding {
     pub cve: CveId,
     pub asset_id: i64,
-    pub evidence: Evidence,
+    /// Shared: a record gives the same evidence to every asset with the
+    /// same installed version, and an inventory makes millions of findings.
+    pub evidence: Arc<Evidence>,
 }
 
 impl Finding {
     /// False when an installed hotfix named in the record removes the match.
     pub fn is_affected(&self) -> bool {
         self.evidence.hotfix_excluded.is_none()
+    }
+}
+
+/// A statement that names one of an asset's facts but cannot be compared
+/// with its version: the asset is neither found affected nor cleared by it,
+/// and is listed as "cannot be evaluated", with the reason.
+///
+/// Reported for a fact only when the record does not find that fact
+/// affected otherwise (by a comparable statement of any source).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unevaluable {
+    pub cve: CveId,
+    pub asset_id: i64,
+    pub source: EvidenceSource,
+    /// The record and where in it, as in `Evidence::record`.
+    pub record: String,
+    /// The statement in words: `Fortinet FortiOS: version 'unspecified' → affected`.
+    pub rule: String,
+    /// The inventory fact: `software Acme|Widget|latest|other`.
+    pub inventory_fact: String,
+    /// Why they cannot be compared: `the installed version 'latest' (other
+    /// scheme) is not a version that can be ordered`, `the record's version
+    /// 'unspecified' is free text (no versionType)`.
+    pub reason: String,
+}
+
+/// Findings, and what cannot be evaluated.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Matched {
+    pub findings: Vec<Finding>,
+    pub unevaluable: Vec<Unevaluable>,
+}
+
+impl Matched {
+    fn extend(&mut self, other: Matched) {
+        self.findings.extend(other.findings);
+        self.unevaluable.extend(other.unevaluable);
     }
 }
 
@@ -214,10 +254,43 @@ struct Candidate {
     note: Option<String>,
 }
 
+/// One inventory fact of an asset: where it is in the item, and what the
+/// matcher knows of it (shared between assets with the same fact).
 #[derive(Debug, Clone)]
-struct Fact {
+struct Fact<'a> {
     /// Which inventory entry this is (the label is made only for findings).
     origin: FactOrigin,
+    data: FactRef<'a>,
+}
+
+/// A fact's data, made for this asset or borrowed from a `FactTable` (no
+/// shared counter to update from several threads).
+#[derive(Debug, Clone)]
+enum FactRef<'a> {
+    Own(Arc<FactData>),
+    Shared(&'a FactData),
+}
+
+impl std::ops::Deref for FactRef<'_> {
+    type Target = FactData;
+    fn deref(&self) -> &FactData {
+        match self {
+            FactRef::Own(d) => d,
+            FactRef::Shared(d) => d,
+        }
+    }
+}
+
+impl std::ops::Deref for Fact<'_> {
+    type Target = FactData;
+    fn deref(&self) -> &FactData {
+        &self.data
+    }
+}
+
+/// A fact without its place in the item: names, version, CPE candidates.
+#[derive(Debug, Clone)]
+struct FactData {
     vendor: String,
     product: String,
     /// `norm(product)`.
@@ -236,7 +309,7 @@ enum FactOrigin {
     Platform(usize),
 }
 
-impl Fact {
+impl Fact<'_> {
     /// The fact in words: `software F5|BIG-IP|17.1.0.3|dotted`.
     fn label(&self, item: &InventoryItem) -> String {
         match self.origin {
@@ -270,7 +343,7 @@ impl Fact {
 #[derive(Debug, Clone)]
 pub struct Prepared<'a> {
     item: &'a InventoryItem,
-    facts: Vec<Fact>,
+    facts: Vec<Fact<'a>>,
     modules: Vec<String>,
     fixes: Vec<String>,
     os_names: Vec<String>,
@@ -401,7 +474,7 @@ fn module_code(m: &str) -> String {
 }
 
 fn is_all_modules(m: &str) -> bool {
-    matches!(norm(m).as_str(), "all modules" | "all" | "*")
+    ["all modules", "all", "*"].iter().any(|x| eq_norm(m, x))
 }
 
 /// `BIG-IP (APM)` → (`BIG-IP`, [`APM`]); `BIG-IP (all modules)` → all.
@@ -491,65 +564,107 @@ fn derived_candidates(
     out
 }
 
+/// An installed product as a fact (the modules give BIG-IP's module CPEs).
+fn software_fact(sw: &Software, modules: &[String]) -> FactData {
+    let vendor = sw.vendor.as_str().to_string();
+    let product = sw.product.as_str().to_string();
+    let version = sw.version.as_str().to_string();
+    let scheme = Scheme::from(sw.scheme);
+    let up = version::upstream(scheme, &version);
+    let mut candidates = Vec::new();
+    match &sw.cpe {
+        Some(c) => candidates.extend(explicit_candidate(c, up, None)),
+        None => candidates.extend(derived_candidates(&vendor, &product, up, modules)),
+    }
+    FactData {
+        vendor,
+        product_n: norm(&product),
+        product,
+        version,
+        scheme,
+        candidates,
+        platform_only: false,
+    }
+}
+
+/// The OS as a fact (its build is the version when there is one).
+fn os_fact(os: &Os) -> FactData {
+    let version = os
+        .build
+        .clone()
+        .filter(|b| !b.trim().is_empty())
+        .unwrap_or(os.version.clone());
+    let vendor = os.vendor.clone().unwrap_or_default();
+    let mut candidates = Vec::new();
+    match &os.cpe {
+        Some(c) => candidates.extend(explicit_candidate(c, &version, None)),
+        None => candidates.extend(derived_candidates(&vendor, &os.name, &version, &[])),
+    }
+    FactData {
+        vendor,
+        product: os.name.clone(),
+        product_n: norm(&os.name),
+        version,
+        scheme: Scheme::Dotted,
+        candidates,
+        platform_only: false,
+    }
+}
+
+/// What a software or OS fact is made of, to find it in a `FactCache`.
+#[derive(Clone, Copy)]
+enum FactSource<'a> {
+    Software(&'a Software, &'a [String]),
+    Os(&'a Os),
+}
+
+impl FactSource<'_> {
+    fn build(self) -> FactData {
+        match self {
+            FactSource::Software(sw, modules) => software_fact(sw, modules),
+            FactSource::Os(os) => os_fact(os),
+        }
+    }
+}
+
 /// Prepares an item: its facts, normalised names and CPE candidates.
 pub fn prepare(item: &InventoryItem) -> Prepared<'_> {
-    let mut facts = Vec::new();
+    prepare_with(item, |src| FactRef::Own(Arc::new(src.build())))
+}
+
+/// As `prepare`, the software and OS facts coming from `fact`.
+fn prepare_with<'a>(
+    item: &'a InventoryItem,
+    mut fact: impl FnMut(FactSource<'a>) -> FactRef<'a>,
+) -> Prepared<'a> {
+    let mut facts = Vec::with_capacity(item.software.len() + 1 + item.platforms.len());
     for (si, sw) in item.software.iter().enumerate() {
-        let vendor = sw.vendor.as_str().to_string();
-        let product = sw.product.as_str().to_string();
-        let version = sw.version.as_str().to_string();
-        let scheme = Scheme::from(sw.scheme);
-        let up = version::upstream(scheme, &version).to_string();
-        let mut candidates = Vec::new();
-        match &sw.cpe {
-            Some(c) => candidates.extend(explicit_candidate(c, &up, None)),
-            None => candidates.extend(derived_candidates(&vendor, &product, &up, &item.modules)),
-        }
+        // The modules only change BIG-IP's CPEs made from names.
+        let modules: &[String] = if sw.cpe.is_none() { &item.modules } else { &[] };
         facts.push(Fact {
             origin: FactOrigin::Software(si),
-            vendor,
-            product_n: norm(&product),
-            product,
-            version,
-            scheme,
-            candidates,
-            platform_only: false,
+            data: fact(FactSource::Software(sw, modules)),
         });
     }
     if let Some(os) = &item.os {
-        let version = os
-            .build
-            .clone()
-            .filter(|b| !b.trim().is_empty())
-            .unwrap_or(os.version.clone());
-        let vendor = os.vendor.clone().unwrap_or_default();
-        let mut candidates = Vec::new();
-        match &os.cpe {
-            Some(c) => candidates.extend(explicit_candidate(c, &version, None)),
-            None => candidates.extend(derived_candidates(&vendor, &os.name, &version, &[])),
-        }
         facts.push(Fact {
             origin: FactOrigin::Os,
-            vendor,
-            product: os.name.clone(),
-            product_n: norm(&os.name),
-            version,
-            scheme: Scheme::Dotted,
-            candidates,
-            platform_only: false,
+            data: fact(FactSource::Os(os)),
         });
     }
     for (pi, p) in item.platforms.iter().enumerate() {
         if let Some(c) = explicit_candidate(p, "", None) {
             facts.push(Fact {
                 origin: FactOrigin::Platform(pi),
-                vendor: String::new(),
-                product: String::new(),
-                product_n: String::new(),
-                version: c.version.clone(),
-                scheme: Scheme::Generic,
-                candidates: vec![c],
-                platform_only: true,
+                data: FactRef::Own(Arc::new(FactData {
+                    vendor: String::new(),
+                    product: String::new(),
+                    product_n: String::new(),
+                    version: c.version.clone(),
+                    scheme: Scheme::Generic,
+                    candidates: vec![c],
+                    platform_only: true,
+                })),
             });
         }
     }
@@ -575,6 +690,162 @@ pub fn prepare(item: &InventoryItem) -> Prepared<'_> {
     }
 }
 
+// ------------------------------------------------------------ fact table
+
+/// The distinct software and OS facts of an inventory, each with what the
+/// index says of it (see `VulnIndex::relevant_to`). Assets share most of
+/// their facts (the same product at the same version), so an inventory is
+/// prepared and filtered once per distinct fact.
+#[derive(Default)]
+struct FactTable<'a> {
+    /// Key hash → first entry with that hash (the others chained by `next`).
+    slots: HashMap<u64, u32>,
+    entries: Vec<Entry<'a>>,
+}
+
+struct Entry<'a> {
+    /// The fact where it was first seen: its key.
+    src: FactSource<'a>,
+    hash: u64,
+    /// The next entry with the same hash (`u32::MAX`: none).
+    next: u32,
+    data: Option<Arc<FactData>>,
+    /// The records that may concern it, until they are evaluated.
+    cands: Vec<u32>,
+    rel: Option<Rel>,
+}
+
+/// The records that concern a fact.
+struct Rel {
+    /// `VulnPlan::simple` records, with what they give the fact alone
+    /// (`asset_id` 0): the same in every asset.
+    alone: Vec<AloneVerdict>,
+    /// Records matched with the facts of the asset they name.
+    whole: Vec<u32>,
+}
+
+/// A `VulnPlan::simple` record and what it gives one fact alone.
+type AloneVerdict = (u32, Box<[Finding]>, Box<[Unevaluable]>);
+
+/// What a record that is not `VulnPlan::simple` gives a set of facts.
+type ComplexCache = HashMap<ComplexKey, (Arc<[Finding]>, Arc<[Unevaluable]>)>;
+
+/// A record, the facts it names (their entries, in the asset's order),
+/// and the parts of the asset its verdicts use.
+#[derive(PartialEq, Eq, Hash)]
+struct ComplexKey {
+    rec: u32,
+    entries: Vec<u32>,
+    modules: Vec<String>,
+    fixes: Vec<String>,
+    os: Option<(String, Option<String>)>,
+}
+
+impl<'a> FactTable<'a> {
+    /// The entry of a fact, added when first seen.
+    fn entry(&mut self, src: FactSource<'a>) -> u32 {
+        self.entry_hashed(src, key_hash(&src))
+    }
+
+    fn entry_hashed(&mut self, src: FactSource<'a>, hash: u64) -> u32 {
+        let mut e = self.slots.get(&hash).copied().unwrap_or(u32::MAX);
+        let mut last = u32::MAX;
+        while let Some(x) = self.entries.get(e as usize) {
+            if key_eq(&src, &x.src) {
+                return e;
+            }
+            last = e;
+            e = x.next;
+        }
+        let new = self.entries.len() as u32;
+        self.entries.push(Entry {
+            src,
+            hash,
+            next: u32::MAX,
+            data: None,
+            cands: Vec::new(),
+            rel: None,
+        });
+        match self.entries.get_mut(last as usize) {
+            Some(prev) => prev.next = new,
+            None => {
+                self.slots.insert(hash, new);
+            }
+        }
+        new
+    }
+
+    /// Adds the entries of `other`; what each of its entries became here.
+    fn merge(&mut self, other: FactTable<'a>) -> Vec<u32> {
+        other
+            .entries
+            .into_iter()
+            .map(|x| self.entry_hashed(x.src, x.hash))
+            .collect()
+    }
+}
+
+/// The software and OS facts of an item, in the order `prepare` gives them.
+fn fact_sources(item: &InventoryItem) -> impl Iterator<Item = FactSource<'_>> {
+    item.software
+        .iter()
+        .map(|sw| {
+            // The modules only change BIG-IP's CPEs made from names.
+            let modules: &[String] = if sw.cpe.is_none() { &item.modules } else { &[] };
+            FactSource::Software(sw, modules)
+        })
+        .chain(item.os.iter().map(FactSource::Os))
+}
+
+/// The parts of a fact source, borrowed: (is the OS, vendor, product,
+/// version, build, scheme, CPE, modules).
+fn key_parts<'a>(
+    src: &FactSource<'a>,
+) -> (bool, [&'a str; 4], Scheme, Option<&'a str>, &'a [String]) {
+    match *src {
+        FactSource::Software(sw, modules) => (
+            false,
+            [
+                sw.vendor.as_str(),
+                sw.product.as_str(),
+                sw.version.as_str(),
+                "",
+            ],
+            Scheme::from(sw.scheme),
+            sw.cpe.as_ref().map(|c| c.as_str()),
+            modules,
+        ),
+        FactSource::Os(os) => (
+            true,
+            [
+                os.vendor.as_deref().unwrap_or(""),
+                os.name.as_str(),
+                os.version.as_str(),
+                os.build.as_deref().unwrap_or(""),
+            ],
+            Scheme::Dotted,
+            os.cpe.as_ref().map(|c| c.as_str()),
+            &[],
+        ),
+    }
+}
+
+fn key_hash(src: &FactSource) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let (os, parts, scheme, cpe, modules) = key_parts(src);
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    os.hash(&mut h);
+    parts.hash(&mut h);
+    scheme.hash(&mut h);
+    cpe.hash(&mut h);
+    modules.hash(&mut h);
+    h.finish()
+}
+
+fn key_eq(a: &FactSource, b: &FactSource) -> bool {
+    key_parts(a) == key_parts(b)
+}
+
 // ------------------------------------------------------------ vendor rules
 
 struct RuleVerdict {
@@ -587,7 +858,14 @@ struct RuleVerdict {
 /// How a rule names a fact: in words, the modules it is limited to, and how
 /// specific it is (3: the package on the asset's platform; 2: vendor and
 /// product, or a CPE; 1: product alone, the record naming no vendor).
-fn names_fact(rule: &AffectedRule, fact: &Fact, p: &Prepared) -> Option<(String, Vec<String>, u8)> {
+///
+/// Without `p` (no asset: a fact alone), a package on a platform is taken
+/// as named whatever the OS.
+fn names_fact(
+    rule: &AffectedRule,
+    fact: &FactData,
+    p: Option<&Prepared>,
+) -> Option<(String, Vec<String>, u8)> {
     if fact.platform_only {
         return None;
     }
@@ -621,11 +899,13 @@ fn names_fact(rule: &AffectedRule, fact: &Fact, p: &Prepared) -> Option<(String,
         let platform = rule.product.as_deref().filter(|x| !eq_norm(x, pkg));
         if let Some(platform) = platform {
             // "openssh" on "Red Hat Enterprise Linux 9": the OS must be it.
-            let os_named = p.os_names.iter().any(|o| eq_norm(platform, o));
+            let os_named = p.is_none_or(|p| p.os_names.iter().any(|o| eq_norm(platform, o)));
             let os_cpe = rule.cpes.iter().any(|rc| {
-                p.os_cpes
-                    .iter()
-                    .any(|oc| cpe::is_match_except(rc, oc, &[3]))
+                p.is_some_and(|p| {
+                    p.os_cpes
+                        .iter()
+                        .any(|oc| cpe::is_match_except(rc, oc, &[3]))
+                })
             });
             if (vendor_ok || no_vendor) && (os_named || os_cpe) {
                 return Some((format!("package {pkg} on {platform}"), mods(), 3));
@@ -665,62 +945,163 @@ fn names_fact(rule: &AffectedRule, fact: &Fact, p: &Prepared) -> Option<(String,
     None
 }
 
-/// The ordering and the version string used for a fact against a range.
-fn ordering_for(vt: Option<&str>, fact: &Fact) -> (Scheme, String, Option<String>) {
+/// The ordering and the version string used for a fact against a range
+/// of this `versionType`.
+fn ordering_of<'f>(vt: Option<&str>, fact: &'f FactData) -> (Scheme, &'f str) {
     let want = vt.and_then(Scheme::from_version_type);
     match want {
-        Some(s) if s.is_distro() && s == fact.scheme => (s, fact.version.clone(), None),
-        Some(s) if !s.is_distro() => {
-            let v = version::upstream(fact.scheme, &fact.version).to_string();
-            let note = (fact.scheme.is_distro()).then(|| {
-                format!(
-                    "compared upstream {v} of {} package {}",
-                    fact.scheme, fact.version
-                )
-            });
-            (s, v, note)
-        }
+        Some(s) if s.is_distro() && s == fact.scheme => (s, &fact.version),
+        Some(s) if !s.is_distro() => (s, version::upstream(fact.scheme, &fact.version)),
         _ => {
             if fact.scheme.is_distro() {
-                let v = version::upstream(fact.scheme, &fact.version).to_string();
-                let note = format!(
-                    "compared upstream {v} of {} package {}; a backported fix is not visible",
-                    fact.scheme, fact.version
-                );
-                (fact.scheme, v, Some(note))
+                (fact.scheme, version::upstream(fact.scheme, &fact.version))
             } else if fact.scheme == Scheme::Generic && version::looks_like_version(&fact.version) {
-                (Scheme::Dotted, fact.version.clone(), None)
+                (Scheme::Dotted, &fact.version)
             } else {
-                (fact.scheme, fact.version.clone(), None)
+                (fact.scheme, &fact.version)
             }
         }
     }
 }
 
+/// As `ordering_of`, with a note when a package's upstream version is
+/// compared (not for a range of the package's own type).
+fn ordering_for(vt: Option<&str>, fact: &FactData) -> (Scheme, String, Option<String>) {
+    let (scheme, v) = ordering_of(vt, fact);
+    let own = vt
+        .and_then(Scheme::from_version_type)
+        .is_some_and(|w| w.is_distro() && w == fact.scheme);
+    let note = (fact.scheme.is_distro() && !own).then(|| {
+        let backport = if scheme == fact.scheme {
+            "; a backported fix is not visible"
+        } else {
+            ""
+        };
+        format!(
+            "compared upstream {v} of {} package {}{backport}",
+            fact.scheme, fact.version
+        )
+    });
+    (scheme, v.to_string(), note)
+}
+
 fn is_open_start(s: &str) -> bool {
-    matches!(
-        norm(s).as_str(),
-        "" | "0" | "*" | "all" | "all versions" | "unspecified" | "n/a" | "-"
-    )
+    s.trim().is_empty()
+        || ["0", "*", "all", "all versions", "unspecified", "n/a", "-"]
+            .iter()
+            .any(|x| eq_norm(s, x))
 }
 
 fn is_everything(s: &str) -> bool {
-    matches!(norm(s).as_str(), "*" | "all" | "all versions")
+    // Quick: these all start with `*` or `a`.
+    matches!(s.trim_start().as_bytes().first(), Some(b'*' | b'a' | b'A'))
+        && ["*", "all", "all versions"].iter().any(|x| eq_norm(s, x))
 }
 
 #[derive(Debug, Clone)]
-enum Upper {
+enum Upper<'a> {
     None,
-    Below(String),
-    UpTo(String),
+    Below(&'a str),
+    UpTo(&'a str),
     /// Below the end of a branch (`17.0.x*`).
-    Branch(String),
+    Branch(&'a str),
     /// Bounded by the next higher unbounded range of the same entry.
-    NextBranch(String),
+    NextBranch(&'a str),
 }
 
-/// Evaluates one rule's versions for a fact.
-fn eval_versions(rule: &AffectedRule, fact: &Fact, p: &Prepared) -> Option<RuleVerdict> {
+/// A version entry that cannot be compared with the fact: where, the entry
+/// in words, and why.
+struct NotComparable {
+    origin: String,
+    text: String,
+    reason: String,
+}
+
+/// Why entry `r` cannot be compared with the installed version `v` (the
+/// string the ordering would use), or `None` when it can.
+///
+/// Not comparable: an installed version that is not a version (`latest`,
+/// `R2 SP1 build abc`, nothing recorded) against anything but "every
+/// version"; a record's version that is free text (`unspecified`,
+/// `FortiOS 6.0.0 to 6.0.4, …`) where a version is needed (an exact entry,
+/// or the start of a range). Comparison operators written into the version
+/// (`>= 8.0.1`) and lists of ranges (`15.0.0-15.1.0.3, …`) are read.
+fn entry_not_comparable(r: &VersionRange, v: &str, fact: &FactData) -> Option<String> {
+    let start = r.version.trim();
+    let has_upper = r.less_than.is_some() || r.less_than_or_equal.is_some();
+    if !has_upper && is_everything(start) {
+        return None;
+    }
+    if v.trim().is_empty() {
+        return Some("the inventory records no version".into());
+    }
+    if !version::looks_like_version(v) {
+        return Some(format!(
+            "the installed version '{}' ({} scheme) is not a version that can be ordered",
+            fact.version,
+            scheme_name(fact.scheme)
+        ));
+    }
+    let vt = || {
+        r.version_type
+            .as_deref()
+            .map(|t| format!(" (versionType {t})"))
+            .unwrap_or_else(|| " (no versionType)".into())
+    };
+    if !has_upper {
+        let bare = start.trim_start_matches(['<', '>', '=', '!', '~', ' ']);
+        if !version::looks_like_version(bare) && text_ranges(start).is_none() {
+            return Some(format!(
+                "the record's version '{start}' is free text{}",
+                vt()
+            ));
+        }
+        return None;
+    }
+    if version::looks_like_version(start) || is_open_start(start) {
+        return None;
+    }
+    let patch = r
+        .version_type
+        .as_deref()
+        .is_some_and(|t| t.eq_ignore_ascii_case("patch"));
+    if !patch {
+        return Some(format!(
+            "the range starts at '{start}', which is free text{}",
+            vt()
+        ));
+    }
+    None
+}
+
+/// The inventory's name of a scheme (`other` for the generic ordering).
+fn scheme_name(s: Scheme) -> &'static str {
+    match s {
+        Scheme::Generic => "other",
+        s => s.as_str(),
+    }
+}
+
+/// The best status an entry can give (its own or one of its changes).
+fn potential_rank(r: &VersionRange) -> u8 {
+    let st = std::iter::once(r.status).chain(r.changes.iter().map(|c| c.status));
+    st.map(|s| match s {
+        Status::Affected => 3,
+        Status::Unaffected => 1,
+        Status::Unknown => 0,
+    })
+    .max()
+    .unwrap_or(0)
+}
+
+/// Evaluates one rule's versions for a fact: `Ok(None)` when the rule says
+/// nothing about it, `Err` when an entry that could decide cannot be
+/// compared with it.
+fn eval_versions(
+    rule: &AffectedRule,
+    fact: &Fact,
+    p: &Prepared,
+) -> Result<Option<RuleVerdict>, NotComparable> {
     // Starts of the unbounded ranges, for the branch reading.
     let unbounded: Vec<&str> = rule
         .versions
@@ -733,10 +1114,16 @@ fn eval_versions(rule: &AffectedRule, fact: &Fact, p: &Prepared) -> Option<RuleV
         .filter(|v| version::looks_like_version(v))
         .collect();
     let mut found: Option<RuleVerdict> = None;
+    // Entries that cannot be compared: (index, reason, best status they give).
+    let mut skipped: Vec<(usize, String, u8)> = Vec::new();
     for (k, r) in rule.versions.iter().enumerate() {
         let (scheme, v, note) = ordering_for(r.version_type.as_deref(), fact);
+        if let Some(reason) = entry_not_comparable(r, &v, fact) {
+            skipped.push((k, reason, potential_rank(r)));
+            continue;
+        }
         let cmp = |a: &str, b: &str| version::compare_or_generic(scheme, a, b).0;
-        let in_range = range_covers(r, &v, &unbounded, &cmp);
+        let in_range = range_covers(r, &v, &unbounded, &cmp, true);
         let Some(upper_text) = in_range else { continue };
         let mut status = r.status;
         let mut hotfix = None;
@@ -810,12 +1197,31 @@ fn eval_versions(rule: &AffectedRule, fact: &Fact, p: &Prepared) -> Option<RuleV
             found = Some(verdict);
         }
     }
+    // An entry that cannot be compared matters when it could give a better
+    // status than the one found, or stands where `defaultStatus` would.
+    let found_rank = found.as_ref().map(rank);
+    if let Some((k, reason, _)) = skipped
+        .iter()
+        .find(|(_, _, pot)| found_rank.is_none_or(|fr| *pot > fr))
+    {
+        let r = &rule.versions[*k];
+        let more = skipped.len() - 1;
+        return Err(NotComparable {
+            origin: format!("{}.versions[{k}]", rule.origin),
+            text: format!("{} → {}", entry_words(r), r.status.as_str()),
+            reason: if more > 0 {
+                format!("{reason} (and {more} more entries)")
+            } else {
+                reason.clone()
+            },
+        });
+    }
     if let Some(f) = found {
         if f.status != Status::Unknown {
-            return Some(f);
+            return Ok(Some(f));
         }
     }
-    match rule.default_status {
+    Ok(match rule.default_status {
         Status::Unknown => None,
         st => Some(RuleVerdict {
             status: st,
@@ -827,7 +1233,22 @@ fn eval_versions(rule: &AffectedRule, fact: &Fact, p: &Prepared) -> Option<RuleV
             ),
             hotfix: None,
         }),
+    })
+}
+
+/// A version entry as written: `version 7.2.0, lessThan 7.2.7 (semver)`.
+fn entry_words(r: &VersionRange) -> String {
+    let mut s = format!("version '{}'", r.version);
+    if let Some(l) = &r.less_than {
+        s.push_str(&format!(", lessThan '{l}'"));
     }
+    if let Some(l) = &r.less_than_or_equal {
+        s.push_str(&format!(", lessThanOrEqual '{l}'"));
+    }
+    if let Some(t) = &r.version_type {
+        s.push_str(&format!(" ({t})"));
+    }
+    s
 }
 
 fn rank(v: &RuleVerdict) -> u8 {
@@ -847,23 +1268,33 @@ fn range_text(r: &VersionRange, upper: &str) -> String {
     }
 }
 
-/// Whether the range covers `v`; `Some(text of the range)` when it does.
+/// Whether the range covers `v`; `Some(text of the range)` when it does
+/// (an empty text when `text` is false).
 fn range_covers(
     r: &VersionRange,
     v: &str,
     unbounded: &[&str],
     cmp: &dyn Fn(&str, &str) -> Ordering,
+    text: bool,
 ) -> Option<String> {
     let start = r.version.trim();
     let has_upper = r.less_than.is_some() || r.less_than_or_equal.is_some();
     if !has_upper {
         if is_everything(start) {
-            return Some("every version".into());
+            return Some(if text {
+                "every version".into()
+            } else {
+                String::new()
+            });
         }
         if let Some(ranges) = text_ranges(start) {
             for (lo, hi) in ranges {
-                if cmp(v, &lo) != Ordering::Less && cmp(v, &hi) != Ordering::Greater {
-                    return Some(format!("{lo} ≤ v ≤ {hi} (from the text '{start}')"));
+                if cmp(v, lo) != Ordering::Less && cmp(v, hi) != Ordering::Greater {
+                    return Some(if text {
+                        format!("{lo} ≤ v ≤ {hi} (from the text '{start}')")
+                    } else {
+                        String::new()
+                    });
                 }
             }
             return None;
@@ -887,6 +1318,9 @@ fn range_covers(
         let o = cmp(rest, bound);
         let ok = o == Ordering::Less || (incl && o == Ordering::Equal);
         return ok.then(|| {
+            if !text {
+                return String::new();
+            }
             format!(
                 "{start}-{rest} in branch {start}, build {} {bound}",
                 if incl { "≤" } else { "<" }
@@ -894,12 +1328,12 @@ fn range_covers(
         });
     }
     let lower = if start.ends_with(['x', 'X', '*']) && version::looks_like_version(start) {
-        version::branch_prefix(start).to_string()
+        version::branch_prefix(start)
     } else {
-        start.to_string()
+        start
     };
-    let lower_known = !is_open_start(&lower) && version::looks_like_version(&lower);
-    if lower_known && cmp(v, &lower) == Ordering::Less {
+    let lower_known = !is_open_start(lower) && version::looks_like_version(lower);
+    if lower_known && cmp(v, lower) == Ordering::Less {
         return None;
     }
     let upper = match (&r.less_than_or_equal, &r.less_than) {
@@ -912,10 +1346,9 @@ fn range_covers(
                     let next = unbounded
                         .iter()
                         .filter(|s| {
-                            version::looks_like_version(s) && cmp(s, &lower) == Ordering::Greater
+                            version::looks_like_version(s) && cmp(s, lower) == Ordering::Greater
                         })
-                        .min_by(|a, b| cmp(a, b))
-                        .map(|s| s.to_string());
+                        .min_by(|a, b| cmp(a, b));
                     match next {
                         Some(n) => Upper::NextBranch(n),
                         None => Upper::None,
@@ -926,36 +1359,48 @@ fn range_covers(
         }
         (None, None) => Upper::None,
     };
+    let ok = match &upper {
+        Upper::None => true,
+        Upper::Below(u) => cmp(v, u) == Ordering::Less,
+        Upper::UpTo(u) => cmp(v, u) != Ordering::Greater,
+        Upper::Branch(b) => cmp(v, b) == Ordering::Less || version::in_branch(b, v),
+        Upper::NextBranch(n) => cmp(v, n) == Ordering::Less,
+    };
+    if !ok {
+        return None;
+    }
+    if !text {
+        return Some(String::new());
+    }
     let lo_text = if lower_known {
         format!("{lower} ≤ ")
     } else {
         String::new()
     };
-    let (ok, up_text) = match &upper {
+    Some(match &upper {
         Upper::None => {
-            let raw = r.less_than.as_deref().or(r.less_than_or_equal.as_deref()).unwrap_or("*");
+            let raw = r
+                .less_than
+                .as_deref()
+                .or(r.less_than_or_equal.as_deref())
+                .unwrap_or("*");
             let why = if raw.trim() == "*" {
                 String::new()
             } else {
                 format!(" (upper bound '{raw}' is not a version: read as none)")
             };
-            (true, format!("{lo_text}v{why}"))
+            format!("{lo_text}v{why}")
         }
-        Upper::Below(u) => (cmp(v, u) == Ordering::Less, format!("{lo_text}v < {u}")),
-        Upper::UpTo(u) => (cmp(v, u) != Ordering::Greater, format!("{lo_text}v ≤ {u}")),
-        Upper::Branch(b) => (
-            cmp(v, b) == Ordering::Less || version::in_branch(b, v),
-            format!("{lo_text}v ≤ {b}.*"),
+        Upper::Below(u) => format!("{lo_text}v < {u}"),
+        Upper::UpTo(u) => format!("{lo_text}v ≤ {u}"),
+        Upper::Branch(b) => format!("{lo_text}v ≤ {b}.*"),
+        Upper::NextBranch(n) => format!(
+            "{lo_text}v < {n} (lessThan '*', read as ending where the entry's next branch starts)"
         ),
-        Upper::NextBranch(n) => (
-            cmp(v, n) == Ordering::Less,
-            format!("{lo_text}v < {n} (lessThan '*', read as ending where the entry's next branch starts)"),
-        ),
-    };
-    ok.then_some(up_text)
+    })
 }
 
-fn upper_of(s: &str, inclusive: bool) -> Upper {
+fn upper_of(s: &str, inclusive: bool) -> Upper<'_> {
     let t = s.trim();
     if t == "*" || t.is_empty() {
         return Upper::None;
@@ -963,7 +1408,7 @@ fn upper_of(s: &str, inclusive: bool) -> Upper {
     if t.ends_with('*') {
         let prefix = version::branch_prefix(t);
         if version::looks_like_version(prefix) {
-            return Upper::Branch(prefix.to_string());
+            return Upper::Branch(prefix);
         }
         return Upper::None;
     }
@@ -971,21 +1416,23 @@ fn upper_of(s: &str, inclusive: bool) -> Upper {
         return Upper::None;
     }
     if inclusive {
-        Upper::UpTo(t.to_string())
+        Upper::UpTo(t)
     } else {
-        Upper::Below(t.to_string())
+        Upper::Below(t)
     }
 }
 
 /// `15.0.0-15.1.0.3, 14.1.0-14.1.2.5` → inclusive ranges; `None` when the
 /// text is not such a list (so `10.2.9-h1` and `13.1-49.15` stay versions).
-fn text_ranges(s: &str) -> Option<Vec<(String, String)>> {
+fn text_ranges(s: &str) -> Option<Vec<(&str, &str)>> {
     let mut out = Vec::new();
     for part in s.split(',') {
         let part = part.trim();
         let (lo, hi) = part.split_once('-')?;
         let (lo, hi) = (lo.trim(), hi.trim());
-        let first = |x: &str| x.split('.').next().map(str::to_string);
+        fn first(x: &str) -> Option<&str> {
+            x.split('.').next()
+        }
         if !version::looks_like_version(lo)
             || !version::looks_like_version(hi)
             || !lo.contains('.')
@@ -995,7 +1442,7 @@ fn text_ranges(s: &str) -> Option<Vec<(String, String)>> {
         {
             return None;
         }
-        out.push((lo.to_string(), hi.to_string()));
+        out.push((lo, hi));
     }
     (!out.is_empty()).then_some(out)
 }
@@ -1022,16 +1469,42 @@ fn modules_ok(mods: &[String], p: &Prepared) -> Result<Option<String>, ()> {
     }
 }
 
-/// The best verdict of one source's rules for a fact: its status and the
-/// finding it would make.
+/// A statement that names a fact but cannot be compared with it, kept until
+/// the record has been matched: it is reported when nothing else found the
+/// fact affected.
+struct Pending {
+    fact: usize,
+    source: EvidenceSource,
+    record: String,
+    rule: String,
+    reason: String,
+}
+
+fn evidence_source(source: Source) -> EvidenceSource {
+    match source {
+        Source::Cve5Adp => EvidenceSource::Cve5Adp,
+        Source::Csaf => EvidenceSource::Csaf,
+        _ => EvidenceSource::Cve5Cna,
+    }
+}
+
+/// The best verdict of one source's rules for a fact: its status and, when
+/// "affected", the finding. `None` when the source says nothing, or when a
+/// rule that could decide cannot be compared with the fact (added to
+/// `pending`, and the next source is asked).
 fn vendor_verdict(
     v: &Vuln,
     plan: &VulnPlan,
     source: Source,
-    fact: &Fact,
+    (fi, fact): (usize, &Fact),
     p: &Prepared,
-) -> Option<(Status, Finding)> {
-    let mut best: Option<(Finding, Status, (u8, u8))> = None;
+    pending: &mut Vec<Pending>,
+) -> Option<(Status, Option<Finding>)> {
+    // The best verdict so far: with its range text, fixed version and rank.
+    type Best = (RuleVerdict, String, Option<String>, (u8, u8));
+    let mut best: Option<Best> = None;
+    // Rules that cannot be compared: (how specific, what to report).
+    let mut blocked: Vec<(u8, Pending)> = Vec::new();
     let slot = match source {
         Source::Cve5Cna => 0,
         Source::Csaf => 1,
@@ -1041,25 +1514,30 @@ fn vendor_verdict(
         let Some(rule) = v.affected.get(i as usize) else {
             continue;
         };
-        if let Some((base, pkg, keys, unkeyed)) = plan.rules.get(i as usize) {
-            let named = *base == fact.product_n || *pkg == fact.product_n;
-            let by_cpe = pkg.is_empty()
-                && (*unkeyed
-                    || fact
-                        .candidates
-                        .iter()
-                        .any(|c| c.cpe.vendor_product_key().is_none_or(|k| keys.contains(&k))));
-            if !named && !by_cpe {
-                continue;
-            }
+        if !rule_may_name(plan, i, fact) {
+            continue;
         }
-        let Some((how, mods, spec)) = names_fact(rule, fact, p) else {
+        let Some((how, mods, spec)) = names_fact(rule, fact, Some(p)) else {
             continue;
         };
         let verdict = match modules_ok(&mods, p) {
             Ok(module_note) => {
-                let Some(mut verdict) = eval_versions(rule, fact, p) else {
-                    continue;
+                let mut verdict = match eval_versions(rule, fact, p) {
+                    Ok(Some(verdict)) => verdict,
+                    Ok(None) => continue,
+                    Err(nc) => {
+                        blocked.push((
+                            spec,
+                            Pending {
+                                fact: fi,
+                                source: evidence_source(source),
+                                record: format!("{} {}", v.id, nc.origin),
+                                rule: format!("{how}: {}", nc.text),
+                                reason: nc.reason,
+                            },
+                        ));
+                        continue;
+                    }
                 };
                 if verdict.status == Status::Affected && verdict.hotfix.is_none() {
                     // Fixes tied to one range's `changes` were weighed there.
@@ -1092,66 +1570,273 @@ fn vendor_verdict(
             ),
         };
         let (verdict, module_note) = verdict;
-        let mut fact_text = fact.label(p.item);
-        if let Some(n) = &module_note {
-            fact_text.push_str(&format!("; {n}"));
-        }
         let key = (spec, rank(&verdict));
-        let finding = Finding {
-            cve: v.id,
-            asset_id: p.item.asset_id,
-            evidence: Evidence {
-                source: match source {
-                    Source::Cve5Adp => EvidenceSource::Cve5Adp,
-                    Source::Csaf => EvidenceSource::Csaf,
-                    _ => EvidenceSource::Cve5Cna,
-                },
-                record: format!("{} {}", v.id, verdict.origin),
-                rule: format!("{how}: {}", verdict.text),
-                inventory_fact: fact_text,
-                hotfix_excluded: verdict.hotfix.clone(),
-            },
-        };
-        if best.as_ref().is_none_or(|(_, _, bk)| key > *bk) {
-            best = Some((finding, verdict.status, key));
+        if best.as_ref().is_none_or(|(_, _, _, bk)| key > *bk) {
+            best = Some((verdict, how, module_note, key));
         }
     }
-    best.map(|(f, st, _)| (st, f))
+    // "Affected" stands; "unaffected" stands unless a rule as specific could
+    // not be compared; otherwise the source cannot decide.
+    let decided = match &best {
+        Some((verdict, ..)) if verdict.status == Status::Affected => true,
+        Some((_, _, _, (spec, _))) => blocked.iter().all(|(s, _)| s < spec),
+        None => false,
+    };
+    if !decided {
+        pending.extend(blocked.into_iter().map(|(_, x)| x));
+        return None;
+    }
+    let (verdict, how, module_note, _) = best?;
+    if verdict.status != Status::Affected {
+        return Some((verdict.status, None));
+    }
+    let mut fact_text = fact.label(p.item);
+    if let Some(n) = &module_note {
+        fact_text.push_str("; ");
+        fact_text.push_str(n);
+    }
+    let finding = Finding {
+        cve: v.id,
+        asset_id: p.item.asset_id,
+        evidence: Arc::new(Evidence {
+            source: evidence_source(source),
+            record: format!("{} {}", v.id, verdict.origin),
+            rule: format!("{how}: {}", verdict.text),
+            inventory_fact: fact_text,
+            hotfix_excluded: verdict.hotfix,
+        }),
+    };
+    Some((Status::Affected, Some(finding)))
+}
+
+/// Whether rule `i` of the plan may name the fact (by its normalised
+/// product or package name, or a CPE key): a quick filter before
+/// `names_fact`.
+fn rule_may_name(plan: &VulnPlan, i: u32, fact: &FactData) -> bool {
+    match plan.rules.get(i as usize) {
+        Some((base, pkg, keys, unkeyed)) => {
+            let named = *base == fact.product_n || *pkg == fact.product_n;
+            named
+                || (pkg.is_empty()
+                    && (*unkeyed
+                        || fact
+                            .candidates
+                            .iter()
+                            .any(|c| c.cpe.vendor_product_key().is_none_or(|k| keys.contains(&k)))))
+        }
+        None => true,
+    }
+}
+
+/// Whether a rule that names the fact can find it affected, or cannot be
+/// compared with it, whatever the asset's fixes and modules: an entry
+/// covering its version that is (or, with a fix installed, becomes)
+/// "affected", an entry that cannot be compared, or `defaultStatus`
+/// "affected" where no covering entry decides.
+fn rule_may_affect(rule: &AffectedRule, fact: &FactData, notes: bool) -> bool {
+    let unbounded: Vec<&str> = rule
+        .versions
+        .iter()
+        .filter(|r| {
+            r.less_than.as_deref().is_some_and(|l| l.trim() == "*")
+                && r.less_than_or_equal.is_none()
+        })
+        .map(|r| r.version.as_str())
+        .filter(|v| version::looks_like_version(v))
+        .collect();
+    let mut decided = false;
+    for r in &rule.versions {
+        let (scheme, v) = ordering_of(r.version_type.as_deref(), fact);
+        if entry_not_comparable(r, v, fact).is_some() {
+            if notes {
+                return true;
+            }
+            continue;
+        }
+        let cmp = |a: &str, b: &str| version::compare_or_generic(scheme, a, b).0;
+        if range_covers(r, v, &unbounded, &cmp, false).is_none() {
+            continue;
+        }
+        // The status at this version, and those a named fix can give.
+        let mut status = r.status;
+        let mut possible: Vec<Status> = Vec::new();
+        for ch in &r.changes {
+            if version::looks_like_version(&ch.at) {
+                if cmp(v, &ch.at) != Ordering::Less {
+                    status = ch.status;
+                }
+            } else {
+                possible.push(ch.status);
+            }
+        }
+        possible.push(status);
+        if possible.contains(&Status::Affected) {
+            return true;
+        }
+        decided |= !possible.contains(&Status::Unknown);
+    }
+    !decided && rule.default_status == Status::Affected
+}
+
+/// Whether a vulnerable NVD criterion names one of the fact's CPEs with its
+/// version in range (`notes`: or cannot compare the version).
+fn nvd_may_affect(v: &Vuln, plan: &VulnPlan, fact: &FactData, notes: bool) -> bool {
+    if v.configurations.is_empty() || fact.candidates.is_empty() {
+        return false;
+    }
+    let mut configs: Vec<u32> = plan.unkeyed_configs.clone();
+    let mut keys: Vec<u64> = Vec::with_capacity(fact.candidates.len());
+    let mut all = false;
+    for c in &fact.candidates {
+        match c.cpe.vendor_product_key() {
+            Some(k) => {
+                keys.push(k);
+                if let Some(cs) = plan.configs_by_key.get(&k) {
+                    configs.extend_from_slice(cs);
+                }
+            }
+            None => all = true,
+        }
+    }
+    if all {
+        configs = (0..v.configurations.len() as u32).collect();
+    }
+    configs.sort_unstable();
+    configs.dedup();
+    let hit = |m: &CpeMatch| {
+        m.vulnerable
+            && match cpe_match_fact(m, fact) {
+                CpeOutcome::Hit(_) => true,
+                CpeOutcome::NotComparable(_) => notes,
+                _ => false,
+            }
+    };
+    for ci in configs {
+        let Some(cfg) = v.configurations.get(ci as usize) else {
+            continue;
+        };
+        for (ni, n) in cfg.nodes.iter().enumerate() {
+            if n.negate {
+                continue;
+            }
+            match plan.nodes.get(ci as usize).and_then(|c| c.get(ni)) {
+                Some((keyed, unkeyed)) if !all => {
+                    for k in &keys {
+                        let lo = keyed.partition_point(|(x, _)| x < k);
+                        for (_, mi) in keyed[lo..].iter().take_while(|(x, _)| x == k) {
+                            if n.matches.get(*mi as usize).is_some_and(hit) {
+                                return true;
+                            }
+                        }
+                    }
+                    if unkeyed
+                        .iter()
+                        .any(|mi| n.matches.get(*mi as usize).is_some_and(hit))
+                    {
+                        return true;
+                    }
+                }
+                _ => {
+                    if n.matches.iter().any(hit) {
+                        return true;
+                    }
+                }
+            }
+        }
+    }
+    false
+}
+
+/// Whether `v` can give a finding (`notes`: or an `Unevaluable`) for the
+/// fact, whatever the rest of the asset (its modules, fixes, OS and other
+/// facts): a vendor rule that names it (its platform condition aside) and
+/// `rule_may_affect`, or `nvd_may_affect`. A superset: the records it
+/// rejects give nothing for the fact, so an asset need only be matched with
+/// the records its facts accept.
+fn fact_relevant(v: &Vuln, plan: &VulnPlan, fact: &FactData, notes: bool) -> bool {
+    if fact.platform_only {
+        return false;
+    }
+    for slot in &plan.by_source {
+        for &i in slot {
+            let Some(rule) = v.affected.get(i as usize) else {
+                continue;
+            };
+            if rule_may_name(plan, i, fact)
+                && names_fact(rule, fact, None).is_some()
+                && rule_may_affect(rule, fact, notes)
+            {
+                return true;
+            }
+        }
+    }
+    nvd_may_affect(v, plan, fact, notes)
 }
 
 // ------------------------------------------------------------ NVD
 
-fn cpe_match_fact(m: &CpeMatch, fact: &Fact) -> Option<usize> {
+/// What one cpeMatch says about one fact.
+enum CpeOutcome {
+    /// It names the candidate at this index, version included.
+    Hit(usize),
+    Miss,
+    /// It names a candidate, but the version cannot be compared: why.
+    NotComparable(String),
+    /// It names a candidate whose version it compared, out of its range.
+    OutOfRange,
+}
+
+fn cpe_match_fact(m: &CpeMatch, fact: &FactData) -> CpeOutcome {
+    let mut not_comparable = None;
+    let mut compared = false;
+    let crit_version = m.criteria.version();
+    let ranged = m.has_range();
+    let exact_version = match crit_version {
+        Value::Text(t) => t.as_literal(),
+        _ => None,
+    };
+    let exact = exact_version.is_some();
     for (ci, c) in fact.candidates.iter().enumerate() {
-        let mut skip = Vec::with_capacity(2);
-        if !c.part_known {
-            skip.push(0);
-        }
-        let crit_version = m.criteria.version();
-        let ranged = m.has_range();
-        if ranged || matches!(crit_version, Value::Text(t) if !t.has_wildcards()) {
-            skip.push(3);
-        }
-        if !cpe::is_match_except(&m.criteria, &c.cpe, &skip) {
+        // The version is compared below when a range or an exact version
+        // decides it, and by CPE matching otherwise.
+        let skip: &[usize] = match (c.part_known, ranged || exact) {
+            (true, false) => &[],
+            (true, true) => &[3],
+            (false, false) => &[0],
+            (false, true) => &[0, 3],
+        };
+        let comparable = version::looks_like_version(&c.version);
+        if !cpe::is_match_except(&m.criteria, &c.cpe, skip) {
+            // A version pattern (`8.*`) against a version that is not one.
+            if !comparable && not_comparable.is_none() && matches!(crit_version, Value::Text(_)) {
+                let name_only: &[usize] = if c.part_known { &[3] } else { &[0, 3] };
+                if cpe::is_match_except(&m.criteria, &c.cpe, name_only) {
+                    not_comparable = Some(version_reason(fact, c));
+                }
+            }
             continue;
         }
-        let scheme = if fact.scheme == Scheme::Generic && version::looks_like_version(&c.version) {
+        if (ranged || exact) && !comparable {
+            if not_comparable.is_none() {
+                not_comparable = Some(version_reason(fact, c));
+            }
+            continue;
+        }
+        let scheme = if fact.scheme == Scheme::Generic && comparable {
             Scheme::Dotted
         } else {
             fact.scheme
         };
         let cmp = |b: &str| version::compare_or_generic(scheme, &c.version, b).0;
+        compared = true;
         if !ranged {
-            if let Value::Text(t) = crit_version {
-                if !t.has_wildcards() && cmp(&t.as_plain()) != Ordering::Equal {
+            if let Some(lit) = exact_version {
+                if cmp(lit) != Ordering::Equal {
                     continue;
                 }
             }
         }
         if ranged {
-            if c.version.trim().is_empty() {
-                continue;
-            }
             let checks = [
                 (
                     &m.version_start_including,
@@ -1171,9 +1856,25 @@ fn cpe_match_fact(m: &CpeMatch, fact: &Fact) -> Option<usize> {
                 continue;
             }
         }
-        return Some(ci);
+        return CpeOutcome::Hit(ci);
     }
-    None
+    match not_comparable {
+        Some(why) => CpeOutcome::NotComparable(why),
+        None if compared => CpeOutcome::OutOfRange,
+        None => CpeOutcome::Miss,
+    }
+}
+
+fn version_reason(fact: &FactData, c: &Candidate) -> String {
+    if c.version.trim().is_empty() {
+        "the inventory records no version".into()
+    } else {
+        format!(
+            "the installed version '{}' ({} scheme) is not a version that can be ordered",
+            fact.version,
+            scheme_name(fact.scheme)
+        )
+    }
 }
 
 fn range_words(m: &CpeMatch) -> String {
@@ -1226,11 +1927,23 @@ pub struct VulnPlan {
     /// Per configuration, per node: (key, cpeMatch index) sorted, and the
     /// unkeyed cpeMatch indices.
     nodes: Vec<Vec<NodePlan>>,
+    /// What the record says of a fact depends on nothing else of the asset:
+    /// its configurations are single OR nodes (no platform, no negation)
+    /// and its rules name no module, no platform of a package and no fix.
+    simple: bool,
+    /// The keys of every name the record can name a fact by (product and
+    /// package names, CPE vendor/product), sorted; `None` when one is a
+    /// wildcard (it can name any fact).
+    names: Option<Vec<u64>>,
+    /// The parts of an asset besides its facts that its verdicts use.
+    uses_modules: bool,
+    uses_fixes: bool,
+    uses_os: bool,
 }
 
 impl VulnPlan {
     pub fn new(v: &Vuln) -> VulnPlan {
-        let rules = v
+        let rules: Vec<(String, String, Vec<u64>, bool)> = v
             .affected
             .iter()
             .map(|r| {
@@ -1245,8 +1958,99 @@ impl VulnPlan {
                 (base, pkg, keys, unkeyed)
             })
             .collect();
+        let simple_rule = |r: &AffectedRule| {
+            let (_, mods) = r
+                .product
+                .as_deref()
+                .map(split_modules)
+                .unwrap_or(("", Vec::new()));
+            let modules_free = mods
+                .iter()
+                .copied()
+                .chain(r.modules.iter().map(String::as_str))
+                .all(is_all_modules);
+            let on_platform = r
+                .package_name
+                .as_deref()
+                .is_some_and(|pkg| r.product.as_deref().is_some_and(|prod| !eq_norm(prod, pkg)));
+            let named_fix = r.versions.iter().any(|x| {
+                x.changes
+                    .iter()
+                    .any(|c| !version::looks_like_version(&c.at))
+            });
+            modules_free && !on_platform && !named_fix && r.fixes.is_empty()
+        };
+        let simple_config = |c: &NvdConfig| {
+            !c.negate
+                && c.nodes.len() == 1
+                && c.nodes
+                    .iter()
+                    .all(|n| !n.negate && n.operator == Operator::Or)
+        };
+        let mut names: Option<Vec<u64>> = Some(Vec::new());
+        for (r, (base, pkg, keys, unkeyed)) in v.affected.iter().zip(&rules) {
+            if let Some(n) = &mut names {
+                if !base.is_empty() {
+                    n.push(product_key(base));
+                }
+                if !pkg.is_empty() {
+                    n.push(product_key(pkg));
+                }
+                n.extend_from_slice(keys);
+            }
+            if *unkeyed && r.package_name.is_none() {
+                names = None;
+            }
+        }
+        for m in v
+            .configurations
+            .iter()
+            .flat_map(|c| &c.nodes)
+            .flat_map(|n| &n.matches)
+        {
+            match (m.criteria.vendor_product_key(), &mut names) {
+                (Some(k), Some(n)) => n.push(k),
+                (None, _) => names = None,
+                _ => {}
+            }
+        }
+        if let Some(n) = &mut names {
+            n.sort_unstable();
+            n.dedup();
+        }
+        let uses_modules = v.affected.iter().any(|r| {
+            let (_, mods) = r
+                .product
+                .as_deref()
+                .map(split_modules)
+                .unwrap_or(("", Vec::new()));
+            !mods
+                .iter()
+                .copied()
+                .chain(r.modules.iter().map(String::as_str))
+                .all(is_all_modules)
+        });
+        let uses_fixes = v.affected.iter().any(|r| {
+            !r.fixes.is_empty()
+                || r.versions.iter().any(|x| {
+                    x.changes
+                        .iter()
+                        .any(|c| !version::looks_like_version(&c.at))
+                })
+        });
+        let uses_os = v.affected.iter().any(|r| {
+            r.package_name
+                .as_deref()
+                .is_some_and(|pkg| r.product.as_deref().is_some_and(|prod| !eq_norm(prod, pkg)))
+        });
         let mut plan = VulnPlan {
             rules,
+            simple: v.affected.iter().all(simple_rule)
+                && v.configurations.iter().all(simple_config),
+            names,
+            uses_modules,
+            uses_fixes,
+            uses_os,
             ..VulnPlan::default()
         };
         for (i, r) in v.affected.iter().enumerate() {
@@ -1297,11 +2101,34 @@ impl VulnPlan {
 }
 
 /// All hits of one node over the facts.
-fn node_hits(n: &crate::model::NvdNode, plan: Option<&NodePlan>, facts: &[Fact]) -> Vec<Hit> {
+/// A cpeMatch that names a fact whose version it cannot compare.
+struct Maybe {
+    vulnerable: bool,
+    fact: usize,
+    match_idx: usize,
+    reason: String,
+}
+
+/// What `node_hits` notes besides the hits (for `Unevaluable`).
+#[derive(Default)]
+struct Notes {
+    maybes: Vec<Maybe>,
+    /// Facts whose version a vulnerable criterion compared.
+    compared: Vec<usize>,
+}
+
+/// All hits of one node over the facts (and, in `notes`, the criteria that
+/// name a fact but cannot compare its version).
+fn node_hits(
+    n: &crate::model::NvdNode,
+    plan: Option<&NodePlan>,
+    facts: &[Fact],
+    notes: &mut Notes,
+) -> Vec<Hit> {
     let mut hits = Vec::new();
     let or_node = n.operator == Operator::Or;
     // The cpeMatch indices worth a full comparison for each fact.
-    let try_match = |mi: usize, fi: usize, hits: &mut Vec<Hit>| {
+    let try_match = |mi: usize, fi: usize, hits: &mut Vec<Hit>, notes: &mut Notes| {
         let (Some(m), Some(f)) = (n.matches.get(mi), facts.get(fi)) else {
             return;
         };
@@ -1315,13 +2142,33 @@ fn node_hits(n: &crate::model::NvdNode, plan: Option<&NodePlan>, facts: &[Fact])
         {
             return;
         }
-        if let Some(ci) = cpe_match_fact(m, f) {
-            hits.push(Hit {
+        match cpe_match_fact(m, f) {
+            CpeOutcome::Hit(ci) => hits.push(Hit {
                 vulnerable: m.vulnerable,
                 fact: fi,
                 match_idx: mi,
                 cand: ci,
-            });
+            }),
+            CpeOutcome::Miss => {}
+            CpeOutcome::OutOfRange => {
+                if m.vulnerable {
+                    notes.compared.push(fi);
+                }
+            }
+            CpeOutcome::NotComparable(reason) => {
+                if !notes
+                    .maybes
+                    .iter()
+                    .any(|x| x.fact == fi && x.match_idx == mi)
+                {
+                    notes.maybes.push(Maybe {
+                        vulnerable: m.vulnerable,
+                        fact: fi,
+                        match_idx: mi,
+                        reason,
+                    });
+                }
+            }
         }
     };
     match plan {
@@ -1332,25 +2179,25 @@ fn node_hits(n: &crate::model::NvdNode, plan: Option<&NodePlan>, facts: &[Fact])
                         Some(k) => {
                             let lo = keyed.partition_point(|(x, _)| *x < k);
                             for (_, mi) in keyed[lo..].iter().take_while(|(x, _)| *x == k) {
-                                try_match(*mi as usize, fi, &mut hits);
+                                try_match(*mi as usize, fi, &mut hits, notes);
                             }
                         }
                         None => {
                             for (_, mi) in keyed {
-                                try_match(*mi as usize, fi, &mut hits);
+                                try_match(*mi as usize, fi, &mut hits, notes);
                             }
                         }
                     }
                 }
                 for mi in unkeyed {
-                    try_match(*mi as usize, fi, &mut hits);
+                    try_match(*mi as usize, fi, &mut hits, notes);
                 }
             }
         }
         None => {
             for mi in 0..n.matches.len() {
                 for fi in 0..facts.len() {
-                    try_match(mi, fi, &mut hits);
+                    try_match(mi, fi, &mut hits, notes);
                 }
             }
         }
@@ -1359,8 +2206,23 @@ fn node_hits(n: &crate::model::NvdNode, plan: Option<&NodePlan>, facts: &[Fact])
     hits
 }
 
+/// Whether a node is satisfied by these matched criteria.
+fn node_sat(n: &crate::model::NvdNode, matched: impl Iterator<Item = usize>) -> bool {
+    let mut idx: Vec<usize> = matched.collect();
+    idx.sort_unstable();
+    idx.dedup();
+    let sat = match n.operator {
+        Operator::Or => !idx.is_empty(),
+        Operator::And => !n.matches.is_empty() && idx.len() == n.matches.len(),
+    };
+    sat != n.negate
+}
+
 /// Evaluates one configuration for the facts in `wanted` (those no vendor
 /// statement decided) and adds a finding for each fact it makes vulnerable.
+/// With `pending`, also notes the facts it would make vulnerable were the
+/// versions it cannot compare in range.
+#[allow(clippy::too_many_arguments)]
 fn eval_config(
     v: &Vuln,
     ci: usize,
@@ -1368,23 +2230,38 @@ fn eval_config(
     plan: &VulnPlan,
     p: &Prepared,
     wanted: &mut [bool],
-    out: &mut Vec<Finding>,
+    out: &mut Vec<(usize, Finding)>,
+    pending: Option<(&mut Vec<Pending>, &mut [bool])>,
 ) {
     if cfg.nodes.is_empty() {
         return;
     }
     let mut nodes: Vec<(bool, Vec<Hit>)> = Vec::with_capacity(cfg.nodes.len());
+    let mut maybes: Vec<Vec<Maybe>> = Vec::with_capacity(cfg.nodes.len());
+    let mut compared: Vec<usize> = Vec::new();
     for (ni, n) in cfg.nodes.iter().enumerate() {
         let np = plan.nodes.get(ci).and_then(|c| c.get(ni));
-        let hits = node_hits(n, np, &p.facts);
-        let matched: std::collections::BTreeSet<usize> = hits.iter().map(|h| h.match_idx).collect();
-        let sat = match n.operator {
-            Operator::Or => !hits.is_empty(),
-            Operator::And => !n.matches.is_empty() && matched.len() == n.matches.len(),
-        };
-        let sat = sat != n.negate;
+        let mut notes = Notes::default();
+        let hits = node_hits(n, np, &p.facts, &mut notes);
+        let sat = node_sat(n, hits.iter().map(|h| h.match_idx));
         // A negated node contributes no vulnerable match.
         nodes.push((sat, if n.negate { Vec::new() } else { hits }));
+        if !n.negate {
+            maybes.push(notes.maybes);
+            compared.extend(notes.compared);
+        } else {
+            maybes.push(Vec::new());
+        }
+    }
+    if let Some((pending, evaluated)) = pending {
+        for fi in compared {
+            if let Some(e) = evaluated.get_mut(fi) {
+                *e = true;
+            }
+        }
+        if maybes.iter().any(|m| !m.is_empty()) {
+            note_not_comparable(v, ci, cfg, &nodes, &maybes, p, wanted, pending);
+        }
     }
     let satisfied = match cfg.operator {
         Operator::And => nodes.iter().all(|(s, _)| *s),
@@ -1402,7 +2279,97 @@ fn eval_config(
                 continue;
             }
             wanted[h.fact] = false;
-            out.push(nvd_finding(v, ci, cfg, ni, h, &nodes, p));
+            out.push((h.fact, nvd_finding(v, ci, cfg, ni, h, &nodes, p)));
+        }
+    }
+}
+
+/// For `eval_config`: the facts that the configuration would make
+/// vulnerable if the versions it cannot compare were in range.
+#[allow(clippy::too_many_arguments)]
+fn note_not_comparable(
+    v: &Vuln,
+    ci: usize,
+    cfg: &NvdConfig,
+    nodes: &[(bool, Vec<Hit>)],
+    maybes: &[Vec<Maybe>],
+    p: &Prepared,
+    wanted: &[bool],
+    pending: &mut Vec<Pending>,
+) {
+    let sat_with = |ni: usize, n: &crate::model::NvdNode| {
+        if n.negate {
+            return nodes[ni].0;
+        }
+        node_sat(
+            n,
+            nodes[ni]
+                .1
+                .iter()
+                .map(|h| h.match_idx)
+                .chain(maybes[ni].iter().map(|m| m.match_idx)),
+        )
+    };
+    let sat: Vec<bool> = cfg
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(ni, n)| sat_with(ni, n))
+        .collect();
+    let possible = match cfg.operator {
+        Operator::And => sat.iter().all(|s| *s),
+        Operator::Or => sat.iter().any(|s| *s),
+    };
+    if possible == cfg.negate {
+        return;
+    }
+    let words = |ni: usize, mi: usize| {
+        cfg.nodes
+            .get(ni)
+            .and_then(|n| n.matches.get(mi))
+            .map(range_words)
+            .unwrap_or_default()
+    };
+    // A platform criterion that cannot be compared: for the facts that
+    // match a vulnerable criterion.
+    let platform = maybes.iter().flatten().find(|m| !m.vulnerable);
+    for (ni, ms) in maybes.iter().enumerate() {
+        for m in ms.iter().filter(|m| m.vulnerable) {
+            if wanted.get(m.fact).copied().unwrap_or(false) {
+                pending.push(Pending {
+                    fact: m.fact,
+                    source: EvidenceSource::NvdCpe,
+                    record: format!(
+                        "{} configurations[{ci}].nodes[{ni}].cpeMatch[{}]",
+                        v.id, m.match_idx
+                    ),
+                    rule: format!("configuration {}: {}", ci + 1, words(ni, m.match_idx)),
+                    reason: m.reason.clone(),
+                });
+            }
+        }
+    }
+    if let Some(pl) = platform {
+        for (ni, (_, hits)) in nodes.iter().enumerate() {
+            for h in hits.iter().filter(|h| h.vulnerable) {
+                if wanted.get(h.fact).copied().unwrap_or(false) {
+                    let label = p.facts.get(pl.fact).map(|f| f.label(p.item));
+                    pending.push(Pending {
+                        fact: h.fact,
+                        source: EvidenceSource::NvdCpe,
+                        record: format!(
+                            "{} configurations[{ci}].nodes[{ni}].cpeMatch[{}]",
+                            v.id, h.match_idx
+                        ),
+                        rule: format!("configuration {}: {}", ci + 1, words(ni, h.match_idx)),
+                        reason: format!(
+                            "the platform it runs on cannot be compared ({}): {}",
+                            label.unwrap_or_default(),
+                            pl.reason
+                        ),
+                    });
+                }
+            }
         }
     }
 }
@@ -1474,7 +2441,7 @@ fn nvd_finding(
     Finding {
         cve: v.id,
         asset_id: p.item.asset_id,
-        evidence: Evidence {
+        evidence: Arc::new(Evidence {
             source: EvidenceSource::NvdCpe,
             record: format!(
                 "{} configurations[{ci}].nodes[{ni}].cpeMatch[{}]",
@@ -1483,8 +2450,315 @@ fn nvd_finding(
             rule,
             inventory_fact: fact_text,
             hotfix_excluded: None,
-        },
+        }),
     }
+}
+
+// ------------------------------------------------------------ version spans
+
+/// The leading numeric parts of a version (`17.1.0.3-h1` → 17, 1, 0, 3), at
+/// most four, for a coarse order every version ordering agrees with: when
+/// two such prefixes differ at a part both have, semver, dpkg, rpmvercmp,
+/// vendor dotted and the generic ordering all order the versions as those
+/// parts do. Where they do not differ, nothing is known. `None` for a string
+/// this reading does not cover (not starting with a digit; an epoch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Prefix {
+    len: u8,
+    parts: [u32; 4],
+    /// The string is these numbers and dots, nothing else: two such with
+    /// the same parts are equal in every ordering.
+    whole: bool,
+}
+
+impl Prefix {
+    fn of(s: &str) -> Option<Prefix> {
+        let s = s.trim();
+        if !s.starts_with(|c: char| c.is_ascii_digit()) || s.contains(':') {
+            return None;
+        }
+        let mut p = Prefix {
+            len: 0,
+            parts: [0; 4],
+            whole: s.split('.').count() <= 4
+                && s.split('.').all(|x| {
+                    !x.is_empty() && x.len() <= 9 && x.bytes().all(|b| b.is_ascii_digit())
+                }),
+        };
+        for part in s.split('.') {
+            let digits = part.bytes().take_while(u8::is_ascii_digit).count();
+            if digits == 0 || p.len as usize == p.parts.len() {
+                break;
+            }
+            let d = part[..digits].trim_start_matches('0');
+            // Longer numbers than u32 holds are cut to its maximum: two of
+            // them then compare equal, which decides nothing.
+            p.parts[p.len as usize] = if d.len() > 9 {
+                u32::MAX
+            } else {
+                d.parse().unwrap_or(0)
+            };
+            p.len += 1;
+            if digits < part.len() {
+                // Something else follows the number: stop here.
+                break;
+            }
+        }
+        Some(p)
+    }
+
+    /// Both are certainly the same version in every ordering.
+    fn same(&self, other: &Prefix) -> bool {
+        self.whole && other.whole && self.len == other.len && self.parts == other.parts
+    }
+
+    /// `self` is certainly lower than `other` in every ordering.
+    fn below(&self, other: &Prefix) -> bool {
+        let n = self.len.min(other.len) as usize;
+        match (0..n).find(|&i| self.parts[i] != other.parts[i]) {
+            Some(i) => self.parts[i] < other.parts[i],
+            None => false,
+        }
+    }
+}
+
+/// Where a record can concern facts of one key: versions between `lo` and
+/// `hi` (`None`: unbounded; `.1`: the bound itself excluded).
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    rec: u32,
+    lo: Option<(Prefix, bool)>,
+    hi: Option<(Prefix, bool)>,
+    /// Only an `Unevaluable` can come of it (free text in the record).
+    notes: bool,
+    /// A range of a packaging type (`deb`, `rpm`): compared with a
+    /// package's whole version, epoch included.
+    distro: bool,
+}
+
+/// What a fact's version says about spans.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Probe {
+    /// Not a version: only what concerns every version can find it.
+    NotVersion,
+    /// A version this reading does not cover: every span may hold it.
+    Unread,
+    At(Prefix),
+}
+
+impl Span {
+    /// The first number of the upper bound (`u32::MAX` when there is none,
+    /// or for a packaging type's range): the spans of a key are sorted by
+    /// it, so a version whose first number is higher skips those before.
+    fn hi_major(&self) -> u32 {
+        match self.hi {
+            Some((p, _)) if !self.distro && p.len > 0 => p.parts[0],
+            _ => u32::MAX,
+        }
+    }
+
+    fn unbounded(&self) -> bool {
+        self.lo.is_none() && self.hi.is_none()
+    }
+
+    /// Whether the span may give a fact with these probes a finding (or,
+    /// with `notes`, an `Unevaluable`).
+    fn may_concern(&self, general: &[Probe], whole: Probe, notes: bool) -> bool {
+        if self.notes && !notes {
+            return false;
+        }
+        let one = |p: &Probe| match p {
+            Probe::NotVersion => notes || self.unbounded(),
+            Probe::Unread => true,
+            Probe::At(v) => self.may_contain(v),
+        };
+        general.iter().any(one) || (self.distro && one(&whole))
+    }
+}
+
+impl Span {
+    fn may_contain(&self, v: &Prefix) -> bool {
+        let out_lo = self
+            .lo
+            .is_some_and(|(lo, excl)| v.below(&lo) || (excl && v.same(&lo)));
+        let out_hi = self
+            .hi
+            .is_some_and(|(hi, excl)| hi.below(v) || (excl && v.same(&hi)));
+        !(out_lo || out_hi)
+    }
+}
+
+/// The inclusive bound a version string gives; `None` (unbounded) when it
+/// is not read.
+fn bound(s: &str) -> Option<(Prefix, bool)> {
+    Prefix::of(s).map(|p| (p, false))
+}
+
+/// As `bound`, the bound itself excluded.
+fn bound_excl(s: &str) -> Option<(Prefix, bool)> {
+    Prefix::of(s).map(|p| (p, true))
+}
+
+/// The spans of a vendor rule's entries that can be "affected" or cannot be
+/// compared (all versions when its `defaultStatus` is "affected").
+fn rule_spans(rule: &AffectedRule, rec: u32, out: &mut Vec<Span>) {
+    let any = Span {
+        rec,
+        lo: None,
+        hi: None,
+        notes: false,
+        distro: false,
+    };
+    if rule.default_status == Status::Affected {
+        out.push(any);
+        return;
+    }
+    for r in &rule.versions {
+        let start = r.version.trim();
+        let has_upper = r.less_than.is_some() || r.less_than_or_equal.is_some();
+        let free_text = if has_upper {
+            !is_open_start(start) && !version::looks_like_version(start)
+        } else {
+            let bare = start.trim_start_matches(['<', '>', '=', '!', '~', ' ']);
+            !is_everything(start)
+                && text_ranges(start).is_none()
+                && !version::looks_like_version(bare)
+        };
+        if potential_rank(r) < 3 && !free_text {
+            continue;
+        }
+        let patch = r
+            .version_type
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("patch"));
+        let distro = r
+            .version_type
+            .as_deref()
+            .and_then(Scheme::from_version_type)
+            .is_some_and(Scheme::is_distro);
+        let span = |lo, hi| Span {
+            rec,
+            lo,
+            hi,
+            notes: false,
+            distro,
+        };
+        if free_text {
+            // It cannot be compared with any version: only an
+            // `Unevaluable` can come of it.
+            out.push(Span { notes: true, ..any });
+        } else if !has_upper {
+            if is_everything(start) {
+                out.push(any);
+            } else if let Some(ranges) = text_ranges(start) {
+                for (lo, hi) in ranges {
+                    out.push(span(bound(lo), bound(hi)));
+                }
+            } else {
+                let b = bound(start);
+                out.push(span(b, b));
+            }
+        } else if patch {
+            // A build in a branch: versions of the branch.
+            let b = bound(start);
+            out.push(span(b, b));
+        } else {
+            let lower = if start.ends_with(['x', 'X', '*']) && version::looks_like_version(start) {
+                version::branch_prefix(start)
+            } else {
+                start
+            };
+            let lo = if !is_open_start(lower) && version::looks_like_version(lower) {
+                bound(lower)
+            } else {
+                None
+            };
+            let upper = match (&r.less_than_or_equal, &r.less_than) {
+                (Some(le), _) => upper_of(le, true),
+                (None, Some(lt)) => upper_of(lt, false),
+                (None, None) => Upper::None,
+            };
+            let hi = match upper {
+                Upper::Below(u) => bound_excl(u),
+                Upper::UpTo(u) | Upper::Branch(u) => bound(u),
+                // The next branch's start is not worth reading here.
+                Upper::None | Upper::NextBranch(_) => None,
+            };
+            // "affected" until one change to another status at a version
+            // (F5 writes `lessThan: "*"` and the fixed release as a change).
+            let hi = match r.changes.as_slice() {
+                [ch] if r.status == Status::Affected
+                    && ch.status != Status::Affected
+                    && version::looks_like_version(&ch.at) =>
+                {
+                    bound_excl(&ch.at).or(hi)
+                }
+                _ => hi,
+            };
+            out.push(span(lo, hi));
+        }
+    }
+}
+
+/// The span of a vulnerable NVD criterion; `None` when it can match nothing
+/// with a version (`-`).
+fn criterion_span(m: &CpeMatch, rec: u32) -> Option<Span> {
+    if m.has_range() {
+        let lo = match (&m.version_start_including, &m.version_start_excluding) {
+            (Some(s), _) => bound(s),
+            (None, Some(s)) => bound_excl(s),
+            (None, None) => None,
+        };
+        let hi = match (&m.version_end_including, &m.version_end_excluding) {
+            (Some(s), _) => bound(s),
+            (None, Some(s)) => bound_excl(s),
+            (None, None) => None,
+        };
+        return Some(Span {
+            rec,
+            lo,
+            hi,
+            notes: false,
+            distro: false,
+        });
+    }
+    let (lo, hi) = match m.criteria.version() {
+        Value::Na => return None,
+        Value::Text(t) => {
+            let b = t.as_literal().and_then(bound);
+            (b, b)
+        }
+        Value::Any => (None, None),
+    };
+    Some(Span {
+        rec,
+        lo,
+        hi,
+        notes: false,
+        distro: false,
+    })
+}
+
+/// The probes of the versions a fact is compared by: its version (or the
+/// upstream part of a package's) and its CPEs' versions; and its whole
+/// version, for ranges of a packaging type.
+fn fact_probes(f: &FactData) -> (Vec<Probe>, Probe) {
+    let probe = |v: &str| {
+        if v.trim().is_empty() || !version::looks_like_version(v) {
+            Probe::NotVersion
+        } else {
+            Prefix::of(v).map_or(Probe::Unread, Probe::At)
+        }
+    };
+    let mut general = Vec::with_capacity(2);
+    let up = version::upstream(f.scheme, &f.version);
+    for v in std::iter::once(up).chain(f.candidates.iter().map(|c| c.version.as_str())) {
+        let p = probe(v);
+        if !general.contains(&p) {
+            general.push(p);
+        }
+    }
+    (general, probe(&f.version))
 }
 
 // ------------------------------------------------------------ entry points
@@ -1497,34 +2771,128 @@ pub fn match_prepared(v: &Vuln, p: &Prepared) -> Vec<Finding> {
 /// As `match_prepared`, with the record's plan made beforehand.
 pub fn match_planned(v: &Vuln, plan: &VulnPlan, p: &Prepared) -> Vec<Finding> {
     let mut out = Vec::new();
+    match_planned_into(v, plan, p, &mut out, None);
+    out
+}
+
+/// As `match_planned`, adding what cannot be evaluated.
+pub fn match_planned_full(v: &Vuln, plan: &VulnPlan, p: &Prepared) -> Matched {
+    let mut m = Matched::default();
+    match_planned_into(v, plan, p, &mut m.findings, Some(&mut m.unevaluable));
+    m
+}
+
+/// Appends the findings of `v` for `p` to `out`; with `unevaluable`, also
+/// the statements that name one of the asset's facts but cannot be compared
+/// with its version, for the facts the record does not find affected
+/// otherwise.
+fn match_planned_into(
+    v: &Vuln,
+    plan: &VulnPlan,
+    p: &Prepared,
+    out: &mut Vec<Finding>,
+    unevaluable: Option<&mut Vec<Unevaluable>>,
+) {
+    // The findings with the index of their fact.
+    let mut mine: Vec<(usize, Finding)> = Vec::new();
     let mut wanted = vec![false; p.facts.len()];
+    let mut found = vec![false; p.facts.len()];
+    // Facts a later source compared (a statement that could not be
+    // compared before it is then not reported).
+    let mut evaluated = vec![false; p.facts.len()];
+    let mut pending: Vec<Pending> = Vec::new();
     for (fi, fact) in p.facts.iter().enumerate() {
         if fact.platform_only {
             continue;
         }
         let mut decided = false;
         for src in [Source::Cve5Cna, Source::Csaf, Source::Cve5Adp] {
-            if let Some((st, f)) = vendor_verdict(v, plan, src, fact, p) {
-                if st == Status::Affected {
-                    out.push(f);
+            if let Some((st, f)) = vendor_verdict(v, plan, src, (fi, fact), p, &mut pending) {
+                if let (Status::Affected, Some(f)) = (st, f) {
+                    mine.push((fi, f));
+                    found[fi] = true;
                 }
                 decided = true;
+                evaluated[fi] = true;
                 break;
             }
         }
         wanted[fi] = !decided;
     }
-    if !wanted.iter().any(|w| *w) || v.configurations.is_empty() {
-        return out;
+    let collect = unevaluable.is_some();
+    if wanted.iter().any(|w| *w) && !v.configurations.is_empty() {
+        let asked = wanted.clone();
+        nvd_matches(
+            v,
+            plan,
+            p,
+            &mut wanted,
+            &mut mine,
+            collect.then_some((&mut pending, &mut evaluated[..])),
+        );
+        for fi in 0..found.len() {
+            found[fi] |= asked[fi] && !wanted[fi];
+        }
     }
-    // NVD, strictly: only configurations with a vulnerable criterion whose
-    // vendor and product cover one of the wanted facts' CPEs.
-    let first_nvd = out.len();
-    // Only the configurations with a vulnerable criterion that can name one
-    // of the wanted facts' CPEs.
+    // Fixes named anywhere in the record (CSAF remediations) still count
+    // for NVD's findings.
+    if mine
+        .iter()
+        .any(|(_, f)| f.evidence.source == EvidenceSource::NvdCpe)
+    {
+        let installed = v
+            .affected
+            .iter()
+            .flat_map(|r| r.fixes.iter())
+            .find(|x| p.fixes.contains(&normalise_fix(x)));
+        if let Some(fx) = installed {
+            for (_, f) in &mut mine {
+                if f.evidence.source == EvidenceSource::NvdCpe {
+                    Arc::make_mut(&mut f.evidence).hotfix_excluded = Some(fx.clone());
+                }
+            }
+        }
+    }
+    // In the order of the asset's facts (what one fact gives does not
+    // depend on the others' order).
+    mine.sort_by_key(|(fi, _)| *fi);
+    out.extend(mine.into_iter().map(|(_, f)| f));
+    if let Some(list) = unevaluable {
+        pending.sort_by_key(|x| x.fact);
+        let mut seen: Vec<(usize, &str)> = Vec::new();
+        for x in &pending {
+            let done = found.get(x.fact).copied().unwrap_or(true)
+                || evaluated.get(x.fact).copied().unwrap_or(true);
+            if done || seen.contains(&(x.fact, &x.record)) {
+                continue;
+            }
+            seen.push((x.fact, &x.record));
+            list.push(Unevaluable {
+                cve: v.id,
+                asset_id: p.item.asset_id,
+                source: x.source,
+                record: x.record.clone(),
+                rule: x.rule.clone(),
+                inventory_fact: p.facts[x.fact].label(p.item),
+                reason: x.reason.clone(),
+            });
+        }
+    }
+}
+
+/// NVD, strictly: only the configurations with a vulnerable criterion that
+/// can name one of the wanted facts' CPEs.
+fn nvd_matches(
+    v: &Vuln,
+    plan: &VulnPlan,
+    p: &Prepared,
+    wanted: &mut [bool],
+    out: &mut Vec<(usize, Finding)>,
+    mut pending: Option<(&mut Vec<Pending>, &mut [bool])>,
+) {
     let mut configs: Vec<u32> = plan.unkeyed_configs.clone();
     let mut all = false;
-    for (f, w) in p.facts.iter().zip(&wanted) {
+    for (f, w) in p.facts.iter().zip(wanted.iter()) {
         if *w {
             for c in &f.candidates {
                 match c.cpe.vendor_product_key() {
@@ -1546,26 +2914,13 @@ pub fn match_planned(v: &Vuln, plan: &VulnPlan, p: &Prepared) -> Vec<Finding> {
     for ci in configs {
         let ci = ci as usize;
         if let Some(cfg) = v.configurations.get(ci) {
-            eval_config(v, ci, cfg, plan, p, &mut wanted, &mut out);
+            let pending = pending.as_mut().map(|(p, e)| (&mut **p, &mut **e));
+            eval_config(v, ci, cfg, plan, p, wanted, out, pending);
         }
         if !wanted.iter().any(|w| *w) {
             break;
         }
     }
-    // Fixes named anywhere in the record (CSAF remediations) still count.
-    if out.len() > first_nvd {
-        let installed = v
-            .affected
-            .iter()
-            .flat_map(|r| r.fixes.iter())
-            .find(|x| p.fixes.contains(&normalise_fix(x)));
-        if let Some(fx) = installed {
-            for f in &mut out[first_nvd..] {
-                f.evidence.hotfix_excluded = Some(fx.clone());
-            }
-        }
-    }
-    out
 }
 
 /// Matches one vulnerability against one asset. Findings with
@@ -1574,16 +2929,25 @@ pub fn match_asset(v: &Vuln, item: &InventoryItem) -> Vec<Finding> {
     match_prepared(v, &prepare(item))
 }
 
+/// As `match_asset`, with what cannot be evaluated.
+pub fn match_asset_full(v: &Vuln, item: &InventoryItem) -> Matched {
+    match_planned_full(v, &VulnPlan::new(v), &prepare(item))
+}
+
 /// Vulnerabilities indexed by the vendor/product names and CPEs they can
 /// match, so each asset is only compared with the records that concern it.
 pub struct VulnIndex<'a> {
     vulns: &'a [Vuln],
     plans: Vec<VulnPlan>,
-    /// Hash of a normalised product name, or a CPE vendor/product key →
-    /// records. A hash collision only adds a record to compare.
-    by_key: HashMap<u64, Vec<u32>>,
+    /// Hash of a normalised product name, or a CPE vendor/product key → the
+    /// records that name it, with the versions they can concern. A hash
+    /// collision only adds a record to compare.
+    by_key: HashMap<u64, Vec<Span>>,
     /// Records with a CPE whose vendor or product is a wildcard.
     always: Vec<u32>,
+    /// Every key a record can name a fact by (`None`: some record can name
+    /// any fact): a fact none of whose keys is here concerns no record.
+    known: Option<std::collections::HashSet<u64>>,
 }
 
 /// FNV-1a of a name already normalised (`norm`).
@@ -1597,12 +2961,17 @@ fn product_key(product_n: &str) -> u64 {
 
 impl<'a> VulnIndex<'a> {
     pub fn new(vulns: &'a [Vuln]) -> VulnIndex<'a> {
-        let mut by_key: HashMap<u64, Vec<u32>> = HashMap::new();
+        let mut by_key: HashMap<u64, Vec<Span>> = HashMap::new();
         let mut always = Vec::new();
+        let mut spans: Vec<(u64, Span)> = Vec::new();
         for (i, v) in vulns.iter().enumerate() {
             let i = i as u32;
-            let mut keys = Vec::new();
+            spans.clear();
+            let mut rule_span = Vec::new();
             for r in &v.affected {
+                rule_span.clear();
+                rule_spans(r, i, &mut rule_span);
+                let mut keys = Vec::new();
                 let (base, _) = r
                     .product
                     .as_deref()
@@ -1624,75 +2993,618 @@ impl<'a> VulnIndex<'a> {
                         }
                     }
                 }
+                for k in keys {
+                    spans.extend(rule_span.iter().map(|s| (k, *s)));
+                }
             }
             for cfg in &v.configurations {
                 for n in &cfg.nodes {
                     for m in n.matches.iter().filter(|m| m.vulnerable) {
                         match m.criteria.vendor_product_key() {
-                            Some(k) => keys.push(k),
+                            Some(k) => spans.extend(criterion_span(m, i).map(|s| (k, s))),
                             None => always.push(i),
                         }
                     }
                 }
             }
-            keys.sort_unstable();
-            keys.dedup();
-            for k in keys {
-                by_key.entry(k).or_default().push(i);
+            // One span per distinct bounds and key.
+            spans.sort_unstable_by_key(|(k, s)| {
+                (
+                    *k,
+                    s.lo.map(|(p, x)| (p.len, p.parts, p.whole, x)),
+                    s.hi.map(|(p, x)| (p.len, p.parts, p.whole, x)),
+                    s.notes,
+                    s.distro,
+                )
+            });
+            spans.dedup_by(|a, b| {
+                a.0 == b.0
+                    && a.1.lo == b.1.lo
+                    && a.1.hi == b.1.hi
+                    && a.1.notes == b.1.notes
+                    && a.1.distro == b.1.distro
+            });
+            for (k, s) in &spans {
+                by_key.entry(*k).or_default().push(*s);
             }
+        }
+        for list in by_key.values_mut() {
+            list.sort_by_key(Span::hi_major);
+            list.shrink_to_fit();
         }
         always.sort_unstable();
         always.dedup();
+        let plans: Vec<VulnPlan> = vulns.iter().map(VulnPlan::new).collect();
+        let mut known: Option<std::collections::HashSet<u64>> =
+            Some(by_key.keys().copied().collect());
+        for plan in &plans {
+            match (&plan.names, &mut known) {
+                (Some(names), Some(k)) => k.extend(names.iter().copied()),
+                _ => known = None,
+            }
+        }
+        if !always.is_empty() {
+            known = None;
+        }
         VulnIndex {
             vulns,
-            plans: vulns.iter().map(VulnPlan::new).collect(),
+            plans,
             by_key,
             always,
+            known,
         }
     }
 
     /// The findings for one asset.
     pub fn match_item(&self, item: &InventoryItem) -> Vec<Finding> {
+        self.match_bulk(std::slice::from_ref(item), 1, false)
+            .findings
+    }
+
+    /// The findings for one asset, and the statements that name one of its
+    /// facts but cannot be compared with its version.
+    pub fn match_item_full(&self, item: &InventoryItem) -> Matched {
+        self.match_bulk(std::slice::from_ref(item), 1, true)
+    }
+
+    /// What cannot be evaluated for one asset: the records whose statements
+    /// name one of its facts but cannot be compared with its version (and
+    /// that do not find or clear the fact otherwise).
+    pub fn unevaluable(&self, item: &InventoryItem) -> Vec<Unevaluable> {
+        self.match_item_full(item).unevaluable
+    }
+
+    /// How many records name one of an asset's facts (for measurements).
+    pub fn candidates(&self, item: &InventoryItem) -> usize {
         let p = prepare(item);
-        let mut out = Vec::new();
-        for i in self.candidate_ids(&p) {
-            if let (Some(v), Some(plan)) = (self.vulns.get(i as usize), self.plans.get(i as usize))
-            {
-                out.extend(match_planned(v, plan, &p));
+        let mut named = Vec::new();
+        for f in &p.facts {
+            named.extend(self.named(f, false, true));
+        }
+        named.sort_unstable();
+        named.dedup();
+        named.len()
+    }
+
+    /// How many records an asset is compared with (for measurements): those
+    /// that can give it a finding, among those that name one of its facts.
+    pub fn compared(&self, item: &InventoryItem) -> usize {
+        let p = prepare(item);
+        let mut compared = Vec::new();
+        for f in &p.facts {
+            compared.extend(self.relevant(f, false));
+        }
+        compared.sort_unstable();
+        compared.dedup();
+        compared.len()
+    }
+
+    /// The records that name a fact, by its normalised product name or one
+    /// of its CPEs' vendor and product, and whose versions can hold the
+    /// fact's (all of them when `by_version` is false or the fact's version
+    /// is not read): a superset of those that concern it.
+    fn named(&self, f: &FactData, by_version: bool, notes: bool) -> Vec<u32> {
+        if f.platform_only {
+            return Vec::new();
+        }
+        let probes = by_version.then(|| fact_probes(f));
+        let mut cand: Vec<u32> = self.always.clone();
+        let mut keys = vec![product_key(&f.product_n)];
+        for c in &f.candidates {
+            match c.cpe.vendor_product_key() {
+                Some(k) => keys.push(k),
+                // A CPE with a wildcard vendor or product: every record.
+                None => return (0..self.vulns.len() as u32).collect(),
             }
         }
-        out
-    }
-
-    /// How many records an asset is compared with (for measurements).
-    pub fn candidates(&self, item: &InventoryItem) -> usize {
-        self.candidate_ids(&prepare(item)).len()
-    }
-
-    fn candidate_ids(&self, p: &Prepared) -> Vec<u32> {
-        let mut cand: Vec<u32> = self.always.clone();
-        for f in &p.facts {
-            if f.platform_only {
+        keys.sort_unstable();
+        keys.dedup();
+        for k in keys {
+            let Some(spans) = self.by_key.get(&k) else {
                 continue;
-            }
-            if let Some(ids) = self.by_key.get(&product_key(&f.product_n)) {
-                cand.extend_from_slice(ids);
-            }
-            for c in &f.candidates {
-                match c.cpe.vendor_product_key() {
-                    Some(k) => {
-                        if let Some(ids) = self.by_key.get(&k) {
-                            cand.extend_from_slice(ids);
-                        }
-                    }
-                    // A CPE with a wildcard vendor or product: every record.
-                    None => return (0..self.vulns.len() as u32).collect(),
+            };
+            match &probes {
+                Some((general, whole)) => {
+                    // Spans whose upper bound starts with a lower number
+                    // than every version of the fact cannot hold it.
+                    let major = general
+                        .iter()
+                        .map(|p| match p {
+                            Probe::At(v) if v.len > 0 => v.parts[0],
+                            _ => 0,
+                        })
+                        .min()
+                        .unwrap_or(0);
+                    let from = spans.partition_point(|s| s.hi_major() < major);
+                    cand.extend(
+                        spans[from..]
+                            .iter()
+                            .filter(|s| s.may_concern(general, *whole, notes))
+                            .map(|s| s.rec),
+                    )
                 }
+                None => cand.extend(spans.iter().map(|s| s.rec)),
             }
         }
         cand.sort_unstable();
         cand.dedup();
         cand
+    }
+
+    /// The records that can give a finding (`notes`: or an `Unevaluable`)
+    /// for a fact (`fact_relevant`).
+    fn relevant(&self, f: &FactData, notes: bool) -> Vec<u32> {
+        let mut cand = self.named(f, true, notes);
+        cand.retain(
+            |&i| match (self.vulns.get(i as usize), self.plans.get(i as usize)) {
+                (Some(v), Some(plan)) => fact_relevant(v, plan, f, notes),
+                _ => false,
+            },
+        );
+        cand
+    }
+
+    /// Matches one asset with the records its facts make relevant, facts
+    /// and their records taken from `cache` when an asset before had them.
+    /// Matches items (findings; with `full`, also what cannot be evaluated)
+    /// on `threads` threads, in three steps: (A) the distinct facts of each
+    /// part of `items`, merged; (B) what the index says of each distinct
+    /// fact (`relevant_to`), once; (C) each asset from its facts' parts.
+    fn match_bulk(&self, items: &[InventoryItem], threads: usize, full: bool) -> Matched {
+        let threads = threads.clamp(1, 64);
+        let chunk = items.len().div_ceil(threads).max(1);
+        let parts: Vec<&[InventoryItem]> = items.chunks(chunk).collect();
+        let parallel = parts.len() > 1;
+        // (A) Each part's distinct facts, and each item's facts as entries.
+        fn collect(part: &[InventoryItem]) -> (FactTable<'_>, Vec<u32>) {
+            let mut t = FactTable::default();
+            let mut idx = Vec::new();
+            for it in part {
+                for src in fact_sources(it) {
+                    idx.push(t.entry(src));
+                }
+            }
+            (t, idx)
+        }
+        let locals: Vec<(FactTable, Vec<u32>)> = if parallel {
+            std::thread::scope(|sc| {
+                let handles: Vec<_> = parts
+                    .iter()
+                    .map(|&part| sc.spawn(move || collect(part)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .zip(&parts)
+                    .map(|(h, &part)| h.join().unwrap_or_else(|_| collect(part)))
+                    .collect()
+            })
+        } else {
+            parts.iter().map(|&part| collect(part)).collect()
+        };
+        let mut table = FactTable::default();
+        let mut idxs: Vec<Vec<u32>> = Vec::with_capacity(locals.len());
+        for (t, mut idx) in locals {
+            let remap = table.merge(t);
+            for e in &mut idx {
+                *e = remap.get(*e as usize).copied().unwrap_or(u32::MAX);
+            }
+            idxs.push(idx);
+        }
+        // (B) Every distinct fact once: its data and the records that may
+        // concern it (the work shared in blocks), then each (record, fact)
+        // pair, in the records' order (a record is read once for all the
+        // versions of its product).
+        for_blocks(&mut table.entries, threads, |e| self.prepare_entry(e, full));
+        let mut pairs: Vec<(u32, u32)> = Vec::new();
+        for (i, e) in table.entries.iter_mut().enumerate() {
+            pairs.extend(e.cands.drain(..).map(|r| (r, i as u32)));
+            e.cands = Vec::new();
+        }
+        pairs.sort_unstable();
+        let results = {
+            let entries = &table.entries;
+            let eval = |part: &[(u32, u32)]| {
+                part.iter()
+                    .filter_map(|&(rec, e)| {
+                        let x = entries.get(e as usize)?;
+                        self.eval_pair(rec, x, full).map(|r| (e, rec, r))
+                    })
+                    .collect::<Vec<_>>()
+            };
+            let chunk = pairs.len().div_ceil(threads * 8).max(64);
+            let chunks: Vec<&[(u32, u32)]> = pairs.chunks(chunk).collect();
+            if parallel {
+                let next = std::sync::atomic::AtomicUsize::new(0);
+                let done = std::sync::Mutex::new(Vec::new());
+                std::thread::scope(|sc| {
+                    for _ in 0..threads {
+                        sc.spawn(|| loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(part) = chunks.get(i) else { break };
+                            let r = eval(part);
+                            if let Ok(mut d) = done.lock() {
+                                d.push((i, r));
+                            }
+                        });
+                    }
+                });
+                let mut done = done.into_inner().unwrap_or_default();
+                // What a failed worker left undone.
+                for (i, part) in chunks.iter().enumerate() {
+                    if !done.iter().any(|(j, _)| *j == i) {
+                        done.push((i, eval(part)));
+                    }
+                }
+                done.sort_unstable_by_key(|(i, _)| *i);
+                done.into_iter().flat_map(|(_, r)| r).collect::<Vec<_>>()
+            } else {
+                eval(&pairs)
+            }
+        };
+        for (e, rec, r) in results {
+            if let Some(rel) = table
+                .entries
+                .get_mut(e as usize)
+                .and_then(|x| x.rel.as_mut())
+            {
+                match r {
+                    Some((f, u)) => rel.alone.push((rec, f, u)),
+                    None => rel.whole.push(rec),
+                }
+            }
+        }
+        // (C) The assets, each part on its thread.
+        let table = &table;
+        let run = |part: &[InventoryItem], idx: &[u32]| {
+            let mut out = Matched::default();
+            // Room for what the facts give alone (most of the findings).
+            let alone = |e: &u32| {
+                table
+                    .entries
+                    .get(*e as usize)
+                    .and_then(|x| x.rel.as_ref())
+                    .map_or(0, |r| r.alone.iter().map(|a| a.1.len()).sum::<usize>())
+            };
+            out.findings.reserve(idx.iter().map(alone).sum());
+            let mut complex = ComplexCache::new();
+            let mut pos = 0;
+            for it in part {
+                let n = it.software.len() + usize::from(it.os.is_some());
+                let ents = idx.get(pos..pos + n).unwrap_or(&[]);
+                pos += n;
+                self.match_entries(it, ents, table, &mut complex, full, &mut out);
+            }
+            out
+        };
+        let outs: Vec<Matched> = if parallel {
+            std::thread::scope(|sc| {
+                let handles: Vec<_> = parts
+                    .iter()
+                    .zip(&idxs)
+                    .map(|(&part, idx)| sc.spawn(move || run(part, idx)))
+                    .collect();
+                // A worker can only fail by panicking, which the engine
+                // does not do; its part is then matched again here.
+                handles
+                    .into_iter()
+                    .zip(parts.iter().zip(&idxs))
+                    .map(|(h, (&part, idx))| h.join().unwrap_or_else(|_| run(part, idx)))
+                    .collect()
+            })
+        } else {
+            parts.iter().zip(&idxs).map(|(&p, i)| run(p, i)).collect()
+        };
+        // The first part is kept as it is (a large move is not a copy).
+        let mut outs = outs.into_iter();
+        let mut out = outs.next().unwrap_or_default();
+        let rest: Vec<Matched> = outs.collect();
+        out.findings
+            .reserve_exact(rest.iter().map(|m| m.findings.len()).sum());
+        out.unevaluable
+            .reserve_exact(rest.iter().map(|m| m.unevaluable.len()).sum());
+        for m in rest {
+            out.extend(m);
+        }
+        out
+    }
+
+    /// A fact no record can name (in-house software, say): its data without
+    /// CPEs, as nothing is matched with them.
+    fn unnamed_fact(&self, src: FactSource) -> Option<FactData> {
+        let known = self.known.as_ref()?;
+        let (vendor, product, version, scheme, is_os) = match src {
+            FactSource::Software(sw, _) if sw.cpe.is_none() => (
+                sw.vendor.as_str(),
+                sw.product.as_str(),
+                sw.version.as_str().to_string(),
+                Scheme::from(sw.scheme),
+                false,
+            ),
+            FactSource::Os(os) if os.cpe.is_none() => (
+                os.vendor.as_deref().unwrap_or(""),
+                os.name.as_str(),
+                os.build
+                    .clone()
+                    .filter(|b| !b.trim().is_empty())
+                    .unwrap_or(os.version.clone()),
+                Scheme::Dotted,
+                true,
+            ),
+            _ => return None,
+        };
+        let product_n = norm(product);
+        if known.contains(&product_key(&product_n)) {
+            return None;
+        }
+        if let Some(k) = cpe::name_key(vendor, product) {
+            // BIG-IP's module CPEs come from its modules: not read here.
+            if known.contains(&k) || (!is_os && eq_norm(vendor, "f5")) {
+                return None;
+            }
+        }
+        Some(FactData {
+            vendor: vendor.to_string(),
+            product: product.to_string(),
+            product_n,
+            version,
+            scheme,
+            candidates: Vec::new(),
+            platform_only: false,
+        })
+    }
+
+    /// Prepares a distinct fact: its data, and the records that may concern
+    /// it (`cands`, by name and version span).
+    fn prepare_entry(&self, e: &mut Entry, full: bool) {
+        e.rel = Some(Rel {
+            alone: Vec::new(),
+            whole: Vec::new(),
+        });
+        if let Some(data) = self.unnamed_fact(e.src) {
+            e.data = Some(Arc::new(data));
+            return;
+        }
+        let data = Arc::new(e.src.build());
+        e.cands = self.named(&data, true, full);
+        e.data = Some(data);
+    }
+
+    /// What record `rec` gives a distinct fact: for a `VulnPlan::simple`
+    /// record, its findings (and unevaluable) for the fact alone, `None`
+    /// (outer) when nothing; for another, `Some(None)` when it may concern
+    /// the fact (`fact_relevant`): it is then matched with each asset.
+    #[allow(clippy::type_complexity)]
+    fn eval_pair(
+        &self,
+        rec: u32,
+        e: &Entry,
+        full: bool,
+    ) -> Option<Option<(Box<[Finding]>, Box<[Unevaluable]>)>> {
+        let (v, plan) = (self.vulns.get(rec as usize)?, self.plans.get(rec as usize)?);
+        let data = e.data.as_deref()?;
+        if !plan.simple {
+            return fact_relevant(v, plan, data, full).then_some(None);
+        }
+        let mut one = InventoryItem::new(0);
+        match e.src {
+            FactSource::Software(sw, _) => one.software.push(sw.clone()),
+            FactSource::Os(os) => one.os = Some(os.clone()),
+        }
+        let p = prepare_with(&one, |_| FactRef::Shared(data));
+        let mut findings = Vec::new();
+        let mut unevaluable = Vec::new();
+        match_planned_into(v, plan, &p, &mut findings, full.then_some(&mut unevaluable));
+        if findings.is_empty() && unevaluable.is_empty() {
+            return None;
+        }
+        Some(Some((
+            findings.into_boxed_slice(),
+            unevaluable.into_boxed_slice(),
+        )))
+    }
+
+    /// One asset, its software and OS facts being `ents` of `table`.
+    fn match_entries(
+        &self,
+        item: &InventoryItem,
+        ents: &[u32],
+        table: &FactTable,
+        complex: &mut ComplexCache,
+        full: bool,
+        out: &mut Matched,
+    ) {
+        let entry = |e: u32| table.entries.get(e as usize);
+        let mut k = 0;
+        let p = prepare_with(item, |src| {
+            let d = match ents
+                .get(k)
+                .and_then(|&e| entry(e))
+                .and_then(|x| x.data.as_deref())
+            {
+                Some(d) => FactRef::Shared(d),
+                None => FactRef::Own(Arc::new(src.build())),
+            };
+            k += 1;
+            d
+        });
+        // Records matched with the facts they name, and what simple records
+        // give each fact alone: (record, fact, entry, index in its list).
+        let mut whole: Vec<u32> = Vec::new();
+        let mut alone: Vec<(u32, usize, u32, usize)> = Vec::new();
+        for (fi, &e) in ents.iter().enumerate() {
+            if let Some(rel) = entry(e).and_then(|x| x.rel.as_ref()) {
+                whole.extend_from_slice(&rel.whole);
+                alone.extend(
+                    rel.alone
+                        .iter()
+                        .enumerate()
+                        .map(|(k, (rec, _, _))| (*rec, fi, e, k)),
+                );
+            }
+        }
+        whole.sort_unstable();
+        whole.dedup();
+        alone.sort_unstable_by_key(|(rec, fi, _, _)| (*rec, *fi));
+        let stamp_f = |f: &Finding| Finding {
+            asset_id: item.asset_id,
+            ..f.clone()
+        };
+        let stamp_u = |u: &Unevaluable| Unevaluable {
+            asset_id: item.asset_id,
+            ..u.clone()
+        };
+        let mut a = alone.iter().peekable();
+        let mut w = whole.iter().peekable();
+        loop {
+            // Records in order: the lower of the two lists next.
+            let take_whole = match (w.peek(), a.peek()) {
+                (Some(&&wr), Some(&&(ar, ..))) => wr < ar,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            if take_whole {
+                let Some(&i) = w.next() else { break };
+                let (found, unev) = self.with_named_facts(i, item, &p, ents, complex, full);
+                out.findings.extend(found.iter().map(stamp_f));
+                out.unevaluable.extend(unev.iter().map(stamp_u));
+            } else if let Some(&(_, _, e, k)) = a.next() {
+                // One record and one fact (the facts of a record come in
+                // the facts' order).
+                if let Some((_, findings, unevaluable)) = entry(e)
+                    .and_then(|x| x.rel.as_ref())
+                    .and_then(|rel| rel.alone.get(k))
+                {
+                    out.findings.extend(findings.iter().map(stamp_f));
+                    out.unevaluable.extend(unevaluable.iter().map(stamp_u));
+                }
+            }
+        }
+    }
+
+    /// What record `i` gives the facts of `item` it can name (with the
+    /// modules, fixes and OS when its rules use them), `asset_id` 0: made
+    /// once per distinct set, then taken from `cache`.
+    fn with_named_facts(
+        &self,
+        i: u32,
+        item: &InventoryItem,
+        p: &Prepared,
+        entry_of: &[u32],
+        complex: &mut ComplexCache,
+        full: bool,
+    ) -> (Arc<[Finding]>, Arc<[Unevaluable]>) {
+        let empty = || (Arc::from(Vec::new()), Arc::from(Vec::new()));
+        let (Some(v), Some(plan)) = (self.vulns.get(i as usize), self.plans.get(i as usize)) else {
+            return empty();
+        };
+        let names = |f: &FactData| match &plan.names {
+            None => true,
+            Some(keys) => {
+                keys.binary_search(&product_key(&f.product_n)).is_ok()
+                    || f.candidates.iter().any(|c| {
+                        c.cpe
+                            .vendor_product_key()
+                            .is_none_or(|k| keys.binary_search(&k).is_ok())
+                    })
+            }
+        };
+        let os_index = item.os.as_ref().map(|_| item.software.len());
+        let mut named: Vec<usize> = Vec::new();
+        for (fi, f) in p.facts.iter().enumerate() {
+            if names(f) || (plan.uses_os && Some(fi) == os_index) {
+                named.push(fi);
+            }
+        }
+        if named.iter().any(|&fi| fi >= entry_of.len()) {
+            // A platform CPE of the asset: matched with the whole asset.
+            let mut m = Matched::default();
+            let unev = full.then_some(&mut m.unevaluable);
+            match_planned_into(v, plan, p, &mut m.findings, unev);
+            return (m.findings.into(), m.unevaluable.into());
+        }
+        let key = ComplexKey {
+            rec: i,
+            entries: named.iter().map(|&fi| entry_of[fi]).collect(),
+            modules: if plan.uses_modules {
+                item.modules.clone()
+            } else {
+                Vec::new()
+            },
+            fixes: if plan.uses_fixes {
+                item.hotfixes
+                    .iter()
+                    .cloned()
+                    .chain(item.kbs.iter().map(|k| k.to_string()))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            os: if plan.uses_os {
+                item.os
+                    .as_ref()
+                    .map(|o| (o.name.clone(), o.cpe.as_ref().map(|c| c.to_string())))
+            } else {
+                None
+            },
+        };
+        if let Some(hit) = complex.get(&key) {
+            return hit.clone();
+        }
+        // The asset reduced to those facts.
+        let mut one = InventoryItem::new(0);
+        for &fi in &named {
+            if fi < item.software.len() {
+                one.software.push(item.software[fi].clone());
+            } else {
+                one.os = item.os.clone();
+            }
+        }
+        if plan.uses_modules {
+            one.modules = item.modules.clone();
+        }
+        if plan.uses_fixes {
+            one.hotfixes = item.hotfixes.clone();
+            one.kbs = item.kbs.clone();
+        }
+        if plan.uses_os && one.os.is_none() {
+            // Named only as the platform of a package: not a fact here.
+            one.os = item.os.clone();
+        }
+        let mut data = named.iter().map(|&fi| p.facts[fi].data.clone());
+        let os_named = os_index.is_some_and(|o| named.contains(&o));
+        let q = prepare_with(&one, |src| match src {
+            FactSource::Os(_) if !os_named => FactRef::Own(Arc::new(src.build())),
+            _ => data
+                .next()
+                .unwrap_or_else(|| FactRef::Own(Arc::new(src.build()))),
+        });
+        let mut m = Matched::default();
+        let unev = full.then_some(&mut m.unevaluable);
+        match_planned_into(v, plan, &q, &mut m.findings, unev);
+        let r: (Arc<[Finding]>, Arc<[Unevaluable]>) = (m.findings.into(), m.unevaluable.into());
+        complex.insert(key, r.clone());
+        r
     }
 }
 
@@ -1710,31 +3622,47 @@ impl VulnIndex<'_> {
             .map(|n| n.get())
             .unwrap_or(1)
             .clamp(1, 16);
-        if threads == 1 || items.len() < 256 {
-            return items.iter().flat_map(|it| self.match_item(it)).collect();
-        }
-        let chunk = items.len().div_ceil(threads);
-        std::thread::scope(|sc| {
-            let handles: Vec<_> = items
-                .chunks(chunk)
-                .map(|part| {
-                    sc.spawn(move || {
-                        part.iter()
-                            .flat_map(|it| self.match_item(it))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            // A worker can only fail by panicking, which the engine does
-            // not do; its part is then matched again here.
-            let mut out = Vec::new();
-            for (h, part) in handles.into_iter().zip(items.chunks(chunk)) {
-                match h.join() {
-                    Ok(v) => out.extend(v),
-                    Err(_) => out.extend(part.iter().flat_map(|it| self.match_item(it))),
-                }
-            }
-            out
-        })
+        self.match_items_on(items, threads)
     }
+
+    /// As `match_items`, on `threads` threads (1: on the calling thread).
+    pub fn match_items_on(&self, items: &[InventoryItem], threads: usize) -> Vec<Finding> {
+        self.match_bulk(items, threads, false).findings
+    }
+
+    /// `match_item_full` for many assets, on all available cores, in order.
+    pub fn match_items_full(&self, items: &[InventoryItem]) -> Matched {
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 16);
+        self.match_items_full_on(items, threads)
+    }
+
+    /// As `match_items_full`, on `threads` threads.
+    pub fn match_items_full_on(&self, items: &[InventoryItem], threads: usize) -> Matched {
+        self.match_bulk(items, threads, true)
+    }
+}
+
+/// `f` on every element, on `threads` threads taking blocks in turn.
+fn for_blocks<T: Send>(items: &mut [T], threads: usize, f: impl Fn(&mut T) + Sync) {
+    if threads <= 1 || items.len() < 64 {
+        items.iter_mut().for_each(&f);
+        return;
+    }
+    let blocks = std::sync::Mutex::new(items.chunks_mut(32));
+    let work = || loop {
+        let block = match blocks.lock() {
+            Ok(mut q) => q.next(),
+            Err(_) => None,
+        };
+        let Some(block) = block else { break };
+        block.iter_mut().for_each(&f);
+    };
+    std::thread::scope(|sc| {
+        for _ in 0..threads {
+            sc.spawn(work);
+        }
+    });
 }

@@ -3,7 +3,7 @@
 use crate::cpe::Cpe;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
 
@@ -486,17 +486,46 @@ fn csaf_doc(origin: &str) -> &str {
     origin.split_once(' ').map(|(d, _)| d).unwrap_or(origin)
 }
 
-/// Vulnerabilities by id, merged across feeds.
+/// Vulnerabilities by id, merged across feeds. Equal CPE names are kept
+/// once (thousands of records name `cpe:2.3:a:google:chrome:*:…`).
 #[derive(Debug, Clone, Default)]
 pub struct VulnDb {
     map: BTreeMap<CveId, Vuln>,
+    cpes: HashSet<Cpe>,
 }
 
 impl VulnDb {
     pub fn new() -> VulnDb {
         VulnDb::default()
     }
-    pub fn insert(&mut self, v: Vuln) {
+    /// Replaces the record's CPE names by the copies already held.
+    fn share_cpes(&mut self, v: &mut Vuln) {
+        let cpes = &mut self.cpes;
+        let mut share = |c: &mut Cpe| match cpes.get(c) {
+            Some(have) => {
+                if !have.same_copy(c) {
+                    *c = have.clone();
+                }
+            }
+            None => {
+                cpes.insert(c.clone());
+            }
+        };
+        for cfg in &mut v.configurations {
+            for n in &mut cfg.nodes {
+                for m in &mut n.matches {
+                    share(&mut m.criteria);
+                }
+            }
+        }
+        for r in &mut v.affected {
+            for c in &mut r.cpes {
+                share(c);
+            }
+        }
+    }
+    pub fn insert(&mut self, mut v: Vuln) {
+        self.share_cpes(&mut v);
         match self.map.get_mut(&v.id) {
             Some(have) => have.merge(v),
             None => {

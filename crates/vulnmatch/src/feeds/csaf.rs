@@ -267,7 +267,7 @@ pub(crate) fn parse_range(text: &str) -> Option<(Option<String>, Option<String>,
     None
 }
 
-pub(crate) fn parse_top(file: &str, top: &RawObject) -> Imported {
+pub(crate) fn parse_top(file: &str, top: &RawObject<'_>) -> Imported {
     let mut out = Imported::new(FeedKind::Csaf);
     let Some(doc_raw) = top.get("document") else {
         out.problems

@@ -50,7 +50,7 @@ struct IdOnly {
     cve_id: Option<String>,
 }
 
-pub(crate) fn parse_top(file: &str, top: &RawObject) -> Imported {
+pub(crate) fn parse_top(file: &str, top: &RawObject<'_>) -> Imported {
     let mut out = Imported::new(FeedKind::Kev);
     out.version = top
         .get("catalogVersion")

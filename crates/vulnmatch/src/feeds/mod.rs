@@ -220,13 +220,14 @@ impl Write for LimitedWriter {
     }
 }
 
-/// A JSON object with its members unparsed.
-pub(crate) type RawObject = BTreeMap<String, Box<RawValue>>;
+/// A JSON object with its members unparsed, borrowed from the file's text
+/// (a yearly feed is not copied again).
+pub(crate) type RawObject<'a> = BTreeMap<String, &'a RawValue>;
 
 fn read_json(file: &str, body: &[u8]) -> Result<Imported, FeedError> {
     if body.first() == Some(&b'[') {
         // An array of records: CVE JSON 5 records or NVD `cve` objects.
-        let items: Vec<Box<RawValue>> = parse_whole(file, body)?;
+        let items: Vec<&RawValue> = parse_whole(file, body)?;
         let mut out = Imported::default();
         for (i, raw) in items.iter().enumerate() {
             let path = format!("[{i}]");
@@ -303,7 +304,10 @@ fn read_json(file: &str, body: &[u8]) -> Result<Imported, FeedError> {
 
 /// Parses a whole document; a syntax error is a `FeedError` with its path,
 /// line and column.
-pub(crate) fn parse_whole<T: DeserializeOwned>(file: &str, body: &[u8]) -> Result<T, FeedError> {
+pub(crate) fn parse_whole<'a, T: serde::Deserialize<'a>>(
+    file: &str,
+    body: &'a [u8],
+) -> Result<T, FeedError> {
     let json_err = |path: String, e: &serde_json::Error| FeedError::Json {
         file: file.to_string(),
         path: if path.is_empty() {

@@ -27,7 +27,7 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Imported, FeedError> {
     Ok(out)
 }
 
-pub(crate) fn parse_page(file: &str, top: &RawObject) -> Imported {
+pub(crate) fn parse_page(file: &str, top: &RawObject<'_>) -> Imported {
     let mut out = Imported::new(FeedKind::Nvd);
     if let Some(v) = top.get("version").or_else(|| top.get("timestamp")) {
         out.version = serde_json::from_str::<String>(v.get()).ok();
@@ -35,7 +35,7 @@ pub(crate) fn parse_page(file: &str, top: &RawObject) -> Imported {
     let Some(raw) = top.get("vulnerabilities") else {
         return out;
     };
-    let items: Vec<Box<RawValue>> = match serde_json::from_str(raw.get()) {
+    let items: Vec<&RawValue> = match serde_json::from_str(raw.get()) {
         Ok(v) => v,
         Err(e) => {
             out.problems.push(problem(
