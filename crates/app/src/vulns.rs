@@ -94,6 +94,9 @@ pub struct MatchRun {
     pub resolved_by_update: usize,
     /// Matches an installed hotfix removed.
     pub excluded_by_hotfix: usize,
+    /// Statements that name an asset's product but cannot be compared with
+    /// its version: listed as "cannot be evaluated", never silently passed.
+    pub unevaluable: usize,
 }
 
 /// A finding with its evidence and history, for the detail view.
@@ -128,6 +131,8 @@ pub struct WarningStatus {
     pub known: Vec<VulnSummary>,
     pub orgs: Vec<OrgStanding>,
     pub findings: Vec<FindingView>,
+    /// Assets the warning's records name but whose version cannot be compared.
+    pub unevaluable: Vec<store::vulns::UnevaluableView>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -371,6 +376,7 @@ impl App {
             ..Default::default()
         };
         let mut found: HashMap<(i64, String), Matched> = HashMap::new();
+        let mut unevaluable = Vec::new();
         for f in &facts {
             let asset = store::assets::get(&mut self.store.conn(), &system, f.asset_id)
                 .await?
@@ -382,7 +388,20 @@ impl App {
                 f.internet_facing,
                 level,
             );
-            for m in index.match_item(&item) {
+            let matched = index.match_item_full(&item);
+            unevaluable.extend(matched.unevaluable.into_iter().map(|u| {
+                store::vulns::Unevaluable {
+                    asset_id: f.asset_id,
+                    system_id: f.system_id,
+                    cve: u.cve.to_string(),
+                    source: u.source.to_string(),
+                    record: u.record.to_string(),
+                    rule: u.rule.to_string(),
+                    inventory_fact: u.inventory_fact.to_string(),
+                    reason: u.reason.to_string(),
+                }
+            }));
+            for m in matched.findings {
                 if !m.is_affected() {
                     run.excluded_by_hotfix += 1;
                     continue;
@@ -479,6 +498,8 @@ impl App {
         run.new = new.len();
         run.refreshed = refreshed.len();
         store::vulns::record_matches(&mut tx, &new, &refreshed).await?;
+        run.unevaluable = unevaluable.len();
+        store::vulns::replace_unevaluable(&mut tx, &unevaluable).await?;
         tx.commit().await?;
         Ok(run)
     }
@@ -496,6 +517,15 @@ impl App {
             crate::registry::today(),
         )
         .await?)
+    }
+
+    /// What the matcher could not evaluate, as the scope may see it.
+    pub async fn unevaluable(
+        &self,
+        scope: &Scope,
+        filter: &FindingFilter,
+    ) -> Result<Vec<store::vulns::UnevaluableView>> {
+        Ok(store::vulns::unevaluable(&mut self.store.conn(), scope, filter).await?)
     }
 
     pub async fn finding_detail(&self, scope: &Scope, id: i64) -> Result<FindingDetail> {
@@ -658,12 +688,23 @@ impl App {
                 .then(b.open.cmp(&a.open))
                 .then(a.name.cmp(&b.name))
         });
+        let unevaluable = self
+            .unevaluable(
+                scope,
+                &FindingFilter {
+                    cves: Some(cves.clone()),
+                    limit: 5000,
+                    ..Default::default()
+                },
+            )
+            .await?;
         Ok(WarningStatus {
             warning,
             cves,
             known,
             orgs,
             findings,
+            unevaluable,
         })
     }
 

@@ -121,6 +121,33 @@ impl App {
                 headers: &["CVE", "Tên", "CVSS", "KEV", "EPSS"],
                 rows: &cves,
             },
+            sheets::Sheet {
+                name: "Không thể đánh giá",
+                headers: &[
+                    "CVE",
+                    "Tài sản",
+                    "Hệ thống",
+                    "Thông tin kiểm kê",
+                    "Bản ghi",
+                    "Nội dung",
+                    "Lý do",
+                ],
+                rows: &s
+                    .unevaluable
+                    .iter()
+                    .map(|u| {
+                        vec![
+                            u.cve.clone(),
+                            u.hostname.clone(),
+                            u.system_code.clone(),
+                            u.inventory_fact.clone(),
+                            u.record.clone(),
+                            u.rule.clone(),
+                            u.reason.clone(),
+                        ]
+                    })
+                    .collect::<Vec<_>>(),
+            },
         ])
         .map_err(|e| AppError::Internal(e.to_string()))?;
         Ok(Download {

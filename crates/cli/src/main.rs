@@ -897,8 +897,8 @@ async fn vuln(db: &DbArgs, notify: &NotifyArgs, cmd: VulnCommand) -> Result<()> 
     let scope = app.system_scope().await.map_err(explain)?;
     let print_run = |run: &app::vulns::MatchRun| {
         println!(
-            "{} assets against {} records: {} new findings, {} refreshed, {} reopened, {} resolved by update, {} excluded by an installed hotfix",
-            run.assets, run.vulns, run.new, run.refreshed, run.reopened, run.resolved_by_update, run.excluded_by_hotfix
+            "{} assets against {} records: {} new findings, {} refreshed, {} reopened, {} resolved by update, {} excluded by an installed hotfix, {} cannot be evaluated (see /vulns/unevaluable)",
+            run.assets, run.vulns, run.new, run.refreshed, run.reopened, run.resolved_by_update, run.excluded_by_hotfix, run.unevaluable
         );
     };
     match cmd {

@@ -104,6 +104,8 @@ both_backends!(a_warning_from_record_to_patched, |t| {
     .await;
     let forti = asset(&t, sys_b, "fw01", "Fortinet|FortiOS|7.2.6|dotted", &[], &[]).await;
     let forti_new = asset(&t, sys_b, "fw02", "Fortinet|FortiOS|7.2.7|dotted", &[], &[]).await;
+    // A version nobody can order: listed as "cannot be evaluated", never passed silently.
+    let forti_unknown = asset(&t, sys_b, "fw03", "Fortinet|FortiOS|latest|other", &[], &[]).await;
 
     // An officer does not record warnings; a bad CVE is named by its field.
     let officer_a = t.login("a.officer").await;
@@ -152,8 +154,25 @@ both_backends!(a_warning_from_record_to_patched, |t| {
         "{status}"
     );
     assert!(
-        !assets.contains(&patched) && !assets.contains(&forti_new),
+        !assets.contains(&patched)
+            && !assets.contains(&forti_new)
+            && !assets.contains(&forti_unknown),
         "{status}"
+    );
+    assert!(run["unevaluable"].as_i64().unwrap() >= 1, "{run}");
+    let unev = status["unevaluable"].as_array().unwrap();
+    let fw03 = unev
+        .iter()
+        .find(|u| u["asset_id"] == forti_unknown)
+        .unwrap_or_else(|| panic!("fw03 cannot be evaluated: {status}"));
+    assert_eq!(fw03["cve"], "CVE-2024-21762", "{fw03}");
+    assert!(
+        fw03["reason"].as_str().unwrap().contains("latest"),
+        "the reason names the version: {fw03}"
+    );
+    assert!(
+        unev.iter().all(|u| u["asset_id"] == forti_unknown),
+        "comparable versions are not listed: {status}"
     );
     let f_big = status["findings"]
         .as_array()
@@ -180,6 +199,11 @@ both_backends!(a_warning_from_record_to_patched, |t| {
     assert_eq!(ids, [bigip]);
     let fid = f_big["id"].as_i64().unwrap();
     let officer_b = t.login("b.officer").await;
+    // So is the "cannot be evaluated" list.
+    let (_, unev_a) = t.get(&officer_a, "/api/v1/vulns/unevaluable").await;
+    assert_eq!(unev_a, json!([]), "agency A has no such asset");
+    let (_, unev_b) = t.get(&officer_b, "/api/v1/vulns/unevaluable").await;
+    assert_eq!(unev_b[0]["hostname"], "fw03", "{unev_b}");
     let (s, _) = t
         .get(&officer_b, &format!("/api/v1/vulns/findings/{fid}"))
         .await;

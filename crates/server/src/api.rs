@@ -138,6 +138,7 @@ pub fn router() -> Router<AppState> {
         .route("/vulns/warnings/{id}/publish", post(publish_warning))
         .route("/vulns/warnings/{id}/report.{ext}", get(warning_report))
         .route("/vulns/findings", get(list_findings))
+        .route("/vulns/unevaluable", get(list_unevaluable))
         .route("/vulns/findings.{ext}", get(findings_file))
         .route("/vulns/findings/{id}", get(finding_detail))
         .route("/vulns/findings/{id}/move", post(move_finding))
@@ -1138,6 +1139,16 @@ async fn list_findings(
     Query(p): Query<FindingParams>,
 ) -> ApiResult<Response> {
     Ok(Json(st.app.findings(&c.scope, &finding_filter(&p)?).await?).into_response())
+}
+
+async fn list_unevaluable(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Query(p): Query<FindingParams>,
+) -> ApiResult<Response> {
+    let mut filter = finding_filter(&p)?;
+    filter.limit = p.limit.unwrap_or(5000);
+    Ok(Json(st.app.unevaluable(&c.scope, &filter).await?).into_response())
 }
 
 async fn findings_file(

@@ -69,6 +69,7 @@ pub const OPERATIONS: &[Operation] = &[
     ("post", "/vulns/warnings/{id}/publish", "vulns", "Publish a warning: match and notify every organisation with an affected asset", None, &[]),
     ("get", "/vulns/warnings/{id}/report.{ext}", "vulns", "A warning's status report (ext: docx or xlsx)", None, &[]),
     ("get", "/vulns/findings", "vulns", "Findings the caller may see, overdue first then by priority", None, &["org_id", "asset_id", "cve", "status", "active", "overdue", "after", "limit"]),
+    ("get", "/vulns/unevaluable", "vulns", "Assets a record names whose version cannot be compared (\"cannot be evaluated\"), with the record, the statement and the reason", None, &["org_id", "asset_id", "cve", "limit"]),
     ("get", "/vulns/findings.{ext}", "vulns", "Findings as CSV or XLSX (ext: csv or xlsx)", None, &["org_id", "asset_id", "cve", "status", "active", "overdue"]),
     ("get", "/vulns/findings/{id}", "vulns", "One finding with its evidence, priority reasons and history", None, &[]),
     ("post", "/vulns/findings/{id}/move", "vulns", "Move a finding: start, patch, mitigate, accept_risk (with until), dispute, reopen", Some("FindingMove"), &[]),

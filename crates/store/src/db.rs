@@ -350,6 +350,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/sqlite/0006_duty.sql")),
     (7, include_str!("../migrations/sqlite/0007_incidents.sql")),
     (8, include_str!("../migrations/sqlite/0008_directives.sql")),
+    (9, include_str!("../migrations/sqlite/0009_unevaluable.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_registry.sql")),
@@ -368,6 +369,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         8,
         include_str!("../migrations/postgres/0008_directives.sql"),
+    ),
+    (
+        9,
+        include_str!("../migrations/postgres/0009_unevaluable.sql"),
     ),
 ];
 

@@ -572,6 +572,101 @@ pub async fn finding_events(c: &mut Conn<'_>, finding_id: i64) -> Result<Vec<Fin
     .await
 }
 
+/// A statement that names an asset's product but cannot be compared with
+/// its version, as the matcher found it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Unevaluable {
+    pub asset_id: i64,
+    pub system_id: i64,
+    pub cve: String,
+    pub source: String,
+    pub record: String,
+    pub rule: String,
+    pub inventory_fact: String,
+    pub reason: String,
+}
+
+/// Replaces the whole "cannot be evaluated" list with this run's.
+pub async fn replace_unevaluable(tx: &mut Tx, rows: &[Unevaluable]) -> Result<()> {
+    tx.conn()
+        .execute("DELETE FROM vuln_unevaluable", vec![])
+        .await?;
+    let now = Utc::now();
+    for u in rows {
+        tx.conn()
+            .execute(
+                "INSERT INTO vuln_unevaluable (asset_id, system_id, cve, source, record, rule, inventory_fact, reason, found_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                args![
+                    u.asset_id,
+                    u.system_id,
+                    u.cve.as_str(),
+                    u.source.as_str(),
+                    u.record.as_str(),
+                    u.rule.as_str(),
+                    u.inventory_fact.as_str(),
+                    u.reason.as_str(),
+                    now
+                ],
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+/// A "cannot be evaluated" entry with the asset and system it concerns.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct UnevaluableView {
+    pub asset_id: i64,
+    pub hostname: String,
+    pub system_id: i64,
+    pub system_code: String,
+    pub owner_org_id: i64,
+    pub cve: String,
+    pub source: String,
+    pub record: String,
+    pub rule: String,
+    pub inventory_fact: String,
+    pub reason: String,
+    pub found_at: DateTime<Utc>,
+}
+
+/// The "cannot be evaluated" list the scope may see, filtered like findings
+/// (CVEs, organisation, asset).
+pub async fn unevaluable(
+    c: &mut Conn<'_>,
+    scope: &Scope,
+    f: &FindingFilter,
+) -> Result<Vec<UnevaluableView>> {
+    let mut q = Sql::new(
+        "SELECT u.asset_id, a.hostname, u.system_id, s.code AS system_code, s.owner_org_id, u.cve, u.source, u.record, u.rule, \
+         u.inventory_fact, u.reason, u.found_at \
+         FROM vuln_unevaluable u JOIN assets a ON a.id = u.asset_id JOIN systems s ON s.id = u.system_id WHERE 1 = 1",
+    );
+    visibility(&mut q, scope, "s");
+    if let Some(cves) = &f.cves {
+        q.push(" AND u.cve IN (''", vec![]);
+        for c in cves {
+            q.push(",?", args![c.as_str()]);
+        }
+        q.push(")", vec![]);
+    }
+    if let Some(o) = f.org_id {
+        q.push(
+            " AND (s.owner_org_id = ? OR s.operator_org_id = ?)",
+            args![o, o],
+        );
+    }
+    if let Some(a) = f.asset_id {
+        q.push(" AND u.asset_id = ?", args![a]);
+    }
+    q.push(
+        " ORDER BY u.asset_id, u.cve, u.record LIMIT ?",
+        args![f.limit.clamp(1, 5000)],
+    );
+    c.fetch_all(&q.text, q.args).await
+}
+
 /// Every asset with its system's facts, for matching.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AssetForMatch {

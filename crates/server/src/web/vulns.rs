@@ -151,7 +151,7 @@ async fn run_match(State(st): State<AppState>, web: Web, Form(f): Form<CsrfForm>
     match st.app.match_inventory(&web.auth.scope).await {
         Ok(run) => {
             let msg = format!(
-                "{}: {} / {} — {} {}, {} {}, {} {}",
+                "{}: {} / {} — {} {}, {} {}, {} {}, {}: {}",
                 web.tr.t("match_done"),
                 run.assets,
                 run.vulns,
@@ -161,6 +161,8 @@ async fn run_match(State(st): State<AppState>, web: Web, Form(f): Form<CsrfForm>
                 web.tr.t("resolved_by_update"),
                 run.reopened,
                 web.tr.t("reopened"),
+                web.tr.t("unevaluable"),
+                run.unevaluable,
             );
             warnings_page(&st, &web, msg).await
         }
