@@ -20,6 +20,29 @@ pub(crate) const DOCX: &str =
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 pub(crate) const CSV: &str = "text/csv; charset=utf-8";
 
+/// One table as a CSV or XLSX download named `stem.csv` / `stem.xlsx`.
+pub(crate) fn table_download(
+    stem: &str,
+    sheet: &str,
+    headers: &[&str],
+    cells: &[Vec<String>],
+    format: sheets::Format,
+) -> Result<Download> {
+    Ok(match format {
+        sheets::Format::Xlsx => Download {
+            file_name: format!("{stem}.xlsx"),
+            content_type: XLSX,
+            bytes: sheets::write_xlsx(sheet, headers, cells)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+        },
+        _ => Download {
+            file_name: format!("{stem}.csv"),
+            content_type: CSV,
+            bytes: sheets::write_csv(headers, cells),
+        },
+    })
+}
+
 /// One owner's line in the monthly summary.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct OwnerLine {

@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod demo_seed;
 pub mod directives;
 pub mod duty;
+pub mod incident_response;
 pub mod incidents;
 pub mod notices;
 pub mod registry;
@@ -41,6 +42,8 @@ pub struct Config {
     /// Days to fix a finding per priority, for systems of security level 1–5
     /// (index 0 is level 1).
     pub vuln_sla: [vulnmatch::priority::Sla; 5],
+    /// Largest incident evidence file accepted, in bytes.
+    pub evidence_max_bytes: u64,
 }
 
 /// Where notifications go. Messages are queued only for the channels
@@ -80,6 +83,7 @@ impl Default for Config {
             totp_required_roles: Vec::new(),
             notify: NotifyConfig::default(),
             vuln_sla: [vulns::default_sla(); 5],
+            evidence_max_bytes: 50 * 1024 * 1024,
         }
     }
 }
@@ -104,6 +108,9 @@ pub enum AppError {
     Invalid(FieldErrors),
     #[error("{0}")]
     Conflict(String),
+    /// An upload over its configured limit.
+    #[error("{0}")]
+    TooLarge(String),
     #[error("sign-in required")]
     Unauthenticated,
     #[error("the account is locked until {until}")]

@@ -274,6 +274,11 @@ pub fn today() -> chrono::NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
 }
 
+/// Midnight of a Vietnamese calendar day, in UTC.
+pub fn vn_day_start(day: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    day.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::Duration::hours(7)
+}
+
 /// A moment as people in Vietnam read it: dd/mm/yyyy HH:MM (UTC+7, no DST).
 pub fn format_vn_time(at: chrono::DateTime<chrono::Utc>) -> String {
     (at + chrono::Duration::hours(7))

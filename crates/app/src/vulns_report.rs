@@ -1,7 +1,7 @@
 //! A warning's status across the province as the Department's reply to the
 //! Authority (DOCX) and as a workbook (XLSX); findings as CSV/XLSX.
 
-use crate::botnet_report::{Download, CSV, DOCX, XLSX};
+use crate::botnet_report::{Download, DOCX, XLSX};
 use crate::vulns::WarningStatus;
 use crate::{App, AppError, Result};
 use domain::{FindingStatus, Scope};
@@ -250,18 +250,12 @@ impl App {
         }
         let today = crate::registry::today();
         let cells: Vec<Vec<String>> = rows.iter().map(|r| finding_cells(r, today)).collect();
-        Ok(match format {
-            sheets::Format::Xlsx => Download {
-                file_name: "phat-hien-lo-hong.xlsx".into(),
-                content_type: XLSX,
-                bytes: sheets::write_xlsx("Phát hiện", &FINDING_HEADERS, &cells)
-                    .map_err(|e| AppError::Internal(e.to_string()))?,
-            },
-            _ => Download {
-                file_name: "phat-hien-lo-hong.csv".into(),
-                content_type: CSV,
-                bytes: sheets::write_csv(&FINDING_HEADERS, &cells),
-            },
-        })
+        crate::botnet_report::table_download(
+            "phat-hien-lo-hong",
+            "Phát hiện",
+            &FINDING_HEADERS,
+            &cells,
+            format,
+        )
     }
 }

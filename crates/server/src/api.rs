@@ -14,7 +14,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use domain::{AssetInput, InfoSystemInput, OrgInput};
 use serde::de::DeserializeOwned;
@@ -156,6 +156,33 @@ pub fn router() -> Router<AppState> {
         )
         .route("/duty/now", get(on_duty))
         .route("/incidents", get(list_incidents).post(report_incident))
+        .route("/incidents.{ext}", get(incidents_file))
+        .route("/incidents/metrics", get(incident_metrics))
+        .route(
+            "/incidents/{id}/tasks",
+            get(incident_tasks).post(add_incident_task),
+        )
+        .route(
+            "/incidents/{id}/tasks/{task}/done",
+            post(complete_incident_task),
+        )
+        .route(
+            "/incidents/{id}/evidence",
+            get(incident_evidence)
+                .post(add_incident_evidence)
+                // The use case enforces the configured limit as the body streams in.
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/incidents/{id}/evidence/{evidence}",
+            get(incident_evidence_file),
+        )
+        .route(
+            "/incidents/{id}/end-report.docx",
+            get(incident_end_report_docx),
+        )
+        .route("/contacts", get(contact_directory).post(create_contact))
+        .route("/contacts/{id}", put(update_contact).delete(delete_contact))
         .route("/incidents/{id}", get(get_incident))
         .route("/incidents/{id}/transition", post(incident_transition))
         .route("/incidents/{id}/assign", post(assign_incident))
@@ -1307,8 +1334,24 @@ struct IncidentParams {
     severity: Option<String>,
     class: Option<String>,
     org_id: Option<i64>,
+    #[serde(default)]
+    overdue: bool,
     before_id: Option<i64>,
     limit: Option<i64>,
+}
+
+impl IncidentParams {
+    fn filter(&self) -> app::store::incidents::IncidentFilter {
+        app::store::incidents::IncidentFilter {
+            open_only: false,
+            state: self.state.clone(),
+            severity: self.severity.clone(),
+            class: self.class.clone(),
+            org_id: self.org_id,
+            before_id: self.before_id,
+            limit: self.limit.unwrap_or(100),
+        }
+    }
 }
 
 async fn list_incidents(
@@ -1316,15 +1359,181 @@ async fn list_incidents(
     Caller(c): Caller,
     Query(p): Query<IncidentParams>,
 ) -> ApiResult<Response> {
-    let f = app::store::incidents::IncidentFilter {
-        state: p.state,
-        severity: p.severity,
-        class: p.class,
-        org_id: p.org_id,
-        before_id: p.before_id,
-        limit: p.limit.unwrap_or(100),
-    };
-    Ok(Json(st.app.incidents(&c.scope, &f).await?).into_response())
+    Ok(Json(
+        st.app
+            .incidents_filtered(&c.scope, &p.filter(), p.overdue)
+            .await?,
+    )
+    .into_response())
+}
+
+async fn incidents_file(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(ext): Path<String>,
+    Query(p): Query<IncidentParams>,
+) -> ApiResult<Response> {
+    let d = st
+        .app
+        .incidents_file(&c.scope, &p.filter(), p.overdue, sheet_format(&ext)?)
+        .await?;
+    Ok(crate::download(d))
+}
+
+#[derive(Deserialize)]
+struct MetricsParams {
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+    org_id: Option<i64>,
+}
+
+async fn incident_metrics(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Query(p): Query<MetricsParams>,
+) -> ApiResult<Response> {
+    // Dates are Vietnamese calendar days.
+    let start = |d: chrono::NaiveDate| app::registry::vn_day_start(d);
+    let m = st
+        .app
+        .incident_metrics(&c.scope, p.from.map(start), p.to.map(start), p.org_id)
+        .await?;
+    Ok(Json(m).into_response())
+}
+
+async fn incident_tasks(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    Ok(Json(st.app.incident_tasks(&c.scope, id).await?).into_response())
+}
+
+async fn add_incident_task(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+    JsonBody(b): JsonBody<app::incident_response::TaskInput>,
+) -> ApiResult<Response> {
+    let tasks = st.app.add_incident_task(&c.scope, id, &b).await?;
+    Ok((StatusCode::CREATED, Json(tasks)).into_response())
+}
+
+async fn complete_incident_task(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path((id, task)): Path<(i64, i64)>,
+) -> ApiResult<Response> {
+    Ok(Json(st.app.complete_incident_task(&c.scope, id, task).await?).into_response())
+}
+
+#[derive(Deserialize)]
+struct EvidenceParams {
+    file_name: String,
+    note: Option<String>,
+}
+
+async fn add_incident_evidence(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+    Query(p): Query<EvidenceParams>,
+    body: axum::body::Body,
+) -> ApiResult<Response> {
+    use http_body_util::BodyExt;
+    let limit = st.app.config.evidence_max_bytes;
+    let mut body = body;
+    let mut bytes = Vec::new();
+    // Read as it arrives and stop at the limit: an over-large or broken
+    // upload is refused before anything is written.
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            ApiError::bad_request(format!("{}: the upload broke off: {e}", p.file_name))
+        })?;
+        if let Some(chunk) = frame.data_ref() {
+            if (bytes.len() + chunk.len()) as u64 > limit {
+                return Err(app::AppError::TooLarge(format!(
+                    "{}: over the evidence limit of {limit} bytes",
+                    p.file_name
+                ))
+                .into());
+            }
+            bytes.extend_from_slice(chunk);
+        }
+    }
+    let e = st
+        .app
+        .add_incident_evidence(&c.scope, id, &p.file_name, bytes, p.note.as_deref())
+        .await?;
+    Ok((StatusCode::CREATED, Json(e)).into_response())
+}
+
+async fn incident_evidence(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let (evidence, custody) = st.app.incident_custody(&c.scope, id).await?;
+    Ok(Json(serde_json::json!({"evidence": evidence, "custody": custody})).into_response())
+}
+
+async fn incident_evidence_file(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path((id, evidence)): Path<(i64, i64)>,
+) -> ApiResult<Response> {
+    let d = st
+        .app
+        .incident_evidence_file(&c.scope, id, evidence)
+        .await?;
+    let mut r = crate::download(d);
+    // Whatever the file holds, the browser neither runs nor shows it.
+    r.headers_mut().insert(
+        axum::http::header::CONTENT_SECURITY_POLICY,
+        axum::http::HeaderValue::from_static("sandbox; default-src 'none'"),
+    );
+    Ok(r)
+}
+
+async fn incident_end_report_docx(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    Ok(crate::download(
+        st.app.incident_end_report_docx(&c.scope, id).await?,
+    ))
+}
+
+async fn contact_directory(State(st): State<AppState>, Caller(c): Caller) -> ApiResult<Response> {
+    Ok(Json(st.app.contact_directory(&c.scope).await?).into_response())
+}
+
+async fn create_contact(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    JsonBody(b): JsonBody<app::incident_response::ContactForm>,
+) -> ApiResult<Response> {
+    let saved = st.app.save_contact(&c.scope, None, &b).await?;
+    Ok((StatusCode::CREATED, Json(saved)).into_response())
+}
+
+async fn update_contact(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+    JsonBody(b): JsonBody<app::incident_response::ContactForm>,
+) -> ApiResult<Response> {
+    Ok(Json(st.app.save_contact(&c.scope, Some(id), &b).await?).into_response())
+}
+
+async fn delete_contact(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    st.app.delete_contact(&c.scope, id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn get_incident(
@@ -1339,7 +1548,8 @@ async fn get_incident(
 struct TransitionBody {
     action: String,
     reason: Option<String>,
-    report: Option<String>,
+    /// The end-of-response report: its form (`summary`, `cause`, …) or text.
+    report: Option<serde_json::Value>,
 }
 
 async fn incident_transition(
@@ -1355,9 +1565,13 @@ async fn incident_transition(
             format!("action: {e}"),
         )
     })?;
+    let report = match b.report.as_ref().filter(|v| !v.is_null()) {
+        Some(v) => Some(app::incident_response::EndReport::from_value(v)?.to_json()),
+        None => None,
+    };
     let input = app::incident::workflow::TransitionInput {
         reason: b.reason,
-        report: b.report,
+        report,
     };
     Ok(Json(
         st.app

@@ -48,6 +48,7 @@ impl From<AppError> for ApiError {
                 .map(|e| json!({"field": e.field, "reason": e.reason}))
                 .collect::<Vec<_>>())),
             AppError::Conflict(why) => ApiError::new(StatusCode::CONFLICT, "conflict", why),
+            AppError::TooLarge(why) => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", why),
             AppError::Unauthenticated => ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "unauthenticated",

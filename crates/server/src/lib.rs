@@ -57,7 +57,8 @@ pub fn router(state: AppState) -> Router {
         .merge(web::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
         .route("/healthz", get(|| async { "ok" }))
         .with_state(state)
-        .layer(SetResponseHeaderLayer::overriding(
+        // A handler may set a stricter policy (evidence downloads: sandbox).
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
                 "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -87,9 +88,22 @@ pub struct Tls {
 pub(crate) fn download(d: app::botnet_report::Download) -> axum::response::Response {
     use axum::http::{header, HeaderValue};
     use axum::response::IntoResponse;
-    // File names are built from ASCII by the use case; anything else falls back.
-    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", d.file_name))
-        .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
+    // A plain ASCII name goes as it is; any other (an evidence file's own
+    // name) as RFC 5987 `filename*`, with a safe ASCII fallback.
+    let plain = d
+        .file_name
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\' || b == b' ');
+    let value = if plain {
+        format!("attachment; filename=\"{}\"", d.file_name)
+    } else {
+        format!(
+            "attachment; filename=\"download\"; filename*=UTF-8''{}",
+            web::urlencode(&d.file_name).replace('/', "%2F")
+        )
+    };
+    let disposition =
+        HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("attachment"));
     (
         [
             (
@@ -107,7 +121,15 @@ pub(crate) fn download(d: app::botnet_report::Download) -> axum::response::Respo
 fn spawn_delivery(app: App) {
     let interval = app.config.notify.delivery_interval;
     tokio::spawn(async move {
+        let mut reminded_at: Option<std::time::Instant> = None;
         loop {
+            // Deadline reminders are queued at most once a minute, then delivered with the rest.
+            if reminded_at.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(60)) {
+                reminded_at = Some(std::time::Instant::now());
+                if let Err(e) = app.remind_incident_deadlines(chrono::Utc::now()).await {
+                    tracing::warn!(error = %e, "queueing incident deadline reminders");
+                }
+            }
             if let Err(e) = app.deliver_notifications(100).await {
                 tracing::warn!(error = %e, "delivering notifications");
             }

@@ -40,6 +40,13 @@ pub(crate) enum Arg {
     Time(Option<chrono::DateTime<chrono::Utc>>),
     Date(Option<chrono::NaiveDate>),
     Real(Option<f64>),
+    Bytes(Vec<u8>),
+}
+
+impl From<Vec<u8>> for Arg {
+    fn from(v: Vec<u8>) -> Arg {
+        Arg::Bytes(v)
+    }
 }
 
 impl From<Option<f64>> for Arg {
@@ -203,6 +210,7 @@ macro_rules! bind_all {
                 Arg::Time(v) => q.bind(v),
                 Arg::Date(v) => q.bind(v),
                 Arg::Real(v) => q.bind(v),
+                Arg::Bytes(v) => q.bind(v),
             };
         }
         q
@@ -351,6 +359,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../migrations/sqlite/0007_incidents.sql")),
     (8, include_str!("../migrations/sqlite/0008_directives.sql")),
     (9, include_str!("../migrations/sqlite/0009_unevaluable.sql")),
+    (
+        10,
+        include_str!("../migrations/sqlite/0010_incident_response.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_registry.sql")),
@@ -373,6 +385,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         9,
         include_str!("../migrations/postgres/0009_unevaluable.sql"),
+    ),
+    (
+        10,
+        include_str!("../migrations/postgres/0010_incident_response.sql"),
     ),
 ];
 

@@ -32,10 +32,13 @@ pub struct IncidentRow {
     pub escalations: String,
     pub created_by: String,
     pub updated_at: DateTime<Utc>,
+    /// Milestones whose "about to pass" reminder went out, comma-separated.
+    #[serde(skip)]
+    pub reminded: String,
 }
 
 const COLUMNS: &str = "i.id, i.reporting_org_id, i.system_id, i.title, i.report, i.class, i.severity, i.tlp, i.state, i.detected_at, i.reported_at, \
-    i.acknowledged_at, i.contained_at, i.resolved_at, i.closed_at, i.end_report, i.escalations, i.created_by, i.updated_at";
+    i.acknowledged_at, i.contained_at, i.resolved_at, i.closed_at, i.end_report, i.escalations, i.created_by, i.updated_at, i.reminded";
 
 pub struct NewIncident<'a> {
     pub reporting_org_id: i64,
@@ -77,7 +80,7 @@ pub async fn create(tx: &mut Tx, scope: &Scope, n: &NewIncident<'_>) -> Result<i
 
 /// Who may see incidents: the province; otherwise the reporting
 /// organisation and the responders assigned (by user id).
-fn visibility(q: &mut Sql, scope: &Scope, user_id: Option<i64>) {
+pub(crate) fn visibility(q: &mut Sql, scope: &Scope, user_id: Option<i64>) {
     if !scope.sees_province() {
         q.push(
             " AND (i.reporting_org_id = ? OR EXISTS (SELECT 1 FROM incident_assignees a WHERE a.incident_id = i.id AND a.user_id = ?))",
@@ -88,6 +91,8 @@ fn visibility(q: &mut Sql, scope: &Scope, user_id: Option<i64>) {
 
 #[derive(Debug, Clone, Default)]
 pub struct IncidentFilter {
+    /// Only incidents still open (neither closed nor rejected).
+    pub open_only: bool,
     pub state: Option<String>,
     pub severity: Option<String>,
     pub class: Option<String>,
@@ -106,6 +111,9 @@ pub async fn list(
     visibility(&mut q, scope, user_id);
     if let Some(s) = &f.state {
         q.push(" AND i.state = ?", args![s.as_str()]);
+    }
+    if f.open_only {
+        q.push(" AND i.state NOT IN ('closed', 'rejected')", vec![]);
     }
     if let Some(s) = &f.severity {
         q.push(" AND i.severity = ?", args![s.as_str()]);

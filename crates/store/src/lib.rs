@@ -12,6 +12,7 @@ pub mod botnet;
 mod db;
 pub mod directives;
 pub mod duty;
+pub mod incident_response;
 pub mod incidents;
 pub mod notifications;
 pub mod orgs;

@@ -238,6 +238,7 @@ pub fn error_page(tr: Tr, e: AppError) -> Response {
         AppError::Forbidden(_) => (StatusCode::FORBIDDEN, tr.t("forbidden").to_string()),
         AppError::Invalid(errs) => (StatusCode::UNPROCESSABLE_ENTITY, errs.to_string()),
         AppError::Conflict(why) => (StatusCode::CONFLICT, why.clone()),
+        AppError::TooLarge(why) => (StatusCode::PAYLOAD_TOO_LARGE, why.clone()),
         AppError::Unauthenticated => return Redirect::to("/login").into_response(),
         AppError::Locked { .. } | AppError::PasswordChangeRequired => {
             return Redirect::to("/password").into_response()
