@@ -8,7 +8,8 @@
 //! two-column letterhead with the national motto, the kind and title centred,
 //! and "Nơi nhận" beside the signature block at the end.
 //!
-//! [`OfficialDocument::to_docx`] writes the file (with `docx-rs`);
+//! [`OfficialDocument::to_docx`] writes the file (with `docx-rs`), charts
+//! included ([`chart`]: SVG with a PNG fallback);
 //! [`read_text`] reads the text of any DOCX back, ours or one saved by Word or
 //! LibreOffice, so that tests can check the figures in a generated report.
 //!
@@ -18,9 +19,11 @@
 
 use chrono::{Datelike, NaiveDate};
 
+pub mod chart;
 mod read;
 mod write;
 
+pub use chart::{Chart, ChartKind, Comparison};
 pub use read::{read_text, DocText};
 
 /// The national motto, first line (Decree 30, Appendix I).
@@ -64,6 +67,9 @@ pub enum Block {
     /// A dashed list: each item is its own paragraph starting with "- ".
     Bullets(Vec<String>),
     Table(Table),
+    /// A chart, centred, 15 cm wide, with "Biểu đồ N: title" as a caption
+    /// below it, N counting the document's charts from 1 (see [`chart`]).
+    Chart(Chart),
 }
 
 /// A data table with bordered cells and a bold header row that repeats on

@@ -19,6 +19,8 @@ use crate::DocError;
 const WORD: &[u8] = b"http://schemas.openxmlformats.org/wordprocessingml/2006/main";
 const WORD_STRICT: &[u8] = b"http://purl.oclc.org/ooxml/wordprocessingml/main";
 const MARKUP_COMPATIBILITY: &[u8] = b"http://schemas.openxmlformats.org/markup-compatibility/2006";
+const PICTURE: &[u8] = b"http://schemas.openxmlformats.org/drawingml/2006/picture";
+const PICTURE_STRICT: &[u8] = b"http://purl.oclc.org/ooxml/drawingml/picture";
 
 /// Uploaded files are read too: a small deflated part can expand enormously.
 const DOCUMENT_LIMIT: u64 = 256 << 20;
@@ -38,6 +40,10 @@ pub struct DocText {
     /// cell's text is its non-empty paragraphs joined by `'\n'` (a table
     /// nested in the cell contributes its cells' texts as further lines).
     pub tables: Vec<Vec<Vec<String>>>,
+    /// How many pictures (DrawingML `pic:pic`, e.g. each chart) the main
+    /// part holds, each counted once even where a writer also stores a
+    /// fallback for it; old VML images (`w:pict`) are not counted.
+    pub pictures: usize,
     lines: Vec<String>,
 }
 
@@ -265,6 +271,8 @@ fn parse_document(xml: &[u8]) -> Result<DocText, DocError> {
         let word =
             matches!(ns, ResolveResult::Bound(Namespace(n)) if n == WORD || n == WORD_STRICT);
         let compat = matches!(ns, ResolveResult::Bound(Namespace(n)) if n == MARKUP_COMPATIBILITY);
+        let picture =
+            matches!(ns, ResolveResult::Bound(Namespace(n)) if n == PICTURE || n == PICTURE_STRICT);
         match event {
             Event::Start(e) => {
                 if walker.skip > 0 {
@@ -273,6 +281,8 @@ fn parse_document(xml: &[u8]) -> Result<DocText, DocError> {
                     walker.skip = 1;
                 } else if word {
                     walker.start(&e);
+                } else if picture && e.local_name().as_ref() == b"pic" {
+                    walker.out.pictures += 1;
                 }
             }
             Event::End(e) => {

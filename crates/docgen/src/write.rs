@@ -8,6 +8,7 @@ use std::io::{Cursor, Read, Write};
 use docx_rs as dx;
 use dx::{AlignmentType, LineSpacing, ParagraphBorder, ParagraphBorderPosition, WidthType};
 
+use crate::chart::escape;
 use crate::{
     clean_text, vn_date_line, Block, DocError, OfficialDocument, Table, MOTTO_NATION, MOTTO_SLOGAN,
 };
@@ -36,6 +37,7 @@ const SIZE_MOTTO: usize = 24; // 12 pt
 const SIZE_CELL: usize = 24; // 12 pt
 const SIZE_FILING_HEADING: usize = 24; // 12 pt
 const SIZE_FILING: usize = 22; // 11 pt
+const SIZE_CAPTION: usize = 26; // 13 pt
 
 const FIRST_LINE_INDENT: i32 = 567; // 1 cm, Decree 30's 1–1.27 cm
 const PARAGRAPH_GAP: u32 = 120; // 6 pt, Decree 30's minimum between paragraphs
@@ -46,6 +48,29 @@ const SIGNATURE_SPACE: u32 = 1701; // 3 cm left blank for signature and seal
 /// is added beside the `w:trHeight` element that produces, after building.
 const HEADER_ROW_HEIGHT: f32 = 397.0; // 7 mm
 const HEADER_ROW_MARKER: &str = "<w:trHeight ";
+
+/// A chart is 15 cm wide (EMU: 360 000 a centimetre), unless that would make
+/// it taller than 22 cm, which leaves room for its caption on an A4 page.
+const CHART_WIDTH: f64 = 5_400_000.0;
+const CHART_MAX_HEIGHT: f64 = 7_920_000.0;
+/// What `docx-rs` writes for every picture: its drawing properties (with the
+/// same id for all) and the start of its `a:blip`. User text cannot forge
+/// either: docx-rs escapes every `<` in it.
+const DOC_PR_MARKER: &str = "<wp:docPr id=\"1\" name=\"Figure\" />";
+const BLIP_MARKER: &str = "<a:blip r:embed=\"";
+const IMAGE_RELATIONSHIP: &str =
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image";
+/// Word 2016's extension of `a:blip` for an SVG picture.
+const SVG_BLIP_EXTENSION: &str = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}";
+const SVG_NAMESPACE: &str = "http://schemas.microsoft.com/office/drawing/2016/SVG/main";
+/// Alternative text longer than this is cut.
+const ALT_TEXT_LIMIT: usize = 2000;
+
+/// A chart's SVG, written into the package after `docx-rs` has built it.
+struct ChartPart {
+    svg: String,
+    alt: String,
+}
 
 pub(crate) fn to_docx(doc: &OfficialDocument) -> Result<Vec<u8>, DocError> {
     let lh = &doc.letterhead;
@@ -108,6 +133,7 @@ pub(crate) fn to_docx(doc: &OfficialDocument) -> Result<Vec<u8>, DocError> {
     }
 
     let mut header_rows = 0;
+    let mut charts: Vec<ChartPart> = Vec::new();
     for (index, block) in doc.body.iter().enumerate() {
         match block {
             Block::Table(_) => {
@@ -140,6 +166,39 @@ pub(crate) fn to_docx(doc: &OfficialDocument) -> Result<Vec<u8>, DocError> {
                 docx = docx.add_table(data_table(table, index)?);
                 header_rows += 1;
             }
+            Block::Chart(chart) => {
+                let number = charts.len() + 1;
+                let art = chart.artwork();
+                let (width, height) = chart_size(art.aspect);
+                let picture = dx::Pic::new_with_dimensions(art.png, art.width, art.height)
+                    .id(format!("chart{number}"))
+                    .size(width, height);
+                docx = docx.add_paragraph(
+                    dx::Paragraph::new()
+                        .add_run(dx::Run::new().add_image(picture))
+                        .align(AlignmentType::Center)
+                        .line_spacing(spacing(PARAGRAPH_GAP, 0))
+                        .keep_next(true),
+                );
+                let title = clean_text(&chart.title);
+                let caption = if title.trim().is_empty() {
+                    format!("Biểu đồ {number}")
+                } else {
+                    format!("Biểu đồ {number}: {title}")
+                };
+                docx = docx.add_paragraph(
+                    paragraph(
+                        &caption,
+                        Style::default().size(SIZE_CAPTION).italic(),
+                        AlignmentType::Center,
+                    )
+                    .line_spacing(spacing(60, PARAGRAPH_GAP)),
+                );
+                charts.push(ChartPart {
+                    svg: art.svg,
+                    alt: chart.alt_text(),
+                });
+            }
         }
     }
 
@@ -151,9 +210,18 @@ pub(crate) fn to_docx(doc: &OfficialDocument) -> Result<Vec<u8>, DocError> {
 
     let mut xml = docx.build();
     xml.document = mark_header_rows(&xml.document, header_rows)?;
+    let mut extra_parts = Vec::with_capacity(charts.len());
+    if !charts.is_empty() {
+        xml.document = embed_svgs(&xml.document, &charts)?;
+        xml.document_rels = add_svg_relationships(&xml.document_rels, charts.len())?;
+        xml.content_type = add_svg_content_type(&xml.content_type)?;
+        for (i, chart) in charts.into_iter().enumerate() {
+            extra_parts.push((svg_part_name(i + 1), chart.svg.into_bytes()));
+        }
+    }
     let mut stored = Cursor::new(Vec::new());
     xml.pack(&mut stored).map_err(package_error)?;
-    deflate(stored.get_ref())
+    deflate(stored.get_ref(), extra_parts)
 }
 
 /// Formatting of a run of text.
@@ -483,9 +551,131 @@ fn mark_header_rows(document: &[u8], expected: usize) -> Result<Vec<u8>, DocErro
     Ok(text.replace(HEADER_ROW_MARKER, &marked).into_bytes())
 }
 
+/// Width and height in EMU of a drawing `aspect` times as high as it is wide.
+fn chart_size(aspect: f64) -> (u32, u32) {
+    let aspect = if aspect.is_finite() && aspect > 0.0 {
+        aspect
+    } else {
+        1.0
+    };
+    let (width, height) = if CHART_WIDTH * aspect > CHART_MAX_HEIGHT {
+        (CHART_MAX_HEIGHT / aspect, CHART_MAX_HEIGHT)
+    } else {
+        (CHART_WIDTH, CHART_WIDTH * aspect)
+    };
+    (
+        width.round().max(1.0) as u32,
+        height.round().max(1.0) as u32,
+    )
+}
+
+fn svg_part_name(number: usize) -> String {
+    format!("word/media/chart{number}.svg")
+}
+
+/// Gives each chart's drawing its own id, name and alternative text, and
+/// hangs its SVG off its PNG `a:blip` with Word 2016's extension. The n-th
+/// picture in the document is the n-th chart: charts are its only pictures.
+fn embed_svgs(document: &[u8], charts: &[ChartPart]) -> Result<Vec<u8>, DocError> {
+    let text = std::str::from_utf8(document).map_err(package_error)?;
+    let text = replace_each(text, DOC_PR_MARKER, charts.len(), |i, rest| {
+        let mut alt = charts[i].alt.clone();
+        if let Some((cut, _)) = alt.char_indices().nth(ALT_TEXT_LIMIT) {
+            alt.truncate(cut);
+            alt.push('…');
+        }
+        let n = i + 1;
+        Some(format!(
+            "<wp:docPr id=\"{n}\" name=\"Biểu đồ {n}\" descr=\"{}\" />{rest}",
+            escape(&alt)
+        ))
+    })?;
+    let text = replace_each(&text, BLIP_MARKER, charts.len(), |i, rest| {
+        // `rest` starts with the PNG's relationship id, then `" />`.
+        let (id, after) = rest.split_once("\" />")?;
+        Some(format!(
+            "{BLIP_MARKER}{id}\"><a:extLst><a:ext uri=\"{SVG_BLIP_EXTENSION}\">\
+             <asvg:svgBlip xmlns:asvg=\"{SVG_NAMESPACE}\" r:embed=\"{}\"/>\
+             </a:ext></a:extLst></a:blip>{after}",
+            svg_relationship_id(i + 1)
+        ))
+    })?;
+    Ok(text.into_bytes())
+}
+
+fn svg_relationship_id(number: usize) -> String {
+    format!("chart{number}svg")
+}
+
+/// Replaces each occurrence of `marker` and what follows it up to the next
+/// one by `f(index, what follows)`; there must be exactly `expected`.
+fn replace_each(
+    text: &str,
+    marker: &str,
+    expected: usize,
+    f: impl Fn(usize, &str) -> Option<String>,
+) -> Result<String, DocError> {
+    let mut pieces = text.split(marker);
+    let mut out = String::with_capacity(text.len() + expected * 400);
+    out.push_str(pieces.next().unwrap_or_default());
+    let mut found = 0;
+    for piece in pieces {
+        if found < expected {
+            let replaced = f(found, piece).ok_or_else(|| {
+                package_error(format!("unexpected picture markup after {marker:?}"))
+            })?;
+            out.push_str(&replaced);
+        }
+        found += 1;
+    }
+    if found != expected {
+        return Err(package_error(format!(
+            "expected {expected} pictures in the built document, found {found} {marker:?}"
+        )));
+    }
+    Ok(out)
+}
+
+fn add_svg_relationships(rels: &[u8], charts: usize) -> Result<Vec<u8>, DocError> {
+    let text = std::str::from_utf8(rels).map_err(package_error)?;
+    let end = text
+        .rfind("</Relationships>")
+        .ok_or_else(|| package_error("no </Relationships> in word/_rels/document.xml.rels"))?;
+    let mut out = String::with_capacity(text.len() + charts * 160);
+    out.push_str(&text[..end]);
+    for n in 1..=charts {
+        out.push_str(&format!(
+            "<Relationship Id=\"{}\" Type=\"{IMAGE_RELATIONSHIP}\" Target=\"{}\" />",
+            svg_relationship_id(n),
+            svg_part_name(n).trim_start_matches("word/"),
+        ));
+    }
+    out.push_str(&text[end..]);
+    Ok(out.into_bytes())
+}
+
+fn add_svg_content_type(types: &[u8]) -> Result<Vec<u8>, DocError> {
+    let text = std::str::from_utf8(types).map_err(package_error)?;
+    if text.contains("Extension=\"svg\"") {
+        return Ok(types.to_vec());
+    }
+    // Beside the other defaults, before the overrides.
+    let end = text
+        .find("<Override")
+        .or_else(|| text.rfind("</Types>"))
+        .ok_or_else(|| package_error("no </Types> in [Content_Types].xml"))?;
+    Ok(format!(
+        "{}<Default Extension=\"svg\" ContentType=\"image/svg+xml\" />{}",
+        &text[..end],
+        &text[end..]
+    )
+    .into_bytes())
+}
+
 /// docx-rs stores every part uncompressed; a long table would make a file of
-/// several megabytes, so the package is written again with deflate.
-fn deflate(stored: &[u8]) -> Result<Vec<u8>, DocError> {
+/// several megabytes, so the package is written again with deflate, with
+/// `extra` parts (the charts' SVGs) added at the end.
+fn deflate(stored: &[u8], extra: Vec<(String, Vec<u8>)>) -> Result<Vec<u8>, DocError> {
     let mut archive = zip::ZipArchive::new(Cursor::new(stored)).map_err(package_error)?;
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
@@ -499,9 +689,19 @@ fn deflate(stored: &[u8]) -> Result<Vec<u8>, DocError> {
         }
         buffer.clear();
         part.read_to_end(&mut buffer).map_err(package_error)?;
+        // A PNG is compressed already.
+        let options = if part.name().ends_with(".png") {
+            options.compression_method(zip::CompressionMethod::Stored)
+        } else {
+            options
+        };
         out.start_file(part.name(), options)
             .map_err(package_error)?;
         out.write_all(&buffer).map_err(package_error)?;
+    }
+    for (name, bytes) in extra {
+        out.start_file(name, options).map_err(package_error)?;
+        out.write_all(&bytes).map_err(package_error)?;
     }
     Ok(out.finish().map_err(package_error)?.into_inner())
 }

@@ -1,0 +1,1238 @@
+//! Bar and column charts for reports: a plain data type, drawn as a
+//! standalone SVG 1.1 document and, for readers without SVG support, as a
+//! PNG of the same bars.
+//!
+//! A chart must read on a black-and-white printout: every bar carries its
+//! number as text (grouped Vietnamese style, "1.234"; see [`format_value`]),
+//! a second series is told apart by a light fill against a dark one plus a
+//! legend, and the unit is written out ("Đơn vị tính: …"). Drawing uses
+//! Times New Roman from the reader's machine; there is no script, no style
+//! sheet and nothing fetched from outside. Labels are cleaned like the rest of
+//! the document's text ([`crate::clean_text`], whitespace collapsed), escaped,
+//! and cut with "…" to the room they have; the full label stays in the bar's
+//! tooltip and the chart's `<desc>`. Zero draws no bar but still its "0";
+//! negative values grow from the zero line the other way; an empty series
+//! draws the note "Không có số liệu". Any input gives a well-formed document
+//! (property tests) — huge or many values make a crowded chart, not a panic.
+//!
+//! # In a DOCX
+//!
+//! [`Block::Chart`](crate::Block::Chart) puts the chart in the body as an
+//! inline picture 15 cm wide, centred, with "Biểu đồ N: title" as a caption
+//! paragraph below. The picture is stored twice, the way Word 2016 itself
+//! stores an SVG: the PNG is the picture's `a:blip` (what Word 2013,
+//! LibreOffice before 7 and converters show), and the SVG hangs off that blip
+//! in the `asvg:svgBlip` extension (what Word 2016+, Microsoft 365 and
+//! LibreOffice 7+ show). `docx-rs` writes the inline picture, the PNG part and
+//! its relationship; it has no notion of blip extensions, so after it has
+//! built the parts the writer inserts the extension into each chart's
+//! `a:blip` (found by position, the n-th blip being the n-th chart, and
+//! counted, as for table headers), adds one image relationship per SVG and
+//! the `svg` → `image/svg+xml` default to `[Content_Types].xml`, and writes
+//! the SVG parts into the package when it recompresses it. The PNG holds the
+//! bars, the zero line and the legend swatches but no text: the caption and
+//! the report's own table carry the numbers.
+
+use std::fmt::Write as _;
+
+use crate::clean_text;
+
+/// A chart of whole numbers, one (or two) per label.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Chart {
+    /// What the chart shows, e.g. "Số địa chỉ IP bị nhiễm mã độc theo
+    /// tháng". In a document it is the caption ("Biểu đồ 1: …"); in
+    /// [`Chart::to_svg`] it is also drawn above the bars.
+    pub title: String,
+    pub kind: ChartKind,
+    /// One bar (or column) per entry, in the order given: its label and its
+    /// value.
+    pub series: Vec<(String, i64)>,
+    /// What the values count, e.g. "địa chỉ IP"; written "Đơn vị tính: …".
+    pub unit: Option<String>,
+    /// A second value per label, drawn beside the first.
+    pub compare: Option<Comparison>,
+}
+
+/// Which way the bars go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChartKind {
+    /// Horizontal bars, labels on the left: for comparing units
+    /// (organisations, operators), any number of them.
+    #[default]
+    Bars,
+    /// Vertical columns, labels below: for a period (months left to right);
+    /// suits up to about two dozen points on a page's width.
+    Columns,
+}
+
+/// A second series beside the first, e.g. findings fixed beside findings
+/// found.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Comparison {
+    /// The legend: the name of the values in [`Chart::series`], then the name
+    /// of [`Comparison::values`], e.g. `["Phát hiện", "Đã khắc phục"]`.
+    pub legend: [String; 2],
+    /// `values[i]` goes with `series[i]`. A label without one shows "–" and no
+    /// bar; values beyond the series are ignored.
+    pub values: Vec<i64>,
+}
+
+impl Chart {
+    /// Horizontal bars, one per `(label, value)`.
+    pub fn bars<L: Into<String>>(
+        title: impl Into<String>,
+        series: impl IntoIterator<Item = (L, i64)>,
+    ) -> Chart {
+        Chart::new(title, ChartKind::Bars, series)
+    }
+
+    /// Vertical columns, one per `(label, value)`, e.g. per month.
+    pub fn columns<L: Into<String>>(
+        title: impl Into<String>,
+        series: impl IntoIterator<Item = (L, i64)>,
+    ) -> Chart {
+        Chart::new(title, ChartKind::Columns, series)
+    }
+
+    fn new<L: Into<String>>(
+        title: impl Into<String>,
+        kind: ChartKind,
+        series: impl IntoIterator<Item = (L, i64)>,
+    ) -> Chart {
+        Chart {
+            title: title.into(),
+            kind,
+            series: series
+                .into_iter()
+                .map(|(label, value)| (label.into(), value))
+                .collect(),
+            unit: None,
+            compare: None,
+        }
+    }
+
+    /// The same chart with "Đơn vị tính: `unit`".
+    pub fn unit(mut self, unit: impl Into<String>) -> Chart {
+        self.unit = Some(unit.into());
+        self
+    }
+
+    /// The same chart with a second series: `first` names the values already
+    /// there, `second` names `values`.
+    pub fn compare(
+        mut self,
+        first: impl Into<String>,
+        second: impl Into<String>,
+        values: Vec<i64>,
+    ) -> Chart {
+        self.compare = Some(Comparison {
+            legend: [first.into(), second.into()],
+            values,
+        });
+        self
+    }
+
+    /// The chart as a standalone SVG 1.1 document, title included.
+    pub fn to_svg(&self) -> String {
+        Scene::of(self, true).svg(&self.title, &describe(self))
+    }
+
+    /// The chart for a document, whose caption carries the title: the SVG,
+    /// a PNG of its bars and the PNG's size in pixels.
+    pub(crate) fn artwork(&self) -> Artwork {
+        let scene = Scene::of(self, false);
+        let (png, width, height) = scene.png();
+        Artwork {
+            svg: scene.svg(&self.title, &describe(self)),
+            png,
+            width,
+            height,
+            aspect: scene.height / scene.width,
+        }
+    }
+
+    /// A one-line description of the data for screen readers: the title, the
+    /// unit and every label with its value(s).
+    pub(crate) fn alt_text(&self) -> String {
+        let title = one_line(&self.title);
+        let data = describe(self);
+        match (title.is_empty(), data.is_empty()) {
+            (true, _) => data,
+            (false, true) => title,
+            (false, false) => format!("{title}. {data}"),
+        }
+    }
+}
+
+pub(crate) struct Artwork {
+    pub svg: String,
+    pub png: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+    /// Height over width of the drawing.
+    pub aspect: f64,
+}
+
+/// A value as the chart writes it: digits grouped by three with ".", as
+/// Vietnamese writes numbers, e.g. `-1234567` → "-1.234.567".
+pub fn format_value(value: i64) -> String {
+    let digits = value.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if value < 0 {
+        out.push('-');
+    }
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+const NO_DATA: &str = "Không có số liệu";
+const MISSING: &str = "–";
+
+fn describe(chart: &Chart) -> String {
+    let mut out = String::new();
+    if let Some(unit) = chart.unit.as_deref().map(one_line) {
+        if !unit.is_empty() {
+            let _ = write!(out, "Đơn vị tính: {unit}. ");
+        }
+    }
+    if chart.series.is_empty() {
+        out.push_str(NO_DATA);
+        return out;
+    }
+    let legend = chart
+        .compare
+        .as_ref()
+        .map(|c| [one_line(&c.legend[0]), one_line(&c.legend[1])]);
+    for (i, (label, value)) in chart.series.iter().enumerate() {
+        if i > 0 {
+            out.push_str("; ");
+        }
+        let label = one_line(label);
+        if !label.is_empty() {
+            let _ = write!(out, "{label}: ");
+        }
+        match (&chart.compare, &legend) {
+            (Some(compare), Some([first, second])) => {
+                let other = shown(compare.values.get(i).copied());
+                let _ = write!(out, "{first} {}, {second} {other}", format_value(*value));
+            }
+            _ => out.push_str(&format_value(*value)),
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// Layout: the chart as shapes in user units (SVG pixels), shared by the SVG
+// writer and the PNG rasterizer.
+
+const WIDTH: f64 = 800.0;
+const MARGIN: f64 = 16.0;
+const TITLE_SIZE: f64 = 24.0;
+const TITLE_LINE: f64 = 30.0;
+const NOTE_SIZE: f64 = 17.0;
+const LABEL_SIZE: f64 = 18.0;
+const VALUE_SIZE: f64 = 17.0;
+const SWATCH: f64 = 15.0;
+/// Labels of horizontal bars take at most this share of the width.
+const LABEL_SHARE: f64 = 0.38;
+const MIN_PLOT: f64 = 200.0;
+const COLUMN_PLOT_HEIGHT: f64 = 300.0;
+
+const DARK: &str = "#1f4e79";
+const LIGHT: &str = "#bdd7ee";
+const INK: &str = "#000000";
+const GREY: &str = "#7f7f7f";
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Paint {
+    /// The first series: a dark fill.
+    Dark,
+    /// The second series: a light fill with a dark outline.
+    Light,
+    /// An outline only, for the empty chart's frame.
+    Frame,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Anchor {
+    Start,
+    Middle,
+    End,
+}
+
+#[derive(Debug)]
+enum Shape {
+    Rect {
+        x: f64,
+        y: f64,
+        w: f64,
+        h: f64,
+        paint: Paint,
+        tip: Option<String>,
+    },
+    /// The zero line, horizontal or vertical.
+    Line { x1: f64, y1: f64, x2: f64, y2: f64 },
+    Text {
+        x: f64,
+        y: f64,
+        text: String,
+        size: f64,
+        anchor: Anchor,
+        bold: bool,
+        italic: bool,
+        /// Degrees, clockwise, about (x, y).
+        rotate: f64,
+    },
+}
+
+fn text(x: f64, y: f64, text: String, size: f64, anchor: Anchor) -> Shape {
+    Shape::Text {
+        x,
+        y,
+        text,
+        size,
+        anchor,
+        bold: false,
+        italic: false,
+        rotate: 0.0,
+    }
+}
+
+struct Scene {
+    width: f64,
+    height: f64,
+    shapes: Vec<Shape>,
+}
+
+/// A label, a value, and the second value if the chart compares.
+struct Entry {
+    label: String,
+    tip_label: String,
+    first: i64,
+    second: Option<Option<i64>>,
+}
+
+impl Entry {
+    /// What is drawn for this label: the first value, then the second if the
+    /// chart compares (`None` where it is missing).
+    fn drawn(&self) -> impl Iterator<Item = Option<i64>> + '_ {
+        std::iter::once(Some(self.first)).chain(self.second)
+    }
+    fn values(&self) -> impl Iterator<Item = i64> + '_ {
+        self.drawn().flatten()
+    }
+    fn texts(&self) -> impl Iterator<Item = String> + '_ {
+        self.drawn().map(shown)
+    }
+}
+
+/// A value as written on its bar, "–" for a missing one.
+fn shown(value: Option<i64>) -> String {
+    value.map_or_else(|| MISSING.to_string(), format_value)
+}
+
+/// Where zero and the values fall along a bar's length.
+struct Scale {
+    lo: f64,
+    span: f64,
+    from: f64,
+    length: f64,
+}
+
+impl Scale {
+    fn new(entries: &[Entry], from: f64, length: f64) -> Scale {
+        let values = entries.iter().flat_map(Entry::values);
+        let (lo, hi) = values.fold((0i64, 0i64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        let (lo, hi) = (lo as f64, hi as f64);
+        let span = if hi > lo { hi - lo } else { 1.0 };
+        Scale {
+            lo,
+            span,
+            from,
+            length,
+        }
+    }
+    fn at(&self, value: i64) -> f64 {
+        self.from + (value as f64 - self.lo) / self.span * self.length
+    }
+}
+
+impl Scene {
+    fn of(chart: &Chart, with_title: bool) -> Scene {
+        let mut scene = Scene {
+            width: WIDTH,
+            height: 0.0,
+            shapes: Vec::new(),
+        };
+        let entries: Vec<Entry> = chart
+            .series
+            .iter()
+            .enumerate()
+            .map(|(i, (label, value))| Entry {
+                label: one_line(label),
+                tip_label: one_line(label),
+                first: *value,
+                second: chart.compare.as_ref().map(|c| c.values.get(i).copied()),
+            })
+            .collect();
+        match chart.kind {
+            ChartKind::Bars => scene.bars(chart, entries, with_title),
+            ChartKind::Columns => scene.columns(chart, entries, with_title),
+        }
+        scene
+    }
+
+    /// Title lines, legend and unit from the top; returns where they end.
+    fn heading(&mut self, chart: &Chart, with_title: bool) -> f64 {
+        let inner = self.width - 2.0 * MARGIN;
+        let mut y = MARGIN;
+        if with_title {
+            for line in wrap(&one_line(&chart.title), TITLE_SIZE, inner, 2) {
+                self.shapes.push(Shape::Text {
+                    x: self.width / 2.0,
+                    y: y + TITLE_SIZE * 0.8,
+                    text: line,
+                    size: TITLE_SIZE,
+                    anchor: Anchor::Middle,
+                    bold: true,
+                    italic: false,
+                    rotate: 0.0,
+                });
+                y += TITLE_LINE;
+            }
+            if y > MARGIN {
+                y += 6.0;
+            }
+        }
+
+        let unit = chart
+            .unit
+            .as_deref()
+            .map(one_line)
+            .filter(|u| !u.is_empty())
+            .map(|u| fit(&format!("Đơn vị tính: {u}"), NOTE_SIZE, inner));
+        let legend = chart.compare.as_ref().map(|c| {
+            let half = inner / 2.0 - SWATCH - 14.0;
+            [
+                fit(&one_line(&c.legend[0]), NOTE_SIZE, half),
+                fit(&one_line(&c.legend[1]), NOTE_SIZE, half),
+            ]
+        });
+        let legend_width = legend.as_ref().map_or(0.0, |names| {
+            names
+                .iter()
+                .map(|n| SWATCH + 6.0 + text_width(n, NOTE_SIZE) + 18.0)
+                .sum()
+        });
+        let unit_width = unit.as_deref().map_or(0.0, |u| text_width(u, NOTE_SIZE));
+        let line = NOTE_SIZE + 9.0;
+        let has_line = legend.is_some() || unit.is_some();
+        if let Some(names) = legend {
+            let mut x = MARGIN;
+            for (name, paint) in names.into_iter().zip([Paint::Dark, Paint::Light]) {
+                self.shapes.push(Shape::Rect {
+                    x,
+                    y: y + 2.0,
+                    w: SWATCH,
+                    h: SWATCH,
+                    paint,
+                    tip: None,
+                });
+                let width = text_width(&name, NOTE_SIZE);
+                self.shapes.push(text(
+                    x + SWATCH + 6.0,
+                    y + NOTE_SIZE * 0.85,
+                    name,
+                    NOTE_SIZE,
+                    Anchor::Start,
+                ));
+                x += SWATCH + 6.0 + width + 18.0;
+            }
+            if unit.is_some() && legend_width + unit_width + 12.0 > inner {
+                y += line;
+            }
+        }
+        if let Some(unit) = unit {
+            self.shapes.push(Shape::Text {
+                x: self.width - MARGIN,
+                y: y + NOTE_SIZE * 0.85,
+                text: unit,
+                size: NOTE_SIZE,
+                anchor: Anchor::End,
+                bold: false,
+                italic: true,
+                rotate: 0.0,
+            });
+        }
+        if has_line {
+            y += line;
+        }
+        y + 6.0
+    }
+
+    fn no_data(&mut self, top: f64) {
+        let h = 110.0;
+        self.shapes.push(Shape::Rect {
+            x: MARGIN,
+            y: top,
+            w: self.width - 2.0 * MARGIN,
+            h,
+            paint: Paint::Frame,
+            tip: None,
+        });
+        self.shapes.push(Shape::Text {
+            x: self.width / 2.0,
+            y: top + h / 2.0 + LABEL_SIZE * 0.35,
+            text: NO_DATA.to_string(),
+            size: LABEL_SIZE,
+            anchor: Anchor::Middle,
+            bold: false,
+            italic: true,
+            rotate: 0.0,
+        });
+        self.height = top + h + MARGIN;
+    }
+
+    fn bars(&mut self, chart: &Chart, mut entries: Vec<Entry>, with_title: bool) {
+        if entries.is_empty() {
+            let top = self.heading(chart, with_title);
+            return self.no_data(top);
+        }
+        let paired = chart.compare.is_some();
+        let gap = 5.0;
+        let room = |entries: &[Entry], negative: bool| {
+            entries
+                .iter()
+                .flat_map(Entry::drawn)
+                .filter(|v| v.is_some_and(|v| v < 0) == negative)
+                .map(|v| text_width(&shown(v), VALUE_SIZE) + gap)
+                .fold(0.0, f64::max)
+        };
+        let (neg_room, pos_room) = (room(&entries, true), room(&entries, false).max(24.0));
+
+        // Labels get what is left after the values and a minimum plot, up to
+        // their share of the width.
+        let free = WIDTH - 2.0 * MARGIN - neg_room - pos_room - MIN_PLOT - 10.0;
+        let label_max = (WIDTH * LABEL_SHARE).min(free).max(60.0);
+        for e in &mut entries {
+            e.label = fit(&e.label, LABEL_SIZE, label_max);
+        }
+        let label_width = entries
+            .iter()
+            .map(|e| text_width(&e.label, LABEL_SIZE))
+            .fold(0.0, f64::max);
+        let label_col = if label_width > 0.0 {
+            label_width + 10.0
+        } else {
+            0.0
+        };
+        self.width = WIDTH.max(2.0 * MARGIN + label_col + neg_room + pos_room + MIN_PLOT);
+        let top = self.heading(chart, with_title);
+        let x0 = MARGIN + label_col + neg_room;
+        let x1 = self.width - MARGIN - pos_room;
+        let scale = Scale::new(&entries, x0, x1 - x0);
+        let zero = scale.at(0);
+
+        let (thick, inner_gap, row_gap) = if paired {
+            (18.0, 3.0, 14.0)
+        } else {
+            (24.0, 0.0, 14.0)
+        };
+        let row = if paired {
+            2.0 * thick + inner_gap
+        } else {
+            thick
+        };
+        let mut y = top + 6.0;
+        let plot_top = y;
+        for mut e in entries {
+            let centre = y + row / 2.0;
+            if !e.label.is_empty() {
+                self.shapes.push(text(
+                    MARGIN + label_col - 10.0,
+                    centre + LABEL_SIZE * 0.35,
+                    std::mem::take(&mut e.label),
+                    LABEL_SIZE,
+                    Anchor::End,
+                ));
+            }
+            for (k, (value, paint)) in e.drawn().zip([Paint::Dark, Paint::Light]).enumerate() {
+                let by = y + k as f64 * (thick + inner_gap);
+                let baseline = by + thick / 2.0 + VALUE_SIZE * 0.35;
+                let Some(value) = value else {
+                    self.shapes.push(text(
+                        zero + gap,
+                        baseline,
+                        shown(None),
+                        VALUE_SIZE,
+                        Anchor::Start,
+                    ));
+                    continue;
+                };
+                let end = scale.at(value);
+                let label = format_value(value);
+                if value != 0 {
+                    self.shapes.push(Shape::Rect {
+                        x: zero.min(end),
+                        y: by,
+                        w: (end - zero).abs(),
+                        h: thick,
+                        paint,
+                        tip: Some(tip(&e.tip_label, &label)),
+                    });
+                }
+                let (x, anchor) = if value < 0 {
+                    (end - gap, Anchor::End)
+                } else {
+                    (end + gap, Anchor::Start)
+                };
+                self.shapes
+                    .push(text(x, baseline, label, VALUE_SIZE, anchor));
+            }
+            y += row + row_gap;
+        }
+        let plot_bottom = y - row_gap;
+        self.shapes.push(Shape::Line {
+            x1: zero,
+            y1: plot_top - 6.0,
+            x2: zero,
+            y2: plot_bottom + 6.0,
+        });
+        self.height = plot_bottom + 6.0 + MARGIN;
+    }
+
+    fn columns(&mut self, chart: &Chart, mut entries: Vec<Entry>, with_title: bool) {
+        if entries.is_empty() {
+            let top = self.heading(chart, with_title);
+            return self.no_data(top);
+        }
+        let paired = chart.compare.is_some();
+        let n = entries.len() as f64;
+        let slot = (WIDTH - 2.0 * MARGIN) / n;
+        let (col, inner_gap) = if paired {
+            (slot * 0.36, slot * 0.04)
+        } else {
+            (slot * 0.6, 0.0)
+        };
+
+        // Values sit above (below, if negative) their column, across it if
+        // they fit at a readable size, else turned upright.
+        let widest = |size: f64| {
+            entries
+                .iter()
+                .flat_map(Entry::texts)
+                .map(|t| text_width(&t, size))
+                .fold(0.0, f64::max)
+        };
+        let per_value = if paired { slot / 2.0 } else { slot } - 2.0;
+        let mut value_size = VALUE_SIZE;
+        let mut upright = false;
+        if widest(value_size) > per_value {
+            value_size = (VALUE_SIZE * per_value / widest(VALUE_SIZE)).max(0.0);
+            if value_size < 12.0 {
+                value_size = (per_value * 0.9).clamp(4.0, VALUE_SIZE);
+                upright = true;
+            }
+        }
+        let value_band = if upright {
+            widest(value_size) + 8.0
+        } else {
+            value_size + 8.0
+        };
+        let any_negative = entries.iter().flat_map(Entry::values).any(|v| v < 0);
+
+        // Labels under the plot, across the slot or slanted if too long.
+        let across = (slot - 4.0).max(0.0);
+        let slant = entries
+            .iter()
+            .any(|e| text_width(&e.label, LABEL_SIZE) > across)
+            && across < 8.0 * LABEL_SIZE * 0.5;
+        let label_size = if slant {
+            // Slanted lines are slot × sin 45° apart.
+            LABEL_SIZE.min((slot * 0.7).max(4.0))
+        } else {
+            LABEL_SIZE
+        };
+        for e in &mut entries {
+            e.label = if slant {
+                fit(&e.label, label_size, 180.0)
+            } else {
+                fit(&e.label, label_size, across)
+            };
+        }
+        let label_band = if slant {
+            let longest = entries
+                .iter()
+                .map(|e| text_width(&e.label, label_size))
+                .fold(0.0, f64::max);
+            longest * std::f64::consts::FRAC_1_SQRT_2 + label_size + 10.0
+        } else if entries.iter().any(|e| !e.label.is_empty()) {
+            label_size + 12.0
+        } else {
+            4.0
+        };
+
+        // A slanted label runs down and left from under its column: the
+        // first may need room left of the margin, which widens the picture.
+        let left = if slant {
+            let reach = entries
+                .iter()
+                .map(|e| text_width(&e.label, label_size))
+                .fold(0.0, f64::max)
+                * std::f64::consts::FRAC_1_SQRT_2;
+            MARGIN + (reach - slot / 2.0 - MARGIN / 2.0).max(0.0)
+        } else {
+            MARGIN
+        };
+        self.width = WIDTH - MARGIN + left;
+        let top = self.heading(chart, with_title);
+
+        let plot_top = top + value_band;
+        let plot_bottom = plot_top + COLUMN_PLOT_HEIGHT;
+        // Upward from the bottom: the scale runs from the lowest value at
+        // the bottom to the highest at the top.
+        let scale = Scale::new(&entries, plot_bottom, -COLUMN_PLOT_HEIGHT);
+        let zero = scale.at(0);
+        let labels_top = plot_bottom + if any_negative { value_band } else { 4.0 };
+
+        for (i, mut e) in entries.into_iter().enumerate() {
+            let centre = left + slot * (i as f64 + 0.5);
+            if !e.label.is_empty() {
+                if slant {
+                    let (x, y) = (centre + label_size * 0.3, labels_top + label_size * 0.8);
+                    self.shapes.push(Shape::Text {
+                        x,
+                        y,
+                        text: std::mem::take(&mut e.label),
+                        size: label_size,
+                        anchor: Anchor::End,
+                        bold: false,
+                        italic: false,
+                        rotate: -45.0,
+                    });
+                } else {
+                    self.shapes.push(text(
+                        centre,
+                        labels_top + label_size,
+                        std::mem::take(&mut e.label),
+                        label_size,
+                        Anchor::Middle,
+                    ));
+                }
+            }
+            for (k, (value, paint)) in e.drawn().zip([Paint::Dark, Paint::Light]).enumerate() {
+                let cx = if paired {
+                    centre + (k as f64 - 0.5) * (col + inner_gap)
+                } else {
+                    centre
+                };
+                let (end, label) = match value {
+                    Some(value) => (scale.at(value), format_value(value)),
+                    None => (zero, shown(None)),
+                };
+                if let Some(value) = value.filter(|v| *v != 0) {
+                    self.shapes.push(Shape::Rect {
+                        x: cx - col / 2.0,
+                        y: zero.min(end),
+                        w: col,
+                        h: (end - zero).abs(),
+                        paint,
+                        tip: Some(tip(&e.tip_label, &format_value(value))),
+                    });
+                }
+                let below = value.is_some_and(|v| v < 0);
+                let shape = match (upright, below) {
+                    (false, false) => text(cx, end - 5.0, label, value_size, Anchor::Middle),
+                    (false, true) => text(
+                        cx,
+                        end + value_size + 3.0,
+                        label,
+                        value_size,
+                        Anchor::Middle,
+                    ),
+                    (true, _) => Shape::Text {
+                        x: cx + value_size * 0.35,
+                        y: if below { end + 5.0 } else { end - 5.0 },
+                        text: label,
+                        size: value_size,
+                        anchor: if below { Anchor::End } else { Anchor::Start },
+                        bold: false,
+                        italic: false,
+                        rotate: -90.0,
+                    },
+                };
+                self.shapes.push(shape);
+            }
+        }
+        self.shapes.push(Shape::Line {
+            x1: left,
+            y1: zero,
+            x2: self.width - MARGIN,
+            y2: zero,
+        });
+        self.height = labels_top + label_band + MARGIN;
+    }
+
+    fn svg(&self, title: &str, desc: &str) -> String {
+        let mut out = String::with_capacity(512 + self.shapes.len() * 120);
+        let (w, h) = (num(self.width), num(self.height));
+        let _ = write!(
+            out,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n\
+             <svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{w}\" height=\"{h}\" \
+             viewBox=\"0 0 {w} {h}\" font-family=\"Times New Roman, serif\">\n\
+             <title>{}</title>\n<desc>{}</desc>\n\
+             <rect x=\"0\" y=\"0\" width=\"{w}\" height=\"{h}\" fill=\"#ffffff\"/>\n",
+            escape(&one_line(title)),
+            escape(desc),
+        );
+        for shape in &self.shapes {
+            match shape {
+                Shape::Rect {
+                    x,
+                    y,
+                    w,
+                    h,
+                    paint,
+                    tip,
+                } => {
+                    let style = match paint {
+                        Paint::Dark => format!("fill=\"{DARK}\""),
+                        Paint::Light => {
+                            format!("fill=\"{LIGHT}\" stroke=\"{DARK}\" stroke-width=\"1.5\"")
+                        }
+                        Paint::Frame => {
+                            format!("fill=\"none\" stroke=\"{GREY}\" stroke-width=\"1\"")
+                        }
+                    };
+                    let _ = write!(
+                        out,
+                        "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" {style}",
+                        num(*x),
+                        num(*y),
+                        num(*w),
+                        num(*h)
+                    );
+                    match tip {
+                        Some(tip) => {
+                            let _ = writeln!(out, "><title>{}</title></rect>", escape(tip));
+                        }
+                        None => out.push_str("/>\n"),
+                    }
+                }
+                Shape::Line { x1, y1, x2, y2 } => {
+                    let _ = writeln!(
+                        out,
+                        "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{INK}\" stroke-width=\"1.5\"/>",
+                        num(*x1),
+                        num(*y1),
+                        num(*x2),
+                        num(*y2)
+                    );
+                }
+                Shape::Text {
+                    x,
+                    y,
+                    text,
+                    size,
+                    anchor,
+                    bold,
+                    italic,
+                    rotate,
+                } => {
+                    let (x, y) = (num(*x), num(*y));
+                    let _ = write!(
+                        out,
+                        "<text x=\"{x}\" y=\"{y}\" font-size=\"{}\" fill=\"{INK}\"",
+                        num(*size)
+                    );
+                    match anchor {
+                        Anchor::Start => {}
+                        Anchor::Middle => out.push_str(" text-anchor=\"middle\""),
+                        Anchor::End => out.push_str(" text-anchor=\"end\""),
+                    }
+                    if *bold {
+                        out.push_str(" font-weight=\"bold\"");
+                    }
+                    if *italic {
+                        out.push_str(" font-style=\"italic\"");
+                    }
+                    if *rotate != 0.0 {
+                        let _ = write!(out, " transform=\"rotate({} {x} {y})\"", num(*rotate));
+                    }
+                    let _ = writeln!(out, ">{}</text>", escape(text));
+                }
+            }
+        }
+        out.push_str("</svg>\n");
+        out
+    }
+
+    /// The shapes but not the text, at 1200 pixels across unless that would
+    /// make the picture taller than [`PNG_MAX_HEIGHT`].
+    fn png(&self) -> (Vec<u8>, u32, u32) {
+        let mut scale = PNG_WIDTH / self.width;
+        if self.height * scale > PNG_MAX_HEIGHT {
+            scale = PNG_MAX_HEIGHT / self.height;
+        }
+        let width = ((self.width * scale).round() as u32).max(1);
+        let height = ((self.height * scale).round() as u32).max(1);
+        let mut canvas = Canvas::new(width, height);
+        let px = |v: f64| (v * scale).round() as i64;
+        let stroke = ((1.5 * scale).round() as i64).max(1);
+        for shape in &self.shapes {
+            match shape {
+                Shape::Rect {
+                    x, y, w, h, paint, ..
+                } => {
+                    let (x0, y0, x1, y1) = (px(*x), px(*y), px(x + w), px(y + h));
+                    let (fill, edge) = match paint {
+                        Paint::Dark => (Some(PNG_DARK), None),
+                        Paint::Light => (Some(PNG_LIGHT), Some(PNG_DARK)),
+                        Paint::Frame => (None, Some(PNG_GREY)),
+                    };
+                    if let Some(fill) = fill {
+                        // A bar thinner than a pixel still shows as one.
+                        canvas.fill(x0, y0, x1.max(x0 + 1), y1.max(y0 + 1), fill);
+                    }
+                    if let Some(edge) = edge {
+                        let t = stroke.min((x1 - x0) / 2).min((y1 - y0) / 2).max(1);
+                        canvas.fill(x0, y0, x1, y0 + t, edge);
+                        canvas.fill(x0, y1 - t, x1, y1, edge);
+                        canvas.fill(x0, y0, x0 + t, y1, edge);
+                        canvas.fill(x1 - t, y0, x1, y1, edge);
+                    }
+                }
+                Shape::Line { x1, y1, x2, y2 } => {
+                    let half = stroke / 2;
+                    let (x1, y1, x2, y2) = (px(*x1), px(*y1), px(*x2), px(*y2));
+                    canvas.fill(
+                        x1.min(x2) - half,
+                        y1.min(y2) - half,
+                        x1.max(x2) - half + stroke,
+                        y1.max(y2) - half + stroke,
+                        PNG_INK,
+                    );
+                }
+                Shape::Text { .. } => {}
+            }
+        }
+        (canvas.encode(), width, height)
+    }
+}
+
+fn tip(label: &str, value: &str) -> String {
+    if label.is_empty() {
+        value.to_string()
+    } else {
+        format!("{label}: {value}")
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Text: cleaning, escaping, measuring and cutting.
+
+/// Text as one line: what XML cannot hold dropped, runs of whitespace (line
+/// breaks included) made one space, ends trimmed.
+fn one_line(text: &str) -> String {
+    clean_text(text)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `text` escaped for XML character data and attribute values.
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Marks that combine with the character before them and take no room:
+/// Vietnamese tone marks when the text is decomposed, variation selectors,
+/// zero-width joiners.
+fn is_mark(c: char) -> bool {
+    matches!(c,
+        '\u{0300}'..='\u{036F}'
+        | '\u{1AB0}'..='\u{1AFF}'
+        | '\u{1DC0}'..='\u{1DFF}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{20D0}'..='\u{20FF}'
+        | '\u{FE00}'..='\u{FE0F}'
+        | '\u{FE20}'..='\u{FE2F}'
+        | '\u{E0100}'..='\u{E01EF}')
+}
+
+/// The advance of `c` in em, roughly as Times New Roman sets it.
+fn char_em(c: char) -> f64 {
+    match c {
+        c if is_mark(c) => 0.0,
+        ' ' | '.' | ',' | ':' | ';' | '\'' | '!' | '|' | 'i' | 'j' | 'l' | 'í' | 'ì' | 'ỉ'
+        | 'ĩ' | 'ị' | 'I' => 0.3,
+        '0'..='9' | '-' | '–' | '(' | ')' | '/' => 0.5,
+        'm' | 'w' | 'M' | 'W' | '…' | '%' | '@' => 0.9,
+        c if c.is_ascii_lowercase() => 0.48,
+        c if c.is_uppercase() => 0.7,
+        c if (c as u32) < 0x2E80 => 0.55,
+        // CJK, emoji and the like are set about square.
+        _ => 1.0,
+    }
+}
+
+fn text_width(text: &str, size: f64) -> f64 {
+    text.chars().map(char_em).sum::<f64>() * size
+}
+
+/// `text` cut to `max` wide with "…", never between a character and the
+/// marks that follow it.
+fn fit(text: &str, size: f64, max: f64) -> String {
+    if text_width(text, size) <= max {
+        return text.to_string();
+    }
+    let room = max - text_width("…", size);
+    let mut used = 0.0;
+    let mut end = 0;
+    for (i, c) in text.char_indices() {
+        used += char_em(c) * size;
+        if used > room && !is_mark(c) {
+            break;
+        }
+        end = i + c.len_utf8();
+    }
+    let kept = text[..end].trim_end();
+    if kept.is_empty() && room < 0.0 {
+        return String::new();
+    }
+    format!("{kept}…")
+}
+
+/// `text` in at most `lines` lines of `max` width, the last cut with "…".
+fn wrap(text: &str, size: f64, max: f64, lines: usize) -> Vec<String> {
+    let words: Vec<&str> = text.split(' ').filter(|w| !w.is_empty()).collect();
+    let space = text_width(" ", size);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() && out.len() < lines {
+        if out.len() + 1 == lines {
+            out.push(fit(&words[i..].join(" "), size, max));
+            break;
+        }
+        let mut line = words[i].to_string();
+        let mut width = text_width(&line, size);
+        i += 1;
+        while let Some(word) = words.get(i) {
+            let more = space + text_width(word, size);
+            if width + more > max {
+                break;
+            }
+            line.push(' ');
+            line.push_str(word);
+            width += more;
+            i += 1;
+        }
+        out.push(fit(&line, size, max));
+    }
+    out
+}
+
+/// A coordinate with at most one decimal, as short as it goes.
+fn num(v: f64) -> String {
+    let v = if v.is_finite() { v } else { 0.0 };
+    let rounded = (v * 10.0).round() / 10.0;
+    if rounded == 0.0 {
+        return "0".to_string();
+    }
+    let s = format!("{rounded:.1}");
+    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
+}
+
+// ---------------------------------------------------------------------------
+// PNG: an indexed-colour canvas and its encoding (PNG 1.2: signature, IHDR,
+// PLTE, IDAT holding the zlib stream of the filtered rows, IEND).
+
+const PNG_WIDTH: f64 = 1200.0;
+const PNG_MAX_HEIGHT: f64 = 4800.0;
+const PNG_WHITE: u8 = 0;
+const PNG_DARK: u8 = 1;
+const PNG_LIGHT: u8 = 2;
+const PNG_INK: u8 = 3;
+const PNG_GREY: u8 = 4;
+const PALETTE: [[u8; 3]; 5] = [
+    [0xff, 0xff, 0xff],
+    [0x1f, 0x4e, 0x79],
+    [0xbd, 0xd7, 0xee],
+    [0x00, 0x00, 0x00],
+    [0x7f, 0x7f, 0x7f],
+];
+
+struct Canvas {
+    width: u32,
+    height: u32,
+    pixels: Vec<u8>,
+}
+
+impl Canvas {
+    fn new(width: u32, height: u32) -> Canvas {
+        Canvas {
+            width,
+            height,
+            pixels: vec![PNG_WHITE; width as usize * height as usize],
+        }
+    }
+
+    /// Paints the pixels in `[x0, x1) × [y0, y1)`, clipped to the canvas.
+    fn fill(&mut self, x0: i64, y0: i64, x1: i64, y1: i64, colour: u8) {
+        let clip = |v: i64, max: u32| v.clamp(0, i64::from(max)) as usize;
+        let (x0, x1) = (clip(x0, self.width), clip(x1, self.width));
+        let (y0, y1) = (clip(y0, self.height), clip(y1, self.height));
+        let stride = self.width as usize;
+        for y in y0..y1 {
+            self.pixels[y * stride + x0..y * stride + x1.max(x0)].fill(colour);
+        }
+    }
+
+    fn encode(&self) -> Vec<u8> {
+        use flate2::write::ZlibEncoder;
+        use std::io::Write;
+
+        let stride = self.width as usize;
+        let mut rows = Vec::with_capacity((stride + 1) * self.height as usize);
+        for row in self.pixels.chunks(stride.max(1)) {
+            rows.push(0); // filter type None
+            rows.extend_from_slice(row);
+        }
+        let mut zlib = ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        // Writing to a Vec cannot fail.
+        let _ = zlib.write_all(&rows);
+        let data = zlib.finish().unwrap_or_default();
+
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut header = Vec::with_capacity(13);
+        header.extend_from_slice(&self.width.to_be_bytes());
+        header.extend_from_slice(&self.height.to_be_bytes());
+        // 8-bit indexed colour, deflate, adaptive filtering, no interlace.
+        header.extend_from_slice(&[8, 3, 0, 0, 0]);
+        chunk(&mut png, b"IHDR", &header);
+        chunk(&mut png, b"PLTE", PALETTE.as_flattened());
+        chunk(&mut png, b"IDAT", &data);
+        chunk(&mut png, b"IEND", &[]);
+        png
+    }
+}
+
+fn chunk(png: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    png.extend_from_slice(kind);
+    png.extend_from_slice(data);
+    let mut crc = flate2::Crc::new();
+    crc.update(kind);
+    crc.update(data);
+    png.extend_from_slice(&crc.sum().to_be_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_grouped_by_three() {
+        assert_eq!(format_value(0), "0");
+        assert_eq!(format_value(999), "999");
+        assert_eq!(format_value(1000), "1.000");
+        assert_eq!(format_value(-1234567), "-1.234.567");
+        assert_eq!(format_value(i64::MIN), "-9.223.372.036.854.775.808");
+        assert_eq!(format_value(i64::MAX), "9.223.372.036.854.775.807");
+    }
+
+    #[test]
+    fn fit_cuts_with_an_ellipsis_and_keeps_marks_with_their_letter() {
+        assert_eq!(fit("Sở Y tế", 18.0, 1000.0), "Sở Y tế");
+        let cut = fit("Trung tâm Công nghệ thông tin và Truyền thông", 18.0, 150.0);
+        assert!(cut.ends_with('…') && cut.len() < 40, "{cut}");
+        assert!(text_width(&cut, 18.0) <= 150.0);
+        // "ệ" decomposed: e, circumflex, dot below.
+        let decomposed = "Vie\u{302}\u{323}t Nam";
+        for max in 0..120 {
+            let cut = fit(decomposed, 18.0, f64::from(max));
+            let before_ellipsis = cut.trim_end_matches('…');
+            assert_ne!(
+                before_ellipsis.chars().next_back(),
+                Some('e'),
+                "a mark was cut from its letter at {max}: {cut:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn wrap_gives_at_most_the_lines_asked_for() {
+        let title = "Số địa chỉ IP bị nhiễm mã độc theo tháng của các cơ quan nhà nước trên địa bàn tỉnh Sơn Hà trong năm 2025 và so sánh với cùng kỳ năm trước, kèm theo đề xuất các giải pháp khắc phục";
+        let lines = wrap(title, 24.0, 768.0, 2);
+        assert_eq!(lines.len(), 2);
+        assert!(lines[1].ends_with('…'));
+        assert_eq!(wrap("Ngắn", 24.0, 768.0, 2), vec!["Ngắn".to_string()]);
+        assert!(wrap("", 24.0, 768.0, 2).is_empty());
+        let word = "x".repeat(500);
+        assert!(wrap(&word, 24.0, 768.0, 2).len() <= 2);
+    }
+
+    #[test]
+    fn png_has_its_chunks_and_a_valid_zlib_stream() {
+        let chart = Chart::columns("T", [("T1", 3), ("T2", -2), ("T3", 0)]);
+        let art = chart.artwork();
+        assert_eq!(&art.png[..8], b"\x89PNG\r\n\x1a\n");
+        assert_eq!(&art.png[12..16], b"IHDR");
+        assert_eq!(art.width, 1200);
+        assert_eq!(
+            u32::from_be_bytes(art.png[16..20].try_into().expect("4 bytes")),
+            1200
+        );
+        // Every chunk's CRC is right, and the image data inflates to the rows.
+        let mut at = 8;
+        let mut idat = Vec::new();
+        while at < art.png.len() {
+            let len = u32::from_be_bytes(art.png[at..at + 4].try_into().expect("4")) as usize;
+            let kind = &art.png[at + 4..at + 8];
+            let data = &art.png[at + 8..at + 8 + len];
+            let mut crc = flate2::Crc::new();
+            crc.update(kind);
+            crc.update(data);
+            let stored =
+                u32::from_be_bytes(art.png[at + 8 + len..at + 12 + len].try_into().expect("4"));
+            assert_eq!(crc.sum(), stored);
+            if kind == b"IDAT" {
+                idat.extend_from_slice(data);
+            }
+            at += 12 + len;
+        }
+        let mut rows = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::ZlibDecoder::new(&idat[..]), &mut rows)
+            .expect("zlib");
+        assert_eq!(rows.len(), (art.width as usize + 1) * art.height as usize);
+        // The bars are there: dark pixels, and the zero line.
+        assert!(rows.contains(&PNG_DARK) && rows.contains(&PNG_INK));
+    }
+
+    #[test]
+    fn very_long_charts_keep_the_png_small() {
+        let chart = Chart::bars("Nhiều", (0..5000).map(|i| (format!("Đơn vị {i}"), i)));
+        let art = chart.artwork();
+        assert!(art.height as f64 <= PNG_MAX_HEIGHT);
+        assert!(art.width >= 1);
+    }
+}
