@@ -33,6 +33,18 @@ pub struct Dashboard {
     /// layer (each missing layer counts), and systems whose level is not approved.
     pub problems: Vec<OrgCount>,
     pub unapproved: i64,
+    /// Open incidents past a deadline (the first 10 the reader may see), and how many in all.
+    pub overdue_incidents: Vec<OverdueIncident>,
+    pub overdue_incident_count: usize,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OverdueIncident {
+    pub id: i64,
+    pub title: String,
+    pub severity: String,
+    /// The missed milestones: report, acknowledge, contain, resolve.
+    pub missed: Vec<String>,
 }
 
 impl App {
@@ -95,6 +107,32 @@ impl App {
         d.by_org = ranked(per_org);
         d.problems = ranked(problems);
         d.problems.truncate(10);
+        let overdue = self
+            .incidents_filtered(
+                scope,
+                &store::incidents::IncidentFilter {
+                    limit: 1000,
+                    ..Default::default()
+                },
+                true,
+            )
+            .await?;
+        let now = chrono::Utc::now();
+        d.overdue_incident_count = overdue.items.len();
+        d.overdue_incidents = overdue
+            .items
+            .into_iter()
+            .take(10)
+            .map(|r| OverdueIncident {
+                missed: crate::incident_response::missed(&r, now)
+                    .into_iter()
+                    .map(|m| format!("{m:?}").to_lowercase())
+                    .collect(),
+                id: r.id,
+                title: r.title,
+                severity: r.severity,
+            })
+            .collect();
         Ok(d)
     }
 }

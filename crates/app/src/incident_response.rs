@@ -197,6 +197,31 @@ fn hours(a: DateTime<Utc>, b: DateTime<Utc>) -> f64 {
 }
 
 impl App {
+    /// An uploaded file's plain name and SHA-256, or why it is refused: over
+    /// the configured size limit, empty, or a name that is a path.
+    pub(crate) fn checked_file(
+        &self,
+        file_name: &str,
+        bytes: &[u8],
+        actor: &str,
+    ) -> Result<(String, String)> {
+        let limit = self.config.evidence_max_bytes;
+        if bytes.len() as u64 > limit {
+            return Err(AppError::TooLarge(format!(
+                "{file_name}: {} bytes is over the limit of {limit} bytes",
+                bytes.len()
+            )));
+        }
+        if bytes.is_empty() {
+            return Err(invalid("file", format!("{file_name}: the file is empty")));
+        }
+        let mut hasher = incident::EvidenceHasher::new();
+        hasher.update(bytes);
+        let ev = incident::Evidence::new(file_name, hasher, Utc::now(), actor)
+            .map_err(|e| invalid("file_name", e))?;
+        Ok((ev.file_name, ev.sha256.to_string()))
+    }
+
     fn may_write_incident(scope: &Scope) -> Result<()> {
         if scope.role == Role::Auditor {
             return Err(AppError::Forbidden(
@@ -282,21 +307,8 @@ impl App {
     ) -> Result<EvidenceRow> {
         Self::may_write_incident(scope)?;
         self.incident(scope, id).await?;
-        let limit = self.config.evidence_max_bytes;
-        if bytes.len() as u64 > limit {
-            return Err(AppError::TooLarge(format!(
-                "{file_name}: {} bytes is over the evidence limit of {limit} bytes",
-                bytes.len()
-            )));
-        }
-        if bytes.is_empty() {
-            return Err(invalid("file", format!("{file_name}: the file is empty")));
-        }
-        let mut hasher = incident::EvidenceHasher::new();
-        hasher.update(&bytes);
-        let ev = incident::Evidence::new(file_name, hasher, Utc::now(), &scope.actor.to_string())
-            .map_err(|e| invalid("file_name", e))?;
-        let sha = ev.sha256.to_string();
+        let (file_name, sha) = self.checked_file(file_name, &bytes, &scope.actor.to_string())?;
+        let ev_name = file_name;
         let note = note.map(str::trim).filter(|n| !n.is_empty());
         let mut tx = self.store.begin().await?;
         let eid = store::incident_response::add_evidence(
@@ -304,7 +316,7 @@ impl App {
             scope,
             id,
             store::incident_response::NewEvidence {
-                file_name: &ev.file_name,
+                file_name: &ev_name,
                 sha256: &sha,
                 content: bytes,
                 note,

@@ -37,6 +37,11 @@ pub struct IncidentDetail {
     pub escalations: Vec<Escalation>,
     /// The actions the workflow allows from the current state.
     pub actions: Vec<&'static str>,
+    pub tasks: Vec<store::incident_response::TaskRow>,
+    /// Evidence files (without their bytes).
+    pub evidence: Vec<store::incident_response::EvidenceRow>,
+    /// The end-of-response report, once the incident is closed.
+    pub end_report: Option<crate::incident_response::EndReport>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -214,6 +219,12 @@ impl App {
             .map(|a| a.as_str())
             .collect();
         Ok(IncidentDetail {
+            tasks: store::incident_response::tasks(&mut self.store.conn(), id).await?,
+            evidence: store::incident_response::evidence(&mut self.store.conn(), id).await?,
+            end_report: row
+                .end_report
+                .as_deref()
+                .map(crate::incident_response::EndReport::stored),
             escalations: serde_json::from_str(&row.escalations).unwrap_or_default(),
             timeline: store::incidents::entries(&mut self.store.conn(), id).await?,
             assignees: assignees.into_iter().map(|(_, u)| u).collect(),

@@ -274,6 +274,14 @@ pub fn today() -> chrono::NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
 }
 
+/// A date as people type it: YYYY-MM-DD (a date input) or dd/mm/yyyy.
+pub fn parse_vn_date(text: &str) -> Option<chrono::NaiveDate> {
+    let t = text.trim();
+    chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(t, "%d/%m/%Y"))
+        .ok()
+}
+
 /// Midnight of a Vietnamese calendar day, in UTC.
 pub fn vn_day_start(day: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
     day.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::Duration::hours(7)

@@ -69,11 +69,9 @@ pub struct WarningInput {
     pub deadline: Option<String>,
 }
 
-fn date(field: &str, s: &str, errs: &mut domain::FieldErrors) -> Option<NaiveDate> {
+pub(crate) fn date(field: &str, s: &str, errs: &mut domain::FieldErrors) -> Option<NaiveDate> {
     let t = s.trim();
-    let d = NaiveDate::parse_from_str(t, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(t, "%d/%m/%Y"))
-        .ok();
+    let d = crate::registry::parse_vn_date(t);
     if d.is_none() {
         errs.push(
             field,

@@ -143,4 +143,179 @@ both_backends!(the_tet_directive_task_by_task, |t| {
         .unwrap()
         .iter()
         .all(|c| c["org_id"] == t.agency_a));
+
+    // The directive's document and an agency's evidence: stored whole, each
+    // seen only by who may see it.
+    let post_file = |tok: String, path: String, name: &'static str, body: &'static [u8]| {
+        let t = &t;
+        async move {
+            let r = t
+                .client
+                .post(t.url(&format!("{path}?file_name={name}")))
+                .bearer_auth(tok)
+                .body(body.to_vec())
+                .send()
+                .await
+                .unwrap();
+            let s = r.status();
+            (s, r.json::<serde_json::Value>().await.unwrap_or_default())
+        }
+    };
+    let doc_path = format!("/api/v1/directives/{id}/document");
+    let (s, _) = post_file(officer_a.clone(), doc_path.clone(), "cv.pdf", b"%PDF-1.4").await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "only the coordinator attaches the document"
+    );
+    let (s, doc) = post_file(coord.clone(), doc_path, "cv-3036-ubnd.pdf", b"%PDF-1.4 ...").await;
+    assert_eq!(s, StatusCode::CREATED, "{doc}");
+    let ev_path = format!("/api/v1/directives/tasks/{}/evidence", task(0));
+    let (s, ev) = post_file(
+        officer_a.clone(),
+        ev_path.clone(),
+        "bien-ban-ra-soat.pdf",
+        b"%PDF a",
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{ev}");
+    let (s, _) = post_file(
+        officer_a.clone(),
+        format!("/api/v1/directives/tasks/{}/evidence", task(6)),
+        "x.pdf",
+        b"x",
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "not a task the agency was given");
+    let (_, own) = t.get(&officer_a, &format!("/api/v1/directives/{id}")).await;
+    assert_eq!(own["documents"][0]["file_name"], "cv-3036-ubnd.pdf");
+    assert_eq!(own["evidence"][0]["file_name"], "bien-ban-ra-soat.pdf");
+    let officer_b = t.login("b.officer").await;
+    let (_, theirs) = t.get(&officer_b, &format!("/api/v1/directives/{id}")).await;
+    assert_eq!(
+        theirs["evidence"],
+        json!([]),
+        "agency B does not see agency A's evidence"
+    );
+    let ev_id = ev["id"].as_i64().unwrap();
+    let r = t
+        .fetch(
+            &officer_b,
+            &format!("/api/v1/directives/{id}/files/{ev_id}"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = t
+        .fetch(&coord, &format!("/api/v1/directives/{id}/files/{ev_id}"))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"%PDF a");
+
+    // Reminders go to every organisation with unfinished tasks.
+    let (s, _) = t
+        .post(
+            &officer_a,
+            &format!("/api/v1/directives/{id}/remind"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, run) = t
+        .post(
+            &coord,
+            &format!("/api/v1/directives/{id}/remind"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{run}");
+    let unfinished = m["orgs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["done"] != o["tasks"])
+        .count();
+    assert_eq!(run["orgs"], unfinished, "{run}");
+
+    // The console: the coordinator's matrix, the agency's own tasks with their forms.
+    let (c, _) = common::sign_in(&t, "coord").await;
+    let page = t.page(&c, &format!("/directives/{id}")).await;
+    assert!(
+        page.contains("directive-matrix") && page.contains("cv-3036-ubnd.pdf"),
+        "{page}"
+    );
+    let (a, acsrf) = common::sign_in(&t, "a.officer").await;
+    let page = t.page(&a, &format!("/directives/{id}")).await;
+    assert!(
+        !page.contains("directive-matrix") && page.contains(&format!("task-{}", task(0))),
+        "{page}"
+    );
+    let r = a
+        .post(t.url(&format!("/directives/{id}/tasks/{}", task(5))))
+        .form(&[
+            ("csrf", acsrf.as_str()),
+            ("status", "not_applicable"),
+            ("note", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("directive-message"),
+        "not applicable needs the reason: {body}"
+    );
+});
+
+both_backends!(the_console_records_a_directive_from_lines, |t| {
+    let (c, csrf) = common::sign_in(&t, "coord").await;
+    let bad = c
+        .post(t.url("/directives"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("number", "12/UBND-KGVX"),
+            ("issued_on", "2025-01-10"),
+            ("issuer", "UBND tỉnh"),
+            ("title", "Bảo đảm an toàn thông tin dịp Tết"),
+            (
+                "tasks",
+                "agency | 2025-01-20 | Rà soát hệ thống\nfriends | mai | x",
+            ),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let body = bad.text().await.unwrap();
+    assert!(
+        body.contains("tasks line 2"),
+        "the bad line is named: {body}"
+    );
+    let r = c
+        .post(t.url("/directives"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("number", "12/UBND-KGVX"),
+            ("issued_on", "10/01/2025"),
+            ("issuer", "UBND tỉnh"),
+            ("title", "Bảo đảm an toàn thông tin dịp Tết"),
+            (
+                "tasks",
+                "agency, district | 2025-01-20 | *Rà soát hệ thống\nisp | | Xử lý IP botnet",
+            ),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    let page = t.page(&c, &to).await;
+    assert!(
+        page.contains("Rà soát hệ thống")
+            && page.contains("Cần minh chứng")
+            && page.contains("20/01/2025"),
+        "{page}"
+    );
 });

@@ -174,7 +174,11 @@ both_backends!(tasks_evidence_lists_and_the_end_report, |t| {
 
     // Lists: overdue (reported long ago and still not contained), metrics, export.
     let (_, fresh) = t.get(&coord, "/api/v1/incidents?overdue=true").await;
-    assert_eq!(fresh["items"], json!([]), "the response targets run from the report");
+    assert_eq!(
+        fresh["items"],
+        json!([]),
+        "the response targets run from the report"
+    );
     t.raw_sql(&format!(
         "UPDATE incidents SET reported_at = '2025-01-25T17:00:00+00:00' WHERE id = {id}"
     ))

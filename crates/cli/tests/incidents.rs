@@ -318,4 +318,73 @@ both_backends!(the_console_reports_and_moves_an_incident, |t| {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     let page = t.page(&c, "/incidents").await;
     assert!(page.contains("Máy chủ web bị cài mã độc"));
+
+    // A task, an evidence file, and the close with the end-of-response form.
+    let r = c
+        .post(t.url(&format!("{to}/tasks")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("title", "Gỡ webshell"),
+            ("owner", "a.officer"),
+            ("due", "2025-01-27T17:00"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", ocsrf.clone())
+        .text("note", "tệp webshell tìm thấy")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"<?php eval($_POST['x']); ?>".to_vec())
+                .file_name("shell.php"),
+        );
+    let r = o
+        .post(t.url(&format!("{to}/evidence")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = t.page(&o, &to).await;
+    assert!(
+        page.contains("Gỡ webshell") && page.contains("27/01/2025 17:00"),
+        "Vietnam time kept: {page}"
+    );
+    assert!(
+        page.contains("shell.php") && page.contains("download"),
+        "{page}"
+    );
+    for a in ["start_response", "contain", "resolve"] {
+        let r = c
+            .post(t.url(&format!("{to}/transition")))
+            .form(&[("csrf", csrf.as_str()), ("action", a)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{a}");
+    }
+    let r = c
+        .post(t.url(&format!("{to}/transition")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("action", "close"),
+            ("summary", "Đã gỡ webshell và vá lỗ hổng tải tệp."),
+            ("cause", "Lỗ hổng tải tệp lên không kiểm tra định dạng."),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = t.page(&c, &to).await;
+    assert!(page.contains("end-report.docx"), "{page}");
+    let page = t.page(&o, "/contacts").await;
+    assert!(
+        page.contains("0869100317") && page.contains("ir@vncert.vn"),
+        "{page}"
+    );
+    assert!(!page.contains("contact-form"), "only the coordinator edits");
+    let page = t.page(&c, "/").await;
+    assert!(page.contains("overdue-incidents-tile"), "{page}");
 });

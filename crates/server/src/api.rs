@@ -194,6 +194,16 @@ pub fn router() -> Router<AppState> {
         .route("/directives", get(list_directives).post(create_directive))
         .route("/directives/{id}", get(get_directive))
         .route("/directives/tasks/{id}/progress", post(report_task))
+        .route(
+            "/directives/tasks/{id}/evidence",
+            post(attach_task_evidence).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/directives/{id}/document",
+            post(attach_directive_document).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/directives/{id}/files/{file}", get(directive_file))
+        .route("/directives/{id}/remind", post(remind_directive))
         .route("/notifications", get(list_notifications))
         .route("/notifications/{id}/retry", post(retry_notification))
         .route("/audit", get(audit_log))
@@ -1427,6 +1437,45 @@ async fn complete_incident_task(
     Ok(Json(st.app.complete_incident_task(&c.scope, id, task).await?).into_response())
 }
 
+/// Reads an uploaded file's raw body as it arrives, stopping at the
+/// configured limit: an over-large or broken upload is refused before
+/// anything is written.
+async fn read_file_body(
+    st: &AppState,
+    file_name: &str,
+    body: axum::body::Body,
+) -> ApiResult<Vec<u8>> {
+    use http_body_util::BodyExt;
+    let limit = st.app.config.evidence_max_bytes;
+    let mut body = body;
+    let mut bytes = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            ApiError::bad_request(format!("{file_name}: the upload broke off: {e}"))
+        })?;
+        if let Some(chunk) = frame.data_ref() {
+            if (bytes.len() + chunk.len()) as u64 > limit {
+                return Err(app::AppError::TooLarge(format!(
+                    "{file_name}: over the limit of {limit} bytes"
+                ))
+                .into());
+            }
+            bytes.extend_from_slice(chunk);
+        }
+    }
+    Ok(bytes)
+}
+
+/// A stored file as a download the browser never renders or runs.
+fn opaque_download(d: app::botnet_report::Download) -> Response {
+    let mut r = crate::download(d);
+    r.headers_mut().insert(
+        axum::http::header::CONTENT_SECURITY_POLICY,
+        axum::http::HeaderValue::from_static("sandbox; default-src 'none'"),
+    );
+    r
+}
+
 #[derive(Deserialize)]
 struct EvidenceParams {
     file_name: String,
@@ -1440,27 +1489,7 @@ async fn add_incident_evidence(
     Query(p): Query<EvidenceParams>,
     body: axum::body::Body,
 ) -> ApiResult<Response> {
-    use http_body_util::BodyExt;
-    let limit = st.app.config.evidence_max_bytes;
-    let mut body = body;
-    let mut bytes = Vec::new();
-    // Read as it arrives and stop at the limit: an over-large or broken
-    // upload is refused before anything is written.
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| {
-            ApiError::bad_request(format!("{}: the upload broke off: {e}", p.file_name))
-        })?;
-        if let Some(chunk) = frame.data_ref() {
-            if (bytes.len() + chunk.len()) as u64 > limit {
-                return Err(app::AppError::TooLarge(format!(
-                    "{}: over the evidence limit of {limit} bytes",
-                    p.file_name
-                ))
-                .into());
-            }
-            bytes.extend_from_slice(chunk);
-        }
-    }
+    let bytes = read_file_body(&st, &p.file_name, body).await?;
     let e = st
         .app
         .add_incident_evidence(&c.scope, id, &p.file_name, bytes, p.note.as_deref())
@@ -1486,13 +1515,7 @@ async fn incident_evidence_file(
         .app
         .incident_evidence_file(&c.scope, id, evidence)
         .await?;
-    let mut r = crate::download(d);
-    // Whatever the file holds, the browser neither runs nor shows it.
-    r.headers_mut().insert(
-        axum::http::header::CONTENT_SECURITY_POLICY,
-        axum::http::HeaderValue::from_static("sandbox; default-src 'none'"),
-    );
-    Ok(r)
+    Ok(opaque_download(d))
 }
 
 async fn incident_end_report_docx(
@@ -1657,6 +1680,59 @@ async fn incident_report_docx(
 }
 
 // ---- directives ----
+
+#[derive(Deserialize)]
+struct FileParams {
+    file_name: String,
+}
+
+async fn attach_directive_document(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+    Query(p): Query<FileParams>,
+    body: axum::body::Body,
+) -> ApiResult<Response> {
+    let bytes = read_file_body(&st, &p.file_name, body).await?;
+    let a = st
+        .app
+        .attach_directive_document(&c.scope, id, &p.file_name, bytes)
+        .await?;
+    Ok((StatusCode::CREATED, Json(a)).into_response())
+}
+
+async fn attach_task_evidence(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+    Query(p): Query<FileParams>,
+    body: axum::body::Body,
+) -> ApiResult<Response> {
+    let bytes = read_file_body(&st, &p.file_name, body).await?;
+    let a = st
+        .app
+        .attach_task_evidence(&c.scope, id, &p.file_name, bytes)
+        .await?;
+    Ok((StatusCode::CREATED, Json(a)).into_response())
+}
+
+async fn directive_file(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path((id, file)): Path<(i64, i64)>,
+) -> ApiResult<Response> {
+    Ok(opaque_download(
+        st.app.directive_file(&c.scope, id, file).await?,
+    ))
+}
+
+async fn remind_directive(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    Ok(Json(st.app.remind_directive(&c.scope, id).await?).into_response())
+}
 
 async fn create_directive(
     State(st): State<AppState>,

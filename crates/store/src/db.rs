@@ -363,6 +363,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         10,
         include_str!("../migrations/sqlite/0010_incident_response.sql"),
     ),
+    (
+        11,
+        include_str!("../migrations/sqlite/0011_attachments.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_registry.sql")),
@@ -389,6 +393,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         10,
         include_str!("../migrations/postgres/0010_incident_response.sql"),
+    ),
+    (
+        11,
+        include_str!("../migrations/postgres/0011_attachments.sql"),
     ),
 ];
 

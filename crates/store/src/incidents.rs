@@ -26,6 +26,7 @@ pub struct IncidentRow {
     pub contained_at: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+    #[serde(skip)]
     pub end_report: Option<String>,
     /// JSON list of reports to VNCERT/CC and NCSC.
     #[serde(skip)]

@@ -6,6 +6,7 @@
 //! record in the same transaction.
 
 pub mod assets;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod botnet;

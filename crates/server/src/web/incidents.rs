@@ -23,6 +23,17 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{id}/assign", post(assign))
         .route("/incidents/{id}/entries", post(entry))
         .route("/incidents/{id}/observables", post(observable))
+        .route("/incidents/{id}/tasks", post(add_task))
+        .route("/incidents/{id}/tasks/{task}/done", post(task_done))
+        .route(
+            "/incidents/{id}/evidence",
+            // The configured evidence limit is enforced by the use case.
+            post(evidence).layer(axum::extract::DefaultBodyLimit::max(
+                crate::MAX_UPLOAD_BYTES,
+            )),
+        )
+        .route("/contacts", get(contacts).post(save_contact))
+        .route("/contacts/{id}/delete", post(delete_contact))
 }
 
 fn invalid(field: &str, reason: impl Into<String>) -> AppError {
@@ -40,23 +51,38 @@ struct ListPage {
     rows: Vec<IncidentRow>,
     next: Option<i64>,
     state: String,
+    overdue: bool,
+    /// The filters as a query string, for the export links and the next page.
+    query: String,
 }
 
 #[derive(Deserialize)]
 struct ListQuery {
     state: Option<String>,
+    #[serde(default)]
+    overdue: Option<String>,
     before_id: Option<i64>,
 }
 
 async fn list(State(st): State<AppState>, web: Web, Query(q): Query<ListQuery>) -> Response {
     let state = q.state.filter(|s| !s.is_empty());
+    let overdue = q.overdue.is_some_and(|o| !o.is_empty() && o != "0");
     let f = IncidentFilter {
         state: state.clone(),
         before_id: q.before_id,
         limit: 100,
         ..Default::default()
     };
-    match st.app.incidents(&web.auth.scope, &f).await {
+    let query = format!(
+        "state={}{}",
+        super::urlencode(state.as_deref().unwrap_or_default()),
+        if overdue { "&overdue=true" } else { "" }
+    );
+    match st
+        .app
+        .incidents_filtered(&web.auth.scope, &f, overdue)
+        .await
+    {
         Ok(p) => render(&ListPage {
             tr: web.tr,
             nav: web.nav("incidents"),
@@ -64,6 +90,8 @@ async fn list(State(st): State<AppState>, web: Web, Query(q): Query<ListQuery>) 
             rows: p.items,
             next: p.next,
             state: state.unwrap_or_default(),
+            overdue,
+            query,
         }),
         Err(e) => error_page(web.tr, e),
     }
@@ -231,7 +259,19 @@ struct TransitionForm {
     #[serde(default)]
     reason: String,
     #[serde(default)]
-    report: String,
+    summary: String,
+    #[serde(default)]
+    cause: String,
+    #[serde(default)]
+    measures: String,
+    #[serde(default)]
+    result: String,
+    #[serde(default)]
+    damage: String,
+    #[serde(default)]
+    lessons: String,
+    #[serde(default)]
+    recommendations: String,
 }
 
 fn back(id: i64, r: Result<IncidentDetail, AppError>, tr: Tr) -> Response {
@@ -254,9 +294,23 @@ async fn transition(
         Ok(a) => a,
         Err(e) => return error_page(web.tr, invalid("action", e)),
     };
+    let some = |t: &str| Some(t.trim().to_string()).filter(|t| !t.is_empty());
+    // Only closing needs the end-of-response report; blank means absent.
+    let report = some(&f.summary).map(|summary| {
+        app::incident_response::EndReport {
+            summary,
+            cause: some(&f.cause),
+            measures: some(&f.measures),
+            result: some(&f.result),
+            damage: some(&f.damage),
+            lessons: some(&f.lessons),
+            recommendations: some(&f.recommendations),
+        }
+        .to_json()
+    });
     let input = app::incident::workflow::TransitionInput {
         reason: Some(f.reason),
-        report: Some(f.report),
+        report,
     };
     back(
         id,
@@ -350,4 +404,166 @@ async fn observable(
             .await,
         web.tr,
     )
+}
+
+#[derive(Deserialize)]
+struct TaskForm {
+    #[serde(default)]
+    csrf: String,
+    title: String,
+    owner: String,
+    /// From an `<input type="datetime-local">`: Vietnam time without a zone.
+    #[serde(default)]
+    due: String,
+}
+
+async fn add_task(
+    State(st): State<AppState>,
+    web: Web,
+    Path(id): Path<i64>,
+    Form(f): Form<TaskForm>,
+) -> Response {
+    if let Some(r) = web.refuse_csrf(&f.csrf) {
+        return r;
+    }
+    let due = f.due.trim();
+    let input = app::incident_response::TaskInput {
+        title: f.title,
+        owner: f.owner,
+        due_at: (!due.is_empty()).then(|| {
+            // "2025-01-28T17:00" → RFC 3339 in Vietnam time.
+            let with_seconds = if due.len() == 16 {
+                format!("{due}:00")
+            } else {
+                due.to_string()
+            };
+            format!("{with_seconds}+07:00")
+        }),
+    };
+    match st.app.add_incident_task(&web.auth.scope, id, &input).await {
+        Ok(_) => Redirect::to(&format!("/incidents/{id}#tasks")).into_response(),
+        Err(e) => error_page(web.tr, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn task_done(
+    State(st): State<AppState>,
+    web: Web,
+    Path((id, task)): Path<(i64, i64)>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if let Some(r) = web.refuse_csrf(&f.csrf) {
+        return r;
+    }
+    match st
+        .app
+        .complete_incident_task(&web.auth.scope, id, task)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/incidents/{id}#tasks")).into_response(),
+        Err(e) => error_page(web.tr, e),
+    }
+}
+
+async fn evidence(
+    State(st): State<AppState>,
+    web: Web,
+    Path(id): Path<i64>,
+    mp: axum::extract::Multipart,
+) -> Response {
+    let up = match super::read_upload(mp).await {
+        Ok(u) => u,
+        Err(e) => return error_page(web.tr, e),
+    };
+    if let Some(r) = web.refuse_csrf(
+        up.fields
+            .get("csrf")
+            .map(String::as_str)
+            .unwrap_or_default(),
+    ) {
+        return r;
+    }
+    let note = up.fields.get("note").cloned();
+    match st
+        .app
+        .add_incident_evidence(
+            &web.auth.scope,
+            id,
+            &up.file_name,
+            up.bytes,
+            note.as_deref(),
+        )
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/incidents/{id}#evidence")).into_response(),
+        Err(e) => error_page(web.tr, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "contacts.html")]
+struct ContactsPage {
+    tr: Tr,
+    nav: Nav,
+    title: String,
+    d: app::incident_response::Directory,
+    coordinator: bool,
+    categories: [&'static str; 4],
+}
+
+async fn contacts(State(st): State<AppState>, web: Web) -> Response {
+    match st.app.contact_directory(&web.auth.scope).await {
+        Ok(d) => render(&ContactsPage {
+            tr: web.tr,
+            nav: web.nav("incidents"),
+            title: web.tr.t("contacts").into(),
+            d,
+            coordinator: web.auth.scope.is_coordinator(),
+            categories: app::incident_response::CONTACT_CATEGORIES,
+        }),
+        Err(e) => error_page(web.tr, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct ContactFormBody {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    contact: app::incident_response::ContactForm,
+}
+
+async fn save_contact(
+    State(st): State<AppState>,
+    web: Web,
+    Form(f): Form<ContactFormBody>,
+) -> Response {
+    if let Some(r) = web.refuse_csrf(&f.csrf) {
+        return r;
+    }
+    match st.app.save_contact(&web.auth.scope, None, &f.contact).await {
+        Ok(_) => Redirect::to("/contacts").into_response(),
+        Err(e) => error_page(web.tr, e),
+    }
+}
+
+async fn delete_contact(
+    State(st): State<AppState>,
+    web: Web,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if let Some(r) = web.refuse_csrf(&f.csrf) {
+        return r;
+    }
+    match st.app.delete_contact(&web.auth.scope, id).await {
+        Ok(_) => Redirect::to("/contacts").into_response(),
+        Err(e) => error_page(web.tr, e),
+    }
 }

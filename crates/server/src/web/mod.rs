@@ -4,6 +4,7 @@
 
 mod botnet;
 mod charts;
+mod directives;
 pub(crate) mod duty;
 mod i18n;
 mod incidents;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(vulns::router())
         .merge(duty::router())
         .merge(incidents::router())
+        .merge(directives::router())
 }
 
 /// What every page's frame shows: who is signed in, the CSRF token for its
