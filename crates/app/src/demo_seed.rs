@@ -110,11 +110,102 @@ impl App {
             });
         }
         tx.commit().await?;
+        self.seed_demo_directive(&scope, &ids).await?;
         Ok(Some(DemoAccounts {
             orgs: province.orgs.len(),
             systems: province.systems.len(),
             assets,
             users,
         }))
+    }
+
+    /// The Department's directive before Tết, entered task by task as the
+    /// one in the seeds (Quảng Ngãi, December 2024) is written, dated for the
+    /// coming Tết, with a few organisations' progress reported.
+    async fn seed_demo_directive(&self, scope: &Scope, ids: &HashMap<&str, i64>) -> Result<()> {
+        use crate::directives::{DirectiveInput, Recipients, TaskInput, TaskStatus};
+        use chrono::Datelike;
+        use domain::OrgType::{Agency, Commune, District};
+        let today = crate::registry::today();
+        let year = today.year() + i32::from(today.month() >= 3);
+        let groups = |types: &[domain::OrgType]| Recipients {
+            org_types: types.to_vec(),
+            org_ids: Vec::new(),
+        };
+        let named = |keys: &[&str]| Recipients {
+            org_types: Vec::new(),
+            org_ids: keys.iter().filter_map(|k| ids.get(k).copied()).collect(),
+        };
+        let soon = Some(today + chrono::Duration::days(14));
+        let task = |text: &str, recipients: Recipients, deadline, evidence_required| TaskInput {
+            text: text.to_string(),
+            recipients,
+            deadline,
+            evidence_required,
+        };
+        let all = [Agency, District, Commune];
+        let input = DirectiveInput {
+            number: format!("{}/STTTT-ATTT", 180 + (year % 100)),
+            issued_on: today - chrono::Duration::days(3),
+            issuer: "Sở Thông tin và Truyền thông tỉnh Sơn Hà".into(),
+            title: format!(
+                "Tăng cường bảo đảm an toàn, an ninh mạng dịp Tết Dương lịch và Tết Nguyên đán năm {year}"
+            ),
+            period_id: None,
+            tasks: vec![
+                task("Rà soát các hệ thống thông tin, bảo đảm triển khai đầy đủ các biện pháp bảo vệ theo cấp độ an toàn; rà soát chính sách tường lửa, phát hiện xâm nhập, phòng chống mã độc; cập nhật hệ điều hành, ứng dụng.", groups(&all), soon, false),
+                task("Phân công lực lượng tại chỗ trực giám sát 24/7; theo dõi liên tục các hệ thống giám sát an toàn thông tin và phòng, chống mã độc tập trung.", groups(&[Agency, District]), soon, true),
+                task("Kiểm tra, đánh giá, khắc phục lỗ hổng bảo mật; cập nhật bản vá theo các văn bản cảnh báo của Cục An toàn thông tin.", groups(&[Agency, District]), soon, false),
+                task("Rà soát, bóc gỡ phần mềm độc hại cho toàn bộ máy chủ, máy trạm; ưu tiên các địa chỉ IP trong danh sách IP botnet được cảnh báo.", groups(&all), soon, false),
+                task("Sử dụng và khai thác Nền tảng Điều phối xử lý sự cố an toàn thông tin mạng quốc gia (IRLab).", groups(&[Agency, District]), None, false),
+                task("Tuyên truyền, nâng cao nhận thức về an toàn thông tin mạng, tin giả, lừa đảo cho cán bộ, công chức, viên chức và người lao động.", groups(&all), None, false),
+                task("Yêu cầu thay đổi mật khẩu thư điện tử công vụ; mật khẩu ít nhất 8 ký tự gồm chữ hoa, chữ thường, chữ số và ký tự đặc biệt.", groups(&all), soon, true),
+                task("Thành viên Đội ứng cứu sự cố chủ động rà soát hệ thống của đơn vị và hỗ trợ các cơ quan nhà nước khi có yêu cầu.", named(&["ttdl", "soc", "vnpt", "viettel"]), None, false),
+                task("Trung tâm Dữ liệu tăng cường quản trị, vận hành các hệ thống dùng chung; phân công cán bộ kỹ thuật trực 24/7.", named(&["ttdl"]), soon, true),
+                task("Đơn vị cung cấp dịch vụ SOC ưu tiên nguồn lực giám sát, bảo vệ các hệ thống thông tin cấp độ 3.", named(&["soc"]), None, false),
+                task("Viễn thông tỉnh rà quét, cảnh báo, xử lý mã độc đối với các hệ thống dùng chung của tỉnh.", named(&["vnpt"]), soon, false),
+                task("Khi xảy ra sự cố, báo ngay về Sở Thông tin và Truyền thông để hỗ trợ, phối hợp xử lý.", groups(&all), None, false),
+            ],
+        };
+        let view = self.create_directive(scope, &input).await?;
+        // Two agencies have started reporting, so the matrix has something to show.
+        let reports: [(&str, usize, TaskStatus, &str); 4] = [
+            (
+                "stc",
+                0,
+                TaskStatus::Done,
+                "Đã rà soát 3 hệ thống, cập nhật bản vá hệ điều hành.",
+            ),
+            (
+                "stc",
+                1,
+                TaskStatus::Done,
+                "Lịch trực 24/7 đã lập trong canhgac.",
+            ),
+            (
+                "syt",
+                0,
+                TaskStatus::InProgress,
+                "Đang rà soát hệ thống bệnh án điện tử.",
+            ),
+            (
+                "syt",
+                4,
+                TaskStatus::NotApplicable,
+                "Đơn vị chưa được cấp tài khoản IRLab; đã đề nghị Sở cấp.",
+            ),
+        ];
+        for (key, index, status, note) in reports {
+            let (Some(org_id), Some(task)) = (ids.get(key), view.tasks.get(index)) else {
+                continue;
+            };
+            let acting = Scope {
+                org_id: *org_id,
+                ..scope.clone()
+            };
+            self.report_task(&acting, task.id, status, Some(note))
+                .await?;
+        }
+        Ok(())
     }
 }

@@ -86,5 +86,17 @@ fn demo_seeds_an_empty_database_and_prints_accounts_that_work() {
                 .await
                 .unwrap_or_else(|e| panic!("{user}: {e}"));
         }
+        // The directive from the seeds, task by task, with progress under way.
+        let province = app.system_scope().await.unwrap();
+        let directives = app.directives(&province).await.unwrap();
+        assert_eq!(directives.len(), 1);
+        let v = app.directive(&province, directives[0].id).await.unwrap();
+        assert_eq!(v.tasks.len(), 12, "every task of the directive");
+        assert!(v.cells.iter().any(|c| c.progress.status == "done"));
+        assert!(v
+            .cells
+            .iter()
+            .any(|c| c.progress.status == "not_applicable"));
+        assert!(v.tasks.iter().any(|t| t.evidence_required));
     });
 }
