@@ -38,6 +38,34 @@ pub struct RosterView {
     pub roster: Roster,
     pub coverage: CoverageReport,
     pub may_edit: bool,
+    /// What the next shift must watch: the organisation's open incidents
+    /// and its open and overdue vulnerability findings.
+    pub watch: Watch,
+    /// Per shift (same order): the incidents its hand-over note names as `#id`.
+    pub note_incidents: Vec<Vec<(i64, String)>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Watch {
+    /// Open incidents the reader may see: id, title, state.
+    pub open_incidents: Vec<(i64, String, String)>,
+    pub open_findings: usize,
+    pub overdue_findings: usize,
+}
+
+/// The incident numbers a hand-over note names (`#12`, `sự cố #12`).
+pub fn incident_refs(note: &str) -> Vec<i64> {
+    let mut out: Vec<i64> = note
+        .split('#')
+        .skip(1)
+        .filter_map(|rest| {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// Who is on duty at one moment.
@@ -188,7 +216,21 @@ impl App {
         };
         let coverage = roster::coverage(&roster, view.period.starts_at, view.period.ends_at)
             .map_err(roster_error)?;
+        let watch = self.watch(scope, org_id).await?;
+        let mut note_incidents = Vec::new();
+        for shift in roster.shifts() {
+            let mut linked = Vec::new();
+            for id in shift.note().map(incident_refs).unwrap_or_default() {
+                // Only incidents the reader may see become links.
+                if let Ok(d) = self.incident(scope, id).await {
+                    linked.push((id, d.row.title));
+                }
+            }
+            note_incidents.push(linked);
+        }
         Ok(RosterView {
+            watch,
+            note_incidents,
             org_name: org.name.clone(),
             period: view.period,
             org_id,
@@ -236,6 +278,10 @@ impl App {
         if !view.may_edit {
             return Err(AppError::Forbidden("you may not edit this roster".into()));
         }
+        let named_note = match &edit {
+            RosterEdit::Note { note: Some(n), .. } => Some(n.clone()),
+            _ => None,
+        };
         let r = &mut view.roster;
         let what = match edit {
             RosterEdit::Add { shift } => r.add(shift).map(|_| "add_shift"),
@@ -269,7 +315,65 @@ impl App {
         .map_err(roster_error)?;
         let r = view.roster.clone();
         self.save_roster(scope, period_id, org_id, &r, what).await?;
+        // A hand-over note that names incidents joins their timelines.
+        if let Some(note) = &named_note {
+            for id in incident_refs(note) {
+                if self.incident(scope, id).await.is_ok() {
+                    let mut tx = self.store.begin().await?;
+                    let text = format!("bàn giao ca trực ({}): {}", view.org_name, note.trim());
+                    store::incidents::add_entry(&mut tx, scope, id, "handover", &text).await?;
+                    tx.commit().await?;
+                }
+            }
+        }
         self.roster(scope, period_id, org_id).await
+    }
+
+    /// The organisation's open incidents and findings, as the reader may see them.
+    async fn watch(&self, scope: &Scope, org_id: i64) -> Result<Watch> {
+        let incidents = self
+            .incidents(
+                scope,
+                &store::incidents::IncidentFilter {
+                    open_only: true,
+                    org_id: Some(org_id),
+                    limit: 50,
+                    ..Default::default()
+                },
+            )
+            .await?;
+        let today = crate::registry::today();
+        let count = |f: store::vulns::FindingFilter| async move {
+            let mut n = 0;
+            let mut f = f;
+            loop {
+                let page = self.findings(scope, &f).await?;
+                n += page.items.len();
+                match page.next {
+                    Some(next) => f.after_id = Some(next),
+                    None => return Ok::<usize, AppError>(n),
+                }
+            }
+        };
+        let base = store::vulns::FindingFilter {
+            org_id: Some(org_id),
+            active: true,
+            limit: 5000,
+            ..Default::default()
+        };
+        Ok(Watch {
+            open_incidents: incidents
+                .items
+                .into_iter()
+                .map(|r| (r.id, r.title, r.state))
+                .collect(),
+            open_findings: count(base.clone()).await?,
+            overdue_findings: count(store::vulns::FindingFilter {
+                overdue_on: Some(today),
+                ..base
+            })
+            .await?,
+        })
     }
 
     async fn save_roster(

@@ -103,11 +103,47 @@ both_backends!(a_tet_roster_from_rotation_to_who_is_on_duty, |t| {
     let edit = |body: Value| t.post(&officer_a, &edit_path, body);
     let (s, r) = edit(json!({"edit": "swap", "a": 1, "b": 2})).await;
     assert_eq!(s, StatusCode::OK, "{r}");
-    let (s, r) = edit(
-        json!({"edit": "note", "index": 1, "note": "Theo dõi cảnh báo F5; sự cố #12 đang xử lý"}),
-    )
+    let system = t.system(a, "STC-CONG").await;
+    let (s, inc) = t
+        .post(
+            &officer_a,
+            "/api/v1/incidents",
+            json!({
+                "reporter_org": {"id": a, "name": "Sở Tài chính"},
+                "reporter": {"name": "Nguyễn Văn An"},
+                "system": {"id": system, "code": "STC-CONG", "name": "Cổng thông tin"},
+                "title": "Cổng thông tin bị tấn công từ chối dịch vụ",
+                "description": "Lưu lượng bất thường.",
+                "detected_at": "2025-01-26T01:00:00Z",
+                "reported_status": "handling",
+                "class": "ddos", "severity": "medium", "tlp": "amber"
+            }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{inc}");
+    let inc_id = inc["id"].as_i64().unwrap();
+    let (s, r) = edit(json!({"edit": "note", "index": 1,
+        "note": format!("Theo dõi cảnh báo F5; sự cố #{inc_id} đang xử lý; #999999 không tồn tại")}))
     .await;
     assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(
+        r["note_incidents"][1],
+        json!([[inc_id, "Cổng thông tin bị tấn công từ chối dịch vụ"]]),
+        "the note links the incidents it names that exist: {r}"
+    );
+    assert_eq!(r["watch"]["open_incidents"][0][0], inc_id, "{r}");
+    let (_, d) = t
+        .get(&officer_a, &format!("/api/v1/incidents/{inc_id}"))
+        .await;
+    assert!(
+        d["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "handover"
+                && e["text"].as_str().unwrap().contains("Theo dõi cảnh báo F5")),
+        "the note joins the incident's timeline: {d}"
+    );
     let first = r["roster"]["shifts"][0].clone();
     let overlapping = json!({"edit": "add", "shift": {"start": first["start"], "end": first["end"], "people": first["people"]}});
     let (s, e) = edit(overlapping).await;
