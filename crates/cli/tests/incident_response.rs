@@ -334,8 +334,10 @@ both_backends!(the_contact_directory, |t| {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uploads_over_the_limit_write_nothing_and_deadlines_are_reminded_once() {
-    let mut config = app::Config::default();
-    config.evidence_max_bytes = 1024;
+    let mut config = app::Config {
+        evidence_max_bytes: 1024,
+        ..Default::default()
+    };
     config.notify.webhook = Some("http://127.0.0.1:9/hook".into());
     let t = common::TestApp::spawn(common::Db::Sqlite, config).await;
     let coord = t.login("coord").await;
