@@ -555,3 +555,89 @@ async fn a_botnet_list_from_upload_to_clean_up() {
     );
     b.screenshot("botnet-cleaned").await;
 }
+
+/// A directive's task reported done with its evidence file by an agency,
+/// then read in the coordinator's matrix.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_directive_task_reported_with_evidence() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let t = common::TestApp::spawn(common::Db::Sqlite, Default::default()).await;
+    let coord = t.login("coord").await;
+    let (s, d) = t
+        .post(
+            &coord,
+            "/api/v1/directives",
+            json!({"number": "263/UBND-KGVX", "issued_on": "2024-01-26", "issuer": "Ủy ban nhân dân tỉnh",
+                   "title": "Tăng cường bảo đảm an toàn thông tin mạng dịp Tết",
+                   "tasks": [{"text": "Phân công lực lượng tại chỗ trực giám sát 24/7.",
+                              "recipients": {"org_types": ["agency"]}, "evidence_required": true}]}),
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::CREATED, "{d}");
+    let id = d["id"].as_i64().unwrap();
+    let task = d["tasks"][0]["id"].as_i64().unwrap();
+
+    sign_in(&b, &t, "a.officer", common::PASSWORD).await;
+    wait_url(&b, "/dashboard").await;
+    b.goto(&t.url("/directives")).await;
+    b.wait_for("#directives-table a")
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.wait_for(&format!("#task-{task}")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("lich-truc.pdf");
+    std::fs::write(&file, b"%PDF-1.4 lich truc Tet").unwrap();
+    b.wait_for(&format!("#task-{task} input[type=file]"))
+        .await
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    b.click(&format!("#task-{task} form:nth-of-type(2) button"))
+        .await;
+    b.wait_for(&format!("#task-{task} a[download]")).await;
+    b.client
+        .execute(
+            &format!("document.querySelector('#task-{task} select').value = 'done';"),
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.fill(
+        &format!("#task-{task} input[name='note']"),
+        "Lịch trực 24/7 đính kèm",
+    )
+    .await;
+    b.click(&format!("#task-{task} form:nth-of-type(1) button"))
+        .await;
+    let start = Instant::now();
+    while !b
+        .text(&format!("#task-{task}"))
+        .await
+        .contains("Đã hoàn thành")
+        && start.elapsed() < WAIT
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mine = b.text(&format!("#task-{task}")).await;
+    assert!(
+        mine.contains("Đã hoàn thành") && mine.contains("lich-truc.pdf"),
+        "{mine}"
+    );
+    b.screenshot("directive-task-done").await;
+    b.click("#sign-out").await;
+    wait_url(&b, "/login").await;
+
+    sign_in(&b, &t, "coord", common::PASSWORD).await;
+    wait_url(&b, "/dashboard").await;
+    b.goto(&t.url(&format!("/directives/{id}"))).await;
+    let matrix = b.text("#directive-matrix").await;
+    assert!(
+        matrix.contains("Đã hoàn thành") && matrix.contains("1 / 1"),
+        "{matrix}"
+    );
+    b.screenshot("directive-matrix").await;
+}
