@@ -36,6 +36,8 @@ pub struct Dashboard {
     /// Open incidents past a deadline (the first 10 the reader may see), and how many in all.
     pub overdue_incidents: Vec<OverdueIncident>,
     pub overdue_incident_count: usize,
+    /// The periodic reports due next, e.g. "Báo cáo 6 tháng đầu năm 2025: gửi trước ngày 20/06/2025 (còn 12 ngày)."
+    pub reports_due: Vec<(String, i64)>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -119,6 +121,10 @@ impl App {
             .await?;
         let now = chrono::Utc::now();
         d.overdue_incident_count = overdue.items.len();
+        d.reports_due = crate::periodic_report::next_due(crate::registry::today())
+            .iter()
+            .map(|r| (r.message_vi(), r.days_left))
+            .collect();
         d.overdue_incidents = overdue
             .items
             .into_iter()

@@ -391,7 +391,7 @@ impl App {
     }
 
     /// Every organisation the scope may refer to, by short name.
-    pub(crate) async fn org_names(&self, scope: &Scope) -> Result<HashMap<String, Org>> {
+    pub async fn org_names(&self, scope: &Scope) -> Result<HashMap<String, Org>> {
         let mut out = HashMap::new();
         let mut after = None;
         loop {

@@ -129,6 +129,9 @@ fn spawn_delivery(app: App) {
                 if let Err(e) = app.remind_incident_deadlines(chrono::Utc::now()).await {
                     tracing::warn!(error = %e, "queueing incident deadline reminders");
                 }
+                if let Err(e) = app.remind_periodic_reports(app::registry::today()).await {
+                    tracing::warn!(error = %e, "queueing periodic report reminders");
+                }
             }
             if let Err(e) = app.deliver_notifications(100).await {
                 tracing::warn!(error = %e, "delivering notifications");

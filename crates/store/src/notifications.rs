@@ -70,6 +70,18 @@ pub async fn enqueue(tx: &mut Tx, items: &[NewNotification]) -> Result<()> {
 }
 
 /// Pending messages whose time has come, oldest first.
+/// Whether a message on this topic and record was ever queued (reminders
+/// that must go out once).
+pub async fn queued_before(c: &mut Conn<'_>, topic: &str, ref_id: i64) -> Result<bool> {
+    let n: crate::db::One<i64> = c
+        .fetch_one(
+            "SELECT COUNT(*) FROM notifications WHERE topic = $1 AND ref_id = $2",
+            crate::db::args![topic, ref_id],
+        )
+        .await?;
+    Ok(n.0 > 0)
+}
+
 pub async fn due(c: &mut Conn<'_>, now: DateTime<Utc>, limit: i64) -> Result<Vec<Notification>> {
     c.fetch_all(
         &format!("SELECT {COLUMNS} FROM notifications WHERE status = $1 AND next_attempt_at <= $2 ORDER BY next_attempt_at, id LIMIT $3"),

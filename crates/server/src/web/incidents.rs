@@ -522,7 +522,7 @@ async fn contacts(State(st): State<AppState>, web: Web) -> Response {
         Ok(d) => render(&ContactsPage {
             tr: web.tr,
             nav: web.nav("incidents"),
-            title: web.tr.t("contacts").into(),
+            title: web.tr.t("response_contacts").into(),
             d,
             coordinator: web.auth.scope.is_coordinator(),
             categories: app::incident_response::CONTACT_CATEGORIES,

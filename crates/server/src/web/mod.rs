@@ -9,6 +9,7 @@ pub(crate) mod duty;
 mod i18n;
 mod incidents;
 mod pages;
+mod reports;
 mod uploads;
 mod vulns;
 
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(duty::router())
         .merge(incidents::router())
         .merge(directives::router())
+        .merge(reports::router())
 }
 
 /// What every page's frame shows: who is signed in, the CSRF token for its
