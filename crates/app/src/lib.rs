@@ -12,6 +12,7 @@ pub mod duty;
 pub mod incident_response;
 pub mod incidents;
 pub mod notices;
+pub mod periodic_report;
 pub mod registry;
 pub mod transfer;
 pub mod vulns;

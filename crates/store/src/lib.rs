@@ -17,6 +17,7 @@ pub mod incident_response;
 pub mod incidents;
 pub mod notifications;
 pub mod orgs;
+pub mod periodic;
 pub mod systems;
 pub mod vulns;
 
