@@ -527,7 +527,82 @@ fn report_org(scope: &Scope, org_id: Option<i64>) -> Result<Option<i64>> {
     }
 }
 
+/// How many days before a deadline every organisation is reminded.
+pub const REMINDER_DAYS: i64 = 7;
+
+impl ReportPeriod {
+    /// A number naming the period, for the notification queue's `ref_id`.
+    fn code(&self) -> i64 {
+        let kind = match self.kind {
+            PeriodKind::HalfYear1 => 1,
+            PeriodKind::HalfYear2 => 2,
+            PeriodKind::Year => 3,
+        };
+        i64::from(self.year) * 10 + kind
+    }
+}
+
 impl App {
+    /// Once per report, [`REMINDER_DAYS`] before its deadline: a message to
+    /// every organisation (and the coordinator) that the report is due.
+    /// Returns the messages queued.
+    pub async fn remind_periodic_reports(&self, today: NaiveDate) -> Result<usize> {
+        let due: Vec<ReportDue> = next_due(today)
+            .into_iter()
+            .filter(|d| d.days_left <= REMINDER_DAYS)
+            .collect();
+        let mut queued = 0;
+        for d in due {
+            let code = d.period.code();
+            if store::notifications::queued_before(&mut self.store.conn(), "periodic_report", code)
+                .await?
+            {
+                continue;
+            }
+            let emails = self.notify_emails().await?;
+            let link = format!(
+                "{}/reports",
+                self.config.notify.public_url.trim_end_matches('/')
+            );
+            let subject = format!("[canhgac] Nhắc báo cáo {}", d.period.label_vi());
+            let body = format!(
+                "{}\nBáo cáo được lập từ số liệu trong canhgac (DOCX, XLSX): {link}\n",
+                d.message_vi()
+            );
+            let mut notices = Vec::new();
+            for org_id in emails.keys() {
+                notices.extend(self.notices_for(
+                    &emails,
+                    *org_id,
+                    "periodic_report",
+                    code,
+                    &subject,
+                    &body,
+                ));
+            }
+            if let Some(url) = &self.config.notify.webhook {
+                // One webhook message for the province, not one per organisation.
+                notices.retain(|n| n.recipient != *url);
+                notices.extend(self.notices_for(
+                    &BTreeMap::new(),
+                    self.system_scope().await?.org_id,
+                    "periodic_report",
+                    code,
+                    &subject,
+                    &body,
+                ));
+            }
+            if notices.is_empty() {
+                continue;
+            }
+            queued += notices.len();
+            let mut tx = self.store.begin().await?;
+            store::notifications::enqueue(&mut tx, &notices).await?;
+            tx.commit().await?;
+        }
+        Ok(queued)
+    }
+
     /// Every figure of the 6-monthly or yearly report of `org_id`, or of the
     /// province when `None`.
     pub async fn periodic_report(

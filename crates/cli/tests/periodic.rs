@@ -655,3 +655,134 @@ both_backends!(the_half_year_report_counts_what_was_done, |t| {
         .unwrap();
     assert_eq!(summary(&xlsx.bytes)["Số hệ thống thông tin"], "6");
 });
+
+both_backends!(reports_over_http_the_console_and_the_command_line, |t| {
+    let coord = t.login("coord").await;
+    let officer_a = t.login("a.officer").await;
+    t.system(t.agency_a, "STC-CONG").await;
+    let r = t
+        .fetch(&coord, "/api/v1/reports/periodic/2025-H1/report.docx")
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let doc = docgen::read_text(&r.bytes().await.unwrap()).unwrap();
+    assert!(doc.all_text().contains("6 tháng đầu năm 2025"));
+    let r = t
+        .fetch(&officer_a, "/api/v1/reports/periodic/2025-H1/report.xlsx")
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "the province report is the coordinator's"
+    );
+    let r = t
+        .fetch(
+            &officer_a,
+            &format!(
+                "/api/v1/reports/periodic/2025/report.xlsx?org_id={}",
+                t.agency_a
+            ),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK, "its own yearly report");
+    let (s, e) = t.get(&coord, "/api/v1/reports/periodic/2025-H3").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let (s, due) = t.get(&officer_a, "/api/v1/reports/due").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        due["items"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("gửi trước ngày"),
+        "{due}"
+    );
+
+    // The console page and its form's redirect to the download.
+    let (c, _) = common::sign_in(&t, "coord").await;
+    let page = t.page(&c, "/reports").await;
+    assert!(
+        page.contains("report-form") && page.contains("gửi trước ngày"),
+        "{page}"
+    );
+    let r = c
+        .get(t.url(&format!(
+            "/reports/file?period=2025-H1&org_id={}&format=docx",
+            t.agency_a
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(
+        to,
+        format!(
+            "/api/v1/reports/periodic/2025-H1/report.docx?org_id={}",
+            t.agency_a
+        )
+    );
+    let r = c.get(t.url(&to)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "the session downloads it");
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains(".docx"));
+
+    // The command line writes the same report.
+    if t.db == common::Db::Sqlite {
+        let out = tempfile::tempdir().unwrap();
+        let file = out.path().join("bao-cao.xlsx");
+        let run = std::process::Command::new(env!("CARGO_BIN_EXE_canhgac"))
+            .args(t.db_args())
+            .args([
+                "report", "periodic", "--period", "2025-H1", "--org", "STC", "-o",
+            ])
+            .arg(&file)
+            .env("CANHGAC_LOG", "warn")
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let table =
+            app::sheets::read(&std::fs::read(&file).unwrap(), app::sheets::Format::Xlsx).unwrap();
+        assert!(!table.rows.is_empty());
+    }
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_organisation_is_reminded_once_a_week_before_the_deadline() {
+    let mut config = app::Config::default();
+    config.notify.webhook = Some("http://127.0.0.1:9/hook".into());
+    let t = common::TestApp::spawn(common::Db::Sqlite, config).await;
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    assert_eq!(
+        t.app
+            .remind_periodic_reports(day("2025-06-01"))
+            .await
+            .unwrap(),
+        0,
+        "too early"
+    );
+    let first = t
+        .app
+        .remind_periodic_reports(day("2025-06-14"))
+        .await
+        .unwrap();
+    assert!(first >= 1, "six days before 20 June");
+    assert_eq!(
+        t.app
+            .remind_periodic_reports(day("2025-06-15"))
+            .await
+            .unwrap(),
+        0,
+        "once"
+    );
+    let coord = t.login("coord").await;
+    let (_, queue) = t.get(&coord, "/api/v1/notifications").await;
+    assert!(
+        queue.to_string().contains("6 tháng đầu năm 2025"),
+        "{queue}"
+    );
+}
