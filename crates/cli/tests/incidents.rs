@@ -385,6 +385,6 @@ both_backends!(the_console_reports_and_moves_an_incident, |t| {
         "{page}"
     );
     assert!(!page.contains("contact-form"), "only the coordinator edits");
-    let page = t.page(&c, "/").await;
+    let page = t.page(&c, "/dashboard").await;
     assert!(page.contains("overdue-incidents-tile"), "{page}");
 });
