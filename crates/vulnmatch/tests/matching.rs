@@ -2,7 +2,10 @@
 
 use domain::Software;
 use vulnmatch::feeds;
-use vulnmatch::matching::{match_all, match_asset, EvidenceSource, Finding, InventoryItem, Os};
+use vulnmatch::matching::{
+    match_all, match_asset, match_asset_full, EvidenceSource, Finding, InventoryItem, Matched, Os,
+    Unevaluable, VulnIndex,
+};
 use vulnmatch::{Vuln, VulnDb};
 
 fn data(path: &str) -> Vec<u8> {
@@ -502,4 +505,251 @@ fn an_installed_kb_named_by_a_csaf_vendor_fix_removes_the_match() {
         "{}",
         f.evidence.rule
     );
+}
+
+// ------------------------------------------------------------ cannot be evaluated
+
+/// The statements of `m` of this source.
+fn from(m: &Matched, source: EvidenceSource) -> Vec<&Unevaluable> {
+    m.unevaluable
+        .iter()
+        .filter(|u| u.source == source)
+        .collect()
+}
+
+#[test]
+fn an_installed_version_that_cannot_be_ordered_is_listed_not_found() {
+    // FortiOS's CNA entries are semver ranges (7.4.0 to 7.4.2, …); NVD's
+    // criteria are ranges of cpe:2.3:o:fortinet:fortios. "latest" is in
+    // none of them, and outside none: it cannot be compared at all.
+    let v = vuln("CVE-2024-21762", &["cve5", "nvd"]);
+    let host = item(&["Fortinet|FortiOS|latest|other"]);
+    let m = match_asset_full(&v, &host);
+    assert!(m.findings.is_empty(), "{:#?}", m.findings);
+    assert!(match_asset(&v, &host).is_empty());
+    let cna = from(&m, EvidenceSource::Cve5Cna);
+    assert_eq!(cna.len(), 1, "{:#?}", m.unevaluable);
+    let u = cna[0];
+    assert_eq!(u.cve.to_string(), "CVE-2024-21762");
+    assert_eq!(u.asset_id, 7);
+    assert_eq!(u.inventory_fact, "software Fortinet|FortiOS|latest|other");
+    // The first of FortiOS's six entries, and how many more there are.
+    assert!(
+        u.record.starts_with("CVE-2024-21762 ") && u.record.ends_with(".affected[1].versions[0]"),
+        "{}",
+        u.record
+    );
+    assert_eq!(
+        u.rule,
+        "Fortinet FortiOS: version '7.4.0', lessThanOrEqual '7.4.2' (semver) → affected"
+    );
+    assert_eq!(
+        u.reason,
+        "the installed version 'latest' (other scheme) is not a version that can be ordered (and 5 more entries)"
+    );
+    // NVD's FortiOS criteria cannot be compared either, for the same reason.
+    let nvd = from(&m, EvidenceSource::NvdCpe);
+    assert!(!nvd.is_empty(), "{:#?}", m.unevaluable);
+    for u in &nvd {
+        assert!(u.rule.contains("cpe:2.3:o:fortinet:fortios:"), "{}", u.rule);
+        assert_eq!(
+            u.reason,
+            "the installed version 'latest' (other scheme) is not a version that can be ordered"
+        );
+    }
+    // Every statement is about this asset's one fact, and none twice.
+    let mut records: Vec<&str> = m.unevaluable.iter().map(|u| u.record.as_str()).collect();
+    let n = records.len();
+    records.sort_unstable();
+    records.dedup();
+    assert_eq!(records.len(), n, "{records:#?}");
+    assert!(m
+        .unevaluable
+        .iter()
+        .all(|u| u.asset_id == 7 && u.inventory_fact == "software Fortinet|FortiOS|latest|other"));
+    // A version that can be ordered gets a finding and nothing unevaluable.
+    let m = match_asset_full(&v, &item(&["Fortinet|FortiOS|7.2.6|dotted"]));
+    assert_eq!(m.findings.len(), 1, "{:#?}", m.findings);
+    assert!(m.unevaluable.is_empty(), "{:#?}", m.unevaluable);
+}
+
+#[test]
+fn a_record_whose_version_is_free_text_cannot_be_evaluated() {
+    // Apache's CNA record says `version: "Apache HTTP Server 2.4 2.4.49"`,
+    // without versionType: not a version, so 2.4.49 installed is neither
+    // found nor cleared by it. The inventory names the vendor as the record
+    // does, so NVD's cpe:2.3:a:apache:http_server does not name the fact.
+    let v = vuln("CVE-2021-41773", &["cve5", "nvd"]);
+    let host = item(&["Apache Software Foundation|Apache HTTP Server|2.4.49|semver"]);
+    let idx = VulnIndex::new(std::slice::from_ref(&v));
+    let m = idx.match_item_full(&host);
+    assert_eq!(m, match_asset_full(&v, &host));
+    assert!(m.findings.is_empty(), "{:#?}", m.findings);
+    assert_eq!(m.unevaluable.len(), 1, "{:#?}", m.unevaluable);
+    let u = &m.unevaluable[0];
+    assert_eq!(u.source, EvidenceSource::Cve5Cna);
+    assert_eq!(u.asset_id, 7);
+    assert!(
+        u.record.starts_with("CVE-2021-41773 ") && u.record.ends_with(".affected[0].versions[0]"),
+        "{}",
+        u.record
+    );
+    assert_eq!(
+        u.rule,
+        "Apache Software Foundation Apache HTTP Server: version 'Apache HTTP Server 2.4 2.4.49' → affected"
+    );
+    assert_eq!(
+        u.inventory_fact,
+        "software Apache Software Foundation|Apache HTTP Server|2.4.49|semver"
+    );
+    assert_eq!(
+        u.reason,
+        "the record's version 'Apache HTTP Server 2.4 2.4.49' is free text (no versionType)"
+    );
+    assert_eq!(idx.unevaluable(&host), m.unevaluable);
+}
+
+#[test]
+fn a_fact_found_or_cleared_by_a_comparable_statement_is_not_also_unevaluable() {
+    // The same fact with its CPE: the CNA's free text still names it, but
+    // NVD's cpe:2.3:a:apache:http_server:2.4.49 compares its version.
+    let v = vuln("CVE-2021-41773", &["cve5", "nvd"]);
+    let cpe = "cpe:2.3:a:apache:http_server:2.4.49:*:*:*:*:*:*:*";
+    let host = item(&[&format!(
+        "Apache Software Foundation|Apache HTTP Server|2.4.49|semver|{cpe}"
+    )]);
+    let m = match_asset_full(&v, &host);
+    let f = one(m.findings.clone());
+    assert_eq!(f.evidence.source, EvidenceSource::NvdCpe);
+    assert!(f.is_affected());
+    assert!(m.unevaluable.is_empty(), "{:#?}", m.unevaluable);
+    // 2.4.48 is compared by NVD too, and is not 2.4.49: no finding, and the
+    // free text is not listed either (a comparable statement decided).
+    let cpe = "cpe:2.3:a:apache:http_server:2.4.48:*:*:*:*:*:*:*";
+    let host = item(&[&format!(
+        "Apache Software Foundation|Apache HTTP Server|2.4.48|semver|{cpe}"
+    )]);
+    assert_eq!(match_asset_full(&v, &host), Matched::default());
+}
+
+#[test]
+fn a_product_no_record_names_is_neither_found_nor_unevaluable() {
+    let vulns: Vec<Vuln> = ["CVE-2024-21762", "CVE-2021-41773", "CVE-2023-46747"]
+        .iter()
+        .map(|n| vuln(n, &["cve5", "nvd"]))
+        .collect();
+    let host = item(&["Acme|Widget|latest|other", "Acme|Gadget|1.2.3|semver"]);
+    for v in &vulns {
+        assert_eq!(match_asset_full(v, &host), Matched::default(), "{}", v.id);
+    }
+    let idx = VulnIndex::new(&vulns);
+    assert_eq!(idx.match_item_full(&host), Matched::default());
+}
+
+#[test]
+fn unevaluable_in_bulk_equals_one_by_one() {
+    let names = [
+        "CVE-2024-21762",
+        "CVE-2021-41773",
+        "CVE-2018-13379",
+        "CVE-2022-40684",
+        "CVE-2023-22515",
+        "CVE-2024-3400",
+    ];
+    let vulns: Vec<Vuln> = names.iter().map(|n| vuln(n, &["cve5", "nvd"])).collect();
+    let mut items = vec![
+        item(&[
+            "Fortinet|FortiOS|latest|other",
+            "Fortinet|FortiOS|7.2.6|dotted",
+        ]),
+        item(&["Apache Software Foundation|Apache HTTP Server|2.4.49|semver"]),
+        item(&[
+            "Atlassian|Confluence Server|8.3.0|semver",
+            "Acme|Widget|2|other",
+        ]),
+        item(&["Palo Alto Networks|PAN-OS|unknown build|other"]),
+        item(&["Fortinet|FortiOS|latest|other"]),
+    ];
+    for (i, it) in items.iter_mut().enumerate() {
+        it.asset_id = i as i64 + 1;
+    }
+    let idx = VulnIndex::new(&vulns);
+    let bulk = idx.match_items_full(&items);
+    let mut each = Matched::default();
+    for it in &items {
+        for v in &vulns {
+            let m = match_asset_full(v, it);
+            each.findings.extend(m.findings);
+            each.unevaluable.extend(m.unevaluable);
+        }
+    }
+    let fkey = |f: &Finding| (f.asset_id, f.cve, f.evidence.record.clone());
+    let ukey = |u: &Unevaluable| (u.asset_id, u.cve, u.record.clone());
+    let (mut bf, mut bu) = (bulk.findings.clone(), bulk.unevaluable.clone());
+    bf.sort_by_key(fkey);
+    bu.sort_by_key(ukey);
+    each.findings.sort_by_key(fkey);
+    each.unevaluable.sort_by_key(ukey);
+    assert_eq!(bf, each.findings);
+    assert_eq!(bu, each.unevaluable);
+    // Two assets with the same fact get the same statements, their own id.
+    let of = |id: i64| -> Vec<(String, String)> {
+        bulk.unevaluable
+            .iter()
+            .filter(|u| u.asset_id == id && u.inventory_fact.contains("FortiOS|latest"))
+            .map(|u| (u.record.clone(), u.reason.clone()))
+            .collect()
+    };
+    assert!(!of(1).is_empty());
+    assert_eq!(of(1), of(5));
+    assert_eq!(bulk, idx.match_items_full(&items));
+}
+
+#[test]
+fn unevaluable_serialises_as_a_flat_record() {
+    let v = vuln("CVE-2021-41773", &["cve5", "nvd"]);
+    let host = item(&["Apache Software Foundation|Apache HTTP Server|2.4.49|semver"]);
+    let u = match_asset_full(&v, &host).unevaluable.remove(0);
+    let json = serde_json::to_value(&u).unwrap();
+    let keys: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut want = vec![
+        "asset_id",
+        "cve",
+        "inventory_fact",
+        "reason",
+        "record",
+        "rule",
+        "source",
+    ];
+    let mut got = keys.clone();
+    got.sort_unstable();
+    want.sort_unstable();
+    assert_eq!(got, want);
+    assert_eq!(json["source"], "cve5-cna");
+    assert_eq!(json["asset_id"], 7);
+    assert_eq!(json["cve"], "CVE-2021-41773");
+    let back: Unevaluable = serde_json::from_value(json).unwrap();
+    assert_eq!(back, u);
+    // Its fields read as they always were (as `app::vulns` reads them).
+    let rows: Vec<[String; 7]> = vec![u]
+        .into_iter()
+        .map(|u| {
+            [
+                u.cve.to_string(),
+                u.asset_id.to_string(),
+                u.source.to_string(),
+                u.record.to_string(),
+                u.rule.to_string(),
+                u.inventory_fact.to_string(),
+                u.reason.to_string(),
+            ]
+        })
+        .collect();
+    assert_eq!(rows[0][2], "cve5-cna");
+    assert_eq!(rows[0][1], "7");
 }

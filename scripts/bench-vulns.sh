@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Vulnerability matching at scale (issue: bulk matching). Prints figures;
+# asserts nothing.
+#  1. Builds vulnmatch's examples in release and, unless DIR already holds
+#     one, generates a seeded dataset with gen-feed: RECORDS CVE records
+#     (NVD 2.0 pages, CVE JSON 5 for half of them) and an inventory of
+#     ITEMS installed products over about ASSETS assets.
+#  2. Runs the scale example under /usr/bin/time -v: reading and merging
+#     every feed file and building the VulnIndex (goal: <= 30 s and a peak
+#     resident size <= 2 GiB by then), then matching the whole inventory on
+#     1 and THREADS threads (goal: <= 2 s on THREADS threads), and with the
+#     "cannot be evaluated" list unless FULL=0.
+# Usage: scripts/bench-vulns.sh [DIR]
+# DIR (or the environment's DIR) keeps the dataset between runs; without
+# one, it is generated in a temporary folder and removed afterwards.
+# Environment: RECORDS (default 300000), ITEMS (1000000), ASSETS (100000),
+# SEED (42), THREADS (scale --threads, default 2), FULL (default 1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RECORDS=${RECORDS:-300000}
+ITEMS=${ITEMS:-1000000}
+ASSETS=${ASSETS:-100000}
+SEED=${SEED:-42}
+THREADS=${THREADS:-2}
+FULL=${FULL:-1}
+DIR=${1:-${DIR:-}}
+
+if [ ! -x /usr/bin/time ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "/usr/bin/time is missing; run as root or: apt-get install time" >&2
+    exit 1
+  fi
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
+fi
+
+cargo build --release -q -p vulnmatch --examples
+EX=target/release/examples
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+if [ -z "$DIR" ]; then
+  DIR=$WORK/data
+fi
+mkdir -p "$DIR"
+
+PARAMS="records=$RECORDS items=$ITEMS assets=$ASSETS seed=$SEED"
+if [ -f "$DIR/inventory.jsonl" ] && ls "$DIR"/nvd-*.json* >/dev/null 2>&1; then
+  if [ -f "$DIR/bench-vulns.params" ]; then
+    made=$(cat "$DIR/bench-vulns.params")
+    if [ "$made" != "$PARAMS" ]; then
+      echo "note: $DIR was generated with $made, not $PARAMS; it is used as it is" >&2
+    fi
+  else
+    echo "note: using the dataset already in $DIR (how it was generated is not recorded)" >&2
+  fi
+else
+  echo "== generating $PARAMS into $DIR"
+  start=$(date +%s.%N)
+  "$EX/gen-feed" --out "$DIR" --records "$RECORDS" --items "$ITEMS" \
+    --assets "$ASSETS" --seed "$SEED"
+  end=$(date +%s.%N)
+  echo "$PARAMS" >"$DIR/bench-vulns.params"
+  awk -v a="$start" -v b="$end" 'BEGIN { printf "generated in %.1f s\n", b - a }'
+fi
+
+ARGS=("$DIR" --threads "$THREADS")
+if [ "$FULL" = 0 ]; then
+  ARGS+=(--no-full)
+fi
+echo "== $EX/scale ${ARGS[*]} ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+/usr/bin/time -v "$EX/scale" "${ARGS[@]}" >"$WORK/scale.out" 2>"$WORK/time.out"
+
+# key=value lines of scale, and the lines of time -v.
+get() { awk -F= -v k="$1" '$1 == k { print $2; exit }' "$WORK/scale.out"; }
+timed() { awk -F': ' -v k="$1" 'index($0, k) { print $2; exit }' "$WORK/time.out"; }
+# "value unit (goal: op limit unit)", with whether the goal is met.
+goal() {
+  awk -v v="$1" -v lim="$2" -v unit="$3" 'BEGIN {
+    if (v == "") { printf "(not reported; goal: <= %s %s)\n", lim, unit; exit }
+    printf "%s %s (goal: <= %s %s: %s)\n", v, unit, lim, unit, (v + 0 <= lim + 0) ? "met" : "NOT met"
+  }'
+}
+
+echo "dataset: $(get feed_files) feed files, $(get feed_bytes) bytes, $(get cves) CVEs" \
+  "($(get feed_records) records, $(get feed_problems) unreadable), $(get nvd_criteria) NVD criteria," \
+  "$(get cna_rules) vendor rules; $(get assets) assets with $(get inventory_items) installed products"
+echo "read + merge:              $(get read_merge_s) s"
+echo "index:                     $(get index_s) s"
+echo "read + merge + index:      $(goal "$(get read_index_s)" 30 s)"
+echo "peak RSS after index:      $(goal "$(get peak_rss_after_index_mib)" 2048 MiB)"
+echo "inventory load:            $(get inventory_load_s) s"
+echo "match, 1 thread:           $(get match_1t_s) s"
+if [ "$THREADS" != 1 ]; then
+  echo "match, $THREADS threads:          $(goal "$(get "match_${THREADS}t_s")" 2 s)"
+fi
+echo "findings:                  $(get findings) ($(get findings_affected) affected," \
+  "$(get assets_with_findings) assets with findings)"
+if [ "$FULL" != 0 ]; then
+  echo "match with 'cannot be evaluated', $THREADS threads: $(get "match_full_${THREADS}t_s") s," \
+    "$(get unevaluable) statements"
+fi
+echo "peak RSS (scale):          $(get peak_rss_mib) MiB"
+echo "/usr/bin/time -v:          wall $(timed 'Elapsed (wall clock) time'), user $(timed 'User time') s," \
+  "system $(timed 'System time') s, CPU $(timed 'Percent of CPU'), max RSS $(timed 'Maximum resident set size') KiB"
