@@ -275,12 +275,13 @@ impl App {
             .iter()
             .find(|t| t.id == task_id)
             .ok_or(AppError::NotFound)?;
-        let me = scope.actor.to_string();
-        let is_owner = me.ends_with(&format!(":{}", task.owner)) || me == task.owner;
-        let is_assignee = d
-            .assignees
-            .iter()
-            .any(|a| me.ends_with(&format!(":{a}")) || me == *a);
+        // Tasks are owned by accounts; a machine token is nobody's task.
+        let me = match &scope.actor {
+            domain::Actor::User { username, .. } => Some(username.as_str()),
+            _ => None,
+        };
+        let is_owner = me == Some(task.owner.as_str());
+        let is_assignee = me.is_some_and(|u| d.assignees.iter().any(|a| a == u));
         if !(is_owner || is_assignee || scope.is_coordinator()) {
             return Err(AppError::Forbidden(
                 "only the task's owner, a responder or the coordinator closes it".into(),

@@ -326,10 +326,19 @@ both_backends!(the_contact_directory, |t| {
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (_, audit) = t.get(&coord, "/api/v1/audit?entity=contact").await;
-    assert!(
-        audit.to_string().contains("contact"),
-        "edits are audited: {audit}"
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{audit}"))
+        .iter()
+        .filter(|r| r["entity"] == "contact" && r["entity_id"] == cid)
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions.len(),
+        3,
+        "created, edited, deleted — each audited: {audit}"
     );
+    assert!(actions.contains(&"delete"), "{audit}");
 });
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
