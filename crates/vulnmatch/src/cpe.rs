@@ -42,8 +42,13 @@ enum Ch {
 impl Text {
     /// A literal value (no wildcards), lower-cased.
     pub fn literal(s: &str) -> Text {
-        let s: String = s.chars().flat_map(char::to_lowercase).collect();
-        Text(Repr::Literal(s.into()))
+        let mut out = String::with_capacity(s.len());
+        if s.is_ascii() {
+            out.extend(s.chars().map(|c| c.to_ascii_lowercase()));
+        } else {
+            out.extend(s.chars().flat_map(char::to_lowercase));
+        }
+        Text(Repr::Literal(out.into()))
     }
     fn from_chars(chars: Vec<Ch>) -> Text {
         if chars.iter().any(|c| !matches!(c, Ch::Lit(_))) {
@@ -543,7 +548,11 @@ fn name_chars(t: &str, mut f: impl FnMut(char)) {
             f('_');
             space = false;
         }
-        c.to_lowercase().for_each(&mut f);
+        if c.is_ascii() {
+            f(c.to_ascii_lowercase());
+        } else {
+            c.to_lowercase().for_each(&mut f);
+        }
     }
 }
 
@@ -573,9 +582,10 @@ pub fn value_from_name(name: &str) -> Value {
     if t.is_empty() {
         return Value::Any;
     }
-    let mut chars = Vec::with_capacity(t.len());
-    name_chars(t, |c| chars.push(Ch::Lit(c)));
-    Value::Text(Text::from_chars(chars))
+    // Only literal characters: the text is a literal.
+    let mut out = String::with_capacity(t.len());
+    name_chars(t, |c| out.push(c));
+    Value::Text(Text(Repr::Literal(out.into())))
 }
 
 #[cfg(test)]

@@ -68,7 +68,7 @@ use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// An asset's operating system.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -210,10 +210,23 @@ impl Finding {
 ///
 /// Reported for a fact only when the record does not find that fact
 /// affected otherwise (by a comparable statement of any source).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// The statement and its reason are shared (as a finding's `Evidence` is):
+/// every asset with the same fact gets the same text, and an inventory
+/// makes millions of these. Its fields are read through `Deref`
+/// (`u.record`, `u.reason`); it serialises flat, as
+/// `{cve, asset_id, source, record, rule, inventory_fact, reason}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unevaluable {
     pub cve: CveId,
     pub asset_id: i64,
+    pub statement: Arc<UnevaluableStatement>,
+}
+
+/// What an `Unevaluable` says, without the asset: the statement, where it
+/// is, the fact it names and why they cannot be compared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnevaluableStatement {
     pub source: EvidenceSource,
     /// The record and where in it, as in `Evidence::record`.
     pub record: String,
@@ -225,6 +238,68 @@ pub struct Unevaluable {
     /// scheme) is not a version that can be ordered`, `the record's version
     /// 'unspecified' is free text (no versionType)`.
     pub reason: String,
+}
+
+impl std::ops::Deref for Unevaluable {
+    type Target = UnevaluableStatement;
+    fn deref(&self) -> &UnevaluableStatement {
+        &self.statement
+    }
+}
+
+/// The serialised form of an `Unevaluable` (flat, as it always was).
+#[derive(Serialize)]
+struct UnevaluableOut<'a> {
+    cve: &'a CveId,
+    asset_id: i64,
+    source: EvidenceSource,
+    record: &'a str,
+    rule: &'a str,
+    inventory_fact: &'a str,
+    reason: &'a str,
+}
+
+#[derive(Deserialize)]
+struct UnevaluableIn {
+    cve: CveId,
+    asset_id: i64,
+    source: EvidenceSource,
+    record: String,
+    rule: String,
+    inventory_fact: String,
+    reason: String,
+}
+
+impl Serialize for Unevaluable {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        UnevaluableOut {
+            cve: &self.cve,
+            asset_id: self.asset_id,
+            source: self.source,
+            record: &self.record,
+            rule: &self.rule,
+            inventory_fact: &self.inventory_fact,
+            reason: &self.reason,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Unevaluable {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let u = UnevaluableIn::deserialize(d)?;
+        Ok(Unevaluable {
+            cve: u.cve,
+            asset_id: u.asset_id,
+            statement: Arc::new(UnevaluableStatement {
+                source: u.source,
+                record: u.record,
+                rule: u.rule,
+                inventory_fact: u.inventory_fact,
+                reason: u.reason,
+            }),
+        })
+    }
 }
 
 /// Findings, and what cannot be evaluated.
@@ -249,9 +324,39 @@ struct Candidate {
     cpe: Cpe,
     /// False for CPEs made from names: the part (`a`/`o`) is then not compared.
     part_known: bool,
-    /// The version to compare ranges with.
-    version: String,
+    /// The version to compare ranges with (`FactData::cand_version`).
+    version: CandVersion,
     note: Option<String>,
+    /// The fact as NVD matched it by this CPE (`nvd_fact_text`), made when
+    /// first needed.
+    nvd_text: OnceLock<String>,
+}
+
+/// A candidate's version: most often the fact's own (upstream) version.
+#[derive(Debug, Clone)]
+enum CandVersion {
+    /// `version::upstream(scheme, version)` of the fact.
+    Upstream,
+    Own(Box<str>),
+}
+
+/// A platform candidate's version (its own).
+fn own_version(c: &Candidate) -> String {
+    match &c.version {
+        CandVersion::Own(v) => v.to_string(),
+        CandVersion::Upstream => String::new(),
+    }
+}
+
+impl CandVersion {
+    /// `v` itself when it is the upstream version of `fact_version`.
+    fn of(v: &str, scheme: Scheme, fact_version: &str) -> CandVersion {
+        if v == version::upstream(scheme, fact_version) {
+            CandVersion::Upstream
+        } else {
+            CandVersion::Own(v.into())
+        }
+    }
 }
 
 /// One inventory fact of an asset: where it is in the item, and what the
@@ -291,15 +396,95 @@ impl std::ops::Deref for Fact<'_> {
 /// A fact without its place in the item: names, version, CPE candidates.
 #[derive(Debug, Clone)]
 struct FactData {
-    vendor: String,
-    product: String,
-    /// `norm(product)`.
-    product_n: String,
-    version: String,
+    /// The vendor, the product, `norm(product)` and the version, one after
+    /// the other (one allocation: an inventory has hundreds of thousands).
+    text: Box<str>,
+    /// Where the vendor, the product and `norm(product)` end in `text`.
+    ends: [u32; 3],
+    /// `product_key(product_n)`.
+    name_key: u64,
     scheme: Scheme,
     candidates: Vec<Candidate>,
     /// A platform CPE of the asset: only satisfies non-vulnerable nodes.
     platform_only: bool,
+    /// The fact in words (`Fact::label`), made when first needed: the same
+    /// for every asset that shares the fact.
+    label: OnceLock<String>,
+}
+
+impl FactData {
+    /// `product_n` is `norm(product)` when the caller has it.
+    fn new(
+        vendor: &str,
+        product: &str,
+        product_n: Option<&str>,
+        version: &str,
+        scheme: Scheme,
+        candidates: Vec<Candidate>,
+    ) -> FactData {
+        thread_local! {
+            /// A fact's text being made (then allocated at its size).
+            static TEXT: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+        }
+        let (text, e0, e1, e2, name_key) = TEXT.with_borrow_mut(|text| {
+            text.clear();
+            text.push_str(vendor);
+            let e0 = text.len();
+            text.push_str(product);
+            let e1 = text.len();
+            match product_n {
+                Some(n) => text.push_str(n),
+                None => push_norm(text, product),
+            }
+            let e2 = text.len();
+            text.push_str(version);
+            let name_key = product_key(&text[e1..e2]);
+            (Box::<str>::from(text.as_str()), e0, e1, e2, name_key)
+        });
+        FactData {
+            text,
+            ends: [e0 as u32, e1 as u32, e2 as u32],
+            name_key,
+            scheme,
+            candidates,
+            platform_only: false,
+            label: OnceLock::new(),
+        }
+    }
+
+    fn part(&self, i: usize) -> &str {
+        let start = match i {
+            0 => 0,
+            i => self.ends[i - 1] as usize,
+        };
+        let end = self.ends.get(i).map_or(self.text.len(), |&e| e as usize);
+        self.text.get(start..end).unwrap_or("")
+    }
+
+    fn vendor(&self) -> &str {
+        self.part(0)
+    }
+
+    fn product(&self) -> &str {
+        self.part(1)
+    }
+
+    /// `norm(product)`.
+    fn product_n(&self) -> &str {
+        self.part(2)
+    }
+
+    fn version(&self) -> &str {
+        self.part(3)
+    }
+
+    /// The version candidate `c` (one of this fact's) compares ranges with.
+    fn cand_version<'s>(&'s self, c: &'s Candidate) -> &'s str {
+        match &c.version {
+            CandVersion::Upstream => version::upstream(self.scheme, self.version()),
+            CandVersion::Own(v) => v,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -310,8 +495,13 @@ enum FactOrigin {
 }
 
 impl Fact<'_> {
-    /// The fact in words: `software F5|BIG-IP|17.1.0.3|dotted`.
-    fn label(&self, item: &InventoryItem) -> String {
+    /// The fact in words: `software F5|BIG-IP|17.1.0.3|dotted` (made once
+    /// per fact: its key holds everything the words are made of).
+    fn label(&self, item: &InventoryItem) -> &str {
+        self.data.label.get_or_init(|| self.make_label(item))
+    }
+
+    fn make_label(&self, item: &InventoryItem) -> String {
         match self.origin {
             FactOrigin::Software(i) => item
                 .software
@@ -319,15 +509,7 @@ impl Fact<'_> {
                 .map(|sw| format!("software {sw}"))
                 .unwrap_or_default(),
             FactOrigin::Os => match &item.os {
-                Some(os) => format!(
-                    "os {}{}|{}",
-                    os.vendor
-                        .as_deref()
-                        .map(|v| format!("{v}|"))
-                        .unwrap_or_default(),
-                    os.name,
-                    self.version
-                ),
+                Some(os) => os_label(os, self.version()),
                 None => String::new(),
             },
             FactOrigin::Platform(i) => item
@@ -352,10 +534,30 @@ pub struct Prepared<'a> {
 
 /// Lower case with white space collapsed: the only normalisation of names.
 pub fn norm(s: &str) -> String {
-    s.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    let mut out = String::with_capacity(s.len());
+    push_norm(&mut out, s);
+    out
+}
+
+/// `norm(s)` written to `out`.
+fn push_norm(out: &mut String, s: &str) {
+    if s.is_ascii() {
+        // The usual case, in one pass.
+        let start = out.len();
+        for w in s.split_whitespace() {
+            if out.len() > start {
+                out.push(' ');
+            }
+            out.extend(w.chars().map(|c| c.to_ascii_lowercase()));
+        }
+        return;
+    }
+    out.push_str(
+        &s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase(),
+    );
 }
 
 fn is_no_vendor(v: Option<&str>) -> bool {
@@ -499,52 +701,68 @@ fn literal(s: &str) -> Value {
     Value::Text(Text::literal(s))
 }
 
+/// A candidate from a CPE of the inventory; `fact` is the fact's scheme
+/// and version, when it is one.
 fn explicit_candidate(
     c: &Cpe23,
     fallback_version: &str,
     note: Option<String>,
+    fact: Option<(Scheme, &str)>,
 ) -> Option<Candidate> {
+    let own = |v: &str| match fact {
+        Some((scheme, fv)) => CandVersion::of(v, scheme, fv),
+        None => CandVersion::Own(v.into()),
+    };
     let mut cpe = Cpe::from_domain(c).ok()?;
     let version = match cpe.version() {
-        Value::Text(t) if !t.has_wildcards() => t.as_plain(),
+        Value::Text(t) if !t.has_wildcards() => own(&t.as_plain()),
         Value::Any if !fallback_version.trim().is_empty() => {
             cpe.set(3, literal(fallback_version));
-            fallback_version.to_string()
+            own(fallback_version)
         }
-        _ => String::new(),
+        _ => own(""),
     };
     Some(Candidate {
         cpe,
         part_known: true,
         version,
         note,
+        nvd_text: OnceLock::new(),
     })
 }
 
+/// The candidates made from the names (`version` is `fact_version` as the
+/// fact's `scheme` reads it upstream, or the OS's version).
 fn derived_candidates(
     vendor: &str,
     product: &str,
     version: &str,
     modules: &[String],
+    (scheme, fact_version): (Scheme, &str),
 ) -> Vec<Candidate> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(1 + modules.len());
     let v = cpe::value_from_name(vendor);
     let p = cpe::value_from_name(product);
     if v == Value::Any || p == Value::Any {
         return out;
     }
-    let mut base = Cpe::any();
-    base.set(1, v);
-    base.set(2, p);
-    base.set(3, literal(version));
-    let is_bigip = base
-        .vendor_product()
-        .is_some_and(|(v, p)| v == "f5" && p == "big-ip");
+    let mut attrs: [Value; 11] = std::array::from_fn(|_| Value::Any);
+    attrs[1] = v;
+    attrs[2] = p;
+    attrs[3] = literal(version);
+    let base = Cpe::new(attrs);
+    // BIG-IP (its key first: the names are compared only when it is).
+    let is_bigip = !modules.is_empty()
+        && base.vendor_product_key() == cpe::name_key("f5", "big-ip")
+        && base
+            .vendor_product()
+            .is_some_and(|(v, p)| v == "f5" && p == "big-ip");
     out.push(Candidate {
         cpe: base.clone(),
         part_known: false,
-        version: version.to_string(),
+        version: CandVersion::of(version, scheme, fact_version),
         note: None,
+        nvd_text: OnceLock::new(),
     });
     if is_bigip {
         for m in modules {
@@ -555,8 +773,9 @@ fn derived_candidates(
                 out.push(Candidate {
                     cpe: c,
                     part_known: false,
-                    version: version.to_string(),
+                    version: CandVersion::of(version, scheme, fact_version),
                     note: Some(format!("module {m}")),
+                    nvd_text: OnceLock::new(),
                 });
             }
         }
@@ -566,52 +785,55 @@ fn derived_candidates(
 
 /// An installed product as a fact (the modules give BIG-IP's module CPEs).
 fn software_fact(sw: &Software, modules: &[String]) -> FactData {
-    let vendor = sw.vendor.as_str().to_string();
-    let product = sw.product.as_str().to_string();
-    let version = sw.version.as_str().to_string();
+    let (vendor, product, version) = (sw.vendor.as_str(), sw.product.as_str(), sw.version.as_str());
     let scheme = Scheme::from(sw.scheme);
-    let up = version::upstream(scheme, &version);
+    let up = version::upstream(scheme, version);
     let mut candidates = Vec::new();
     match &sw.cpe {
-        Some(c) => candidates.extend(explicit_candidate(c, up, None)),
-        None => candidates.extend(derived_candidates(&vendor, &product, up, modules)),
+        Some(c) => candidates.extend(explicit_candidate(c, up, None, Some((scheme, version)))),
+        None => candidates.extend(derived_candidates(
+            vendor,
+            product,
+            up,
+            modules,
+            (scheme, version),
+        )),
     }
-    FactData {
-        vendor,
-        product_n: norm(&product),
-        product,
-        version,
-        scheme,
-        candidates,
-        platform_only: false,
-    }
+    FactData::new(vendor, product, None, version, scheme, candidates)
 }
 
 /// The OS as a fact (its build is the version when there is one).
 fn os_fact(os: &Os) -> FactData {
-    let version = os
-        .build
-        .clone()
-        .filter(|b| !b.trim().is_empty())
-        .unwrap_or(os.version.clone());
-    let vendor = os.vendor.clone().unwrap_or_default();
+    let version = os_version(os);
+    let vendor = os.vendor.as_deref().unwrap_or("");
     let mut candidates = Vec::new();
     match &os.cpe {
-        Some(c) => candidates.extend(explicit_candidate(c, &version, None)),
-        None => candidates.extend(derived_candidates(&vendor, &os.name, &version, &[])),
+        Some(c) => candidates.extend(explicit_candidate(
+            c,
+            version,
+            None,
+            Some((Scheme::Dotted, version)),
+        )),
+        None => candidates.extend(derived_candidates(
+            vendor,
+            &os.name,
+            version,
+            &[],
+            (Scheme::Dotted, version),
+        )),
     }
-    FactData {
-        vendor,
-        product: os.name.clone(),
-        product_n: norm(&os.name),
-        version,
-        scheme: Scheme::Dotted,
-        candidates,
-        platform_only: false,
-    }
+    FactData::new(vendor, &os.name, None, version, Scheme::Dotted, candidates)
 }
 
-/// What a software or OS fact is made of, to find it in a `FactCache`.
+/// The version of the OS that is matched: its build when there is one.
+fn os_version(os: &Os) -> &str {
+    os.build
+        .as_deref()
+        .filter(|b| !b.trim().is_empty())
+        .unwrap_or(&os.version)
+}
+
+/// What a software or OS fact is made of (its key in a `FactTable`).
 #[derive(Clone, Copy)]
 enum FactSource<'a> {
     Software(&'a Software, &'a [String]),
@@ -624,6 +846,65 @@ impl FactSource<'_> {
             FactSource::Software(sw, modules) => software_fact(sw, modules),
             FactSource::Os(os) => os_fact(os),
         }
+    }
+
+    /// The fact in words, as `Fact::label` says it of an asset with it.
+    fn label(self, data: &FactData) -> String {
+        match self {
+            FactSource::Software(sw, _) => format!("software {sw}"),
+            FactSource::Os(os) => os_label(os, data.version()),
+        }
+    }
+}
+
+/// An OS fact in words: `os Microsoft|Windows 10|10.0.19045.3803`.
+fn os_label(os: &Os, version: &str) -> String {
+    format!(
+        "os {}{}|{}",
+        os.vendor
+            .as_deref()
+            .map(|v| format!("{v}|"))
+            .unwrap_or_default(),
+        os.name,
+        version
+    )
+}
+
+/// No asset: what a fact alone is matched as part of.
+static NO_ITEM: InventoryItem = InventoryItem {
+    asset_id: 0,
+    os: None,
+    software: Vec::new(),
+    modules: Vec::new(),
+    hotfixes: Vec::new(),
+    kbs: Vec::new(),
+    platforms: Vec::new(),
+    internet_facing: false,
+    security_level: 1,
+};
+
+/// A fact alone made ready for matching, as `prepare` makes an asset with
+/// only this fact (`asset_id` 0, no modules, no fixes). Its label must be
+/// set (`FactSource::label`): there is no asset to read it from.
+fn alone_prepared<'a>(src: FactSource<'a>, data: &'a FactData) -> Prepared<'a> {
+    let (origin, os) = match src {
+        FactSource::Software(..) => (FactOrigin::Software(0), None),
+        FactSource::Os(os) => (FactOrigin::Os, Some(os)),
+    };
+    Prepared {
+        item: &NO_ITEM,
+        facts: vec![Fact {
+            origin,
+            data: FactRef::Shared(data),
+        }],
+        modules: Vec::new(),
+        fixes: Vec::new(),
+        os_names: os.iter().map(|o| norm(&o.name)).collect(),
+        os_cpes: os
+            .and_then(|o| o.cpe.as_ref())
+            .and_then(|c| Cpe::from_domain(c).ok())
+            .into_iter()
+            .collect(),
     }
 }
 
@@ -653,17 +934,12 @@ fn prepare_with<'a>(
         });
     }
     for (pi, p) in item.platforms.iter().enumerate() {
-        if let Some(c) = explicit_candidate(p, "", None) {
+        if let Some(c) = explicit_candidate(p, "", None, None) {
             facts.push(Fact {
                 origin: FactOrigin::Platform(pi),
                 data: FactRef::Own(Arc::new(FactData {
-                    vendor: String::new(),
-                    product: String::new(),
-                    product_n: String::new(),
-                    version: c.version.clone(),
-                    scheme: Scheme::Generic,
-                    candidates: vec![c],
                     platform_only: true,
+                    ..FactData::new("", "", Some(""), &own_version(&c), Scheme::Generic, vec![c])
                 })),
             });
         }
@@ -692,98 +968,274 @@ fn prepare_with<'a>(
 
 // ------------------------------------------------------------ fact table
 
-/// The distinct software and OS facts of an inventory, each with what the
-/// index says of it (see `VulnIndex::relevant_to`). Assets share most of
-/// their facts (the same product at the same version), so an inventory is
-/// prepared and filtered once per distinct fact.
+/// The distinct software and OS facts of an inventory (or of the share of
+/// them whose key's hash falls to one thread), found by their key. Assets
+/// share most of their facts (the same product at the same version), so an
+/// inventory is prepared and filtered once per distinct fact.
 #[derive(Default)]
 struct FactTable<'a> {
-    /// Key hash → first entry with that hash (the others chained by `next`).
-    slots: HashMap<u64, u32>,
+    /// The hash of a fact's key (`write_key`) → the first entry with it.
+    slots: HashMap<u64, u32, HashedKeys>,
+    /// Per entry: where its key is in `keys`, and the next entry with the
+    /// same hash (`u32::MAX`: none).
+    key_of: Vec<KeyAt>,
+    /// The keys, one after the other.
+    keys: Vec<u8>,
     entries: Vec<Entry<'a>>,
 }
 
-struct Entry<'a> {
-    /// The fact where it was first seen: its key.
-    src: FactSource<'a>,
-    hash: u64,
-    /// The next entry with the same hash (`u32::MAX`: none).
+#[derive(Clone, Copy)]
+struct KeyAt {
+    start: usize,
+    len: u32,
     next: u32,
-    data: Option<Arc<FactData>>,
-    /// The records that may concern it, until they are evaluated.
-    cands: Vec<u32>,
-    rel: Option<Rel>,
 }
 
-/// The records that concern a fact.
-struct Rel {
-    /// `VulnPlan::simple` records, with what they give the fact alone
-    /// (`asset_id` 0): the same in every asset.
-    alone: Vec<AloneVerdict>,
-    /// Records matched with the facts of the asset they name.
-    whole: Vec<u32>,
-}
-
-/// A `VulnPlan::simple` record and what it gives one fact alone.
-type AloneVerdict = (u32, Box<[Finding]>, Box<[Unevaluable]>);
-
-/// What a record that is not `VulnPlan::simple` gives a set of facts.
-type ComplexCache = HashMap<ComplexKey, (Arc<[Finding]>, Arc<[Unevaluable]>)>;
-
-/// A record, the facts it names (their entries, in the asset's order),
-/// and the parts of the asset its verdicts use.
-#[derive(PartialEq, Eq, Hash)]
-struct ComplexKey {
-    rec: u32,
-    entries: Vec<u32>,
-    modules: Vec<String>,
-    fixes: Vec<String>,
-    os: Option<(String, Option<String>)>,
-}
-
-impl<'a> FactTable<'a> {
-    /// The entry of a fact, added when first seen.
-    fn entry(&mut self, src: FactSource<'a>) -> u32 {
-        self.entry_hashed(src, key_hash(&src))
-    }
-
-    fn entry_hashed(&mut self, src: FactSource<'a>, hash: u64) -> u32 {
-        let mut e = self.slots.get(&hash).copied().unwrap_or(u32::MAX);
-        let mut last = u32::MAX;
-        while let Some(x) = self.entries.get(e as usize) {
-            if key_eq(&src, &x.src) {
-                return e;
-            }
-            last = e;
-            e = x.next;
-        }
-        let new = self.entries.len() as u32;
-        self.entries.push(Entry {
+impl<'a> Entry<'a> {
+    fn new(src: FactSource<'a>) -> Entry<'a> {
+        Entry {
             src,
-            hash,
-            next: u32::MAX,
             data: None,
             cands: Vec::new(),
-            rel: None,
-        });
-        match self.entries.get_mut(last as usize) {
-            Some(prev) => prev.next = new,
-            None => {
-                self.slots.insert(hash, new);
-            }
         }
-        new
+    }
+}
+
+struct Entry<'a> {
+    /// The fact where it was first seen.
+    src: FactSource<'a>,
+    data: Option<FactData>,
+    /// The records that may concern it, until they are evaluated.
+    cands: Vec<u32>,
+}
+
+/// What the records of some (record, fact) pairs give: per pair that gives
+/// something, (entry, record, how many findings and unevaluable
+/// statements, or `WHOLE` findings for a record matched with each asset),
+/// and those findings and statements, in order.
+#[derive(Default)]
+struct PairResults {
+    pairs: Vec<(u32, u32, u32, u32)>,
+    findings: Vec<Finding>,
+    unevaluable: Vec<Unevaluable>,
+}
+
+const WHOLE: u32 = u32::MAX;
+
+/// The records that concern a fact.
+#[derive(Default)]
+struct Rel {
+    /// `VulnPlan::simple` records that give the fact alone something, in
+    /// the records' order: the record, and where its findings and its
+    /// unevaluable statements end in `findings` and `unevaluable`.
+    alone: Box<[(u32, u32, u32)]>,
+    /// What those records give the fact alone (`asset_id` 0): the same in
+    /// every asset.
+    findings: Box<[Finding]>,
+    unevaluable: Box<[Unevaluable]>,
+    /// Records matched with the facts of the asset they name.
+    whole: Box<[u32]>,
+}
+
+impl Rel {
+    /// What the `k`th record of `alone` gives the fact.
+    fn alone_at(&self, k: usize) -> (&[Finding], &[Unevaluable]) {
+        let (f0, u0) = match k.checked_sub(1).and_then(|j| self.alone.get(j)) {
+            Some(&(_, f, u)) => (f as usize, u as usize),
+            None => (0, 0),
+        };
+        let Some(&(_, f1, u1)) = self.alone.get(k) else {
+            return (&[], &[]);
+        };
+        (
+            self.findings.get(f0..f1 as usize).unwrap_or(&[]),
+            self.unevaluable.get(u0..u1 as usize).unwrap_or(&[]),
+        )
     }
 
-    /// Adds the entries of `other`; what each of its entries became here.
-    fn merge(&mut self, other: FactTable<'a>) -> Vec<u32> {
-        other
-            .entries
+    /// How many findings the fact gets alone.
+    fn alone_findings(&self) -> usize {
+        self.findings.len()
+    }
+
+    /// Each of `n` entries' part of what the pairs gave, in the pairs'
+    /// order (the records' order).
+    fn of_results(n: usize, results: Vec<PairResults>) -> Vec<Rel> {
+        let mut counts = vec![(0u32, 0u32, 0u32, 0u32); n];
+        for &(e, _, nf, nu) in results.iter().flat_map(|r| &r.pairs) {
+            if let Some(c) = counts.get_mut(e as usize) {
+                if nf == WHOLE {
+                    c.3 += 1;
+                } else {
+                    c.0 += 1;
+                    c.1 += nf;
+                    c.2 += nu;
+                }
+            }
+        }
+        #[allow(clippy::type_complexity)]
+        let mut parts: Vec<(
+            Vec<(u32, u32, u32)>,
+            Vec<Finding>,
+            Vec<Unevaluable>,
+            Vec<u32>,
+        )> = counts
+            .iter()
+            .map(|&(a, f, u, w)| {
+                (
+                    Vec::with_capacity(a as usize),
+                    Vec::with_capacity(f as usize),
+                    Vec::with_capacity(u as usize),
+                    Vec::with_capacity(w as usize),
+                )
+            })
+            .collect();
+        drop(counts);
+        for r in results {
+            let mut fit = r.findings.into_iter();
+            let mut uit = r.unevaluable.into_iter();
+            for (e, rec, nf, nu) in r.pairs {
+                let Some((alone, fs, us, whole)) = parts.get_mut(e as usize) else {
+                    continue;
+                };
+                if nf == WHOLE {
+                    whole.push(rec);
+                } else {
+                    fs.extend(fit.by_ref().take(nf as usize));
+                    us.extend(uit.by_ref().take(nu as usize));
+                    alone.push((rec, fs.len() as u32, us.len() as u32));
+                }
+            }
+        }
+        parts
             .into_iter()
-            .map(|x| self.entry_hashed(x.src, x.hash))
+            .map(|(alone, fs, us, whole)| Rel {
+                alone: alone.into_boxed_slice(),
+                findings: fs.into_boxed_slice(),
+                unevaluable: us.into_boxed_slice(),
+                whole: whole.into_boxed_slice(),
+            })
             .collect()
     }
 }
+
+/// What a record that is not `VulnPlan::simple` gave a set of facts, by
+/// its key (`Scratch::key`).
+type ComplexCache = HashMap<Box<[u32]>, (Arc<[Finding]>, Arc<[Unevaluable]>)>;
+
+/// The parts of assets besides their facts that records use (modules,
+/// fixes, the OS), each made a number the first time it is seen, so the
+/// key of what a record gave is a few numbers.
+#[derive(Default)]
+struct Contexts {
+    modules: HashMap<Vec<String>, u32>,
+    fixes: HashMap<Vec<String>, u32>,
+    os: HashMap<(String, Option<String>), u32>,
+}
+
+/// The numbers of one asset's parts in `Contexts`, taken when first needed.
+#[derive(Default)]
+struct AssetContext {
+    modules: Option<u32>,
+    fixes: Option<u32>,
+    os: Option<u32>,
+}
+
+fn intern<K: std::hash::Hash + Eq>(map: &mut HashMap<K, u32>, key: K) -> u32 {
+    let n = map.len() as u32;
+    *map.entry(key).or_insert(n)
+}
+
+impl AssetContext {
+    fn modules(&mut self, ctx: &mut Contexts, item: &InventoryItem) -> u32 {
+        *self
+            .modules
+            .get_or_insert_with(|| match ctx.modules.get(item.modules.as_slice()) {
+                Some(&n) => n,
+                None => intern(&mut ctx.modules, item.modules.clone()),
+            })
+    }
+
+    fn fixes(&mut self, ctx: &mut Contexts, item: &InventoryItem) -> u32 {
+        *self.fixes.get_or_insert_with(|| {
+            let fixes: Vec<String> = item
+                .hotfixes
+                .iter()
+                .cloned()
+                .chain(item.kbs.iter().map(|k| k.to_string()))
+                .collect();
+            intern(&mut ctx.fixes, fixes)
+        })
+    }
+
+    fn os(&mut self, ctx: &mut Contexts, item: &InventoryItem) -> u32 {
+        *self.os.get_or_insert_with(|| match &item.os {
+            Some(o) => intern(
+                &mut ctx.os,
+                (o.name.clone(), o.cpe.as_ref().map(|c| c.to_string())),
+            ),
+            None => u32::MAX - 1,
+        })
+    }
+}
+
+/// What one worker of the last step reuses from asset to asset.
+#[derive(Default)]
+struct Scratch {
+    /// The records matched with the whole asset.
+    whole: Vec<u32>,
+    /// (record and fact as one number to sort by, entry, index in the
+    /// entry's `Rel::alone`).
+    alone: Vec<(u64, u32, u32)>,
+    /// The key of what a record gave being looked up: the record, the
+    /// numbers of the modules, fixes and OS it uses (`u32::MAX`: not used;
+    /// `u32::MAX - 1`: no OS), the entries of the facts it names.
+    key: Vec<u32>,
+    complex: ComplexCache,
+    contexts: Contexts,
+}
+
+impl<'a> FactTable<'a> {
+    fn with_capacity(facts: usize) -> FactTable<'a> {
+        FactTable {
+            slots: HashMap::with_capacity_and_hasher(facts, HashedKeys::default()),
+            key_of: Vec::with_capacity(facts),
+            keys: Vec::with_capacity(facts * 48),
+            entries: Vec::with_capacity(facts),
+        }
+    }
+
+    /// The entry with this key, or a new one made by `new`.
+    fn find_or_add(&mut self, key: &[u8], hash: u64, new: impl FnOnce() -> Entry<'a>) -> u32 {
+        let mut e = self.slots.get(&hash).copied().unwrap_or(u32::MAX);
+        let mut last = u32::MAX;
+        while let Some(k) = self.key_of.get(e as usize) {
+            if self.keys.get(k.start..k.start + k.len as usize) == Some(key) {
+                return e;
+            }
+            last = e;
+            e = k.next;
+        }
+        let added = self.entries.len() as u32;
+        self.key_of.push(KeyAt {
+            start: self.keys.len(),
+            len: key.len() as u32,
+            next: u32::MAX,
+        });
+        self.keys.extend_from_slice(key);
+        self.entries.push(new());
+        match self.key_of.get_mut(last as usize) {
+            Some(prev) => prev.next = added,
+            None => {
+                self.slots.insert(hash, added);
+            }
+        }
+        added
+    }
+}
+
+/// (The place of a fact among all the items' facts, its entry.)
+type PlacedFacts = Vec<(u32, u32)>;
 
 /// The software and OS facts of an item, in the order `prepare` gives them.
 fn fact_sources(item: &InventoryItem) -> impl Iterator<Item = FactSource<'_>> {
@@ -797,75 +1249,159 @@ fn fact_sources(item: &InventoryItem) -> impl Iterator<Item = FactSource<'_>> {
         .chain(item.os.iter().map(FactSource::Os))
 }
 
-/// The parts of a fact source, borrowed: (is the OS, vendor, product,
-/// version, build, scheme, CPE, modules).
-fn key_parts<'a>(
-    src: &FactSource<'a>,
-) -> (bool, [&'a str; 4], Scheme, Option<&'a str>, &'a [String]) {
+/// The key of a fact source: every part its data and its label are made
+/// of, each with its length (so two keys are equal exactly when the
+/// sources are).
+fn write_key(src: &FactSource, out: &mut Vec<u8>) {
+    fn put(out: &mut Vec<u8>, s: &str) {
+        out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+        out.extend_from_slice(s.as_bytes());
+    }
+    fn put_opt(out: &mut Vec<u8>, s: Option<&str>) {
+        match s {
+            Some(s) => {
+                out.push(1);
+                put(out, s);
+            }
+            None => out.push(0),
+        }
+    }
+    out.clear();
     match *src {
-        FactSource::Software(sw, modules) => (
-            false,
-            [
-                sw.vendor.as_str(),
-                sw.product.as_str(),
-                sw.version.as_str(),
-                "",
-            ],
-            Scheme::from(sw.scheme),
-            sw.cpe.as_ref().map(|c| c.as_str()),
-            modules,
-        ),
-        FactSource::Os(os) => (
-            true,
-            [
-                os.vendor.as_deref().unwrap_or(""),
-                os.name.as_str(),
-                os.version.as_str(),
-                os.build.as_deref().unwrap_or(""),
-            ],
-            Scheme::Dotted,
-            os.cpe.as_ref().map(|c| c.as_str()),
-            &[],
-        ),
+        FactSource::Software(sw, modules) => {
+            out.push(0);
+            out.push(Scheme::from(sw.scheme) as u8);
+            put(out, sw.vendor.as_str());
+            put(out, sw.product.as_str());
+            put(out, sw.version.as_str());
+            put_opt(out, sw.cpe.as_ref().map(|c| c.as_str()));
+            out.extend_from_slice(&(modules.len() as u32).to_le_bytes());
+            for m in modules {
+                put(out, m);
+            }
+        }
+        FactSource::Os(os) => {
+            out.push(1);
+            put_opt(out, os.vendor.as_deref());
+            put(out, &os.name);
+            put(out, &os.version);
+            put_opt(out, os.build.as_deref());
+            put_opt(out, os.cpe.as_ref().map(|c| c.as_str()));
+        }
     }
 }
 
-fn key_hash(src: &FactSource) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let (os, parts, scheme, cpe, modules) = key_parts(src);
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    os.hash(&mut h);
-    parts.hash(&mut h);
-    scheme.hash(&mut h);
-    cpe.hash(&mut h);
-    modules.hash(&mut h);
-    h.finish()
+/// The hasher of maps whose keys are already hashes (made with a secret
+/// key, so nobody chooses them): a multiplication mixes them enough.
+#[derive(Default, Clone, Copy)]
+struct MixHasher(u64);
+
+const MIX_K: u64 = 0x517c_c1b7_2722_0a95;
+
+impl std::hash::Hasher for MixHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(MIX_K);
+        }
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(MIX_K);
+    }
+    fn finish(&self) -> u64 {
+        // The table takes its buckets from the low bits and its tags from
+        // the high ones: mix both.
+        let h = self.0;
+        (h ^ (h >> 32)).wrapping_mul(MIX_K) ^ (h >> 29)
+    }
 }
 
-fn key_eq(a: &FactSource, b: &FactSource) -> bool {
-    key_parts(a) == key_parts(b)
-}
+type HashedKeys = std::hash::BuildHasherDefault<MixHasher>;
 
 // ------------------------------------------------------------ vendor rules
 
-struct RuleVerdict {
+struct RuleVerdict<'r> {
     status: Status,
-    origin: String,
+    /// Where in the record: the rule, and the version entry.
+    origin: (&'r str, Option<usize>),
     text: String,
     hotfix: Option<String>,
 }
 
-/// How a rule names a fact: in words, the modules it is limited to, and how
-/// specific it is (3: the package on the asset's platform; 2: vendor and
-/// product, or a CPE; 1: product alone, the record naming no vendor).
+impl RuleVerdict<'_> {
+    /// `CVE-… containers.cna.affected[0].versions[1]`.
+    fn record(&self, id: CveId) -> String {
+        match self.origin {
+            (rule, Some(k)) => format!("{id} {rule}.versions[{k}]"),
+            (rule, None) => format!("{id} {rule}"),
+        }
+    }
+}
+
+/// How a rule names a fact (`Naming::words` says it).
+#[derive(Clone, Copy)]
+enum Naming<'r> {
+    /// A package on a platform: `package openssh on Red Hat Enterprise Linux 9`.
+    PackageOn(&'r str, &'r str),
+    /// A package, by a vendor or by a record that names none.
+    Package(&'r str, bool),
+    /// Vendor and product: `F5 BIG-IP`.
+    Product(&'r str, &'r str),
+    /// A product, the record naming no vendor.
+    ProductOnly(&'r str),
+    /// One of the rule's CPEs.
+    Cpe(&'r Cpe),
+}
+
+impl Naming<'_> {
+    fn words(self) -> String {
+        let mut out = String::new();
+        self.write(&mut out);
+        out
+    }
+
+    /// `words` written to `out`.
+    fn write(self, out: &mut String) {
+        use std::fmt::Write as _;
+        let _ = match self {
+            Naming::PackageOn(pkg, platform) => write!(out, "package {pkg} on {platform}"),
+            Naming::Package(pkg, no_vendor) => {
+                let how = if no_vendor {
+                    " (the record names no vendor)"
+                } else {
+                    ""
+                };
+                write!(out, "package {pkg}{how}")
+            }
+            Naming::Product(vendor, base) => write!(out, "{vendor} {base}"),
+            Naming::ProductOnly(base) => write!(out, "{base} (the record names no vendor)"),
+            Naming::Cpe(rc) => write!(out, "{rc}"),
+        };
+    }
+}
+
+/// The modules a rule limits its product to (`BIG-IP (APM)`, `modules`).
+fn rule_modules(rule: &AffectedRule) -> Vec<&str> {
+    let (_, mut m) = rule
+        .product
+        .as_deref()
+        .map(split_modules)
+        .unwrap_or(("", Vec::new()));
+    m.extend(rule.modules.iter().map(String::as_str));
+    m
+}
+
+/// How a rule names a fact, and how specific it is (3: the package on the
+/// asset's platform; 2: vendor and product, or a CPE; 1: product alone,
+/// the record naming no vendor). `rule_modules` are the modules it is
+/// limited to.
 ///
 /// Without `p` (no asset: a fact alone), a package on a platform is taken
 /// as named whatever the OS.
-fn names_fact(
-    rule: &AffectedRule,
+fn names_fact<'r>(
+    rule: &'r AffectedRule,
     fact: &FactData,
     p: Option<&Prepared>,
-) -> Option<(String, Vec<String>, u8)> {
+) -> Option<(Naming<'r>, u8)> {
     if fact.platform_only {
         return None;
     }
@@ -875,26 +1411,17 @@ fn names_fact(
         .map(split_modules)
         .unwrap_or(("", Vec::new()));
     let package = rule.package_name.as_deref();
-    let package_ok = package.is_some_and(|pk| eq_norm(pk, &fact.product));
-    let product_ok = !base.is_empty() && eq_norm(base, &fact.product);
+    let package_ok = package.is_some_and(|pk| eq_norm(pk, fact.product()));
+    let product_ok = !base.is_empty() && eq_norm(base, fact.product());
     if !package_ok && !product_ok && (rule.cpes.is_empty() || package.is_some()) {
         return None;
     }
-    let mods = || {
-        let (_, mut m) = rule
-            .product
-            .as_deref()
-            .map(split_modules)
-            .unwrap_or(("", Vec::new()));
-        m.extend(rule.modules.iter().map(String::as_str));
-        m.into_iter().map(str::to_string).collect::<Vec<String>>()
-    };
     let no_vendor = is_no_vendor(rule.vendor.as_deref());
     let vendor_ok = !no_vendor
         && rule
             .vendor
             .as_deref()
-            .is_some_and(|v| eq_norm(v, &fact.vendor));
+            .is_some_and(|v| eq_norm(v, fact.vendor()));
     if let (true, Some(pkg)) = (package_ok, package) {
         let platform = rule.product.as_deref().filter(|x| !eq_norm(x, pkg));
         if let Some(platform) = platform {
@@ -908,36 +1435,30 @@ fn names_fact(
                 })
             });
             if (vendor_ok || no_vendor) && (os_named || os_cpe) {
-                return Some((format!("package {pkg} on {platform}"), mods(), 3));
+                return Some((Naming::PackageOn(pkg, platform), 3));
             }
             return None;
         }
         if vendor_ok || no_vendor {
-            let how = if no_vendor {
-                " (the record names no vendor)"
-            } else {
-                ""
-            };
             let spec = if no_vendor { 1 } else { 2 };
-            return Some((format!("package {pkg}{how}"), mods(), spec));
+            return Some((Naming::Package(pkg, no_vendor), spec));
         }
     }
     if product_ok && vendor_ok {
         return Some((
-            format!("{} {base}", rule.vendor.as_deref().unwrap_or("")),
-            mods(),
+            Naming::Product(rule.vendor.as_deref().unwrap_or(""), base),
             2,
         ));
     }
     if product_ok && no_vendor {
-        return Some((format!("{base} (the record names no vendor)"), mods(), 1));
+        return Some((Naming::ProductOnly(base), 1));
     }
     if package.is_none() {
         for rc in &rule.cpes {
             for c in &fact.candidates {
                 let skip: &[usize] = if c.part_known { &[] } else { &[0] };
                 if cpe::is_match_except(rc, &c.cpe, skip) {
-                    return Some((format!("{rc}"), mods(), 2));
+                    return Some((Naming::Cpe(rc), 2));
                 }
             }
         }
@@ -950,42 +1471,57 @@ fn names_fact(
 fn ordering_of<'f>(vt: Option<&str>, fact: &'f FactData) -> (Scheme, &'f str) {
     let want = vt.and_then(Scheme::from_version_type);
     match want {
-        Some(s) if s.is_distro() && s == fact.scheme => (s, &fact.version),
-        Some(s) if !s.is_distro() => (s, version::upstream(fact.scheme, &fact.version)),
+        Some(s) if s.is_distro() && s == fact.scheme => (s, fact.version()),
+        Some(s) if !s.is_distro() => (s, version::upstream(fact.scheme, fact.version())),
         _ => {
             if fact.scheme.is_distro() {
-                (fact.scheme, version::upstream(fact.scheme, &fact.version))
-            } else if fact.scheme == Scheme::Generic && version::looks_like_version(&fact.version) {
-                (Scheme::Dotted, &fact.version)
+                (fact.scheme, version::upstream(fact.scheme, fact.version()))
+            } else if fact.scheme == Scheme::Generic && version::looks_like_version(fact.version())
+            {
+                (Scheme::Dotted, fact.version())
             } else {
-                (fact.scheme, &fact.version)
+                (fact.scheme, fact.version())
             }
         }
     }
 }
 
-/// As `ordering_of`, with a note when a package's upstream version is
-/// compared (not for a range of the package's own type).
-fn ordering_for(vt: Option<&str>, fact: &FactData) -> (Scheme, String, Option<String>) {
-    let (scheme, v) = ordering_of(vt, fact);
+/// For `ordering_of`'s result: `; compared upstream …` when a package's
+/// upstream version is compared (not for a range of the package's own
+/// type), written to `out`.
+fn write_upstream_note(
+    out: &mut String,
+    vt: Option<&str>,
+    fact: &FactData,
+    scheme: Scheme,
+    v: &str,
+) {
+    use std::fmt::Write as _;
     let own = vt
         .and_then(Scheme::from_version_type)
         .is_some_and(|w| w.is_distro() && w == fact.scheme);
-    let note = (fact.scheme.is_distro() && !own).then(|| {
+    if fact.scheme.is_distro() && !own {
         let backport = if scheme == fact.scheme {
             "; a backported fix is not visible"
         } else {
             ""
         };
-        format!(
-            "compared upstream {v} of {} package {}{backport}",
-            fact.scheme, fact.version
-        )
-    });
-    (scheme, v.to_string(), note)
+        let _ = write!(
+            out,
+            "; compared upstream {v} of {} package {}{backport}",
+            fact.scheme,
+            fact.version()
+        );
+    }
 }
 
 fn is_open_start(s: &str) -> bool {
+    // Quick: a version starting with 1 to 9 is none of these.
+    if s.trim_start()
+        .starts_with(|c: char| c.is_ascii_digit() && c != '0')
+    {
+        return false;
+    }
     s.trim().is_empty()
         || ["0", "*", "all", "all versions", "unspecified", "n/a", "-"]
             .iter()
@@ -1010,7 +1546,8 @@ enum Upper<'a> {
 }
 
 /// A version entry that cannot be compared with the fact: where, the entry
-/// in words, and why.
+/// in words, and why (empty when not asked for).
+#[derive(Default)]
 struct NotComparable {
     origin: String,
     text: String,
@@ -1018,7 +1555,8 @@ struct NotComparable {
 }
 
 /// Why entry `r` cannot be compared with the installed version `v` (the
-/// string the ordering would use), or `None` when it can.
+/// string the ordering would use), or `None` when it can (`nc_reason`
+/// puts it in words).
 ///
 /// Not comparable: an installed version that is not a version (`latest`,
 /// `R2 SP1 build abc`, nothing recorded) against anything but "every
@@ -1026,35 +1564,22 @@ struct NotComparable {
 /// `FortiOS 6.0.0 to 6.0.4, …`) where a version is needed (an exact entry,
 /// or the start of a range). Comparison operators written into the version
 /// (`>= 8.0.1`) and lists of ranges (`15.0.0-15.1.0.3, …`) are read.
-fn entry_not_comparable(r: &VersionRange, v: &str, fact: &FactData) -> Option<String> {
+fn not_comparable(r: &VersionRange, v: &str) -> Option<NcWhy> {
     let start = r.version.trim();
     let has_upper = r.less_than.is_some() || r.less_than_or_equal.is_some();
     if !has_upper && is_everything(start) {
         return None;
     }
     if v.trim().is_empty() {
-        return Some("the inventory records no version".into());
+        return Some(NcWhy::NoVersion);
     }
     if !version::looks_like_version(v) {
-        return Some(format!(
-            "the installed version '{}' ({} scheme) is not a version that can be ordered",
-            fact.version,
-            scheme_name(fact.scheme)
-        ));
+        return Some(NcWhy::NotAVersion);
     }
-    let vt = || {
-        r.version_type
-            .as_deref()
-            .map(|t| format!(" (versionType {t})"))
-            .unwrap_or_else(|| " (no versionType)".into())
-    };
     if !has_upper {
         let bare = start.trim_start_matches(['<', '>', '=', '!', '~', ' ']);
         if !version::looks_like_version(bare) && text_ranges(start).is_none() {
-            return Some(format!(
-                "the record's version '{start}' is free text{}",
-                vt()
-            ));
+            return Some(NcWhy::FreeText);
         }
         return None;
     }
@@ -1066,12 +1591,43 @@ fn entry_not_comparable(r: &VersionRange, v: &str, fact: &FactData) -> Option<St
         .as_deref()
         .is_some_and(|t| t.eq_ignore_ascii_case("patch"));
     if !patch {
-        return Some(format!(
-            "the range starts at '{start}', which is free text{}",
-            vt()
-        ));
+        return Some(NcWhy::FreeStart);
     }
     None
+}
+
+/// Why an entry cannot be compared (`not_comparable`).
+#[derive(Debug, Clone, Copy)]
+enum NcWhy {
+    /// The inventory has no version.
+    NoVersion,
+    /// The installed version is not one.
+    NotAVersion,
+    /// The record's (exact) version is free text.
+    FreeText,
+    /// The range starts at free text.
+    FreeStart,
+}
+
+/// `NcWhy` in words.
+fn nc_reason(why: NcWhy, r: &VersionRange, fact: &FactData) -> String {
+    let start = r.version.trim();
+    let vt = || {
+        r.version_type
+            .as_deref()
+            .map(|t| format!(" (versionType {t})"))
+            .unwrap_or_else(|| " (no versionType)".into())
+    };
+    match why {
+        NcWhy::NoVersion => "the inventory records no version".into(),
+        NcWhy::NotAVersion => format!(
+            "the installed version '{}' ({} scheme) is not a version that can be ordered",
+            fact.version(),
+            scheme_name(fact.scheme)
+        ),
+        NcWhy::FreeText => format!("the record's version '{start}' is free text{}", vt()),
+        NcWhy::FreeStart => format!("the range starts at '{start}', which is free text{}", vt()),
+    }
 }
 
 /// The inventory's name of a scheme (`other` for the generic ordering).
@@ -1094,17 +1650,10 @@ fn potential_rank(r: &VersionRange) -> u8 {
     .unwrap_or(0)
 }
 
-/// Evaluates one rule's versions for a fact: `Ok(None)` when the rule says
-/// nothing about it, `Err` when an entry that could decide cannot be
-/// compared with it.
-fn eval_versions(
-    rule: &AffectedRule,
-    fact: &Fact,
-    p: &Prepared,
-) -> Result<Option<RuleVerdict>, NotComparable> {
-    // Starts of the unbounded ranges, for the branch reading.
-    let unbounded: Vec<&str> = rule
-        .versions
+/// The starts of a rule's unbounded ranges (`lessThan: "*"`), for the
+/// branch reading.
+fn unbounded_starts(rule: &AffectedRule) -> Vec<&str> {
+    rule.versions
         .iter()
         .filter(|r| {
             r.less_than.as_deref().is_some_and(|l| l.trim() == "*")
@@ -1112,123 +1661,206 @@ fn eval_versions(
         })
         .map(|r| r.version.as_str())
         .filter(|v| version::looks_like_version(v))
-        .collect();
-    let mut found: Option<RuleVerdict> = None;
-    // Entries that cannot be compared: (index, reason, best status they give).
-    let mut skipped: Vec<(usize, String, u8)> = Vec::new();
+        .collect()
+}
+
+/// What a covering entry gives, before it is put in words: the status the
+/// changes leave, the change that decided it (its index, and whether it
+/// was a named fix installed), and the fix that removes "affected".
+#[derive(Clone, Copy)]
+struct EntryStatus {
+    status: Status,
+    change: Option<(usize, bool)>,
+    hotfix: Option<usize>,
+}
+
+impl EntryStatus {
+    /// The status given (a fix that removes "affected" leaves it, noted).
+    fn given(&self) -> Status {
+        if self.hotfix.is_some() {
+            Status::Affected
+        } else {
+            self.status
+        }
+    }
+
+    /// As `rank` of the verdict it becomes.
+    fn rank(&self) -> u8 {
+        verdict_rank(self.given(), self.hotfix.is_some())
+    }
+}
+
+/// The status of a covering entry at `v`: its own, changed by its
+/// `changes` at versions up to `v` and by the named fixes installed.
+fn entry_status(
+    r: &VersionRange,
+    v: &str,
+    cmp: &dyn Fn(&str, &str) -> Ordering,
+    p: &Prepared,
+) -> EntryStatus {
+    let mut e = EntryStatus {
+        status: r.status,
+        change: None,
+        hotfix: None,
+    };
+    for (i, ch) in r.changes.iter().enumerate() {
+        if version::looks_like_version(&ch.at) {
+            if cmp(v, &ch.at) != Ordering::Less {
+                e.status = ch.status;
+                e.change = Some((i, false));
+            }
+        } else if !p.fixes.is_empty() && p.fixes.contains(&normalise_fix(&ch.at)) {
+            if e.status == Status::Affected && ch.status == Status::Unaffected {
+                e.hotfix = Some(i);
+            } else {
+                e.status = ch.status;
+            }
+            e.change = Some((i, true));
+        }
+    }
+    e
+}
+
+/// The verdict of covering entry `k` in words.
+fn entry_verdict<'r>(
+    rule: &'r AffectedRule,
+    k: usize,
+    fact: &FactData,
+    unbounded: &[&str],
+    e: EntryStatus,
+) -> RuleVerdict<'r> {
+    use std::fmt::Write as _;
+    let r = &rule.versions[k];
+    let vt = r.version_type.as_deref();
+    let (scheme, v) = ordering_of(vt, fact);
+    let cmp = |a: &str, b: &str| version::compare_or_generic(scheme, a, b).0;
+    let mut text = String::with_capacity(128);
+    if !range_covers(r, v, unbounded, &cmp, Some(&mut text)) || text.is_empty() {
+        text.clear();
+        let _ = write!(text, "v = {}", r.version);
+    }
+    if r.status != e.status || e.hotfix.is_some() {
+        let _ = write!(text, " is {}", r.status.as_str());
+    }
+    text.push_str(" (");
+    match vt {
+        Some(t) => {
+            let _ = write!(text, "versionType {t}");
+        }
+        None => text.push_str("no versionType"),
+    }
+    let _ = write!(text, ", ordered as {scheme}");
+    write_upstream_note(&mut text, vt, fact, scheme, v);
+    text.push_str(") → ");
+    text.push_str(e.given().as_str());
+    match e
+        .change
+        .and_then(|(i, named)| Some((r.changes.get(i)?, named)))
+    {
+        Some((ch, false)) => {
+            let _ = write!(text, "; {} from {}", ch.status.as_str(), ch.at);
+        }
+        Some((ch, true)) => {
+            let _ = write!(text, "; {} with {} installed", ch.status.as_str(), ch.at);
+        }
+        None if e.hotfix.is_none() => {
+            let mut fixes = r
+                .changes
+                .iter()
+                .filter(|c| !version::looks_like_version(&c.at) && c.status == Status::Unaffected)
+                .map(|c| c.at.as_str())
+                .peekable();
+            if fixes.peek().is_some() {
+                text.push_str("; unaffected with ");
+                for (i, f) in fixes.enumerate() {
+                    if i > 0 {
+                        text.push_str(" or ");
+                    }
+                    text.push_str(f);
+                }
+                text.push_str(" (not installed)");
+            }
+        }
+        None => {}
+    }
+    RuleVerdict {
+        status: e.given(),
+        origin: (&rule.origin, Some(k)),
+        text,
+        hotfix: e
+            .hotfix
+            .and_then(|i| r.changes.get(i))
+            .map(|c| c.at.clone()),
+    }
+}
+
+/// Evaluates one rule's versions for a fact: `Ok(None)` when the rule says
+/// nothing about it, `Err` when an entry that could decide cannot be
+/// compared with it. Only the deciding entry is put in words.
+fn eval_versions<'r>(
+    rule: &'r AffectedRule,
+    fact: &Fact,
+    p: &Prepared,
+    notes: bool,
+) -> Result<Option<RuleVerdict<'r>>, NotComparable> {
+    // Starts of the unbounded ranges, for the branch reading.
+    let unbounded = unbounded_starts(rule);
+    // The best covering entry: its index and status.
+    let mut found: Option<(usize, EntryStatus)> = None;
+    // Entries that cannot be compared: (index, why, best status they give).
+    let mut skipped: Vec<(usize, NcWhy, u8)> = Vec::new();
     for (k, r) in rule.versions.iter().enumerate() {
-        let (scheme, v, note) = ordering_for(r.version_type.as_deref(), fact);
-        if let Some(reason) = entry_not_comparable(r, &v, fact) {
-            skipped.push((k, reason, potential_rank(r)));
+        let (scheme, v) = ordering_of(r.version_type.as_deref(), fact);
+        if let Some(why) = not_comparable(r, v) {
+            skipped.push((k, why, potential_rank(r)));
             continue;
         }
         let cmp = |a: &str, b: &str| version::compare_or_generic(scheme, a, b).0;
-        let in_range = range_covers(r, &v, &unbounded, &cmp, true);
-        let Some(upper_text) = in_range else { continue };
-        let mut status = r.status;
-        let mut hotfix = None;
-        let mut change_text = String::new();
-        for ch in &r.changes {
-            if version::looks_like_version(&ch.at) {
-                if cmp(&v, &ch.at) != Ordering::Less {
-                    status = ch.status;
-                    change_text = format!("; {} from {}", ch.status.as_str(), ch.at);
-                }
-            } else if p.fixes.contains(&normalise_fix(&ch.at)) {
-                if status == Status::Affected && ch.status == Status::Unaffected {
-                    hotfix = Some(ch.at.clone());
-                } else {
-                    status = ch.status;
-                }
-                change_text = format!("; {} with {} installed", ch.status.as_str(), ch.at);
-            }
+        if !range_covers(r, v, &unbounded, &cmp, None) {
+            continue;
         }
-        let fix_names: Vec<&str> = r
-            .changes
-            .iter()
-            .filter(|c| !version::looks_like_version(&c.at) && c.status == Status::Unaffected)
-            .map(|c| c.at.as_str())
-            .collect();
-        if hotfix.is_none() && change_text.is_empty() && !fix_names.is_empty() {
-            change_text = format!(
-                "; unaffected with {} (not installed)",
-                fix_names.join(" or ")
-            );
-        }
-        let vt = r
-            .version_type
-            .as_deref()
-            .map(|t| format!("versionType {t}"))
-            .unwrap_or_else(|| "no versionType".into());
-        let ordering = format!("{vt}, ordered as {scheme}");
-        let text = format!(
-            "{}{} ({}{}) → {}{}",
-            range_text(r, &upper_text),
-            if r.status != status || hotfix.is_some() {
-                format!(" is {}", r.status.as_str())
-            } else {
-                String::new()
-            },
-            ordering,
-            note.map(|n| format!("; {n}")).unwrap_or_default(),
-            if hotfix.is_some() {
-                Status::Affected.as_str()
-            } else {
-                status.as_str()
-            },
-            change_text
-        );
-        let verdict = RuleVerdict {
-            status: if hotfix.is_some() {
-                Status::Affected
-            } else {
-                status
-            },
-            origin: format!("{}.versions[{k}]", rule.origin),
-            text,
-            hotfix,
-        };
+        let e = entry_status(r, v, &cmp, p);
         // Affected wins over unaffected; a clean "affected" over one removed by a hotfix.
-        let better = match &found {
-            None => true,
-            Some(f) => rank(&verdict) > rank(f),
-        };
-        if better {
-            found = Some(verdict);
+        if found.is_none_or(|(_, f)| e.rank() > f.rank()) {
+            found = Some((k, e));
         }
     }
     // An entry that cannot be compared matters when it could give a better
     // status than the one found, or stands where `defaultStatus` would.
-    let found_rank = found.as_ref().map(rank);
-    if let Some((k, reason, _)) = skipped
+    let found_rank = found.map(|(_, e)| e.rank());
+    if let Some(&(k, why, _)) = skipped
         .iter()
         .find(|(_, _, pot)| found_rank.is_none_or(|fr| *pot > fr))
     {
-        let r = &rule.versions[*k];
+        if !notes {
+            return Err(NotComparable::default());
+        }
+        let r = &rule.versions[k];
         let more = skipped.len() - 1;
+        let reason = nc_reason(why, r, fact);
         return Err(NotComparable {
             origin: format!("{}.versions[{k}]", rule.origin),
             text: format!("{} → {}", entry_words(r), r.status.as_str()),
             reason: if more > 0 {
                 format!("{reason} (and {more} more entries)")
             } else {
-                reason.clone()
+                reason
             },
         });
     }
-    if let Some(f) = found {
-        if f.status != Status::Unknown {
-            return Ok(Some(f));
+    if let Some((k, e)) = found {
+        if e.given() != Status::Unknown {
+            return Ok(Some(entry_verdict(rule, k, fact, &unbounded, e)));
         }
     }
     Ok(match rule.default_status {
         Status::Unknown => None,
         st => Some(RuleVerdict {
             status: st,
-            origin: rule.origin.clone(),
+            origin: (&rule.origin, None),
             text: format!(
                 "no version entry covers {}; defaultStatus {}",
-                fact.version,
+                fact.version(),
                 st.as_str()
             ),
             hotfix: None,
@@ -1252,7 +1884,11 @@ fn entry_words(r: &VersionRange) -> String {
 }
 
 fn rank(v: &RuleVerdict) -> u8 {
-    match (v.status, v.hotfix.is_some()) {
+    verdict_rank(v.status, v.hotfix.is_some())
+}
+
+fn verdict_rank(status: Status, hotfix: bool) -> u8 {
+    match (status, hotfix) {
         (Status::Affected, false) => 3,
         (Status::Affected, true) => 2,
         (Status::Unaffected, _) => 1,
@@ -1260,72 +1896,64 @@ fn rank(v: &RuleVerdict) -> u8 {
     }
 }
 
-fn range_text(r: &VersionRange, upper: &str) -> String {
-    if upper.is_empty() {
-        format!("v = {}", r.version)
-    } else {
-        upper.to_string()
-    }
-}
-
-/// Whether the range covers `v`; `Some(text of the range)` when it does
-/// (an empty text when `text` is false).
+/// Whether the range covers `v`; when it does, the range in words is
+/// written to `text` (nothing for an exact version).
 fn range_covers(
     r: &VersionRange,
     v: &str,
     unbounded: &[&str],
     cmp: &dyn Fn(&str, &str) -> Ordering,
-    text: bool,
-) -> Option<String> {
+    text: Option<&mut String>,
+) -> bool {
+    use std::fmt::Write as _;
     let start = r.version.trim();
     let has_upper = r.less_than.is_some() || r.less_than_or_equal.is_some();
     if !has_upper {
         if is_everything(start) {
-            return Some(if text {
-                "every version".into()
-            } else {
-                String::new()
-            });
+            if let Some(t) = text {
+                t.push_str("every version");
+            }
+            return true;
         }
         if let Some(ranges) = text_ranges(start) {
             for (lo, hi) in ranges {
                 if cmp(v, lo) != Ordering::Less && cmp(v, hi) != Ordering::Greater {
-                    return Some(if text {
-                        format!("{lo} ≤ v ≤ {hi} (from the text '{start}')")
-                    } else {
-                        String::new()
-                    });
+                    if let Some(t) = text {
+                        let _ = write!(t, "{lo} ≤ v ≤ {hi} (from the text '{start}')");
+                    }
+                    return true;
                 }
             }
-            return None;
+            return false;
         }
-        return (cmp(v, start) == Ordering::Equal).then(String::new);
+        return cmp(v, start) == Ordering::Equal;
     }
     // versionType "patch": a branch and a build in it.
     if r.version_type
         .as_deref()
         .is_some_and(|t| t.eq_ignore_ascii_case("patch"))
     {
-        let rest = v.strip_prefix(start).and_then(|x| x.strip_prefix('-'))?;
+        let Some(rest) = v.strip_prefix(start).and_then(|x| x.strip_prefix('-')) else {
+            return false;
+        };
         if !rest.starts_with(|c: char| c.is_ascii_digit()) {
-            return None;
+            return false;
         }
         let (bound, incl) = match (&r.less_than, &r.less_than_or_equal) {
             (_, Some(le)) => (le.as_str(), true),
             (Some(lt), None) => (lt.as_str(), false),
-            (None, None) => return None,
+            (None, None) => return false,
         };
         let o = cmp(rest, bound);
         let ok = o == Ordering::Less || (incl && o == Ordering::Equal);
-        return ok.then(|| {
-            if !text {
-                return String::new();
-            }
-            format!(
+        if let (true, Some(t)) = (ok, text) {
+            let _ = write!(
+                t,
                 "{start}-{rest} in branch {start}, build {} {bound}",
                 if incl { "≤" } else { "<" }
-            )
-        });
+            );
+        }
+        return ok;
     }
     let lower = if start.ends_with(['x', 'X', '*']) && version::looks_like_version(start) {
         version::branch_prefix(start)
@@ -1334,7 +1962,7 @@ fn range_covers(
     };
     let lower_known = !is_open_start(lower) && version::looks_like_version(lower);
     if lower_known && cmp(v, lower) == Ordering::Less {
-        return None;
+        return false;
     }
     let upper = match (&r.less_than_or_equal, &r.less_than) {
         (Some(le), _) => upper_of(le, true),
@@ -1366,38 +1994,35 @@ fn range_covers(
         Upper::Branch(b) => cmp(v, b) == Ordering::Less || version::in_branch(b, v),
         Upper::NextBranch(n) => cmp(v, n) == Ordering::Less,
     };
-    if !ok {
-        return None;
-    }
-    if !text {
-        return Some(String::new());
-    }
-    let lo_text = if lower_known {
-        format!("{lower} ≤ ")
-    } else {
-        String::new()
+    let (true, Some(t)) = (ok, text) else {
+        return ok;
     };
-    Some(match &upper {
+    if lower_known {
+        let _ = write!(t, "{lower} ≤ ");
+    }
+    let _ = match &upper {
         Upper::None => {
             let raw = r
                 .less_than
                 .as_deref()
                 .or(r.less_than_or_equal.as_deref())
                 .unwrap_or("*");
-            let why = if raw.trim() == "*" {
-                String::new()
+            t.push('v');
+            if raw.trim() == "*" {
+                Ok(())
             } else {
-                format!(" (upper bound '{raw}' is not a version: read as none)")
-            };
-            format!("{lo_text}v{why}")
+                write!(t, " (upper bound '{raw}' is not a version: read as none)")
+            }
         }
-        Upper::Below(u) => format!("{lo_text}v < {u}"),
-        Upper::UpTo(u) => format!("{lo_text}v ≤ {u}"),
-        Upper::Branch(b) => format!("{lo_text}v ≤ {b}.*"),
-        Upper::NextBranch(n) => format!(
-            "{lo_text}v < {n} (lessThan '*', read as ending where the entry's next branch starts)"
+        Upper::Below(u) => write!(t, "v < {u}"),
+        Upper::UpTo(u) => write!(t, "v ≤ {u}"),
+        Upper::Branch(b) => write!(t, "v ≤ {b}.*"),
+        Upper::NextBranch(n) => write!(
+            t,
+            "v < {n} (lessThan '*', read as ending where the entry's next branch starts)"
         ),
-    })
+    };
+    true
 }
 
 fn upper_of(s: &str, inclusive: bool) -> Upper<'_> {
@@ -1447,7 +2072,7 @@ fn text_ranges(s: &str) -> Option<Vec<(&str, &str)>> {
     (!out.is_empty()).then_some(out)
 }
 
-fn modules_ok(mods: &[String], p: &Prepared) -> Result<Option<String>, ()> {
+fn modules_ok(mods: &[&str], p: &Prepared) -> Result<Option<String>, ()> {
     if mods.is_empty() || mods.iter().any(|m| is_all_modules(m)) {
         return Ok(None);
     }
@@ -1498,13 +2123,15 @@ fn vendor_verdict(
     source: Source,
     (fi, fact): (usize, &Fact),
     p: &Prepared,
-    pending: &mut Vec<Pending>,
+    pending: Option<&mut Vec<Pending>>,
 ) -> Option<(Status, Option<Finding>)> {
-    // The best verdict so far: with its range text, fixed version and rank.
-    type Best = (RuleVerdict, String, Option<String>, (u8, u8));
+    // The best verdict so far: with how the rule names the fact, the
+    // module note and its rank.
+    type Best<'r> = (RuleVerdict<'r>, Naming<'r>, Option<String>, (u8, u8));
     let mut best: Option<Best> = None;
-    // Rules that cannot be compared: (how specific, what to report).
-    let mut blocked: Vec<(u8, Pending)> = Vec::new();
+    // Rules that cannot be compared: (how specific, what to report when
+    // `pending` is asked for).
+    let mut blocked: Vec<(u8, Option<Pending>)> = Vec::new();
     let slot = match source {
         Source::Cve5Cna => 0,
         Source::Csaf => 1,
@@ -1517,25 +2144,24 @@ fn vendor_verdict(
         if !rule_may_name(plan, i, fact) {
             continue;
         }
-        let Some((how, mods, spec)) = names_fact(rule, fact, Some(p)) else {
+        let Some((how, spec)) = names_fact(rule, fact, Some(p)) else {
             continue;
         };
+        let mods = rule_modules(rule);
         let verdict = match modules_ok(&mods, p) {
             Ok(module_note) => {
-                let mut verdict = match eval_versions(rule, fact, p) {
+                let mut verdict = match eval_versions(rule, fact, p, pending.is_some()) {
                     Ok(Some(verdict)) => verdict,
                     Ok(None) => continue,
                     Err(nc) => {
-                        blocked.push((
-                            spec,
-                            Pending {
-                                fact: fi,
-                                source: evidence_source(source),
-                                record: format!("{} {}", v.id, nc.origin),
-                                rule: format!("{how}: {}", nc.text),
-                                reason: nc.reason,
-                            },
-                        ));
+                        let x = pending.is_some().then(|| Pending {
+                            fact: fi,
+                            source: evidence_source(source),
+                            record: format!("{} {}", v.id, nc.origin),
+                            rule: format!("{}: {}", how.words(), nc.text),
+                            reason: nc.reason,
+                        });
+                        blocked.push((spec, x));
                         continue;
                     }
                 };
@@ -1562,7 +2188,7 @@ fn vendor_verdict(
             Err(()) => (
                 RuleVerdict {
                     status: Status::Unaffected,
-                    origin: rule.origin.clone(),
+                    origin: (&rule.origin, None),
                     text: format!("only module {} is affected", mods.join(", ")),
                     hotfix: None,
                 },
@@ -1583,25 +2209,33 @@ fn vendor_verdict(
         None => false,
     };
     if !decided {
-        pending.extend(blocked.into_iter().map(|(_, x)| x));
+        if let Some(pending) = pending {
+            pending.extend(blocked.into_iter().filter_map(|(_, x)| x));
+        }
         return None;
     }
     let (verdict, how, module_note, _) = best?;
     if verdict.status != Status::Affected {
         return Some((verdict.status, None));
     }
-    let mut fact_text = fact.label(p.item);
-    if let Some(n) = &module_note {
-        fact_text.push_str("; ");
-        fact_text.push_str(n);
-    }
+    let label = fact.label(p.item);
+    let fact_text = match &module_note {
+        Some(n) => format!("{label}; {n}"),
+        None => label.to_string(),
+    };
     let finding = Finding {
         cve: v.id,
         asset_id: p.item.asset_id,
         evidence: Arc::new(Evidence {
             source: evidence_source(source),
-            record: format!("{} {}", v.id, verdict.origin),
-            rule: format!("{how}: {}", verdict.text),
+            record: verdict.record(v.id),
+            rule: {
+                let mut rule = String::with_capacity(64 + verdict.text.len());
+                how.write(&mut rule);
+                rule.push_str(": ");
+                rule.push_str(&verdict.text);
+                rule
+            },
             inventory_fact: fact_text,
             hotfix_excluded: verdict.hotfix,
         }),
@@ -1615,7 +2249,7 @@ fn vendor_verdict(
 fn rule_may_name(plan: &VulnPlan, i: u32, fact: &FactData) -> bool {
     match plan.rules.get(i as usize) {
         Some((base, pkg, keys, unkeyed)) => {
-            let named = *base == fact.product_n || *pkg == fact.product_n;
+            let named = *base == fact.product_n() || *pkg == fact.product_n();
             named
                 || (pkg.is_empty()
                     && (*unkeyed
@@ -1647,14 +2281,14 @@ fn rule_may_affect(rule: &AffectedRule, fact: &FactData, notes: bool) -> bool {
     let mut decided = false;
     for r in &rule.versions {
         let (scheme, v) = ordering_of(r.version_type.as_deref(), fact);
-        if entry_not_comparable(r, v, fact).is_some() {
+        if not_comparable(r, v).is_some() {
             if notes {
                 return true;
             }
             continue;
         }
         let cmp = |a: &str, b: &str| version::compare_or_generic(scheme, a, b).0;
-        if range_covers(r, v, &unbounded, &cmp, false).is_none() {
+        if !range_covers(r, v, &unbounded, &cmp, None) {
             continue;
         }
         // The status at this version, and those a named fix can give.
@@ -1805,7 +2439,8 @@ fn cpe_match_fact(m: &CpeMatch, fact: &FactData) -> CpeOutcome {
             (false, false) => &[0],
             (false, true) => &[0, 3],
         };
-        let comparable = version::looks_like_version(&c.version);
+        let c_version = fact.cand_version(c);
+        let comparable = version::looks_like_version(c_version);
         if !cpe::is_match_except(&m.criteria, &c.cpe, skip) {
             // A version pattern (`8.*`) against a version that is not one.
             if !comparable && not_comparable.is_none() && matches!(crit_version, Value::Text(_)) {
@@ -1827,7 +2462,7 @@ fn cpe_match_fact(m: &CpeMatch, fact: &FactData) -> CpeOutcome {
         } else {
             fact.scheme
         };
-        let cmp = |b: &str| version::compare_or_generic(scheme, &c.version, b).0;
+        let cmp = |b: &str| version::compare_or_generic(scheme, c_version, b).0;
         compared = true;
         if !ranged {
             if let Some(lit) = exact_version {
@@ -1866,35 +2501,42 @@ fn cpe_match_fact(m: &CpeMatch, fact: &FactData) -> CpeOutcome {
 }
 
 fn version_reason(fact: &FactData, c: &Candidate) -> String {
-    if c.version.trim().is_empty() {
+    if fact.cand_version(c).trim().is_empty() {
         "the inventory records no version".into()
     } else {
         format!(
             "the installed version '{}' ({} scheme) is not a version that can be ordered",
-            fact.version,
+            fact.version(),
             scheme_name(fact.scheme)
         )
     }
 }
 
 fn range_words(m: &CpeMatch) -> String {
-    let mut parts = Vec::new();
-    if let Some(s) = &m.version_start_including {
-        parts.push(format!("{s} ≤ v"));
-    }
-    if let Some(s) = &m.version_start_excluding {
-        parts.push(format!("{s} < v"));
-    }
-    if let Some(s) = &m.version_end_including {
-        parts.push(format!("v ≤ {s}"));
-    }
-    if let Some(s) = &m.version_end_excluding {
-        parts.push(format!("v < {s}"));
-    }
-    if parts.is_empty() {
-        m.criteria.to_string()
-    } else {
-        format!("{} with {}", m.criteria, parts.join(" and "))
+    let mut out = String::with_capacity(96);
+    push_range_words(&mut out, m);
+    out
+}
+
+/// `range_words` written to `out`.
+fn push_range_words(out: &mut String, m: &CpeMatch) {
+    use std::fmt::Write as _;
+    let _ = write!(out, "{}", m.criteria);
+    let parts = [
+        (&m.version_start_including, "", " ≤ v"),
+        (&m.version_start_excluding, "", " < v"),
+        (&m.version_end_including, "v ≤ ", ""),
+        (&m.version_end_excluding, "v < ", ""),
+    ];
+    let mut first = true;
+    for (bound, before, after) in parts {
+        if let Some(b) = bound {
+            out.push_str(if first { " with " } else { " and " });
+            first = false;
+            out.push_str(before);
+            out.push_str(b);
+            out.push_str(after);
+        }
     }
 }
 
@@ -2237,7 +2879,9 @@ fn eval_config(
         return;
     }
     let mut nodes: Vec<(bool, Vec<Hit>)> = Vec::with_capacity(cfg.nodes.len());
-    let mut maybes: Vec<Vec<Maybe>> = Vec::with_capacity(cfg.nodes.len());
+    // What cannot be compared, per node, and the facts compared: only for
+    // `pending`.
+    let mut maybes: Vec<Vec<Maybe>> = Vec::new();
     let mut compared: Vec<usize> = Vec::new();
     for (ni, n) in cfg.nodes.iter().enumerate() {
         let np = plan.nodes.get(ci).and_then(|c| c.get(ni));
@@ -2246,6 +2890,9 @@ fn eval_config(
         let sat = node_sat(n, hits.iter().map(|h| h.match_idx));
         // A negated node contributes no vulnerable match.
         nodes.push((sat, if n.negate { Vec::new() } else { hits }));
+        if pending.is_none() {
+            continue;
+        }
         if !n.negate {
             maybes.push(notes.maybes);
             compared.extend(notes.compared);
@@ -2374,6 +3021,41 @@ fn note_not_comparable(
     }
 }
 
+/// The fact as NVD matched it by its candidate `cand`: `software
+/// Google|Chrome|119.0|dotted as cpe:2.3:a:google:chrome:119.0:…` with how
+/// the CPE was made (made once per fact and candidate).
+fn nvd_fact_text<'f>(
+    fact: &'f Fact,
+    cand: usize,
+    item: &InventoryItem,
+) -> std::borrow::Cow<'f, str> {
+    let make = || {
+        let mut fact_text = fact.label(item).to_string();
+        if let Some(c) = fact.candidates.get(cand) {
+            fact_text.push_str(&format!(" as {}", c.cpe));
+            if let Some(n) = &c.note {
+                fact_text.push_str(&format!(" ({n})"));
+            }
+            if !c.part_known {
+                fact_text.push_str(" [CPE made from the inventory names]");
+            }
+        }
+        if fact.scheme.is_distro() {
+            fact_text.push_str(&format!(
+                "; compared upstream {} of {} package {}; a backported fix is not visible",
+                version::upstream(fact.scheme, fact.version()),
+                fact.scheme,
+                fact.version()
+            ));
+        }
+        fact_text
+    };
+    match fact.data.candidates.get(cand) {
+        Some(c) => c.nvd_text.get_or_init(make).into(),
+        None => make().into(),
+    }
+}
+
 fn nvd_finding(
     v: &Vuln,
     ci: usize,
@@ -2391,14 +3073,19 @@ fn nvd_finding(
             .map(range_words)
             .unwrap_or_default()
     };
-    let mut rule = format!("configuration {}: {}", ci + 1, words(ni, h));
-    if let Some(id) = cfg
-        .nodes
-        .get(ni)
-        .and_then(|n| n.matches.get(h.match_idx))
-        .and_then(|m| m.match_criteria_id.as_deref())
+    let m = cfg.nodes.get(ni).and_then(|n| n.matches.get(h.match_idx));
+    let mut rule = String::with_capacity(160);
     {
-        rule.push_str(&format!(" (matchCriteriaId {id})"));
+        use std::fmt::Write as _;
+        let _ = write!(rule, "configuration {}: ", ci + 1);
+    }
+    if let Some(m) = m {
+        push_range_words(&mut rule, m);
+    }
+    if let Some(id) = m.and_then(|m| m.match_criteria_id.as_deref()) {
+        rule.push_str(" (matchCriteriaId ");
+        rule.push_str(id);
+        rule.push(')');
     }
     if cfg.operator == Operator::And {
         let plats: Vec<String> = nodes
@@ -2420,24 +3107,7 @@ fn nvd_finding(
             rule.push_str(&format!("; running on {}", plats.join(" and ")));
         }
     }
-    let mut fact_text = fact.label(p.item);
-    if let Some(c) = fact.candidates.get(h.cand) {
-        fact_text.push_str(&format!(" as {}", c.cpe));
-        if let Some(n) = &c.note {
-            fact_text.push_str(&format!(" ({n})"));
-        }
-        if !c.part_known {
-            fact_text.push_str(" [CPE made from the inventory names]");
-        }
-    }
-    if fact.scheme.is_distro() {
-        fact_text.push_str(&format!(
-            "; compared upstream {} of {} package {}; a backported fix is not visible",
-            version::upstream(fact.scheme, &fact.version),
-            fact.scheme,
-            fact.version
-        ));
-    }
+    let fact_text = nvd_fact_text(fact, h.cand, p.item).into_owned();
     Finding {
         cve: v.id,
         asset_id: p.item.asset_id,
@@ -2547,18 +3217,32 @@ enum Probe {
 }
 
 impl Span {
-    /// The first number of the upper bound (`u32::MAX` when there is none,
-    /// or for a packaging type's range): the spans of a key are sorted by
-    /// it, so a version whose first number is higher skips those before.
-    fn hi_major(&self) -> u32 {
-        match self.hi {
-            Some((p, _)) if !self.distro && p.len > 0 => p.parts[0],
-            _ => u32::MAX,
+    fn unbounded(&self) -> bool {
+        self.lo.is_none() && self.hi.is_none()
+    }
+
+    /// How many leading parts (up to 4) both bounds have and share: every
+    /// version the span holds starts with them. 0 when none, or when the
+    /// span is unbounded, of a packaging type's range, or one only an
+    /// `Unevaluable` can come of.
+    fn level(&self) -> usize {
+        match (self.lo, self.hi) {
+            (Some((lo, _)), Some((hi, _))) if !self.distro && !self.notes => {
+                let n = lo.len.min(hi.len).min(4) as usize;
+                (0..n).take_while(|&i| lo.parts[i] == hi.parts[i]).count()
+            }
+            _ => 0,
         }
     }
 
-    fn unbounded(&self) -> bool {
-        self.lo.is_none() && self.hi.is_none()
+    /// The parts of the upper bound, to order spans by; `None` (after
+    /// every bound) when there is none, or for a packaging type's range
+    /// (compared with a version the general probes do not give).
+    fn upper(&self) -> Option<&[u32]> {
+        match &self.hi {
+            Some((h, _)) if !self.distro => h.parts.get(..h.len as usize),
+            _ => None,
+        }
     }
 
     /// Whether the span may give a fact with these probes a finding (or,
@@ -2585,6 +3269,110 @@ impl Span {
             .hi
             .is_some_and(|(hi, excl)| hi.below(v) || (excl && v.same(&hi)));
         !(out_lo || out_hi)
+    }
+}
+
+/// Upper bounds in order, none after every bound; a bound that is the
+/// start of a longer one comes after it (its missing parts count as higher
+/// than any number): `4.0` < `4`, since `4` is below no `4.x` while `4.0`
+/// is below `4.1`. In this order the bounds below any version come first,
+/// which a plain comparison of the parts does not give.
+fn upper_order(a: Option<&[u32]>, b: Option<&[u32]>) -> Ordering {
+    match (a, b) {
+        (Some(a), Some(b)) => a
+            .iter()
+            .zip(b)
+            .map(|(x, y)| x.cmp(y))
+            .find(|o| o.is_ne())
+            .unwrap_or_else(|| b.len().cmp(&a.len())),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+}
+
+/// The spans of one key, for finding those that may hold a version fast:
+/// first those whose bounds start with the same parts (`Span::level`), by
+/// how many (1 to 4), then the others; each group sorted by the upper
+/// bound (`Span::upper`).
+///
+/// In such an order, the spans whose upper bound is below a version come
+/// first (if `a` is below `v` and `b` ≤ `a`, `b` is below `v`), and in a
+/// level the spans whose bounds start with given parts lie together.
+#[derive(Debug, Default)]
+struct KeySpans {
+    spans: Box<[Span]>,
+    /// Where the spans of each level (1 to 4) start, and (last) the others.
+    starts: [usize; 5],
+}
+
+impl KeySpans {
+    fn new(mut list: Vec<Span>) -> KeySpans {
+        list.sort_by(|a, b| {
+            let class = |s: &Span| match s.level() {
+                0 => 5,
+                k => k,
+            };
+            class(a)
+                .cmp(&class(b))
+                .then_with(|| upper_order(a.upper(), b.upper()))
+        });
+        let mut starts = [0; 5];
+        for (i, start) in starts.iter_mut().enumerate() {
+            let k = if i == 4 { 0 } else { i + 1 };
+            *start = list.partition_point(|s| {
+                let l = s.level();
+                l != 0 && (k == 0 || l < k)
+            });
+        }
+        KeySpans {
+            spans: list.into_boxed_slice(),
+            starts,
+        }
+    }
+
+    /// Adds the records of the spans that may concern a fact with these
+    /// probes (`Span::may_concern`) to `out`.
+    fn concerning(&self, general: &[Probe], whole: Probe, notes: bool, out: &mut Vec<u32>) {
+        let keep = |s: &&Span| s.may_concern(general, whole, notes);
+        let n = self.spans.len();
+        let group = |a: usize, b: usize| self.spans.get(a.min(n)..b.min(n)).unwrap_or(&[]);
+        let others = group(self.starts[4], n);
+        let versions = || {
+            general.iter().filter_map(|p| match p {
+                Probe::At(v) => Some(v),
+                _ => None,
+            })
+        };
+        if versions().count() < general.len() {
+            // A probe that is not read: every span may concern it.
+            out.extend(self.spans.iter().filter(keep).map(|s| s.rec));
+            return;
+        }
+        // (The probes are distinct.)
+        for v in versions() {
+            for k in 1..=4 {
+                // The spans of the level whose bounds start as `v` does (as
+                // far as `v` goes), less those whose upper bound is below it.
+                let level = group(self.starts[k - 1], self.starts[k]);
+                let m = k.min(v.len as usize);
+                let want = &v.parts[..m];
+                fn head(s: &Span, m: usize) -> Option<&[u32]> {
+                    s.upper().map(|u| &u[..m.min(u.len())])
+                }
+                let lo = level.partition_point(|s| head(s, m).is_some_and(|h| h < want));
+                let hi = level.partition_point(|s| head(s, m).is_some_and(|h| h <= want));
+                let same = &level[lo..hi];
+                let from = same.partition_point(|s| s.hi.is_some_and(|(h, _)| h.below(v)));
+                out.extend(same[from..].iter().filter(keep).map(|s| s.rec));
+            }
+        }
+        // The others whose upper bound is below every version of the fact
+        // cannot hold it.
+        let from = others.partition_point(|s| {
+            s.upper().is_some() && versions().all(|v| s.hi.is_some_and(|(h, _)| h.below(v)))
+        });
+        out.extend(others[from..].iter().filter(keep).map(|s| s.rec));
     }
 }
 
@@ -2742,7 +3530,56 @@ fn criterion_span(m: &CpeMatch, rec: u32) -> Option<Span> {
 /// The probes of the versions a fact is compared by: its version (or the
 /// upstream part of a package's) and its CPEs' versions; and its whole
 /// version, for ranges of a packaging type.
-fn fact_probes(f: &FactData) -> (Vec<Probe>, Probe) {
+/// A few `Copy` values: on the stack while there are at most `N`.
+struct Few<T: Copy, const N: usize> {
+    head: [T; N],
+    len: usize,
+    more: Vec<T>,
+}
+
+impl<T: Copy + PartialEq, const N: usize> Few<T, N> {
+    /// `fill` only fills the room.
+    fn new(fill: T) -> Self {
+        Few {
+            head: [fill; N],
+            len: 0,
+            more: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, x: T) {
+        if self.more.is_empty() && self.len < N {
+            self.head[self.len] = x;
+            self.len += 1;
+        } else {
+            if self.more.is_empty() {
+                self.more.extend_from_slice(&self.head[..self.len]);
+            }
+            self.more.push(x);
+        }
+    }
+
+    fn as_slice(&self) -> &[T] {
+        if self.more.is_empty() {
+            &self.head[..self.len]
+        } else {
+            &self.more
+        }
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [T] {
+        if self.more.is_empty() {
+            &mut self.head[..self.len]
+        } else {
+            &mut self.more
+        }
+    }
+}
+
+/// The probes of a fact: distinct, its upstream version's first.
+type Probes = Few<Probe, 4>;
+
+fn fact_probes(f: &FactData) -> (Probes, Probe) {
     let probe = |v: &str| {
         if v.trim().is_empty() || !version::looks_like_version(v) {
             Probe::NotVersion
@@ -2750,15 +3587,15 @@ fn fact_probes(f: &FactData) -> (Vec<Probe>, Probe) {
             Prefix::of(v).map_or(Probe::Unread, Probe::At)
         }
     };
-    let mut general = Vec::with_capacity(2);
-    let up = version::upstream(f.scheme, &f.version);
-    for v in std::iter::once(up).chain(f.candidates.iter().map(|c| c.version.as_str())) {
+    let mut general = Probes::new(Probe::NotVersion);
+    let up = version::upstream(f.scheme, f.version());
+    for v in std::iter::once(up).chain(f.candidates.iter().map(|c| f.cand_version(c))) {
         let p = probe(v);
-        if !general.contains(&p) {
+        if !general.as_slice().contains(&p) {
             general.push(p);
         }
     }
-    (general, probe(&f.version))
+    (general, probe(f.version()))
 }
 
 // ------------------------------------------------------------ entry points
@@ -2795,19 +3632,31 @@ fn match_planned_into(
 ) {
     // The findings with the index of their fact.
     let mut mine: Vec<(usize, Finding)> = Vec::new();
-    let mut wanted = vec![false; p.facts.len()];
-    let mut found = vec![false; p.facts.len()];
-    // Facts a later source compared (a statement that could not be
-    // compared before it is then not reported).
-    let mut evaluated = vec![false; p.facts.len()];
+    // Per fact: wanted from NVD, found affected, evaluated (a later source
+    // compared it: a statement that could not be compared before it is
+    // then not reported), and asked of NVD; on the stack for a few facts.
+    let n = p.facts.len();
+    let mut on_stack = [false; 64];
+    let mut on_heap = Vec::new();
+    let flags: &mut [bool] = if 4 * n <= on_stack.len() {
+        &mut on_stack[..4 * n]
+    } else {
+        on_heap.resize(4 * n, false);
+        &mut on_heap
+    };
+    let (wanted, rest) = flags.split_at_mut(n);
+    let (found, rest) = rest.split_at_mut(n);
+    let (evaluated, asked) = rest.split_at_mut(n);
     let mut pending: Vec<Pending> = Vec::new();
+    let collect = unevaluable.is_some();
     for (fi, fact) in p.facts.iter().enumerate() {
         if fact.platform_only {
             continue;
         }
         let mut decided = false;
         for src in [Source::Cve5Cna, Source::Csaf, Source::Cve5Adp] {
-            if let Some((st, f)) = vendor_verdict(v, plan, src, (fi, fact), p, &mut pending) {
+            let notes = collect.then_some(&mut pending);
+            if let Some((st, f)) = vendor_verdict(v, plan, src, (fi, fact), p, notes) {
                 if let (Status::Affected, Some(f)) = (st, f) {
                     mine.push((fi, f));
                     found[fi] = true;
@@ -2819,16 +3668,15 @@ fn match_planned_into(
         }
         wanted[fi] = !decided;
     }
-    let collect = unevaluable.is_some();
     if wanted.iter().any(|w| *w) && !v.configurations.is_empty() {
-        let asked = wanted.clone();
+        asked.copy_from_slice(wanted);
         nvd_matches(
             v,
             plan,
             p,
-            &mut wanted,
+            wanted,
             &mut mine,
-            collect.then_some((&mut pending, &mut evaluated[..])),
+            collect.then_some((&mut pending, &mut *evaluated)),
         );
         for fi in 0..found.len() {
             found[fi] |= asked[fi] && !wanted[fi];
@@ -2870,11 +3718,13 @@ fn match_planned_into(
             list.push(Unevaluable {
                 cve: v.id,
                 asset_id: p.item.asset_id,
-                source: x.source,
-                record: x.record.clone(),
-                rule: x.rule.clone(),
-                inventory_fact: p.facts[x.fact].label(p.item),
-                reason: x.reason.clone(),
+                statement: Arc::new(UnevaluableStatement {
+                    source: x.source,
+                    record: x.record.clone(),
+                    rule: x.rule.clone(),
+                    inventory_fact: p.facts[x.fact].label(p.item).to_string(),
+                    reason: x.reason.clone(),
+                }),
             });
         }
     }
@@ -2890,7 +3740,10 @@ fn nvd_matches(
     out: &mut Vec<(usize, Finding)>,
     mut pending: Option<(&mut Vec<Pending>, &mut [bool])>,
 ) {
-    let mut configs: Vec<u32> = plan.unkeyed_configs.clone();
+    // The configurations, sorted: those of the one key that has some (the
+    // usual case) as they are, or all of them put together.
+    let mut one: Option<&[u32]> = None;
+    let mut several = !plan.unkeyed_configs.is_empty();
     let mut all = false;
     for (f, w) in p.facts.iter().zip(wanted.iter()) {
         if *w {
@@ -2898,7 +3751,10 @@ fn nvd_matches(
                 match c.cpe.vendor_product_key() {
                     Some(k) => {
                         if let Some(cs) = plan.configs_by_key.get(&k) {
-                            configs.extend_from_slice(cs);
+                            match one {
+                                Some(o) if o != cs.as_slice() => several = true,
+                                _ => one = Some(cs),
+                            }
                         }
                     }
                     None => all = true,
@@ -2906,12 +3762,32 @@ fn nvd_matches(
             }
         }
     }
-    if all {
+    let mut configs: Vec<u32> = Vec::new();
+    let list: &[u32] = if all {
         configs = (0..v.configurations.len() as u32).collect();
-    }
-    configs.sort_unstable();
-    configs.dedup();
-    for ci in configs {
+        &configs
+    } else if several {
+        configs.extend_from_slice(&plan.unkeyed_configs);
+        for (f, w) in p.facts.iter().zip(wanted.iter()) {
+            if *w {
+                for c in &f.candidates {
+                    if let Some(cs) = c
+                        .cpe
+                        .vendor_product_key()
+                        .and_then(|k| plan.configs_by_key.get(&k))
+                    {
+                        configs.extend_from_slice(cs);
+                    }
+                }
+            }
+        }
+        configs.sort_unstable();
+        configs.dedup();
+        &configs
+    } else {
+        one.unwrap_or(&[])
+    };
+    for &ci in list {
         let ci = ci as usize;
         if let Some(cfg) = v.configurations.get(ci) {
             let pending = pending.as_mut().map(|(p, e)| (&mut **p, &mut **e));
@@ -2942,7 +3818,7 @@ pub struct VulnIndex<'a> {
     /// Hash of a normalised product name, or a CPE vendor/product key → the
     /// records that name it, with the versions they can concern. A hash
     /// collision only adds a record to compare.
-    by_key: HashMap<u64, Vec<Span>>,
+    by_key: HashMap<u64, KeySpans>,
     /// Records with a CPE whose vendor or product is a wildcard.
     always: Vec<u32>,
     /// Every key a record can name a fact by (`None`: some record can name
@@ -3028,10 +3904,10 @@ impl<'a> VulnIndex<'a> {
                 by_key.entry(*k).or_default().push(*s);
             }
         }
-        for list in by_key.values_mut() {
-            list.sort_by_key(Span::hi_major);
-            list.shrink_to_fit();
-        }
+        let by_key: HashMap<u64, KeySpans> = by_key
+            .into_iter()
+            .map(|(k, list)| (k, KeySpans::new(list)))
+            .collect();
         always.sort_unstable();
         always.dedup();
         let plans: Vec<VulnPlan> = vulns.iter().map(VulnPlan::new).collect();
@@ -3104,51 +3980,48 @@ impl<'a> VulnIndex<'a> {
     /// fact's (all of them when `by_version` is false or the fact's version
     /// is not read): a superset of those that concern it.
     fn named(&self, f: &FactData, by_version: bool, notes: bool) -> Vec<u32> {
+        let mut out = Vec::new();
+        self.named_into(f, by_version, notes, &mut out);
+        out
+    }
+
+    /// `named`, in `out` (sorted, without repeats).
+    fn named_into(&self, f: &FactData, by_version: bool, notes: bool, out: &mut Vec<u32>) {
+        out.clear();
         if f.platform_only {
-            return Vec::new();
+            return;
         }
         let probes = by_version.then(|| fact_probes(f));
-        let mut cand: Vec<u32> = self.always.clone();
-        let mut keys = vec![product_key(&f.product_n)];
+        out.extend_from_slice(&self.always);
+        let mut keys: Few<u64, 8> = Few::new(0);
+        keys.push(f.name_key);
         for c in &f.candidates {
             match c.cpe.vendor_product_key() {
                 Some(k) => keys.push(k),
                 // A CPE with a wildcard vendor or product: every record.
-                None => return (0..self.vulns.len() as u32).collect(),
+                None => {
+                    out.clear();
+                    out.extend(0..self.vulns.len() as u32);
+                    return;
+                }
             }
         }
+        let keys = keys.as_mut_slice();
         keys.sort_unstable();
-        keys.dedup();
-        for k in keys {
-            let Some(spans) = self.by_key.get(&k) else {
+        for (i, k) in keys.iter().enumerate() {
+            if i > 0 && keys[i - 1] == *k {
+                continue;
+            }
+            let Some(ks) = self.by_key.get(k) else {
                 continue;
             };
             match &probes {
-                Some((general, whole)) => {
-                    // Spans whose upper bound starts with a lower number
-                    // than every version of the fact cannot hold it.
-                    let major = general
-                        .iter()
-                        .map(|p| match p {
-                            Probe::At(v) if v.len > 0 => v.parts[0],
-                            _ => 0,
-                        })
-                        .min()
-                        .unwrap_or(0);
-                    let from = spans.partition_point(|s| s.hi_major() < major);
-                    cand.extend(
-                        spans[from..]
-                            .iter()
-                            .filter(|s| s.may_concern(general, *whole, notes))
-                            .map(|s| s.rec),
-                    )
-                }
-                None => cand.extend(spans.iter().map(|s| s.rec)),
+                Some((general, whole)) => ks.concerning(general.as_slice(), *whole, notes, out),
+                None => out.extend(ks.spans.iter().map(|s| s.rec)),
             }
         }
-        cand.sort_unstable();
-        cand.dedup();
-        cand
+        out.sort_unstable();
+        out.dedup();
     }
 
     /// The records that can give a finding (`notes`: or an `Unevaluable`)
@@ -3164,168 +4037,176 @@ impl<'a> VulnIndex<'a> {
         cand
     }
 
-    /// Matches one asset with the records its facts make relevant, facts
-    /// and their records taken from `cache` when an asset before had them.
     /// Matches items (findings; with `full`, also what cannot be evaluated)
-    /// on `threads` threads, in three steps: (A) the distinct facts of each
-    /// part of `items`, merged; (B) what the index says of each distinct
-    /// fact (`relevant_to`), once; (C) each asset from its facts' parts.
+    /// on `threads` threads (the calling one among them), in three steps:
+    ///
+    /// - (A) the distinct facts of the items (software and OS), each item's
+    ///   facts as entries of them;
+    /// - (B) each distinct fact once: its data and the records that may
+    ///   concern it (`named`), then each (record, fact) pair: what a
+    ///   `VulnPlan::simple` record gives the fact alone, or whether another
+    ///   may concern it;
+    /// - (C) each asset from its facts' parts, the other records matched
+    ///   with the facts of the asset they name (once per distinct set).
     fn match_bulk(&self, items: &[InventoryItem], threads: usize, full: bool) -> Matched {
         let threads = threads.clamp(1, 64);
-        let chunk = items.len().div_ceil(threads).max(1);
-        let parts: Vec<&[InventoryItem]> = items.chunks(chunk).collect();
-        let parallel = parts.len() > 1;
-        // (A) Each part's distinct facts, and each item's facts as entries.
-        fn collect(part: &[InventoryItem]) -> (FactTable<'_>, Vec<u32>) {
-            let mut t = FactTable::default();
-            let mut idx = Vec::new();
-            for it in part {
+        let parallel = threads > 1 && items.len() > 1;
+        let facts_of = |it: &InventoryItem| it.software.len() + usize::from(it.os.is_some());
+        let facts: usize = items.iter().map(facts_of).sum();
+        // (A) With several threads, each keeps the facts whose key's hash
+        // falls to it (so nothing is merged), and their entries are put one
+        // after the other.
+        let shards = if parallel { threads } else { 1 };
+        // Keys are hashed with a secret key: an inventory's names cannot be
+        // chosen to collide.
+        let keyed = std::collections::hash_map::RandomState::new();
+        let collect = |t: usize| {
+            // Assets share most facts: room for a third of them distinct.
+            let mut table = FactTable::with_capacity(facts / (3 * shards) + 16);
+            let mut mine: PlacedFacts = Vec::with_capacity(facts / shards + 16);
+            let mut key = Vec::new();
+            let mut pos = 0u32;
+            for it in items {
                 for src in fact_sources(it) {
-                    idx.push(t.entry(src));
+                    write_key(&src, &mut key);
+                    let hash = std::hash::BuildHasher::hash_one(&keyed, key.as_slice());
+                    if hash % shards as u64 == t as u64 {
+                        mine.push((pos, table.find_or_add(&key, hash, || Entry::new(src))));
+                    }
+                    pos += 1;
                 }
             }
-            (t, idx)
-        }
-        let locals: Vec<(FactTable, Vec<u32>)> = if parallel {
+            (table.entries, mine)
+        };
+        let shard_tables: Vec<(Vec<Entry>, PlacedFacts)> = if parallel {
             std::thread::scope(|sc| {
-                let handles: Vec<_> = parts
-                    .iter()
-                    .map(|&part| sc.spawn(move || collect(part)))
-                    .collect();
-                handles
-                    .into_iter()
-                    .zip(&parts)
-                    .map(|(h, &part)| h.join().unwrap_or_else(|_| collect(part)))
-                    .collect()
+                let collect = &collect;
+                let helpers: Vec<_> = (1..shards).map(|t| sc.spawn(move || collect(t))).collect();
+                let mut all = vec![collect(0)];
+                // A helper can only fail by panicking, which the engine does
+                // not do; its share is then collected here.
+                all.extend(
+                    helpers
+                        .into_iter()
+                        .zip(1..)
+                        .map(|(h, t)| h.join().unwrap_or_else(|_| collect(t))),
+                );
+                all
             })
         } else {
-            parts.iter().map(|&part| collect(part)).collect()
+            vec![collect(0)]
         };
-        let mut table = FactTable::default();
-        let mut idxs: Vec<Vec<u32>> = Vec::with_capacity(locals.len());
-        for (t, mut idx) in locals {
-            let remap = table.merge(t);
-            for e in &mut idx {
-                *e = remap.get(*e as usize).copied().unwrap_or(u32::MAX);
+        // Each item's facts as entries, in the items' order.
+        let mut idx = vec![u32::MAX; facts];
+        let mut entries: Vec<Entry> =
+            Vec::with_capacity(shard_tables.iter().map(|(e, _)| e.len()).sum());
+        for (shard, mine) in shard_tables {
+            let base = entries.len() as u32;
+            for (pos, e) in mine {
+                if let Some(x) = idx.get_mut(pos as usize) {
+                    *x = base + e;
+                }
             }
-            idxs.push(idx);
+            entries.extend(shard);
         }
-        // (B) Every distinct fact once: its data and the records that may
-        // concern it (the work shared in blocks), then each (record, fact)
-        // pair, in the records' order (a record is read once for all the
-        // versions of its product).
-        for_blocks(&mut table.entries, threads, |e| self.prepare_entry(e, full));
-        let mut pairs: Vec<(u32, u32)> = Vec::new();
-        for (i, e) in table.entries.iter_mut().enumerate() {
-            pairs.extend(e.cands.drain(..).map(|r| (r, i as u32)));
-            e.cands = Vec::new();
+        // (B) Every distinct fact once, shared in blocks.
+        for_blocks(&mut entries, threads, |e| self.prepare_entry(e, full));
+        // Each (record, fact) pair, in the records' order (a record is read
+        // once for all the versions of its product).
+        let mut pairs: Vec<(u32, u32)> =
+            Vec::with_capacity(entries.iter().map(|e| e.cands.len()).sum());
+        for (i, e) in entries.iter_mut().enumerate() {
+            pairs.extend(
+                std::mem::take(&mut e.cands)
+                    .into_iter()
+                    .map(|r| (r, i as u32)),
+            );
         }
         pairs.sort_unstable();
-        let results = {
-            let entries = &table.entries;
-            let eval = |part: &[(u32, u32)]| {
-                part.iter()
-                    .filter_map(|&(rec, e)| {
-                        let x = entries.get(e as usize)?;
-                        self.eval_pair(rec, x, full).map(|r| (e, rec, r))
-                    })
-                    .collect::<Vec<_>>()
-            };
-            let chunk = pairs.len().div_ceil(threads * 8).max(64);
-            let chunks: Vec<&[(u32, u32)]> = pairs.chunks(chunk).collect();
-            if parallel {
-                let next = std::sync::atomic::AtomicUsize::new(0);
-                let done = std::sync::Mutex::new(Vec::new());
-                std::thread::scope(|sc| {
-                    for _ in 0..threads {
-                        sc.spawn(|| loop {
-                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some(part) = chunks.get(i) else { break };
-                            let r = eval(part);
-                            if let Ok(mut d) = done.lock() {
-                                d.push((i, r));
-                            }
-                        });
-                    }
-                });
-                let mut done = done.into_inner().unwrap_or_default();
-                // What a failed worker left undone.
-                for (i, part) in chunks.iter().enumerate() {
-                    if !done.iter().any(|(j, _)| *j == i) {
-                        done.push((i, eval(part)));
-                    }
+        let chunks: Vec<&[(u32, u32)]> = pairs
+            .chunks(pairs.len().div_ceil(threads * 8).max(64))
+            .collect();
+        let results: Vec<PairResults> = in_turn(&chunks, threads, |_: &mut (), part| {
+            let mut r = PairResults::default();
+            for &(rec, e) in *part {
+                let Some(x) = entries.get(e as usize) else {
+                    continue;
+                };
+                let (nf, nu) = (r.findings.len(), r.unevaluable.len());
+                match self.eval_pair(rec, x, full, &mut r.findings, &mut r.unevaluable) {
+                    Some(true) => r.pairs.push((e, rec, WHOLE, 0)),
+                    Some(false) => r.pairs.push((
+                        e,
+                        rec,
+                        (r.findings.len() - nf) as u32,
+                        (r.unevaluable.len() - nu) as u32,
+                    )),
+                    None => {}
                 }
-                done.sort_unstable_by_key(|(i, _)| *i);
-                done.into_iter().flat_map(|(_, r)| r).collect::<Vec<_>>()
-            } else {
-                eval(&pairs)
             }
+            r
+        });
+        drop(chunks);
+        drop(pairs);
+        let rels = Rel::of_results(entries.len(), results);
+        // (C) The assets, in pieces the threads take in turn (a thread that
+        // runs slower takes fewer), each thread with its own cache of what
+        // complex records give.
+        let n_pieces = if parallel {
+            (threads * 8).min(items.len())
+        } else {
+            1
         };
-        for (e, rec, r) in results {
-            if let Some(rel) = table
-                .entries
-                .get_mut(e as usize)
-                .and_then(|x| x.rel.as_mut())
-            {
-                match r {
-                    Some((f, u)) => rel.alone.push((rec, f, u)),
-                    None => rel.whole.push(rec),
-                }
-            }
+        let mut pieces: Vec<(&[InventoryItem], &[u32])> = Vec::with_capacity(n_pieces);
+        let mut at = 0;
+        for part in items.chunks(items.len().div_ceil(n_pieces.max(1)).max(1)) {
+            let n: usize = part.iter().map(facts_of).sum();
+            pieces.push((part, idx.get(at..at + n).unwrap_or(&[])));
+            at += n;
         }
-        // (C) The assets, each part on its thread.
-        let table = &table;
-        let run = |part: &[InventoryItem], idx: &[u32]| {
+        let (entries_r, rels_r) = (&entries, &rels);
+        let outs = in_turn(&pieces, threads, |scratch: &mut Scratch, &(part, ids)| {
             let mut out = Matched::default();
             // Room for what the facts give alone (most of the findings).
-            let alone = |e: &u32| {
-                table
-                    .entries
-                    .get(*e as usize)
-                    .and_then(|x| x.rel.as_ref())
-                    .map_or(0, |r| r.alone.iter().map(|a| a.1.len()).sum::<usize>())
-            };
-            out.findings.reserve(idx.iter().map(alone).sum());
-            let mut complex = ComplexCache::new();
+            let alone = |e: &u32| rels_r.get(*e as usize).map_or(0, Rel::alone_findings);
+            out.findings.reserve(ids.iter().map(alone).sum());
             let mut pos = 0;
             for it in part {
-                let n = it.software.len() + usize::from(it.os.is_some());
-                let ents = idx.get(pos..pos + n).unwrap_or(&[]);
+                let n = facts_of(it);
+                let ents = ids.get(pos..pos + n).unwrap_or(&[]);
                 pos += n;
-                self.match_entries(it, ents, table, &mut complex, full, &mut out);
+                self.match_entries(it, ents, (entries_r, rels_r), scratch, full, &mut out);
+            }
+            out
+        });
+        // The pieces' results one after the other (the first piece's kept
+        // as it is: a large move is not a copy) while, with several
+        // threads, the others let go of what the facts hold.
+        let concat = |outs: Vec<Matched>| {
+            let mut outs = outs.into_iter();
+            let mut out = outs.next().unwrap_or_default();
+            let rest: Vec<Matched> = outs.collect();
+            out.findings
+                .reserve_exact(rest.iter().map(|m| m.findings.len()).sum());
+            out.unevaluable
+                .reserve_exact(rest.iter().map(|m| m.unevaluable.len()).sum());
+            for m in rest {
+                out.extend(m);
             }
             out
         };
-        let outs: Vec<Matched> = if parallel {
-            std::thread::scope(|sc| {
-                let handles: Vec<_> = parts
-                    .iter()
-                    .zip(&idxs)
-                    .map(|(&part, idx)| sc.spawn(move || run(part, idx)))
-                    .collect();
-                // A worker can only fail by panicking, which the engine
-                // does not do; its part is then matched again here.
-                handles
-                    .into_iter()
-                    .zip(parts.iter().zip(&idxs))
-                    .map(|(h, (&part, idx))| h.join().unwrap_or_else(|_| run(part, idx)))
-                    .collect()
-            })
-        } else {
-            parts.iter().zip(&idxs).map(|(&p, i)| run(p, i)).collect()
-        };
-        // The first part is kept as it is (a large move is not a copy).
-        let mut outs = outs.into_iter();
-        let mut out = outs.next().unwrap_or_default();
-        let rest: Vec<Matched> = outs.collect();
-        out.findings
-            .reserve_exact(rest.iter().map(|m| m.findings.len()).sum());
-        out.unevaluable
-            .reserve_exact(rest.iter().map(|m| m.unevaluable.len()).sum());
-        for m in rest {
-            out.extend(m);
+        if !parallel {
+            return concat(outs);
         }
-        out
+        let mut rels = rels;
+        std::thread::scope(|sc| {
+            let helpers = threads - 1;
+            let drop_facts = sc.spawn(move || for_blocks(&mut entries, helpers, |e| e.data = None));
+            let out = concat(outs);
+            for_blocks(&mut rels, threads, |r| *r = Rel::default());
+            let _ = drop_facts.join();
+            out
+        })
     }
 
     /// A fact no record can name (in-house software, say): its data without
@@ -3336,17 +4217,14 @@ impl<'a> VulnIndex<'a> {
             FactSource::Software(sw, _) if sw.cpe.is_none() => (
                 sw.vendor.as_str(),
                 sw.product.as_str(),
-                sw.version.as_str().to_string(),
+                sw.version.as_str(),
                 Scheme::from(sw.scheme),
                 false,
             ),
             FactSource::Os(os) if os.cpe.is_none() => (
                 os.vendor.as_deref().unwrap_or(""),
                 os.name.as_str(),
-                os.build
-                    .clone()
-                    .filter(|b| !b.trim().is_empty())
-                    .unwrap_or(os.version.clone()),
+                os_version(os),
                 Scheme::Dotted,
                 true,
             ),
@@ -3362,65 +4240,61 @@ impl<'a> VulnIndex<'a> {
                 return None;
             }
         }
-        Some(FactData {
-            vendor: vendor.to_string(),
-            product: product.to_string(),
-            product_n,
+        Some(FactData::new(
+            vendor,
+            product,
+            Some(&product_n),
             version,
             scheme,
-            candidates: Vec::new(),
-            platform_only: false,
-        })
+            Vec::new(),
+        ))
     }
 
     /// Prepares a distinct fact: its data, and the records that may concern
     /// it (`cands`, by name and version span).
     fn prepare_entry(&self, e: &mut Entry, full: bool) {
-        e.rel = Some(Rel {
-            alone: Vec::new(),
-            whole: Vec::new(),
-        });
         if let Some(data) = self.unnamed_fact(e.src) {
-            e.data = Some(Arc::new(data));
+            e.data = Some(data);
             return;
         }
-        let data = Arc::new(e.src.build());
-        e.cands = self.named(&data, true, full);
+        let data = e.src.build();
+        thread_local! {
+            /// The records found for a fact, before they are kept.
+            static NAMED: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        NAMED.with_borrow_mut(|named| {
+            self.named_into(&data, true, full, named);
+            e.cands = named.as_slice().to_vec();
+        });
+        if !e.cands.is_empty() {
+            // Its words, for the records that find it alone.
+            let _ = data.label.set(e.src.label(&data));
+        }
         e.data = Some(data);
     }
 
     /// What record `rec` gives a distinct fact: for a `VulnPlan::simple`
-    /// record, its findings (and unevaluable) for the fact alone, `None`
-    /// (outer) when nothing; for another, `Some(None)` when it may concern
-    /// the fact (`fact_relevant`): it is then matched with each asset.
-    #[allow(clippy::type_complexity)]
+    /// record, its findings (and unevaluable) for the fact alone, added to
+    /// `findings` and `unevaluable` (`Some(false)`; `None` when it gives
+    /// nothing); for another, `Some(true)` when it may concern the fact
+    /// (`fact_relevant`): it is then matched with each asset.
     fn eval_pair(
         &self,
         rec: u32,
         e: &Entry,
         full: bool,
-    ) -> Option<Option<(Box<[Finding]>, Box<[Unevaluable]>)>> {
+        findings: &mut Vec<Finding>,
+        unevaluable: &mut Vec<Unevaluable>,
+    ) -> Option<bool> {
         let (v, plan) = (self.vulns.get(rec as usize)?, self.plans.get(rec as usize)?);
-        let data = e.data.as_deref()?;
+        let data = e.data.as_ref()?;
         if !plan.simple {
-            return fact_relevant(v, plan, data, full).then_some(None);
+            return fact_relevant(v, plan, data, full).then_some(true);
         }
-        let mut one = InventoryItem::new(0);
-        match e.src {
-            FactSource::Software(sw, _) => one.software.push(sw.clone()),
-            FactSource::Os(os) => one.os = Some(os.clone()),
-        }
-        let p = prepare_with(&one, |_| FactRef::Shared(data));
-        let mut findings = Vec::new();
-        let mut unevaluable = Vec::new();
-        match_planned_into(v, plan, &p, &mut findings, full.then_some(&mut unevaluable));
-        if findings.is_empty() && unevaluable.is_empty() {
-            return None;
-        }
-        Some(Some((
-            findings.into_boxed_slice(),
-            unevaluable.into_boxed_slice(),
-        )))
+        let p = alone_prepared(e.src, data);
+        let (nf, nu) = (findings.len(), unevaluable.len());
+        match_planned_into(v, plan, &p, findings, full.then_some(unevaluable));
+        (findings.len() > nf || unevaluable.len() > nu).then_some(false)
     }
 
     /// One asset, its software and OS facts being `ents` of `table`.
@@ -3428,43 +4302,32 @@ impl<'a> VulnIndex<'a> {
         &self,
         item: &InventoryItem,
         ents: &[u32],
-        table: &FactTable,
-        complex: &mut ComplexCache,
+        (entries, rels): (&[Entry], &[Rel]),
+        scratch: &mut Scratch,
         full: bool,
         out: &mut Matched,
     ) {
-        let entry = |e: u32| table.entries.get(e as usize);
-        let mut k = 0;
-        let p = prepare_with(item, |src| {
-            let d = match ents
-                .get(k)
-                .and_then(|&e| entry(e))
-                .and_then(|x| x.data.as_deref())
-            {
-                Some(d) => FactRef::Shared(d),
-                None => FactRef::Own(Arc::new(src.build())),
-            };
-            k += 1;
-            d
-        });
+        let entry = |e: u32| entries.get(e as usize);
+        let rel = |e: u32| rels.get(e as usize);
         // Records matched with the facts they name, and what simple records
         // give each fact alone: (record, fact, entry, index in its list).
-        let mut whole: Vec<u32> = Vec::new();
-        let mut alone: Vec<(u32, usize, u32, usize)> = Vec::new();
+        scratch.whole.clear();
+        scratch.alone.clear();
         for (fi, &e) in ents.iter().enumerate() {
-            if let Some(rel) = entry(e).and_then(|x| x.rel.as_ref()) {
-                whole.extend_from_slice(&rel.whole);
-                alone.extend(
+            if let Some(rel) = rel(e) {
+                scratch.whole.extend_from_slice(&rel.whole);
+                scratch.alone.extend(
                     rel.alone
                         .iter()
                         .enumerate()
-                        .map(|(k, (rec, _, _))| (*rec, fi, e, k)),
+                        .map(|(k, &(rec, ..))| ((u64::from(rec) << 32) | fi as u64, e, k as u32)),
                 );
             }
         }
-        whole.sort_unstable();
-        whole.dedup();
-        alone.sort_unstable_by_key(|(rec, fi, _, _)| (*rec, *fi));
+        scratch.whole.sort_unstable();
+        scratch.whole.dedup();
+        // (record, fact) is unique: the order of a record's facts is theirs.
+        scratch.alone.sort_unstable_by_key(|x| x.0);
         let stamp_f = |f: &Finding| Finding {
             asset_id: item.asset_id,
             ..f.clone()
@@ -3473,28 +4336,47 @@ impl<'a> VulnIndex<'a> {
             asset_id: item.asset_id,
             ..u.clone()
         };
-        let mut a = alone.iter().peekable();
-        let mut w = whole.iter().peekable();
+        // The asset made ready only for the records matched with it whole.
+        let p = (!scratch.whole.is_empty()).then(|| {
+            let mut k = 0;
+            prepare_with(item, |src| {
+                let d = match ents
+                    .get(k)
+                    .and_then(|&e| entry(e))
+                    .and_then(|x| x.data.as_ref())
+                {
+                    Some(d) => FactRef::Shared(d),
+                    None => FactRef::Own(Arc::new(src.build())),
+                };
+                k += 1;
+                d
+            })
+        });
+        let mut ctx = AssetContext::default();
+        let (mut a, mut w) = (0, 0);
         loop {
             // Records in order: the lower of the two lists next.
-            let take_whole = match (w.peek(), a.peek()) {
-                (Some(&&wr), Some(&&(ar, ..))) => wr < ar,
+            let (next_whole, next_alone) = (scratch.whole.get(w), scratch.alone.get(a));
+            let take_whole = match (next_whole, next_alone) {
+                (Some(&wr), Some(&(ar, ..))) => u64::from(wr) < ar >> 32,
                 (Some(_), None) => true,
                 (None, Some(_)) => false,
                 (None, None) => break,
             };
             if take_whole {
-                let Some(&i) = w.next() else { break };
-                let (found, unev) = self.with_named_facts(i, item, &p, ents, complex, full);
+                let Some(&i) = next_whole else { break };
+                w += 1;
+                let Some(p) = &p else { continue };
+                let (found, unev) =
+                    self.with_named_facts(i, item, p, ents, scratch, &mut ctx, full);
                 out.findings.extend(found.iter().map(stamp_f));
                 out.unevaluable.extend(unev.iter().map(stamp_u));
-            } else if let Some(&(_, _, e, k)) = a.next() {
+            } else if let Some(&(_, e, k)) = next_alone {
+                a += 1;
                 // One record and one fact (the facts of a record come in
                 // the facts' order).
-                if let Some((_, findings, unevaluable)) = entry(e)
-                    .and_then(|x| x.rel.as_ref())
-                    .and_then(|rel| rel.alone.get(k))
-                {
+                if let Some(rel) = rel(e) {
+                    let (findings, unevaluable) = rel.alone_at(k as usize);
                     out.findings.extend(findings.iter().map(stamp_f));
                     out.unevaluable.extend(unevaluable.iter().map(stamp_u));
                 }
@@ -3504,106 +4386,121 @@ impl<'a> VulnIndex<'a> {
 
     /// What record `i` gives the facts of `item` it can name (with the
     /// modules, fixes and OS when its rules use them), `asset_id` 0: made
-    /// once per distinct set, then taken from `cache`.
+    /// once per distinct set, then taken from the cache.
+    #[allow(clippy::too_many_arguments)]
     fn with_named_facts(
         &self,
         i: u32,
         item: &InventoryItem,
         p: &Prepared,
         entry_of: &[u32],
-        complex: &mut ComplexCache,
+        scratch: &mut Scratch,
+        ctx: &mut AssetContext,
         full: bool,
     ) -> (Arc<[Finding]>, Arc<[Unevaluable]>) {
         let empty = || (Arc::from(Vec::new()), Arc::from(Vec::new()));
         let (Some(v), Some(plan)) = (self.vulns.get(i as usize), self.plans.get(i as usize)) else {
             return empty();
         };
+        // (A record names few keys: looked through, not halved.)
+        let has = |keys: &[u64], k: u64| {
+            if keys.len() <= 16 {
+                keys.contains(&k)
+            } else {
+                keys.binary_search(&k).is_ok()
+            }
+        };
         let names = |f: &FactData| match &plan.names {
             None => true,
             Some(keys) => {
-                keys.binary_search(&product_key(&f.product_n)).is_ok()
-                    || f.candidates.iter().any(|c| {
-                        c.cpe
-                            .vendor_product_key()
-                            .is_none_or(|k| keys.binary_search(&k).is_ok())
-                    })
+                has(keys, f.name_key)
+                    || f.candidates
+                        .iter()
+                        .any(|c| c.cpe.vendor_product_key().is_none_or(|k| has(keys, k)))
             }
         };
         let os_index = item.os.as_ref().map(|_| item.software.len());
-        let mut named: Vec<usize> = Vec::new();
+        let key = &mut scratch.key;
+        key.clear();
+        key.push(i);
+        key.push(if plan.uses_modules {
+            ctx.modules(&mut scratch.contexts, item)
+        } else {
+            u32::MAX
+        });
+        key.push(if plan.uses_fixes {
+            ctx.fixes(&mut scratch.contexts, item)
+        } else {
+            u32::MAX
+        });
+        key.push(if plan.uses_os {
+            ctx.os(&mut scratch.contexts, item)
+        } else {
+            u32::MAX
+        });
+        let mut platform = false;
         for (fi, f) in p.facts.iter().enumerate() {
             if names(f) || (plan.uses_os && Some(fi) == os_index) {
-                named.push(fi);
+                match entry_of.get(fi) {
+                    Some(&e) => key.push(e),
+                    None => platform = true,
+                }
             }
         }
-        if named.iter().any(|&fi| fi >= entry_of.len()) {
+        if platform {
             // A platform CPE of the asset: matched with the whole asset.
             let mut m = Matched::default();
             let unev = full.then_some(&mut m.unevaluable);
             match_planned_into(v, plan, p, &mut m.findings, unev);
             return (m.findings.into(), m.unevaluable.into());
         }
-        let key = ComplexKey {
-            rec: i,
-            entries: named.iter().map(|&fi| entry_of[fi]).collect(),
+        if let Some(hit) = scratch.complex.get(key.as_slice()) {
+            return hit.clone();
+        }
+        let named: Vec<usize> = p
+            .facts
+            .iter()
+            .enumerate()
+            .filter(|&(fi, f)| names(f) || (plan.uses_os && Some(fi) == os_index))
+            .map(|(fi, _)| fi)
+            .collect();
+        // The asset reduced to those facts, and to the parts of it the
+        // record uses.
+        let os_named = os_index.is_some_and(|o| named.contains(&o));
+        let q = Prepared {
+            item,
+            facts: named
+                .iter()
+                .filter_map(|&fi| p.facts.get(fi).cloned())
+                .collect(),
             modules: if plan.uses_modules {
-                item.modules.clone()
+                p.modules.clone()
             } else {
                 Vec::new()
             },
             fixes: if plan.uses_fixes {
-                item.hotfixes
-                    .iter()
-                    .cloned()
-                    .chain(item.kbs.iter().map(|k| k.to_string()))
-                    .collect()
+                p.fixes.clone()
             } else {
                 Vec::new()
             },
-            os: if plan.uses_os {
-                item.os
-                    .as_ref()
-                    .map(|o| (o.name.clone(), o.cpe.as_ref().map(|c| c.to_string())))
+            os_names: if os_named {
+                p.os_names.clone()
             } else {
-                None
+                Vec::new()
+            },
+            os_cpes: if os_named {
+                p.os_cpes.clone()
+            } else {
+                Vec::new()
             },
         };
-        if let Some(hit) = complex.get(&key) {
-            return hit.clone();
-        }
-        // The asset reduced to those facts.
-        let mut one = InventoryItem::new(0);
-        for &fi in &named {
-            if fi < item.software.len() {
-                one.software.push(item.software[fi].clone());
-            } else {
-                one.os = item.os.clone();
-            }
-        }
-        if plan.uses_modules {
-            one.modules = item.modules.clone();
-        }
-        if plan.uses_fixes {
-            one.hotfixes = item.hotfixes.clone();
-            one.kbs = item.kbs.clone();
-        }
-        if plan.uses_os && one.os.is_none() {
-            // Named only as the platform of a package: not a fact here.
-            one.os = item.os.clone();
-        }
-        let mut data = named.iter().map(|&fi| p.facts[fi].data.clone());
-        let os_named = os_index.is_some_and(|o| named.contains(&o));
-        let q = prepare_with(&one, |src| match src {
-            FactSource::Os(_) if !os_named => FactRef::Own(Arc::new(src.build())),
-            _ => data
-                .next()
-                .unwrap_or_else(|| FactRef::Own(Arc::new(src.build()))),
-        });
         let mut m = Matched::default();
         let unev = full.then_some(&mut m.unevaluable);
         match_planned_into(v, plan, &q, &mut m.findings, unev);
         let r: (Arc<[Finding]>, Arc<[Unevaluable]>) = (m.findings.into(), m.unevaluable.into());
-        complex.insert(key, r.clone());
+        scratch
+            .complex
+            .insert(scratch.key.as_slice().into(), r.clone());
         r
     }
 }
@@ -3660,9 +4557,214 @@ fn for_blocks<T: Send>(items: &mut [T], threads: usize, f: impl Fn(&mut T) + Syn
         let Some(block) = block else { break };
         block.iter_mut().for_each(&f);
     };
+    // The calling thread is one of them.
     std::thread::scope(|sc| {
-        for _ in 0..threads {
+        for _ in 1..threads {
             sc.spawn(work);
         }
+        work();
     });
+}
+
+/// `f` on each of `pieces`, on `threads` threads (the calling one among
+/// them) taking the pieces in turn, each thread with its own `S`; the
+/// results in the pieces' order.
+fn in_turn<P: Sync, S: Default, R: Send>(
+    pieces: &[P],
+    threads: usize,
+    f: impl Fn(&mut S, &P) -> R + Sync,
+) -> Vec<R> {
+    if threads <= 1 || pieces.len() <= 1 {
+        let mut s = S::default();
+        return pieces.iter().map(|p| f(&mut s, p)).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done = std::sync::Mutex::new(Vec::with_capacity(pieces.len()));
+    let work = || {
+        let mut s = S::default();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(p) = pieces.get(i) else { break };
+            let r = f(&mut s, p);
+            if let Ok(mut d) = done.lock() {
+                d.push((i, r));
+            }
+        }
+    };
+    std::thread::scope(|sc| {
+        let helpers: Vec<_> = (1..threads.min(pieces.len()))
+            .map(|_| sc.spawn(work))
+            .collect();
+        work();
+        for h in helpers {
+            // A helper can only fail by panicking, which the engine does
+            // not do; what it left undone is done below.
+            let _ = h.join();
+        }
+    });
+    let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    if done.len() < pieces.len() {
+        let mut have = vec![false; pieces.len()];
+        for (i, _) in &done {
+            if let Some(h) = have.get_mut(*i) {
+                *h = true;
+            }
+        }
+        let mut s = S::default();
+        for (i, p) in pieces.iter().enumerate() {
+            if !have[i] {
+                done.push((i, f(&mut s, p)));
+            }
+        }
+    }
+    done.sort_unstable_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn version() -> impl Strategy<Value = String> {
+        prop_oneof![
+            // Few digits, so that bounds and versions often share their
+            // first parts or are the start of one another (`4` and `4.0`).
+            3 => "[0-4](\\.[0-3]){0,4}",
+            1 => "[0-9]{1,3}(\\.[0-9]{1,3}){0,4}",
+            1 => "[0-9]{1,2}(\\.[0-9]{1,2}){0,2}(-h[0-9]|p[0-9]|[a-z])?",
+            1 => "[0-9]:[0-9]\\.[0-9]",
+            1 => "[a-z]{1,4}",
+        ]
+    }
+
+    fn bound() -> impl Strategy<Value = Option<(Prefix, bool)>> {
+        (proptest::option::of(version()), any::<bool>())
+            .prop_map(|(v, excl)| v.and_then(|v| Prefix::of(&v)).map(|p| (p, excl)))
+    }
+
+    fn span() -> impl Strategy<Value = Span> {
+        (0u32..40, bound(), bound(), any::<bool>(), any::<bool>()).prop_map(
+            |(rec, lo, hi, notes, distro)| Span {
+                rec,
+                lo,
+                hi,
+                notes: notes && rec % 3 == 0,
+                distro: distro && rec % 4 == 0,
+            },
+        )
+    }
+
+    fn probe() -> impl Strategy<Value = Probe> {
+        prop_oneof![
+            8 => version().prop_map(|v| Prefix::of(&v).map_or(Probe::Unread, Probe::At)),
+            1 => Just(Probe::NotVersion),
+            1 => Just(Probe::Unread),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+        /// The index of a key's spans finds what looking at each would.
+        #[test]
+        fn key_spans_find_what_every_span_says(
+            spans in proptest::collection::vec(span(), 0..40),
+            general in proptest::collection::vec(probe(), 1..4),
+            whole in probe(),
+            notes in any::<bool>(),
+        ) {
+            let mut general = general;
+            let mut distinct = Vec::new();
+            for p in general.drain(..) {
+                if !distinct.contains(&p) {
+                    distinct.push(p);
+                }
+            }
+            let mut want: Vec<u32> = spans
+                .iter()
+                .filter(|s| s.may_concern(&distinct, whole, notes))
+                .map(|s| s.rec)
+                .collect();
+            let mut got = Vec::new();
+            KeySpans::new(spans).concerning(&distinct, whole, notes, &mut got);
+            want.sort_unstable();
+            want.dedup();
+            got.sort_unstable();
+            got.dedup();
+            prop_assert_eq!(got, want);
+        }
+
+        /// `norm`'s quick way for ASCII names gives what the general one does.
+        #[test]
+        fn norm_of_ascii_is_the_general_norm(s in "[ \\t\\n\\x0b\\x0c\\ra-zA-Z0-9._-]{0,16}") {
+            let general = s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+            prop_assert_eq!(norm(&s), general);
+        }
+
+        #[test]
+        fn few_keeps_what_is_pushed(xs in proptest::collection::vec(any::<u8>(), 0..12)) {
+            let mut few: Few<u8, 4> = Few::new(0);
+            for &x in &xs {
+                few.push(x);
+            }
+            prop_assert_eq!(few.as_slice(), xs.as_slice());
+            prop_assert_eq!(few.as_mut_slice().len(), xs.len());
+        }
+    }
+
+    /// Keys with the same hash are told apart by the key itself.
+    #[test]
+    fn fact_table_chains_keys_with_one_hash() {
+        let sw: Vec<Software> = ["A|B|1|dotted", "A|B|2|dotted", "A|C|1|dotted"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        let mut t = FactTable::with_capacity(1);
+        let mut ids = Vec::new();
+        for round in 0..2 {
+            for s in &sw {
+                let src = FactSource::Software(s, &[]);
+                let mut key = Vec::new();
+                write_key(&src, &mut key);
+                // Every key with the same hash.
+                ids.push((round, t.find_or_add(&key, 7, || Entry::new(src))));
+            }
+        }
+        assert_eq!(ids, vec![(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)]);
+        assert_eq!(t.entries.len(), 3);
+    }
+
+    /// Two sources are one fact exactly when their keys are equal, and an
+    /// OS without a vendor is not one with an empty vendor (their words
+    /// differ).
+    #[test]
+    fn fact_keys_tell_sources_apart() {
+        let key = |src: FactSource| {
+            let mut k = Vec::new();
+            write_key(&src, &mut k);
+            k
+        };
+        let a: Software = "A|B|1|dotted".parse().unwrap();
+        let b: Software = "A|B|1|semver".parse().unwrap();
+        let mods = vec!["APM".to_string()];
+        assert_ne!(
+            key(FactSource::Software(&a, &[])),
+            key(FactSource::Software(&b, &[]))
+        );
+        assert_ne!(
+            key(FactSource::Software(&a, &[])),
+            key(FactSource::Software(&a, &mods))
+        );
+        let os = |vendor: Option<&str>| Os {
+            vendor: vendor.map(str::to_string),
+            name: "Windows 10".into(),
+            version: "10.0".into(),
+            build: None,
+            cpe: None,
+        };
+        let (none, empty) = (os(None), os(Some("")));
+        assert_ne!(key(FactSource::Os(&none)), key(FactSource::Os(&empty)));
+        assert_eq!(key(FactSource::Os(&none)), key(FactSource::Os(&os(None))));
+    }
 }

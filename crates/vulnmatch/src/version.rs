@@ -51,12 +51,19 @@ impl Scheme {
     /// …); `None` for `custom`, `patch`, `git` and unknown types, where the
     /// caller picks the inventory's scheme.
     pub fn from_version_type(t: &str) -> Option<Scheme> {
-        match t.trim().to_ascii_lowercase().as_str() {
-            "semver" => Some(Scheme::Semver),
-            "rpm" => Some(Scheme::Rpm),
-            "deb" | "debian" | "dpkg" => Some(Scheme::Deb),
-            "maven" | "python" | "pypi" | "npm" => Some(Scheme::Generic),
-            _ => None,
+        // Without case, and without allocating (it is asked per range).
+        let t = t.trim();
+        let any = |names: &[&str]| names.iter().any(|n| t.eq_ignore_ascii_case(n));
+        if any(&["semver"]) {
+            Some(Scheme::Semver)
+        } else if any(&["rpm"]) {
+            Some(Scheme::Rpm)
+        } else if any(&["deb", "debian", "dpkg"]) {
+            Some(Scheme::Deb)
+        } else if any(&["maven", "python", "pypi", "npm"]) {
+            Some(Scheme::Generic)
+        } else {
+            None
         }
     }
 
@@ -805,6 +812,10 @@ mod tests {
         assert!(!in_branch("17.0", "17.1.0"));
         assert!(in_branch("16.1.x", "16.1.3"));
         assert!(looks_like_version("v1.2"));
+        assert_eq!(Scheme::from_version_type(" SemVer "), Some(Scheme::Semver));
+        assert_eq!(Scheme::from_version_type("DPKG"), Some(Scheme::Deb));
+        assert_eq!(Scheme::from_version_type("PyPI"), Some(Scheme::Generic));
+        assert_eq!(Scheme::from_version_type("custom"), None);
         assert!(!looks_like_version("Hotfix-BIGIP-17.1.0.3"));
     }
 }

@@ -753,3 +753,158 @@ fn unevaluable_serialises_as_a_flat_record() {
     assert_eq!(rows[0][2], "cve5-cna");
     assert_eq!(rows[0][1], "7");
 }
+
+/// Every product and version the real records name: the vendor data's
+/// `vendor`/`product` and each CPE's vendor and product, with every
+/// version, bound and CPE version they give.
+fn names_and_versions(vulns: &[Vuln]) -> (Vec<(String, String)>, Vec<String>) {
+    fn walk(v: &serde_json::Value, names: &mut Vec<(String, String)>, versions: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let (Some(a), Some(b)) = (
+                    m.get("vendor").and_then(|x| x.as_str()),
+                    m.get("product").and_then(|x| x.as_str()),
+                ) {
+                    names.push((a.to_string(), b.to_string()));
+                }
+                for (k, x) in m {
+                    let bound = matches!(
+                        k.as_str(),
+                        "version"
+                            | "lessThan"
+                            | "lessThanOrEqual"
+                            | "versionStartIncluding"
+                            | "versionStartExcluding"
+                            | "versionEndIncluding"
+                            | "versionEndExcluding"
+                    );
+                    match x.as_str() {
+                        Some(s) if bound => versions.push(s.to_string()),
+                        Some(s) if k == "criteria" => {
+                            let p: Vec<&str> = s.split(':').collect();
+                            if p.len() > 5 {
+                                names.push((p[3].to_string(), p[4].to_string()));
+                                versions.push(p[5].to_string());
+                            }
+                        }
+                        _ => walk(x, names, versions),
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, names, versions)),
+            _ => {}
+        }
+    }
+    let (mut names, mut versions) = (Vec::new(), Vec::new());
+    for v in vulns {
+        for dir in ["cve5", "nvd"] {
+            let doc: serde_json::Value =
+                serde_json::from_slice(&data(&format!("{dir}/{}.json", v.id))).unwrap();
+            walk(&doc, &mut names, &mut versions);
+        }
+    }
+    names.sort();
+    names.dedup();
+    versions.retain(|s| !s.is_empty() && s != "*" && s != "-" && !s.contains('|'));
+    versions.sort();
+    versions.dedup();
+    (names, versions)
+}
+
+/// A version near `v`: itself, with a part added, the last part dropped,
+/// or the last number moved by one.
+fn near(v: &str, how: u8) -> String {
+    let cut = v.rfind(|c: char| !c.is_ascii_digit()).map_or(0, |i| i + 1);
+    let (head, last) = v.split_at(cut);
+    let bump = |d: i64| {
+        last.parse::<i64>()
+            .map(|n| format!("{head}{}", (n + d).max(0)))
+            .unwrap_or_else(|_| v.to_string())
+    };
+    match how % 6 {
+        0 => v.to_string(),
+        1 => format!("{v}.0"),
+        2 => format!("{v}.1"),
+        3 => v.rsplit_once('.').map_or(v, |(a, _)| a).to_string(),
+        4 => bump(1),
+        _ => bump(-1),
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(150))]
+
+    /// The index never loses or invents a finding or an "cannot be
+    /// evaluated" entry: in bulk it finds what comparing each asset with
+    /// each record finds, on the real records with versions on and around
+    /// every bound they name.
+    #[test]
+    fn the_index_finds_what_each_record_finds(
+        picks in proptest::collection::vec(
+            (proptest::prelude::any::<proptest::sample::Index>(),
+             proptest::prelude::any::<proptest::sample::Index>(),
+             0u8..6, 0usize..6, proptest::prelude::any::<bool>()),
+            1..30,
+        ),
+        modules in proptest::sample::subsequence(vec!["LTM", "APM", "ASM", "AFM"], 0..3),
+    ) {
+        use std::sync::OnceLock;
+        static DATA: OnceLock<(Vec<Vuln>, Vec<(String, String)>, Vec<String>)> = OnceLock::new();
+        let (vulns, names, versions) = DATA.get_or_init(|| {
+            let dir = format!("{}/tests/data/cve5", env!("CARGO_MANIFEST_DIR"));
+            let mut ids: Vec<String> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().trim_end_matches(".json").to_string())
+                .collect();
+            ids.sort();
+            let vulns: Vec<Vuln> = ids.iter().map(|n| vuln(n, &["cve5", "nvd"])).collect();
+            let (names, versions) = names_and_versions(&vulns);
+            (vulns, names, versions)
+        });
+        let schemes = ["dotted", "semver", "deb", "rpm", "other", "dotted"];
+        let mut items: Vec<InventoryItem> = Vec::new();
+        for (i, (name, version, how, scheme, with_cpe)) in picks.iter().enumerate() {
+            let (vendor, product) = &names[name.index(names.len())];
+            let ver = near(&versions[version.index(versions.len())], *how);
+            let cpe = if *with_cpe {
+                format!("|cpe:2.3:a:{}:{}:{}:*:*:*:*:*:*:*",
+                    vendor.to_lowercase().replace(' ', "_"),
+                    product.to_lowercase().replace(' ', "_"),
+                    ver.replace(':', "\\:"))
+            } else {
+                String::new()
+            };
+            let Ok(s) = format!("{vendor}|{product}|{ver}|{}{cpe}", schemes[*scheme]).parse::<domain::Software>() else {
+                continue;
+            };
+            // A few assets hold several facts.
+            if i % 3 == 2 && !items.is_empty() {
+                items.last_mut().unwrap().software.push(s);
+            } else {
+                let mut it = InventoryItem::new(i as i64 + 1);
+                it.software.push(s);
+                it.modules = modules.iter().map(|m| m.to_string()).collect();
+                items.push(it);
+            }
+        }
+        let idx = VulnIndex::new(vulns);
+        let bulk = idx.match_items_full_on(&items, 2);
+        let mut each = Matched::default();
+        for it in &items {
+            for v in vulns.iter() {
+                let m = match_asset_full(v, it);
+                each.findings.extend(m.findings);
+                each.unevaluable.extend(m.unevaluable);
+            }
+        }
+        let fkey = |f: &Finding| (f.asset_id, f.cve, f.evidence.record.clone(), f.evidence.inventory_fact.clone());
+        let ukey = |u: &Unevaluable| (u.asset_id, u.cve, u.record.clone(), u.inventory_fact.clone());
+        let (mut bf, mut bu) = (bulk.findings, bulk.unevaluable);
+        bf.sort_by_key(fkey);
+        bu.sort_by_key(ukey);
+        each.findings.sort_by_key(fkey);
+        each.unevaluable.sort_by_key(ukey);
+        proptest::prop_assert_eq!(bf, each.findings);
+        proptest::prop_assert_eq!(bu, each.unevaluable);
+    }
+}
