@@ -14,7 +14,8 @@
 # DIR (or the environment's DIR) keeps the dataset between runs; without
 # one, it is generated in a temporary folder and removed afterwards.
 # Environment: RECORDS (default 300000), ITEMS (1000000), ASSETS (100000),
-# SEED (42), THREADS (scale --threads, default 2), FULL (default 1).
+# SEED (42), THREADS (scale --threads, default 2), FULL (default 1),
+# REPEAT (scale --repeat: each matching timed this many times, default 3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RECORDS=${RECORDS:-300000}
@@ -23,6 +24,7 @@ ASSETS=${ASSETS:-100000}
 SEED=${SEED:-42}
 THREADS=${THREADS:-2}
 FULL=${FULL:-1}
+REPEAT=${REPEAT:-3}
 DIR=${1:-${DIR:-}}
 
 if [ ! -x /usr/bin/time ]; then
@@ -62,7 +64,7 @@ else
   awk -v a="$start" -v b="$end" 'BEGIN { printf "generated in %.1f s\n", b - a }'
 fi
 
-ARGS=("$DIR" --threads "$THREADS")
+ARGS=("$DIR" --threads "$THREADS" --repeat "$REPEAT")
 if [ "$FULL" = 0 ]; then
   ARGS+=(--no-full)
 fi
@@ -88,9 +90,10 @@ echo "index:                     $(get index_s) s"
 echo "read + merge + index:      $(goal "$(get read_index_s)" 30 s)"
 echo "peak RSS after index:      $(goal "$(get peak_rss_after_index_mib)" 2048 MiB)"
 echo "inventory load:            $(get inventory_load_s) s"
-echo "match, 1 thread:           $(get match_1t_s) s"
+echo "match, 1 thread:           best of $REPEAT $(get match_1t_s) s, median $(get match_1t_median_s) s"
 if [ "$THREADS" != 1 ]; then
-  echo "match, $THREADS threads:          $(goal "$(get "match_${THREADS}t_s")" 2 s)"
+  echo "match, $THREADS threads:          best of $REPEAT $(goal "$(get "match_${THREADS}t_s")" 2 s)," \
+    "median $(get "match_${THREADS}t_median_s") s"
 fi
 echo "findings:                  $(get findings) ($(get findings_affected) affected," \
   "$(get assets_with_findings) assets with findings)"

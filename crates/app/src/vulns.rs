@@ -351,7 +351,6 @@ impl App {
         must_coordinate(scope, "runs the matcher")?;
         let rows = store::vulns::all_vulns(&mut self.store.conn()).await?;
         let vulns: Vec<Vuln> = rows.iter().map(parse_record).collect::<Result<_>>()?;
-        let by_id: HashMap<String, &Vuln> = vulns.iter().map(|v| (v.id.to_string(), v)).collect();
         let facts = store::vulns::assets_for_match(&mut self.store.conn()).await?;
         let system = self.system_scope().await?;
         let mut warning_deadline: HashMap<String, NaiveDate> = HashMap::new();
@@ -363,7 +362,47 @@ impl App {
                 }
             }
         }
-        let index = vulnmatch::matching::VulnIndex::new(&vulns);
+        // Every asset in one read (pages of the registry's keyset list)
+        // instead of one query per asset.
+        let mut assets: HashMap<i64, domain::AssetInput> = HashMap::with_capacity(facts.len());
+        let mut page_filter = store::assets::AssetFilter {
+            limit: 1000,
+            ..Default::default()
+        };
+        loop {
+            let page = store::assets::list(&mut self.store.conn(), &system, &page_filter).await?;
+            assets.extend(page.items.into_iter().map(|a| (a.id, a.data)));
+            match page.next {
+                Some(after) => page_filter.after = Some(after),
+                None => break,
+            }
+        }
+        let level_of = |f: &store::vulns::AssetForMatch| f.level.unwrap_or(1).clamp(1, 5) as u8;
+        // An asset removed since the first read is simply not matched.
+        let items: Vec<vulnmatch::matching::InventoryItem> = facts
+            .iter()
+            .filter_map(|f| {
+                let a = assets.get(&f.asset_id)?;
+                Some(vulnmatch::matching::InventoryItem::from_asset(
+                    f.asset_id,
+                    a,
+                    f.internet_facing,
+                    level_of(f),
+                ))
+            })
+            .collect();
+        drop(assets);
+        // Building the index and matching are CPU work on every core: off
+        // the async workers.
+        let (vulns, matched) = tokio::task::spawn_blocking(move || {
+            let matched = vulnmatch::matching::VulnIndex::new(&vulns).match_items_full(&items);
+            (vulns, matched)
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("the matcher stopped: {e}")))?;
+        let by_id: HashMap<String, &Vuln> = vulns.iter().map(|v| (v.id.to_string(), v)).collect();
+        let fact_of: HashMap<i64, &store::vulns::AssetForMatch> =
+            facts.iter().map(|f| (f.asset_id, f)).collect();
         let table = DecisionTable::deployer_v2();
         let policy = Policy::default();
         let slas = &self.config.vuln_sla;
@@ -374,76 +413,70 @@ impl App {
             ..Default::default()
         };
         let mut found: HashMap<(i64, String), Matched> = HashMap::new();
-        let mut unevaluable = Vec::new();
-        for f in &facts {
-            let asset = store::assets::get(&mut self.store.conn(), &system, f.asset_id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            let level = f.level.unwrap_or(1).clamp(1, 5) as u8;
-            let item = vulnmatch::matching::InventoryItem::from_asset(
-                f.asset_id,
-                &asset.data,
-                f.internet_facing,
-                level,
+        let mut unevaluable = Vec::with_capacity(matched.unevaluable.len());
+        for u in matched.unevaluable {
+            let Some(f) = fact_of.get(&u.asset_id) else {
+                continue;
+            };
+            unevaluable.push(store::vulns::Unevaluable {
+                asset_id: u.asset_id,
+                system_id: f.system_id,
+                cve: u.cve.to_string(),
+                source: u.source.to_string(),
+                record: u.record.to_string(),
+                rule: u.rule.to_string(),
+                inventory_fact: u.inventory_fact.to_string(),
+                reason: u.reason.to_string(),
+            });
+        }
+        for m in matched.findings {
+            let Some(f) = fact_of.get(&m.asset_id) else {
+                continue;
+            };
+            let level = level_of(f);
+            if !m.is_affected() {
+                run.excluded_by_hotfix += 1;
+                continue;
+            }
+            let cve = m.cve.to_string();
+            let Some(v) = by_id.get(&cve) else { continue };
+            let a = vulnmatch::priority::assess(
+                v,
+                &Context {
+                    internet_facing: f.internet_facing,
+                    security_level: level,
+                    exposure: None,
+                },
+                &table,
+                &policy,
             );
-            let matched = index.match_item_full(&item);
-            unevaluable.extend(matched.unevaluable.into_iter().map(|u| {
-                store::vulns::Unevaluable {
+            let (deadline, by) = vulnmatch::priority::deadline_explained(
+                a.decision,
+                warning_deadline.get(&cve).copied(),
+                v.kev.as_ref().and_then(|k| k.due_date),
+                &slas[usize::from(level - 1)],
+                today,
+            );
+            let evidence = serde_json::to_string(&m.evidence)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            let key = format!(
+                "{}|{}|{}",
+                m.evidence.record, m.evidence.rule, m.evidence.inventory_fact
+            );
+            found.insert(
+                (f.asset_id, cve.clone()),
+                Matched {
                     asset_id: f.asset_id,
                     system_id: f.system_id,
-                    cve: u.cve.to_string(),
-                    source: u.source.to_string(),
-                    record: u.record.to_string(),
-                    rule: u.rule.to_string(),
-                    inventory_fact: u.inventory_fact.to_string(),
-                    reason: u.reason.to_string(),
-                }
-            }));
-            for m in matched.findings {
-                if !m.is_affected() {
-                    run.excluded_by_hotfix += 1;
-                    continue;
-                }
-                let cve = m.cve.to_string();
-                let Some(v) = by_id.get(&cve) else { continue };
-                let a = vulnmatch::priority::assess(
-                    v,
-                    &Context {
-                        internet_facing: f.internet_facing,
-                        security_level: level,
-                        exposure: None,
-                    },
-                    &table,
-                    &policy,
-                );
-                let (deadline, by) = vulnmatch::priority::deadline_explained(
-                    a.decision,
-                    warning_deadline.get(&cve).copied(),
-                    v.kev.as_ref().and_then(|k| k.due_date),
-                    &slas[usize::from(level - 1)],
-                    today,
-                );
-                let evidence = serde_json::to_string(&m.evidence)
-                    .map_err(|e| AppError::Internal(e.to_string()))?;
-                let key = format!(
-                    "{}|{}|{}",
-                    m.evidence.record, m.evidence.rule, m.evidence.inventory_fact
-                );
-                found.insert(
-                    (f.asset_id, cve.clone()),
-                    Matched {
-                        asset_id: f.asset_id,
-                        system_id: f.system_id,
-                        cve,
-                        priority: a.decision.as_str().to_string(),
-                        deadline,
-                        deadline_by: format!("{by:?}").to_lowercase(),
-                        evidence,
-                        evidence_key: key,
-                        reasons: serde_json::to_string(&a.reasons).unwrap_or_else(|_| "[]".into()),
-                    },
-                );
-            }
+                    cve,
+                    priority: a.decision.as_str().to_string(),
+                    deadline,
+                    deadline_by: format!("{by:?}").to_lowercase(),
+                    evidence,
+                    evidence_key: key,
+                    reasons: serde_json::to_string(&a.reasons).unwrap_or_else(|_| "[]".into()),
+                },
+            );
         }
         let known = store::vulns::known_findings(&mut self.store.conn()).await?;
         let mut tx = self.store.begin().await?;

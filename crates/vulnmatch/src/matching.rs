@@ -2562,7 +2562,7 @@ pub struct VulnPlan {
     /// The vendor rules of the CNA, CSAF and ADP, in that order.
     by_source: [Vec<u32>; 3],
     /// Vendor/product key → configurations with a vulnerable criterion of it.
-    configs_by_key: HashMap<u64, Vec<u32>>,
+    configs_by_key: HashMap<u64, Vec<u32>, HashedKeys>,
     /// Configurations with a vulnerable criterion whose vendor or product is
     /// a wildcard: always evaluated.
     unkeyed_configs: Vec<u32>,
@@ -3817,8 +3817,10 @@ pub struct VulnIndex<'a> {
     plans: Vec<VulnPlan>,
     /// Hash of a normalised product name, or a CPE vendor/product key → the
     /// records that name it, with the versions they can concern. A hash
-    /// collision only adds a record to compare.
-    by_key: HashMap<u64, KeySpans>,
+    /// collision only adds a record to compare. The keys come from the
+    /// feeds, so an unkeyed hash of them is enough: an inventory's names
+    /// are only looked up and cannot lengthen a bucket.
+    by_key: HashMap<u64, KeySpans, HashedKeys>,
     /// Records with a CPE whose vendor or product is a wildcard.
     always: Vec<u32>,
     /// Every key a record can name a fact by (`None`: some record can name
@@ -3904,7 +3906,7 @@ impl<'a> VulnIndex<'a> {
                 by_key.entry(*k).or_default().push(*s);
             }
         }
-        let by_key: HashMap<u64, KeySpans> = by_key
+        let by_key: HashMap<u64, KeySpans, HashedKeys> = by_key
             .into_iter()
             .map(|(k, list)| (k, KeySpans::new(list)))
             .collect();
