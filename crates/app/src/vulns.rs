@@ -349,8 +349,19 @@ impl App {
     /// their evidence changed.
     pub async fn match_inventory(&self, scope: &Scope) -> Result<MatchRun> {
         must_coordinate(scope, "runs the matcher")?;
-        let rows = store::vulns::all_vulns(&mut self.store.conn()).await?;
-        let vulns: Vec<Vuln> = rows.iter().map(parse_record).collect::<Result<_>>()?;
+        // The records a page at a time: the stored text of all of them at
+        // once would double the memory the run needs.
+        let mut vulns: Vec<Vuln> = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let rows =
+                store::vulns::vulns_after(&mut self.store.conn(), after.as_deref(), 5000).await?;
+            let Some(last) = rows.last() else { break };
+            after = Some(last.cve.clone());
+            for r in &rows {
+                vulns.push(parse_record(r)?);
+            }
+        }
         let facts = store::vulns::assets_for_match(&mut self.store.conn()).await?;
         let system = self.system_scope().await?;
         let mut warning_deadline: HashMap<String, NaiveDate> = HashMap::new();

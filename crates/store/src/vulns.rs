@@ -77,12 +77,20 @@ pub async fn vulns_by_id(c: &mut Conn<'_>, cves: &[String]) -> Result<Vec<VulnRo
     Ok(out)
 }
 
-pub async fn all_vulns(c: &mut Conn<'_>) -> Result<Vec<VulnRow>> {
-    c.fetch_all(
-        &format!("SELECT {VULN_COLUMNS} FROM vulns ORDER BY cve"),
-        vec![],
-    )
-    .await
+/// Up to `limit` stored records after the identifier `after`, in order of
+/// identifier: the whole table a page at a time, so that a reader can turn
+/// each page into what it needs before the next one is read.
+pub async fn vulns_after(
+    c: &mut Conn<'_>,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<VulnRow>> {
+    let mut q = Sql::new(&format!("SELECT {VULN_COLUMNS} FROM vulns WHERE 1=1"));
+    if let Some(a) = after {
+        q.push(" AND cve > ?", args![a]);
+    }
+    q.push(" ORDER BY cve LIMIT ?", args![limit.max(1)]);
+    c.fetch_all(&q.text, q.args).await
 }
 
 pub async fn vuln_count(c: &mut Conn<'_>) -> Result<i64> {
