@@ -15,7 +15,8 @@
 # one, it is generated in a temporary folder and removed afterwards.
 # Environment: RECORDS (default 300000), ITEMS (1000000), ASSETS (100000),
 # SEED (42), THREADS (scale --threads, default 2), FULL (default 1),
-# REPEAT (scale --repeat: each matching timed this many times, default 3).
+# REPEAT (scale --repeat: each matching timed this many times, default 3),
+# PRODUCT (1: also import the feed and match with the canhgac binary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RECORDS=${RECORDS:-300000}
@@ -73,7 +74,8 @@ echo "== $EX/scale ${ARGS[*]} ($(nproc) cores, load average $(cut -d' ' -f1-3 /p
 
 # key=value lines of scale, and the lines of time -v.
 get() { awk -F= -v k="$1" '$1 == k { print $2; exit }' "$WORK/scale.out"; }
-timed() { awk -F': ' -v k="$1" 'index($0, k) { print $2; exit }' "$WORK/time.out"; }
+# A figure of /usr/bin/time -v's report (of the scale run unless a file is named).
+timed() { awk -F': ' -v k="$1" 'index($0, k) { print $2; exit }' "${2:-$WORK/time.out}"; }
 # "value unit (goal: op limit unit)", with whether the goal is met.
 goal() {
   awk -v v="$1" -v lim="$2" -v unit="$3" 'BEGIN {
@@ -104,3 +106,23 @@ fi
 echo "peak RSS (scale):          $(get peak_rss_mib) MiB"
 echo "/usr/bin/time -v:          wall $(timed 'Elapsed (wall clock) time'), user $(timed 'User time') s," \
   "system $(timed 'System time') s, CPU $(timed 'Percent of CPU'), max RSS $(timed 'Maximum resident set size') KiB"
+
+# 3. With PRODUCT=1: the same feed through the product. A fresh embedded
+#    database with the demo province, `canhgac vuln import` of every feed
+#    file, then `canhgac vuln match` of the demo inventory against all the
+#    stored records (reading them back from the database, indexing,
+#    matching, writing the findings).
+if [ "${PRODUCT:-0}" = 1 ]; then
+  cargo build --release -q -p canhgac
+  BIN=target/release/canhgac
+  DATA=$WORK/product
+  "$BIN" --data-dir "$DATA" demo >/dev/null
+  /usr/bin/time -v "$BIN" --data-dir "$DATA" vuln import "$DIR"/nvd-*.json* "$DIR"/cve5-*.json* \
+    >"$WORK/import.out" 2>"$WORK/import.time"
+  /usr/bin/time -v "$BIN" --data-dir "$DATA" vuln match >"$WORK/match.out" 2>"$WORK/match.time"
+  echo "canhgac vuln import:       wall $(timed 'Elapsed (wall clock)' "$WORK/import.time")," \
+    "max RSS $(timed 'Maximum resident' "$WORK/import.time") KiB, $(wc -l <"$WORK/import.out") files," \
+    "database $(du -sh "$DATA" | cut -f1)"
+  echo "canhgac vuln match:        wall $(timed 'Elapsed (wall clock)' "$WORK/match.time")," \
+    "max RSS $(timed 'Maximum resident' "$WORK/match.time") KiB: $(tail -1 "$WORK/match.out")"
+fi
