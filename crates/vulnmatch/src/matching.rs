@@ -101,7 +101,7 @@ pub struct InventoryItem {
 }
 
 impl InventoryItem {
-    pub fn new(asset_id: i64) -> InventoryItem {
+    pub const fn new(asset_id: i64) -> InventoryItem {
         InventoryItem {
             asset_id,
             os: None,
@@ -871,17 +871,7 @@ fn os_label(os: &Os, version: &str) -> String {
 }
 
 /// No asset: what a fact alone is matched as part of.
-static NO_ITEM: InventoryItem = InventoryItem {
-    asset_id: 0,
-    os: None,
-    software: Vec::new(),
-    modules: Vec::new(),
-    hotfixes: Vec::new(),
-    kbs: Vec::new(),
-    platforms: Vec::new(),
-    internet_facing: false,
-    security_level: 1,
-};
+static NO_ITEM: InventoryItem = InventoryItem::new(0);
 
 /// A fact alone made ready for matching, as `prepare` makes an asset with
 /// only this fact (`asset_id` 0, no modules, no fixes). Its label must be
