@@ -52,7 +52,7 @@ pub struct OverdueIncident {
 impl App {
     pub async fn dashboard(&self, scope: &Scope) -> Result<Dashboard> {
         let year_ago = crate::registry::today() - chrono::Duration::days(365);
-        let rows = store::systems::summary(&mut self.store.conn(), scope, year_ago).await?;
+        let rows = store::systems::summary(&mut self.store.conn(), scope, None, year_ago).await?;
         let names = self.org_names(scope).await?;
         let name_of = |id: i64| {
             names

@@ -669,7 +669,7 @@ impl App {
         name_of: &impl Fn(i64) -> String,
     ) -> Result<SystemsPart> {
         let since = period.last_day() - Duration::days(365);
-        let rows = store::periodic::systems(&mut self.store.conn(), scope, org, since).await?;
+        let rows = store::systems::summary(&mut self.store.conn(), scope, org, since).await?;
         let mut p = SystemsPart::default();
         let mut by_org: BTreeMap<i64, SystemsOrgLine> = BTreeMap::new();
         for r in &rows {

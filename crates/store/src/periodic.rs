@@ -3,52 +3,15 @@
 //!
 //! Every function takes the acting scope and filters by it as the other
 //! modules do; `org` narrows further to one organisation's own records (the
-//! systems it owns, the findings on them, the listed addresses it owns).
+//! findings on the systems it owns, the listed addresses it owns). The
+//! systems themselves are counted by `systems::summary`, as for the
+//! dashboard.
 
 use crate::botnet::BotnetList;
 use crate::db::{args, Arg, Conn, Sql};
 use crate::Result;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::Scope;
-
-/// Systems with the same owner, effective level, approval and protection.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct SystemGroup {
-    pub owner_org_id: i64,
-    /// Approved, else proposed; none when neither is set.
-    pub level: Option<i64>,
-    pub approved: bool,
-    pub onsite_force: bool,
-    pub soc_monitoring: bool,
-    /// Independently assessed on or after the given date.
-    pub assessed: bool,
-    pub ncsc_connected: bool,
-    pub n: i64,
-}
-
-/// The systems the scope may see (owned by `org` when given), counted by
-/// owner, level, approval and protection layer.
-pub async fn systems(
-    c: &mut Conn<'_>,
-    scope: &Scope,
-    org: Option<i64>,
-    assessed_since: NaiveDate,
-) -> Result<Vec<SystemGroup>> {
-    let mut q = Sql::default();
-    q.push(
-        "SELECT s.owner_org_id, COALESCE(s.approved_level, s.proposed_level) AS level, \
-         (s.approved_level IS NOT NULL) AS approved, s.onsite_force, s.soc_monitoring, \
-         (s.last_assessment IS NOT NULL AND s.last_assessment >= ?) AS assessed, s.ncsc_connected, \
-         count(*) AS n FROM systems s WHERE 1 = 1",
-        args![Some(assessed_since)],
-    );
-    crate::systems::visibility(&mut q, scope, "s");
-    if let Some(o) = org {
-        q.push(" AND s.owner_org_id = ?", args![o]);
-    }
-    q.push(" GROUP BY 1, 2, 3, 4, 5, 6, 7", vec![]);
-    c.fetch_all(&q.text, q.args).await
-}
 
 /// Findings with the same owner, status and priority, detected before `to`.
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -461,10 +461,11 @@ pub(crate) async fn count_assets(tx: &mut Tx, system_id: i64, delta: i64) -> Res
 }
 
 /// One group of systems with the same owner, level and protection, for the
-/// dashboard's counts.
+/// dashboard's and the periodic reports' counts.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SummaryRow {
     pub owner_org_id: i64,
+    /// Approved, else proposed; none when neither is set.
     pub level: Option<i64>,
     pub soc_monitoring: bool,
     pub ncsc_connected: bool,
@@ -475,10 +476,12 @@ pub struct SummaryRow {
     pub n: i64,
 }
 
-/// Systems the scope may see, counted by owner, level and protection.
+/// Systems the scope may see (owned by `org` when given), counted by owner,
+/// level and protection.
 pub async fn summary(
     c: &mut Conn<'_>,
     scope: &Scope,
+    org: Option<i64>,
     assessed_since: NaiveDate,
 ) -> Result<Vec<SummaryRow>> {
     let mut q = Sql::new(
@@ -488,6 +491,9 @@ pub async fn summary(
     );
     q.args.push(Some(assessed_since).into());
     visibility(&mut q, scope, "s");
+    if let Some(o) = org {
+        q.push(" AND s.owner_org_id = ?", args![o]);
+    }
     q.push(" GROUP BY 1, 2, 3, 4, 5, 6, 7", vec![]);
     c.fetch_all(&q.text, q.args).await
 }

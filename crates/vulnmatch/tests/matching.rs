@@ -831,6 +831,13 @@ fn near(v: &str, how: u8) -> String {
     }
 }
 
+/// Every record of `tests/data`, with the names and versions they name.
+struct RealRecords {
+    vulns: Vec<Vuln>,
+    names: Vec<(String, String)>,
+    versions: Vec<String>,
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(150))]
 
@@ -849,8 +856,8 @@ proptest::proptest! {
         modules in proptest::sample::subsequence(vec!["LTM", "APM", "ASM", "AFM"], 0..3),
     ) {
         use std::sync::OnceLock;
-        static DATA: OnceLock<(Vec<Vuln>, Vec<(String, String)>, Vec<String>)> = OnceLock::new();
-        let (vulns, names, versions) = DATA.get_or_init(|| {
+        static DATA: OnceLock<RealRecords> = OnceLock::new();
+        let RealRecords { vulns, names, versions } = DATA.get_or_init(|| {
             let dir = format!("{}/tests/data/cve5", env!("CARGO_MANIFEST_DIR"));
             let mut ids: Vec<String> = std::fs::read_dir(dir)
                 .unwrap()
@@ -859,7 +866,7 @@ proptest::proptest! {
             ids.sort();
             let vulns: Vec<Vuln> = ids.iter().map(|n| vuln(n, &["cve5", "nvd"])).collect();
             let (names, versions) = names_and_versions(&vulns);
-            (vulns, names, versions)
+            RealRecords { vulns, names, versions }
         });
         let schemes = ["dotted", "semver", "deb", "rpm", "other", "dotted"];
         let mut items: Vec<InventoryItem> = Vec::new();
