@@ -249,8 +249,9 @@ enum IncidentCommand {
 #[derive(Subcommand)]
 enum VulnCommand {
     /// Import feed files: NVD CVE API 2.0 JSON, CVE JSON 5 records, the CISA
-    /// KEV catalogue, CSAF 2.0 advisories, EPSS CSV (also .gz/.xz). Unreadable
-    /// records are reported and the rest is merged; importing again is harmless.
+    /// KEV catalogue, CSAF 2.0 advisories, a month of Microsoft's Security
+    /// Update Guide (CVRF JSON), EPSS CSV (also .gz/.xz). Unreadable records
+    /// are reported and the rest is merged; importing again is harmless.
     Import { files: Vec<PathBuf> },
     /// Match the whole inventory against the known records and update findings.
     Match,

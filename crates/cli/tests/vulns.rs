@@ -614,3 +614,65 @@ both_backends!(
         assert_eq!(d["status"], "open");
     }
 );
+
+both_backends!(
+    a_month_of_microsoft_updates_is_matched_by_build_and_kb,
+    |t| {
+        let coord = t.login("coord").await;
+        let (s, r) = feed(
+            &t,
+            &coord,
+            "2024-Feb.json",
+            shared("msrc/2024-Feb-excerpt.json"),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+        assert_eq!(r["kind"], "msrc", "{r}");
+        // The ADV entry and the unknown product id are named; the rest is kept.
+        assert_eq!(r["problems"].as_array().unwrap().len(), 2, "{r}");
+        assert_eq!(r["records"], 3, "{r}");
+        let sys = t.system(t.agency_a, "STC-AD").await;
+        let windows = "Microsoft|Windows Server 2022|10.0.20348.2227|dotted";
+        let old = asset(&t, sys, "dc01", windows, &[], &[]).await;
+        // The same build with the month's update installed.
+        let mut input: domain::AssetInput = serde_json::from_value(json!({
+            "system_id": sys, "hostname": "dc02", "role": "server", "kbs": ["KB5034770"]
+        }))
+        .unwrap();
+        input.software = vec![windows.parse().unwrap()];
+        let patched = t.app.create_asset(&t.coordinator, &input).await.unwrap().id;
+        let current = asset(
+            &t,
+            sys,
+            "dc03",
+            "Microsoft|Windows Server 2022|10.0.20348.2322|dotted",
+            &[],
+            &[],
+        )
+        .await;
+        let (s, run) = t.post(&coord, "/api/v1/vulns/match", json!({})).await;
+        assert_eq!(s, StatusCode::OK, "{run}");
+        assert_eq!(run["excluded_by_hotfix"], 2, "{run}");
+        let (_, page) = t.get(&coord, "/api/v1/vulns/findings?limit=100").await;
+        let found: Vec<(i64, String)> = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["asset_id"].as_i64().unwrap(),
+                    f["cve"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let on = |id: i64| found.iter().filter(|f| f.0 == id).count();
+        assert_eq!((on(patched), on(current)), (0, 0), "{found:?}");
+        let mut cves: Vec<&str> = found
+            .iter()
+            .filter(|f| f.0 == old)
+            .map(|f| f.1.as_str())
+            .collect();
+        cves.sort_unstable();
+        assert_eq!(cves, ["CVE-2024-20684", "CVE-2024-21338"], "{found:?}");
+    }
+);

@@ -697,6 +697,16 @@ fn split_modules(product: &str) -> (&str, Vec<&str>) {
     (t, Vec::new())
 }
 
+/// A rule's product without its modules, and the modules its name lists
+/// (none when the name is whole: `AffectedRule::whole_name`).
+fn product_and_modules(rule: &AffectedRule) -> (&str, Vec<&str>) {
+    match rule.product.as_deref() {
+        Some(p) if rule.whole_name => (p.trim(), Vec::new()),
+        Some(p) => split_modules(p),
+        None => ("", Vec::new()),
+    }
+}
+
 fn literal(s: &str) -> Value {
     Value::Text(Text::literal(s))
 }
@@ -1371,11 +1381,7 @@ impl Naming<'_> {
 
 /// The modules a rule limits its product to (`BIG-IP (APM)`, `modules`).
 fn rule_modules(rule: &AffectedRule) -> Vec<&str> {
-    let (_, mut m) = rule
-        .product
-        .as_deref()
-        .map(split_modules)
-        .unwrap_or(("", Vec::new()));
+    let (_, mut m) = product_and_modules(rule);
     m.extend(rule.modules.iter().map(String::as_str));
     m
 }
@@ -1395,11 +1401,7 @@ fn names_fact<'r>(
     if fact.platform_only {
         return None;
     }
-    let (base, _) = rule
-        .product
-        .as_deref()
-        .map(split_modules)
-        .unwrap_or(("", Vec::new()));
+    let (base, _) = product_and_modules(rule);
     let package = rule.package_name.as_deref();
     let package_ok = package.is_some_and(|pk| eq_norm(pk, fact.product()));
     let product_ok = !base.is_empty() && eq_norm(base, fact.product());
@@ -2579,11 +2581,7 @@ impl VulnPlan {
             .affected
             .iter()
             .map(|r| {
-                let base = r
-                    .product
-                    .as_deref()
-                    .map(|p| norm(split_modules(p).0))
-                    .unwrap_or_default();
+                let base = norm(product_and_modules(r).0);
                 let pkg = r.package_name.as_deref().map(norm).unwrap_or_default();
                 let keys: Vec<u64> = r.cpes.iter().filter_map(Cpe::vendor_product_key).collect();
                 let unkeyed = keys.len() < r.cpes.len();
@@ -2591,16 +2589,7 @@ impl VulnPlan {
             })
             .collect();
         let simple_rule = |r: &AffectedRule| {
-            let (_, mods) = r
-                .product
-                .as_deref()
-                .map(split_modules)
-                .unwrap_or(("", Vec::new()));
-            let modules_free = mods
-                .iter()
-                .copied()
-                .chain(r.modules.iter().map(String::as_str))
-                .all(is_all_modules);
+            let modules_free = rule_modules(r).into_iter().all(is_all_modules);
             let on_platform = r
                 .package_name
                 .as_deref()
@@ -2650,18 +2639,10 @@ impl VulnPlan {
             n.sort_unstable();
             n.dedup();
         }
-        let uses_modules = v.affected.iter().any(|r| {
-            let (_, mods) = r
-                .product
-                .as_deref()
-                .map(split_modules)
-                .unwrap_or(("", Vec::new()));
-            !mods
-                .iter()
-                .copied()
-                .chain(r.modules.iter().map(String::as_str))
-                .all(is_all_modules)
-        });
+        let uses_modules = v
+            .affected
+            .iter()
+            .any(|r| !rule_modules(r).into_iter().all(is_all_modules));
         let uses_fixes = v.affected.iter().any(|r| {
             !r.fixes.is_empty()
                 || r.versions.iter().any(|x| {
@@ -3840,11 +3821,7 @@ impl<'a> VulnIndex<'a> {
                 rule_span.clear();
                 rule_spans(r, i, &mut rule_span);
                 let mut keys = Vec::new();
-                let (base, _) = r
-                    .product
-                    .as_deref()
-                    .map(split_modules)
-                    .unwrap_or(("", Vec::new()));
+                let (base, _) = product_and_modules(r);
                 if !base.is_empty() {
                     keys.push(product_key(&norm(base)));
                 }

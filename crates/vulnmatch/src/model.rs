@@ -209,6 +209,12 @@ pub struct AffectedRule {
     pub versions: Vec<VersionRange>,
     /// Names of fixes (hotfixes, KBs) that make an installation unaffected.
     pub fixes: Vec<String>,
+    /// `product` is one name as the vendor writes it, a part in parentheses
+    /// included (Microsoft's `Windows Server 2022 (Server Core
+    /// installation)`); otherwise such a part lists modules (F5's
+    /// `BIG-IP (APM)`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub whole_name: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

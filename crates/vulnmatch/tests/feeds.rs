@@ -315,6 +315,89 @@ fn csaf_advisory() {
 }
 
 #[test]
+fn a_month_of_microsofts_security_update_guide() {
+    let file = "msrc/2024-Feb-excerpt.json";
+    let out = feeds::read_feed(file, &data(file)).unwrap();
+    assert_eq!(out.kind, Some(FeedKind::Msrc));
+    assert_eq!(out.version.as_deref(), Some("2024-Feb"));
+    // The ADV entry and the unknown product id are reported, the rest read.
+    let problems: Vec<String> = out.problems.iter().map(|p| p.to_string()).collect();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(
+        problems[0].contains("Vulnerability[2]") && problems[0].contains("ADV990001"),
+        "{problems:?}"
+    );
+    assert!(
+        problems[1].contains("Vulnerability[3]") && problems[1].contains("'99999'"),
+        "{problems:?}"
+    );
+    let ids: Vec<String> = out.vulns.iter().map(|v| v.id.to_string()).collect();
+    assert_eq!(ids, ["CVE-2024-21338", "CVE-2024-21413", "CVE-2024-20684"]);
+    let kernel = &out.vulns[0];
+    assert_eq!(
+        kernel.title.as_deref(),
+        Some("Windows Kernel Elevation of Privilege Vulnerability")
+    );
+    assert_eq!(
+        kernel.description.as_deref(),
+        Some("An attacker who exploited this vulnerability could gain SYSTEM privileges.")
+    );
+    assert_eq!(kernel.cvss[0].base_score, 7.8);
+    assert_eq!(kernel.cvss[0].metric("AV"), Some("L"));
+    assert_eq!(kernel.affected.len(), 3);
+    let server = &kernel.affected[0];
+    assert_eq!(server.source, Source::Csaf);
+    assert_eq!(server.origin, "MSRC-2024-Feb 11923");
+    assert_eq!(server.vendor.as_deref(), Some("Microsoft"));
+    assert_eq!(server.product.as_deref(), Some("Windows Server 2022"));
+    assert_eq!(server.versions.len(), 1);
+    assert_eq!(server.versions[0].version, "0");
+    assert_eq!(
+        server.versions[0].less_than.as_deref(),
+        Some("10.0.20348.2322")
+    );
+    // The workaround (type 0) is not a fix.
+    assert_eq!(server.fixes, vec!["KB5034770".to_string()]);
+    assert_eq!(
+        kernel.affected[1].product.as_deref(),
+        Some("Windows Server 2022 (Server Core installation)")
+    );
+    assert_eq!(
+        kernel.affected[2].versions[0].less_than.as_deref(),
+        Some("10.0.22631.3155")
+    );
+    assert_eq!(kernel.affected[2].fixes, vec!["KB5034765".to_string()]);
+    // A Click-to-Run fix names no build or KB: every version is affected.
+    let outlook = &out.vulns[1];
+    let apps = &outlook.affected[0];
+    assert_eq!(
+        apps.product.as_deref(),
+        Some("Microsoft 365 Apps for Enterprise for 64-bit Systems")
+    );
+    assert!(apps.versions.is_empty() && apps.fixes.is_empty());
+    assert_eq!(apps.default_status, Status::Affected);
+    assert_eq!(
+        outlook.affected[1].versions[0].less_than.as_deref(),
+        Some("16.0.5435.1001")
+    );
+    assert_eq!(outlook.affected[1].fixes, vec!["KB5002537".to_string()]);
+    assert_eq!(
+        outlook.description.as_deref(),
+        Some("Opening a crafted \"moniker\" link bypasses Protected View.")
+    );
+    // Importing the month again replaces its statements, it does not add to them.
+    let mut db = VulnDb::new();
+    db.extend(out.vulns.clone());
+    db.extend(feeds::read_feed(file, &data(file)).unwrap().vulns);
+    let merged = db.into_vec();
+    let k = merged
+        .iter()
+        .find(|v| v.id == id("CVE-2024-21338"))
+        .unwrap();
+    assert_eq!(k.affected.len(), 3);
+}
+
+#[test]
 fn merging_is_idempotent_and_cna_first() {
     let nvd = feeds::read_feed("n", &data("nvd/CVE-2024-3400.json"))
         .unwrap()

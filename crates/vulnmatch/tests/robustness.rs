@@ -133,9 +133,9 @@ proptest! {
 
     #[test]
     fn readers_and_matcher_never_panic_on_mutated_records(
-        which in 0usize..4, pick in any::<u64>(), v in json_value()
+        which in 0usize..5, pick in any::<u64>(), v in json_value()
     ) {
-        let name = ["cve5/CVE-2023-46747.json", "nvd/CVE-2021-44228.json", "cve5/CVE-2024-3400.json", "icsa-24-004-01.json"][which];
+        let name = ["cve5/CVE-2023-46747.json", "nvd/CVE-2021-44228.json", "cve5/CVE-2024-3400.json", "icsa-24-004-01.json", "msrc/2024-Feb-excerpt.json"][which];
         let mut doc = data(name);
         mutate(&mut doc, pick, v);
         if let Ok(out) = feeds::read_feed(name, doc.to_string().as_bytes()) {
@@ -144,6 +144,7 @@ proptest! {
                 "F5|BIG-IP|17.1.0.3|dotted".parse().unwrap(),
                 "Apache|Log4j|2.14.1|semver".parse().unwrap(),
                 "Palo Alto Networks|PAN-OS|10.2.9|dotted".parse().unwrap(),
+                "Microsoft|Windows Server 2022|10.0.20348.2227|dotted".parse().unwrap(),
             ];
             it.modules = vec!["APM".into()];
             it.hotfixes = vec!["Hotfix-BIGIP-17.1.0.3.0.75.4-ENG".into()];

@@ -141,7 +141,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("required_action", "Yêu cầu xử lý", "Required action"),
     ("content", "Nội dung", "Content"),
     ("feeds", "Nguồn dữ liệu lỗ hổng", "Vulnerability feeds"),
-    ("feeds_hint", "NVD 2.0 JSON, CVE JSON 5, danh mục KEV, CSAF 2.0, EPSS CSV (cả .gz/.xz). Nhập lại cùng tệp không làm thay đổi dữ liệu.", "NVD 2.0 JSON, CVE JSON 5, the KEV catalogue, CSAF 2.0, EPSS CSV (also .gz/.xz). Importing a file again changes nothing."),
+    ("feeds_hint", "NVD 2.0 JSON, CVE JSON 5, danh mục KEV, CSAF 2.0, bản cập nhật bảo mật hằng tháng của Microsoft (CVRF JSON), EPSS CSV (cả .gz/.xz). Nhập lại cùng tệp không làm thay đổi dữ liệu.", "NVD 2.0 JSON, CVE JSON 5, the KEV catalogue, CSAF 2.0, Microsoft's monthly security updates (CVRF JSON), EPSS CSV (also .gz/.xz). Importing a file again changes nothing."),
     ("run_match", "Đối chiếu toàn bộ tài sản", "Match the whole inventory"),
     ("match_done", "Đã đối chiếu tài sản / bản ghi", "Matched assets / records"),
     ("new_findings", "phát hiện mới", "new findings"),

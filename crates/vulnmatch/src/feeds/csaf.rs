@@ -516,6 +516,7 @@ fn rule(
         },
         versions,
         fixes: fixes.cloned().unwrap_or_default(),
+        whole_name: false,
     }
 }
 

@@ -365,6 +365,7 @@ fn container(
                 .unwrap_or(Status::Unknown),
             versions,
             fixes,
+            whole_name: false,
         });
     }
     for m in &c.metrics {

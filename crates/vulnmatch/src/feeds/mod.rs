@@ -7,6 +7,7 @@ pub mod csaf;
 pub mod cve5;
 pub mod epss;
 pub mod kev;
+pub mod msrc;
 pub mod nvd;
 pub(crate) mod text;
 
@@ -69,6 +70,8 @@ pub enum FeedKind {
     Cve5,
     Kev,
     Csaf,
+    /// Microsoft's Security Update Guide (CVRF in JSON).
+    Msrc,
     Epss,
 }
 
@@ -79,6 +82,7 @@ impl FeedKind {
             FeedKind::Cve5 => "cve5",
             FeedKind::Kev => "kev",
             FeedKind::Csaf => "csaf",
+            FeedKind::Msrc => "msrc",
             FeedKind::Epss => "epss",
         }
     }
@@ -93,7 +97,8 @@ pub struct Imported {
     pub epss: Vec<(CveId, Epss)>,
     /// CVE JSON 5 records in state REJECTED.
     pub rejected: Vec<CveId>,
-    /// Catalogue version (KEV), model version (EPSS), tracking id (CSAF).
+    /// Catalogue version (KEV), model version (EPSS), tracking id (CSAF),
+    /// month (Microsoft's `2024-Feb`).
     pub version: Option<String>,
     pub problems: Vec<Problem>,
 }
@@ -280,6 +285,8 @@ fn read_json(file: &str, body: &[u8]) -> Result<Imported, FeedError> {
             .is_some_and(|d| d.get().contains("csaf_version"))
     {
         Ok(csaf::parse_top(file, &top))
+    } else if msrc::looks_like_msrc(&top) {
+        Ok(msrc::parse_top(file, &top))
     } else if top.contains_key("vulnerabilities") {
         Ok(nvd::parse_page(file, &top))
     } else if top.contains_key("cve") {
@@ -297,7 +304,7 @@ fn read_json(file: &str, body: &[u8]) -> Result<Imported, FeedError> {
     } else {
         Err(FeedError::Format {
             file: file.to_string(),
-            message: "unknown JSON feed: expected an NVD CVE API 2.0 record or page, a CVE JSON 5 record, the CISA KEV catalogue or a CSAF 2.0 advisory".into(),
+            message: "unknown JSON feed: expected an NVD CVE API 2.0 record or page, a CVE JSON 5 record, the CISA KEV catalogue, a CSAF 2.0 advisory or a month of Microsoft's Security Update Guide (CVRF JSON)".into(),
         })
     }
 }
