@@ -650,6 +650,13 @@ both_backends!(
             &[],
         )
         .await;
+        // A server registered by its operating system and build only.
+        let input: domain::AssetInput = serde_json::from_value(json!({
+            "system_id": sys, "hostname": "dc04", "role": "server",
+            "os_name": "Windows Server 2022", "os_version": "21H2", "os_build": "10.0.20348.2227"
+        }))
+        .unwrap();
+        let by_os = t.app.create_asset(&t.coordinator, &input).await.unwrap().id;
         let (s, run) = t.post(&coord, "/api/v1/vulns/match", json!({})).await;
         assert_eq!(s, StatusCode::OK, "{run}");
         assert_eq!(run["excluded_by_hotfix"], 2, "{run}");
@@ -667,12 +674,14 @@ both_backends!(
             .collect();
         let on = |id: i64| found.iter().filter(|f| f.0 == id).count();
         assert_eq!((on(patched), on(current)), (0, 0), "{found:?}");
-        let mut cves: Vec<&str> = found
-            .iter()
-            .filter(|f| f.0 == old)
-            .map(|f| f.1.as_str())
-            .collect();
-        cves.sort_unstable();
-        assert_eq!(cves, ["CVE-2024-20684", "CVE-2024-21338"], "{found:?}");
+        for id in [old, by_os] {
+            let mut cves: Vec<&str> = found
+                .iter()
+                .filter(|f| f.0 == id)
+                .map(|f| f.1.as_str())
+                .collect();
+            cves.sort_unstable();
+            assert_eq!(cves, ["CVE-2024-20684", "CVE-2024-21338"], "{found:?}");
+        }
     }
 );

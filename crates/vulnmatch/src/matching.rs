@@ -1410,10 +1410,14 @@ fn names_fact<'r>(
     }
     let no_vendor = is_no_vendor(rule.vendor.as_deref());
     let vendor_ok = !no_vendor
-        && rule
+        && (rule
             .vendor
             .as_deref()
-            .is_some_and(|v| eq_norm(v, fact.vendor()));
+            .is_some_and(|v| eq_norm(v, fact.vendor()))
+            // The registry records an operating system without its vendor:
+            // a vendor's whole product name ("Windows Server 2022") names
+            // it exactly all the same.
+            || (rule.whole_name && fact.vendor().trim().is_empty()));
     if let (true, Some(pkg)) = (package_ok, package) {
         let platform = rule.product.as_deref().filter(|x| !eq_norm(x, pkg));
         if let Some(platform) = platform {

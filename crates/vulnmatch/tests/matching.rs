@@ -576,6 +576,32 @@ fn microsoft_fixed_builds_and_kbs() {
     assert!(f.is_affected() && f.evidence.rule.contains("10.0.22631.3155"));
     host.os.as_mut().unwrap().build = Some("10.0.22631.3155".into());
     assert!(match_asset(&v, &host).is_empty());
+    // The registry keeps no OS vendor: Microsoft's exact name is enough.
+    let registered = InventoryItem::from_asset(
+        9,
+        &serde_json::from_value(serde_json::json!({
+            "system_id": 1, "hostname": "dc01", "role": "server",
+            "os_name": "Windows Server 2022", "os_version": "21H2", "os_build": "10.0.20348.2227"
+        }))
+        .unwrap(),
+        false,
+        3,
+    );
+    let f = one(match_asset(&v, &registered));
+    assert!(f.is_affected() && f.evidence.inventory_fact.contains("10.0.20348.2227"));
+    // F5's and the CNAs' names keep asking for their vendor.
+    let bigip = vuln("CVE-2023-46747", &["cve5"]);
+    let mut vendorless = InventoryItem::new(3);
+    vendorless.os = Some(Os {
+        vendor: Some("F5".into()),
+        name: "BIG-IP".into(),
+        version: "17.1.0.3".into(),
+        build: None,
+        cpe: None,
+    });
+    assert!(!match_asset(&bigip, &vendorless).is_empty());
+    vendorless.os.as_mut().unwrap().vendor = None;
+    assert!(match_asset(&bigip, &vendorless).is_empty());
 
     // Outlook: Office 2016 by build and KB; Microsoft 365 Apps has no build
     // to compare, so every installation is affected until updated.
