@@ -474,6 +474,15 @@ impl App {
                 "{}|{}|{}",
                 m.evidence.record, m.evidence.rule, m.evidence.inventory_fact
             );
+            // Two facts of one asset can meet the same CVE: one finding,
+            // whose evidence does not depend on the order they come in
+            // (a changed evidence reopens a disputed finding).
+            if found
+                .get(&(f.asset_id, cve.clone()))
+                .is_some_and(|have| have.evidence_key <= key)
+            {
+                continue;
+            }
             found.insert(
                 (f.asset_id, cve.clone()),
                 Matched {

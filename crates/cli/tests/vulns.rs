@@ -685,3 +685,65 @@ both_backends!(
         }
     }
 );
+
+both_backends!(
+    two_facts_meeting_one_cve_keep_a_disputed_finding_closed,
+    |t| {
+        let coord = t.login("coord").await;
+        let (s, r) = feed(
+            &t,
+            &coord,
+            "CVE-2024-21762.json",
+            shared("cve5/CVE-2024-21762.json"),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+        let sys = t.system(t.agency_a, "STC-FW").await;
+        // Two FortiOS installations on one appliance, both in the CVE's ranges.
+        let software = [
+            "Fortinet|FortiOS|7.2.6|dotted",
+            "Fortinet|FortiOS|7.0.12|dotted",
+        ];
+        let input = |order: [usize; 2]| {
+            let mut a: domain::AssetInput = serde_json::from_value(json!({
+                "system_id": sys, "hostname": "fw01", "role": "appliance"
+            }))
+            .unwrap();
+            a.software = order
+                .iter()
+                .map(|&i| software[i].parse().unwrap())
+                .collect();
+            a
+        };
+        let fw = t
+            .app
+            .create_asset(&t.coordinator, &input([0, 1]))
+            .await
+            .unwrap()
+            .id;
+        let (_, run) = t.post(&coord, "/api/v1/vulns/match", json!({})).await;
+        assert_eq!(run["new"], 1, "one finding per asset and CVE: {run}");
+        let (_, page) = t.get(&coord, "/api/v1/vulns/findings").await;
+        let fid = page["items"][0]["id"].as_i64().unwrap();
+        let officer_a = t.login("a.officer").await;
+        let (s, d) = t
+            .post(
+                &officer_a,
+                &format!("/api/v1/vulns/findings/{fid}/move"),
+                json!({"action": "dispute", "note": "SSL VPN đã tắt"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{d}");
+        // The same facts listed the other way round change no evidence.
+        t.app
+            .update_asset(&t.coordinator, fw, &input([1, 0]))
+            .await
+            .unwrap();
+        let (_, run) = t.post(&coord, "/api/v1/vulns/match", json!({})).await;
+        assert_eq!(run["reopened"], 0, "{run}");
+        let (_, d) = t
+            .get(&officer_a, &format!("/api/v1/vulns/findings/{fid}"))
+            .await;
+        assert_eq!(d["status"], "false_positive", "{d}");
+    }
+);
