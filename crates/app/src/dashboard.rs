@@ -15,6 +15,31 @@ pub struct Coverage {
     pub ncsc_connected: i64,
 }
 
+impl Coverage {
+    /// Counts a group of systems of level 3 and above (others are not
+    /// counted); returns how many layers the group lacks.
+    pub fn add(&mut self, r: &store::systems::SummaryRow, level: usize) -> i64 {
+        if level < 3 {
+            return 0;
+        }
+        self.systems += r.n;
+        let mut missing = 0;
+        for (have, count) in [
+            (r.onsite_force, &mut self.onsite_force),
+            (r.soc_monitoring, &mut self.soc_monitoring),
+            (r.assessed, &mut self.assessed),
+            (r.ncsc_connected, &mut self.ncsc_connected),
+        ] {
+            if have {
+                *count += r.n;
+            } else {
+                missing += 1;
+            }
+        }
+        missing
+    }
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct OrgCount {
     pub org_id: i64,
@@ -69,23 +94,7 @@ impl App {
             let level = r.level.unwrap_or(0).clamp(0, 5) as usize;
             d.by_level[level] += r.n;
             *per_org.entry(r.owner_org_id).or_default() += r.n;
-            let mut missing = 0;
-            if level >= 3 {
-                let c = &mut d.coverage;
-                c.systems += r.n;
-                for (have, count) in [
-                    (r.onsite_force, &mut c.onsite_force),
-                    (r.soc_monitoring, &mut c.soc_monitoring),
-                    (r.assessed, &mut c.assessed),
-                    (r.ncsc_connected, &mut c.ncsc_connected),
-                ] {
-                    if have {
-                        *count += r.n;
-                    } else {
-                        missing += 1;
-                    }
-                }
-            }
+            let mut missing = d.coverage.add(r, level);
             if !r.approved {
                 d.unapproved += r.n;
                 missing += 1;

@@ -691,22 +691,7 @@ impl App {
             if !r.approved {
                 line.unapproved += r.n;
             }
-            if level >= 3 {
-                let c = &mut p.coverage;
-                c.systems += r.n;
-                for (have, count) in [
-                    (r.onsite_force, &mut c.onsite_force),
-                    (r.soc_monitoring, &mut c.soc_monitoring),
-                    (r.assessed, &mut c.assessed),
-                    (r.ncsc_connected, &mut c.ncsc_connected),
-                ] {
-                    if have {
-                        *count += r.n;
-                    } else {
-                        line.missing_layers += r.n;
-                    }
-                }
-            }
+            line.missing_layers += p.coverage.add(r, level) * r.n;
         }
         p.by_org = by_org.into_values().collect();
         p.by_org

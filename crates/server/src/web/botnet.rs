@@ -3,7 +3,7 @@
 //! with the clean-up form, the operators' prefixes and the notification queue.
 
 use super::charts::{columns, Bar};
-use super::{error_page, read_upload, render, urlencode, Nav, Purpose, Tr, Web};
+use super::{error_page, read_upload, render, urlencode, CsrfForm, Nav, Purpose, Tr, Web};
 use crate::AppState;
 use app::botnet::{period_vn, BotnetImport, BotnetReport, ListFormat};
 use app::botnet_report::BotnetSummary;
@@ -548,12 +548,6 @@ async fn notifications(
         status: status.map(|s| s.as_str().to_string()).unwrap_or_default(),
         may_retry: web.auth.scope.is_coordinator(),
     })
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 async fn retry(

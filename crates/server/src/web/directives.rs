@@ -3,7 +3,7 @@
 //! matrix for the province or the organisation's own tasks with the form to
 //! report on each, the document, evidence files and reminders.
 
-use super::{error_page, read_upload, render, Nav, Tr, Web};
+use super::{error_page, read_upload, render, CsrfForm, Nav, Tr, Web};
 use crate::AppState;
 use app::directives::{DirectiveInput, DirectiveView, TaskInput, TaskStatus};
 use app::store::directives::Directive;
@@ -161,12 +161,6 @@ async fn detail_page(st: &AppState, web: &Web, id: i64, message: Option<String>)
 
 async fn detail(State(st): State<AppState>, web: Web, Path(id): Path<i64>) -> Response {
     detail_page(&st, &web, id, None).await
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 async fn remind(

@@ -2,7 +2,7 @@
 //! and one incident with its workflow buttons, responders, observables and
 //! timeline.
 
-use super::{error_page, render, Nav, Tr, Web};
+use super::{error_page, render, CsrfForm, Nav, Tr, Web};
 use crate::AppState;
 use app::incidents::{IncidentDetail, NewObservable};
 use app::store::incidents::{IncidentFilter, IncidentRow};
@@ -444,12 +444,6 @@ async fn add_task(
         Ok(_) => Redirect::to(&format!("/incidents/{id}#tasks")).into_response(),
         Err(e) => error_page(web.tr, e),
     }
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 async fn task_done(

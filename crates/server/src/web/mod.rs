@@ -157,6 +157,13 @@ impl Web {
     }
 }
 
+/// A form that carries nothing but the CSRF token (a button).
+#[derive(serde::Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf: String,
+}
+
 /// A multipart form's text fields and its one file (name and bytes).
 pub struct Upload {
     pub fields: std::collections::HashMap<String, String>,

@@ -3,7 +3,7 @@
 
 use super::charts::{bars, Bar};
 use super::{
-    cookie, error_page, render, urlencode, with_cookies, Nav, Purpose, Reader, Tr, Web,
+    cookie, error_page, render, urlencode, with_cookies, CsrfForm, Nav, Purpose, Reader, Tr, Web,
     LANG_COOKIE, PRE_CSRF_COOKIE,
 };
 use crate::auth::{cookie_in, SESSION_COOKIE};
@@ -246,17 +246,11 @@ async fn login(
     }
 }
 
-#[derive(Deserialize)]
-struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
 async fn logout(
     State(st): State<AppState>,
     web: Web,
     headers: axum::http::HeaderMap,
-    Form(f): Form<CsrfOnly>,
+    Form(f): Form<CsrfForm>,
 ) -> Response {
     if let Some(r) = web.refuse_csrf(&f.csrf) {
         return r;
@@ -273,7 +267,7 @@ async fn logout(
     )
 }
 
-async fn logout_all(State(st): State<AppState>, web: Web, Form(f): Form<CsrfOnly>) -> Response {
+async fn logout_all(State(st): State<AppState>, web: Web, Form(f): Form<CsrfForm>) -> Response {
     if let Some(r) = web.refuse_csrf(&f.csrf) {
         return r;
     }
@@ -498,7 +492,7 @@ async fn totp_enable(State(st): State<AppState>, web: Web, Form(f): Form<CodeFor
     }
 }
 
-async fn totp_disable(State(st): State<AppState>, web: Web, Form(f): Form<CsrfOnly>) -> Response {
+async fn totp_disable(State(st): State<AppState>, web: Web, Form(f): Form<CsrfForm>) -> Response {
     if let Some(r) = web.refuse_csrf(&f.csrf) {
         return r;
     }
@@ -1306,7 +1300,7 @@ async fn delete_system(
     State(st): State<AppState>,
     web: Web,
     Path(id): Path<i64>,
-    Form(f): Form<CsrfOnly>,
+    Form(f): Form<CsrfForm>,
 ) -> Response {
     if let Some(r) = web.refuse_csrf(&f.csrf) {
         return r;
@@ -1907,7 +1901,7 @@ async fn delete_org(
     State(st): State<AppState>,
     web: Web,
     Path(id): Path<i64>,
-    Form(f): Form<CsrfOnly>,
+    Form(f): Form<CsrfForm>,
 ) -> Response {
     if let Some(r) = web.refuse_csrf(&f.csrf) {
         return r;
@@ -2141,7 +2135,7 @@ async fn delete_asset(
     State(st): State<AppState>,
     web: Web,
     Path(id): Path<i64>,
-    Form(f): Form<CsrfOnly>,
+    Form(f): Form<CsrfForm>,
 ) -> Response {
     if let Some(r) = web.refuse_csrf(&f.csrf) {
         return r;
@@ -2461,7 +2455,7 @@ async fn user_action(
     State(st): State<AppState>,
     web: Web,
     Path((id, action)): Path<(i64, String)>,
-    Form(f): Form<CsrfOnly>,
+    Form(f): Form<CsrfForm>,
 ) -> Response {
     if let Some(r) = web.refuse_csrf(&f.csrf) {
         return r;
@@ -2597,7 +2591,7 @@ async fn revoke_token(
     State(st): State<AppState>,
     web: Web,
     Path(id): Path<i64>,
-    Form(f): Form<CsrfOnly>,
+    Form(f): Form<CsrfForm>,
 ) -> Response {
     if let Some(r) = web.refuse_csrf(&f.csrf) {
         return r;

@@ -2,7 +2,7 @@
 //! record one and to import feeds, one warning across the province, the
 //! caller's findings, and one finding with its evidence and the move form.
 
-use super::{error_page, read_upload, render, Nav, Tr, Web};
+use super::{error_page, read_upload, render, CsrfForm, Nav, Tr, Web};
 use crate::AppState;
 use app::store::vulns::{FindingFilter, FindingView, Warning};
 use app::vulns::{FindingDetail, WarningInput, WarningStatus};
@@ -136,12 +136,6 @@ async fn import_feed(State(st): State<AppState>, web: Web, mp: Multipart) -> Res
         }
         Err(e) => error_page(web.tr, e),
     }
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 async fn run_match(State(st): State<AppState>, web: Web, Form(f): Form<CsrfForm>) -> Response {
