@@ -160,6 +160,9 @@ pub enum SheetError {
 
 /// Reads a whole file into a [`Table`].
 ///
+/// In CSV, one leading `'` before a formula character (`'=…`, `'+84…`, see
+/// [`write_csv`]) is removed, so exported files import back unchanged.
+///
 /// The content overrides `format` where it is unambiguous: a ZIP container is
 /// always read as XLSX (users rename files), and an Excel 97-2003 or
 /// encrypted workbook is rejected with [`SheetError::LegacyExcel`].
@@ -184,9 +187,13 @@ pub fn read(bytes: &[u8], format: Format) -> Result<Table, SheetError> {
 /// Short rows are padded with empty cells; rows longer than `headers` are
 /// written as they are, and [`read`] would then reject them.
 ///
-/// Excel evaluates cells beginning with `=`, `+`, `-` or `@` when it opens a
-/// CSV file, and drops leading zeros; prefer [`write_xlsx`] for files meant
-/// for Excel users.
+/// Spreadsheet programs evaluate cells beginning with `=`, `+`, `-` or `@`
+/// (or a tab or carriage return before them) as formulas when they open a
+/// CSV file, so such a cell is written with a leading `'` (OWASP's rule
+/// against CSV injection): `=HYPERLINK(…)` becomes `'=HYPERLINK(…)` and a
+/// phone number `+84…` becomes `'+84…`. [`read`] removes that one `'` again,
+/// so a file written here reads back to the same values. Excel also drops
+/// leading zeros; prefer [`write_xlsx`] for files meant for Excel users.
 pub fn write_csv(headers: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
     text::write(headers, rows)
 }

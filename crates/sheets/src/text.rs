@@ -39,7 +39,7 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Table, SheetError> {
         let number = lines.record_line(usize::try_from(start).unwrap_or(usize::MAX));
         let cells = record
             .iter()
-            .map(|field| std::str::from_utf8(field).map(|s| s.trim().to_owned()))
+            .map(|field| std::str::from_utf8(field).map(|s| unguard(s.trim()).to_owned()))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|_| SheetError::NotUtf8 { row: number })?;
         if cells.iter().all(String::is_empty) {
@@ -177,11 +177,40 @@ pub(crate) fn write(headers: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
     out
 }
 
+/// The characters that make a spreadsheet program read a cell as a formula
+/// (OWASP, "CSV Injection"): `=`, `+`, `-`, `@`, and TAB or CR before them.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether a cell must be written with a leading `'`: it begins with a
+/// formula character, possibly after apostrophes. Cells that already begin
+/// with `'` and a formula character get one more, so that [`unguard`] gives
+/// back exactly what was written, whatever the value.
+fn needs_guard(cell: &str) -> bool {
+    cell.trim_start_matches('\'').starts_with(FORMULA_STARTS)
+}
+
+/// Undoes the guard [`push_record`] adds: one leading `'` is removed when
+/// what follows begins with a formula character (after more apostrophes).
+fn unguard(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if needs_guard(rest) => rest,
+        _ => cell,
+    }
+}
+
 fn push_record<'a>(out: &mut Vec<u8>, fields: impl Iterator<Item = &'a str>) {
     for (i, field) in fields.enumerate() {
         if i > 0 {
             out.push(b',');
         }
+        // A spreadsheet program must see text, never a formula.
+        let guarded;
+        let field = if needs_guard(field) {
+            guarded = format!("'{field}");
+            guarded.as_str()
+        } else {
+            field
+        };
         // Quoting fields that contain ';' or a tab too keeps the header line
         // unambiguous for the delimiter detection in `read`.
         let needs_quotes = field
@@ -396,6 +425,63 @@ mod tests {
         );
         let expected = "\u{FEFF}Tên,Ghi chú,Mã\n\"a,b\",\"say \"\"hi\"\"\",\"x;y\"\nonly,,\n";
         assert_eq!(String::from_utf8(bytes).unwrap(), expected);
+    }
+
+    #[test]
+    fn formula_cells_are_written_as_text() {
+        let rows = vec![vec![
+            "=HYPERLINK(\"http://x\",\"y\")".to_owned(),
+            "+84912345678".to_owned(),
+            "-2.5".to_owned(),
+            "@SUM(A1)".to_owned(),
+            "\t=1+1".to_owned(),
+            "\r=1+1".to_owned(),
+            "'=already".to_owned(),
+            "'plain".to_owned(),
+            "a=b".to_owned(),
+        ]];
+        let headers = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+        let bytes = write_csv(&headers, &rows);
+        let text = String::from_utf8(bytes).unwrap();
+        let expected = "\u{FEFF}a,b,c,d,e,f,g,h,i\n\
+            \"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'+84912345678,'-2.5,'@SUM(A1),\
+            \"'\t=1+1\",\"'\r=1+1\",''=already,'plain,a=b\n";
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn guarded_cells_read_back_unchanged() {
+        let values = [
+            "=1+1",
+            "+84912345678",
+            "-2.5",
+            "@SUM(A1)",
+            "'=x",
+            "''+y",
+            "'",
+            "'a",
+            "a'",
+            "=",
+        ];
+        let rows: Vec<Vec<String>> = values.iter().map(|v| vec![v.to_string()]).collect();
+        let table = read_any(&write_csv(&["v"], &rows), Format::Csv).unwrap();
+        let back: Vec<&str> = table.rows.iter().map(|r| r.cells[0].as_str()).collect();
+        assert_eq!(back, values);
+    }
+
+    #[test]
+    fn reader_removes_exactly_one_guard() {
+        let table = read("v,w\n'+84912345678,'x\n''=1,'\n '-1 ,'@\n").unwrap();
+        assert_eq!(
+            cells(&table),
+            [
+                (2, vec!["+84912345678", "'x"]),
+                (3, vec!["'=1", "'"]),
+                (4, vec!["-1", "@"]),
+            ]
+        );
+        assert_eq!(unguard("'\t1"), "\t1");
+        assert_eq!(unguard("' =1"), "' =1");
     }
 
     #[test]

@@ -574,6 +574,33 @@ mod tests {
     }
 
     #[test]
+    fn formula_like_text_is_written_as_text() {
+        use std::io::Read;
+        let values = [
+            "=1+1",
+            "+84912345678",
+            "-2.5",
+            "@SUM(A1)",
+            "=HYPERLINK(\"x\")",
+        ];
+        let rows: Vec<Vec<String>> = values.iter().map(|v| vec![v.to_string()]).collect();
+        let bytes = write_xlsx("S", &["v"], &rows).unwrap();
+        let mut archive = zip::ZipArchive::new(Cursor::new(&bytes)).unwrap();
+        let mut xml = String::new();
+        archive
+            .by_name("xl/worksheets/sheet1.xml")
+            .unwrap()
+            .read_to_string(&mut xml)
+            .unwrap();
+        // String cells (shared or inline), never a formula element.
+        assert!(!xml.contains("<f>") && !xml.contains("<f "), "{xml}");
+        assert_eq!(xml.matches("t=\"s\"").count(), values.len() + 1, "{xml}");
+        let table = read(&bytes).unwrap();
+        let back: Vec<&str> = table.rows.iter().map(|r| r.cells[0].as_str()).collect();
+        assert_eq!(back, values);
+    }
+
+    #[test]
     fn write_rejects_bad_sheet_names_and_huge_cells() {
         assert!(matches!(
             write_xlsx("a/b", &["x"], &[]),
