@@ -94,6 +94,9 @@ impl Default for Config {
 pub struct App {
     pub store: Store,
     pub config: Config,
+    /// The coordinating organisation's id, read once: it decides an
+    /// auditor's reach ([`domain::Reach::of`]).
+    coordinating: std::sync::Arc<std::sync::OnceLock<i64>>,
 }
 
 /// Why a use case refused or failed. The HTTP and CLI edges turn these into
@@ -116,6 +119,12 @@ pub enum AppError {
     Unauthenticated,
     #[error("the account is locked until {until}")]
     Locked {
+        until: chrono::DateTime<chrono::Utc>,
+    },
+    /// Too many failed sign-ins from this place under this name (or from
+    /// this place at all): try again after `until`.
+    #[error("too many failed sign-ins; try again after {until}")]
+    Throttled {
         until: chrono::DateTime<chrono::Utc>,
     },
     #[error("the password must be changed first")]
@@ -153,11 +162,23 @@ pub(crate) fn invalid(field: &str, reason: impl Into<String>) -> AppError {
 
 impl App {
     pub fn new(store: Store, config: Config) -> Self {
-        App { store, config }
+        App {
+            store,
+            config,
+            coordinating: Default::default(),
+        }
     }
 
     /// The scope of background work and set-up, acting for the coordinator.
     pub async fn system_scope(&self) -> Result<Scope> {
+        Ok(Scope::system(self.coordinating_org().await?))
+    }
+
+    /// The coordinating organisation's id (read from the store once).
+    pub async fn coordinating_org(&self) -> Result<i64> {
+        if let Some(id) = self.coordinating.get() {
+            return Ok(*id);
+        }
         let id = store::orgs::coordinator_id(&mut self.store.conn())
             .await?
             .ok_or_else(|| {
@@ -165,7 +186,7 @@ impl App {
                     "the database is empty: start `canhgac serve` once (or run `canhgac demo`) to set up the coordinating organisation".into(),
                 )
             })?;
-        Ok(Scope::system(id))
+        Ok(*self.coordinating.get_or_init(|| id))
     }
 
     /// The audit log, newest first, as far as the scope may read it.
@@ -174,17 +195,44 @@ impl App {
         scope: &Scope,
         filter: &store::audit::AuditFilter,
     ) -> Result<store::Page<domain::audit::AuditRecord>> {
+        accounts::require_administration(scope)?;
         Ok(store::audit::list(&self.store, scope, filter).await?)
     }
 
-    /// Recomputes the audit chain. Reading the whole chain is for the province.
+    /// Recomputes the audit chain and compares its head with the checkpoint
+    /// kept outside the database. Reading the whole chain is for the province.
     pub async fn verify_audit(&self, scope: &Scope) -> Result<store::audit::ChainReport> {
+        self.verify_audit_against(scope, None).await
+    }
+
+    /// Like [`App::verify_audit`], also against a head a person wrote down.
+    pub async fn verify_audit_against(
+        &self,
+        scope: &Scope,
+        expected: Option<&domain::audit::Anchor>,
+    ) -> Result<store::audit::ChainReport> {
         if !scope.sees_province() {
             return Err(AppError::Forbidden(
                 "only the coordinator and auditors verify the audit chain".into(),
             ));
         }
-        Ok(store::audit::verify(&self.store).await?)
+        Ok(store::audit::verify(&self.store, expected).await?)
+    }
+
+    /// Re-chains the audit log under a new key after verifying it under the
+    /// current one; the coordinator's (or the system's) to do.
+    pub async fn rotate_audit_key(&self, scope: &Scope) -> Result<store::audit::Rechained> {
+        if !(scope.sees_province() && scope.role == domain::Role::Coordinator) {
+            return Err(AppError::Forbidden(
+                "only the coordinator rotates the audit key".into(),
+            ));
+        }
+        store::audit::rotate_key(&self.store, scope)
+            .await
+            .map_err(|e| match e {
+                StoreError::Audit(m) => AppError::Conflict(m),
+                other => other.into(),
+            })
     }
 
     /// A consistent copy of the embedded database.

@@ -1,5 +1,6 @@
 //! One handle over either backend, and the few generic ways queries run.
 
+use crate::audit_files::{AuditCtx, AuditFiles};
 use crate::{Result, StoreError};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow};
@@ -29,6 +30,8 @@ pub struct Store {
     /// SQLite allows one writer; serialising writers in-process avoids
     /// SQLITE_BUSY between our own connections.
     write_lock: Arc<Mutex<()>>,
+    /// The audit chain's key and checkpoint, read from files when opened.
+    pub(crate) audit: Arc<AuditCtx>,
 }
 
 /// A bound query argument. Both backends bind the same values.
@@ -367,6 +370,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         11,
         include_str!("../migrations/sqlite/0011_attachments.sql"),
     ),
+    (
+        12,
+        include_str!("../migrations/sqlite/0012_login_throttle.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_registry.sql")),
@@ -398,11 +405,21 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
         11,
         include_str!("../migrations/postgres/0011_attachments.sql"),
     ),
+    (
+        12,
+        include_str!("../migrations/postgres/0012_login_throttle.sql"),
+    ),
 ];
 
 impl Store {
-    /// Opens (creating if needed) the embedded database in `dir`.
+    /// Opens (creating if needed) the embedded database in `dir`, with the
+    /// audit key in `dir/audit.key` (created at first start).
     pub async fn open_sqlite_dir(dir: &Path) -> Result<Store> {
+        Self::open_sqlite_dir_with(dir, AuditFiles::in_dir(dir)).await
+    }
+
+    /// Like [`Store::open_sqlite_dir`], with the audit key where `audit` says.
+    pub async fn open_sqlite_dir_with(dir: &Path, audit: AuditFiles) -> Result<Store> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::Open(format!("{}: {e}", dir.display())))?;
         let file = dir.join("canhgac.db");
@@ -421,18 +438,38 @@ impl Store {
             .max_connections(8)
             .connect_with(opts)
             .await?;
+        let db = format!(
+            "sqlite:{}",
+            std::fs::canonicalize(dir)
+                .unwrap_or_else(|_| dir.to_path_buf())
+                .display()
+        );
         let store = Store {
             pool: Pool::Sqlite(pool),
             write_lock: Arc::new(Mutex::new(())),
+            audit: Arc::new(AuditCtx::new(audit, db, crate::audit_files::generate_key())),
         };
         store.migrate().await?;
+        crate::audit::open_chain(&store).await?;
         Ok(store)
     }
 
-    /// Connects to PostgreSQL (`postgres://…`).
+    /// Connects to PostgreSQL (`postgres://…`), with the audit key in
+    /// `./canhgac-data/audit.key`, the command line's default data folder.
     pub async fn open_postgres(url: &str) -> Result<Store> {
+        Self::open_postgres_with(url, AuditFiles::in_dir(Path::new("canhgac-data"))).await
+    }
+
+    /// Like [`Store::open_postgres`], with the audit key where `audit` says.
+    pub async fn open_postgres_with(url: &str, audit: AuditFiles) -> Result<Store> {
         let opts = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::Open(format!("bad database URL: {e}")))?;
+        let db = format!(
+            "postgres://{}:{}/{}",
+            opts.get_host(),
+            opts.get_port(),
+            opts.get_database().unwrap_or("")
+        );
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
@@ -441,8 +478,10 @@ impl Store {
         let store = Store {
             pool: Pool::Postgres(pool),
             write_lock: Arc::new(Mutex::new(())),
+            audit: Arc::new(AuditCtx::new(audit, db, crate::audit_files::generate_key())),
         };
         store.migrate().await?;
+        crate::audit::open_chain(&store).await?;
         Ok(store)
     }
 
@@ -518,12 +557,18 @@ impl Store {
                     inner: TxInner::Sqlite(t),
                     _guard: Some(guard),
                     audit_tail: None,
+                    audit: self.audit.clone(),
+                    audit_appended: false,
+                    audit_extends_checkpoint: true,
                 })
             }
             Pool::Postgres(p) => Ok(Tx {
                 inner: TxInner::Postgres(p.begin().await?),
                 _guard: None,
                 audit_tail: None,
+                audit: self.audit.clone(),
+                audit_appended: false,
+                audit_extends_checkpoint: true,
             }),
         }
     }
@@ -570,6 +615,12 @@ pub struct Tx {
     _guard: Option<OwnedMutexGuard<()>>,
     /// The last audit record's id and hash, once read in this transaction.
     pub(crate) audit_tail: Option<(i64, String)>,
+    pub(crate) audit: Arc<AuditCtx>,
+    /// Whether this transaction appended audit records.
+    pub(crate) audit_appended: bool,
+    /// Whether the chain this transaction extends still holds the record the
+    /// checkpoint names; if not, the checkpoint is left where it is.
+    pub(crate) audit_extends_checkpoint: bool,
 }
 
 impl Tx {
@@ -587,10 +638,24 @@ impl Tx {
         }
     }
 
+    /// Commits; then, if audit records were appended, moves the checkpoint
+    /// outside the database forward to the committed head.
     pub async fn commit(self) -> Result<()> {
         match self.inner {
             TxInner::Sqlite(t) => t.commit().await?,
             TxInner::Postgres(t) => t.commit().await?,
+        }
+        if let (true, true, Some((count, hash))) = (
+            self.audit_appended,
+            self.audit_extends_checkpoint,
+            self.audit_tail,
+        ) {
+            crate::audit::checkpoint_after_commit(
+                self.audit,
+                domain::audit::Anchor { count, hash },
+                false,
+            )
+            .await;
         }
         Ok(())
     }

@@ -8,6 +8,7 @@
 pub mod assets;
 pub mod attachments;
 pub mod audit;
+pub mod audit_files;
 pub mod auth;
 pub mod botnet;
 mod db;
@@ -21,6 +22,7 @@ pub mod periodic;
 pub mod systems;
 pub mod vulns;
 
+pub use audit_files::AuditFiles;
 pub use db::{Backend, Conn, Store, Tx};
 
 /// What can go wrong talking to the database.
@@ -40,6 +42,10 @@ pub enum StoreError {
     Duplicate(String),
     #[error("cannot open the database: {0}")]
     Open(String),
+    /// The audit key or checkpoint cannot be used, or the chain refuses an
+    /// upgrade or a new key because it is broken.
+    #[error("audit log: {0}")]
+    Audit(String),
 }
 
 impl StoreError {
