@@ -329,8 +329,12 @@ impl App {
                 reader
                     .read_to_end(&mut bytes)
                     .map_err(|e| invalid("file", format!("could not read the file: {e}")))?;
-                let table = sheets::read(&bytes, sheets::Format::Xlsx)
-                    .map_err(|e| invalid("file", e.to_string()))?;
+                let table = sheets::read(&bytes, sheets::Format::Xlsx).map_err(|e| match e {
+                    sheets::SheetError::ZipLimit(e) => {
+                        AppError::TooLarge(format!("{}: {e}", how.file_name))
+                    }
+                    e => invalid("file", e.to_string()),
+                })?;
                 Box::new(netmatch::parse_records(sheet_records(table)))
             }
         };

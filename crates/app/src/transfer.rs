@@ -350,6 +350,10 @@ impl App {
         let format = Format::from_file_name(file_name).unwrap_or_else(|| Format::sniff(bytes));
         let table = match sheets::read(bytes, format) {
             Ok(t) => t,
+            // A zip bomb is refused outright, not reported as a row problem.
+            Err(sheets::SheetError::ZipLimit(e)) => {
+                return Err(AppError::TooLarge(format!("{file_name}: {e}")));
+            }
             Err(e) => {
                 report.rejected.push(file_error(e.to_string()));
                 return Ok(report);

@@ -24,7 +24,7 @@ mod read;
 mod write;
 
 pub use chart::{Chart, ChartKind, Comparison};
-pub use read::{read_text, DocText};
+pub use read::{read_text, DocText, DOCUMENT_LIMIT, MAX_PARTS, MAX_RATIO};
 
 /// The national motto, first line (Decree 30, Appendix I).
 pub const MOTTO_NATION: &str = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM";
@@ -124,8 +124,21 @@ pub enum DocError {
     Package(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("not a readable DOCX file: {0}")]
     NotDocx(String),
-    #[error("word/document.xml is larger than the limit of {limit} bytes")]
-    TooLarge { limit: u64 },
+    /// A part that expands past the reader's limit (a "zip bomb").
+    #[error(
+        "phần \"{part}\" của tệp DOCX giải nén ra hơn {} MiB \
+         (part \"{part}\" of the DOCX file expands to more than {} MiB)",
+        .limit >> 20, .limit >> 20
+    )]
+    TooLarge { part: String, limit: u64 },
+    #[error("tệp DOCX có hơn {limit} phần (the DOCX file has more than {limit} parts)")]
+    TooManyParts { limit: usize },
+    #[error(
+        "phần \"{part}\" của tệp DOCX bị nén hơn {limit} lần, dấu hiệu của một \"bom nén\" \
+         (part \"{part}\" of the DOCX file is compressed more than {limit} times, \
+         the mark of a zip bomb)"
+    )]
+    CompressionRatio { part: String, limit: u64 },
     #[error("malformed word/document.xml")]
     Xml(#[source] Box<dyn std::error::Error + Send + Sync>),
 }

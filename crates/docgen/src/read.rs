@@ -23,7 +23,17 @@ const PICTURE: &[u8] = b"http://schemas.openxmlformats.org/drawingml/2006/pictur
 const PICTURE_STRICT: &[u8] = b"http://purl.oclc.org/ooxml/drawingml/picture";
 
 /// Uploaded files are read too: a small deflated part can expand enormously.
-const DOCUMENT_LIMIT: u64 = 256 << 20;
+/// Only the package relationships and the main part are ever inflated, each
+/// through a reader that stops at its limit, whatever sizes the ZIP declares.
+pub const DOCUMENT_LIMIT: u64 = 64 << 20;
+/// The package relationships (`_rels/.rels`) are a few hundred bytes.
+const RELS_LIMIT: u64 = 1 << 20;
+/// Most parts a package may list (Word writes a dozen or two; each image is one).
+pub const MAX_PARTS: usize = 10_000;
+/// Highest compression ratio accepted for a main part over [`RATIO_FLOOR`]:
+/// WordprocessingML deflates 5 to 20 times, a run of one byte 1000 times.
+pub const MAX_RATIO: u64 = 200;
+const RATIO_FLOOR: u64 = 1 << 20;
 
 /// The text of a DOCX file, in document order.
 ///
@@ -68,18 +78,35 @@ impl DocText {
 pub fn read_text(docx: &[u8]) -> Result<DocText, DocError> {
     let mut archive =
         zip::ZipArchive::new(Cursor::new(docx)).map_err(|e| DocError::NotDocx(e.to_string()))?;
+    if archive.len() > MAX_PARTS {
+        return Err(DocError::TooManyParts { limit: MAX_PARTS });
+    }
     let path = main_part_path(&mut archive)?;
     let part = archive
         .by_name(&path)
         .map_err(|e| DocError::NotDocx(format!("{path}: {e}")))?;
-    let mut xml = Vec::new();
+    let too_large = || DocError::TooLarge {
+        part: path.clone(),
+        limit: DOCUMENT_LIMIT,
+    };
+    // What the central directory declares is checked first ...
+    let declared = part.size();
+    if declared > DOCUMENT_LIMIT {
+        return Err(too_large());
+    }
+    if declared > RATIO_FLOOR && declared / part.compressed_size().max(1) > MAX_RATIO {
+        return Err(DocError::CompressionRatio {
+            part: path.clone(),
+            limit: MAX_RATIO,
+        });
+    }
+    // ... and, since it may lie, what really comes out.
+    let mut xml = Vec::with_capacity(declared as usize + 1);
     part.take(DOCUMENT_LIMIT + 1)
         .read_to_end(&mut xml)
         .map_err(|e| DocError::NotDocx(format!("{path}: {e}")))?;
     if xml.len() as u64 > DOCUMENT_LIMIT {
-        return Err(DocError::TooLarge {
-            limit: DOCUMENT_LIMIT,
-        });
+        return Err(too_large());
     }
     parse_document(&xml)
 }
@@ -91,7 +118,7 @@ fn main_part_path(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<String
     let mut rels = Vec::new();
     match archive.by_name("_rels/.rels") {
         Ok(part) => {
-            part.take(1 << 20)
+            part.take(RELS_LIMIT)
                 .read_to_end(&mut rels)
                 .map_err(|e| DocError::NotDocx(format!("_rels/.rels: {e}")))?;
         }

@@ -8,8 +8,11 @@
 //! "file, row N, column X: reason". Mapping headers to fields and validating
 //! values is the caller's job.
 
+pub mod archive;
 mod text;
 mod workbook;
+
+pub use archive::ZipLimit;
 
 /// The largest number of cells (data rows × columns) that [`read`] accepts.
 ///
@@ -153,6 +156,11 @@ pub enum SheetError {
 
     #[error("the file could not be read: {0}")]
     Unreadable(String),
+
+    /// A workbook that would expand past [`archive`]'s limits (a "zip
+    /// bomb"); the message is Vietnamese, then English.
+    #[error("{0}")]
+    ZipLimit(#[from] ZipLimit),
 
     #[error("could not write the spreadsheet: {0}")]
     Write(String),

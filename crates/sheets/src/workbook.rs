@@ -24,6 +24,8 @@ enum Value {
 }
 
 pub(crate) fn read(bytes: &[u8]) -> Result<Table, SheetError> {
+    // Bounded before calamine inflates anything into memory.
+    crate::archive::check(bytes)?;
     // calamine is not hardened against hostile files: for example an absurd
     // cell reference overflows its arithmetic, which panics in debug builds.
     // An upload must produce an error, never bring down the caller.
