@@ -124,9 +124,27 @@ struct DbArgs {
         default_value = "canhgac-data"
     )]
     data_dir: PathBuf,
-    /// PostgreSQL URL (postgres://user@host/db); when set, --data-dir is not used.
+    /// PostgreSQL URL (postgres://user@host/db); when set, --data-dir holds only the audit key.
     #[arg(long, global = true, env = "CANHGAC_DATABASE_URL")]
     database_url: Option<String>,
+    /// The audit chain's key file (created at first start, mode 0600; default
+    /// DATA_DIR/audit.key); the checkpoint audit.checkpoint is written beside it.
+    #[arg(
+        long,
+        global = true,
+        env = "CANHGAC_AUDIT_KEY_FILE",
+        value_name = "FILE"
+    )]
+    audit_key: Option<PathBuf>,
+}
+
+impl DbArgs {
+    fn audit_files(&self) -> app::store::AuditFiles {
+        match &self.audit_key {
+            Some(f) => app::store::AuditFiles::key_file(f),
+            None => app::store::AuditFiles::in_dir(&self.data_dir),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -460,8 +478,19 @@ enum TokenCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Recompute the hash chain; exits with status 1 at the first broken link.
-    Verify,
+    /// Recompute the keyed hash chain and compare its head with the checkpoint
+    /// (audit.checkpoint beside the key); exits with status 1 at the first
+    /// broken link, or if records were removed from the end or rewritten.
+    Verify {
+        /// A head written down earlier, COUNT:HASH (the hash may be cut to
+        /// its first 16 or more digits): the log must still hold it.
+        #[arg(long, value_name = "COUNT:HASH")]
+        expect: Option<String>,
+    },
+    /// Verify the chain under the current key, then re-chain it under a new
+    /// key in one transaction; the old key file is kept as audit.key.<date>.
+    /// Stop other canhgac processes first or let them pick the new key up.
+    RotateKey,
     /// Print the newest records.
     Log {
         #[arg(long, default_value_t = 50)]
@@ -487,10 +516,10 @@ fn main() -> Result<()> {
 
 async fn open(db: &DbArgs, config: Config) -> Result<App> {
     let store = match &db.database_url {
-        Some(url) => app::store::Store::open_postgres(url)
+        Some(url) => app::store::Store::open_postgres_with(url, db.audit_files())
             .await
             .context("opening the PostgreSQL database")?,
-        None => app::store::Store::open_sqlite_dir(&db.data_dir)
+        None => app::store::Store::open_sqlite_dir_with(&db.data_dir, db.audit_files())
             .await
             .with_context(|| format!("opening the database in {}", db.data_dir.display()))?,
     };
@@ -504,7 +533,7 @@ async fn acting_scope(app: &App, as_user: Option<&str>) -> Result<Scope> {
         None => Ok(system),
         Some(name) => {
             let user = app.user_by_name(&system, name).await.map_err(explain)?;
-            Ok(app::accounts::user_scope(&user))
+            app.user_scope(&user).await.map_err(explain)
         }
     }
 }
@@ -641,13 +670,41 @@ async fn run(cli: Cli) -> Result<()> {
             println!("backed up to {}", file.display());
             Ok(())
         }
-        Command::Audit(AuditCommand::Verify) => {
+        Command::Audit(AuditCommand::Verify { expect }) => {
+            let expect: Option<domain::audit::Anchor> = match expect {
+                Some(e) => Some(
+                    e.parse()
+                        .map_err(|e: String| anyhow::anyhow!("--expect: {e}"))?,
+                ),
+                None => None,
+            };
             let app = open(&cli.db, Config::default()).await?;
             let scope = app.system_scope().await.map_err(explain)?;
-            let report = app.verify_audit(&scope).await.map_err(explain)?;
+            let report = app
+                .verify_audit_against(&scope, expect.as_ref())
+                .await
+                .map_err(explain)?;
+            match &report.checkpoint {
+                Some(c) => println!(
+                    "điểm neo trước / previous checkpoint: {}:{} ({}) in {}",
+                    c.count,
+                    c.hash,
+                    app::registry::format_vn_time(c.at),
+                    report.checkpoint_file
+                ),
+                None => println!(
+                    "chưa có điểm neo / no checkpoint yet for this database in {}",
+                    report.checkpoint_file
+                ),
+            }
             match report.broken_at {
                 None => {
                     println!("audit chain intact: {} records verified", report.records);
+                    if let Some(h) = &report.head {
+                        println!(
+                            "đầu chuỗi, hãy ghi lại / head, write it down: {h}\n(check it later with: canhgac audit verify --expect {h})"
+                        );
+                    }
                     Ok(())
                 }
                 Some(id) => {
@@ -659,6 +716,20 @@ async fn run(cli: Cli) -> Result<()> {
                     std::process::exit(1);
                 }
             }
+        }
+        Command::Audit(AuditCommand::RotateKey) => {
+            let app = open(&cli.db, Config::default()).await?;
+            let scope = app.system_scope().await.map_err(explain)?;
+            let done = app.rotate_audit_key(&scope).await.map_err(explain)?;
+            println!(
+                "đã chuyển sang khóa mới / the audit log is now keyed by a new key: {} records re-chained",
+                done.records
+            );
+            if let Some(old) = done.old_key_file {
+                println!("khóa cũ / old key kept as {old}");
+            }
+            println!("đầu chuỗi / head: {}", done.head);
+            Ok(())
         }
         Command::Audit(AuditCommand::Log { limit }) => {
             let app = open(&cli.db, Config::default()).await?;

@@ -2628,6 +2628,9 @@ impl AuditPage {
     fn when(&self, r: &AuditRecord) -> String {
         app::registry::format_vn_time(r.at)
     }
+    fn checkpoint_when(&self, c: &domain::audit::Checkpoint) -> String {
+        app::registry::format_vn_time(c.at)
+    }
 }
 
 async fn audit(State(st): State<AppState>, web: Web, Query(q): Query<AuditQuery>) -> Response {
