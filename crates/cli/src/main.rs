@@ -668,6 +668,10 @@ async fn run(cli: Cli) -> Result<()> {
             let app = open(&cli.db, Config::default()).await?;
             app.backup(&file).await.map_err(explain)?;
             println!("backed up to {}", file.display());
+            println!(
+                "khóa nhật ký kiểm toán không nằm trong bản sao, hãy sao lưu cùng / the audit key is not in the copy; back it up with it: {}",
+                cli.db.audit_files().key_path().display()
+            );
             Ok(())
         }
         Command::Audit(AuditCommand::Verify { expect }) => {

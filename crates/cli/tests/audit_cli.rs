@@ -143,9 +143,29 @@ async fn backup_copies_the_database_while_the_server_runs() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    // The copy is a working database with the data in it.
+    // Without the audit key the copy's chain cannot be checked: it is refused.
     let restored = tempfile::tempdir().unwrap();
     std::fs::copy(&file, restored.path().join("canhgac.db")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_canhgac"))
+        .args([
+            "--data-dir",
+            restored.path().to_str().unwrap(),
+            "export",
+            "systems",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("audit"));
+    // The copy with the key backed up beside it is a working database with
+    // the data in it.
+    let restored = tempfile::tempdir().unwrap();
+    std::fs::copy(&file, restored.path().join("canhgac.db")).unwrap();
+    std::fs::copy(
+        std::path::Path::new(&t.location).join("audit.key"),
+        restored.path().join("audit.key"),
+    )
+    .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_canhgac"))
         .args([
             "--data-dir",
