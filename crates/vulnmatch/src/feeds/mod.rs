@@ -49,7 +49,7 @@ impl fmt::Display for Problem {
 pub enum FeedError {
     #[error("{file}: cannot decompress: {message}")]
     Decompress { file: String, message: String },
-    #[error("{file}: larger than {limit} bytes once decompressed")]
+    #[error("{file}: giải nén ra hơn {limit} byte (larger than {limit} bytes once decompressed)")]
     TooLarge { file: String, limit: u64 },
     #[error("{file}: at {path} (line {line}, column {column}): {message}")]
     Json {
@@ -118,21 +118,24 @@ pub fn read_feed(file: &str, bytes: &[u8]) -> Result<Imported, FeedError> {
 }
 
 /// As `read_feed`, from a reader (read to the end, at most `DEFAULT_MAX_BYTES`).
-pub fn read_feed_from(file: &str, r: impl Read) -> Result<Imported, FeedError> {
-    let mut buf = Vec::new();
-    let mut lim = r.take(DEFAULT_MAX_BYTES + 1);
-    lim.read_to_end(&mut buf)
-        .map_err(|e| FeedError::Decompress {
-            file: file.to_string(),
-            message: e.to_string(),
-        })?;
-    if buf.len() as u64 > DEFAULT_MAX_BYTES {
+pub fn read_feed_from(file: &str, mut r: impl Read) -> Result<Imported, FeedError> {
+    let mut buf = LimitedWriter {
+        buf: Vec::new(),
+        limit: DEFAULT_MAX_BYTES,
+        over: false,
+    };
+    let copied = std::io::copy(&mut r, &mut buf);
+    if buf.over {
         return Err(FeedError::TooLarge {
             file: file.to_string(),
             limit: DEFAULT_MAX_BYTES,
         });
     }
-    read_feed(file, &buf)
+    copied.map_err(|e| FeedError::Decompress {
+        file: file.to_string(),
+        message: e.to_string(),
+    })?;
+    read_feed(file, &buf.buf)
 }
 
 pub fn read_feed_limited(file: &str, bytes: &[u8], limit: u64) -> Result<Imported, FeedError> {
@@ -161,7 +164,17 @@ fn strip_bom(b: &[u8]) -> &[u8] {
     b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b)
 }
 
+/// The xz decoder may use at most this much memory for its dictionary
+/// (`xz -9` uses 64 MiB); a file asking for more is refused before anything
+/// is allocated.
+pub const XZ_MEMORY_LIMIT: u64 = 128 << 20;
+
 /// Decompresses gzip or xz (by magic bytes); other data is returned as is.
+///
+/// Both decoders stream into a buffer that refuses to grow past `limit`, so
+/// a small file that expands enormously (a "bomb") costs at most `limit`
+/// bytes (plus the xz dictionary, at most [`XZ_MEMORY_LIMIT`]) before it is
+/// refused with [`FeedError::TooLarge`].
 pub fn decompress<'a>(
     file: &str,
     bytes: &'a [u8],
@@ -175,36 +188,31 @@ pub fn decompress<'a>(
         file: file.to_string(),
         limit,
     };
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        let dec = flate2::read::MultiGzDecoder::new(bytes);
-        dec.take(limit + 1)
-            .read_to_end(&mut out)
-            .map_err(|e| derr(e.to_string()))?;
-        if out.len() as u64 > limit {
-            return Err(too_large());
-        }
-        Ok(std::borrow::Cow::Owned(out))
+    let mut decoder: Box<dyn Read + '_> = if bytes.starts_with(&[0x1f, 0x8b]) {
+        Box::new(flate2::read::MultiGzDecoder::new(bytes))
     } else if bytes.starts_with(&[0xFD, b'7', b'z', b'X', b'Z', 0x00]) {
-        let mut w = LimitedWriter {
-            buf: Vec::new(),
-            limit,
-            over: false,
-        };
-        let mut input = bytes;
-        let res = lzma_rs::xz_decompress(&mut input, &mut w);
-        if w.over {
-            return Err(too_large());
-        }
-        res.map_err(|e| derr(e.to_string()))?;
-        Ok(std::borrow::Cow::Owned(w.buf))
+        let kib = u32::try_from(XZ_MEMORY_LIMIT >> 10).unwrap_or(u32::MAX);
+        Box::new(lzma_rust2::XzReader::new_mem_limit(bytes, true, kib))
     } else if (bytes.len() as u64) > limit {
-        Err(too_large())
+        return Err(too_large());
     } else {
-        Ok(std::borrow::Cow::Borrowed(bytes))
+        return Ok(std::borrow::Cow::Borrowed(bytes));
+    };
+    let mut out = LimitedWriter {
+        buf: Vec::new(),
+        limit,
+        over: false,
+    };
+    let copied = std::io::copy(&mut decoder, &mut out);
+    if out.over {
+        return Err(too_large());
     }
+    copied.map_err(|e| derr(e.to_string()))?;
+    Ok(std::borrow::Cow::Owned(out.buf))
 }
 
+/// A buffer that holds at most `limit` bytes, growing its capacity no
+/// further than that (a plain `Vec` may double to twice what it holds).
 struct LimitedWriter {
     buf: Vec<u8>,
     limit: u64,
@@ -213,9 +221,18 @@ struct LimitedWriter {
 
 impl Write for LimitedWriter {
     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        if self.buf.len() as u64 + b.len() as u64 > self.limit {
+        let wanted = self.buf.len() as u64 + b.len() as u64;
+        if wanted > self.limit {
             self.over = true;
             return Err(std::io::Error::other("size limit"));
+        }
+        if wanted > self.buf.capacity() as u64 {
+            let doubled = (self.buf.capacity() as u64).saturating_mul(2);
+            let target = doubled.max(wanted).min(self.limit);
+            let more = usize::try_from(target).unwrap_or(usize::MAX) - self.buf.len();
+            self.buf
+                .try_reserve_exact(more)
+                .map_err(|_| std::io::Error::other("out of memory"))?;
         }
         self.buf.extend_from_slice(b);
         Ok(b.len())
