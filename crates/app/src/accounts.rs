@@ -201,50 +201,84 @@ impl App {
         }))
     }
 
-    /// Signs in with a password. Failures count towards a lock-out; the
-    /// answer does not say whether the user name exists.
-    pub async fn login(&self, username: &str, password: &str) -> Result<SignedIn> {
+    /// Signs in with a password from `source` (the client's address).
+    ///
+    /// Failures are counted per (name as typed, source) and per source, the
+    /// same way whether the name exists or not: past the policy's count a
+    /// pair is held back for the lock-out time, and a source that fails
+    /// [`SOURCE_MAX_FAILURES`] times under any names is held back as a whole.
+    /// Nobody can lock an account for its owner: a correct password from
+    /// another place still gets in. Known and unknown names get the same
+    /// answers, with the same work (an argon2 check, one write).
+    pub async fn login(&self, username: &str, password: &str, source: &str) -> Result<SignedIn> {
         let now = Utc::now();
         let policy = &self.config.password_policy;
-        let Some((user, hash)) = users::find_for_login(&mut self.store.conn(), username).await?
-        else {
-            // Spend the same time as a real check so timing does not reveal
-            // which names exist.
-            let _ = password_matches(password, DUMMY_HASH);
-            return Err(AppError::Unauthenticated);
+        let window = Duration::minutes(policy.lockout_minutes.max(1));
+        let name = username.trim().to_lowercase();
+        let mut c = self.store.conn();
+        let pair = users::login_failures(&mut c, &name, source).await?;
+        if let Some(until) = pair
+            .as_ref()
+            .and_then(|p| p.blocked_until)
+            .filter(|u| *u > now)
+        {
+            return Err(AppError::Throttled { until });
+        }
+        if users::source_failures(&mut c, source, now - window).await? >= SOURCE_MAX_FAILURES {
+            return Err(AppError::Throttled {
+                until: now + window,
+            });
+        }
+        let found = users::find_for_login(&mut c, &name).await?;
+        let ok = match &found {
+            Some((user, hash)) => password_matches(password, hash) && !user.disabled,
+            None => {
+                // The same work as a real check, so timing does not tell
+                // which names exist.
+                let _ = password_matches(password, DUMMY_HASH);
+                false
+            }
         };
-        if user.disabled {
-            let _ = password_matches(password, DUMMY_HASH);
-            return Err(AppError::Unauthenticated);
-        }
-        if let Some(until) = user.locked_until.filter(|u| *u > now) {
-            return Err(AppError::Locked { until });
-        }
-        let scope = user_scope(&user);
         let mut tx = self.store.begin().await?;
-        if !password_matches(password, &hash) {
-            let failures = user.failed_logins + 1;
-            let locked = (failures >= policy.max_failures)
-                .then(|| now + Duration::minutes(policy.lockout_minutes));
-            users::record_login(
-                &mut tx,
-                &scope,
-                &user,
-                false,
-                if locked.is_some() { 0 } else { failures },
-                locked,
-            )
-            .await?;
+        let Some((user, _)) = found.as_ref().filter(|_| ok).cloned() else {
+            let mut f = pair
+                .filter(|p| now - p.window_started_at < window)
+                .unwrap_or(users::LoginFailures {
+                    failures: 0,
+                    window_started_at: now,
+                    blocked_until: None,
+                });
+            f.failures += 1;
+            f.blocked_until = (f.failures >= policy.max_failures).then(|| now + window);
+            users::put_login_failures(&mut tx.conn(), &name, source, &f).await?;
+            let system = Scope::system(self.coordinating_org().await?);
+            let known = found.as_ref().map(|(u, _)| u);
+            users::record_failed_login(&mut tx, &system, known, source).await?;
             tx.commit().await?;
-            return match locked {
-                Some(until) => Err(AppError::Locked { until }),
-                None => Err(AppError::Unauthenticated),
-            };
-        }
-        users::record_login(&mut tx, &scope, &user, true, 0, None).await?;
+            return Err(match f.blocked_until {
+                Some(until) => AppError::Throttled { until },
+                None => AppError::Unauthenticated,
+            });
+        };
+        let scope = self.user_scope(&user).await?;
+        users::clear_login_failures(&mut tx.conn(), &name, source).await?;
+        // The account's count of wrong second-factor codes stays as it is:
+        // signing in again must not reset it.
+        users::record_login(
+            &mut tx,
+            &scope,
+            &user,
+            true,
+            user.failed_logins,
+            user.locked_until,
+        )
+        .await?;
         let session_token = secret("cgs_");
         let csrf_token = secret("");
-        let second_factor_required = user.totp_enabled;
+        // A second factor is due when the account has one, and always when
+        // wrong codes have locked it (the code step then refuses).
+        let second_factor_required =
+            user.totp_enabled || user.locked_until.is_some_and(|u| u > now);
         users::create_session(
             &mut tx,
             &secret_hash(&session_token),
@@ -303,7 +337,7 @@ impl App {
         };
         Ok((
             Authenticated {
-                scope: user_scope(&user),
+                scope: self.user_scope(&user).await?,
                 user: Some(user),
                 csrf_token: Some(s.csrf_token),
             },
@@ -330,7 +364,7 @@ impl App {
             return Err(AppError::Locked { until });
         }
         let totp = totp_for(&secret, &user.username)?;
-        let scope = user_scope(&user);
+        let scope = self.user_scope(&user).await?;
         let mut tx = self.store.begin().await?;
         match accept_code(&totp, code, last_step) {
             Some(step) => {
@@ -417,10 +451,8 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         let own = matches!(scope.actor, Actor::User { id, .. } if id == user_id);
-        if !own && !scope.may_manage_users_of(user.org_id) {
-            return Err(AppError::Forbidden(
-                "you may not change this account".into(),
-            ));
+        if !own {
+            self.check_grant(scope, user.role, user.org_id).await?;
         }
         let mut tx = self.store.begin().await?;
         users::set_totp(&mut tx, scope, &user, None, None).await?;
@@ -460,14 +492,15 @@ impl App {
             users::mark_token_used(&mut c, t.id, now).await?;
         }
         Ok(Authenticated {
-            scope: Scope {
-                actor: Actor::Token {
+            scope: Scope::new(
+                Actor::Token {
                     id: t.id,
                     name: t.name,
                 },
-                org_id: t.org_id,
-                role: t.role,
-            },
+                t.org_id,
+                t.role,
+                self.coordinating_org().await?,
+            ),
             user: None,
             csrf_token: None,
         })
@@ -505,21 +538,12 @@ impl App {
         scope: &Scope,
         req: &CreateUser,
     ) -> Result<(User, Option<String>)> {
-        if !scope.may_manage_users_of(req.org_id) {
-            return Err(AppError::Forbidden(
-                "you may not create accounts for this organisation".into(),
-            ));
-        }
+        self.check_grant(scope, req.role, req.org_id).await?;
         if store::orgs::get(&mut self.store.conn(), scope, req.org_id)
             .await?
             .is_none()
         {
             return Err(invalid("org_id", "no such organisation"));
-        }
-        if req.role == Role::Coordinator && !scope.is_coordinator() {
-            return Err(AppError::Forbidden(
-                "only the coordinator grants the coordinator role".into(),
-            ));
         }
         let username = req.username.trim().to_lowercase();
         if username.len() < 3
@@ -562,19 +586,36 @@ impl App {
         after: Option<i64>,
         limit: i64,
     ) -> Result<store::Page<User>> {
+        require_administration(scope)?;
         Ok(users::list(&mut self.store.conn(), scope, org_id, after, limit).await?)
     }
 
+    /// An account the caller administers: one whose role the caller could
+    /// have granted (so nobody resets the password of, or disables, an
+    /// account that sees or does more than they do).
     async fn managed_user(&self, scope: &Scope, user_id: i64) -> Result<User> {
+        if !scope.may(domain::Capability::ManageAccounts) {
+            return Err(forbidden_grant());
+        }
         let user = users::get(&mut self.store.conn(), scope, user_id)
             .await?
             .ok_or(AppError::NotFound)?;
-        if !scope.may_manage_users_of(user.org_id) {
-            return Err(AppError::Forbidden(
-                "you may not manage this account".into(),
-            ));
-        }
+        self.check_grant(scope, user.role, user.org_id).await?;
         Ok(user)
+    }
+
+    /// Refuses unless `scope` may give `role` in `org_id` ([`Scope::may_grant`]).
+    async fn check_grant(&self, scope: &Scope, role: Role, org_id: i64) -> Result<()> {
+        if scope.may_grant(role, org_id, self.coordinating_org().await?) {
+            Ok(())
+        } else {
+            Err(forbidden_grant())
+        }
+    }
+
+    /// The scope an account acts with.
+    pub async fn user_scope(&self, user: &User) -> Result<Scope> {
+        Ok(user_scope(user, self.coordinating_org().await?))
     }
 
     /// An administrator resets someone's password; the new one is returned once.
@@ -593,12 +634,7 @@ impl App {
     /// role, and nobody changes their own.
     pub async fn set_user_role(&self, scope: &Scope, user_id: i64, role: Role) -> Result<()> {
         let user = self.managed_user(scope, user_id).await?;
-        if (role == Role::Coordinator || user.role == Role::Coordinator) && !scope.is_coordinator()
-        {
-            return Err(AppError::Forbidden(
-                "only the coordinator grants or removes the coordinator role".into(),
-            ));
-        }
+        self.check_grant(scope, role, user.org_id).await?;
         if matches!(scope.actor, Actor::User { id, .. } if id == user.id) {
             return Err(AppError::Conflict("you cannot change your own role".into()));
         }
@@ -632,21 +668,12 @@ impl App {
         scope: &Scope,
         req: &CreateToken,
     ) -> Result<(ApiToken, String)> {
-        if !scope.may_manage_users_of(req.org_id) {
-            return Err(AppError::Forbidden(
-                "you may not create tokens for this organisation".into(),
-            ));
-        }
+        self.check_grant(scope, req.role, req.org_id).await?;
         if store::orgs::get(&mut self.store.conn(), scope, req.org_id)
             .await?
             .is_none()
         {
             return Err(invalid("org_id", "no such organisation"));
-        }
-        if req.role == Role::Coordinator && !scope.is_coordinator() {
-            return Err(AppError::Forbidden(
-                "only the coordinator grants the coordinator role".into(),
-            ));
         }
         if !(1..=730).contains(&req.valid_days) {
             return Err(invalid("valid_days", "a token lives 1 to 730 days"));
@@ -677,6 +704,7 @@ impl App {
     }
 
     pub async fn tokens(&self, scope: &Scope) -> Result<Vec<ApiToken>> {
+        require_administration(scope)?;
         Ok(users::list_tokens(&mut self.store.conn(), scope).await?)
     }
 
@@ -684,9 +712,7 @@ impl App {
         let token = users::get_token(&mut self.store.conn(), scope, token_id)
             .await?
             .ok_or(AppError::NotFound)?;
-        if !scope.may_manage_users_of(token.org_id) {
-            return Err(AppError::Forbidden("you may not revoke this token".into()));
-        }
+        self.check_grant(scope, token.role, token.org_id).await?;
         let mut tx = self.store.begin().await?;
         users::revoke_token(&mut tx, scope, &token).await?;
         tx.commit().await?;
@@ -731,15 +757,45 @@ fn default_token_days() -> i64 {
     365
 }
 
-pub fn user_scope(user: &User) -> Scope {
-    Scope {
-        actor: Actor::User {
+/// Failed sign-ins from one address, under any names, within the lock-out
+/// time, after which the address is held back as a whole.
+pub const SOURCE_MAX_FAILURES: i64 = 50;
+
+/// The scope of an account, given the coordinating organisation's id.
+pub fn user_scope(user: &User, coordinating_org_id: i64) -> Scope {
+    Scope::new(
+        Actor::User {
             id: user.id,
             username: user.username.clone(),
         },
-        org_id: user.org_id,
-        role: user.role,
+        user.org_id,
+        user.role,
+        coordinating_org_id,
+    )
+}
+
+/// Accounts, tokens and the audit log are read by administrators and
+/// auditors ([`domain::Capability::ReadAdministration`]), each within reach.
+pub(crate) fn require_administration(scope: &Scope) -> Result<()> {
+    if scope.may(domain::Capability::ReadAdministration) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "Chỉ quản trị đơn vị, cơ quan điều phối và kiểm tra viên xem tài khoản, khóa API và nhật ký \
+             (accounts, tokens and the audit log are for administrators and auditors)"
+                .into(),
+        ))
     }
+}
+
+fn forbidden_grant() -> AppError {
+    AppError::Forbidden(
+        "Không được cấp hoặc quản lý vai trò có quyền rộng hơn quyền của mình, hay ở đơn vị mình không quản lý; \
+         quyền xem toàn tỉnh chỉ do cơ quan điều phối cấp (you may not grant or manage a role that sees or does \
+         more than your own, or in an organisation you do not administer; province-wide reading is granted by \
+         the coordinator only)"
+            .into(),
+    )
 }
 
 /// A real argon2id hash of a random password, verified against when the user

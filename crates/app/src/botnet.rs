@@ -953,7 +953,7 @@ impl App {
     }
 
     pub async fn isp_prefixes(&self, scope: &Scope) -> Result<Vec<store::botnet::PrefixSummary>> {
-        if !scope.sees_province() && scope.role != domain::Role::IspOperator {
+        if !scope.may(domain::Capability::ReadPrefixes) {
             return Err(AppError::Forbidden(
                 "operator prefixes are for the coordinator and the operators".into(),
             ));

@@ -113,6 +113,9 @@ impl App {
             scope.org_id
         };
         report.reporter_org.id = Some(org_id);
+        // Organisations the report may name as the system's owner and
+        // operator: the reporter itself and the named system's own.
+        let mut may_name = vec![org_id];
         let system_id = match report.system.as_ref().and_then(|s| s.id) {
             Some(id) => {
                 // The system must be one the reporter may see; its facts come from the registry.
@@ -120,10 +123,27 @@ impl App {
                 if let Some(s) = report.system.as_mut() {
                     s.level = sys.data.approved_level.or(sys.data.proposed_level);
                 }
+                may_name.extend(sys.tenants());
                 Some(id)
             }
             None => None,
         };
+        let mut errs = domain::FieldErrors::default();
+        for (field, named) in [
+            ("owner_org.id", &report.owner_org),
+            ("operator_org.id", &report.operator_org),
+        ] {
+            if let Some(id) = named.as_ref().and_then(|o| o.id) {
+                if !scope.sees_province() && !may_name.contains(&id) {
+                    errs.push(
+                        field,
+                        "Chỉ được ghi đơn vị mình hoặc chủ quản, đơn vị vận hành của hệ thống đã chọn \
+                         (name your own organisation or the chosen system's owner or operator)",
+                    );
+                }
+            }
+        }
+        errs.into_result()?;
         let json = serde_json::to_string(&report).map_err(|e| AppError::Internal(e.to_string()))?;
         let mut tx = self.store.begin().await?;
         let id = store::incidents::create(

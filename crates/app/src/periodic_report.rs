@@ -517,13 +517,11 @@ fn is_active(status: &str) -> bool {
 fn report_org(scope: &Scope, org_id: Option<i64>) -> Result<Option<i64>> {
     match org_id {
         None if scope.sees_province() => Ok(None),
-        None => Err(AppError::Forbidden(
-            "the province report is for the coordinator and auditors; ask for your organisation's report".into(),
-        )),
+        // An organisation's people get their own organisation's report.
+        None => Ok(Some(scope.org_id)),
         Some(o) if scope.sees_province() || o == scope.org_id => Ok(Some(o)),
-        Some(_) => Err(AppError::Forbidden(
-            "an organisation reads only its own periodic report".into(),
-        )),
+        // Another organisation's report does not exist for this reader.
+        Some(_) => Err(AppError::NotFound),
     }
 }
 

@@ -312,7 +312,7 @@ both_backends!(a_second_factor_guards_sign_in_and_a_code_works_once, |t| {
             .user_by_name(&t.coordinator, "a.officer")
             .await
             .unwrap();
-        app::accounts::user_scope(&user)
+        t.app.user_scope(&user).await.unwrap()
     };
     let enrol = t.app.totp_enrolment(&scope).unwrap();
     assert!(enrol.url.starts_with("otpauth://totp/") && enrol.qr_svg.contains("<svg"));
@@ -340,9 +340,11 @@ both_backends!(a_second_factor_guards_sign_in_and_a_code_works_once, |t| {
         .send()
         .await
         .unwrap();
+    let cookie = common::session_cookie_of(&r).unwrap();
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["second_factor_required"], true);
-    let tok = body["session_token"].as_str().unwrap().to_string();
+    assert!(body.get("session_token").is_none());
+    let tok = format!("session:{cookie}:{}", body["csrf_token"].as_str().unwrap());
     let (s, e) = t.get(&tok, "/api/v1/systems").await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     assert_eq!(e["error"]["code"], "second_factor_required");
@@ -365,10 +367,13 @@ both_backends!(a_second_factor_guards_sign_in_and_a_code_works_once, |t| {
         .send()
         .await
         .unwrap();
-    let second = r.json::<serde_json::Value>().await.unwrap()["session_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let cookie = common::session_cookie_of(&r).unwrap();
+    let second = format!(
+        "session:{cookie}:{}",
+        r.json::<serde_json::Value>().await.unwrap()["csrf_token"]
+            .as_str()
+            .unwrap()
+    );
     let (s, _) = t
         .post(&second, "/api/v1/auth/totp", json!({"code": code}))
         .await;
@@ -395,8 +400,11 @@ both_backends!(a_second_factor_guards_sign_in_and_a_code_works_once, |t| {
         .unwrap()
         .clone();
     assert_eq!(user["totp_enabled"], true);
-    let admin =
-        app::accounts::user_scope(&t.app.user_by_name(&t.coordinator, "a.admin").await.unwrap());
+    let admin = t
+        .app
+        .user_scope(&t.app.user_by_name(&t.coordinator, "a.admin").await.unwrap())
+        .await
+        .unwrap();
     t.app
         .disable_totp(&admin, user["id"].as_i64().unwrap())
         .await

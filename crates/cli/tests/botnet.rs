@@ -3,6 +3,7 @@
 //! special addresses are reported apart, owners see only their own.
 
 mod common;
+use common::AuthExt;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -10,7 +11,7 @@ use serde_json::{json, Value};
 async fn import(t: &common::TestApp, tok: &str, body: &str, query: &str) -> (StatusCode, Value) {
     let r = reqwest::Client::new()
         .post(t.url(&format!("/api/v1/botnet/import?{query}")))
-        .bearer_auth(tok)
+        .auth(tok)
         .body(body.to_string())
         .send()
         .await

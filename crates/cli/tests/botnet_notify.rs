@@ -3,6 +3,7 @@
 //! loopback and retries when it refuses.
 
 mod common;
+use common::AuthExt;
 
 use app::notify::testing::SmtpSink;
 use reqwest::StatusCode;
@@ -50,7 +51,7 @@ async fn run(db: common::Db) {
 
     let r = reqwest::Client::new()
         .post(t.url("/api/v1/botnet/import?source=national&period=2025-01&format=text"))
-        .bearer_auth(&coord)
+        .auth(&coord)
         .body("14.160.10.5\n14.160.10.6\n14.170.1.1\n8.8.8.8\n")
         .send()
         .await
@@ -122,7 +123,7 @@ async fn run(db: common::Db) {
     sink.reject_recipient("noc@vnpt-sonha.vn");
     let r = reqwest::Client::new()
         .post(t.url("/api/v1/botnet/import?source=national&period=2025-02&format=text"))
-        .bearer_auth(&coord)
+        .auth(&coord)
         .body("14.170.1.1\n")
         .send()
         .await

@@ -3,6 +3,7 @@
 //! that hold them, clean-up notes and reinfection, XLSX lists, the reports.
 
 mod common;
+use common::AuthExt;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -17,7 +18,7 @@ fn data(file: &str) -> std::path::PathBuf {
 async fn upload(t: &common::TestApp, tok: &str, path: &str, body: Vec<u8>) -> (StatusCode, Value) {
     let r = reqwest::Client::new()
         .post(t.url(path))
-        .bearer_auth(tok)
+        .auth(tok)
         .body(body)
         .send()
         .await

@@ -82,7 +82,7 @@ fn demo_seeds_an_empty_database_and_prints_accounts_that_work() {
         {
             let mut parts = line.split_whitespace();
             let (user, pass) = (parts.next().unwrap(), parts.next().unwrap());
-            app.login(user, pass)
+            app.login(user, pass, "127.0.0.1")
                 .await
                 .unwrap_or_else(|e| panic!("{user}: {e}"));
         }

@@ -3,6 +3,7 @@
 //! completed by two organisations, and the coordinator's matrix checked.
 
 mod common;
+use common::AuthExt;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -152,7 +153,7 @@ both_backends!(the_tet_directive_task_by_task, |t| {
             let r = t
                 .client
                 .post(t.url(&format!("{path}?file_name={name}")))
-                .bearer_auth(tok)
+                .auth(tok)
                 .body(body.to_vec())
                 .send()
                 .await

@@ -3,6 +3,7 @@
 //! a moment, gaps, exports, and each organisation seeing its own.
 
 mod common;
+use common::AuthExt;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -174,7 +175,7 @@ both_backends!(a_tet_roster_from_rotation_to_who_is_on_duty, |t| {
         .get(t.url(&format!(
             "/api/v1/duty/periods/{pid}/rosters/{a}/roster.ics"
         )))
-        .bearer_auth(&officer_a)
+        .auth(&officer_a)
         .send()
         .await
         .unwrap();
@@ -186,7 +187,7 @@ both_backends!(a_tet_roster_from_rotation_to_who_is_on_duty, |t| {
         .get(t.url(&format!(
             "/api/v1/duty/periods/{pid}/rosters/{a}/roster.xlsx"
         )))
-        .bearer_auth(&officer_a)
+        .auth(&officer_a)
         .send()
         .await
         .unwrap();

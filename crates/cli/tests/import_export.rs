@@ -2,6 +2,7 @@
 //! bad row named, diacritics intact.
 
 mod common;
+use common::AuthExt;
 
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -50,7 +51,7 @@ both_backends!(a_good_csv_is_written_and_round_trips, |t| {
     for format in ["csv", "xlsx"] {
         let r = reqwest::Client::new()
             .get(t.url(&format!("/api/v1/export/systems?format={format}")))
-            .bearer_auth(&tok)
+            .auth(&tok)
             .send()
             .await
             .unwrap();

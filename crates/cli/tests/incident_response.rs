@@ -3,6 +3,7 @@
 //! end-of-response report, the contact directory, and deadline reminders.
 
 mod common;
+use common::AuthExt;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -32,7 +33,7 @@ async fn upload(
         .post(t.url(&format!(
             "/api/v1/incidents/{id}/evidence?file_name={name}&note=RAM"
         )))
-        .bearer_auth(tok)
+        .auth(tok)
         .body(body)
         .send()
         .await

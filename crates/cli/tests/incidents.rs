@@ -4,6 +4,7 @@
 //! may see it.
 
 mod common;
+use common::AuthExt;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -87,7 +88,7 @@ both_backends!(an_incident_from_report_to_closed, |t| {
     // Observables: the defaced site's address was on a botnet list; a TLP:RED hash is for those named.
     let r = reqwest::Client::new()
         .post(t.url("/api/v1/botnet/import?source=national&period=2025-01&format=text"))
-        .bearer_auth(&coord)
+        .auth(&coord)
         .body("14.160.10.5\n")
         .send()
         .await

@@ -5,6 +5,7 @@
 //! officer kept to its own report.
 
 mod common;
+use common::AuthExt;
 
 use app::periodic_report::{not_built_sentence, ReportPeriod, NOT_BUILT};
 use app::AppError;
@@ -21,7 +22,7 @@ fn shared(path: &str) -> Vec<u8> {
 async fn upload(t: &common::TestApp, tok: &str, path: &str, body: Vec<u8>) -> (StatusCode, Value) {
     let r = reqwest::Client::new()
         .post(t.url(path))
-        .bearer_auth(tok)
+        .auth(tok)
         .body(body)
         .send()
         .await
@@ -561,7 +562,7 @@ both_backends!(the_half_year_report_counts_what_was_done, |t| {
         .user_by_name(&t.coordinator, "a.officer")
         .await
         .unwrap();
-    let officer = app::accounts::user_scope(&user);
+    let officer = t.app.user_scope(&user).await.unwrap();
     for other in [None, Some(b), Some(999_999)] {
         let e = t
             .app
@@ -644,7 +645,7 @@ both_backends!(the_half_year_report_counts_what_was_done, |t| {
 
     // The auditor reads the province's and any organisation's.
     let user = t.app.user_by_name(&t.coordinator, "auditor").await.unwrap();
-    let auditor = app::accounts::user_scope(&user);
+    let auditor = t.app.user_scope(&user).await.unwrap();
     let r = t.app.periodic_report(&auditor, h1, Some(b)).await.unwrap();
     assert_eq!(r.systems.total, 3);
     assert_eq!(r.org.unwrap().short_name, "SYT");

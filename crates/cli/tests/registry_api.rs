@@ -1,6 +1,7 @@
 //! The registry over /api/v1: create, read, update, delete, lists and filters.
 
 mod common;
+use common::AuthExt;
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -165,7 +166,7 @@ both_backends!(bad_input_is_refused_field_by_field, |t| {
     // Not JSON at all.
     let r = reqwest::Client::new()
         .post(t.url("/api/v1/systems"))
-        .bearer_auth(&tok)
+        .auth(&tok)
         .header("content-type", "application/json")
         .body("{not json")
         .send()

@@ -3,6 +3,7 @@
 //! record that does not exist.
 
 mod common;
+use common::AuthExt;
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -99,7 +100,7 @@ both_backends!(
         for kind in ["systems", "assets", "orgs", "blocks"] {
             let r = reqwest::Client::new()
                 .get(t.url(&format!("/api/v1/export/{kind}")))
-                .bearer_auth(&tok)
+                .auth(&tok)
                 .send()
                 .await
                 .unwrap();

@@ -4,6 +4,7 @@
 //! each organisation seeing only its own.
 
 mod common;
+use common::AuthExt;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -19,7 +20,7 @@ fn shared(path: &str) -> Vec<u8> {
 async fn feed(t: &common::TestApp, tok: &str, name: &str, body: Vec<u8>) -> (StatusCode, Value) {
     let r = reqwest::Client::new()
         .post(t.url(&format!("/api/v1/vulns/feeds?file_name={name}")))
-        .bearer_auth(tok)
+        .auth(tok)
         .body(body)
         .send()
         .await

@@ -41,6 +41,123 @@ impl fmt::Display for Actor {
     }
 }
 
+text_enum! {
+    /// What a role may do, whatever the organisation. The one table of who
+    /// may do what is [`Role::capabilities`]; every operation of the API
+    /// names the capability it needs (`server::openapi::OPERATIONS`), and
+    /// use cases add the organisation's bounds on top.
+    Capability {
+        Read => "read", "Xem dữ liệu trong phạm vi", "Read within reach";
+        ReadAdministration => "read_administration", "Xem tài khoản, khóa API, nhật ký", "Read accounts, tokens and the audit log";
+        ManageAccounts => "manage_accounts", "Quản lý tài khoản và khóa API", "Manage accounts and tokens";
+        EditOrg => "edit_org", "Sửa hồ sơ đơn vị", "Edit the organisation's profile";
+        EditRegistry => "edit_registry", "Khai báo hệ thống, tài sản", "Edit systems and assets";
+        WorkFindings => "work_findings", "Xử lý điểm yếu", "Work on findings";
+        ReportIncident => "report_incident", "Báo cáo sự cố", "Report incidents";
+        RespondIncident => "respond_incident", "Ứng cứu sự cố", "Respond to incidents";
+        CleanBotnet => "clean_botnet", "Xử lý địa chỉ nhiễm mã độc", "Clean listed addresses";
+        KeepRoster => "keep_roster", "Lập lịch trực", "Keep duty rosters";
+        ReportTasks => "report_tasks", "Báo cáo nhiệm vụ chỉ đạo", "Report on directive tasks";
+        ReadPrefixes => "read_prefixes", "Xem dải địa chỉ nhà mạng", "Read operator prefixes";
+        Coordinate => "coordinate", "Điều phối toàn tỉnh", "Coordinate the province";
+    }
+}
+
+impl Role {
+    /// The one table of what each role may do. Read it with the rule of
+    /// [`Scope::may_grant`]: no role here may be granted by one whose row
+    /// lacks any of its capabilities.
+    pub fn capabilities(self) -> &'static [Capability] {
+        use Capability::*;
+        match self {
+            Role::Coordinator => Capability::ALL,
+            Role::OrgAdmin => &[
+                Read,
+                ReadAdministration,
+                ManageAccounts,
+                EditOrg,
+                EditRegistry,
+                WorkFindings,
+                ReportIncident,
+                RespondIncident,
+                CleanBotnet,
+                KeepRoster,
+                ReportTasks,
+                ReadPrefixes,
+            ],
+            Role::Officer => &[
+                Read,
+                EditRegistry,
+                WorkFindings,
+                ReportIncident,
+                RespondIncident,
+                CleanBotnet,
+                KeepRoster,
+                ReportTasks,
+            ],
+            Role::IspOperator => &[
+                Read,
+                ReportIncident,
+                RespondIncident,
+                CleanBotnet,
+                KeepRoster,
+                ReportTasks,
+                ReadPrefixes,
+            ],
+            Role::SocAnalyst => &[
+                Read,
+                ReportIncident,
+                RespondIncident,
+                KeepRoster,
+                ReportTasks,
+            ],
+            Role::Responder => &[Read, ReportIncident, RespondIncident],
+            Role::Auditor => &[Read, ReadAdministration, ReadPrefixes],
+        }
+    }
+
+    pub fn may(self, c: Capability) -> bool {
+        self.capabilities().contains(&c)
+    }
+
+    /// Whether this role may do everything `other` may.
+    pub fn covers(self, other: Role) -> bool {
+        other.capabilities().iter().all(|c| self.may(*c))
+    }
+}
+
+/// How far a scope sees: the whole province, or its own organisation (and
+/// what is shared with it: systems it operates, addresses in its space, the
+/// directory).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reach {
+    Organisation,
+    Province,
+}
+
+impl Reach {
+    /// The reach of `role` held in an organisation: the coordinator role
+    /// sees the province wherever it is held (only the coordinator grants
+    /// it); an auditor sees what its organisation sees — the province at the
+    /// coordinating organisation, its own organisation elsewhere; every other
+    /// role sees its own organisation.
+    pub fn of(role: Role, in_coordinating_org: bool) -> Reach {
+        match role {
+            Role::Coordinator => Reach::Province,
+            Role::Auditor if in_coordinating_org => Reach::Province,
+            _ => Reach::Organisation,
+        }
+    }
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Reach::Organisation => "Đơn vị mình",
+            Reach::Province => "Toàn tỉnh",
+        }
+    }
+}
+
 /// The acting party of every use case. Nothing reads or writes tenant data
 /// without one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +165,9 @@ pub struct Scope {
     pub actor: Actor,
     pub org_id: i64,
     pub role: Role,
+    /// Decided when the caller is authenticated, from the role and whether
+    /// its organisation is the coordinating one ([`Reach::of`]).
+    pub reach: Reach,
 }
 
 impl Scope {
@@ -57,12 +177,28 @@ impl Scope {
             actor: Actor::System,
             org_id: coordinator_org_id,
             role: Role::Coordinator,
+            reach: Reach::Province,
         }
     }
 
-    /// Coordinators and auditors see the whole province.
+    /// The scope of `role` held in `org_id`.
+    pub fn new(actor: Actor, org_id: i64, role: Role, coordinating_org_id: i64) -> Self {
+        Scope {
+            actor,
+            org_id,
+            role,
+            reach: Reach::of(role, org_id == coordinating_org_id),
+        }
+    }
+
+    /// The coordinator, and auditors of the coordinating organisation, see
+    /// the whole province.
     pub fn sees_province(&self) -> bool {
-        matches!(self.role, Role::Coordinator | Role::Auditor)
+        self.reach == Reach::Province
+    }
+
+    pub fn may(&self, c: Capability) -> bool {
+        self.role.may(c)
     }
 
     /// Whether this scope may read data that belongs to `org_ids`
@@ -87,8 +223,21 @@ impl Scope {
         self.role == Role::Coordinator || (self.role == Role::OrgAdmin && self.org_id == org_id)
     }
 
+    /// Whether this scope administers the accounts and tokens of `org_id`.
     pub fn may_manage_users_of(&self, org_id: i64) -> bool {
-        self.may_edit_org(org_id)
+        self.may(Capability::ManageAccounts) && (self.sees_province() || self.org_id == org_id)
+    }
+
+    /// Whether this scope may give `role` in `org_id` to an account or a
+    /// token, or act on an account or token that holds it: it must
+    /// administer that organisation, and the granted scope must neither see
+    /// nor do more than its own — every capability of the role is one of
+    /// the granter's, and its reach is no wider. Province-wide reading is
+    /// therefore granted by the coordinator only.
+    pub fn may_grant(&self, role: Role, org_id: i64, coordinating_org_id: i64) -> bool {
+        self.may_manage_users_of(org_id)
+            && self.role.covers(role)
+            && Reach::of(role, org_id == coordinating_org_id) <= self.reach
     }
 
     pub fn is_coordinator(&self) -> bool {
@@ -297,20 +446,91 @@ mod tests {
 
     #[test]
     fn scopes() {
-        let officer = Scope {
-            actor: Actor::System,
-            org_id: 7,
-            role: Role::Officer,
-        };
+        let officer = Scope::new(Actor::System, 7, Role::Officer, 1);
         assert!(officer.may_read_org_data(&[7, 9]));
         assert!(!officer.may_read_org_data(&[8]));
         assert!(officer.may_edit_registry_of(&[7]));
         assert!(!officer.may_edit_org(7));
-        let auditor = Scope {
-            role: Role::Auditor,
-            ..officer.clone()
-        };
+        let auditor = Scope::new(Actor::System, 1, Role::Auditor, 1);
         assert!(auditor.may_read_org_data(&[8]));
         assert!(!auditor.may_edit_registry_of(&[7]));
+        // An auditor of an agency sees that agency only.
+        let agency_auditor = Scope::new(Actor::System, 7, Role::Auditor, 1);
+        assert!(!agency_auditor.sees_province());
+        assert!(agency_auditor.may_read_org_data(&[7]));
+        assert!(!agency_auditor.may_read_org_data(&[8]));
+    }
+
+    /// Every (granter role, granter organisation, granted role, organisation)
+    /// over the coordinating organisation and two agencies: a grant that is
+    /// allowed never widens what the granter may see or do.
+    #[test]
+    fn no_grant_widens_the_granter() {
+        const COORD: i64 = 1;
+        let orgs = [COORD, 2, 3];
+        let mut allowed = 0;
+        for &granter_role in Role::ALL {
+            for &granter_org in &orgs {
+                let g = Scope::new(Actor::System, granter_org, granter_role, COORD);
+                for &role in Role::ALL {
+                    for &org in &orgs {
+                        if !g.may_grant(role, org, COORD) {
+                            continue;
+                        }
+                        allowed += 1;
+                        let granted = Scope::new(Actor::System, org, role, COORD);
+                        for c in role.capabilities() {
+                            assert!(g.may(*c), "{granter_role} gave {role} the capability {c}");
+                        }
+                        assert!(
+                            granted.reach <= g.reach,
+                            "{granter_role}@{granter_org} gave {role}@{org} a wider reach"
+                        );
+                        // What the granted scope sees, the granter sees.
+                        for &o in &orgs {
+                            if granted.may_read_org_data(&[o]) {
+                                assert!(
+                                    g.may_read_org_data(&[o]),
+                                    "{granter_role}@{granter_org} -> {role}@{org} sees {o}"
+                                );
+                            }
+                            if granted.may_edit_registry_of(&[o]) {
+                                assert!(g.may_edit_registry_of(&[o]));
+                            }
+                            if granted.may_manage_users_of(o) {
+                                assert!(g.may_manage_users_of(o));
+                            }
+                        }
+                        if role == Role::Auditor && org == COORD || role == Role::Coordinator {
+                            assert_eq!(
+                                granter_role,
+                                Role::Coordinator,
+                                "province-wide reading is granted by the coordinator only"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        // The rule is not vacuous: org admins grant their own staff.
+        let admin = Scope::new(Actor::System, 2, Role::OrgAdmin, COORD);
+        for role in [
+            Role::OrgAdmin,
+            Role::Officer,
+            Role::IspOperator,
+            Role::SocAnalyst,
+            Role::Responder,
+            Role::Auditor,
+        ] {
+            assert!(admin.may_grant(role, 2, COORD), "{role}");
+            assert!(
+                !admin.may_grant(role, 3, COORD),
+                "{role} in another organisation"
+            );
+        }
+        assert!(!admin.may_grant(Role::Coordinator, 2, COORD));
+        let dept_admin = Scope::new(Actor::System, COORD, Role::OrgAdmin, COORD);
+        assert!(!dept_admin.may_grant(Role::Auditor, COORD, COORD));
+        assert!(allowed > 50);
     }
 }

@@ -13,7 +13,7 @@ pub mod org;
 pub mod system;
 
 pub use asset::{AssetInput, AssetRole, DomainName, KbId, Software, VersionScheme};
-pub use auth::{Actor, PasswordPolicy, PasswordProblem, Role, Scope};
+pub use auth::{Actor, Capability, PasswordPolicy, PasswordProblem, Reach, Role, Scope};
 pub use finding::{FindingAction, FindingStatus};
 pub use net::{Asn, Cidr};
 pub use notice::{Channel, DeliveryStatus};

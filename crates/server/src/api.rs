@@ -229,8 +229,18 @@ struct Login {
     password: String,
 }
 
-async fn login(State(st): State<AppState>, JsonBody(body): JsonBody<Login>) -> ApiResult<Response> {
-    let s = st.app.login(&body.username, &body.password).await?;
+/// Signs in. The session secret goes only into the `HttpOnly` cookie, never
+/// into the body: scripts cannot read it, and it is no bearer token
+/// (machines use API tokens).
+async fn login(
+    State(st): State<AppState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    JsonBody(body): JsonBody<Login>,
+) -> ApiResult<Response> {
+    let s = st
+        .app
+        .login(&body.username, &body.password, &peer.ip().to_string())
+        .await?;
     let must_change = s.user.must_change_password
         || st
             .app
@@ -241,7 +251,6 @@ async fn login(State(st): State<AppState>, JsonBody(body): JsonBody<Login>) -> A
     let body = json!({
         "user": s.user,
         "csrf_token": s.csrf_token,
-        "session_token": s.session_token,
         "must_change_password": must_change,
         "second_factor_required": s.second_factor_required,
     });
@@ -291,14 +300,9 @@ async fn second_factor(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The session secret a request carries, as bearer or cookie.
+/// The session secret a request carries in its cookie.
 fn session_secret(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::to_string)
-        .or_else(|| crate::auth::cookie_in(headers, SESSION_COOKIE).map(str::to_string))
+    crate::auth::cookie_in(headers, SESSION_COOKIE).map(str::to_string)
 }
 
 #[derive(Deserialize)]

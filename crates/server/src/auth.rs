@@ -41,6 +41,29 @@ pub fn cookie_in<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&
         .map(|(_, v)| v)
 }
 
+/// Whether a request that changes something came from this site, as far as
+/// the browser says: a second line behind the CSRF token for cookie
+/// sessions. `Sec-Fetch-Site` (sent by current browsers) must not be
+/// `cross-site` or `same-site`, and an `Origin` header, when present, must
+/// name the host the request was sent to. Clients that send neither
+/// (command-line tools) pass; they carry the CSRF token anyway.
+pub fn same_origin(headers: &axum::http::HeaderMap) -> bool {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if matches!(text("sec-fetch-site"), Some("cross-site" | "same-site")) {
+        return false;
+    }
+    match text("origin") {
+        None => true,
+        Some(origin) => {
+            let host = text("host").unwrap_or_default();
+            let authority = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            authority.is_some_and(|a| !host.is_empty() && a.eq_ignore_ascii_case(host))
+        }
+    }
+}
+
 fn bearer(parts: &Parts) -> Option<&str> {
     parts
         .headers
@@ -51,26 +74,74 @@ fn bearer(parts: &Parts) -> Option<&str> {
         .map(str::trim)
 }
 
+/// Refuses a caller whose role lacks the capability the matched operation
+/// needs (`openapi::OPERATIONS`). A route missing from the table is refused
+/// too: every endpoint must say who may call it.
+fn check_capability(parts: &Parts, auth: &Authenticated) -> Result<(), ApiError> {
+    let Some(template) = parts.extensions.get::<axum::extract::MatchedPath>() else {
+        return Err(AppError::Internal("no matched route".into()).into());
+    };
+    let template = template.as_str();
+    let template = template.strip_prefix("/api/v1").unwrap_or(template);
+    let method = if parts.method == Method::HEAD {
+        "get"
+    } else {
+        parts.method.as_str()
+    };
+    match crate::openapi::operation(method, template) {
+        Some((_, _, crate::openapi::Need::Public, ..)) => Ok(()),
+        Some((_, _, crate::openapi::Need::Cap(c), ..)) if auth.scope.may(*c) => Ok(()),
+        Some((_, _, crate::openapi::Need::Cap(c), ..)) => Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "role_forbidden",
+            format!(
+                "Vai trò {} không có quyền «{}» ({} may not: {})",
+                auth.scope.role.label_vi(),
+                c.label_vi(),
+                auth.scope.role.label_en(),
+                c.label_en()
+            ),
+        )
+        .with_details(serde_json::json!({"role": auth.scope.role, "needs": c}))),
+        None => Err(AppError::Internal(format!(
+            "{} {template} has no row in the table of operations",
+            parts.method
+        ))
+        .into()),
+    }
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let app = &state.app;
-        let (secret, from_cookie) = match bearer(parts) {
-            Some(b) => (b.to_string(), false),
-            None => match cookie_value(parts, SESSION_COOKIE) {
-                Some(c) => (c.to_string(), true),
-                None => return Err(AppError::Unauthenticated.into()),
-            },
-        };
-        if secret.starts_with("cgt_") && !from_cookie {
-            return Ok(Caller(app.token(&secret).await?));
+        // A bearer header carries a machine token and nothing else: a
+        // session secret lives only in its HttpOnly cookie, so it is never
+        // usable without the CSRF token.
+        if let Some(b) = bearer(parts) {
+            if !b.starts_with("cgt_") {
+                return Err(AppError::Unauthenticated.into());
+            }
+            let auth = app.token(b).await?;
+            check_capability(parts, &auth)?;
+            return Ok(Caller(auth));
         }
-        let (auth, gate) = app.session(&secret).await?;
+        let Some(secret) = cookie_value(parts, SESSION_COOKIE) else {
+            return Err(AppError::Unauthenticated.into());
+        };
+        let (auth, gate) = app.session(secret).await?;
         // A cookie rides along with any request the browser makes, so a
         // state-changing request must also prove it came from our page.
         let safe = [Method::GET, Method::HEAD, Method::OPTIONS].contains(&parts.method);
-        if from_cookie && !safe {
+        if !safe {
+            if !same_origin(&parts.headers) {
+                return Err(AppError::Forbidden(
+                    "Yêu cầu không xuất phát từ trang của canhgac (cross-origin request refused)"
+                        .into(),
+                )
+                .into());
+            }
             let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
             if sent.is_none() || sent != auth.csrf_token.as_deref() {
                 return Err(AppError::Forbidden("missing or wrong CSRF token".into()).into());
@@ -98,6 +169,7 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(e) = refusal {
             return Err(e.into());
         }
+        check_capability(parts, &auth)?;
         Ok(Caller(auth))
     }
 }

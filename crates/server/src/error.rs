@@ -54,6 +54,17 @@ impl From<AppError> for ApiError {
                 "unauthenticated",
                 "Cần đăng nhập, hoặc tên đăng nhập/mật khẩu không đúng (sign-in required or wrong credentials)",
             ),
+            AppError::Throttled { until } => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "throttled",
+                format!(
+                    "Đăng nhập sai quá nhiều lần từ nơi này; hãy thử lại sau {} (too many failed sign-ins from this place; try again later)",
+                    app::registry::format_vn_time(until)
+                ),
+            )
+            .with_details(json!({
+                "retry_after_seconds": (until - chrono::Utc::now()).num_seconds().max(1)
+            })),
             AppError::Locked { until } => ApiError::new(
                 StatusCode::LOCKED,
                 "locked",
@@ -92,10 +103,72 @@ impl From<AppError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let retry_after = self
+            .details
+            .get("retry_after_seconds")
+            .and_then(Value::as_i64);
         let body =
             json!({"error": {"code": self.code, "message": self.message, "details": self.details}});
-        (self.status, axum::Json(body)).into_response()
+        let mut r = (self.status, axum::Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            r.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(secs),
+            );
+        }
+        r
     }
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Every error answer of the API in the documented JSON shape: the answers
+/// the framework makes itself (no route: 404, wrong method: 405, a query or
+/// path that does not parse: 400, a body over the limit: 413) come as plain
+/// text in English, and are rewritten here with a Vietnamese message first
+/// and the framework's own words after.
+pub async fn json_errors(r: Response) -> Response {
+    let status = r.status();
+    let is_json = r
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return r;
+    }
+    let (parts, body) = r.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let (code, vi) = match status {
+        StatusCode::NOT_FOUND => ("not_found", "Không tìm thấy"),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            "Đường dẫn này không nhận phương thức đã dùng",
+        ),
+        StatusCode::BAD_REQUEST => ("bad_request", "Yêu cầu không hợp lệ"),
+        StatusCode::UNPROCESSABLE_ENTITY => ("invalid", "Dữ liệu không hợp lệ"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "Nội dung gửi lên quá lớn"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ("unsupported_media_type", "Kiểu nội dung không được hỗ trợ")
+        }
+        StatusCode::UNAUTHORIZED => ("unauthenticated", "Cần đăng nhập"),
+        StatusCode::FORBIDDEN => ("forbidden", "Không có quyền"),
+        s if s.is_server_error() => ("internal", "Lỗi hệ thống"),
+        _ => ("error", "Yêu cầu không thực hiện được"),
+    };
+    let en = if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_lowercase()
+    } else {
+        text
+    };
+    let mut out = ApiError::new(status, code, format!("{vi} ({en})")).into_response();
+    for (name, value) in parts.headers.iter() {
+        if name != axum::http::header::CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    out
+}

@@ -51,7 +51,10 @@ pub fn session_cookie(value: &str, tls: bool, max_age: Option<i64>) -> String {
 
 pub fn router(state: AppState) -> Router {
     // The upload route sets its own, larger limit inside this one.
-    let api = api::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES));
+    let api = api::router()
+        .fallback(|| async { axum::http::StatusCode::NOT_FOUND })
+        .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
+        .layer(axum::middleware::map_response(error::json_errors));
     Router::new()
         .nest("/api/v1", api)
         .merge(web::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))

@@ -624,3 +624,87 @@ pub async fn emails_by_org(c: &mut Conn<'_>) -> Result<Vec<(i64, String)>> {
     )
     .await
 }
+
+/// Failed sign-ins of one (user name as typed, source address) pair.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct LoginFailures {
+    pub failures: i64,
+    pub window_started_at: DateTime<Utc>,
+    pub blocked_until: Option<DateTime<Utc>>,
+}
+
+/// Unscoped by necessity: it is read before anyone is signed in, and it
+/// holds no tenant data (a name as typed, an address, counts).
+pub async fn login_failures(
+    c: &mut Conn<'_>,
+    username: &str,
+    source: &str,
+) -> Result<Option<LoginFailures>> {
+    c.fetch_optional(
+        "SELECT failures, window_started_at, blocked_until FROM login_failures WHERE username = $1 AND source = $2",
+        args![username, source],
+    )
+    .await
+}
+
+/// Failed sign-ins from `source` under any name since `since`.
+pub async fn source_failures(c: &mut Conn<'_>, source: &str, since: DateTime<Utc>) -> Result<i64> {
+    let n: One<Option<i64>> = c
+        .fetch_one(
+            "SELECT CAST(SUM(failures) AS BIGINT) FROM login_failures WHERE source = $1 AND window_started_at >= $2",
+            args![source, since],
+        )
+        .await?;
+    Ok(n.0.unwrap_or(0))
+}
+
+/// Writes the pair's new count (one more failure, already computed by the caller).
+pub async fn put_login_failures(
+    c: &mut Conn<'_>,
+    username: &str,
+    source: &str,
+    f: &LoginFailures,
+) -> Result<()> {
+    c.execute(
+        "INSERT INTO login_failures (username, source, failures, window_started_at, blocked_until) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (username, source) DO UPDATE SET failures = excluded.failures, \
+         window_started_at = excluded.window_started_at, blocked_until = excluded.blocked_until",
+        args![username, source, f.failures, f.window_started_at, f.blocked_until],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A correct password from `source` clears that pair's count.
+pub async fn clear_login_failures(c: &mut Conn<'_>, username: &str, source: &str) -> Result<()> {
+    c.execute(
+        "DELETE FROM login_failures WHERE username = $1 AND source = $2",
+        args![username, source],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A failed sign-in, in the audit log: the source address and, when the
+/// name is an account's, the account (never the name as typed, which may be
+/// a mistyped password).
+pub async fn record_failed_login(
+    tx: &mut Tx,
+    scope: &Scope,
+    user: Option<&User>,
+    source: &str,
+) -> Result<()> {
+    audit::append(
+        tx,
+        scope,
+        Change {
+            action: "login_failed",
+            entity: "user",
+            entity_id: user.map(|u| u.id),
+            org_id: user.map(|u| u.org_id),
+            before: None,
+            after: Some(to_json(&serde_json::json!({ "source": source }))),
+        },
+    )
+    .await
+}

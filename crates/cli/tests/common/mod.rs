@@ -184,7 +184,9 @@ impl TestApp {
         format!("http://{}{path}", self.addr)
     }
 
-    /// Signs in over HTTP and returns the session secret for a bearer header.
+    /// Signs in over HTTP and returns a handle to the session (its cookie
+    /// and CSRF token) that [`AuthExt::auth`] sends the way a browser's
+    /// script would: the session secret is never a bearer token.
     pub async fn login(&self, username: &str) -> String {
         self.login_with(username, PASSWORD).await.expect("sign-in")
     }
@@ -201,12 +203,38 @@ impl TestApp {
             .await
             .unwrap();
         let status = r.status();
+        let cookie = session_cookie_of(&r);
         let body: Value = r.json().await.unwrap();
         if status == StatusCode::OK {
-            Ok(body["session_token"].as_str().unwrap().to_string())
+            assert!(
+                body.get("session_token").is_none(),
+                "the session secret must not be in the body"
+            );
+            let csrf = body["csrf_token"].as_str().unwrap();
+            Ok(format!(
+                "session:{}:{csrf}",
+                cookie.expect("a session cookie")
+            ))
         } else {
             Err((status, body))
         }
+    }
+
+    /// A machine token of `role` in `org_id`, made by the coordinator.
+    pub async fn token(&self, role: Role, org_id: i64) -> String {
+        self.app
+            .create_token(
+                &self.coordinator,
+                &app::accounts::CreateToken {
+                    name: format!("test {role} {org_id}"),
+                    org_id,
+                    role,
+                    valid_days: 30,
+                },
+            )
+            .await
+            .unwrap()
+            .1
     }
 
     /// A request with a bearer secret; returns the status and the JSON body (or Null).
@@ -217,9 +245,7 @@ impl TestApp {
         path: &str,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut req = Client::new()
-            .request(method, self.url(path))
-            .bearer_auth(token);
+        let mut req = Client::new().request(method, self.url(path)).auth(token);
         if let Some(b) = body {
             req = req.json(&b);
         }
@@ -250,7 +276,7 @@ impl TestApp {
             .post(self.url(&format!(
                 "/api/v1/import/{kind}?file_name={file_name}{extra}"
             )))
-            .bearer_auth(token)
+            .auth(token)
             .body(bytes)
             .send()
             .await
@@ -275,7 +301,7 @@ impl TestApp {
     pub async fn fetch(&self, token: &str, path: &str) -> reqwest::Response {
         Client::new()
             .get(self.url(path))
-            .bearer_auth(token)
+            .auth(token)
             .send()
             .await
             .unwrap()
@@ -329,6 +355,36 @@ impl TestApp {
             .await
             .unwrap()
             .id
+    }
+}
+
+/// The value of the session cookie a sign-in answer sets.
+pub fn session_cookie_of(r: &reqwest::Response) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("canhgac_session="))
+        .map(|v| v.split(';').next().unwrap_or_default().to_string())
+}
+
+/// Sends a credential from [`TestApp::login`] (cookie and CSRF header) or
+/// [`TestApp::token`] (bearer).
+pub trait AuthExt {
+    fn auth(self, credential: impl AsRef<str>) -> Self;
+}
+
+impl AuthExt for reqwest::RequestBuilder {
+    fn auth(self, credential: impl AsRef<str>) -> Self {
+        let credential = credential.as_ref();
+        match credential.strip_prefix("session:") {
+            Some(rest) => {
+                let (cookie, csrf) = rest.split_once(':').unwrap_or((rest, ""));
+                self.header("cookie", format!("canhgac_session={cookie}"))
+                    .header("x-csrf-token", csrf)
+            }
+            None => self.bearer_auth(credential),
+        }
     }
 }
 

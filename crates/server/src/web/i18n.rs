@@ -229,6 +229,8 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("rule_common", "không phải mật khẩu phổ biến, không chứa tên đăng nhập", "not a common password, not containing the user name"),
     ("bad_login", "Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong user name or password."),
     ("locked", "Tài khoản tạm khóa do đăng nhập sai nhiều lần, đến", "The account is locked after repeated failures, until"),
+    ("throttled", "Đăng nhập sai quá nhiều lần từ nơi này; hãy thử lại sau", "Too many failed sign-ins from this place; try again after"),
+    ("bad_return_path", "Địa chỉ quay lại không phải một trang của canhgac.", "The address to return to is not a page of canhgac."),
     ("language", "English", "Tiếng Việt"),
     ("search", "Tìm kiếm", "Search"),
     ("filter", "Lọc", "Filter"),

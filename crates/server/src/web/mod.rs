@@ -103,6 +103,14 @@ impl FromRequestParts<AppState> for Web {
             Err(AppError::Unauthenticated) => return Err(to_login()),
             Err(e) => return Err(error_page(tr, e)),
         };
+        // A second line behind the forms' CSRF token.
+        let safe = [axum::http::Method::GET, axum::http::Method::HEAD].contains(&parts.method);
+        if !safe && !crate::auth::same_origin(&parts.headers) {
+            return Err(error_page(
+                tr,
+                AppError::Forbidden("cross-origin request".into()),
+            ));
+        }
         // Until the session is fully open, only the page that opens it.
         let allowed = |prefixes: &[&str]| prefixes.iter().any(|p| here.starts_with(p));
         let detour = match gate {
@@ -131,7 +139,7 @@ impl FromRequestParts<AppState> for Web {
             }
             .to_string(),
             csrf: auth.csrf_token.clone().unwrap_or_default(),
-            admin: auth.scope.may_manage_users_of(auth.scope.org_id),
+            admin: auth.scope.may(domain::Capability::ReadAdministration),
             active: "",
             here,
         };
@@ -243,6 +251,64 @@ struct ErrorPage {
 }
 
 /// A refusal or failure as a page, with the status the API would give.
+/// A console page for a request that makes no sense (400), with the menu.
+pub fn bad_request_page(tr: Tr, message: String) -> Response {
+    let page = ErrorPage {
+        tr,
+        nav: Nav::default(),
+        title: tr.t("error").to_string(),
+        message,
+    };
+    let mut r = render(&page);
+    *r.status_mut() = StatusCode::BAD_REQUEST;
+    r
+}
+
+/// A path on this site to send the browser back to (`None` or empty: the
+/// dashboard), or `None` when the text is not one. Browsers drop tabs and
+/// newlines inside URLs and read `\` as `/`, so `/\t/evil.example` or
+/// `/\evil.example` lead to another host: only visible ASCII that needs no
+/// such repair is accepted, with no backslash, and neither `//` nor `/\` at
+/// the start — and the same again after percent-decoding, for the encoded
+/// forms.
+pub fn local_path(path: Option<&str>) -> Option<String> {
+    let p = match path {
+        None => return Some("/dashboard".into()),
+        Some(p) if p.is_empty() => return Some("/dashboard".into()),
+        Some(p) => p,
+    };
+    fn plain(b: &[u8]) -> bool {
+        b.first() == Some(&b'/')
+            && !matches!(b.get(1), Some(b'/' | b'\\'))
+            && b.iter().all(|c| (0x21..0x7f).contains(c) && *c != b'\\')
+    }
+    let decoded = percent_decode(p.as_bytes());
+    (plain(p.as_bytes()) && plain(&decoded)).then(|| p.to_string())
+}
+
+fn percent_decode(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
 pub fn error_page(tr: Tr, e: AppError) -> Response {
     let (status, message) = match &e {
         AppError::NotFound => (StatusCode::NOT_FOUND, tr.t("not_found").to_string()),
@@ -251,6 +317,14 @@ pub fn error_page(tr: Tr, e: AppError) -> Response {
         AppError::Conflict(why) => (StatusCode::CONFLICT, why.clone()),
         AppError::TooLarge(why) => (StatusCode::PAYLOAD_TOO_LARGE, why.clone()),
         AppError::Unauthenticated => return Redirect::to("/login").into_response(),
+        AppError::Throttled { until } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "{} {}.",
+                tr.t("throttled"),
+                app::registry::format_vn_time(*until)
+            ),
+        ),
         AppError::Locked { .. } | AppError::PasswordChangeRequired => {
             return Redirect::to("/password").into_response()
         }
@@ -301,4 +375,34 @@ pub fn with_cookies(mut r: Response, cookies: Vec<HeaderValue>) -> Response {
         r.headers_mut().append(header::SET_COOKIE, c);
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redirects_stay_on_this_site() {
+        let local = super::local_path;
+        assert_eq!(local(Some("/systems?level=3")).unwrap(), "/systems?level=3");
+        assert_eq!(local(None).unwrap(), "/dashboard");
+        assert_eq!(local(Some("")).unwrap(), "/dashboard");
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\tevil.example",
+            "/\t/evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/%09/evil.example",
+            "/%2F/evil.example",
+            "/%5Cevil.example",
+            "/%0d%0aSet-Cookie:%20x=1",
+            "/\r\nSet-Cookie: x=1",
+            "/ok path",
+            "evil.example",
+            "javascript:alert(1)",
+            "/ok\u{202e}",
+        ] {
+            assert_eq!(local(Some(bad)), None, "{bad:?}");
+        }
+    }
 }

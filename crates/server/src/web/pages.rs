@@ -16,7 +16,7 @@ use app::store::systems::{InfoSystem, SystemFilter};
 use app::transfer::{ImportMode, ImportReport, Kind, RowError};
 use app::AppError;
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{ConnectInfo, Multipart, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -106,22 +106,18 @@ struct Back {
     back: Option<String>,
 }
 
-/// Only paths on this site: never an open redirect.
-fn local(path: Option<&str>) -> String {
-    match path {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_string(),
-        _ => "/dashboard".into(),
-    }
-}
-
 async fn switch_language(
     State(st): State<AppState>,
+    Reader(tr, _): Reader,
     Path(code): Path<String>,
     Query(q): Query<Back>,
 ) -> Response {
     let lang = if code == "en" { "en" } else { "vi" };
+    let Some(back) = super::local_path(q.back.as_deref()) else {
+        return super::bad_request_page(tr, tr.t("bad_return_path").into());
+    };
     with_cookies(
-        Redirect::to(&local(q.back.as_deref())).into_response(),
+        Redirect::to(&back).into_response(),
         vec![cookie(LANG_COOKIE, lang, st.tls, 60 * 60 * 24 * 365)],
     )
 }
@@ -183,7 +179,10 @@ async fn login_form(
     Reader(tr, _): Reader,
     Query(q): Query<Next>,
 ) -> Response {
-    login_page(&st, tr, local(q.next.as_deref()), None, String::new())
+    match super::local_path(q.next.as_deref()) {
+        Some(next) => login_page(&st, tr, next, None, String::new()),
+        None => super::bad_request_page(tr, tr.t("bad_return_path").into()),
+    }
 }
 
 #[derive(Deserialize)]
@@ -199,19 +198,28 @@ struct LoginForm {
 async fn login(
     State(st): State<AppState>,
     Reader(tr, _): Reader,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     headers: axum::http::HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
     let pre = cookie_in(&headers, PRE_CSRF_COOKIE);
-    if f.csrf.is_empty() || pre != Some(f.csrf.as_str()) {
+    if f.csrf.is_empty() || pre != Some(f.csrf.as_str()) || !crate::auth::same_origin(&headers) {
         return error_page(tr, AppError::Forbidden("CSRF".into()));
     }
-    match st.app.login(&f.username, &f.password).await {
+    // Checked before signing in, so a bad address sets no cookie.
+    let Some(next) = super::local_path(Some(&f.next)) else {
+        return super::bad_request_page(tr, tr.t("bad_return_path").into());
+    };
+    match st
+        .app
+        .login(&f.username, &f.password, &peer.ip().to_string())
+        .await
+    {
         Ok(s) => with_cookies(
             Redirect::to(&if s.second_factor_required {
                 "/login/totp".to_string()
             } else {
-                local(Some(&f.next))
+                next
             })
             .into_response(),
             vec![
@@ -224,24 +232,24 @@ async fn login(
                 cookie(PRE_CSRF_COOKIE, "", st.tls, 0),
             ],
         ),
-        Err(AppError::Locked { until }) => login_page(
-            &st,
-            tr,
-            local(Some(&f.next)),
-            Some(format!(
-                "{} {}.",
-                tr.t("locked"),
-                app::registry::format_vn_time(until)
-            )),
-            f.username,
-        ),
-        Err(AppError::Unauthenticated) => login_page(
-            &st,
-            tr,
-            local(Some(&f.next)),
-            Some(tr.t("bad_login").into()),
-            f.username,
-        ),
+        Err(AppError::Throttled { until }) => {
+            let mut r = login_page(
+                &st,
+                tr,
+                next,
+                Some(format!(
+                    "{} {}.",
+                    tr.t("throttled"),
+                    app::registry::format_vn_time(until)
+                )),
+                f.username,
+            );
+            *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            r
+        }
+        Err(AppError::Unauthenticated) => {
+            login_page(&st, tr, next, Some(tr.t("bad_login").into()), f.username)
+        }
         Err(e) => fail(tr, e),
     }
 }
@@ -2359,9 +2367,14 @@ async fn users_page(
 
 /// The roles the scope may grant, labelled in the reader's language.
 fn role_options(tr: Tr, scope: &domain::Scope) -> Vec<(String, String)> {
-    Role::ALL
+    // Only roles the scope covers, the least powerful first (the form's default).
+    let mut roles: Vec<&Role> = Role::ALL
         .iter()
-        .filter(|r| **r != Role::Coordinator || scope.is_coordinator())
+        .filter(|r| scope.role.covers(**r))
+        .collect();
+    roles.sort_by_key(|r| r.capabilities().len());
+    roles
+        .into_iter()
         .map(|r| {
             (
                 r.as_str().to_string(),
@@ -2668,17 +2681,4 @@ async fn audit(State(st): State<AppState>, web: Web, Query(q): Query<AuditQuery>
         action: f.action.unwrap_or_default(),
         next,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redirects_stay_on_this_site() {
-        assert_eq!(local(Some("/systems?level=3")), "/systems?level=3");
-        assert_eq!(local(Some("//evil.example")), "/dashboard");
-        assert_eq!(local(Some("https://evil.example")), "/dashboard");
-        assert_eq!(local(None), "/dashboard");
-    }
 }
