@@ -676,10 +676,9 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Audit(AuditCommand::Verify { expect }) => {
             let expect: Option<domain::audit::Anchor> = match expect {
-                Some(e) => Some(
-                    e.parse()
-                        .map_err(|e: String| anyhow::anyhow!("--expect: {e}"))?,
-                ),
+                Some(e) => Some(e.parse().map_err(|e: String| {
+                    anyhow::anyhow!("--expect: đầu chuỗi không hợp lệ / not a head: {e}")
+                })?),
                 None => None,
             };
             let app = open(&cli.db, Config::default()).await?;
