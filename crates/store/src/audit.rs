@@ -396,6 +396,13 @@ fn against(w: &Walk, anchor: &Anchor) -> Result<(), domain::audit::AnchorBreak> 
 /// with this database's checkpoint and with `expected` (a head a person wrote
 /// down). When all is well, the checkpoint moves forward to the head.
 pub async fn verify(store: &Store, expected: Option<&Anchor>) -> Result<ChainReport> {
+    // The key file is what counts: another process may have rotated it since
+    // this one opened the store.
+    if let Some(k) = audit_files::read_key(store.audit.files.key_path())? {
+        if k != *store.audit.key() {
+            store.audit.set_key(k);
+        }
+    }
     let checkpoint = store.audit.read_checkpoint()?;
     let ids: Vec<i64> = checkpoint
         .iter()
@@ -779,7 +786,9 @@ mod tests {
             std::fs::read_to_string(dir.path().join("audit.key")).unwrap(),
             old
         );
-        // The other process still holds the old key: it picks the new one up.
+        // The other process still holds the old key: it verifies and writes
+        // under the new one.
+        assert!(verify(&other, None).await.unwrap().intact());
         write(&other, 2).await;
         let r = verify(&s, None).await.unwrap();
         assert!(r.intact(), "{r:?}");
