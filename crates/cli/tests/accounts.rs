@@ -63,28 +63,69 @@ both_backends!(
     }
 );
 
-both_backends!(five_failures_lock_the_account, |t| {
-    for i in 1..=4 {
-        let (s, _) = t.login_with("a.officer", "Wrong#Pass1").await.unwrap_err();
-        assert_eq!(s, StatusCode::UNAUTHORIZED, "attempt {i}");
-    }
-    let (s, e) = t.login_with("a.officer", "Wrong#Pass1").await.unwrap_err();
-    assert_eq!(s, StatusCode::LOCKED, "{e}");
-    assert!(e["error"]["message"].as_str().unwrap().contains("khóa"));
-    // Even the right password is refused while locked.
-    let (s, _) = t
-        .login_with("a.officer", common::PASSWORD)
+/// Signs in from `source` (a loopback address of its own), returning the
+/// status and the body.
+async fn login_from(
+    t: &common::TestApp,
+    source: [u8; 4],
+    username: &str,
+    password: &str,
+) -> (StatusCode, serde_json::Value, Option<String>) {
+    let client = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from(source))
+        .build()
+        .unwrap();
+    let r = client
+        .post(t.url("/api/v1/auth/login"))
+        .json(&json!({"username": username, "password": password}))
+        .send()
         .await
-        .unwrap_err();
-    assert_eq!(s, StatusCode::LOCKED);
-    // Unknown users get the same answer as a wrong password.
-    let (s, _) = t.login_with("nobody", "Wrong#Pass1").await.unwrap_err();
-    assert_eq!(s, StatusCode::UNAUTHORIZED);
-    // The lock-out is in the audit log.
+        .unwrap();
+    let status = r.status();
+    let retry = r
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_string());
+    (status, r.json().await.unwrap(), retry)
+}
+
+both_backends!(failures_hold_back_the_guesser_not_the_account, |t| {
+    let here = [127, 0, 0, 1];
+    for name in ["a.officer", "nobody.here"] {
+        for i in 1..=4 {
+            let (s, e, _) = login_from(&t, here, name, "Wrong#Pass1").await;
+            assert_eq!(s, StatusCode::UNAUTHORIZED, "{name} attempt {i}: {e}");
+            assert_eq!(e["error"]["code"], "unauthenticated");
+        }
+        // The fifth failure holds this name back from this place, whether
+        // the account exists or not: the same answer for both.
+        let (s, e, retry) = login_from(&t, here, name, "Wrong#Pass1").await;
+        assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{name}: {e}");
+        assert_eq!(e["error"]["code"], "throttled");
+        assert!(retry.is_some_and(|r| r.parse::<i64>().unwrap() > 0));
+        // Even the right password waits, from this place.
+        let (s, _, _) = login_from(&t, here, name, common::PASSWORD).await;
+        assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{name}");
+    }
+    // The owner, from another place, still gets in: guessing locks nobody out.
+    let (s, e, _) = login_from(&t, [127, 0, 0, 2], "a.officer", common::PASSWORD).await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    // Other names from the first place are not held back by these.
+    let (s, _, _) = login_from(&t, here, "b.officer", common::PASSWORD).await;
+    assert_eq!(s, StatusCode::OK);
+    // The failures are in the audit log with their source, never the name as typed.
     let coord = t.login("coord").await;
-    let (_, log) = t.get(&coord, "/api/v1/audit?action=login_locked").await;
-    assert_eq!(log["items"].as_array().unwrap().len(), 1);
-    // An administrator's reset unlocks it with a one-time password.
+    let (_, log) = t
+        .get(&coord, "/api/v1/audit?action=login_failed&limit=100")
+        .await;
+    let items = log["items"].as_array().unwrap();
+    assert_eq!(items.len(), 10, "{log}");
+    assert!(items
+        .iter()
+        .all(|r| r["after"].as_str().unwrap().contains("127.0.0.1")));
+    assert!(!log.to_string().contains("nobody.here"));
+    assert!(!log.to_string().contains("Wrong#Pass1"));
+    // An administrator's reset gives a one-time password that must be changed.
     let (_, users) = t.get(&coord, "/api/v1/users?limit=100").await;
     let id = users["items"]
         .as_array()
@@ -103,9 +144,22 @@ both_backends!(five_failures_lock_the_account, |t| {
         .await;
     assert_eq!(s, StatusCode::OK);
     let temp = r["temporary_password"].as_str().unwrap();
-    let tok = t.login_with("a.officer", temp).await.unwrap();
-    let (s, _) = t.get(&tok, "/api/v1/systems").await;
-    assert_eq!(s, StatusCode::FORBIDDEN, "a reset password must be changed");
+    let (s, body, _) = login_from(&t, [127, 0, 0, 5], "a.officer", temp).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(body["must_change_password"], true, "{body}");
+});
+
+both_backends!(one_place_failing_under_many_names_is_held_back, |t| {
+    let spray = [127, 0, 0, 3];
+    let max = app::accounts::SOURCE_MAX_FAILURES;
+    for i in 0..max {
+        let (s, e, _) = login_from(&t, spray, &format!("guess{i}"), "Wrong#Pass1").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{i}: {e}");
+    }
+    let (s, e, _) = login_from(&t, spray, "a.officer", common::PASSWORD).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{e}");
+    let (s, _, _) = login_from(&t, [127, 0, 0, 4], "a.officer", common::PASSWORD).await;
+    assert_eq!(s, StatusCode::OK);
 });
 
 both_backends!(

@@ -563,20 +563,25 @@ both_backends!(the_half_year_report_counts_what_was_done, |t| {
         .await
         .unwrap();
     let officer = t.app.user_scope(&user).await.unwrap();
-    for other in [None, Some(b), Some(999_999)] {
+    // Another organisation's report does not exist for an officer, like
+    // one of an organisation that does not exist.
+    for other in [Some(b), Some(999_999)] {
         let e = t
             .app
             .periodic_report(&officer, h1, other)
             .await
             .unwrap_err();
-        assert!(matches!(e, AppError::Forbidden(_)), "{other:?}: {e:?}");
+        assert!(matches!(e, AppError::NotFound), "{other:?}: {e:?}");
         let e = t
             .app
             .periodic_report_docx(&officer, h1, other)
             .await
             .unwrap_err();
-        assert!(matches!(e, AppError::Forbidden(_)), "{other:?}: {e:?}");
+        assert!(matches!(e, AppError::NotFound), "{other:?}: {e:?}");
     }
+    // Without an organisation, an officer gets its own.
+    let own = t.app.periodic_report(&officer, h1, None).await.unwrap();
+    assert_eq!(own.org.as_ref().map(|o| o.id), Some(a));
     let e = t
         .app
         .periodic_report(&t.coordinator, h1, Some(999_999))
@@ -667,13 +672,24 @@ both_backends!(reports_over_http_the_console_and_the_command_line, |t| {
     assert_eq!(r.status(), StatusCode::OK);
     let doc = docgen::read_text(&r.bytes().await.unwrap()).unwrap();
     assert!(doc.all_text().contains("6 tháng đầu năm 2025"));
+    // The province report is the coordinator's: an officer asking for the
+    // report without an organisation gets its own organisation's.
+    let (s, own) = t.get(&officer_a, "/api/v1/reports/periodic/2025-H1").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(own["org"]["id"], t.agency_a, "{own}");
     let r = t
-        .fetch(&officer_a, "/api/v1/reports/periodic/2025-H1/report.xlsx")
+        .fetch(
+            &officer_a,
+            &format!(
+                "/api/v1/reports/periodic/2025-H1/report.xlsx?org_id={}",
+                t.agency_b
+            ),
+        )
         .await;
     assert_eq!(
         r.status(),
-        StatusCode::FORBIDDEN,
-        "the province report is the coordinator's"
+        StatusCode::NOT_FOUND,
+        "another organisation's report"
     );
     let r = t
         .fetch(

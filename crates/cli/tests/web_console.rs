@@ -19,9 +19,9 @@ both_backends!(pages_render_and_keep_to_the_callers_organisation, |t| {
         "/orgs",
         "/assets",
         "/import",
-        "/admin/audit",
         "/systems/new",
     ] {
+        // (administration pages are checked below: not an officer's)
         let r = c.get(t.url(path)).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::OK, "{path}");
         let csp = r.headers()["content-security-policy"]
@@ -281,12 +281,34 @@ both_backends!(
             .await
             .unwrap();
         assert!(html.contains("Dashboard"));
+        for back in [
+            "//evil.example",
+            "/%09/evil.example",
+            "/%5Cevil.example",
+            "/%0d%0aSet-Cookie:%20x=1",
+        ] {
+            let r = c
+                .get(t.url(&format!("/lang/vi?back={back}")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                r.status(),
+                StatusCode::BAD_REQUEST,
+                "{back}: no open redirect"
+            );
+            assert!(r.headers().get("location").is_none());
+            assert!(
+                r.headers().get("set-cookie").is_none(),
+                "{back}: nothing set"
+            );
+        }
         let r = c
-            .get(t.url("/lang/vi?back=//evil.example"))
+            .get(t.url("/lang/vi?back=/systems%3Flevel%3D3"))
             .send()
             .await
             .unwrap();
-        assert_eq!(r.headers()["location"], "/dashboard", "no open redirect");
+        assert_eq!(r.headers()["location"], "/systems?level=3");
     }
 );
 
@@ -785,3 +807,107 @@ both_backends!(dashboard_numbers_lead_to_their_lists, |t| {
     let (_, page) = t.get(&coord, "/api/v1/systems?approved=true").await;
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
 });
+
+both_backends!(
+    administration_pages_are_for_administrators_and_auditors,
+    |t| {
+        for (user, allowed) in [
+            ("a.officer", false),
+            ("b.officer", false),
+            ("a.admin", true),
+            ("auditor", true),
+            ("isp.operator", false),
+        ] {
+            let (c, _) = sign_in(&t, user).await;
+            for path in ["/admin/users", "/admin/tokens", "/admin/audit"] {
+                let r = c.get(t.url(path)).send().await.unwrap();
+                if allowed {
+                    assert_eq!(r.status(), StatusCode::OK, "{user} {path}");
+                } else {
+                    assert_eq!(r.status(), StatusCode::FORBIDDEN, "{user} {path}");
+                }
+            }
+        }
+    }
+);
+
+both_backends!(
+    sign_in_refuses_a_return_address_off_the_site_and_sets_nothing,
+    |t| {
+        for next in [
+            "/\t/evil.example",
+            "/\\evil.example",
+            "//evil.example",
+            "/x\r\nSet-Cookie: x=1",
+        ] {
+            let c = browser();
+            let form = c
+                .get(t.url("/login"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let r = c
+                .post(t.url("/login"))
+                .form(&[
+                    ("username", "a.officer"),
+                    ("password", common::PASSWORD),
+                    ("csrf", &hidden(&form, "csrf")),
+                    ("next", next),
+                ])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{next:?}");
+            assert!(
+                r.headers().get("set-cookie").is_none(),
+                "{next:?}: no session"
+            );
+            assert!(r.headers().get("location").is_none());
+            let r = c
+                .get(
+                    t.url(&format!(
+                        "/login?next={}",
+                        next.replace('\t', "%09")
+                            .replace('\r', "%0d")
+                            .replace('\n', "%0a")
+                            .replace(' ', "%20")
+                    )),
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                r.status(),
+                StatusCode::BAD_REQUEST,
+                "GET /login?next={next:?}"
+            );
+        }
+        // A form posted from another site is refused even with the right token.
+        let c = browser();
+        let form = c
+            .get(t.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let r = c
+            .post(t.url("/login"))
+            .header("origin", "http://evil.example")
+            .form(&[
+                ("username", "a.officer"),
+                ("password", common::PASSWORD),
+                ("csrf", &hidden(&form, "csrf")),
+                ("next", "/dashboard"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert!(r.headers().get("set-cookie").is_none());
+    }
+);
