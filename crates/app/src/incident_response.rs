@@ -196,6 +196,39 @@ fn hours(a: DateTime<Utc>, b: DateTime<Utc>) -> f64 {
     (b - a).num_seconds().max(0) as f64 / 3600.0
 }
 
+/// Characters a stored file's name must not hold: controls, and the Unicode
+/// bidirectional marks and overrides that make `invoice\u{202E}fdp.exe` show
+/// as `invoiceexe.pdf`.
+fn deceptive_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
+}
+
+/// Refuses a file name holding a [`deceptive_char`].
+fn plain_file_name(file_name: &str) -> Result<()> {
+    match file_name.chars().find(|&c| deceptive_char(c)) {
+        None => Ok(()),
+        Some(c) => Err(invalid(
+            "file_name",
+            format!(
+                "tên tệp chứa ký tự điều khiển hoặc ký tự đảo chiều văn bản U+{:04X}, \
+                 có thể che giấu phần mở rộng thật (the file name holds the control or \
+                 bidirectional character U+{:04X}, which can hide its real extension)",
+                c as u32, c as u32
+            ),
+        )),
+    }
+}
+
 impl App {
     /// An uploaded file's plain name and SHA-256, or why it is refused: over
     /// the configured size limit, empty, or a name that is a path.
@@ -215,6 +248,7 @@ impl App {
         if bytes.is_empty() {
             return Err(invalid("file", format!("{file_name}: the file is empty")));
         }
+        plain_file_name(file_name)?;
         let mut hasher = incident::EvidenceHasher::new();
         hasher.update(bytes);
         let ev = incident::Evidence::new(file_name, hasher, Utc::now(), actor)
@@ -878,5 +912,58 @@ fn milestone_vi(m: incident::classify::Milestone) -> &'static str {
         Acknowledge => "hạn tiếp nhận",
         Contain => "hạn ngăn chặn",
         Resolve => "hạn xử lý xong",
+    }
+}
+
+#[cfg(test)]
+mod file_name_tests {
+    use super::*;
+
+    #[test]
+    fn bidirectional_and_control_characters_are_refused() {
+        for name in [
+            "hoa-don\u{202E}fdp.exe",
+            "a\u{2066}b.txt",
+            "a\u{2069}.txt",
+            "a\u{200E}.log",
+            "a\u{200F}.log",
+            "a\u{061C}.log",
+            "a\u{202A}.log",
+            "tab\there.txt",
+            "nul\u{0}.txt",
+            "del\u{7F}.txt",
+            "c1\u{85}.txt",
+            "line\u{2028}.txt",
+        ] {
+            let err = plain_file_name(name).unwrap_err().to_string();
+            assert!(err.contains("tên tệp chứa ký tự"), "{name:?}: {err}");
+            assert!(
+                err.contains("bidirectional character U+"),
+                "{name:?}: {err}"
+            );
+        }
+        for name in ["Nhật ký máy chủ.evtx", "memory.dmp", "ảnh chụp (1).png"] {
+            assert!(plain_file_name(name).is_ok(), "{name}");
+        }
+    }
+
+    /// Every Unicode scalar value, at the start, middle and end of a name:
+    /// never a panic, and refused exactly when it is a deceptive character.
+    #[test]
+    fn every_character_is_decided_without_panic() {
+        let mut refused = 0;
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            for name in [
+                format!("{c}a.txt"),
+                format!("a{c}b.txt"),
+                format!("a.txt{c}"),
+            ] {
+                let result = plain_file_name(&name);
+                assert_eq!(result.is_err(), deceptive_char(c), "{name:?}");
+            }
+            refused += usize::from(deceptive_char(c));
+        }
+        // 65 controls (C0, DEL, C1), 12 bidirectional marks, 2 separators.
+        assert_eq!(refused, 65 + 12 + 2);
     }
 }
