@@ -363,6 +363,7 @@ impl<R: Rng> Builder<'_, R> {
             os_name: None,
             os_version: None,
             os_build: None,
+            hardware: None,
             software: Vec::new(),
             modules: Vec::new(),
             hotfixes: Vec::new(),

@@ -215,6 +215,53 @@ impl fmt::Display for Software {
     }
 }
 
+/// The device a firmware or an operating system runs on — NVD's "running
+/// on/with" platform in its AND configurations (a FortiGate 100F under
+/// FortiOS, a Cisco ASA 5506-X under ASA software).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hardware {
+    pub vendor: Name,
+    pub model: Name,
+    /// A CPE 2.3 of part `h` when known.
+    #[serde(default)]
+    pub cpe: Option<Cpe23>,
+}
+
+impl FromStr for Hardware {
+    type Err = String;
+    /// The one-cell form used in spreadsheets: `vendor|model[|cpe]`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let parts: Vec<&str> = s.split('|').map(str::trim).collect();
+        if !(2..=3).contains(&parts.len()) {
+            return Err(format!("'{}' is not vendor|model[|cpe]", s.trim()));
+        }
+        let cpe: Option<Cpe23> = match parts.get(2) {
+            Some(p) if !p.is_empty() => Some(p.parse()?),
+            _ => None,
+        };
+        if let Some(c) = &cpe {
+            if c.attributes()[0] != "h" {
+                return Err(format!("'{c}' is not a hardware CPE (part h)"));
+            }
+        }
+        Ok(Hardware {
+            vendor: parts[0].parse().map_err(|e| format!("vendor {e}"))?,
+            model: parts[1].parse().map_err(|e| format!("model {e}"))?,
+            cpe,
+        })
+    }
+}
+
+impl fmt::Display for Hardware {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}|{}", self.vendor, self.model)?;
+        if let Some(c) = &self.cpe {
+            write!(f, "|{c}")?;
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssetInput {
     pub system_id: i64,
@@ -231,6 +278,9 @@ pub struct AssetInput {
     /// For Windows, the build with its update revision, e.g. `10.0.20348.2227`.
     #[serde(default)]
     pub os_build: Option<String>,
+    /// The device the asset is (or its firmware runs on).
+    #[serde(default)]
+    pub hardware: Option<Hardware>,
     #[serde(default)]
     pub software: Vec<Software>,
     /// Appliance modules, e.g. BIG-IP `LTM`, `ASM`, `APM`.
@@ -277,6 +327,14 @@ mod tests {
         assert_eq!(sw.scheme, VersionScheme::Semver);
         assert_eq!(sw.to_string().parse::<Software>().unwrap(), sw);
         assert!("Apache|HTTP Server".parse::<Software>().is_err());
+        let hw: Hardware = "Fortinet|FortiGate 100F|cpe:2.3:h:fortinet:fortigate_100f:-:*:*:*:*:*:*:*"
+            .parse()
+            .unwrap();
+        assert_eq!(hw.to_string().parse::<Hardware>().unwrap(), hw);
+        assert!("Fortinet|FortiGate|cpe:2.3:o:fortinet:fortios:7.2.5:*:*:*:*:*:*:*"
+            .parse::<Hardware>()
+            .is_err());
+        assert!("Fortinet".parse::<Hardware>().is_err());
     }
 
     proptest::proptest! {
@@ -286,6 +344,7 @@ mod tests {
             let _ = s.parse::<Software>();
             let _ = s.parse::<DomainName>();
             let _ = s.parse::<KbId>();
+            let _ = s.parse::<Hardware>();
         }
     }
 }

@@ -12,7 +12,7 @@ pub mod notice;
 pub mod org;
 pub mod system;
 
-pub use asset::{AssetInput, AssetRole, DomainName, KbId, Software, VersionScheme};
+pub use asset::{AssetInput, AssetRole, DomainName, Hardware, KbId, Software, VersionScheme};
 pub use auth::{Actor, Capability, PasswordPolicy, PasswordProblem, Reach, Role, Scope};
 pub use finding::{FindingAction, FindingStatus};
 pub use net::{Asn, Cidr};

@@ -40,6 +40,7 @@ struct AssetRow {
     os_name: Option<String>,
     os_version: Option<String>,
     os_build: Option<String>,
+    hardware: Option<String>,
     software: String,
     modules: String,
     hotfixes: String,
@@ -52,7 +53,7 @@ struct AssetRow {
 }
 
 const COLUMNS: &str = "a.id, a.system_id, a.hostname, a.role, a.ips, a.domains, a.os_name, a.os_version, a.os_build, \
-    a.software, a.modules, a.hotfixes, a.kbs, a.notes, a.created_at, a.updated_at, s.owner_org_id, s.operator_org_id";
+    a.hardware, a.software, a.modules, a.hotfixes, a.kbs, a.notes, a.created_at, a.updated_at, s.owner_org_id, s.operator_org_id";
 const FROM: &str = "FROM assets a JOIN systems s ON s.id = a.system_id";
 
 impl TryFrom<AssetRow> for Asset {
@@ -69,6 +70,11 @@ impl TryFrom<AssetRow> for Asset {
                 os_name: r.os_name,
                 os_version: r.os_version,
                 os_build: r.os_build,
+                hardware: r
+                    .hardware
+                    .as_deref()
+                    .map(|h| parse_col("assets", r.id, h))
+                    .transpose()?,
                 software: from_json("assets", r.id, &r.software)?,
                 modules: from_json("assets", r.id, &r.modules)?,
                 hotfixes: from_json("assets", r.id, &r.hotfixes)?,
@@ -165,6 +171,7 @@ fn row_args(i: &AssetInput) -> Vec<crate::db::Arg> {
         i.os_name.clone(),
         i.os_version.clone(),
         i.os_build.clone(),
+        i.hardware.as_ref().map(|h| h.to_string()),
         to_json(&i.software),
         to_json(&i.modules),
         to_json(&i.hotfixes),
@@ -173,7 +180,7 @@ fn row_args(i: &AssetInput) -> Vec<crate::db::Arg> {
     ]
 }
 
-const FIELDS: &str = "system_id, hostname, role, ips, domains, os_name, os_version, os_build, software, modules, hotfixes, kbs, notes";
+const FIELDS: &str = "system_id, hostname, role, ips, domains, os_name, os_version, os_build, hardware, software, modules, hotfixes, kbs, notes";
 
 /// Creates an asset; `owner_org_id` is its system's owner, recorded in the audit.
 pub async fn create(
@@ -255,7 +262,7 @@ pub async fn update(
     tx.conn()
         .execute(
             &format!(
-                "UPDATE assets SET {}, updated_at = $14 WHERE id = $15",
+                "UPDATE assets SET {}, updated_at = $15 WHERE id = $16",
                 sets.join(", ")
             ),
             a,

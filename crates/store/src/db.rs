@@ -374,6 +374,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         12,
         include_str!("../migrations/sqlite/0012_login_throttle.sql"),
     ),
+    (
+        13,
+        include_str!("../migrations/sqlite/0013_asset_hardware.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_registry.sql")),
@@ -408,6 +412,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         12,
         include_str!("../migrations/postgres/0012_login_throttle.sql"),
+    ),
+    (
+        13,
+        include_str!("../migrations/postgres/0013_asset_hardware.sql"),
     ),
 ];
 

@@ -367,6 +367,8 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("duty_email", "Thư điện tử trực 24/7", "24/7 e-mail"),
     ("os_version", "Phiên bản HĐH", "OS version"),
     ("os_build", "Bản dựng HĐH (Windows: kèm UBR)", "OS build (Windows: with UBR)"),
+    ("hardware", "Thiết bị phần cứng", "Hardware"),
+    ("hardware_hint", "nhà sản xuất|mẫu thiết bị|CPE phần cứng (nếu có), ví dụ Fortinet|FortiGate 100F", "maker|model|hardware CPE (optional), e.g. Fortinet|FortiGate 100F"),
     ("blocks_hint", "Mỗi dòng một dải địa chỉ, ví dụ 113.160.10.0/28", "One block per line, e.g. 113.160.10.0/28"),
     ("list_hint", "Cách nhau bởi dấu cách hoặc dấu chấm phẩy", "Separated by spaces or semicolons"),
     ("software_hint", "Mỗi dòng: nhà cung cấp|sản phẩm|phiên bản|kiểu phiên bản|CPE", "One per line: vendor|product|version|scheme|CPE"),

@@ -1954,6 +1954,10 @@ fn asset_fields(tr: Tr, v: &[(String, String)]) -> Vec<Field> {
         text_field(tr, v, "os_version", "os_version", false),
         text_field(tr, v, "os_build", "os_build", false),
         Field {
+            hint: tr.t("hardware_hint").into(),
+            ..text_field(tr, v, "hardware", "hardware", false)
+        },
+        Field {
             kind: "textarea",
             hint: tr.t("software_hint").into(),
             ..text_field(tr, v, "software", "software", false)
