@@ -271,7 +271,12 @@ fn refuse_readers(scope: &Scope) -> Result<()> {
 
 /// Today's date in Vietnam, where every date in the registry is meant.
 pub fn today() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
+    vn_date(chrono::Utc::now())
+}
+
+/// The Vietnamese calendar day of a moment (UTC+7, no DST).
+pub fn vn_date(at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+    (at + chrono::Duration::hours(7)).date_naive()
 }
 
 /// A date as people type it: YYYY-MM-DD (a date input) or dd/mm/yyyy.

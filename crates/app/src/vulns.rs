@@ -424,6 +424,9 @@ impl App {
             ..Default::default()
         };
         let mut found: HashMap<(i64, String), Matched> = HashMap::new();
+        // What each finding's deadline is decided from, so a known finding's
+        // deadline counts from its first detection, not from today's run.
+        let mut rules: HashMap<(i64, String), DeadlineRule> = HashMap::new();
         let mut unevaluable = Vec::with_capacity(matched.unevaluable.len());
         for u in matched.unevaluable {
             let Some(f) = fact_of.get(&u.asset_id) else {
@@ -461,11 +464,15 @@ impl App {
                 &table,
                 &policy,
             );
-            let (deadline, by) = vulnmatch::priority::deadline_explained(
+            let deadline_rule = (
                 a.decision,
                 warning_deadline.get(&cve).copied(),
-                v.kev.as_ref().and_then(|k| k.due_date),
-                &slas[usize::from(level - 1)],
+                slas[usize::from(level - 1)],
+            );
+            let (deadline, by) = vulnmatch::priority::deadline_explained(
+                deadline_rule.0,
+                deadline_rule.1,
+                &deadline_rule.2,
                 today,
             );
             let evidence = serde_json::to_string(&m.evidence)
@@ -483,6 +490,7 @@ impl App {
             {
                 continue;
             }
+            rules.insert((f.asset_id, cve.clone()), deadline_rule);
             found.insert(
                 (f.asset_id, cve.clone()),
                 Matched {
@@ -491,7 +499,7 @@ impl App {
                     cve,
                     priority: a.decision.as_str().to_string(),
                     deadline,
-                    deadline_by: format!("{by:?}").to_lowercase(),
+                    deadline_by: by.as_str().to_string(),
                     evidence,
                     evidence_key: key,
                     reasons: serde_json::to_string(&a.reasons).unwrap_or_else(|_| "[]".into()),
@@ -523,7 +531,7 @@ impl App {
                     )
                     .await?;
                     run.reopened += 1;
-                    refreshed.push((k.id, m.clone()));
+                    refreshed.push((k.id, since_detection(m, k, &rules)));
                     continue;
                 }
             }
@@ -538,7 +546,7 @@ impl App {
                 }
             }
             if let Some(m) = now {
-                refreshed.push((k.id, m.clone()));
+                refreshed.push((k.id, since_detection(m, k, &rules)));
             }
         }
         let new: Vec<Matched> = found
@@ -802,4 +810,29 @@ impl App {
         }
         Ok(out)
     }
+}
+
+/// The decision, the warning's deadline and the SLA of the system's level.
+type DeadlineRule = (
+    vulnmatch::priority::Decision,
+    Option<chrono::NaiveDate>,
+    vulnmatch::priority::Sla,
+);
+
+/// A known finding refreshed by a match run: its deadline is counted from
+/// the day it was first detected (Vietnam time).
+fn since_detection(
+    m: &Matched,
+    k: &store::vulns::KnownFinding,
+    rules: &HashMap<(i64, String), DeadlineRule>,
+) -> Matched {
+    let mut m = m.clone();
+    if let Some((decision, warning, sla)) = rules.get(&(k.asset_id, k.cve.clone())) {
+        let detected = crate::registry::vn_date(k.detected_at);
+        let (deadline, by) =
+            vulnmatch::priority::deadline_explained(*decision, *warning, sla, detected);
+        m.deadline = deadline;
+        m.deadline_by = by.as_str().to_string();
+    }
+    m
 }

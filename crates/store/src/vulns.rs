@@ -260,11 +260,13 @@ pub struct KnownFinding {
     pub status: String,
     pub evidence_key: String,
     pub accepted_until: Option<NaiveDate>,
+    /// When the finding was first detected: its deadline counts from here.
+    pub detected_at: DateTime<Utc>,
 }
 
 pub async fn known_findings(c: &mut Conn<'_>) -> Result<Vec<KnownFinding>> {
     c.fetch_all(
-        "SELECT id, asset_id, cve, status, evidence_key, accepted_until FROM findings ORDER BY id",
+        "SELECT id, asset_id, cve, status, evidence_key, accepted_until, detected_at FROM findings ORDER BY id",
         vec![],
     )
     .await

@@ -367,54 +367,107 @@ impl Sla {
     }
 }
 
-/// Which limit set the deadline.
+/// Which rule set the deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DeadlineBy {
+    /// The Authority's warning: its deadline governs the warning's findings.
     Warning,
-    KevDue,
+    /// The days allowed for the priority at the system's security level.
     Sla,
-    /// A warning or KEV due date already past at detection: due at once.
-    Detection,
+    /// Detection plus the shortest time the SLA allows: no deadline is
+    /// earlier, however close the warning's own.
+    Floor,
 }
 
-/// The earliest of the warning's deadline, the KEV due date and the SLA of
-/// the decision counted from detection — but never before the detection day
-/// (a KEV due date from years ago means "due now", not "overdue since").
+impl DeadlineBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeadlineBy::Warning => "warning",
+            DeadlineBy::Sla => "sla",
+            DeadlineBy::Floor => "floor",
+        }
+    }
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            DeadlineBy::Warning => "theo hạn trong văn bản cảnh báo",
+            DeadlineBy::Sla => {
+                "theo thời hạn xử lý của mức ưu tiên và cấp độ hệ thống (sớm hơn hạn cảnh báo)"
+            }
+            DeadlineBy::Floor => "thời hạn tối thiểu kể từ khi phát hiện",
+        }
+    }
+    pub fn label_en(self) -> &'static str {
+        match self {
+            DeadlineBy::Warning => "the warning's deadline",
+            DeadlineBy::Sla => {
+                "the time allowed for the priority and security level (earlier than the warning's)"
+            }
+            DeadlineBy::Floor => "the shortest time allowed from detection",
+        }
+    }
+    /// Reads a stored code; codes of earlier versions (`kevdue`,
+    /// `detection`) read as the floor they came closest to.
+    pub fn from_code(code: &str) -> Option<DeadlineBy> {
+        match code {
+            "warning" => Some(DeadlineBy::Warning),
+            "sla" => Some(DeadlineBy::Sla),
+            "floor" | "detection" | "kevdue" => Some(DeadlineBy::Floor),
+            _ => None,
+        }
+    }
+}
+
+/// The deadline of a finding detected on `detected_at`.
+///
+/// The Authority's deadline governs a warning's findings; the SLA of the
+/// decision (per priority, at the system's level) applies when it is
+/// stricter; without a warning the SLA decides. A due date for US federal
+/// agencies (CISA KEV) raises the priority through the decision but sets no
+/// Vietnamese deadline. No deadline is earlier than detection plus the
+/// shortest time the SLA allows, so a warning read late is not "overdue
+/// since" before anyone could act.
 pub fn deadline(
     decision: Decision,
     warning_deadline: Option<NaiveDate>,
-    kev_due: Option<NaiveDate>,
     sla: &Sla,
     detected_at: NaiveDate,
 ) -> NaiveDate {
-    deadline_explained(decision, warning_deadline, kev_due, sla, detected_at).0
+    deadline_explained(decision, warning_deadline, sla, detected_at).0
 }
 
 pub fn deadline_explained(
     decision: Decision,
     warning_deadline: Option<NaiveDate>,
-    kev_due: Option<NaiveDate>,
     sla: &Sla,
     detected_at: NaiveDate,
 ) -> (NaiveDate, DeadlineBy) {
-    let by_sla = detected_at
-        .checked_add_days(Days::new(u64::from(sla.days(decision))))
-        .unwrap_or(NaiveDate::MAX);
-    let mut best = (by_sla, DeadlineBy::Sla);
-    for (d, by) in [
-        (warning_deadline, DeadlineBy::Warning),
-        (kev_due, DeadlineBy::KevDue),
-    ] {
-        if let Some(d) = d {
-            if d < best.0 {
-                best = (d, by);
-            }
-        }
+    let after = |days: u32| {
+        detected_at
+            .checked_add_days(Days::new(u64::from(days)))
+            .unwrap_or(NaiveDate::MAX)
+    };
+    let by_sla = after(sla.days(decision));
+    let shortest = [
+        Decision::Immediate,
+        Decision::OutOfCycle,
+        Decision::Scheduled,
+        Decision::Defer,
+    ]
+    .into_iter()
+    .map(|d| sla.days(d))
+    .min()
+    .unwrap_or(0);
+    let floor = after(shortest);
+    let best = match warning_deadline {
+        Some(w) if by_sla < w => (by_sla, DeadlineBy::Sla),
+        Some(w) => (w, DeadlineBy::Warning),
+        None => (by_sla, DeadlineBy::Sla),
+    };
+    if best.0 < floor {
+        (floor, DeadlineBy::Floor)
+    } else {
+        best
     }
-    if best.0 < detected_at {
-        best = (detected_at, DeadlineBy::Detection);
-    }
-    best
 }
 
 #[cfg(test)]
@@ -444,36 +497,38 @@ mod tests {
         let sla = Sla::default();
         let today = d("2025-01-10");
         assert_eq!(
-            deadline(Decision::Scheduled, None, None, &sla, today),
-            d("2025-02-09")
+            deadline_explained(Decision::Scheduled, None, &sla, today),
+            (d("2025-02-09"), DeadlineBy::Sla)
         );
         assert_eq!(
-            deadline(Decision::Immediate, None, None, &sla, today),
+            deadline(Decision::Immediate, None, &sla, today),
             d("2025-01-12")
         );
+        // The warning governs when the SLA is not stricter.
         assert_eq!(
-            deadline(
-                Decision::Scheduled,
-                Some(d("2025-01-20")),
-                Some(d("2025-01-31")),
-                &sla,
-                today
-            ),
-            d("2025-01-20")
+            deadline_explained(Decision::Scheduled, Some(d("2025-01-20")), &sla, today),
+            (d("2025-01-20"), DeadlineBy::Warning)
         );
+        // The SLA applies when it is stricter than the warning.
         assert_eq!(
-            deadline_explained(Decision::Defer, None, Some(d("2025-01-15")), &sla, today),
-            (d("2025-01-15"), DeadlineBy::KevDue)
+            deadline_explained(Decision::Immediate, Some(d("2025-01-20")), &sla, today),
+            (d("2025-01-12"), DeadlineBy::Sla)
         );
+        // Never earlier than detection plus the shortest SLA (2 days).
         assert_eq!(
-            deadline_explained(Decision::Defer, None, Some(d("2023-11-21")), &sla, today),
-            (today, DeadlineBy::Detection)
+            deadline_explained(Decision::Defer, Some(d("2024-11-21")), &sla, today),
+            (d("2025-01-12"), DeadlineBy::Floor)
         );
         let huge = Sla {
             defer_days: u32::MAX,
-            ..sla
+            immediate_days: u32::MAX,
+            out_of_cycle_days: u32::MAX,
+            scheduled_days: u32::MAX,
         };
-        assert!(deadline(Decision::Defer, None, None, &huge, NaiveDate::MAX) == NaiveDate::MAX);
+        assert!(deadline(Decision::Defer, None, &huge, NaiveDate::MAX) == NaiveDate::MAX);
+        for by in [DeadlineBy::Warning, DeadlineBy::Sla, DeadlineBy::Floor] {
+            assert_eq!(DeadlineBy::from_code(by.as_str()), Some(by));
+        }
     }
 
     #[test]

@@ -145,29 +145,41 @@ fn deadlines_from_kev_and_sla() {
         .due_date;
     assert_eq!(due, Some(d("2024-04-19")));
     let sla = Sla::default();
-    // Detected the day it was added to KEV: the KEV date (7 days) beats the
-    // out-of-cycle SLA only when it is earlier.
+    // The KEV due date is a deadline for US federal agencies: it sets no
+    // deadline here (the case: a warning due 15/12 found on 07/12,
+    // KEV due date past, showed "07/12 (detection)").
     assert_eq!(
-        deadline(Decision::Scheduled, None, due, &sla, d("2024-04-12")),
-        d("2024-04-19")
+        deadline_explained(
+            Decision::Scheduled,
+            Some(d("2026-12-15")),
+            &sla,
+            d("2026-12-07")
+        ),
+        (d("2026-12-15"), DeadlineBy::Warning)
     );
     assert_eq!(
-        deadline(Decision::Immediate, None, due, &sla, d("2024-04-12")),
-        d("2024-04-14")
+        deadline_explained(Decision::Scheduled, None, &sla, d("2024-04-12")),
+        (d("2024-05-12"), DeadlineBy::Sla)
     );
+    // An immediate fix inside the warning's time: the SLA is stricter.
+    assert_eq!(
+        deadline_explained(
+            Decision::Immediate,
+            Some(d("2024-04-19")),
+            &sla,
+            d("2024-04-12")
+        ),
+        (d("2024-04-14"), DeadlineBy::Sla)
+    );
+    // A warning due the day after detection: the shortest SLA from detection.
     assert_eq!(
         deadline_explained(
             Decision::Immediate,
             Some(d("2024-04-13")),
-            due,
             &sla,
             d("2024-04-12")
         ),
-        (d("2024-04-13"), DeadlineBy::Warning)
+        (d("2024-04-14"), DeadlineBy::Floor)
     );
-    // Found long after the KEV due date: due on the day it is found.
-    assert_eq!(
-        deadline_explained(Decision::Scheduled, None, due, &sla, d("2025-01-06")),
-        (d("2025-01-06"), DeadlineBy::Detection)
-    );
+    let _ = due;
 }

@@ -420,6 +420,15 @@ impl Tr {
             Err(_) => "?",
         }
     }
+
+    /// Which rule set a finding's deadline, in the reader's language.
+    pub fn deadline_by(&self, code: &str) -> &'static str {
+        match app::vulnmatch::priority::DeadlineBy::from_code(code) {
+            Some(b) if self.is_en() => b.label_en(),
+            Some(b) => b.label_vi(),
+            None => "",
+        }
+    }
 }
 
 #[cfg(test)]
