@@ -4,8 +4,8 @@
 use chrono::NaiveDate;
 use vulnmatch::feeds;
 use vulnmatch::priority::{
-    assess, deadline, deadline_explained, Context, DeadlineBy, Decision, DecisionTable,
-    Exploitation, Exposure, Impact, Policy, Sla, Utility,
+    assess, deadline_explained, Context, DeadlineBy, Decision, DecisionTable, Exploitation,
+    Exposure, Impact, Policy, Sla, Utility,
 };
 use vulnmatch::{Vuln, VulnDb};
 

@@ -1,0 +1,1808 @@
+//! `VulnIndex`: records indexed by the names they can match and the version
+//! spans they cover, and bulk matching (each distinct fact once).
+
+use super::*;
+
+// ------------------------------------------------------------ fact table
+
+/// The distinct software and OS facts of an inventory (or of the share of
+/// them whose key's hash falls to one thread), found by their key. Assets
+/// share most of their facts (the same product at the same version), so an
+/// inventory is prepared and filtered once per distinct fact.
+#[derive(Default)]
+pub(super) struct FactTable<'a> {
+    /// The hash of a fact's key (`write_key`) → the first entry with it.
+    pub(super) slots: HashMap<u64, u32, HashedKeys>,
+    /// Per entry: where its key is in `keys`, and the next entry with the
+    /// same hash (`u32::MAX`: none).
+    pub(super) key_of: Vec<KeyAt>,
+    /// The keys, one after the other.
+    pub(super) keys: Vec<u8>,
+    pub(super) entries: Vec<Entry<'a>>,
+}
+
+#[derive(Clone, Copy)]
+pub(super) struct KeyAt {
+    pub(super) start: usize,
+    pub(super) len: u32,
+    pub(super) next: u32,
+}
+
+impl<'a> Entry<'a> {
+    pub(super) fn new(src: FactSource<'a>) -> Entry<'a> {
+        Entry {
+            src,
+            data: None,
+            cands: Vec::new(),
+        }
+    }
+}
+
+pub(super) struct Entry<'a> {
+    /// The fact where it was first seen.
+    pub(super) src: FactSource<'a>,
+    pub(super) data: Option<FactData>,
+    /// The records that may concern it, until they are evaluated.
+    pub(super) cands: Vec<u32>,
+}
+
+/// What the records of some (record, fact) pairs give: per pair that gives
+/// something, (entry, record, how many findings and unevaluable
+/// statements, or `WHOLE` findings for a record matched with each asset),
+/// and those findings and statements, in order.
+#[derive(Default)]
+pub(super) struct PairResults {
+    pub(super) pairs: Vec<(u32, u32, u32, u32)>,
+    pub(super) findings: Vec<Finding>,
+    pub(super) unevaluable: Vec<Unevaluable>,
+}
+
+pub(super) const WHOLE: u32 = u32::MAX;
+
+/// The records that concern a fact.
+#[derive(Default)]
+pub(super) struct Rel {
+    /// `VulnPlan::simple` records that give the fact alone something, in
+    /// the records' order: the record, and where its findings and its
+    /// unevaluable statements end in `findings` and `unevaluable`.
+    pub(super) alone: Box<[(u32, u32, u32)]>,
+    /// What those records give the fact alone (`asset_id` 0): the same in
+    /// every asset.
+    pub(super) findings: Box<[Finding]>,
+    pub(super) unevaluable: Box<[Unevaluable]>,
+    /// Records matched with the facts of the asset they name.
+    pub(super) whole: Box<[u32]>,
+}
+
+impl Rel {
+    /// What the `k`th record of `alone` gives the fact.
+    pub(super) fn alone_at(&self, k: usize) -> (&[Finding], &[Unevaluable]) {
+        let (f0, u0) = match k.checked_sub(1).and_then(|j| self.alone.get(j)) {
+            Some(&(_, f, u)) => (f as usize, u as usize),
+            None => (0, 0),
+        };
+        let Some(&(_, f1, u1)) = self.alone.get(k) else {
+            return (&[], &[]);
+        };
+        (
+            self.findings.get(f0..f1 as usize).unwrap_or(&[]),
+            self.unevaluable.get(u0..u1 as usize).unwrap_or(&[]),
+        )
+    }
+
+    /// How many findings the fact gets alone.
+    pub(super) fn alone_findings(&self) -> usize {
+        self.findings.len()
+    }
+
+    /// Each of `n` entries' part of what the pairs gave, in the pairs'
+    /// order (the records' order).
+    pub(super) fn of_results(n: usize, results: Vec<PairResults>) -> Vec<Rel> {
+        let mut counts = vec![(0u32, 0u32, 0u32, 0u32); n];
+        for &(e, _, nf, nu) in results.iter().flat_map(|r| &r.pairs) {
+            if let Some(c) = counts.get_mut(e as usize) {
+                if nf == WHOLE {
+                    c.3 += 1;
+                } else {
+                    c.0 += 1;
+                    c.1 += nf;
+                    c.2 += nu;
+                }
+            }
+        }
+        #[allow(clippy::type_complexity)]
+        let mut parts: Vec<(
+            Vec<(u32, u32, u32)>,
+            Vec<Finding>,
+            Vec<Unevaluable>,
+            Vec<u32>,
+        )> = counts
+            .iter()
+            .map(|&(a, f, u, w)| {
+                (
+                    Vec::with_capacity(a as usize),
+                    Vec::with_capacity(f as usize),
+                    Vec::with_capacity(u as usize),
+                    Vec::with_capacity(w as usize),
+                )
+            })
+            .collect();
+        drop(counts);
+        for r in results {
+            let mut fit = r.findings.into_iter();
+            let mut uit = r.unevaluable.into_iter();
+            for (e, rec, nf, nu) in r.pairs {
+                let Some((alone, fs, us, whole)) = parts.get_mut(e as usize) else {
+                    continue;
+                };
+                if nf == WHOLE {
+                    whole.push(rec);
+                } else {
+                    fs.extend(fit.by_ref().take(nf as usize));
+                    us.extend(uit.by_ref().take(nu as usize));
+                    alone.push((rec, fs.len() as u32, us.len() as u32));
+                }
+            }
+        }
+        parts
+            .into_iter()
+            .map(|(alone, fs, us, whole)| Rel {
+                alone: alone.into_boxed_slice(),
+                findings: fs.into_boxed_slice(),
+                unevaluable: us.into_boxed_slice(),
+                whole: whole.into_boxed_slice(),
+            })
+            .collect()
+    }
+}
+
+/// What a record that is not `VulnPlan::simple` gave a set of facts, by
+/// its key (`Scratch::key`).
+pub(super) type ComplexCache = HashMap<Box<[u32]>, (Arc<[Finding]>, Arc<[Unevaluable]>)>;
+
+/// The parts of assets besides their facts that records use (modules,
+/// fixes, the OS), each made a number the first time it is seen, so the
+/// key of what a record gave is a few numbers.
+#[derive(Default)]
+pub(super) struct Contexts {
+    pub(super) modules: HashMap<Vec<String>, u32>,
+    pub(super) fixes: HashMap<Vec<String>, u32>,
+    pub(super) os: HashMap<(String, Option<String>), u32>,
+}
+
+/// The numbers of one asset's parts in `Contexts`, taken when first needed.
+#[derive(Default)]
+pub(super) struct AssetContext {
+    pub(super) modules: Option<u32>,
+    pub(super) fixes: Option<u32>,
+    pub(super) os: Option<u32>,
+}
+
+pub(super) fn intern<K: std::hash::Hash + Eq>(map: &mut HashMap<K, u32>, key: K) -> u32 {
+    let n = map.len() as u32;
+    *map.entry(key).or_insert(n)
+}
+
+impl AssetContext {
+    pub(super) fn modules(&mut self, ctx: &mut Contexts, item: &InventoryItem) -> u32 {
+        *self
+            .modules
+            .get_or_insert_with(|| match ctx.modules.get(item.modules.as_slice()) {
+                Some(&n) => n,
+                None => intern(&mut ctx.modules, item.modules.clone()),
+            })
+    }
+
+    pub(super) fn fixes(&mut self, ctx: &mut Contexts, item: &InventoryItem) -> u32 {
+        *self.fixes.get_or_insert_with(|| {
+            let fixes: Vec<String> = item
+                .hotfixes
+                .iter()
+                .cloned()
+                .chain(item.kbs.iter().map(|k| k.to_string()))
+                .collect();
+            intern(&mut ctx.fixes, fixes)
+        })
+    }
+
+    pub(super) fn os(&mut self, ctx: &mut Contexts, item: &InventoryItem) -> u32 {
+        *self.os.get_or_insert_with(|| match &item.os {
+            Some(o) => intern(
+                &mut ctx.os,
+                (o.name.clone(), o.cpe.as_ref().map(|c| c.to_string())),
+            ),
+            None => u32::MAX - 1,
+        })
+    }
+}
+
+/// What one worker of the last step reuses from asset to asset.
+#[derive(Default)]
+pub(super) struct Scratch {
+    /// The records matched with the whole asset.
+    pub(super) whole: Vec<u32>,
+    /// (record and fact as one number to sort by, entry, index in the
+    /// entry's `Rel::alone`).
+    pub(super) alone: Vec<(u64, u32, u32)>,
+    /// The key of what a record gave being looked up: the record, the
+    /// numbers of the modules, fixes and OS it uses (`u32::MAX`: not used;
+    /// `u32::MAX - 1`: no OS), the entries of the facts it names.
+    pub(super) key: Vec<u32>,
+    pub(super) complex: ComplexCache,
+    pub(super) contexts: Contexts,
+}
+
+impl<'a> FactTable<'a> {
+    pub(super) fn with_capacity(facts: usize) -> FactTable<'a> {
+        FactTable {
+            slots: HashMap::with_capacity_and_hasher(facts, HashedKeys::default()),
+            key_of: Vec::with_capacity(facts),
+            keys: Vec::with_capacity(facts * 48),
+            entries: Vec::with_capacity(facts),
+        }
+    }
+
+    /// The entry with this key, or a new one made by `new`.
+    pub(super) fn find_or_add(
+        &mut self,
+        key: &[u8],
+        hash: u64,
+        new: impl FnOnce() -> Entry<'a>,
+    ) -> u32 {
+        let mut e = self.slots.get(&hash).copied().unwrap_or(u32::MAX);
+        let mut last = u32::MAX;
+        while let Some(k) = self.key_of.get(e as usize) {
+            if self.keys.get(k.start..k.start + k.len as usize) == Some(key) {
+                return e;
+            }
+            last = e;
+            e = k.next;
+        }
+        let added = self.entries.len() as u32;
+        self.key_of.push(KeyAt {
+            start: self.keys.len(),
+            len: key.len() as u32,
+            next: u32::MAX,
+        });
+        self.keys.extend_from_slice(key);
+        self.entries.push(new());
+        match self.key_of.get_mut(last as usize) {
+            Some(prev) => prev.next = added,
+            None => {
+                self.slots.insert(hash, added);
+            }
+        }
+        added
+    }
+}
+
+/// (The place of a fact among all the items' facts, its entry.)
+pub(super) type PlacedFacts = Vec<(u32, u32)>;
+
+/// The software and OS facts of an item, in the order `prepare` gives them.
+pub(super) fn fact_sources(item: &InventoryItem) -> impl Iterator<Item = FactSource<'_>> {
+    item.software
+        .iter()
+        .map(|sw| {
+            // The modules only change BIG-IP's CPEs made from names.
+            let modules: &[String] = if sw.cpe.is_none() { &item.modules } else { &[] };
+            FactSource::Software(sw, modules)
+        })
+        .chain(item.os.iter().map(FactSource::Os))
+}
+
+/// The key of a fact source: every part its data and its label are made
+/// of, each with its length (so two keys are equal exactly when the
+/// sources are).
+pub(super) fn write_key(src: &FactSource, out: &mut Vec<u8>) {
+    fn put(out: &mut Vec<u8>, s: &str) {
+        out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+        out.extend_from_slice(s.as_bytes());
+    }
+    fn put_opt(out: &mut Vec<u8>, s: Option<&str>) {
+        match s {
+            Some(s) => {
+                out.push(1);
+                put(out, s);
+            }
+            None => out.push(0),
+        }
+    }
+    out.clear();
+    match *src {
+        FactSource::Software(sw, modules) => {
+            out.push(0);
+            out.push(Scheme::from(sw.scheme) as u8);
+            put(out, sw.vendor.as_str());
+            put(out, sw.product.as_str());
+            put(out, sw.version.as_str());
+            put_opt(out, sw.cpe.as_ref().map(|c| c.as_str()));
+            out.extend_from_slice(&(modules.len() as u32).to_le_bytes());
+            for m in modules {
+                put(out, m);
+            }
+        }
+        FactSource::Os(os) => {
+            out.push(1);
+            put_opt(out, os.vendor.as_deref());
+            put(out, &os.name);
+            put(out, &os.version);
+            put_opt(out, os.build.as_deref());
+            put_opt(out, os.cpe.as_ref().map(|c| c.as_str()));
+        }
+    }
+}
+
+/// The hasher of maps whose keys are already hashes (made with a secret
+/// key, so nobody chooses them): a multiplication mixes them enough.
+#[derive(Default, Clone, Copy)]
+pub(super) struct MixHasher(u64);
+
+pub(super) const MIX_K: u64 = 0x517c_c1b7_2722_0a95;
+
+impl std::hash::Hasher for MixHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(MIX_K);
+        }
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(MIX_K);
+    }
+    fn finish(&self) -> u64 {
+        // The table takes its buckets from the low bits and its tags from
+        // the high ones: mix both.
+        let h = self.0;
+        (h ^ (h >> 32)).wrapping_mul(MIX_K) ^ (h >> 29)
+    }
+}
+
+pub(super) type HashedKeys = std::hash::BuildHasherDefault<MixHasher>;
+
+// ------------------------------------------------------------ version spans
+
+/// The leading numeric parts of a version (`17.1.0.3-h1` → 17, 1, 0, 3), at
+/// most four, for a coarse order every version ordering agrees with: when
+/// two such prefixes differ at a part both have, semver, dpkg, rpmvercmp,
+/// vendor dotted and the generic ordering all order the versions as those
+/// parts do. Where they do not differ, nothing is known. `None` for a string
+/// this reading does not cover (not starting with a digit; an epoch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Prefix {
+    pub(super) len: u8,
+    pub(super) parts: [u32; 4],
+    /// The string is these numbers and dots, nothing else: two such with
+    /// the same parts are equal in every ordering.
+    pub(super) whole: bool,
+}
+
+impl Prefix {
+    pub(super) fn of(s: &str) -> Option<Prefix> {
+        let s = s.trim();
+        if !s.starts_with(|c: char| c.is_ascii_digit()) || s.contains(':') {
+            return None;
+        }
+        let mut p = Prefix {
+            len: 0,
+            parts: [0; 4],
+            whole: s.split('.').count() <= 4
+                && s.split('.').all(|x| {
+                    !x.is_empty() && x.len() <= 9 && x.bytes().all(|b| b.is_ascii_digit())
+                }),
+        };
+        for part in s.split('.') {
+            let digits = part.bytes().take_while(u8::is_ascii_digit).count();
+            if digits == 0 || p.len as usize == p.parts.len() {
+                break;
+            }
+            let d = part[..digits].trim_start_matches('0');
+            // Longer numbers than u32 holds are cut to its maximum: two of
+            // them then compare equal, which decides nothing.
+            p.parts[p.len as usize] = if d.len() > 9 {
+                u32::MAX
+            } else {
+                d.parse().unwrap_or(0)
+            };
+            p.len += 1;
+            if digits < part.len() {
+                // Something else follows the number: stop here.
+                break;
+            }
+        }
+        Some(p)
+    }
+
+    /// Both are certainly the same version in every ordering.
+    pub(super) fn same(&self, other: &Prefix) -> bool {
+        self.whole && other.whole && self.len == other.len && self.parts == other.parts
+    }
+
+    /// `self` is certainly lower than `other` in every ordering.
+    pub(super) fn below(&self, other: &Prefix) -> bool {
+        let n = self.len.min(other.len) as usize;
+        match (0..n).find(|&i| self.parts[i] != other.parts[i]) {
+            Some(i) => self.parts[i] < other.parts[i],
+            None => false,
+        }
+    }
+}
+
+/// Where a record can concern facts of one key: versions between `lo` and
+/// `hi` (`None`: unbounded; `.1`: the bound itself excluded).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Span {
+    pub(super) rec: u32,
+    pub(super) lo: Option<(Prefix, bool)>,
+    pub(super) hi: Option<(Prefix, bool)>,
+    /// Only an `Unevaluable` can come of it (free text in the record).
+    pub(super) notes: bool,
+    /// A range of a packaging type (`deb`, `rpm`): compared with a
+    /// package's whole version, epoch included.
+    pub(super) distro: bool,
+}
+
+/// What a fact's version says about spans.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Probe {
+    /// Not a version: only what concerns every version can find it.
+    NotVersion,
+    /// A version this reading does not cover: every span may hold it.
+    Unread,
+    At(Prefix),
+}
+
+impl Span {
+    pub(super) fn unbounded(&self) -> bool {
+        self.lo.is_none() && self.hi.is_none()
+    }
+
+    /// How many leading parts (up to 4) both bounds have and share: every
+    /// version the span holds starts with them. 0 when none, or when the
+    /// span is unbounded, of a packaging type's range, or one only an
+    /// `Unevaluable` can come of.
+    pub(super) fn level(&self) -> usize {
+        match (self.lo, self.hi) {
+            (Some((lo, _)), Some((hi, _))) if !self.distro && !self.notes => {
+                let n = lo.len.min(hi.len).min(4) as usize;
+                (0..n).take_while(|&i| lo.parts[i] == hi.parts[i]).count()
+            }
+            _ => 0,
+        }
+    }
+
+    /// The parts of the upper bound, to order spans by; `None` (after
+    /// every bound) when there is none, or for a packaging type's range
+    /// (compared with a version the general probes do not give).
+    pub(super) fn upper(&self) -> Option<&[u32]> {
+        match &self.hi {
+            Some((h, _)) if !self.distro => h.parts.get(..h.len as usize),
+            _ => None,
+        }
+    }
+
+    /// Whether the span may give a fact with these probes a finding (or,
+    /// with `notes`, an `Unevaluable`).
+    pub(super) fn may_concern(&self, general: &[Probe], whole: Probe, notes: bool) -> bool {
+        if self.notes && !notes {
+            return false;
+        }
+        let one = |p: &Probe| match p {
+            Probe::NotVersion => notes || self.unbounded(),
+            Probe::Unread => true,
+            Probe::At(v) => self.may_contain(v),
+        };
+        general.iter().any(one) || (self.distro && one(&whole))
+    }
+}
+
+impl Span {
+    pub(super) fn may_contain(&self, v: &Prefix) -> bool {
+        let out_lo = self
+            .lo
+            .is_some_and(|(lo, excl)| v.below(&lo) || (excl && v.same(&lo)));
+        let out_hi = self
+            .hi
+            .is_some_and(|(hi, excl)| hi.below(v) || (excl && v.same(&hi)));
+        !(out_lo || out_hi)
+    }
+}
+
+/// Upper bounds in order, none after every bound; a bound that is the
+/// start of a longer one comes after it (its missing parts count as higher
+/// than any number): `4.0` < `4`, since `4` is below no `4.x` while `4.0`
+/// is below `4.1`. In this order the bounds below any version come first,
+/// which a plain comparison of the parts does not give.
+pub(super) fn upper_order(a: Option<&[u32]>, b: Option<&[u32]>) -> Ordering {
+    match (a, b) {
+        (Some(a), Some(b)) => a
+            .iter()
+            .zip(b)
+            .map(|(x, y)| x.cmp(y))
+            .find(|o| o.is_ne())
+            .unwrap_or_else(|| b.len().cmp(&a.len())),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+}
+
+/// The spans of one key, for finding those that may hold a version fast:
+/// first those whose bounds start with the same parts (`Span::level`), by
+/// how many (1 to 4), then the others; each group sorted by the upper
+/// bound (`Span::upper`).
+///
+/// In such an order, the spans whose upper bound is below a version come
+/// first (if `a` is below `v` and `b` ≤ `a`, `b` is below `v`), and in a
+/// level the spans whose bounds start with given parts lie together.
+#[derive(Debug, Default)]
+pub(super) struct KeySpans {
+    pub(super) spans: Box<[Span]>,
+    /// Where the spans of each level (1 to 4) start, and (last) the others.
+    pub(super) starts: [usize; 5],
+}
+
+impl KeySpans {
+    pub(super) fn new(mut list: Vec<Span>) -> KeySpans {
+        list.sort_by(|a, b| {
+            let class = |s: &Span| match s.level() {
+                0 => 5,
+                k => k,
+            };
+            class(a)
+                .cmp(&class(b))
+                .then_with(|| upper_order(a.upper(), b.upper()))
+        });
+        let mut starts = [0; 5];
+        for (i, start) in starts.iter_mut().enumerate() {
+            let k = if i == 4 { 0 } else { i + 1 };
+            *start = list.partition_point(|s| {
+                let l = s.level();
+                l != 0 && (k == 0 || l < k)
+            });
+        }
+        KeySpans {
+            spans: list.into_boxed_slice(),
+            starts,
+        }
+    }
+
+    /// Adds the records of the spans that may concern a fact with these
+    /// probes (`Span::may_concern`) to `out`.
+    pub(super) fn concerning(
+        &self,
+        general: &[Probe],
+        whole: Probe,
+        notes: bool,
+        out: &mut Vec<u32>,
+    ) {
+        let keep = |s: &&Span| s.may_concern(general, whole, notes);
+        let n = self.spans.len();
+        let group = |a: usize, b: usize| self.spans.get(a.min(n)..b.min(n)).unwrap_or(&[]);
+        let others = group(self.starts[4], n);
+        let versions = || {
+            general.iter().filter_map(|p| match p {
+                Probe::At(v) => Some(v),
+                _ => None,
+            })
+        };
+        if versions().count() < general.len() {
+            // A probe that is not read: every span may concern it.
+            out.extend(self.spans.iter().filter(keep).map(|s| s.rec));
+            return;
+        }
+        // (The probes are distinct.)
+        for v in versions() {
+            for k in 1..=4 {
+                // The spans of the level whose bounds start as `v` does (as
+                // far as `v` goes), less those whose upper bound is below it.
+                let level = group(self.starts[k - 1], self.starts[k]);
+                let m = k.min(v.len as usize);
+                let want = &v.parts[..m];
+                fn head(s: &Span, m: usize) -> Option<&[u32]> {
+                    s.upper().map(|u| &u[..m.min(u.len())])
+                }
+                let lo = level.partition_point(|s| head(s, m).is_some_and(|h| h < want));
+                let hi = level.partition_point(|s| head(s, m).is_some_and(|h| h <= want));
+                let same = &level[lo..hi];
+                let from = same.partition_point(|s| s.hi.is_some_and(|(h, _)| h.below(v)));
+                out.extend(same[from..].iter().filter(keep).map(|s| s.rec));
+            }
+        }
+        // The others whose upper bound is below every version of the fact
+        // cannot hold it.
+        let from = others.partition_point(|s| {
+            s.upper().is_some() && versions().all(|v| s.hi.is_some_and(|(h, _)| h.below(v)))
+        });
+        out.extend(others[from..].iter().filter(keep).map(|s| s.rec));
+    }
+}
+
+/// The inclusive bound a version string gives; `None` (unbounded) when it
+/// is not read.
+pub(super) fn bound(s: &str) -> Option<(Prefix, bool)> {
+    Prefix::of(s).map(|p| (p, false))
+}
+
+/// As `bound`, the bound itself excluded.
+pub(super) fn bound_excl(s: &str) -> Option<(Prefix, bool)> {
+    Prefix::of(s).map(|p| (p, true))
+}
+
+/// The spans of a vendor rule's entries that can be "affected" or cannot be
+/// compared (all versions when its `defaultStatus` is "affected").
+pub(super) fn rule_spans(rule: &AffectedRule, rec: u32, out: &mut Vec<Span>) {
+    let any = Span {
+        rec,
+        lo: None,
+        hi: None,
+        notes: false,
+        distro: false,
+    };
+    if rule.default_status == Status::Affected {
+        out.push(any);
+        return;
+    }
+    for r in &rule.versions {
+        let start = r.version.trim();
+        let has_upper = r.less_than.is_some() || r.less_than_or_equal.is_some();
+        let free_text = if has_upper {
+            !is_open_start(start) && !version::looks_like_version(start)
+        } else {
+            let bare = start.trim_start_matches(['<', '>', '=', '!', '~', ' ']);
+            !is_everything(start)
+                && text_ranges(start).is_none()
+                && !version::looks_like_version(bare)
+        };
+        if potential_rank(r) < 3 && !free_text {
+            continue;
+        }
+        let patch = r
+            .version_type
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("patch"));
+        let distro = r
+            .version_type
+            .as_deref()
+            .and_then(Scheme::from_version_type)
+            .is_some_and(Scheme::is_distro);
+        let span = |lo, hi| Span {
+            rec,
+            lo,
+            hi,
+            notes: false,
+            distro,
+        };
+        if free_text {
+            // It cannot be compared with any version: only an
+            // `Unevaluable` can come of it.
+            out.push(Span { notes: true, ..any });
+        } else if !has_upper {
+            if is_everything(start) {
+                out.push(any);
+            } else if let Some(ranges) = text_ranges(start) {
+                for (lo, hi) in ranges {
+                    out.push(span(bound(lo), bound(hi)));
+                }
+            } else {
+                let b = bound(start);
+                out.push(span(b, b));
+            }
+        } else if patch {
+            // A build in a branch: versions of the branch.
+            let b = bound(start);
+            out.push(span(b, b));
+        } else {
+            let lower = if start.ends_with(['x', 'X', '*']) && version::looks_like_version(start) {
+                version::branch_prefix(start)
+            } else {
+                start
+            };
+            let lo = if !is_open_start(lower) && version::looks_like_version(lower) {
+                bound(lower)
+            } else {
+                None
+            };
+            let upper = match (&r.less_than_or_equal, &r.less_than) {
+                (Some(le), _) => upper_of(le, true),
+                (None, Some(lt)) => upper_of(lt, false),
+                (None, None) => Upper::None,
+            };
+            let hi = match upper {
+                Upper::Below(u) => bound_excl(u),
+                Upper::UpTo(u) | Upper::Branch(u) => bound(u),
+                // The next branch's start is not worth reading here.
+                Upper::None | Upper::NextBranch(_) => None,
+            };
+            // "affected" until one change to another status at a version
+            // (F5 writes `lessThan: "*"` and the fixed release as a change).
+            let hi = match r.changes.as_slice() {
+                [ch] if r.status == Status::Affected
+                    && ch.status != Status::Affected
+                    && version::looks_like_version(&ch.at) =>
+                {
+                    bound_excl(&ch.at).or(hi)
+                }
+                _ => hi,
+            };
+            out.push(span(lo, hi));
+        }
+    }
+}
+
+/// The span of a vulnerable NVD criterion; `None` when it can match nothing
+/// with a version (`-`).
+pub(super) fn criterion_span(m: &CpeMatch, rec: u32) -> Option<Span> {
+    if m.has_range() {
+        let lo = match (&m.version_start_including, &m.version_start_excluding) {
+            (Some(s), _) => bound(s),
+            (None, Some(s)) => bound_excl(s),
+            (None, None) => None,
+        };
+        let hi = match (&m.version_end_including, &m.version_end_excluding) {
+            (Some(s), _) => bound(s),
+            (None, Some(s)) => bound_excl(s),
+            (None, None) => None,
+        };
+        return Some(Span {
+            rec,
+            lo,
+            hi,
+            notes: false,
+            distro: false,
+        });
+    }
+    let (lo, hi) = match m.criteria.version() {
+        Value::Na => return None,
+        Value::Text(t) => {
+            let b = t.as_literal().and_then(bound);
+            (b, b)
+        }
+        Value::Any => (None, None),
+    };
+    Some(Span {
+        rec,
+        lo,
+        hi,
+        notes: false,
+        distro: false,
+    })
+}
+
+/// The probes of the versions a fact is compared by: its version (or the
+/// upstream part of a package's) and its CPEs' versions; and its whole
+/// version, for ranges of a packaging type.
+/// A few `Copy` values: on the stack while there are at most `N`.
+pub(super) struct Few<T: Copy, const N: usize> {
+    pub(super) head: [T; N],
+    pub(super) len: usize,
+    pub(super) more: Vec<T>,
+}
+
+impl<T: Copy + PartialEq, const N: usize> Few<T, N> {
+    /// `fill` only fills the room.
+    pub(super) fn new(fill: T) -> Self {
+        Few {
+            head: [fill; N],
+            len: 0,
+            more: Vec::new(),
+        }
+    }
+
+    pub(super) fn push(&mut self, x: T) {
+        if self.more.is_empty() && self.len < N {
+            self.head[self.len] = x;
+            self.len += 1;
+        } else {
+            if self.more.is_empty() {
+                self.more.extend_from_slice(&self.head[..self.len]);
+            }
+            self.more.push(x);
+        }
+    }
+
+    pub(super) fn as_slice(&self) -> &[T] {
+        if self.more.is_empty() {
+            &self.head[..self.len]
+        } else {
+            &self.more
+        }
+    }
+
+    pub(super) fn as_mut_slice(&mut self) -> &mut [T] {
+        if self.more.is_empty() {
+            &mut self.head[..self.len]
+        } else {
+            &mut self.more
+        }
+    }
+}
+
+/// The probes of a fact: distinct, its upstream version's first.
+pub(super) type Probes = Few<Probe, 4>;
+
+pub(super) fn fact_probes(f: &FactData) -> (Probes, Probe) {
+    let probe = |v: &str| {
+        if v.trim().is_empty() || !version::looks_like_version(v) {
+            Probe::NotVersion
+        } else {
+            Prefix::of(v).map_or(Probe::Unread, Probe::At)
+        }
+    };
+    let mut general = Probes::new(Probe::NotVersion);
+    let up = version::upstream(f.scheme, f.version());
+    for v in std::iter::once(up).chain(f.candidates.iter().map(|c| f.cand_version(c))) {
+        let p = probe(v);
+        if !general.as_slice().contains(&p) {
+            general.push(p);
+        }
+    }
+    (general, probe(f.version()))
+}
+
+/// Vulnerabilities indexed by the vendor/product names and CPEs they can
+/// match, so each asset is only compared with the records that concern it.
+pub struct VulnIndex<'a> {
+    pub(super) vulns: &'a [Vuln],
+    pub(super) plans: Vec<VulnPlan>,
+    /// Hash of a normalised product name, or a CPE vendor/product key → the
+    /// records that name it, with the versions they can concern. A hash
+    /// collision only adds a record to compare. The keys come from the
+    /// feeds, so an unkeyed hash of them is enough: an inventory's names
+    /// are only looked up and cannot lengthen a bucket.
+    pub(super) by_key: HashMap<u64, KeySpans, HashedKeys>,
+    /// Records with a CPE whose vendor or product is a wildcard.
+    pub(super) always: Vec<u32>,
+    /// Every key a record can name a fact by (`None`: some record can name
+    /// any fact): a fact none of whose keys is here concerns no record.
+    pub(super) known: Option<std::collections::HashSet<u64>>,
+}
+
+/// FNV-1a of a name already normalised (`norm`).
+pub(super) fn product_key(product_n: &str) -> u64 {
+    let mut h = 0x6c62_272e_07bb_0142u64;
+    for b in product_n.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+impl<'a> VulnIndex<'a> {
+    pub fn new(vulns: &'a [Vuln]) -> VulnIndex<'a> {
+        let mut by_key: HashMap<u64, Vec<Span>> = HashMap::new();
+        let mut always = Vec::new();
+        let mut spans: Vec<(u64, Span)> = Vec::new();
+        for (i, v) in vulns.iter().enumerate() {
+            let i = i as u32;
+            spans.clear();
+            let mut rule_span = Vec::new();
+            for r in &v.affected {
+                rule_span.clear();
+                rule_spans(r, i, &mut rule_span);
+                let mut keys = Vec::new();
+                let (base, _) = product_and_modules(r);
+                if !base.is_empty() {
+                    keys.push(product_key(&norm(base)));
+                }
+                if let Some(p) = &r.package_name {
+                    keys.push(product_key(&norm(p)));
+                }
+                for c in &r.cpes {
+                    match c.vendor_product_key() {
+                        Some(k) => keys.push(k),
+                        None => {
+                            if r.package_name.is_none() {
+                                always.push(i)
+                            }
+                        }
+                    }
+                }
+                for k in keys {
+                    spans.extend(rule_span.iter().map(|s| (k, *s)));
+                }
+            }
+            for cfg in &v.configurations {
+                for n in &cfg.nodes {
+                    for m in n.matches.iter().filter(|m| m.vulnerable) {
+                        match m.criteria.vendor_product_key() {
+                            Some(k) => spans.extend(criterion_span(m, i).map(|s| (k, s))),
+                            None => always.push(i),
+                        }
+                    }
+                }
+            }
+            // One span per distinct bounds and key.
+            spans.sort_unstable_by_key(|(k, s)| {
+                (
+                    *k,
+                    s.lo.map(|(p, x)| (p.len, p.parts, p.whole, x)),
+                    s.hi.map(|(p, x)| (p.len, p.parts, p.whole, x)),
+                    s.notes,
+                    s.distro,
+                )
+            });
+            spans.dedup_by(|a, b| {
+                a.0 == b.0
+                    && a.1.lo == b.1.lo
+                    && a.1.hi == b.1.hi
+                    && a.1.notes == b.1.notes
+                    && a.1.distro == b.1.distro
+            });
+            for (k, s) in &spans {
+                by_key.entry(*k).or_default().push(*s);
+            }
+        }
+        let by_key: HashMap<u64, KeySpans, HashedKeys> = by_key
+            .into_iter()
+            .map(|(k, list)| (k, KeySpans::new(list)))
+            .collect();
+        always.sort_unstable();
+        always.dedup();
+        let plans: Vec<VulnPlan> = vulns.iter().map(VulnPlan::new).collect();
+        let mut known: Option<std::collections::HashSet<u64>> =
+            Some(by_key.keys().copied().collect());
+        for plan in &plans {
+            match (&plan.names, &mut known) {
+                (Some(names), Some(k)) => k.extend(names.iter().copied()),
+                _ => known = None,
+            }
+        }
+        if !always.is_empty() {
+            known = None;
+        }
+        VulnIndex {
+            vulns,
+            plans,
+            by_key,
+            always,
+            known,
+        }
+    }
+
+    /// The findings for one asset.
+    pub fn match_item(&self, item: &InventoryItem) -> Vec<Finding> {
+        self.match_bulk(std::slice::from_ref(item), 1, false)
+            .findings
+    }
+
+    /// The findings for one asset, and the statements that name one of its
+    /// facts but cannot be compared with its version.
+    pub fn match_item_full(&self, item: &InventoryItem) -> Matched {
+        self.match_bulk(std::slice::from_ref(item), 1, true)
+    }
+
+    /// What cannot be evaluated for one asset: the records whose statements
+    /// name one of its facts but cannot be compared with its version (and
+    /// that do not find or clear the fact otherwise).
+    pub fn unevaluable(&self, item: &InventoryItem) -> Vec<Unevaluable> {
+        self.match_item_full(item).unevaluable
+    }
+
+    /// How many records name one of an asset's facts (for measurements).
+    pub fn candidates(&self, item: &InventoryItem) -> usize {
+        let p = prepare(item);
+        let mut named = Vec::new();
+        for f in &p.facts {
+            named.extend(self.named(f, false, true));
+        }
+        named.sort_unstable();
+        named.dedup();
+        named.len()
+    }
+
+    /// How many records an asset is compared with (for measurements): those
+    /// that can give it a finding, among those that name one of its facts.
+    pub fn compared(&self, item: &InventoryItem) -> usize {
+        let p = prepare(item);
+        let mut compared = Vec::new();
+        for f in &p.facts {
+            compared.extend(self.relevant(f, false));
+        }
+        compared.sort_unstable();
+        compared.dedup();
+        compared.len()
+    }
+
+    /// The records that name a fact, by its normalised product name or one
+    /// of its CPEs' vendor and product, and whose versions can hold the
+    /// fact's (all of them when `by_version` is false or the fact's version
+    /// is not read): a superset of those that concern it.
+    pub(super) fn named(&self, f: &FactData, by_version: bool, notes: bool) -> Vec<u32> {
+        let mut out = Vec::new();
+        self.named_into(f, by_version, notes, &mut out);
+        out
+    }
+
+    /// `named`, in `out` (sorted, without repeats).
+    pub(super) fn named_into(
+        &self,
+        f: &FactData,
+        by_version: bool,
+        notes: bool,
+        out: &mut Vec<u32>,
+    ) {
+        out.clear();
+        if f.platform_only {
+            return;
+        }
+        let probes = by_version.then(|| fact_probes(f));
+        out.extend_from_slice(&self.always);
+        let mut keys: Few<u64, 8> = Few::new(0);
+        keys.push(f.name_key);
+        for c in &f.candidates {
+            match c.cpe.vendor_product_key() {
+                Some(k) => keys.push(k),
+                // A CPE with a wildcard vendor or product: every record.
+                None => {
+                    out.clear();
+                    out.extend(0..self.vulns.len() as u32);
+                    return;
+                }
+            }
+        }
+        let keys = keys.as_mut_slice();
+        keys.sort_unstable();
+        for (i, k) in keys.iter().enumerate() {
+            if i > 0 && keys[i - 1] == *k {
+                continue;
+            }
+            let Some(ks) = self.by_key.get(k) else {
+                continue;
+            };
+            match &probes {
+                Some((general, whole)) => ks.concerning(general.as_slice(), *whole, notes, out),
+                None => out.extend(ks.spans.iter().map(|s| s.rec)),
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+
+    /// The records that can give a finding (`notes`: or an `Unevaluable`)
+    /// for a fact (`fact_relevant`).
+    pub(super) fn relevant(&self, f: &FactData, notes: bool) -> Vec<u32> {
+        let mut cand = self.named(f, true, notes);
+        cand.retain(
+            |&i| match (self.vulns.get(i as usize), self.plans.get(i as usize)) {
+                (Some(v), Some(plan)) => fact_relevant(v, plan, f, notes),
+                _ => false,
+            },
+        );
+        cand
+    }
+
+    /// Matches items (findings; with `full`, also what cannot be evaluated)
+    /// on `threads` threads (the calling one among them), in three steps:
+    ///
+    /// - (A) the distinct facts of the items (software and OS), each item's
+    ///   facts as entries of them;
+    /// - (B) each distinct fact once: its data and the records that may
+    ///   concern it (`named`), then each (record, fact) pair: what a
+    ///   `VulnPlan::simple` record gives the fact alone, or whether another
+    ///   may concern it;
+    /// - (C) each asset from its facts' parts, the other records matched
+    ///   with the facts of the asset they name (once per distinct set).
+    pub(super) fn match_bulk(
+        &self,
+        items: &[InventoryItem],
+        threads: usize,
+        full: bool,
+    ) -> Matched {
+        let threads = threads.clamp(1, 64);
+        let parallel = threads > 1 && items.len() > 1;
+        let facts_of = |it: &InventoryItem| it.software.len() + usize::from(it.os.is_some());
+        let facts: usize = items.iter().map(facts_of).sum();
+        // (A) With several threads, each keeps the facts whose key's hash
+        // falls to it (so nothing is merged), and their entries are put one
+        // after the other.
+        let shards = if parallel { threads } else { 1 };
+        // Keys are hashed with a secret key: an inventory's names cannot be
+        // chosen to collide.
+        let keyed = std::collections::hash_map::RandomState::new();
+        let collect = |t: usize| {
+            // Assets share most facts: room for a third of them distinct.
+            let mut table = FactTable::with_capacity(facts / (3 * shards) + 16);
+            let mut mine: PlacedFacts = Vec::with_capacity(facts / shards + 16);
+            let mut key = Vec::new();
+            let mut pos = 0u32;
+            for it in items {
+                for src in fact_sources(it) {
+                    write_key(&src, &mut key);
+                    let hash = std::hash::BuildHasher::hash_one(&keyed, key.as_slice());
+                    if hash % shards as u64 == t as u64 {
+                        mine.push((pos, table.find_or_add(&key, hash, || Entry::new(src))));
+                    }
+                    pos += 1;
+                }
+            }
+            (table.entries, mine)
+        };
+        let shard_tables: Vec<(Vec<Entry>, PlacedFacts)> = if parallel {
+            std::thread::scope(|sc| {
+                let collect = &collect;
+                let helpers: Vec<_> = (1..shards).map(|t| sc.spawn(move || collect(t))).collect();
+                let mut all = vec![collect(0)];
+                // A helper can only fail by panicking, which the engine does
+                // not do; its share is then collected here.
+                all.extend(
+                    helpers
+                        .into_iter()
+                        .zip(1..)
+                        .map(|(h, t)| h.join().unwrap_or_else(|_| collect(t))),
+                );
+                all
+            })
+        } else {
+            vec![collect(0)]
+        };
+        // Each item's facts as entries, in the items' order.
+        let mut idx = vec![u32::MAX; facts];
+        let mut entries: Vec<Entry> =
+            Vec::with_capacity(shard_tables.iter().map(|(e, _)| e.len()).sum());
+        for (shard, mine) in shard_tables {
+            let base = entries.len() as u32;
+            for (pos, e) in mine {
+                if let Some(x) = idx.get_mut(pos as usize) {
+                    *x = base + e;
+                }
+            }
+            entries.extend(shard);
+        }
+        // (B) Every distinct fact once, shared in blocks.
+        for_blocks(&mut entries, threads, |e| self.prepare_entry(e, full));
+        // Each (record, fact) pair, in the records' order (a record is read
+        // once for all the versions of its product).
+        let mut pairs: Vec<(u32, u32)> =
+            Vec::with_capacity(entries.iter().map(|e| e.cands.len()).sum());
+        for (i, e) in entries.iter_mut().enumerate() {
+            pairs.extend(
+                std::mem::take(&mut e.cands)
+                    .into_iter()
+                    .map(|r| (r, i as u32)),
+            );
+        }
+        pairs.sort_unstable();
+        let chunks: Vec<&[(u32, u32)]> = pairs
+            .chunks(pairs.len().div_ceil(threads * 8).max(64))
+            .collect();
+        let results: Vec<PairResults> = in_turn(&chunks, threads, |_: &mut (), part| {
+            let mut r = PairResults::default();
+            for &(rec, e) in *part {
+                let Some(x) = entries.get(e as usize) else {
+                    continue;
+                };
+                let (nf, nu) = (r.findings.len(), r.unevaluable.len());
+                match self.eval_pair(rec, x, full, &mut r.findings, &mut r.unevaluable) {
+                    Some(true) => r.pairs.push((e, rec, WHOLE, 0)),
+                    Some(false) => r.pairs.push((
+                        e,
+                        rec,
+                        (r.findings.len() - nf) as u32,
+                        (r.unevaluable.len() - nu) as u32,
+                    )),
+                    None => {}
+                }
+            }
+            r
+        });
+        drop(chunks);
+        drop(pairs);
+        let rels = Rel::of_results(entries.len(), results);
+        // (C) The assets, in pieces the threads take in turn (a thread that
+        // runs slower takes fewer), each thread with its own cache of what
+        // complex records give.
+        let n_pieces = if parallel {
+            (threads * 8).min(items.len())
+        } else {
+            1
+        };
+        let mut pieces: Vec<(&[InventoryItem], &[u32])> = Vec::with_capacity(n_pieces);
+        let mut at = 0;
+        for part in items.chunks(items.len().div_ceil(n_pieces.max(1)).max(1)) {
+            let n: usize = part.iter().map(facts_of).sum();
+            pieces.push((part, idx.get(at..at + n).unwrap_or(&[])));
+            at += n;
+        }
+        let (entries_r, rels_r) = (&entries, &rels);
+        let outs = in_turn(&pieces, threads, |scratch: &mut Scratch, &(part, ids)| {
+            let mut out = Matched::default();
+            // Room for what the facts give alone (most of the findings).
+            let alone = |e: &u32| rels_r.get(*e as usize).map_or(0, Rel::alone_findings);
+            out.findings.reserve(ids.iter().map(alone).sum());
+            let mut pos = 0;
+            for it in part {
+                let n = facts_of(it);
+                let ents = ids.get(pos..pos + n).unwrap_or(&[]);
+                pos += n;
+                self.match_entries(it, ents, (entries_r, rels_r), scratch, full, &mut out);
+            }
+            out
+        });
+        // The pieces' results one after the other (the first piece's kept
+        // as it is: a large move is not a copy) while, with several
+        // threads, the others let go of what the facts hold.
+        let concat = |outs: Vec<Matched>| {
+            let mut outs = outs.into_iter();
+            let mut out = outs.next().unwrap_or_default();
+            let rest: Vec<Matched> = outs.collect();
+            out.findings
+                .reserve_exact(rest.iter().map(|m| m.findings.len()).sum());
+            out.unevaluable
+                .reserve_exact(rest.iter().map(|m| m.unevaluable.len()).sum());
+            for m in rest {
+                out.extend(m);
+            }
+            out
+        };
+        if !parallel {
+            return concat(outs);
+        }
+        let mut rels = rels;
+        std::thread::scope(|sc| {
+            let helpers = threads - 1;
+            let drop_facts = sc.spawn(move || for_blocks(&mut entries, helpers, |e| e.data = None));
+            let out = concat(outs);
+            for_blocks(&mut rels, threads, |r| *r = Rel::default());
+            let _ = drop_facts.join();
+            out
+        })
+    }
+
+    /// A fact no record can name (in-house software, say): its data without
+    /// CPEs, as nothing is matched with them.
+    pub(super) fn unnamed_fact(&self, src: FactSource) -> Option<FactData> {
+        let known = self.known.as_ref()?;
+        let (vendor, product, version, scheme, is_os) = match src {
+            FactSource::Software(sw, _) if sw.cpe.is_none() => (
+                sw.vendor.as_str(),
+                sw.product.as_str(),
+                sw.version.as_str(),
+                Scheme::from(sw.scheme),
+                false,
+            ),
+            FactSource::Os(os) if os.cpe.is_none() => (
+                os.vendor.as_deref().unwrap_or(""),
+                os.name.as_str(),
+                os_version(os),
+                Scheme::Dotted,
+                true,
+            ),
+            _ => return None,
+        };
+        let product_n = norm(product);
+        if known.contains(&product_key(&product_n)) {
+            return None;
+        }
+        if let Some(k) = cpe::name_key(vendor, product) {
+            // BIG-IP's module CPEs come from its modules: not read here.
+            if known.contains(&k) || (!is_os && eq_norm(vendor, "f5")) {
+                return None;
+            }
+        }
+        Some(FactData::new(
+            vendor,
+            product,
+            Some(&product_n),
+            version,
+            scheme,
+            Vec::new(),
+        ))
+    }
+
+    /// Prepares a distinct fact: its data, and the records that may concern
+    /// it (`cands`, by name and version span).
+    pub(super) fn prepare_entry(&self, e: &mut Entry, full: bool) {
+        if let Some(data) = self.unnamed_fact(e.src) {
+            e.data = Some(data);
+            return;
+        }
+        let data = e.src.build();
+        thread_local! {
+            /// The records found for a fact, before they are kept.
+            static NAMED: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        NAMED.with_borrow_mut(|named| {
+            self.named_into(&data, true, full, named);
+            e.cands = named.as_slice().to_vec();
+        });
+        if !e.cands.is_empty() {
+            // Its words, for the records that find it alone.
+            let _ = data.label.set(e.src.label(&data));
+        }
+        e.data = Some(data);
+    }
+
+    /// What record `rec` gives a distinct fact: for a `VulnPlan::simple`
+    /// record, its findings (and unevaluable) for the fact alone, added to
+    /// `findings` and `unevaluable` (`Some(false)`; `None` when it gives
+    /// nothing); for another, `Some(true)` when it may concern the fact
+    /// (`fact_relevant`): it is then matched with each asset.
+    pub(super) fn eval_pair(
+        &self,
+        rec: u32,
+        e: &Entry,
+        full: bool,
+        findings: &mut Vec<Finding>,
+        unevaluable: &mut Vec<Unevaluable>,
+    ) -> Option<bool> {
+        let (v, plan) = (self.vulns.get(rec as usize)?, self.plans.get(rec as usize)?);
+        let data = e.data.as_ref()?;
+        if !plan.simple {
+            return fact_relevant(v, plan, data, full).then_some(true);
+        }
+        let p = alone_prepared(e.src, data);
+        let (nf, nu) = (findings.len(), unevaluable.len());
+        match_planned_into(v, plan, &p, findings, full.then_some(unevaluable));
+        (findings.len() > nf || unevaluable.len() > nu).then_some(false)
+    }
+
+    /// One asset, its software and OS facts being `ents` of `table`.
+    pub(super) fn match_entries(
+        &self,
+        item: &InventoryItem,
+        ents: &[u32],
+        (entries, rels): (&[Entry], &[Rel]),
+        scratch: &mut Scratch,
+        full: bool,
+        out: &mut Matched,
+    ) {
+        let entry = |e: u32| entries.get(e as usize);
+        let rel = |e: u32| rels.get(e as usize);
+        // Records matched with the facts they name, and what simple records
+        // give each fact alone: (record, fact, entry, index in its list).
+        scratch.whole.clear();
+        scratch.alone.clear();
+        for (fi, &e) in ents.iter().enumerate() {
+            if let Some(rel) = rel(e) {
+                scratch.whole.extend_from_slice(&rel.whole);
+                scratch.alone.extend(
+                    rel.alone
+                        .iter()
+                        .enumerate()
+                        .map(|(k, &(rec, ..))| ((u64::from(rec) << 32) | fi as u64, e, k as u32)),
+                );
+            }
+        }
+        scratch.whole.sort_unstable();
+        scratch.whole.dedup();
+        // (record, fact) is unique: the order of a record's facts is theirs.
+        scratch.alone.sort_unstable_by_key(|x| x.0);
+        let stamp_f = |f: &Finding| Finding {
+            asset_id: item.asset_id,
+            ..f.clone()
+        };
+        let stamp_u = |u: &Unevaluable| Unevaluable {
+            asset_id: item.asset_id,
+            ..u.clone()
+        };
+        // The asset made ready only for the records matched with it whole.
+        let p = (!scratch.whole.is_empty()).then(|| {
+            let mut k = 0;
+            prepare_with(item, |src| {
+                let d = match ents
+                    .get(k)
+                    .and_then(|&e| entry(e))
+                    .and_then(|x| x.data.as_ref())
+                {
+                    Some(d) => FactRef::Shared(d),
+                    None => FactRef::Own(Arc::new(src.build())),
+                };
+                k += 1;
+                d
+            })
+        });
+        let mut ctx = AssetContext::default();
+        let (mut a, mut w) = (0, 0);
+        loop {
+            // Records in order: the lower of the two lists next.
+            let (next_whole, next_alone) = (scratch.whole.get(w), scratch.alone.get(a));
+            let take_whole = match (next_whole, next_alone) {
+                (Some(&wr), Some(&(ar, ..))) => u64::from(wr) < ar >> 32,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            if take_whole {
+                let Some(&i) = next_whole else { break };
+                w += 1;
+                let Some(p) = &p else { continue };
+                let (found, unev) =
+                    self.with_named_facts(i, item, p, ents, scratch, &mut ctx, full);
+                out.findings.extend(found.iter().map(stamp_f));
+                out.unevaluable.extend(unev.iter().map(stamp_u));
+            } else if let Some(&(_, e, k)) = next_alone {
+                a += 1;
+                // One record and one fact (the facts of a record come in
+                // the facts' order).
+                if let Some(rel) = rel(e) {
+                    let (findings, unevaluable) = rel.alone_at(k as usize);
+                    out.findings.extend(findings.iter().map(stamp_f));
+                    out.unevaluable.extend(unevaluable.iter().map(stamp_u));
+                }
+            }
+        }
+    }
+
+    /// What record `i` gives the facts of `item` it can name (with the
+    /// modules, fixes and OS when its rules use them), `asset_id` 0: made
+    /// once per distinct set, then taken from the cache.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn with_named_facts(
+        &self,
+        i: u32,
+        item: &InventoryItem,
+        p: &Prepared,
+        entry_of: &[u32],
+        scratch: &mut Scratch,
+        ctx: &mut AssetContext,
+        full: bool,
+    ) -> (Arc<[Finding]>, Arc<[Unevaluable]>) {
+        let empty = || (Arc::from(Vec::new()), Arc::from(Vec::new()));
+        let (Some(v), Some(plan)) = (self.vulns.get(i as usize), self.plans.get(i as usize)) else {
+            return empty();
+        };
+        // (A record names few keys: looked through, not halved.)
+        let has = |keys: &[u64], k: u64| {
+            if keys.len() <= 16 {
+                keys.contains(&k)
+            } else {
+                keys.binary_search(&k).is_ok()
+            }
+        };
+        let names = |f: &FactData| match &plan.names {
+            None => true,
+            Some(keys) => {
+                has(keys, f.name_key)
+                    || f.candidates
+                        .iter()
+                        .any(|c| c.cpe.vendor_product_key().is_none_or(|k| has(keys, k)))
+            }
+        };
+        let os_index = item.os.as_ref().map(|_| item.software.len());
+        let key = &mut scratch.key;
+        key.clear();
+        key.push(i);
+        key.push(if plan.uses_modules {
+            ctx.modules(&mut scratch.contexts, item)
+        } else {
+            u32::MAX
+        });
+        key.push(if plan.uses_fixes {
+            ctx.fixes(&mut scratch.contexts, item)
+        } else {
+            u32::MAX
+        });
+        key.push(if plan.uses_os {
+            ctx.os(&mut scratch.contexts, item)
+        } else {
+            u32::MAX
+        });
+        let mut platform = false;
+        for (fi, f) in p.facts.iter().enumerate() {
+            if names(f) || (plan.uses_os && Some(fi) == os_index) {
+                match entry_of.get(fi) {
+                    Some(&e) => key.push(e),
+                    None => platform = true,
+                }
+            }
+        }
+        if platform {
+            // A platform CPE of the asset: matched with the whole asset.
+            let mut m = Matched::default();
+            let unev = full.then_some(&mut m.unevaluable);
+            match_planned_into(v, plan, p, &mut m.findings, unev);
+            return (m.findings.into(), m.unevaluable.into());
+        }
+        if let Some(hit) = scratch.complex.get(key.as_slice()) {
+            return hit.clone();
+        }
+        let named: Vec<usize> = p
+            .facts
+            .iter()
+            .enumerate()
+            .filter(|&(fi, f)| names(f) || (plan.uses_os && Some(fi) == os_index))
+            .map(|(fi, _)| fi)
+            .collect();
+        // The asset reduced to those facts, and to the parts of it the
+        // record uses.
+        let os_named = os_index.is_some_and(|o| named.contains(&o));
+        let q = Prepared {
+            item,
+            facts: named
+                .iter()
+                .filter_map(|&fi| p.facts.get(fi).cloned())
+                .collect(),
+            modules: if plan.uses_modules {
+                p.modules.clone()
+            } else {
+                Vec::new()
+            },
+            fixes: if plan.uses_fixes {
+                p.fixes.clone()
+            } else {
+                Vec::new()
+            },
+            os_names: if os_named {
+                p.os_names.clone()
+            } else {
+                Vec::new()
+            },
+            os_cpes: if os_named {
+                p.os_cpes.clone()
+            } else {
+                Vec::new()
+            },
+        };
+        let mut m = Matched::default();
+        let unev = full.then_some(&mut m.unevaluable);
+        match_planned_into(v, plan, &q, &mut m.findings, unev);
+        let r: (Arc<[Finding]>, Arc<[Unevaluable]>) = (m.findings.into(), m.unevaluable.into());
+        scratch
+            .complex
+            .insert(scratch.key.as_slice().into(), r.clone());
+        r
+    }
+}
+
+/// Matches every asset against every vulnerability, through a `VulnIndex`,
+/// on all available cores; findings come in the order of `items`.
+pub fn match_all(vulns: &[Vuln], items: &[InventoryItem]) -> Vec<Finding> {
+    let idx = VulnIndex::new(vulns);
+    idx.match_items(items)
+}
+
+impl VulnIndex<'_> {
+    /// The findings for many assets, on all available cores, in order.
+    pub fn match_items(&self, items: &[InventoryItem]) -> Vec<Finding> {
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 16);
+        self.match_items_on(items, threads)
+    }
+
+    /// As `match_items`, on `threads` threads (1: on the calling thread).
+    pub fn match_items_on(&self, items: &[InventoryItem], threads: usize) -> Vec<Finding> {
+        self.match_bulk(items, threads, false).findings
+    }
+
+    /// `match_item_full` for many assets, on all available cores, in order.
+    pub fn match_items_full(&self, items: &[InventoryItem]) -> Matched {
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 16);
+        self.match_items_full_on(items, threads)
+    }
+
+    /// As `match_items_full`, on `threads` threads.
+    pub fn match_items_full_on(&self, items: &[InventoryItem], threads: usize) -> Matched {
+        self.match_bulk(items, threads, true)
+    }
+}
+
+/// `f` on every element, on `threads` threads taking blocks in turn.
+pub(super) fn for_blocks<T: Send>(items: &mut [T], threads: usize, f: impl Fn(&mut T) + Sync) {
+    if threads <= 1 || items.len() < 64 {
+        items.iter_mut().for_each(&f);
+        return;
+    }
+    let blocks = std::sync::Mutex::new(items.chunks_mut(32));
+    let work = || loop {
+        let block = match blocks.lock() {
+            Ok(mut q) => q.next(),
+            Err(_) => None,
+        };
+        let Some(block) = block else { break };
+        block.iter_mut().for_each(&f);
+    };
+    // The calling thread is one of them.
+    std::thread::scope(|sc| {
+        for _ in 1..threads {
+            sc.spawn(work);
+        }
+        work();
+    });
+}
+
+/// `f` on each of `pieces`, on `threads` threads (the calling one among
+/// them) taking the pieces in turn, each thread with its own `S`; the
+/// results in the pieces' order.
+pub(super) fn in_turn<P: Sync, S: Default, R: Send>(
+    pieces: &[P],
+    threads: usize,
+    f: impl Fn(&mut S, &P) -> R + Sync,
+) -> Vec<R> {
+    if threads <= 1 || pieces.len() <= 1 {
+        let mut s = S::default();
+        return pieces.iter().map(|p| f(&mut s, p)).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done = std::sync::Mutex::new(Vec::with_capacity(pieces.len()));
+    let work = || {
+        let mut s = S::default();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(p) = pieces.get(i) else { break };
+            let r = f(&mut s, p);
+            if let Ok(mut d) = done.lock() {
+                d.push((i, r));
+            }
+        }
+    };
+    std::thread::scope(|sc| {
+        let helpers: Vec<_> = (1..threads.min(pieces.len()))
+            .map(|_| sc.spawn(work))
+            .collect();
+        work();
+        for h in helpers {
+            // A helper can only fail by panicking, which the engine does
+            // not do; what it left undone is done below.
+            let _ = h.join();
+        }
+    });
+    let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    if done.len() < pieces.len() {
+        let mut have = vec![false; pieces.len()];
+        for (i, _) in &done {
+            if let Some(h) = have.get_mut(*i) {
+                *h = true;
+            }
+        }
+        let mut s = S::default();
+        for (i, p) in pieces.iter().enumerate() {
+            if !have[i] {
+                done.push((i, f(&mut s, p)));
+            }
+        }
+    }
+    done.sort_unstable_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn version() -> impl Strategy<Value = String> {
+        prop_oneof![
+            // Few digits, so that bounds and versions often share their
+            // first parts or are the start of one another (`4` and `4.0`).
+            3 => "[0-4](\\.[0-3]){0,4}",
+            1 => "[0-9]{1,3}(\\.[0-9]{1,3}){0,4}",
+            1 => "[0-9]{1,2}(\\.[0-9]{1,2}){0,2}(-h[0-9]|p[0-9]|[a-z])?",
+            1 => "[0-9]:[0-9]\\.[0-9]",
+            1 => "[a-z]{1,4}",
+        ]
+    }
+
+    fn bound() -> impl Strategy<Value = Option<(Prefix, bool)>> {
+        (proptest::option::of(version()), any::<bool>())
+            .prop_map(|(v, excl)| v.and_then(|v| Prefix::of(&v)).map(|p| (p, excl)))
+    }
+
+    fn span() -> impl Strategy<Value = Span> {
+        (0u32..40, bound(), bound(), any::<bool>(), any::<bool>()).prop_map(
+            |(rec, lo, hi, notes, distro)| Span {
+                rec,
+                lo,
+                hi,
+                notes: notes && rec % 3 == 0,
+                distro: distro && rec % 4 == 0,
+            },
+        )
+    }
+
+    fn probe() -> impl Strategy<Value = Probe> {
+        prop_oneof![
+            8 => version().prop_map(|v| Prefix::of(&v).map_or(Probe::Unread, Probe::At)),
+            1 => Just(Probe::NotVersion),
+            1 => Just(Probe::Unread),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+        /// The index of a key's spans finds what looking at each would.
+        #[test]
+        fn key_spans_find_what_every_span_says(
+            spans in proptest::collection::vec(span(), 0..40),
+            general in proptest::collection::vec(probe(), 1..4),
+            whole in probe(),
+            notes in any::<bool>(),
+        ) {
+            let mut general = general;
+            let mut distinct = Vec::new();
+            for p in general.drain(..) {
+                if !distinct.contains(&p) {
+                    distinct.push(p);
+                }
+            }
+            let mut want: Vec<u32> = spans
+                .iter()
+                .filter(|s| s.may_concern(&distinct, whole, notes))
+                .map(|s| s.rec)
+                .collect();
+            let mut got = Vec::new();
+            KeySpans::new(spans).concerning(&distinct, whole, notes, &mut got);
+            want.sort_unstable();
+            want.dedup();
+            got.sort_unstable();
+            got.dedup();
+            prop_assert_eq!(got, want);
+        }
+
+        /// `norm`'s quick way for ASCII names gives what the general one does.
+        #[test]
+        fn norm_of_ascii_is_the_general_norm(s in "[ \\t\\n\\x0b\\x0c\\ra-zA-Z0-9._-]{0,16}") {
+            let general = s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+            prop_assert_eq!(norm(&s), general);
+        }
+
+        #[test]
+        fn few_keeps_what_is_pushed(xs in proptest::collection::vec(any::<u8>(), 0..12)) {
+            let mut few: Few<u8, 4> = Few::new(0);
+            for &x in &xs {
+                few.push(x);
+            }
+            prop_assert_eq!(few.as_slice(), xs.as_slice());
+            prop_assert_eq!(few.as_mut_slice().len(), xs.len());
+        }
+    }
+
+    /// Keys with the same hash are told apart by the key itself.
+    #[test]
+    fn fact_table_chains_keys_with_one_hash() {
+        let sw: Vec<Software> = ["A|B|1|dotted", "A|B|2|dotted", "A|C|1|dotted"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        let mut t = FactTable::with_capacity(1);
+        let mut ids = Vec::new();
+        for round in 0..2 {
+            for s in &sw {
+                let src = FactSource::Software(s, &[]);
+                let mut key = Vec::new();
+                write_key(&src, &mut key);
+                // Every key with the same hash.
+                ids.push((round, t.find_or_add(&key, 7, || Entry::new(src))));
+            }
+        }
+        assert_eq!(ids, vec![(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)]);
+        assert_eq!(t.entries.len(), 3);
+    }
+
+    /// Two sources are one fact exactly when their keys are equal, and an
+    /// OS without a vendor is not one with an empty vendor (their words
+    /// differ).
+    #[test]
+    fn fact_keys_tell_sources_apart() {
+        let key = |src: FactSource| {
+            let mut k = Vec::new();
+            write_key(&src, &mut k);
+            k
+        };
+        let a: Software = "A|B|1|dotted".parse().unwrap();
+        let b: Software = "A|B|1|semver".parse().unwrap();
+        let mods = vec!["APM".to_string()];
+        assert_ne!(
+            key(FactSource::Software(&a, &[])),
+            key(FactSource::Software(&b, &[]))
+        );
+        assert_ne!(
+            key(FactSource::Software(&a, &[])),
+            key(FactSource::Software(&a, &mods))
+        );
+        let os = |vendor: Option<&str>| Os {
+            vendor: vendor.map(str::to_string),
+            name: "Windows 10".into(),
+            version: "10.0".into(),
+            build: None,
+            cpe: None,
+        };
+        let (none, empty) = (os(None), os(Some("")));
+        assert_ne!(key(FactSource::Os(&none)), key(FactSource::Os(&empty)));
+        assert_eq!(key(FactSource::Os(&none)), key(FactSource::Os(&os(None))));
+    }
+}

@@ -1,0 +1,78 @@
+//! What the matcher is given about an asset: its OS, installed software,
+//! modules, fixes and platforms.
+
+use super::*;
+
+/// An asset's operating system.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Os {
+    pub vendor: Option<String>,
+    pub name: String,
+    pub version: String,
+    /// For Windows the build with its revision (`10.0.20348.2227`); it is the
+    /// version that is matched when present.
+    pub build: Option<String>,
+    pub cpe: Option<Cpe23>,
+}
+
+/// What the matcher needs to know about one asset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InventoryItem {
+    pub asset_id: i64,
+    pub os: Option<Os>,
+    pub software: Vec<Software>,
+    /// Appliance modules (`LTM`, `APM`, …).
+    pub modules: Vec<String>,
+    /// Vendor hotfixes installed (`Hotfix-BIGIP-17.1.0.3.0.75.4-ENG`).
+    pub hotfixes: Vec<String>,
+    pub kbs: Vec<KbId>,
+    /// Hardware or platform CPEs (for NVD's "running on" configurations).
+    pub platforms: Vec<Cpe23>,
+    pub internet_facing: bool,
+    /// The information system's security level, 1–5.
+    pub security_level: u8,
+}
+
+impl InventoryItem {
+    pub const fn new(asset_id: i64) -> InventoryItem {
+        InventoryItem {
+            asset_id,
+            os: None,
+            software: Vec::new(),
+            modules: Vec::new(),
+            hotfixes: Vec::new(),
+            kbs: Vec::new(),
+            platforms: Vec::new(),
+            internet_facing: false,
+            security_level: 1,
+        }
+    }
+
+    /// From a registry asset. The OS vendor is not recorded in the registry;
+    /// name it in `software` (with a CPE) when NVD matching of the OS matters.
+    pub fn from_asset(
+        asset_id: i64,
+        a: &AssetInput,
+        internet_facing: bool,
+        security_level: u8,
+    ) -> InventoryItem {
+        let os = a.os_name.as_ref().map(|name| Os {
+            vendor: None,
+            name: name.clone(),
+            version: a.os_version.clone().unwrap_or_default(),
+            build: a.os_build.clone(),
+            cpe: None,
+        });
+        InventoryItem {
+            asset_id,
+            os,
+            software: a.software.clone(),
+            modules: a.modules.clone(),
+            hotfixes: a.hotfixes.clone(),
+            kbs: a.kbs.clone(),
+            platforms: Vec::new(),
+            internet_facing,
+            security_level,
+        }
+    }
+}
