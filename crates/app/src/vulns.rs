@@ -41,7 +41,10 @@ fn row_of(v: &Vuln) -> Result<VulnRow> {
         cve: v.id.to_string(),
         record: serde_json::to_string(v).map_err(|e| AppError::Internal(e.to_string()))?,
         title: v.title.clone(),
-        cvss: v.best_cvss().map(|c| f64::from(c.base_score)),
+        // As the record writes it (9.8), not the f32 widened (9.800000190734863).
+        cvss: v
+            .best_cvss()
+            .and_then(|c| c.base_score.to_string().parse::<f64>().ok()),
         kev: v.kev.is_some(),
         kev_due: v.kev.as_ref().and_then(|k| k.due_date),
         ransomware: v.kev.as_ref().is_some_and(|k| k.ransomware),
@@ -569,13 +572,17 @@ impl App {
         scope: &Scope,
         filter: &FindingFilter,
     ) -> Result<store::Page<FindingView>> {
-        Ok(store::vulns::findings(
+        let mut page = store::vulns::findings(
             &mut self.store.conn(),
             scope,
             filter,
             crate::registry::today(),
         )
-        .await?)
+        .await?;
+        for f in &mut page.items {
+            f.evidence_summary = evidence_summary(&f.evidence);
+        }
+        Ok(page)
     }
 
     /// What the matcher could not evaluate, as the scope may see it.
@@ -835,4 +842,15 @@ fn since_detection(
         m.deadline_by = by.as_str().to_string();
     }
     m
+}
+
+/// `software F5|BIG-IP|17.1.0.3|dotted — F5 BIG-IP: 17.1.0 ≤ v < 17.1.1 → affected`.
+fn evidence_summary(evidence_json: &str) -> String {
+    match serde_json::from_str::<vulnmatch::matching::Evidence>(evidence_json) {
+        Ok(e) => match &e.hotfix_excluded {
+            Some(h) => format!("{} — {} (hotfix {h})", e.inventory_fact, e.rule),
+            None => format!("{} — {}", e.inventory_fact, e.rule),
+        },
+        Err(_) => String::new(),
+    }
 }

@@ -514,7 +514,50 @@ fn main() -> Result<()> {
     rt.block_on(run(cli))
 }
 
+/// Opens the database (migrating it) and, on an empty one, sets up the
+/// coordinating organisation and its administrator as `serve` does: every
+/// command works on a fresh `--data-dir`.
 async fn open(db: &DbArgs, config: Config) -> Result<App> {
+    let app = open_store(db, config).await?;
+    bootstrap(&app, false).await?;
+    Ok(app)
+}
+
+/// On an empty database: the coordinating organisation and the account
+/// `admin`, whose one-time password is printed once (on standard output for
+/// `serve`, on standard error for commands whose output may be a file).
+async fn bootstrap(app: &App, to_stdout: bool) -> Result<()> {
+    let say = |line: String| {
+        if to_stdout {
+            println!("{line}");
+        } else {
+            eprintln!("{line}");
+        }
+    };
+    let admin_password = std::env::var("CANHGAC_ADMIN_PASSWORD").ok();
+    if let Some(b) = app
+        .bootstrap(admin_password, "Sở Thông tin và Truyền thông")
+        .await
+        .map_err(explain)?
+    {
+        if b.generated {
+            say(format!(
+                "First start: created the coordinating organisation and the account '{}' with the one-time password: {}",
+                b.username, b.password
+            ));
+        } else {
+            say(format!(
+                "First start: created the account '{}' with the password from CANHGAC_ADMIN_PASSWORD",
+                b.username
+            ));
+        }
+        say("The password must be changed at first sign-in.".into());
+    }
+    Ok(())
+}
+
+/// Opens (and migrates) the database as it is.
+async fn open_store(db: &DbArgs, config: Config) -> Result<App> {
     let store = match &db.database_url {
         Some(url) => app::store::Store::open_postgres_with(url, db.audit_files())
             .await
@@ -570,7 +613,7 @@ async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve(args) => serve(&cli.db, &cli.notify, args).await,
         Command::Demo { seed } => {
-            let app = open(&cli.db, Config::default()).await?;
+            let app = open_store(&cli.db, Config::default()).await?;
             match app.seed_demo(seed).await.map_err(explain)? {
                 Some(accounts) => {
                     print_demo_accounts(&accounts);
@@ -832,31 +875,13 @@ async fn serve(db: &DbArgs, notify: &NotifyArgs, args: ServeArgs) -> Result<()> 
             ..domain::PasswordPolicy::default()
         },
     };
-    let app = open(db, config).await?;
+    let app = open_store(db, config).await?;
     if args.demo {
         if let Some(accounts) = app.seed_demo(2025).await.map_err(explain)? {
             print_demo_accounts(&accounts);
         }
     }
-    let admin_password = std::env::var("CANHGAC_ADMIN_PASSWORD").ok();
-    if let Some(b) = app
-        .bootstrap(admin_password, "Sở Thông tin và Truyền thông")
-        .await
-        .map_err(explain)?
-    {
-        if b.generated {
-            println!(
-                "First start: created the coordinating organisation and the account '{}' with the one-time password: {}",
-                b.username, b.password
-            );
-        } else {
-            println!(
-                "First start: created the account '{}' with the password from CANHGAC_ADMIN_PASSWORD",
-                b.username
-            );
-        }
-        println!("The password must be changed at first sign-in.");
-    }
+    bootstrap(&app, true).await?;
     let listener = std::net::TcpListener::bind(&args.listen)
         .with_context(|| format!("listening on {}", args.listen))?;
     let addr = listener.local_addr()?;

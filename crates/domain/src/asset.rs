@@ -161,7 +161,7 @@ pub struct Software {
     pub vendor: Name,
     pub product: Name,
     pub version: Name,
-    #[serde(default = "default_scheme")]
+    #[serde(default = "default_scheme", deserialize_with = "scheme_loose")]
     pub scheme: VersionScheme,
     #[serde(default)]
     pub cpe: Option<Cpe23>,
@@ -169,6 +169,33 @@ pub struct Software {
 
 fn default_scheme() -> VersionScheme {
     VersionScheme::Other
+}
+
+impl VersionScheme {
+    /// A scheme by the names people use: the codes, the labels, and
+    /// `vendor-dotted`/`vendor` for dotted, `debian`/`dpkg` for deb,
+    /// `semantic` for semver. The error lists what is accepted.
+    pub fn parse_loose(text: &str) -> Result<VersionScheme, String> {
+        let t = text.trim().to_lowercase().replace(['_', ' '], "-");
+        match t.as_str() {
+            "vendor-dotted" | "vendor" | "dotted" => Ok(VersionScheme::Dotted),
+            "deb" | "debian" | "dpkg" => Ok(VersionScheme::Deb),
+            "rpm" | "redhat" => Ok(VersionScheme::Rpm),
+            "semver" | "semantic" | "semantic-versioning" => Ok(VersionScheme::Semver),
+            "other" | "khác" => Ok(VersionScheme::Other),
+            _ => text.parse().map_err(|_| {
+                format!(
+                    "'{}' is not a version scheme: semver, deb (debian), rpm, dotted (vendor, vendor-dotted) or other",
+                    text.trim()
+                )
+            }),
+        }
+    }
+}
+
+fn scheme_loose<'de, D: serde::Deserializer<'de>>(d: D) -> Result<VersionScheme, D::Error> {
+    let s = String::deserialize(d)?;
+    VersionScheme::parse_loose(&s).map_err(serde::de::Error::custom)
 }
 
 impl FromStr for Software {
@@ -190,7 +217,7 @@ impl FromStr for Software {
             product: field(1, "product")?,
             version: field(2, "version")?,
             scheme: match parts.get(3) {
-                Some(p) if !p.is_empty() => p.parse()?,
+                Some(p) if !p.is_empty() => VersionScheme::parse_loose(p)?,
                 _ => VersionScheme::Other,
             },
             cpe: match parts.get(4) {
@@ -327,13 +354,35 @@ mod tests {
         assert_eq!(sw.scheme, VersionScheme::Semver);
         assert_eq!(sw.to_string().parse::<Software>().unwrap(), sw);
         assert!("Apache|HTTP Server".parse::<Software>().is_err());
-        let hw: Hardware = "Fortinet|FortiGate 100F|cpe:2.3:h:fortinet:fortigate_100f:-:*:*:*:*:*:*:*"
-            .parse()
-            .unwrap();
+        for (name, want) in [
+            ("vendor-dotted", VersionScheme::Dotted),
+            ("Vendor", VersionScheme::Dotted),
+            ("dotted", VersionScheme::Dotted),
+            ("debian", VersionScheme::Deb),
+            ("deb", VersionScheme::Deb),
+            ("RPM", VersionScheme::Rpm),
+            ("semver", VersionScheme::Semver),
+        ] {
+            let sw: Software = format!("F5|BIG-IP|17.1.0|{name}").parse().unwrap();
+            assert_eq!(sw.scheme, want, "{name}");
+        }
+        let e = "F5|BIG-IP|17.1.0|calver".parse::<Software>().unwrap_err();
+        assert!(e.contains("vendor-dotted") && e.contains("debian"), "{e}");
+        let sw: Software = serde_json::from_str(
+            r#"{"vendor":"F5","product":"BIG-IP","version":"17.1.0","scheme":"vendor-dotted"}"#,
+        )
+        .unwrap();
+        assert_eq!(sw.scheme, VersionScheme::Dotted);
+        let hw: Hardware =
+            "Fortinet|FortiGate 100F|cpe:2.3:h:fortinet:fortigate_100f:-:*:*:*:*:*:*:*"
+                .parse()
+                .unwrap();
         assert_eq!(hw.to_string().parse::<Hardware>().unwrap(), hw);
-        assert!("Fortinet|FortiGate|cpe:2.3:o:fortinet:fortios:7.2.5:*:*:*:*:*:*:*"
-            .parse::<Hardware>()
-            .is_err());
+        assert!(
+            "Fortinet|FortiGate|cpe:2.3:o:fortinet:fortios:7.2.5:*:*:*:*:*:*:*"
+                .parse::<Hardware>()
+                .is_err()
+        );
         assert!("Fortinet".parse::<Hardware>().is_err());
     }
 

@@ -378,6 +378,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         13,
         include_str!("../migrations/sqlite/0013_asset_hardware.sql"),
     ),
+    (
+        14,
+        include_str!("../migrations/sqlite/0014_cvss_as_written.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_registry.sql")),
@@ -416,6 +420,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         13,
         include_str!("../migrations/postgres/0013_asset_hardware.sql"),
+    ),
+    (
+        14,
+        include_str!("../migrations/postgres/0014_cvss_as_written.sql"),
     ),
 ];
 

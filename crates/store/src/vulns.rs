@@ -454,6 +454,10 @@ pub struct FindingView {
     pub deadline_by: String,
     #[serde(skip)]
     pub evidence: String,
+    /// One line of the evidence (what was installed, which rule met it),
+    /// filled by the use case so a list needs no request per finding.
+    #[sqlx(skip)]
+    pub evidence_summary: String,
     #[serde(skip)]
     pub reasons: String,
     pub note: Option<String>,
