@@ -1,0 +1,910 @@
+//! The compiled rule set and its evaluation.
+
+use crate::event::{Event, Value};
+use crate::logsource::{EventKind, LogSourceMap};
+use crate::pattern::{self, StrPat};
+use crate::rule::{self, Check, Cmp, Placeholders, RefKind, Tree};
+use crate::{CheckReport, LogSource, Reason, Refusal, RuleInfo};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex::Regex;
+use std::collections::HashMap;
+
+const ANY: u32 = u32::MAX;
+
+/// Needles of one field: the texts, the variants each selects, and each text's index.
+type Needles = (Vec<String>, Vec<Vec<u32>>, HashMap<String, usize>);
+
+#[derive(Debug, Clone)]
+enum CCheck {
+    Text {
+        pat: StrPat,
+        cased: bool,
+    },
+    Int {
+        i: i64,
+        text: Box<str>,
+    },
+    Regex(Regex),
+    Cidr(ipnet::IpNet),
+    Cmp(Cmp, f64),
+    FieldRef {
+        other: u32,
+        how: RefKind,
+        cased: bool,
+    },
+    Exists(bool),
+    Null,
+}
+
+#[derive(Debug, Clone)]
+enum Node {
+    And(Box<[Node]>),
+    Or(Box<[Node]>),
+    Not(Box<Node>),
+    Const(bool),
+    Test {
+        field: u32,
+        checks: Box<[CCheck]>,
+        all: bool,
+    },
+}
+
+#[derive(Debug)]
+struct Variant {
+    rule: u32,
+    node: Node,
+}
+
+#[derive(Debug)]
+struct FieldPre {
+    field: u32,
+    ac: AhoCorasick,
+    /// Pattern id → variants it makes candidates.
+    hits: Vec<Vec<u32>>,
+}
+
+#[derive(Debug, Default)]
+struct Bucket {
+    /// Variants evaluated for every event of the bucket (no literal to filter on).
+    always: Vec<u32>,
+    pre: Vec<FieldPre>,
+    /// Keyword needles, looked for in every value of the event.
+    keywords: Option<FieldPre>,
+    size: usize,
+}
+
+#[derive(Debug)]
+struct KindSel {
+    when: Vec<(u32, Vec<String>)>,
+    bucket: u32,
+}
+
+/// An immutable compiled rule set. `Send + Sync`: share it (`Arc<Engine>`)
+/// between threads, each with its own [`Scanner`].
+#[derive(Debug)]
+pub struct Engine {
+    rules: Vec<RuleInfo>,
+    variants: Vec<Variant>,
+    fields: HashMap<String, u32>,
+    nfields: usize,
+    buckets: Vec<Bucket>,
+    by_channel: HashMap<String, Vec<KindSel>>,
+    other_kinds: Vec<KindSel>,
+    channel_field: Option<u32>,
+    declared: Vec<(LogSource, u32)>,
+}
+
+/// One rule that fired on an event.
+#[derive(Debug, Clone, Copy)]
+pub struct Match<'a> {
+    /// Index of the rule in [`Engine::rules`].
+    pub index: usize,
+    pub rule: &'a RuleInfo,
+}
+
+/// Options for building an engine.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    pub logsources: LogSourceMap,
+    pub placeholders: Placeholders,
+}
+
+/// Collects rules, then builds the engine and the report of refused rules.
+pub struct EngineBuilder {
+    config: Config,
+    parsed: Vec<(RuleInfo, Tree)>,
+    report: CheckReport,
+}
+
+impl EngineBuilder {
+    pub fn new(config: Config) -> Self {
+        EngineBuilder {
+            config,
+            parsed: Vec::new(),
+            report: CheckReport::default(),
+        }
+    }
+
+    /// Adds the rules of one YAML text; `source` names it in reports (a path).
+    /// Returns how many rules were accepted from it.
+    pub fn add_yaml(&mut self, source: &str, text: &str) -> usize {
+        self.report.files += 1;
+        let docs = match crate::load_yaml(text) {
+            Ok(d) => d,
+            Err(e) => {
+                self.refuse(source, None, Reason::Yaml(e));
+                return 0;
+            }
+        };
+        let docs: Vec<_> = docs.into_iter().filter(|d| !d.is_null()).collect();
+        if docs.is_empty() {
+            self.refuse(source, None, Reason::NotARule("empty file".into()));
+            return 0;
+        }
+        if docs.len() > 1 {
+            // Rule collections (action: global …) and files holding correlations.
+            let kind = if docs.iter().any(|d| !d["correlation"].is_badvalue()) {
+                "correlation rule (not yet evaluated)"
+            } else {
+                "multi-document rule collection"
+            };
+            self.refuse(source, None, Reason::Unsupported(kind.into()));
+            return 0;
+        }
+        match rule::parse_rule(&docs[0], &self.config.placeholders) {
+            Ok(p) => {
+                let mut info = p.info;
+                info.source = source.to_string();
+                self.parsed.push((info, p.tree));
+                1
+            }
+            Err(refused) => {
+                let (info, reason) = *refused;
+                self.refuse(source, info, reason);
+                0
+            }
+        }
+    }
+
+    fn refuse(&mut self, source: &str, info: Option<RuleInfo>, reason: Reason) {
+        self.report.refused.push(Refusal {
+            source: source.to_string(),
+            id: info
+                .as_ref()
+                .map(|i| i.id.clone())
+                .filter(|s| !s.is_empty()),
+            title: info.map(|i| i.title).filter(|s| !s.is_empty()),
+            reason,
+        });
+    }
+
+    /// Compiles everything added into an engine.
+    pub fn build(self) -> (Engine, CheckReport) {
+        let EngineBuilder {
+            config,
+            parsed,
+            mut report,
+        } = self;
+        let mut b = Build {
+            fields: HashMap::new(),
+            variants: Vec::new(),
+        };
+        let channel_field = b.intern("channel");
+        let mut buckets: Vec<Bucket> = Vec::new();
+        let mut bucket_vars: Vec<Vec<u32>> = Vec::new();
+        let mut kind_bucket: HashMap<EventKind, u32> = HashMap::new();
+        let mut declared: HashMap<LogSource, u32> = HashMap::new();
+        let mut rules = Vec::new();
+        let mut seen_ids: HashMap<String, usize> = HashMap::new();
+        for (info, tree) in parsed {
+            if !info.id.is_empty() {
+                if let Some(prev) = seen_ids.get(&info.id) {
+                    report.refused.push(Refusal {
+                        source: info.source.clone(),
+                        id: Some(info.id.clone()),
+                        title: Some(info.title.clone()),
+                        reason: Reason::Duplicate(rules_source(&rules, *prev)),
+                    });
+                    continue;
+                }
+            }
+            let (kinds, known) = config.logsources.resolve(&info.logsource);
+            if !known {
+                report
+                    .unmapped
+                    .push((info.source.clone(), info.logsource.clone()));
+            }
+            let ridx = rules.len() as u32;
+            let mut by_rename: HashMap<Vec<(String, String)>, u32> = HashMap::new();
+            let mut variant_for = |b: &mut Build, rename: &Vec<(String, String)>| -> u32 {
+                *by_rename.entry(rename.clone()).or_insert_with(|| {
+                    let node = b.resolve(&tree, rename);
+                    b.variants.push(Variant { rule: ridx, node });
+                    (b.variants.len() - 1) as u32
+                })
+            };
+            for k in &kinds {
+                let v = variant_for(&mut b, &k.rename);
+                let bi = *kind_bucket.entry(k.clone()).or_insert_with(|| {
+                    bucket_vars.push(Vec::new());
+                    (bucket_vars.len() - 1) as u32
+                });
+                bucket_vars[bi as usize].push(v);
+            }
+            let v = variant_for(&mut b, &Vec::new());
+            let bi = *declared.entry(info.logsource.clone()).or_insert_with(|| {
+                bucket_vars.push(Vec::new());
+                (bucket_vars.len() - 1) as u32
+            });
+            bucket_vars[bi as usize].push(v);
+            if !info.id.is_empty() {
+                seen_ids.insert(info.id.clone(), rules.len());
+            }
+            rules.push(info);
+        }
+        for vars in &bucket_vars {
+            buckets.push(b.bucket(vars));
+        }
+        // Event kinds, indexed by their Channel when they name one.
+        let mut by_channel: HashMap<String, Vec<KindSel>> = HashMap::new();
+        let mut other_kinds = Vec::new();
+        for (k, bi) in kind_bucket {
+            let when: Vec<(u32, Vec<String>)> = k
+                .when
+                .iter()
+                .map(|(f, vals)| (b.intern(f), vals.clone()))
+                .collect();
+            let chan = k
+                .when
+                .iter()
+                .find(|(f, _)| f == "channel")
+                .map(|(_, v)| v.clone())
+                .filter(|v| !v.iter().any(|x| x == "*"));
+            match chan {
+                Some(chans) => {
+                    for c in chans {
+                        by_channel.entry(c).or_default().push(KindSel {
+                            when: when.clone(),
+                            bucket: bi,
+                        });
+                    }
+                }
+                None => other_kinds.push(KindSel { when, bucket: bi }),
+            }
+        }
+        report.rules_loaded = rules.len();
+        let nfields = b.fields.len();
+        let engine = Engine {
+            rules,
+            variants: b.variants,
+            fields: b.fields,
+            nfields,
+            buckets,
+            by_channel,
+            other_kinds,
+            channel_field: Some(channel_field),
+            declared: declared.into_iter().collect(),
+        };
+        (engine, report)
+    }
+}
+
+fn rules_source(rules: &[RuleInfo], i: usize) -> String {
+    rules.get(i).map(|r| r.source.clone()).unwrap_or_default()
+}
+
+struct Build {
+    fields: HashMap<String, u32>,
+    variants: Vec<Variant>,
+}
+
+impl Build {
+    fn intern(&mut self, name: &str) -> u32 {
+        let key = pattern::lower(name).into_owned();
+        let n = self.fields.len() as u32;
+        *self.fields.entry(key).or_insert(n)
+    }
+
+    fn field(&mut self, name: &str, rename: &[(String, String)]) -> u32 {
+        let actual = rename
+            .iter()
+            .find(|(a, _)| a == name)
+            .map(|(_, b)| b.as_str())
+            .unwrap_or(name);
+        self.intern(actual)
+    }
+
+    fn resolve(&mut self, t: &Tree, rename: &[(String, String)]) -> Node {
+        match t {
+            Tree::And(xs) => Node::And(xs.iter().map(|x| self.resolve(x, rename)).collect()),
+            Tree::Or(xs) => Node::Or(xs.iter().map(|x| self.resolve(x, rename)).collect()),
+            Tree::Not(x) => Node::Not(Box::new(self.resolve(x, rename))),
+            Tree::Const(b) => Node::Const(*b),
+            Tree::Item(it) => {
+                let field = match &it.field {
+                    Some(f) => self.field(f, rename),
+                    None => ANY,
+                };
+                let checks = it
+                    .checks
+                    .iter()
+                    .map(|c| match c {
+                        Check::Text { pat, cased, .. } => CCheck::Text {
+                            pat: pat.clone(),
+                            cased: *cased,
+                        },
+                        Check::Int(i) => CCheck::Int {
+                            i: *i,
+                            text: i.to_string().into(),
+                        },
+                        Check::Regex(r) => CCheck::Regex(r.clone()),
+                        Check::Cidr(n) => CCheck::Cidr(*n),
+                        Check::Cmp(c, n) => CCheck::Cmp(*c, *n),
+                        Check::FieldRef { other, how, cased } => CCheck::FieldRef {
+                            other: self.field(other, rename),
+                            how: *how,
+                            cased: *cased,
+                        },
+                        Check::Exists(b) => CCheck::Exists(*b),
+                        Check::Null => CCheck::Null,
+                    })
+                    .collect();
+                Node::Test {
+                    field,
+                    checks,
+                    all: it.all,
+                }
+            }
+        }
+    }
+
+    fn bucket(&self, vars: &[u32]) -> Bucket {
+        let mut always = Vec::new();
+        let mut per_field: HashMap<u32, Needles> = HashMap::new();
+        for &v in vars {
+            match required(&self.variants[v as usize].node) {
+                None => always.push(v),
+                Some(atoms) => {
+                    for (f, needle) in atoms {
+                        let e = per_field.entry(f).or_default();
+                        let idx = *e.2.entry(needle.clone()).or_insert_with(|| {
+                            e.0.push(needle);
+                            e.1.push(Vec::new());
+                            e.0.len() - 1
+                        });
+                        if e.1[idx].last() != Some(&v) {
+                            e.1[idx].push(v);
+                        }
+                    }
+                }
+            }
+        }
+        let mut pre = Vec::new();
+        let mut keywords = None;
+        for (field, (needles, hits, _)) in per_field {
+            let built = AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .kind(Some(if needles.len() < 2000 {
+                    AhoCorasickKind::DFA
+                } else {
+                    AhoCorasickKind::ContiguousNFA
+                }))
+                .build(&needles)
+                .or_else(|_| {
+                    AhoCorasick::builder()
+                        .match_kind(MatchKind::Standard)
+                        .build(&needles)
+                });
+            let Ok(ac) = built else {
+                // Too large for an automaton: evaluate those rules for every event.
+                for h in hits {
+                    for v in h {
+                        if !always.contains(&v) {
+                            always.push(v);
+                        }
+                    }
+                }
+                continue;
+            };
+            let fp = FieldPre { field, ac, hits };
+            if field == ANY {
+                keywords = Some(fp);
+            } else {
+                pre.push(fp);
+            }
+        }
+        Bucket {
+            always,
+            pre,
+            keywords,
+            size: vars.len(),
+        }
+    }
+}
+
+/// Literals of which at least one must occur (lowercased) in its field for the
+/// node to be true; `None` when no such set is known. `Some(empty)` = never true.
+fn required(n: &Node) -> Option<Vec<(u32, String)>> {
+    match n {
+        Node::Const(false) => Some(Vec::new()),
+        Node::Const(true) | Node::Not(_) => None,
+        Node::Test { field, checks, all } => {
+            let per_check = |c: &CCheck| -> Option<String> {
+                match c {
+                    CCheck::Text { pat, .. } => match pat {
+                        StrPat::Any => None,
+                        _ => text_needle(pat).filter(|s| !s.is_empty()),
+                    },
+                    CCheck::Int { text, .. } if *field != ANY => {
+                        // "4688" as text or as a number: the digits are not
+                        // guaranteed (hex), so no literal.
+                        let _ = text;
+                        None
+                    }
+                    _ => None,
+                }
+            };
+            if *all {
+                // Any one check's literal is required: take the longest.
+                checks
+                    .iter()
+                    .filter_map(per_check)
+                    .max_by_key(|s| s.len())
+                    .map(|s| vec![(*field, s)])
+            } else {
+                let mut out = Vec::new();
+                for c in checks.iter() {
+                    out.push((*field, per_check(c)?));
+                }
+                Some(out)
+            }
+        }
+        Node::Or(xs) => {
+            let mut out = Vec::new();
+            for x in xs.iter() {
+                out.extend(required(x)?);
+            }
+            Some(out)
+        }
+        Node::And(xs) => {
+            let mut best: Option<Vec<(u32, String)>> = None;
+            for x in xs.iter() {
+                if let Some(r) = required(x) {
+                    if r.is_empty() {
+                        return Some(r);
+                    }
+                    let score =
+                        |v: &Vec<(u32, String)>| v.iter().map(|(_, s)| s.len()).min().unwrap_or(0);
+                    let better = match &best {
+                        None => true,
+                        Some(b) => {
+                            let (sa, sb) = (score(&r), score(b));
+                            sa > sb || (sa == sb && r.len() < b.len())
+                        }
+                    };
+                    if better {
+                        best = Some(r);
+                    }
+                }
+            }
+            best
+        }
+    }
+}
+
+fn text_needle(p: &StrPat) -> Option<String> {
+    let s = match p {
+        StrPat::Eq(s) | StrPat::Prefix(s) | StrPat::Suffix(s) => s.to_string(),
+        StrPat::Contains(f) => String::from_utf8_lossy(f.needle()).into_owned(),
+        StrPat::Glob(g) => g.longest_literal()?,
+        StrPat::Any => return None,
+    };
+    Some(pattern::lower(&s).into_owned())
+}
+
+// ------------------------------------------------------------------ evaluation
+
+#[derive(Clone, Copy, Debug)]
+struct BVal {
+    next: u32,
+    raw: (u32, u32),
+    low: (u32, u32),
+    num: Option<f64>,
+    null: bool,
+}
+
+/// Reusable evaluation state for one thread. Create with [`Engine::scanner`].
+pub struct Scanner<'e> {
+    engine: &'e Engine,
+    first: Vec<u32>,
+    touched: Vec<u32>,
+    vals: Vec<BVal>,
+    text: String,
+    low: String,
+    var_stamp: Vec<u32>,
+    rule_stamp: Vec<u32>,
+    gen: u32,
+    cands: Vec<u32>,
+    buckets: Vec<u32>,
+    name: String,
+    kwbuf: String,
+    out: Vec<usize>,
+}
+
+impl Engine {
+    /// The rules loaded, in load order ([`Match::index`] indexes this).
+    pub fn rules(&self) -> &[RuleInfo] {
+        &self.rules
+    }
+
+    /// A scanner for this engine (one per thread; reuse it for every event).
+    pub fn scanner(&self) -> Scanner<'_> {
+        Scanner {
+            engine: self,
+            first: vec![0; self.nfields],
+            touched: Vec::new(),
+            vals: Vec::new(),
+            text: String::new(),
+            low: String::new(),
+            var_stamp: vec![0; self.variants.len()],
+            rule_stamp: vec![0; self.rules.len()],
+            gen: 0,
+            cands: Vec::new(),
+            buckets: Vec::new(),
+            name: String::new(),
+            kwbuf: String::new(),
+            out: Vec::new(),
+        }
+    }
+
+    /// The rules that fire on one event (allocates a scanner: for many events use [`Engine::scanner`]).
+    pub fn evaluate(&self, ev: &Event) -> Vec<Match<'_>> {
+        let mut s = self.scanner();
+        s.scan(ev)
+            .iter()
+            .map(|&i| Match {
+                index: i,
+                rule: &self.rules[i],
+            })
+            .collect()
+    }
+
+    /// The rules that fire on each event of a batch, as (event index, match).
+    pub fn evaluate_batch(&self, events: &[Event]) -> Vec<(usize, Match<'_>)> {
+        let mut s = self.scanner();
+        let mut out = Vec::new();
+        for (i, ev) in events.iter().enumerate() {
+            for &r in s.scan(ev) {
+                out.push((
+                    i,
+                    Match {
+                        index: r,
+                        rule: &self.rules[r],
+                    },
+                ));
+            }
+        }
+        out
+    }
+
+    /// How many rules route to events of each kind (diagnostics).
+    pub fn bucket_sizes(&self) -> Vec<usize> {
+        self.buckets.iter().map(|b| b.size).collect()
+    }
+}
+
+impl<'e> Scanner<'e> {
+    /// Evaluates one event; returns the indexes of the rules that fired (valid until the next call).
+    pub fn scan(&mut self, ev: &Event) -> &[usize] {
+        let eng = self.engine;
+        self.bind(ev);
+        self.out.clear();
+        self.gen = self.gen.wrapping_add(1);
+        if self.gen == 0 {
+            self.var_stamp.iter_mut().for_each(|x| *x = 0);
+            self.rule_stamp.iter_mut().for_each(|x| *x = 0);
+            self.gen = 1;
+        }
+        // Which kinds of event is this?
+        self.buckets.clear();
+        if let Some(cf) = eng.channel_field {
+            let mut i = self.first[cf as usize];
+            while i != 0 {
+                let v = self.vals[i as usize - 1];
+                let chan = &self.low[v.low.0 as usize..v.low.1 as usize];
+                if let Some(kinds) = eng.by_channel.get(chan) {
+                    for k in kinds {
+                        if self.kind_matches(k) {
+                            self.buckets.push(k.bucket);
+                        }
+                    }
+                }
+                i = v.next;
+            }
+        }
+        for k in &eng.other_kinds {
+            if self.kind_matches(k) {
+                self.buckets.push(k.bucket);
+            }
+        }
+        let hint = ev.source_hint();
+        if hint.product.is_some() || hint.category.is_some() || hint.service.is_some() {
+            for (ls, b) in &eng.declared {
+                if declared_covers(ls, hint) {
+                    self.buckets.push(*b);
+                }
+            }
+        }
+        let buckets = std::mem::take(&mut self.buckets);
+        for &b in &buckets {
+            self.candidates(&eng.buckets[b as usize], ev);
+            let cands = std::mem::take(&mut self.cands);
+            for &v in &cands {
+                let var = &eng.variants[v as usize];
+                if self.rule_stamp[var.rule as usize] == self.gen {
+                    continue;
+                }
+                if self.eval(&var.node, ev) {
+                    self.rule_stamp[var.rule as usize] = self.gen;
+                    self.out.push(var.rule as usize);
+                }
+            }
+            self.cands = cands;
+            self.cands.clear();
+        }
+        self.buckets = buckets;
+        &self.out
+    }
+
+    fn bind(&mut self, ev: &Event) {
+        for &f in &self.touched {
+            self.first[f as usize] = 0;
+        }
+        self.touched.clear();
+        self.vals.clear();
+        self.text.clear();
+        self.low.clear();
+        // Later values are chained after earlier ones; walk backwards so the
+        // chain keeps the event's order.
+        for (name, value) in ev.fields().iter().rev() {
+            self.name.clear();
+            pattern::lower_into(name, &mut self.name);
+            let Some(&id) = self.engine.fields.get(self.name.as_str()) else {
+                continue;
+            };
+            let raw0 = self.text.len() as u32;
+            let (num, null) = match value {
+                Value::Null => (None, true),
+                Value::Str(s) => {
+                    self.text.push_str(s);
+                    (None, false)
+                }
+                Value::Int(i) => {
+                    use std::fmt::Write;
+                    let _ = write!(self.text, "{i}");
+                    (Some(*i as f64), false)
+                }
+                Value::Float(f) => {
+                    use std::fmt::Write;
+                    let _ = write!(self.text, "{f}");
+                    (Some(*f), false)
+                }
+                Value::Bool(b) => {
+                    self.text.push_str(if *b { "true" } else { "false" });
+                    (None, false)
+                }
+            };
+            let raw1 = self.text.len() as u32;
+            let low0 = self.low.len() as u32;
+            let (a, b) = (raw0 as usize, raw1 as usize);
+            // Lowercase the raw text into the lowercase arena.
+            let raw_text = &self.text[a..b];
+            pattern::lower_into(raw_text, &mut self.low);
+            let low1 = self.low.len() as u32;
+            let slot = &mut self.first[id as usize];
+            if *slot == 0 {
+                self.touched.push(id);
+            }
+            self.vals.push(BVal {
+                next: *slot,
+                raw: (raw0, raw1),
+                low: (low0, low1),
+                num,
+                null,
+            });
+            *slot = self.vals.len() as u32;
+        }
+    }
+
+    fn kind_matches(&self, k: &KindSel) -> bool {
+        k.when.iter().all(|(f, accepted)| {
+            let mut i = self.first[*f as usize];
+            while i != 0 {
+                let v = &self.vals[i as usize - 1];
+                if accepted.iter().any(|a| {
+                    a == "*" || a.as_str() == &self.low[v.low.0 as usize..v.low.1 as usize]
+                }) {
+                    return true;
+                }
+                i = v.next;
+            }
+            false
+        })
+    }
+
+    fn push_cand(&mut self, v: u32) {
+        if self.var_stamp[v as usize] != self.gen {
+            self.var_stamp[v as usize] = self.gen;
+            self.cands.push(v);
+        }
+    }
+
+    fn candidates(&mut self, b: &Bucket, ev: &Event) {
+        for &v in &b.always {
+            self.push_cand(v);
+        }
+        for fp in &b.pre {
+            let mut i = self.first[fp.field as usize];
+            while i != 0 {
+                let v = self.vals[i as usize - 1];
+                let (lo, hi) = (v.low.0 as usize, v.low.1 as usize);
+                let low = std::mem::take(&mut self.low);
+                for m in fp.ac.find_overlapping_iter(&low[lo..hi]) {
+                    for &var in &fp.hits[m.pattern().as_usize()] {
+                        self.push_cand(var);
+                    }
+                }
+                self.low = low;
+                i = v.next;
+            }
+        }
+        if let Some(fp) = &b.keywords {
+            let mut buf = std::mem::take(&mut self.kwbuf);
+            for (_, val) in ev.fields() {
+                buf.clear();
+                pattern::lower_into(&val.as_text(), &mut buf);
+                for m in fp.ac.find_overlapping_iter(buf.as_str()) {
+                    for &var in &fp.hits[m.pattern().as_usize()] {
+                        self.push_cand(var);
+                    }
+                }
+            }
+            self.kwbuf = buf;
+        }
+    }
+
+    fn eval(&self, n: &Node, ev: &Event) -> bool {
+        match n {
+            Node::And(xs) => xs.iter().all(|x| self.eval(x, ev)),
+            Node::Or(xs) => xs.iter().any(|x| self.eval(x, ev)),
+            Node::Not(x) => !self.eval(x, ev),
+            Node::Const(b) => *b,
+            Node::Test { field, checks, all } => {
+                if *field == ANY {
+                    return keyword_test(checks, *all, ev);
+                }
+                let test = |c: &CCheck| self.check_field(*field, c);
+                if *all {
+                    checks.iter().all(test)
+                } else {
+                    checks.iter().any(test)
+                }
+            }
+        }
+    }
+
+    fn values(&self, field: u32) -> ValIter<'_> {
+        ValIter {
+            s: self,
+            i: self.first[field as usize],
+        }
+    }
+
+    fn check_field(&self, field: u32, c: &CCheck) -> bool {
+        match c {
+            CCheck::Exists(b) => (self.first[field as usize] != 0) == *b,
+            CCheck::Null => self.first[field as usize] == 0 || self.values(field).any(|v| v.null),
+            CCheck::FieldRef { other, how, cased } => self.values(field).any(|a| {
+                self.values(*other).any(|b| {
+                    let (x, y) = if *cased {
+                        (self.raw(&a), self.raw(&b))
+                    } else {
+                        (self.lowv(&a), self.lowv(&b))
+                    };
+                    match how {
+                        RefKind::Eq => x == y,
+                        RefKind::Contains => x.contains(y),
+                        RefKind::Prefix => x.starts_with(y),
+                        RefKind::Suffix => x.ends_with(y),
+                    }
+                })
+            }),
+            _ => self.values(field).any(|v| {
+                if v.null {
+                    return false;
+                }
+                check_value(c, self.raw(&v), self.lowv(&v), v.num)
+            }),
+        }
+    }
+
+    fn raw(&self, v: &BVal) -> &str {
+        &self.text[v.raw.0 as usize..v.raw.1 as usize]
+    }
+    fn lowv(&self, v: &BVal) -> &str {
+        &self.low[v.low.0 as usize..v.low.1 as usize]
+    }
+}
+
+struct ValIter<'a> {
+    s: &'a Scanner<'a>,
+    i: u32,
+}
+
+impl Iterator for ValIter<'_> {
+    type Item = BVal;
+    fn next(&mut self) -> Option<BVal> {
+        if self.i == 0 {
+            return None;
+        }
+        let v = self.s.vals[self.i as usize - 1];
+        self.i = v.next;
+        Some(v)
+    }
+}
+
+fn check_value(c: &CCheck, raw: &str, low: &str, num: Option<f64>) -> bool {
+    match c {
+        CCheck::Text { pat, cased } => pat.is_match(if *cased { raw } else { low }),
+        CCheck::Int { i, text } => {
+            raw == &**text || num.or_else(|| crate::event::parse_number(raw)) == Some(*i as f64)
+        }
+        CCheck::Regex(r) => r.is_match(raw),
+        CCheck::Cidr(net) => raw
+            .trim()
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| net.contains(&ip)),
+        CCheck::Cmp(op, n) => match num.or_else(|| crate::event::parse_number(raw)) {
+            Some(x) => match op {
+                Cmp::Lt => x < *n,
+                Cmp::Lte => x <= *n,
+                Cmp::Gt => x > *n,
+                Cmp::Gte => x >= *n,
+            },
+            None => false,
+        },
+        CCheck::FieldRef { .. } | CCheck::Exists(_) | CCheck::Null => false,
+    }
+}
+
+fn keyword_test(checks: &[CCheck], all: bool, ev: &Event) -> bool {
+    let mut low = String::new();
+    let test = |c: &CCheck, low: &mut String| {
+        ev.fields().iter().any(|(_, v)| {
+            if matches!(v, Value::Null) {
+                return false;
+            }
+            let raw = v.as_text();
+            low.clear();
+            pattern::lower_into(&raw, low);
+            check_value(c, &raw, low, v.as_number())
+        })
+    };
+    if all {
+        checks.iter().all(|c| test(c, &mut low))
+    } else {
+        checks.iter().any(|c| test(c, &mut low))
+    }
+}
+
+/// Does an event declared as `hint` fall under a rule's logsource `ls`?
+fn declared_covers(ls: &LogSource, hint: &crate::event::SourceHint) -> bool {
+    let eq = |want: &Option<String>, have: &Option<Box<str>>| match want {
+        None => true,
+        Some(w) => have.as_deref().is_some_and(|h| h.eq_ignore_ascii_case(w)),
+    };
+    (ls.product.is_some() || ls.category.is_some() || ls.service.is_some())
+        && eq(&ls.product, &hint.product)
+        && eq(&ls.category, &hint.category)
+        && eq(&ls.service, &hint.service)
+}
