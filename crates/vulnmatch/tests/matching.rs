@@ -282,14 +282,23 @@ fn exchange_cve_2021_26855_via_nvd_cpe() {
     assert!(match_asset(&v, &item(&[cu20])).is_empty());
     // Without a CPE naming the update, nothing is guessed.
     assert!(match_asset(&v, &item(&["Microsoft|Exchange Server|2016|dotted"])).is_empty());
-    // With the CVE 5 record too, Microsoft's own entry (named by its CPE) decides.
+    // With the CVE 5 record too: Microsoft's own entry (named by its CPE)
+    // ends at `lessThan: "publication"`, which is not a version. It was read
+    // as "no upper bound" (every version affected); it now cannot be
+    // evaluated, and NVD's configuration decides.
     let both = vuln("CVE-2021-26855", &["cve5", "nvd"]);
     let f = one(match_asset(&both, &item(&[cu19])));
-    assert_eq!(f.evidence.source, EvidenceSource::Cve5Cna);
+    assert_eq!(f.evidence.source, EvidenceSource::NvdCpe);
+    assert!(match_asset(&both, &item(&[cu20])).is_empty());
+    // The CNA's record alone: cannot be evaluated, with the reason.
+    let cna = vuln("CVE-2021-26855", &["cve5"]);
+    let m = match_asset_full(&cna, &item(&[cu19]));
+    assert!(m.findings.is_empty(), "{m:#?}");
     assert!(
-        f.evidence.rule.contains("'publication' is not a version"),
-        "{}",
-        f.evidence.rule
+        m.unevaluable
+            .iter()
+            .any(|u| u.reason.contains("'publication' is not a version")),
+        "{m:#?}"
     );
 }
 
@@ -983,14 +992,20 @@ proptest::proptest! {
         use std::sync::OnceLock;
         static DATA: OnceLock<RealRecords> = OnceLock::new();
         let RealRecords { vulns, names, versions } = DATA.get_or_init(|| {
-            let dir = format!("{}/tests/data/cve5", env!("CARGO_MANIFEST_DIR"));
-            let mut ids: Vec<String> = std::fs::read_dir(dir)
-                .unwrap()
-                .map(|e| e.unwrap().file_name().to_string_lossy().trim_end_matches(".json").to_string())
-                .collect();
-            ids.sort();
             let mut db = VulnDb::new();
-            db.extend(ids.iter().map(|n| vuln(n, &["cve5", "nvd"])));
+            for dir in ["cve5", "nvd"] {
+                let path = format!("{}/tests/data/{dir}", env!("CARGO_MANIFEST_DIR"));
+                let mut files: Vec<String> = std::fs::read_dir(path)
+                    .unwrap()
+                    .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+                    .filter(|n| n.ends_with(".json"))
+                    .collect();
+                files.sort();
+                for f in files {
+                    let f = format!("{dir}/{f}");
+                    db.extend(feeds::read_feed(&f, &data(&f)).unwrap().vulns);
+                }
+            }
             db.extend(feeds::read_feed(MSRC, &data(MSRC)).unwrap().vulns);
             let vulns = db.into_vec();
             let (names, versions) = names_and_versions(&vulns);
@@ -1039,7 +1054,139 @@ proptest::proptest! {
         bu.sort_by_key(ukey);
         each.findings.sort_by_key(fkey);
         each.unevaluable.sort_by_key(ukey);
+        // No vendor range matches a version outside what the reference
+        // reading of the record (below, independent of the engine) allows.
+        for f in &each.findings {
+            if let Err(e) = reference_allows(vulns, f) {
+                proptest::prop_assert!(false, "{e}: {f:#?}");
+            }
+        }
         proptest::prop_assert_eq!(bf, each.findings);
         proptest::prop_assert_eq!(bu, each.unevaluable);
+    }
+}
+
+/// A plain reading of a vendor range, written apart from the engine: the
+/// finding's entry must have an upper bound the installed version is below
+/// (a version, `*`, or a branch `x*`), or be Atlassian's pair whose second
+/// half has one, or be ended by its changes at versions; an upper bound
+/// that is any other text never gives a finding. A `patch` entry
+/// (`13.1-FIPS`) holds only versions of its branch and edition.
+fn reference_allows(vulns: &[Vuln], f: &Finding) -> Result<(), String> {
+    use vulnmatch::version::{compare_or_generic, looks_like_version, Scheme};
+    if !matches!(
+        f.evidence.source,
+        EvidenceSource::Cve5Cna | EvidenceSource::Cve5Adp
+    ) {
+        return Ok(());
+    }
+    let Some((origin, k)) = f
+        .evidence
+        .record
+        .split_once(' ')
+        .and_then(|(_, at)| at.rsplit_once(".versions["))
+    else {
+        return Ok(()); // defaultStatus
+    };
+    let k: usize = k.trim_end_matches(']').parse().map_err(|_| "index")?;
+    let v = vulns.iter().find(|v| v.id == f.cve).ok_or("record")?;
+    let rule = v
+        .affected
+        .iter()
+        .find(|r| r.origin == origin)
+        .ok_or("rule")?;
+    let e = rule.versions.get(k).ok_or("entry")?;
+    // The installed version: the third field of the fact.
+    let fact = f.evidence.inventory_fact.split(';').next().unwrap_or("");
+    let installed = fact.split('|').nth(2).unwrap_or("").trim();
+    let unstated = |s: &str| ["unspecified", "n/a", ""].contains(&s.trim().to_lowercase().as_str());
+    let (upper, incl) = match (&e.less_than, &e.less_than_or_equal) {
+        (_, Some(le)) => (le.clone(), true),
+        (Some(lt), None) if unstated(lt) => {
+            // Atlassian's pair: the end is the next entry's.
+            let next = rule
+                .versions
+                .get(k + 1)
+                .ok_or("a lone 'unspecified' upper bound gave a finding")?;
+            if !unstated(&next.version) {
+                return Err("an 'unspecified' upper bound without its pair gave a finding".into());
+            }
+            match (&next.less_than, &next.less_than_or_equal) {
+                (_, Some(le)) => (le.clone(), true),
+                (Some(lt), None) => (lt.clone(), false),
+                _ => return Err("pair without an end".into()),
+            }
+        }
+        (Some(lt), None) => (lt.clone(), false),
+        (None, None) => return Ok(()), // exact versions, lists, operators
+    };
+    let upper = upper.trim();
+    if upper == "*"
+        || (upper.ends_with('*') && looks_like_version(upper.trim_end_matches(['*', '.', 'x'])))
+    {
+        return Ok(());
+    }
+    if !looks_like_version(upper) {
+        let ended = e.changes.iter().any(|c| looks_like_version(&c.at));
+        return if ended {
+            Ok(())
+        } else {
+            Err(format!(
+                "upper bound '{upper}' is not a version, yet a finding"
+            ))
+        };
+    }
+    let patch = e
+        .version_type
+        .as_deref()
+        .is_some_and(|t| t.eq_ignore_ascii_case("patch"));
+    let (below, what) = if patch {
+        let (branch, edition) = match e.version.rsplit_once('-') {
+            Some((b, ed)) if ed.bytes().all(|c| c.is_ascii_alphabetic()) => (b, Some(ed)),
+            _ => (e.version.as_str(), None),
+        };
+        let (inst, inst_ed) = match installed.rsplit_once('-') {
+            Some((b, ed)) if ed.len() > 1 && ed.bytes().all(|c| c.is_ascii_alphabetic()) => {
+                (b, Some(ed))
+            }
+            _ => (installed, None),
+        };
+        let same = match (edition, inst_ed) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            _ => false,
+        };
+        if !same {
+            return Err(format!(
+                "edition of '{installed}' is not the line '{}'",
+                e.version
+            ));
+        }
+        let Some(build) = inst.strip_prefix(branch).and_then(|x| x.strip_prefix('-')) else {
+            return Err(format!("'{installed}' is not in branch '{branch}'"));
+        };
+        (
+            compare_or_generic(Scheme::Dotted, build, upper).0,
+            build.to_string(),
+        )
+    } else {
+        if !looks_like_version(installed) {
+            return Ok(()); // other orderings (packages) are not read here
+        }
+        (
+            compare_or_generic(Scheme::Dotted, installed, upper).0,
+            installed.to_string(),
+        )
+    };
+    let ok = below.is_lt() || (incl && below.is_eq());
+    // Changes at versions may move the status on; the upper bound holds.
+    if ok
+        || e.version_type
+            .as_deref()
+            .is_some_and(|t| t != "custom" && t != "patch")
+    {
+        Ok(())
+    } else {
+        Err(format!("{what} is not below '{upper}'"))
     }
 }

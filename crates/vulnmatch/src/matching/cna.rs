@@ -89,8 +89,9 @@ pub(super) fn names_fact<'r>(
     }
     let (base, _) = product_and_modules(rule);
     let package = rule.package_name.as_deref();
-    let package_ok = package.is_some_and(|pk| eq_norm(pk, fact.product()));
-    let product_ok = !base.is_empty() && eq_norm(base, fact.product());
+    let alias = |x: &str| !fact.aliases.is_empty() && fact.is_named(&norm(x));
+    let package_ok = package.is_some_and(|pk| eq_norm(pk, fact.product()) || alias(pk));
+    let product_ok = !base.is_empty() && (eq_norm(base, fact.product()) || alias(base));
     if !package_ok && !product_ok && (rule.cpes.is_empty() || package.is_some()) {
         return None;
     }
@@ -225,6 +226,9 @@ pub(super) enum Upper<'a> {
     Branch(&'a str),
     /// Bounded by the next higher unbounded range of the same entry.
     NextBranch(&'a str),
+    /// Written, but not a version (`unspecified`, a web address): never
+    /// read as "no bound" (`ranges`).
+    NotVersion(&'a str),
 }
 
 /// A version entry that cannot be compared with the fact: where, the entry
@@ -265,7 +269,11 @@ pub(super) fn not_comparable(r: &VersionRange, v: &str) -> Option<NcWhy> {
         }
         return None;
     }
-    if version::looks_like_version(start) || is_open_start(start) {
+    if upper_not_version(r).is_some() && !ended_by_changes(r) {
+        return Some(NcWhy::UpperNotVersion);
+    }
+    let (lower, _) = lower_of(start);
+    if version::looks_like_version(lower) || is_open_start(start) {
         return None;
     }
     let patch = r
@@ -289,6 +297,8 @@ pub(super) enum NcWhy {
     FreeText,
     /// The range starts at free text.
     FreeStart,
+    /// The range's upper bound is written but is not a version.
+    UpperNotVersion,
 }
 
 /// `NcWhy` in words.
@@ -309,6 +319,11 @@ pub(super) fn nc_reason(why: NcWhy, r: &VersionRange, fact: &FactData) -> String
         ),
         NcWhy::FreeText => format!("the record's version '{start}' is free text{}", vt()),
         NcWhy::FreeStart => format!("the range starts at '{start}', which is free text{}", vt()),
+        NcWhy::UpperNotVersion => format!(
+            "the range's upper bound '{}' is not a version{}: it is not read as 'no upper bound'",
+            upper_not_version(r).unwrap_or(""),
+            vt()
+        ),
     }
 }
 
@@ -334,8 +349,8 @@ pub(super) fn potential_rank(r: &VersionRange) -> u8 {
 
 /// The starts of a rule's unbounded ranges (`lessThan: "*"`), for the
 /// branch reading.
-pub(super) fn unbounded_starts(rule: &AffectedRule) -> Vec<&str> {
-    rule.versions
+pub(super) fn unbounded_starts(versions: &[VersionRange]) -> Vec<&str> {
+    versions
         .iter()
         .filter(|r| {
             r.less_than.as_deref().is_some_and(|l| l.trim() == "*")
@@ -406,20 +421,36 @@ pub(super) fn entry_status(
 /// The verdict of covering entry `k` in words.
 pub(super) fn entry_verdict<'r>(
     rule: &'r AffectedRule,
-    k: usize,
+    entries: &Entries,
+    j: usize,
     fact: &FactData,
     unbounded: &[&str],
     e: EntryStatus,
 ) -> RuleVerdict<'r> {
     use std::fmt::Write as _;
-    let r = &rule.versions[k];
+    let Some(r) = entries.list.get(j) else {
+        return RuleVerdict {
+            status: Status::Unknown,
+            origin: (&rule.origin, None),
+            text: String::new(),
+            hotfix: None,
+        };
+    };
+    let (k, joined) = entries.origin(j);
     let vt = r.version_type.as_deref();
     let (scheme, v) = ordering_of(vt, fact);
     let cmp = |a: &str, b: &str| version::compare_or_generic(scheme, a, b).0;
     let mut text = String::with_capacity(128);
-    if !range_covers(r, v, unbounded, &cmp, Some(&mut text)) || text.is_empty() {
+    if !range_covers(r, v, fact.edition(), unbounded, &cmp, Some(&mut text)) || text.is_empty() {
         text.clear();
         let _ = write!(text, "v = {}", r.version);
+    }
+    if joined {
+        let _ = write!(
+            text,
+            " (versions[{k}] and versions[{}] read together: a start with lessThan 'unspecified' followed by an end with version 'unspecified')",
+            k + 1
+        );
     }
     if r.status != e.status || e.hotfix.is_some() {
         let _ = write!(text, " is {}", r.status.as_str());
@@ -485,20 +516,22 @@ pub(super) fn eval_versions<'r>(
     p: &Prepared,
     notes: bool,
 ) -> Result<Option<RuleVerdict<'r>>, NotComparable> {
+    // Atlassian's pairs joined (`ranges`).
+    let entries = Entries::of(rule);
     // Starts of the unbounded ranges, for the branch reading.
-    let unbounded = unbounded_starts(rule);
+    let unbounded = unbounded_starts(&entries.list);
     // The best covering entry: its index and status.
     let mut found: Option<(usize, EntryStatus)> = None;
     // Entries that cannot be compared: (index, why, best status they give).
     let mut skipped: Vec<(usize, NcWhy, u8)> = Vec::new();
-    for (k, r) in rule.versions.iter().enumerate() {
+    for (k, r) in entries.list.iter().enumerate() {
         let (scheme, v) = ordering_of(r.version_type.as_deref(), fact);
         if let Some(why) = not_comparable(r, v) {
             skipped.push((k, why, potential_rank(r)));
             continue;
         }
         let cmp = |a: &str, b: &str| version::compare_or_generic(scheme, a, b).0;
-        if !range_covers(r, v, &unbounded, &cmp, None) {
+        if !range_covers(r, v, fact.edition(), &unbounded, &cmp, None) {
             continue;
         }
         let e = entry_status(r, v, &cmp, p);
@@ -517,7 +550,10 @@ pub(super) fn eval_versions<'r>(
         if !notes {
             return Err(NotComparable::default());
         }
-        let r = &rule.versions[k];
+        let Some(r) = entries.list.get(k) else {
+            return Err(NotComparable::default());
+        };
+        let k = entries.origin(k).0;
         let more = skipped.len() - 1;
         let reason = nc_reason(why, r, fact);
         return Err(NotComparable {
@@ -532,7 +568,7 @@ pub(super) fn eval_versions<'r>(
     }
     if let Some((k, e)) = found {
         if e.given() != Status::Unknown {
-            return Ok(Some(entry_verdict(rule, k, fact, &unbounded, e)));
+            return Ok(Some(entry_verdict(rule, &entries, k, fact, &unbounded, e)));
         }
     }
     Ok(match rule.default_status {
@@ -578,11 +614,13 @@ pub(super) fn verdict_rank(status: Status, hotfix: bool) -> u8 {
     }
 }
 
-/// Whether the range covers `v`; when it does, the range in words is
-/// written to `text` (nothing for an exact version).
+/// Whether the range covers `v` (of the fact's `edition`, if any); when it
+/// does, the range in words is written to `text` (nothing for an exact
+/// version). How entries are read: `ranges`.
 pub(super) fn range_covers(
     r: &VersionRange,
     v: &str,
+    edition: Option<&str>,
     unbounded: &[&str],
     cmp: &dyn Fn(&str, &str) -> Ordering,
     text: Option<&mut String>,
@@ -610,12 +648,26 @@ pub(super) fn range_covers(
         }
         return cmp(v, start) == Ordering::Equal;
     }
-    // versionType "patch": a branch and a build in it.
+    // versionType "patch": a branch (with its edition) and a build in it.
     if r.version_type
         .as_deref()
         .is_some_and(|t| t.eq_ignore_ascii_case("patch"))
     {
-        let Some(rest) = v.strip_prefix(start).and_then(|x| x.strip_prefix('-')) else {
+        let (branch, line_edition) = patch_branch(start);
+        let (v_main, v_edition) = split_edition(v);
+        let fact_edition = edition.or(v_edition);
+        let same_line = match (line_edition, fact_edition) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            _ => false,
+        };
+        if !same_line {
+            return false;
+        }
+        let Some(rest) = v_main
+            .strip_prefix(branch)
+            .and_then(|x| x.strip_prefix('-'))
+        else {
             return false;
         };
         if !rest.starts_with(|c: char| c.is_ascii_digit()) {
@@ -631,20 +683,27 @@ pub(super) fn range_covers(
         if let (true, Some(t)) = (ok, text) {
             let _ = write!(
                 t,
-                "{start}-{rest} in branch {start}, build {} {bound}",
+                "{branch}-{rest} in branch {branch}, build {} {bound}",
                 if incl { "≤" } else { "<" }
             );
+            if let Some(e) = line_edition {
+                let _ = write!(t, ", edition {e}");
+            }
         }
         return ok;
     }
-    let lower = if start.ends_with(['x', 'X', '*']) && version::looks_like_version(start) {
-        version::branch_prefix(start)
+    let (start_v, lower_excl) = lower_of(start);
+    let lower = if start_v.ends_with(['x', 'X', '*']) && version::looks_like_version(start_v) {
+        version::branch_prefix(start_v)
     } else {
-        start
+        start_v
     };
     let lower_known = !is_open_start(lower) && version::looks_like_version(lower);
-    if lower_known && cmp(v, lower) == Ordering::Less {
-        return false;
+    if lower_known {
+        let o = cmp(v, lower);
+        if o == Ordering::Less || (lower_excl && o == Ordering::Equal) {
+            return false;
+        }
     }
     let upper = match (&r.less_than_or_equal, &r.less_than) {
         (Some(le), _) => upper_of(le, true),
@@ -675,26 +734,21 @@ pub(super) fn range_covers(
         Upper::UpTo(u) => cmp(v, u) != Ordering::Greater,
         Upper::Branch(b) => cmp(v, b) == Ordering::Less || version::in_branch(b, v),
         Upper::NextBranch(n) => cmp(v, n) == Ordering::Less,
+        // Only read when the changes end it (`ranges::ended_by_changes`;
+        // otherwise `not_comparable` stopped it): the range reaches its
+        // last change, and from there on the status is the change's.
+        Upper::NotVersion(_) => ended_by_changes(r),
     };
     let (true, Some(t)) = (ok, text) else {
         return ok;
     };
     if lower_known {
-        let _ = write!(t, "{lower} ≤ ");
+        let _ = write!(t, "{lower} {} ", if lower_excl { "<" } else { "≤" });
     }
     let _ = match &upper {
         Upper::None => {
-            let raw = r
-                .less_than
-                .as_deref()
-                .or(r.less_than_or_equal.as_deref())
-                .unwrap_or("*");
             t.push('v');
-            if raw.trim() == "*" {
-                Ok(())
-            } else {
-                write!(t, " (upper bound '{raw}' is not a version: read as none)")
-            }
+            Ok(())
         }
         Upper::Below(u) => write!(t, "v < {u}"),
         Upper::UpTo(u) => write!(t, "v ≤ {u}"),
@@ -702,6 +756,11 @@ pub(super) fn range_covers(
         Upper::NextBranch(n) => write!(
             t,
             "v < {n} (lessThan '*', read as ending where the entry's next branch starts)"
+        ),
+        Upper::NotVersion(raw) => write!(
+            t,
+            "v (upper bound '{raw}' is not a version; the range reaches its last change at {}, whose status holds from there on)",
+            last_version_change(r).map(|c| c.at.as_str()).unwrap_or("")
         ),
     };
     true
@@ -717,10 +776,10 @@ pub(super) fn upper_of(s: &str, inclusive: bool) -> Upper<'_> {
         if version::looks_like_version(prefix) {
             return Upper::Branch(prefix);
         }
-        return Upper::None;
+        return Upper::NotVersion(t);
     }
     if !version::looks_like_version(t) {
-        return Upper::None;
+        return Upper::NotVersion(t);
     }
     if inclusive {
         Upper::UpTo(t)
@@ -931,7 +990,7 @@ pub(super) fn vendor_verdict(
 pub(super) fn rule_may_name(plan: &VulnPlan, i: u32, fact: &FactData) -> bool {
     match plan.rules.get(i as usize) {
         Some((base, pkg, keys, unkeyed)) => {
-            let named = *base == fact.product_n() || *pkg == fact.product_n();
+            let named = fact.is_named(base) || (!pkg.is_empty() && fact.is_named(pkg));
             named
                 || (pkg.is_empty()
                     && (*unkeyed
@@ -950,18 +1009,10 @@ pub(super) fn rule_may_name(plan: &VulnPlan, i: u32, fact: &FactData) -> bool {
 /// "affected", an entry that cannot be compared, or `defaultStatus`
 /// "affected" where no covering entry decides.
 pub(super) fn rule_may_affect(rule: &AffectedRule, fact: &FactData, notes: bool) -> bool {
-    let unbounded: Vec<&str> = rule
-        .versions
-        .iter()
-        .filter(|r| {
-            r.less_than.as_deref().is_some_and(|l| l.trim() == "*")
-                && r.less_than_or_equal.is_none()
-        })
-        .map(|r| r.version.as_str())
-        .filter(|v| version::looks_like_version(v))
-        .collect();
+    let entries = Entries::of(rule);
+    let unbounded = unbounded_starts(&entries.list);
     let mut decided = false;
-    for r in &rule.versions {
+    for r in entries.list.iter() {
         let (scheme, v) = ordering_of(r.version_type.as_deref(), fact);
         if not_comparable(r, v).is_some() {
             if notes {
@@ -970,7 +1021,7 @@ pub(super) fn rule_may_affect(rule: &AffectedRule, fact: &FactData, notes: bool)
             continue;
         }
         let cmp = |a: &str, b: &str| version::compare_or_generic(scheme, a, b).0;
-        if !range_covers(r, v, &unbounded, &cmp, None) {
+        if !range_covers(r, v, fact.edition(), &unbounded, &cmp, None) {
             continue;
         }
         // The status at this version, and those a named fix can give.

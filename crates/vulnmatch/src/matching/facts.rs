@@ -94,6 +94,12 @@ pub(super) struct FactData {
     pub(super) candidates: Vec<Candidate>,
     /// A platform CPE of the asset: only satisfies non-vulnerable nodes.
     pub(super) platform_only: bool,
+    /// The edition the inventory states (`fips`): its CPE's `sw_edition`,
+    /// or the end of its version (`13.1-37.164-FIPS`, `ranges::split_edition`).
+    pub(super) edition: Option<Box<str>>,
+    /// Other names the vendors give the same product (an OS: Microsoft's
+    /// `Windows 10 Version 22H2`), normalised (`norm`).
+    pub(super) aliases: Box<[String]>,
     /// The fact in words (`Fact::label`), made when first needed: the same
     /// for every asset that shares the fact.
     pub(super) label: OnceLock<String>,
@@ -135,6 +141,8 @@ impl FactData {
             scheme,
             candidates,
             platform_only: false,
+            edition: None,
+            aliases: Box::new([]),
             label: OnceLock::new(),
         }
     }
@@ -163,6 +171,16 @@ impl FactData {
 
     pub(super) fn version(&self) -> &str {
         self.part(3)
+    }
+
+    /// The edition the inventory states, if any.
+    pub(super) fn edition(&self) -> Option<&str> {
+        self.edition.as_deref()
+    }
+
+    /// Whether `name_n` (normalised) is the product's name or an alias.
+    pub(super) fn is_named(&self, name_n: &str) -> bool {
+        self.product_n() == name_n || self.aliases.iter().any(|a| a == name_n)
     }
 
     /// The version candidate `c` (one of this fact's) compares ranges with.
@@ -486,23 +504,48 @@ pub(super) fn software_fact(sw: &Software, modules: &[String]) -> FactData {
     let scheme = Scheme::from(sw.scheme);
     let up = version::upstream(scheme, version);
     let mut candidates = Vec::new();
+    let mut edition: Option<Box<str>> = None;
     match &sw.cpe {
-        Some(c) => candidates.extend(explicit_candidate(c, up, None, Some((scheme, version)))),
-        None => candidates.extend(derived_candidates(
-            vendor,
-            product,
-            up,
-            modules,
-            (scheme, version),
-        )),
+        Some(c) => {
+            candidates.extend(explicit_candidate(c, up, None, Some((scheme, version))));
+            // The CPE's sw_edition states the edition.
+            if let Some(Value::Text(t)) = candidates.first().map(|c| &c.cpe.attrs()[7]) {
+                if !t.has_wildcards() {
+                    edition = Some(t.as_plain().into());
+                }
+            }
+        }
+        None => {
+            // An edition at the end of a vendor's version (`13.1-37.164-FIPS`):
+            // CPEs carry it as their sw_edition, the version without it.
+            let (head, ed) = match scheme {
+                Scheme::Dotted | Scheme::Generic => split_edition(up),
+                _ => (up, None),
+            };
+            let mut derived = derived_candidates(vendor, product, head, modules, (scheme, version));
+            if let Some(e) = ed {
+                for c in &mut derived {
+                    c.cpe.set(7, literal(&e.to_ascii_lowercase()));
+                }
+                edition = Some(e.into());
+            }
+            candidates.extend(derived);
+        }
     }
-    FactData::new(vendor, product, None, version, scheme, candidates)
+    FactData {
+        edition,
+        ..FactData::new(vendor, product, None, version, scheme, candidates)
+    }
 }
 
 /// The OS as a fact (its build is the version when there is one).
 pub(super) fn os_fact(os: &Os) -> FactData {
     let version = os_version(os);
-    let vendor = os.vendor.as_deref().unwrap_or("");
+    let reading = read_os(os);
+    let vendor = match os.vendor.as_deref().filter(|v| !v.trim().is_empty()) {
+        Some(v) => v,
+        None => reading.vendor.unwrap_or(os.vendor.as_deref().unwrap_or("")),
+    };
     let mut candidates = Vec::new();
     match &os.cpe {
         Some(c) => candidates.extend(explicit_candidate(
@@ -511,6 +554,25 @@ pub(super) fn os_fact(os: &Os) -> FactData {
             None,
             Some((Scheme::Dotted, version)),
         )),
+        None if !reading.cpes.is_empty() => {
+            for (cv, cp, ver, update) in &reading.cpes {
+                let mut attrs: [Value; 11] = std::array::from_fn(|_| Value::Any);
+                attrs[0] = literal("o");
+                attrs[1] = literal(cv);
+                attrs[2] = literal(cp);
+                attrs[3] = literal(ver);
+                if let Some(u) = update {
+                    attrs[4] = literal(u);
+                }
+                candidates.push(Candidate {
+                    cpe: Cpe::new(attrs),
+                    part_known: true,
+                    version: CandVersion::of(ver, Scheme::Dotted, version),
+                    note: Some("CPE made from the OS name, version and build".into()),
+                    nvd_text: OnceLock::new(),
+                });
+            }
+        }
         None => candidates.extend(derived_candidates(
             vendor,
             &os.name,
@@ -519,7 +581,10 @@ pub(super) fn os_fact(os: &Os) -> FactData {
             (Scheme::Dotted, version),
         )),
     }
-    FactData::new(vendor, &os.name, None, version, Scheme::Dotted, candidates)
+    FactData {
+        aliases: reading.aliases.iter().map(|a| norm(a)).collect(),
+        ..FactData::new(vendor, &os.name, None, version, Scheme::Dotted, candidates)
+    }
 }
 
 /// The version of the OS that is matched: its build when there is one.

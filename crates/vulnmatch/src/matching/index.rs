@@ -642,11 +642,15 @@ pub(super) fn rule_spans(rule: &AffectedRule, rec: u32, out: &mut Vec<Span>) {
         out.push(any);
         return;
     }
-    for r in &rule.versions {
+    // Atlassian's pairs joined, as the rules are read (`ranges`).
+    let entries = Entries::of(rule);
+    for r in entries.list.iter() {
         let start = r.version.trim();
+        let (start_v, lower_excl) = lower_of(start);
         let has_upper = r.less_than.is_some() || r.less_than_or_equal.is_some();
         let free_text = if has_upper {
-            !is_open_start(start) && !version::looks_like_version(start)
+            (!is_open_start(start) && !version::looks_like_version(start_v))
+                || (upper_not_version(r).is_some() && !ended_by_changes(r))
         } else {
             let bare = start.trim_start_matches(['<', '>', '=', '!', '~', ' ']);
             !is_everything(start)
@@ -692,13 +696,18 @@ pub(super) fn rule_spans(rule: &AffectedRule, rec: u32, out: &mut Vec<Span>) {
             let b = bound(start);
             out.push(span(b, b));
         } else {
-            let lower = if start.ends_with(['x', 'X', '*']) && version::looks_like_version(start) {
-                version::branch_prefix(start)
-            } else {
-                start
-            };
+            let lower =
+                if start_v.ends_with(['x', 'X', '*']) && version::looks_like_version(start_v) {
+                    version::branch_prefix(start_v)
+                } else {
+                    start_v
+                };
             let lo = if !is_open_start(lower) && version::looks_like_version(lower) {
-                bound(lower)
+                if lower_excl {
+                    bound_excl(lower)
+                } else {
+                    bound(lower)
+                }
             } else {
                 None
             };
@@ -711,7 +720,7 @@ pub(super) fn rule_spans(rule: &AffectedRule, rec: u32, out: &mut Vec<Span>) {
                 Upper::Below(u) => bound_excl(u),
                 Upper::UpTo(u) | Upper::Branch(u) => bound(u),
                 // The next branch's start is not worth reading here.
-                Upper::None | Upper::NextBranch(_) => None,
+                Upper::None | Upper::NextBranch(_) | Upper::NotVersion(_) => None,
             };
             // "affected" until one change to another status at a version
             // (F5 writes `lessThan: "*"` and the fixed release as a change).
@@ -1028,6 +1037,9 @@ impl<'a> VulnIndex<'a> {
         out.extend_from_slice(&self.always);
         let mut keys: Few<u64, 8> = Few::new(0);
         keys.push(f.name_key);
+        for a in f.aliases.iter() {
+            keys.push(product_key(a));
+        }
         for c in &f.candidates {
             match c.cpe.vendor_product_key() {
                 Some(k) => keys.push(k),
@@ -1251,21 +1263,14 @@ impl<'a> VulnIndex<'a> {
     /// CPEs, as nothing is matched with them.
     pub(super) fn unnamed_fact(&self, src: FactSource) -> Option<FactData> {
         let known = self.known.as_ref()?;
-        let (vendor, product, version, scheme, is_os) = match src {
+        let (vendor, product, version, scheme) = match src {
             FactSource::Software(sw, _) if sw.cpe.is_none() => (
                 sw.vendor.as_str(),
                 sw.product.as_str(),
                 sw.version.as_str(),
                 Scheme::from(sw.scheme),
-                false,
             ),
-            FactSource::Os(os) if os.cpe.is_none() => (
-                os.vendor.as_deref().unwrap_or(""),
-                os.name.as_str(),
-                os_version(os),
-                Scheme::Dotted,
-                true,
-            ),
+            // An OS's names and CPEs are read (`os`): never short-cut.
             _ => return None,
         };
         let product_n = norm(product);
@@ -1274,7 +1279,7 @@ impl<'a> VulnIndex<'a> {
         }
         if let Some(k) = cpe::name_key(vendor, product) {
             // BIG-IP's module CPEs come from its modules: not read here.
-            if known.contains(&k) || (!is_os && eq_norm(vendor, "f5")) {
+            if known.contains(&k) || eq_norm(vendor, "f5") {
                 return None;
             }
         }
@@ -1452,6 +1457,7 @@ impl<'a> VulnIndex<'a> {
             None => true,
             Some(keys) => {
                 has(keys, f.name_key)
+                    || f.aliases.iter().any(|a| has(keys, product_key(a)))
                     || f.candidates
                         .iter()
                         .any(|c| c.cpe.vendor_product_key().is_none_or(|k| has(keys, k)))

@@ -48,8 +48,11 @@ impl InventoryItem {
         }
     }
 
-    /// From a registry asset. The OS vendor is not recorded in the registry;
-    /// name it in `software` (with a CPE) when NVD matching of the OS matters.
+    /// From a registry asset. The OS vendor is not recorded in the registry:
+    /// the engine infers it from well-known names (`os`). The asset's
+    /// hardware becomes a platform CPE (its own, or one made from its vendor
+    /// and model as NVD names hardware), for NVD's "running on" (AND)
+    /// configurations.
     pub fn from_asset(
         asset_id: i64,
         a: &AssetInput,
@@ -70,9 +73,44 @@ impl InventoryItem {
             modules: a.modules.clone(),
             hotfixes: a.hotfixes.clone(),
             kbs: a.kbs.clone(),
-            platforms: Vec::new(),
+            platforms: a
+                .hardware
+                .as_ref()
+                .and_then(hardware_cpe)
+                .into_iter()
+                .collect(),
             internet_facing,
             security_level,
         }
     }
+}
+
+/// The platform CPE of a piece of hardware: its own, or
+/// `cpe:2.3:h:<vendor>:<model>:-:*:*:*:*:*:*:*` made as NVD names hardware
+/// (lower case, spaces as `_`, CPE's special characters escaped; version
+/// `-`, as NVD's hardware criteria have it).
+pub fn hardware_cpe(h: &domain::Hardware) -> Option<Cpe23> {
+    if let Some(c) = &h.cpe {
+        return Some(c.clone());
+    }
+    fn part(s: &str) -> String {
+        let mut out = String::new();
+        for (i, w) in s.split_whitespace().enumerate() {
+            if i > 0 {
+                out.push('_');
+            }
+            for c in w.chars().flat_map(char::to_lowercase) {
+                if !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.') {
+                    out.push('\\');
+                }
+                out.push(c);
+            }
+        }
+        out
+    }
+    let (v, m) = (part(h.vendor.as_str()), part(h.model.as_str()));
+    if v.is_empty() || m.is_empty() {
+        return None;
+    }
+    format!("cpe:2.3:h:{v}:{m}:-:*:*:*:*:*:*:*").parse().ok()
 }

@@ -22,12 +22,24 @@
 //!   ranges (F5 writes `17.1.0 ≤ v`, `16.1.0 ≤ v`, … one per branch), each
 //!   ends where the next higher one starts.
 //! - `lessThan: "17.0.x*"` / `"2.*"` ends after the whole branch; an upper
-//!   bound that is not a version (`publication`, `log4j-core*`) is unbounded.
+//!   bound that is not a version (`publication`, `unspecified`, a web
+//!   address, `log4j-core*`) is never "no bound": the entry cannot be
+//!   evaluated, unless its changes at versions end it (`ranges`).
+//! - Atlassian's pairs `{X, lessThan: unspecified}`, `{unspecified,
+//!   lessThan: Y}` are one range `X ≤ v < Y`; `next of X` is `X < v`
+//!   (`ranges`).
 //! - `version: "16.1.x"` starts at the branch `16.1`; `0`, `*`, `all`,
-//!   `unspecified` start nowhere.
-//! - `versionType: "patch"` (Citrix): `version` is a branch (`13.1`) and
-//!   `lessThan` a build in it (`49.15`), compared with the part of the
-//!   installed version after `13.1-`.
+//!   `unspecified` with a version as upper bound start at the earliest
+//!   version (the schema's `0`).
+//! - `versionType: "patch"` (Citrix): `version` is a branch (`13.1`), with
+//!   its edition (`13.1-FIPS`), and `lessThan` a build in it (`49.15`),
+//!   compared with the part of the installed version after `13.1-`; the
+//!   installed edition (its CPE's `sw_edition`, or a version ending
+//!   `-FIPS`) must be the line's, none for none.
+//! - An operating system is a product (`os`): its vendor inferred for
+//!   well-known names, Microsoft's CNA names and NVD's CPEs made for
+//!   Windows from name, version and build; `unmatched_facts` says what
+//!   cannot be mapped.
 //! - A version written as `15.0.0-15.1.0.3, 14.1.0-14.1.2.5` (old MITRE
 //!   records) is read as a list of inclusive ranges when both ends start with
 //!   the same number.
@@ -49,7 +61,9 @@
 //!   `BIG-IP (APM)` need the asset to list that module (`All Modules` needs
 //!   none). An asset that lists no module at all still matches, noted.
 //!
-//! NVD configurations are matched by CPE name matching (NISTIR 7696) against
+//! NVD configurations are matched by CPE name matching (NISTIR 7696; a
+//! literal version such as `r2` is a plain attribute, only
+//! `versionStart…`/`versionEnd…` are ordered) against
 //! the fact's CPEs: its own CPE when the inventory has one, otherwise one
 //! made from its vendor and product (lower case, spaces as underscores,
 //! nothing else, and any part), plus for F5 BIG-IP one per listed module
@@ -76,7 +90,9 @@ mod facts;
 mod index;
 mod inventory;
 mod nvd;
+mod os;
 mod plan;
+mod ranges;
 
 use cna::*;
 pub use evidence::*;
@@ -84,7 +100,10 @@ pub use facts::*;
 pub use index::*;
 pub use inventory::*;
 use nvd::*;
+pub use os::unmatched_facts;
+use os::*;
 pub use plan::*;
+use ranges::*;
 
 // ------------------------------------------------------------ entry points
 

@@ -27,8 +27,10 @@ pub(super) fn cpe_match_fact(m: &CpeMatch, fact: &FactData) -> CpeOutcome {
     };
     let exact = exact_version.is_some();
     for (ci, c) in fact.candidates.iter().enumerate() {
-        // The version is compared below when a range or an exact version
-        // decides it, and by CPE matching otherwise.
+        // The version is compared below when a range decides it, and by
+        // CPE matching otherwise: a literal version (`r2`, `2016`) is a
+        // plain attribute, equal or not (NISTIR 7696; only
+        // `versionStart…`/`versionEnd…` are ordered comparisons).
         let skip: &[usize] = match (c.part_known, ranged || exact) {
             (true, false) => &[],
             (true, true) => &[3],
@@ -39,7 +41,11 @@ pub(super) fn cpe_match_fact(m: &CpeMatch, fact: &FactData) -> CpeOutcome {
         let comparable = version::looks_like_version(c_version);
         if !cpe::is_match_except(&m.criteria, &c.cpe, skip) {
             // A version pattern (`8.*`) against a version that is not one.
-            if !comparable && not_comparable.is_none() && matches!(crit_version, Value::Text(_)) {
+            if !comparable
+                && !exact
+                && not_comparable.is_none()
+                && matches!(crit_version, Value::Text(_))
+            {
                 let name_only: &[usize] = if c.part_known { &[3] } else { &[0, 3] };
                 if cpe::is_match_except(&m.criteria, &c.cpe, name_only) {
                     not_comparable = Some(version_reason(fact, c));
@@ -47,7 +53,22 @@ pub(super) fn cpe_match_fact(m: &CpeMatch, fact: &FactData) -> CpeOutcome {
             }
             continue;
         }
-        if (ranged || exact) && !comparable {
+        if !ranged {
+            if let Some(lit) = exact_version {
+                if c_version.trim().is_empty() {
+                    if not_comparable.is_none() {
+                        not_comparable = Some(version_reason(fact, c));
+                    }
+                    continue;
+                }
+                compared = true;
+                if !lit.eq_ignore_ascii_case(c_version.trim()) {
+                    continue;
+                }
+                return CpeOutcome::Hit(ci);
+            }
+        }
+        if ranged && !comparable {
             if not_comparable.is_none() {
                 not_comparable = Some(version_reason(fact, c));
             }
@@ -60,13 +81,6 @@ pub(super) fn cpe_match_fact(m: &CpeMatch, fact: &FactData) -> CpeOutcome {
         };
         let cmp = |b: &str| version::compare_or_generic(scheme, c_version, b).0;
         compared = true;
-        if !ranged {
-            if let Some(lit) = exact_version {
-                if cmp(lit) != Ordering::Equal {
-                    continue;
-                }
-            }
-        }
         if ranged {
             let checks = [
                 (
