@@ -12,7 +12,13 @@ use std::collections::HashMap;
 const ANY: u32 = u32::MAX;
 
 /// Needles of one field: the texts, the variants each selects, and each text's index.
-type Needles = (Vec<String>, Vec<Vec<u32>>, HashMap<String, usize>);
+type Needles = (Vec<String>, Vec<Vec<(u32, u8)>>, HashMap<String, usize>);
+
+/// Literals of which at least one must occur (lowercased) in its field.
+type Clause = Vec<(u32, String)>;
+
+/// At most this many clauses are checked per rule.
+const MAX_CLAUSES: usize = 4;
 
 #[derive(Debug, Clone)]
 enum CCheck {
@@ -53,14 +59,16 @@ enum Node {
 struct Variant {
     rule: u32,
     node: Node,
+    /// How many literal clauses must all hit before the node is evaluated (0: always).
+    clauses: u8,
 }
 
 #[derive(Debug)]
 struct FieldPre {
     field: u32,
     ac: AhoCorasick,
-    /// Pattern id → variants it makes candidates.
-    hits: Vec<Vec<u32>>,
+    /// Pattern id → (variant, clause) it satisfies.
+    hits: Vec<Vec<(u32, u8)>>,
 }
 
 #[derive(Debug, Default)]
@@ -188,6 +196,7 @@ impl EngineBuilder {
         let mut b = Build {
             fields: HashMap::new(),
             variants: Vec::new(),
+            cnf: Vec::new(),
         };
         let channel_field = b.intern("channel");
         let mut buckets: Vec<Bucket> = Vec::new();
@@ -219,7 +228,14 @@ impl EngineBuilder {
             let mut variant_for = |b: &mut Build, rename: &Vec<(String, String)>| -> u32 {
                 *by_rename.entry(rename.clone()).or_insert_with(|| {
                     let node = b.resolve(&tree, rename);
-                    b.variants.push(Variant { rule: ridx, node });
+                    let cnf = best_clauses(&node);
+                    let clauses = cnf.as_ref().map_or(0, |c| c.len() as u8);
+                    b.variants.push(Variant {
+                        rule: ridx,
+                        node,
+                        clauses,
+                    });
+                    b.cnf.push(cnf);
                     (b.variants.len() - 1) as u32
                 })
             };
@@ -296,6 +312,8 @@ fn rules_source(rules: &[RuleInfo], i: usize) -> String {
 struct Build {
     fields: HashMap<String, u32>,
     variants: Vec<Variant>,
+    /// Per variant: the clauses to prefilter on; `None` = can never match.
+    cnf: Vec<Option<Vec<Clause>>>,
 }
 
 impl Build {
@@ -361,20 +379,27 @@ impl Build {
     fn bucket(&self, vars: &[u32]) -> Bucket {
         let mut always = Vec::new();
         let mut per_field: HashMap<u32, Needles> = HashMap::new();
+        let mut size = 0;
         for &v in vars {
-            match required(&self.variants[v as usize].node) {
-                None => always.push(v),
-                Some(atoms) => {
-                    for (f, needle) in atoms {
-                        let e = per_field.entry(f).or_default();
-                        let idx = *e.2.entry(needle.clone()).or_insert_with(|| {
-                            e.0.push(needle);
-                            e.1.push(Vec::new());
-                            e.0.len() - 1
-                        });
-                        if e.1[idx].last() != Some(&v) {
-                            e.1[idx].push(v);
-                        }
+            let Some(cnf) = &self.cnf[v as usize] else {
+                continue; // can never match
+            };
+            size += 1;
+            if cnf.is_empty() {
+                always.push(v);
+                continue;
+            }
+            for (ci, clause) in cnf.iter().enumerate() {
+                for (f, needle) in clause {
+                    let e = per_field.entry(*f).or_default();
+                    let idx = *e.2.entry(needle.clone()).or_insert_with(|| {
+                        e.0.push(needle.clone());
+                        e.1.push(Vec::new());
+                        e.0.len() - 1
+                    });
+                    let hit = (v, ci as u8);
+                    if !e.1[idx].contains(&hit) {
+                        e.1[idx].push(hit);
                     }
                 }
             }
@@ -398,7 +423,7 @@ impl Build {
             let Ok(ac) = built else {
                 // Too large for an automaton: evaluate those rules for every event.
                 for h in hits {
-                    for v in h {
+                    for (v, _) in h {
                         if !always.contains(&v) {
                             always.push(v);
                         }
@@ -417,79 +442,89 @@ impl Build {
             always,
             pre,
             keywords,
-            size: vars.len(),
+            size,
         }
     }
 }
 
-/// Literals of which at least one must occur (lowercased) in its field for the
-/// node to be true; `None` when no such set is known. `Some(empty)` = never true.
-fn required(n: &Node) -> Option<Vec<(u32, String)>> {
+/// The clauses a node needs: every clause must have one literal present
+/// (lowercased, in its field) for the node to be true. `Some(empty)`: nothing
+/// known; `None`: the node can never be true.
+fn cnf(n: &Node) -> Option<Vec<Clause>> {
     match n {
-        Node::Const(false) => Some(Vec::new()),
-        Node::Const(true) | Node::Not(_) => None,
+        Node::Const(false) => None,
+        Node::Const(true) | Node::Not(_) => Some(Vec::new()),
         Node::Test { field, checks, all } => {
             let per_check = |c: &CCheck| -> Option<String> {
                 match c {
-                    CCheck::Text { pat, .. } => match pat {
-                        StrPat::Any => None,
-                        _ => text_needle(pat).filter(|s| !s.is_empty()),
-                    },
-                    CCheck::Int { text, .. } if *field != ANY => {
-                        // "4688" as text or as a number: the digits are not
-                        // guaranteed (hex), so no literal.
-                        let _ = text;
-                        None
-                    }
+                    CCheck::Text { pat, .. } => text_needle(pat).filter(|s| !s.is_empty()),
                     _ => None,
                 }
             };
             if *all {
-                // Any one check's literal is required: take the longest.
-                checks
-                    .iter()
-                    .filter_map(per_check)
-                    .max_by_key(|s| s.len())
-                    .map(|s| vec![(*field, s)])
+                // Every check must hold: each literal is a clause of its own.
+                Some(
+                    checks
+                        .iter()
+                        .filter_map(per_check)
+                        .map(|s| vec![(*field, s)])
+                        .collect(),
+                )
             } else {
-                let mut out = Vec::new();
+                let mut clause = Vec::new();
                 for c in checks.iter() {
-                    out.push((*field, per_check(c)?));
+                    match per_check(c) {
+                        Some(s) => clause.push((*field, s)),
+                        None => return Some(Vec::new()),
+                    }
                 }
-                Some(out)
+                Some(vec![clause])
             }
         }
-        Node::Or(xs) => {
+        Node::And(xs) => {
             let mut out = Vec::new();
             for x in xs.iter() {
-                out.extend(required(x)?);
+                out.extend(cnf(x)?);
             }
             Some(out)
         }
-        Node::And(xs) => {
-            let mut best: Option<Vec<(u32, String)>> = None;
+        Node::Or(xs) => {
+            // One clause: the union of each alternative's best clause.
+            let mut clause = Vec::new();
+            let mut any = false;
             for x in xs.iter() {
-                if let Some(r) = required(x) {
-                    if r.is_empty() {
-                        return Some(r);
-                    }
-                    let score =
-                        |v: &Vec<(u32, String)>| v.iter().map(|(_, s)| s.len()).min().unwrap_or(0);
-                    let better = match &best {
-                        None => true,
-                        Some(b) => {
-                            let (sa, sb) = (score(&r), score(b));
-                            sa > sb || (sa == sb && r.len() < b.len())
-                        }
-                    };
-                    if better {
-                        best = Some(r);
-                    }
+                let Some(c) = cnf(x) else { continue };
+                any = true;
+                match pick_best(c, 1).pop() {
+                    Some(best) => clause.extend(best),
+                    None => return Some(Vec::new()),
                 }
             }
-            best
+            if !any {
+                return None;
+            }
+            Some(vec![clause])
         }
     }
+}
+
+fn clause_score(c: &Clause) -> (usize, std::cmp::Reverse<usize>) {
+    (
+        c.iter().map(|(_, s)| s.chars().count()).min().unwrap_or(0),
+        std::cmp::Reverse(c.len()),
+    )
+}
+
+/// The `k` most selective clauses (longest shortest literal, then fewest literals).
+fn pick_best(mut cs: Vec<Clause>, k: usize) -> Vec<Clause> {
+    cs.sort_by_key(|c| std::cmp::Reverse(clause_score(c)));
+    cs.dedup();
+    cs.truncate(k);
+    cs
+}
+
+fn best_clauses(n: &Node) -> Option<Vec<Clause>> {
+    cnf(n).map(|c| pick_best(c, MAX_CLAUSES))
 }
 
 fn text_needle(p: &StrPat) -> Option<String> {
@@ -522,6 +557,8 @@ pub struct Scanner<'e> {
     text: String,
     low: String,
     var_stamp: Vec<u32>,
+    mask: Vec<u8>,
+    mask_stamp: Vec<u32>,
     rule_stamp: Vec<u32>,
     gen: u32,
     cands: Vec<u32>,
@@ -529,6 +566,10 @@ pub struct Scanner<'e> {
     name: String,
     kwbuf: String,
     out: Vec<usize>,
+    /// Rule variants evaluated since the scanner was made (diagnostics).
+    pub evaluated: u64,
+    /// Literal hits since the scanner was made (diagnostics).
+    pub hits: u64,
 }
 
 impl Engine {
@@ -547,6 +588,8 @@ impl Engine {
             text: String::new(),
             low: String::new(),
             var_stamp: vec![0; self.variants.len()],
+            mask: vec![0; self.variants.len()],
+            mask_stamp: vec![0; self.variants.len()],
             rule_stamp: vec![0; self.rules.len()],
             gen: 0,
             cands: Vec::new(),
@@ -554,6 +597,8 @@ impl Engine {
             name: String::new(),
             kwbuf: String::new(),
             out: Vec::new(),
+            evaluated: 0,
+            hits: 0,
         }
     }
 
@@ -587,9 +632,29 @@ impl Engine {
         out
     }
 
-    /// How many rules route to events of each kind (diagnostics).
-    pub fn bucket_sizes(&self) -> Vec<usize> {
-        self.buckets.iter().map(|b| b.size).collect()
+    /// For each kind of event: how many rule variants route to it, and how
+    /// many of those have no literal to filter on (diagnostics).
+    pub fn bucket_sizes(&self) -> Vec<(usize, usize)> {
+        self.buckets
+            .iter()
+            .map(|b| (b.size, b.always.len()))
+            .collect()
+    }
+
+    /// Rule indexes evaluated for every event of their kind (no literal to filter on).
+    pub fn unfiltered_rules(&self) -> Vec<usize> {
+        let mut v: Vec<usize> = self
+            .buckets
+            .iter()
+            .flat_map(|b| {
+                b.always
+                    .iter()
+                    .map(|&x| self.variants[x as usize].rule as usize)
+            })
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
     }
 }
 
@@ -602,6 +667,7 @@ impl<'e> Scanner<'e> {
         self.gen = self.gen.wrapping_add(1);
         if self.gen == 0 {
             self.var_stamp.iter_mut().for_each(|x| *x = 0);
+            self.mask_stamp.iter_mut().for_each(|x| *x = 0);
             self.rule_stamp.iter_mut().for_each(|x| *x = 0);
             self.gen = 1;
         }
@@ -639,6 +705,7 @@ impl<'e> Scanner<'e> {
         for &b in &buckets {
             self.candidates(&eng.buckets[b as usize], ev);
             let cands = std::mem::take(&mut self.cands);
+            self.evaluated += cands.len() as u64;
             for &v in &cands {
                 let var = &eng.variants[v as usize];
                 if self.rule_stamp[var.rule as usize] == self.gen {
@@ -732,6 +799,23 @@ impl<'e> Scanner<'e> {
         })
     }
 
+    /// A literal of clause `c` of variant `v` is present.
+    fn hit(&mut self, v: u32, c: u8) {
+        self.hits += 1;
+        let vi = v as usize;
+        if self.var_stamp[vi] == self.gen {
+            return;
+        }
+        if self.mask_stamp[vi] != self.gen {
+            self.mask_stamp[vi] = self.gen;
+            self.mask[vi] = 0;
+        }
+        self.mask[vi] |= 1 << c;
+        if self.mask[vi].count_ones() as u8 == self.engine.variants[vi].clauses {
+            self.push_cand(v);
+        }
+    }
+
     fn push_cand(&mut self, v: u32) {
         if self.var_stamp[v as usize] != self.gen {
             self.var_stamp[v as usize] = self.gen;
@@ -750,8 +834,8 @@ impl<'e> Scanner<'e> {
                 let (lo, hi) = (v.low.0 as usize, v.low.1 as usize);
                 let low = std::mem::take(&mut self.low);
                 for m in fp.ac.find_overlapping_iter(&low[lo..hi]) {
-                    for &var in &fp.hits[m.pattern().as_usize()] {
-                        self.push_cand(var);
+                    for &(var, c) in &fp.hits[m.pattern().as_usize()] {
+                        self.hit(var, c);
                     }
                 }
                 self.low = low;
@@ -764,8 +848,8 @@ impl<'e> Scanner<'e> {
                 buf.clear();
                 pattern::lower_into(&val.as_text(), &mut buf);
                 for m in fp.ac.find_overlapping_iter(buf.as_str()) {
-                    for &var in &fp.hits[m.pattern().as_usize()] {
-                        self.push_cand(var);
+                    for &(var, c) in &fp.hits[m.pattern().as_usize()] {
+                        self.hit(var, c);
                     }
                 }
             }

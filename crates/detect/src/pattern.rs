@@ -197,7 +197,9 @@ pub(crate) fn lower(s: &str) -> std::borrow::Cow<'_, str> {
 
 pub(crate) fn lower_into(s: &str, out: &mut String) {
     if s.is_ascii() {
-        out.extend(s.bytes().map(|b| b.to_ascii_lowercase() as char));
+        let start = out.len();
+        out.push_str(s);
+        out[start..].make_ascii_lowercase();
     } else {
         for c in s.chars() {
             out.extend(c.to_lowercase());
