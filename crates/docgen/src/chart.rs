@@ -29,9 +29,13 @@
 //! `a:blip` (found by position, the n-th blip being the n-th chart, and
 //! counted, as for table headers), adds one image relationship per SVG and
 //! the `svg` → `image/svg+xml` default to `[Content_Types].xml`, and writes
-//! the SVG parts into the package when it recompresses it. The PNG holds the
-//! bars, the zero line and the legend swatches but no text: the caption and
-//! the report's own table carry the numbers.
+//! the SVG parts into the package when it recompresses it. The PNG is the SVG
+//! itself drawn by `resvg`, labels and values included, in Liberation Serif
+//! (Times New Roman's metrics, every Vietnamese letter; SIL OFL, compiled into
+//! the crate from `fonts/`, so no system font is read), 1200 pixels across.
+//! A chart with nothing to show ([`Chart::is_blank`]: no entries, or all
+//! zero) is left out of a document, which prints [`Chart::blank_note`]
+//! instead.
 
 use std::fmt::Write as _;
 
@@ -133,6 +137,28 @@ impl Chart {
         self
     }
 
+    /// Whether the chart has nothing to show: no entries, or every value
+    /// (of both series) zero or missing. A document leaves such a chart out
+    /// and says so in one sentence ([`Chart::blank_note`]).
+    pub fn is_blank(&self) -> bool {
+        let first = self.series.iter().all(|(_, v)| *v == 0);
+        let second = self
+            .compare
+            .as_ref()
+            .is_none_or(|c| c.values.iter().take(self.series.len()).all(|v| *v == 0));
+        first && second
+    }
+
+    /// The sentence a document prints instead of a blank chart.
+    pub fn blank_note(&self) -> String {
+        let title = one_line(&self.title);
+        if title.is_empty() {
+            "Không có số liệu khác 0 để vẽ biểu đồ.".to_string()
+        } else {
+            format!("Không có số liệu khác 0 để vẽ biểu đồ \u{201c}{title}\u{201d}.")
+        }
+    }
+
     /// The chart as a standalone SVG 1.1 document, title included.
     pub fn to_svg(&self) -> String {
         Scene::of(self, true).svg(&self.title, &describe(self))
@@ -142,9 +168,10 @@ impl Chart {
     /// a PNG of its bars and the PNG's size in pixels.
     pub(crate) fn artwork(&self) -> Artwork {
         let scene = Scene::of(self, false);
-        let (png, width, height) = scene.png();
+        let svg = scene.svg(&self.title, &describe(self));
+        let (png, width, height) = scene.png(&svg);
         Artwork {
-            svg: scene.svg(&self.title, &describe(self)),
+            svg,
             png,
             width,
             height,
@@ -875,56 +902,21 @@ impl Scene {
         out
     }
 
-    /// The shapes but not the text, at 1200 pixels across unless that would
-    /// make the picture taller than [`PNG_MAX_HEIGHT`].
-    fn png(&self) -> (Vec<u8>, u32, u32) {
+    /// The chart's own SVG drawn by resvg, text included (in the Liberation
+    /// Serif compiled into the crate), at 1200 pixels across unless that
+    /// would make the picture taller than [`PNG_MAX_HEIGHT`].
+    fn png(&self, svg: &str) -> (Vec<u8>, u32, u32) {
         let mut scale = PNG_WIDTH / self.width;
         if self.height * scale > PNG_MAX_HEIGHT {
             scale = PNG_MAX_HEIGHT / self.height;
         }
         let width = ((self.width * scale).round() as u32).max(1);
         let height = ((self.height * scale).round() as u32).max(1);
-        let mut canvas = Canvas::new(width, height);
-        let px = |v: f64| (v * scale).round() as i64;
-        let stroke = ((1.5 * scale).round() as i64).max(1);
-        for shape in &self.shapes {
-            match shape {
-                Shape::Rect {
-                    x, y, w, h, paint, ..
-                } => {
-                    let (x0, y0, x1, y1) = (px(*x), px(*y), px(x + w), px(y + h));
-                    let (fill, edge) = match paint {
-                        Paint::Dark => (Some(PNG_DARK), None),
-                        Paint::Light => (Some(PNG_LIGHT), Some(PNG_DARK)),
-                        Paint::Frame => (None, Some(PNG_GREY)),
-                    };
-                    if let Some(fill) = fill {
-                        // A bar thinner than a pixel still shows as one.
-                        canvas.fill(x0, y0, x1.max(x0 + 1), y1.max(y0 + 1), fill);
-                    }
-                    if let Some(edge) = edge {
-                        let t = stroke.min((x1 - x0) / 2).min((y1 - y0) / 2).max(1);
-                        canvas.fill(x0, y0, x1, y0 + t, edge);
-                        canvas.fill(x0, y1 - t, x1, y1, edge);
-                        canvas.fill(x0, y0, x0 + t, y1, edge);
-                        canvas.fill(x1 - t, y0, x1, y1, edge);
-                    }
-                }
-                Shape::Line { x1, y1, x2, y2 } => {
-                    let half = stroke / 2;
-                    let (x1, y1, x2, y2) = (px(*x1), px(*y1), px(*x2), px(*y2));
-                    canvas.fill(
-                        x1.min(x2) - half,
-                        y1.min(y2) - half,
-                        x1.max(x2) - half + stroke,
-                        y1.max(y2) - half + stroke,
-                        PNG_INK,
-                    );
-                }
-                Shape::Text { .. } => {}
-            }
-        }
-        (canvas.encode(), width, height)
+        (
+            raster::draw(svg, scale as f32, width, height),
+            width,
+            height,
+        )
     }
 }
 
@@ -995,7 +987,7 @@ fn char_em(c: char) -> f64 {
     }
 }
 
-fn text_width(text: &str, size: f64) -> f64 {
+pub(crate) fn text_width(text: &str, size: f64) -> f64 {
     text.chars().map(char_em).sum::<f64>() * size
 }
 
@@ -1063,87 +1055,65 @@ fn num(v: f64) -> String {
 }
 
 // ---------------------------------------------------------------------------
-// PNG: an indexed-colour canvas and its encoding (PNG 1.2: signature, IHDR,
-// PLTE, IDAT holding the zlib stream of the filtered rows, IEND).
+// PNG: the SVG rasterised by resvg with fonts compiled in.
 
 const PNG_WIDTH: f64 = 1200.0;
 const PNG_MAX_HEIGHT: f64 = 4800.0;
-const PNG_WHITE: u8 = 0;
-const PNG_DARK: u8 = 1;
-const PNG_LIGHT: u8 = 2;
-const PNG_INK: u8 = 3;
-const PNG_GREY: u8 = 4;
-const PALETTE: [[u8; 3]; 5] = [
-    [0xff, 0xff, 0xff],
-    [0x1f, 0x4e, 0x79],
-    [0xbd, 0xd7, 0xee],
-    [0x00, 0x00, 0x00],
-    [0x7f, 0x7f, 0x7f],
-];
 
-struct Canvas {
-    width: u32,
-    height: u32,
-    pixels: Vec<u8>,
-}
+mod raster {
+    use std::sync::{Arc, OnceLock};
 
-impl Canvas {
-    fn new(width: u32, height: u32) -> Canvas {
-        Canvas {
-            width,
-            height,
-            pixels: vec![PNG_WHITE; width as usize * height as usize],
-        }
+    use resvg::{tiny_skia, usvg};
+
+    /// Liberation Serif 2.1.5 (SIL OFL 1.1, see `fonts/`): Times New Roman's
+    /// metrics, which the layout measures with, and every Vietnamese letter.
+    const FONTS: [&[u8]; 3] = [
+        include_bytes!("../fonts/LiberationSerif-Regular.ttf"),
+        include_bytes!("../fonts/LiberationSerif-Italic.ttf"),
+        include_bytes!("../fonts/LiberationSerif-Bold.ttf"),
+    ];
+    const FAMILY: &str = "Liberation Serif";
+
+    /// The fonts, parsed once; no system font is ever looked at, so the
+    /// picture is the same on every machine.
+    fn fonts() -> Arc<usvg::fontdb::Database> {
+        static FONTDB: OnceLock<Arc<usvg::fontdb::Database>> = OnceLock::new();
+        FONTDB
+            .get_or_init(|| {
+                let mut db = usvg::fontdb::Database::new();
+                for font in FONTS {
+                    db.load_font_data(font.to_vec());
+                }
+                // The SVG asks for "Times New Roman, serif".
+                db.set_serif_family(FAMILY);
+                db.set_sans_serif_family(FAMILY);
+                Arc::new(db)
+            })
+            .clone()
     }
 
-    /// Paints the pixels in `[x0, x1) × [y0, y1)`, clipped to the canvas.
-    fn fill(&mut self, x0: i64, y0: i64, x1: i64, y1: i64, colour: u8) {
-        let clip = |v: i64, max: u32| v.clamp(0, i64::from(max)) as usize;
-        let (x0, x1) = (clip(x0, self.width), clip(x1, self.width));
-        let (y0, y1) = (clip(y0, self.height), clip(y1, self.height));
-        let stride = self.width as usize;
-        for y in y0..y1 {
-            self.pixels[y * stride + x0..y * stride + x1.max(x0)].fill(colour);
+    /// `svg` scaled by `scale` onto a white `width` × `height` picture, as PNG.
+    /// The SVG is ours and always parses; should it not, the picture is
+    /// white rather than the document missing.
+    pub(super) fn draw(svg: &str, scale: f32, width: u32, height: u32) -> Vec<u8> {
+        let Some(mut pixmap) = tiny_skia::Pixmap::new(width, height) else {
+            return Vec::new();
+        };
+        pixmap.fill(tiny_skia::Color::WHITE);
+        let options = usvg::Options {
+            font_family: FAMILY.to_string(),
+            fontdb: fonts(),
+            ..usvg::Options::default()
+        };
+        if let Ok(tree) = usvg::Tree::from_str(svg, &options) {
+            resvg::render(
+                &tree,
+                tiny_skia::Transform::from_scale(scale, scale),
+                &mut pixmap.as_mut(),
+            );
         }
+        pixmap.encode_png().unwrap_or_default()
     }
-
-    fn encode(&self) -> Vec<u8> {
-        use flate2::write::ZlibEncoder;
-        use std::io::Write;
-
-        let stride = self.width as usize;
-        let mut rows = Vec::with_capacity((stride + 1) * self.height as usize);
-        for row in self.pixels.chunks(stride.max(1)) {
-            rows.push(0); // filter type None
-            rows.extend_from_slice(row);
-        }
-        let mut zlib = ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-        // Writing to a Vec cannot fail.
-        let _ = zlib.write_all(&rows);
-        let data = zlib.finish().unwrap_or_default();
-
-        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-        let mut header = Vec::with_capacity(13);
-        header.extend_from_slice(&self.width.to_be_bytes());
-        header.extend_from_slice(&self.height.to_be_bytes());
-        // 8-bit indexed colour, deflate, adaptive filtering, no interlace.
-        header.extend_from_slice(&[8, 3, 0, 0, 0]);
-        chunk(&mut png, b"IHDR", &header);
-        chunk(&mut png, b"PLTE", PALETTE.as_flattened());
-        chunk(&mut png, b"IDAT", &data);
-        chunk(&mut png, b"IEND", &[]);
-        png
-    }
-}
-
-fn chunk(png: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-    png.extend_from_slice(&(data.len() as u32).to_be_bytes());
-    png.extend_from_slice(kind);
-    png.extend_from_slice(data);
-    let mut crc = flate2::Crc::new();
-    crc.update(kind);
-    crc.update(data);
-    png.extend_from_slice(&crc.sum().to_be_bytes());
 }
 
 #[cfg(test)]
@@ -1191,41 +1161,102 @@ mod tests {
         assert!(wrap(&word, 24.0, 768.0, 2).len() <= 2);
     }
 
+    fn decode(png: &[u8]) -> resvg::tiny_skia::Pixmap {
+        resvg::tiny_skia::Pixmap::decode_png(png).expect("a valid PNG")
+    }
+
+    /// Pixels darker than light grey inside `[x0, x1) × [y0, y1)`.
+    fn ink(pixmap: &resvg::tiny_skia::Pixmap, x0: f64, y0: f64, x1: f64, y1: f64) -> usize {
+        let mut count = 0;
+        for y in (y0.max(0.0) as u32)..(y1.min(f64::from(pixmap.height())) as u32) {
+            for x in (x0.max(0.0) as u32)..(x1.min(f64::from(pixmap.width())) as u32) {
+                let p = pixmap.pixel(x, y).expect("inside");
+                if u32::from(p.red()) + u32::from(p.green()) + u32::from(p.blue()) < 3 * 160 {
+                    count += 1;
+                }
+            }
+        }
+        count
+    }
+
     #[test]
-    fn png_has_its_chunks_and_a_valid_zlib_stream() {
+    fn png_is_a_valid_png_of_the_size_it_says() {
         let chart = Chart::columns("T", [("T1", 3), ("T2", -2), ("T3", 0)]);
         let art = chart.artwork();
         assert_eq!(&art.png[..8], b"\x89PNG\r\n\x1a\n");
-        assert_eq!(&art.png[12..16], b"IHDR");
         assert_eq!(art.width, 1200);
-        assert_eq!(
-            u32::from_be_bytes(art.png[16..20].try_into().expect("4 bytes")),
-            1200
+        let pixmap = decode(&art.png);
+        assert_eq!((pixmap.width(), pixmap.height()), (art.width, art.height));
+        let aspect = f64::from(art.height) / f64::from(art.width);
+        assert!(
+            (aspect - art.aspect).abs() < 0.01,
+            "{aspect} vs {}",
+            art.aspect
         );
-        // Every chunk's CRC is right, and the image data inflates to the rows.
-        let mut at = 8;
-        let mut idat = Vec::new();
-        while at < art.png.len() {
-            let len = u32::from_be_bytes(art.png[at..at + 4].try_into().expect("4")) as usize;
-            let kind = &art.png[at + 4..at + 8];
-            let data = &art.png[at + 8..at + 8 + len];
-            let mut crc = flate2::Crc::new();
-            crc.update(kind);
-            crc.update(data);
-            let stored =
-                u32::from_be_bytes(art.png[at + 8 + len..at + 12 + len].try_into().expect("4"));
-            assert_eq!(crc.sum(), stored);
-            if kind == b"IDAT" {
-                idat.extend_from_slice(data);
-            }
-            at += 12 + len;
-        }
-        let mut rows = Vec::new();
-        std::io::Read::read_to_end(&mut flate2::read::ZlibDecoder::new(&idat[..]), &mut rows)
-            .expect("zlib");
-        assert_eq!(rows.len(), (art.width as usize + 1) * art.height as usize);
-        // The bars are there: dark pixels, and the zero line.
-        assert!(rows.contains(&PNG_DARK) && rows.contains(&PNG_INK));
+        // The dark bars are there.
+        let dark = pixmap
+            .pixels()
+            .iter()
+            .filter(|p| (p.red(), p.green(), p.blue()) == (0x1f, 0x4e, 0x79))
+            .count();
+        assert!(dark > 1000, "{dark} dark pixels");
+    }
+
+    #[test]
+    fn png_carries_the_labels_and_values_as_drawn_text() {
+        let chart = Chart::bars("Tái nhiễm", [("Sở Y tế", 1234), ("Tái nhiễm", 7)]);
+        let scene = Scene::of(&chart, false);
+        let svg = scene.svg(&chart.title, "");
+        let (png, width, _) = scene.png(&svg);
+        let with_text = decode(&png);
+        let scale = f64::from(width) / scene.width;
+
+        // The same SVG with the label "Sở Y tế" taken out.
+        let label = ">Sở Y tế</text>";
+        assert_eq!(svg.matches(label).count(), 1, "{svg}");
+        let without_label = svg.replace(label, "></text>");
+        let (png, ..) = scene.png(&without_label);
+        let without = decode(&png);
+        assert_eq!(with_text.height(), without.height());
+
+        // Where the label is drawn: right-aligned left of the bars.
+        let (x, y, size) = scene
+            .shapes
+            .iter()
+            .find_map(|s| match s {
+                Shape::Text {
+                    x, y, text, size, ..
+                } if text == "Sở Y tế" => Some((*x, *y, *size)),
+                _ => None,
+            })
+            .expect("the label is in the scene");
+        let area = (
+            (x - text_width("Sở Y tế", size)) * scale,
+            (y - size * 1.1) * scale,
+            x * scale,
+            (y + size * 0.3) * scale,
+        );
+        let drawn = ink(&with_text, area.0, area.1, area.2, area.3);
+        assert!(drawn > 100, "only {drawn} dark pixels where the label is");
+        assert_eq!(ink(&without, area.0, area.1, area.2, area.3), 0);
+
+        // And the value "1.234" is drawn right of its bar.
+        let (vx, vy) = scene
+            .shapes
+            .iter()
+            .find_map(|s| match s {
+                Shape::Text { x, y, text, .. } if text == "1.234" => Some((*x, *y)),
+                _ => None,
+            })
+            .expect("the value is in the scene");
+        let value = ink(
+            &with_text,
+            vx * scale,
+            (vy - VALUE_SIZE) * scale,
+            (vx + text_width("1.234", VALUE_SIZE)) * scale,
+            (vy + 2.0) * scale,
+        );
+        assert!(value > 50, "only {value} dark pixels where the value is");
     }
 
     #[test]
@@ -1234,5 +1265,7 @@ mod tests {
         let art = chart.artwork();
         assert!(art.height as f64 <= PNG_MAX_HEIGHT);
         assert!(art.width >= 1);
+        let pixmap = decode(&art.png);
+        assert_eq!((pixmap.width(), pixmap.height()), (art.width, art.height));
     }
 }

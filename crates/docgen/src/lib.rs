@@ -68,7 +68,9 @@ pub enum Block {
     Bullets(Vec<String>),
     Table(Table),
     /// A chart, centred, 15 cm wide, with "Biểu đồ N: title" as a caption
-    /// below it, N counting the document's charts from 1 (see [`chart`]).
+    /// below it, N counting the document's charts from 1 (see [`chart`]);
+    /// a chart with nothing to show (all zero or empty) is replaced by one
+    /// sentence saying so.
     Chart(Chart),
 }
 
@@ -101,7 +103,8 @@ pub struct OfficialDocument {
     /// line after "Kính gửi:" with a leading "- ". Punctuation is the caller's.
     pub recipients: Vec<String>,
     pub body: Vec<Block>,
-    /// "Nơi nhận" entries, e.g. "Như trên;", "Lưu: VT, ANTT."; each is
+    /// "Nơi nhận" entries, e.g. "Như trên;", "Lưu: VT, ANTT."; "Như trên"
+    /// is left out when there is no "Kính gửi" for it to refer to. Each is
     /// printed with a leading "- ".
     pub recipients_for_filing: Vec<String>,
     pub signature: Signature,

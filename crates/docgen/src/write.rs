@@ -134,7 +134,14 @@ pub(crate) fn to_docx(doc: &OfficialDocument) -> Result<Vec<u8>, DocError> {
 
     let mut header_rows = 0;
     let mut charts: Vec<ChartPart> = Vec::new();
+    // The last block of text is kept on the page of the signature block, so
+    // that the signature never stands alone at the top of a page.
+    let last_text = doc.body.iter().rposition(|b| match b {
+        Block::Bullets(items) => !items.is_empty(),
+        _ => true,
+    });
     for (index, block) in doc.body.iter().enumerate() {
+        let keep = Some(index) == last_text;
         match block {
             Block::Table(_) => {
                 if after_table {
@@ -154,17 +161,30 @@ pub(crate) fn to_docx(doc: &OfficialDocument) -> Result<Vec<u8>, DocError> {
                 );
             }
             Block::Paragraph(text) => {
-                docx = docx.add_paragraph(body_paragraph(&clean_text(text), Style::default()));
+                let p = body_paragraph(&clean_text(text), Style::default());
+                docx = docx.add_paragraph(if keep { keep_with_signature(p) } else { p });
             }
             Block::Bullets(items) => {
-                for item in items {
+                let last = items.len().saturating_sub(1);
+                for (i, item) in items.iter().enumerate() {
                     let text = format!("- {}", clean_text(item));
-                    docx = docx.add_paragraph(body_paragraph(&text, Style::default()));
+                    let p = body_paragraph(&text, Style::default());
+                    docx = docx.add_paragraph(if keep && i == last {
+                        keep_with_signature(p)
+                    } else {
+                        p
+                    });
                 }
             }
             Block::Table(table) => {
                 docx = docx.add_table(data_table(table, index)?);
                 header_rows += 1;
+            }
+            Block::Chart(chart) if chart.is_blank() => {
+                docx = docx.add_paragraph(body_paragraph(
+                    &clean_text(&chart.blank_note()),
+                    Style::default().italic(),
+                ));
             }
             Block::Chart(chart) => {
                 let number = charts.len() + 1;
@@ -205,7 +225,7 @@ pub(crate) fn to_docx(doc: &OfficialDocument) -> Result<Vec<u8>, DocError> {
     // Needed after a table, and otherwise it keeps the signature block off
     // the last line of the body, as tables take no spacing of their own.
     docx = docx
-        .add_paragraph(empty_paragraph(SIZE_BODY))
+        .add_paragraph(empty_paragraph(SIZE_BODY).keep_next(true))
         .add_table(filing_and_signature(doc));
 
     let mut xml = docx.build();
@@ -264,6 +284,13 @@ impl Style {
 }
 
 type Paragraph = dx::Paragraph;
+
+/// The last paragraph of the body: not split across pages and kept on the
+/// page of what follows (the spacer, itself kept with the signature table,
+/// whose one row cannot split).
+fn keep_with_signature(p: Paragraph) -> Paragraph {
+    p.keep_next(true).keep_lines(true)
+}
 
 /// An empty paragraph whose height follows `size` (its mark's font size).
 fn empty_paragraph(size: usize) -> Paragraph {
@@ -418,7 +445,18 @@ fn filing_and_signature(doc: &OfficialDocument) -> dx::Table {
             Style::default().size(SIZE_FILING_HEADING).bold().italic(),
             AlignmentType::Left,
         ));
-    for entry in &doc.recipients_for_filing {
+    // "Như trên" (as above) refers to the "Kính gửi" addressees: without
+    // them there is nothing above to refer to.
+    let as_above = |entry: &&String| {
+        let entry = clean_text(entry);
+        let entry = entry.trim().trim_end_matches([';', ',', '.']).trim();
+        entry.to_lowercase() == "như trên"
+    };
+    for entry in doc
+        .recipients_for_filing
+        .iter()
+        .filter(|e| !doc.recipients.is_empty() || !as_above(e))
+    {
         left = left.add_paragraph(paragraph(
             &format!("- {}", clean_text(entry)),
             Style::default().size(SIZE_FILING),
@@ -482,13 +520,9 @@ fn data_table(table: &Table, block: usize) -> Result<dx::Table, DocError> {
             row.len()
         )));
     }
-    let total: u64 = weights.iter().sum();
-    let grid: Vec<usize> = weights
-        .iter()
-        .map(|&w| (TEXT_WIDTH as u64 * w / total) as usize)
-        .collect();
+    let (grid, size) = column_widths(table, &weights, TEXT_WIDTH);
 
-    let cell_style = Style::default().size(SIZE_CELL);
+    let cell_style = Style::default().size(size);
     let cell = |text: &str, width: usize, style: Style, align: AlignmentType| {
         dx::TableCell::new()
             .width(width, WidthType::Dxa)
@@ -535,6 +569,108 @@ fn data_table(table: &Table, block: usize) -> Result<dx::Table, DocError> {
         .width(TEXT_WIDTH, WidthType::Dxa)
         .layout(dx::TableLayoutType::Fixed)
         .set_borders(borders))
+}
+
+/// Cell text sizes tried in turn, in half-points, until the words of every
+/// column fit side by side: 12, 11 then 10 pt.
+const CELL_SIZES: [usize; 3] = [SIZE_CELL, 22, 20];
+/// Room beside a cell's text for rounding in the estimate of its width.
+const CELL_SLACK: f64 = 90.0;
+
+/// Width in twips of `text` set at `size` half-points, as Times New Roman
+/// sets it (the estimate the charts use too), a little generously.
+fn twips(text: &str, size: usize, bold: bool) -> f64 {
+    let em = size as f64 * 10.0; // half-points to twips
+    let factor = if bold { 1.1 } else { 1.04 };
+    crate::chart::text_width(text, em) * factor
+}
+
+/// The widths of a table's columns in twips, summing to `total`, and the
+/// size of its text, from its content: no column is narrower than its
+/// longest word, date or number (so none is broken inside: "Tái nhiễm",
+/// "07/12/2026"); room left over goes to the columns whose text wants more
+/// lines, in proportion to how much more; a table whose text all fits on one
+/// line per cell shares the remainder by the caller's `weights`. If even the
+/// words do not fit side by side at 12 pt, the text is set at 11 or 10 pt;
+/// past that the columns share the width by their words (and words break).
+pub(crate) fn column_widths(table: &Table, weights: &[u64], total: usize) -> (Vec<usize>, usize) {
+    let total_f = total as f64;
+    let pad = 2.0 * CELL_MARGIN as f64 + CELL_SLACK;
+    let measure = |size: usize| -> (Vec<f64>, Vec<f64>) {
+        let mut need = vec![pad; table.columns.len()];
+        let mut want = vec![pad; table.columns.len()];
+        let header = table.columns.iter().map(|c| (c, true));
+        let body = table
+            .rows
+            .iter()
+            .flat_map(|r| r.iter().enumerate().map(|(i, c)| (i, c, false)));
+        for (i, text, bold) in header.enumerate().map(|(i, (c, b))| (i, c, b)).chain(body) {
+            let text = clean_text(text);
+            for line in text.split('\n') {
+                let word = line
+                    .split_whitespace()
+                    .map(|w| twips(w, size, bold))
+                    .fold(0.0, f64::max);
+                need[i] = need[i].max(word + pad);
+                // A header may take two lines; body text as much as it has.
+                let whole = twips(line.trim(), size, bold) + pad;
+                want[i] = want[i].max(if bold {
+                    (whole / 2.0).max(word + pad)
+                } else {
+                    whole
+                });
+            }
+        }
+        (need, want)
+    };
+    let (mut size, (mut need, mut want)) = (CELL_SIZES[0], measure(CELL_SIZES[0]));
+    for &smaller in &CELL_SIZES[1..] {
+        if need.iter().sum::<f64>() <= total_f {
+            break;
+        }
+        size = smaller;
+        (need, want) = measure(smaller);
+    }
+
+    let need_sum: f64 = need.iter().sum();
+    let want_sum: f64 = want.iter().sum();
+    let widths: Vec<f64> = if need_sum > total_f {
+        need.iter().map(|n| n * total_f / need_sum).collect()
+    } else if want_sum <= total_f {
+        let weight_sum = weights.iter().sum::<u64>().max(1) as f64;
+        // What the caller's weights would give each column, above what it wants.
+        let over: Vec<f64> = weights
+            .iter()
+            .zip(&want)
+            .map(|(&w, &x)| (total_f * w as f64 / weight_sum - x).max(0.0))
+            .collect();
+        let over_sum: f64 = over.iter().sum();
+        let extra = total_f - want_sum;
+        want.iter()
+            .zip(&over)
+            .map(|(&x, &o)| {
+                if over_sum > 0.0 {
+                    x + extra * o / over_sum
+                } else {
+                    x + extra / want.len() as f64
+                }
+            })
+            .collect()
+    } else {
+        let extra = total_f - need_sum;
+        let demand: f64 = want.iter().zip(&need).map(|(w, n)| w - n).sum();
+        need.iter()
+            .zip(&want)
+            .map(|(&n, &w)| n + extra * (w - n) / demand.max(1.0))
+            .collect()
+    };
+    // Whole twips, the last column taking the rounding.
+    let mut grid: Vec<usize> = widths.iter().map(|w| w.floor() as usize).collect();
+    let used: usize = grid.iter().sum();
+    if let Some(last) = grid.last_mut() {
+        *last += total.saturating_sub(used);
+    }
+    (grid, size)
 }
 
 /// Adds `w:tblHeader` to each row that carries [`HEADER_ROW_MARKER`]. User

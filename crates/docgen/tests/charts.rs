@@ -393,12 +393,38 @@ fn an_empty_chart_says_there_is_no_data() {
         well_formed(&svg).expect("well-formed");
         assert!(svg.contains(">Không có số liệu</text>"));
     }
-    let docx = report(vec![Block::Chart(Chart::default())])
-        .to_docx()
-        .expect("docx");
+    // In a document, a chart with nothing to show is one sentence, and the
+    // next chart is still "Biểu đồ 1".
+    let zeros = Chart::columns("Địa chỉ tái nhiễm theo tháng", [("T1", 0), ("T2", 0)]).compare(
+        "Phát hiện",
+        "Tái nhiễm",
+        vec![0, 0],
+    );
+    let docx = report(vec![
+        Block::Chart(Chart::default()),
+        Block::Chart(zeros),
+        Block::Chart(monthly()),
+    ])
+    .to_docx()
+    .expect("docx");
     let read = read_text(&docx).expect("readable");
     assert_eq!(read.pictures, 1);
-    assert!(read.paragraphs.contains(&"Biểu đồ 1".to_string()));
+    assert!(read
+        .paragraphs
+        .contains(&"Không có số liệu khác 0 để vẽ biểu đồ.".to_string()));
+    assert!(read.paragraphs.contains(
+        &"Không có số liệu khác 0 để vẽ biểu đồ \u{201c}Địa chỉ tái nhiễm theo tháng\u{201d}."
+            .to_string()
+    ));
+    assert!(read.paragraphs.iter().any(|p| p.starts_with("Biểu đồ 1: ")));
+    assert!(!read.paragraphs.iter().any(|p| p.starts_with("Biểu đồ 2")));
+    // One value other than zero, even in the second series, is a chart.
+    assert!(!Chart::bars("x", [("a", 0)])
+        .compare("p", "q", vec![3])
+        .is_blank());
+    assert!(Chart::bars("x", [("a", 0)])
+        .compare("p", "q", vec![0, 5])
+        .is_blank());
 }
 
 #[test]
@@ -533,6 +559,7 @@ proptest! {
     #[test]
     fn any_chart_goes_into_a_document_that_reads_back(chart in chart()) {
         let title = docgen::clean_text(&chart.title);
+        prop_assume!(!chart.is_blank());
         let docx = report(vec![Block::Chart(chart)]).to_docx().expect("any chart can be written");
         let parts = parts(&docx);
         well_formed(&text(&parts, "word/document.xml")).map_err(TestCaseError::fail)?;

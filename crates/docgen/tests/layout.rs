@@ -194,6 +194,165 @@ fn a_long_table_is_written_and_read() {
     assert_eq!(&table[1..], rows.as_slice());
 }
 
+/// The `w:gridCol` widths of the n-th table of the body (the letterhead is 0).
+fn grid_of(xml: &str, n: usize) -> Vec<f64> {
+    let table = xml.split("<w:tbl>").nth(n + 1).expect("the table");
+    let grid = table.split("</w:tblGrid>").next().expect("a grid");
+    grid.split("<w:gridCol w:w=\"")
+        .skip(1)
+        .map(|g| {
+            g.split('"')
+                .next()
+                .expect("a width")
+                .parse()
+                .expect("twips")
+        })
+        .collect()
+}
+
+/// Times New Roman's advance widths at 12 pt in twips, roughly and from
+/// below: a column narrower than this breaks the word.
+fn at_least(word: &str) -> f64 {
+    word.chars()
+        .map(|c| match c {
+            '0'..='9' | '/' => 120.0,
+            'i' | 'l' | '.' | ' ' => 66.0,
+            'm' | 'M' | 'W' => 200.0,
+            c if c.is_uppercase() => 160.0,
+            _ => 106.0,
+        })
+        .sum::<f64>()
+        + 2.0 * 108.0 // the cell's left and right padding
+}
+
+#[test]
+fn columns_are_as_wide_as_their_longest_word_and_fill_the_text_width() {
+    let mut doc = sample();
+    let columns: Vec<String> = [
+        "Đơn vị",
+        "Số IP",
+        "Mới",
+        "Tiếp tục",
+        "Tái nhiễm",
+        "Đã xử lý",
+        "Ngày báo cáo",
+        "Ghi chú",
+    ]
+    .iter()
+    .map(|c| c.to_string())
+    .collect();
+    let row = |org: &str| {
+        vec![
+            org.to_string(),
+            "12.345".into(),
+            "7".into(),
+            "3".into(),
+            "1".into(),
+            "2".into(),
+            "07/12/2026".into(),
+            "Đã gỡ mã độc, đang theo dõi".into(),
+        ]
+    };
+    doc.body = vec![Block::Table(Table {
+        columns: columns.clone(),
+        rows: vec![
+            row("Sở Tài nguyên và Môi trường"),
+            row("Trung tâm Công nghệ thông tin và Truyền thông"),
+        ],
+        // Equal weights would give 07/12/2026 too little room.
+        widths: Some(vec![30, 10, 10, 10, 10, 10, 10, 10]),
+    })];
+    let xml = document_xml(&doc.to_docx().expect("docx"));
+    let grid = grid_of(&xml, 1);
+    assert_eq!(grid.len(), 8);
+    // A4 less the 30 mm and 15 mm margins.
+    assert_eq!(grid.iter().sum::<f64>(), 11906.0 - 1701.0 - 850.0);
+    for (i, word) in [
+        (0, "Truyền"),
+        (1, "12.345"),
+        (3, "Tiếp"),
+        (4, "nhiễm"),
+        (6, "07/12/2026"),
+        (6, "Ngày"),
+    ] {
+        assert!(
+            grid[i] >= at_least(word),
+            "column {i} is {} twips, {word:?} needs {}: {grid:?}",
+            grid[i],
+            at_least(word)
+        );
+    }
+    // Each cell says its column's width too.
+    let cells: Vec<f64> = xml
+        .split("<w:tcW w:w=\"")
+        .skip(1)
+        .map(|c| c.split('"').next().unwrap().parse().unwrap())
+        .collect();
+    assert!(cells.windows(8).any(|w| w == grid.as_slice()), "{cells:?}");
+}
+
+#[test]
+fn a_table_too_wide_for_12_pt_is_set_smaller_rather_than_breaking_words() {
+    let mut doc = sample();
+    let columns: Vec<String> = (1..=11).map(|i| format!("Cột{i}")).collect();
+    let row: Vec<String> = (1..=11).map(|_| "07/12/2026".to_string()).collect();
+    doc.body = vec![Block::Table(Table {
+        columns,
+        rows: vec![row],
+        widths: None,
+    })];
+    let xml = document_xml(&doc.to_docx().expect("docx"));
+    // 11 dates at 12 pt need more than the text width; at 10 pt they fit.
+    assert!(xml.contains("<w:sz w:val=\"20\" />"), "10 pt cells");
+    let grid = grid_of(&xml, 1);
+    assert_eq!(grid.iter().sum::<f64>(), 11906.0 - 1701.0 - 850.0);
+}
+
+#[test]
+fn the_last_paragraph_is_kept_with_the_signature_block() {
+    let xml = document_xml(&sample().to_docx().expect("docx"));
+    // Each piece ends with one paragraph's end (tables aside).
+    let paragraphs: Vec<&str> = xml.split("</w:p>").collect();
+    let last = paragraphs
+        .iter()
+        .find(|p| p.contains("Đề nghị các đơn vị xử lý dứt điểm."))
+        .expect("the last paragraph");
+    assert!(
+        last.contains("<w:keepNext />") && last.contains("<w:keepLines />"),
+        "{last}"
+    );
+    // The spacer between it and the signature table too.
+    let at = paragraphs
+        .iter()
+        .position(|p| p.contains("Đề nghị các đơn vị"))
+        .unwrap();
+    assert!(!paragraphs[at + 1].contains("<w:t"), "the spacer is empty");
+    assert!(
+        paragraphs[at + 1].contains("<w:keepNext />"),
+        "{}",
+        paragraphs[at + 1]
+    );
+    // No other body paragraph is held.
+    let first = paragraphs
+        .iter()
+        .find(|p| p.contains("Trong tháng, hệ thống ghi nhận"))
+        .unwrap();
+    let first = first.rsplit("<w:p").next().unwrap();
+    assert!(!first.contains("<w:keepNext />"), "{first}");
+}
+
+#[test]
+fn as_above_is_filed_only_when_there_is_an_addressee() {
+    let with = read_text(&sample().to_docx().unwrap()).unwrap();
+    assert!(with.all_text().contains("- Như trên;"));
+    let mut doc = sample();
+    doc.recipients.clear();
+    let without = read_text(&doc.to_docx().unwrap()).unwrap();
+    let text = without.all_text();
+    assert!(!text.contains("Như trên"), "{text}");
+    assert!(text.contains("- Lưu: VT, ANTT."));
+}
+
 #[test]
 fn tables_that_follow_each_other_stay_apart() {
     let mut doc = sample();
