@@ -854,3 +854,15 @@ fn evidence_summary(evidence_json: &str) -> String {
         Err(_) => String::new(),
     }
 }
+
+/// The facts of an asset the vulnerability matcher cannot use (an OS name
+/// no rule maps, a Windows whose release cannot be told), with the reason:
+/// shown on the asset's page so a registry row that cannot be matched says so.
+pub fn match_gaps(asset: &store::assets::Asset) -> Vec<vulnmatch::matching::Unmatched> {
+    vulnmatch::matching::unmatched_facts(&vulnmatch::matching::InventoryItem::from_asset(
+        asset.id,
+        &asset.data,
+        false,
+        1,
+    ))
+}

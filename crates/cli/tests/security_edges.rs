@@ -123,34 +123,43 @@ both_backends!(the_session_secret_is_no_bearer_token, |t| {
 
 both_backends!(a_cookie_session_refuses_changes_from_another_site, |t| {
     let tok = t.login("a.officer").await;
-    let body = json!({"code": "STC-9", "name": "Hệ thống", "owner_org_id": t.agency_a, "function_type": "internal"});
-    for (header, value) in [
-        ("origin", "http://evil.example"),
-        ("sec-fetch-site", "cross-site"),
-    ] {
-        let r = t
+    let body = |code: &str| json!({"code": code, "name": "Hệ thống", "owner_org_id": t.agency_a, "function_type": "internal"});
+    let here = format!("http://{}", t.addr);
+    let cases: [(&[(&str, &str)], StatusCode); 6] = [
+        (&[("origin", "http://evil.example")], StatusCode::FORBIDDEN),
+        (&[("sec-fetch-site", "cross-site")], StatusCode::FORBIDDEN),
+        // A sandboxed frame on another site sends `Origin: null`.
+        (
+            &[("origin", "null"), ("sec-fetch-site", "cross-site")],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &[("origin", "null"), ("sec-fetch-site", "same-site")],
+            StatusCode::FORBIDDEN,
+        ),
+        // Our own pages (referrer policy no-referrer) send `Origin: null`
+        // with `Sec-Fetch-Site: same-origin`.
+        (
+            &[("origin", "null"), ("sec-fetch-site", "same-origin")],
+            StatusCode::CREATED,
+        ),
+        (
+            &[("origin", here.as_str()), ("sec-fetch-site", "same-origin")],
+            StatusCode::CREATED,
+        ),
+    ];
+    for (i, (headers, want)) in cases.iter().enumerate() {
+        let mut req = t
             .client
             .post(t.url("/api/v1/systems"))
             .auth(&tok)
-            .header(header, value)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{header}: {value}");
+            .json(&body(&format!("STC-9{i}")));
+        for (h, v) in headers.iter() {
+            req = req.header(*h, *v);
+        }
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status(), *want, "{headers:?}");
     }
-    let origin = format!("http://{}", t.addr);
-    let r = t
-        .client
-        .post(t.url("/api/v1/systems"))
-        .auth(&tok)
-        .header("origin", origin)
-        .header("sec-fetch-site", "same-origin")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
 });
 
 both_backends!(an_incident_names_only_its_own_organisations, |t| {

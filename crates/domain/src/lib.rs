@@ -12,6 +12,13 @@ pub mod notice;
 pub mod org;
 pub mod system;
 
+/// A value with a Vietnamese and an English label for people (every
+/// `text_enum!`), so the console and documents never show a code.
+pub trait Labelled {
+    fn label_vi(&self) -> &'static str;
+    fn label_en(&self) -> &'static str;
+}
+
 pub use asset::{AssetInput, AssetRole, DomainName, Hardware, KbId, Software, VersionScheme};
 pub use auth::{Actor, Capability, PasswordPolicy, PasswordProblem, Reach, Role, Scope};
 pub use finding::{FindingAction, FindingStatus};

@@ -38,6 +38,15 @@ macro_rules! text_enum {
             }
         }
 
+        impl $crate::Labelled for $name {
+            fn label_vi(&self) -> &'static str {
+                $name::label_vi(*self)
+            }
+            fn label_en(&self) -> &'static str {
+                $name::label_en(*self)
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())

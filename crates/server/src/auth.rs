@@ -44,8 +44,8 @@ pub fn cookie_in<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&
 /// Whether a request that changes something came from this site, as far as
 /// the browser says: a second line behind the CSRF token for cookie
 /// sessions. `Sec-Fetch-Site` (sent by current browsers) must not be
-/// `cross-site` or `same-site`, and an `Origin` header, when present, must
-/// name the host the request was sent to. Clients that send neither
+/// `cross-site` or `same-site`, and an `Origin` header, when present and not
+/// `null`, must name the host the request was sent to. Clients that send neither
 /// (command-line tools) pass; they carry the CSRF token anyway.
 pub fn same_origin(headers: &axum::http::HeaderMap) -> bool {
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
@@ -53,7 +53,10 @@ pub fn same_origin(headers: &axum::http::HeaderMap) -> bool {
         return false;
     }
     match text("origin") {
-        None => true,
+        // Browsers send `Origin: null` for every POST of a page whose
+        // referrer policy is `no-referrer` (ours): `Sec-Fetch-Site`, checked
+        // above, then tells where the request came from.
+        None | Some("null") => true,
         Some(origin) => {
             let host = text("host").unwrap_or_default();
             let authority = origin

@@ -57,6 +57,25 @@ levels!(Utility { Laborious => "laborious", Efficient => "efficient", SuperEffec
 levels!(Impact { Low => "low", Medium => "medium", High => "high", VeryHigh => "very high" });
 levels!(Decision { Defer => "defer", Scheduled => "scheduled", OutOfCycle => "out-of-cycle", Immediate => "immediate" });
 
+impl domain::Labelled for Decision {
+    fn label_vi(&self) -> &'static str {
+        match self {
+            Decision::Immediate => "Khẩn cấp",
+            Decision::OutOfCycle => "Ngoài kế hoạch",
+            Decision::Scheduled => "Theo kế hoạch",
+            Decision::Defer => "Hoãn",
+        }
+    }
+    fn label_en(&self) -> &'static str {
+        match self {
+            Decision::Immediate => "Immediate",
+            Decision::OutOfCycle => "Out of cycle",
+            Decision::Scheduled => "Scheduled",
+            Decision::Defer => "Defer",
+        }
+    }
+}
+
 /// The SSVC deployer decision table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecisionTable {
@@ -335,6 +354,93 @@ pub fn assess(v: &Vuln, ctx: &Context, table: &DecisionTable, policy: &Policy) -
     }
 }
 
+/// A reason [`assess`] gives, in Vietnamese. The reasons are the fixed
+/// forms written above (and kept in stored findings as English), so they
+/// are read back here, beside the code that writes them; a reason of
+/// another form is returned as it is.
+pub fn reason_vi(reason: &str) -> String {
+    let word = |w: &str| -> String {
+        match w {
+            "none" => "chưa ghi nhận",
+            "PoC" => "đã có mã khai thác thử",
+            "active" => "đang bị khai thác",
+            "small" => "nhỏ",
+            "controlled" => "có kiểm soát",
+            "open" => "mở",
+            "yes" => "có",
+            "no" => "không",
+            "concentrated" => "tập trung",
+            "diffuse" => "phân tán",
+            "low" => "thấp",
+            "medium" => "trung bình",
+            "high" => "cao",
+            "very high" => "rất cao",
+            other => other,
+        }
+        .to_string()
+    };
+    let level = |rest: &str| {
+        rest.strip_prefix("security level ")
+            .map(|n| format!("hệ thống cấp độ {n}"))
+            .unwrap_or_else(|| rest.to_string())
+    };
+    let Some((head, rest)) = reason.split_once(": ") else {
+        return reason.to_string();
+    };
+    let (what, value) = match head.rsplit_once(' ') {
+        Some((w, v)) if head.starts_with("well-being") => (w, v),
+        Some((w, v)) => match w.strip_suffix(" very") {
+            Some(w) => (w, &head[w.len() + 1..]),
+            None => (w, v),
+        },
+        None => return reason.to_string(),
+    };
+    let value = if head.ends_with("very high") {
+        "very high"
+    } else {
+        value
+    };
+    let what = if head.ends_with("very high") {
+        head.trim_end_matches(" very high")
+    } else {
+        what
+    };
+    let because = match rest {
+        r if r.starts_with("in CISA KEV since ") => {
+            format!(
+                "có trong danh mục KEV của CISA từ {}",
+                &r["in CISA KEV since ".len()..]
+            )
+        }
+        "in CISA KEV" => "có trong danh mục KEV của CISA".into(),
+        r if r.starts_with("CISA ADP SSVC says ") => format!(
+            "theo đánh giá SSVC của CISA ADP ({})",
+            &r["CISA ADP SSVC says ".len()..]
+        ),
+        "CISA ADP SSVC" => "theo đánh giá SSVC của CISA ADP".into(),
+        r if r.starts_with("EPSS ") => r.replace("percentile", "phân vị"),
+        "not in KEV, no CISA SSVC, EPSS low or unknown" => {
+            "không có trong KEV, không có đánh giá SSVC của CISA, EPSS thấp hoặc chưa rõ".into()
+        }
+        "set for the asset" => "đặt riêng cho tài sản".into(),
+        "internet-facing" => "kết nối Internet".into(),
+        "not internet-facing" => "không kết nối Internet".into(),
+        "no CVSS vector" => "không có vectơ CVSS".into(),
+        r if r.starts_with("CVSS ") => format!("theo {r}"),
+        r if r.starts_with("security level ") => level(r),
+        r => r.to_string(),
+    };
+    let what = match what {
+        "exploitation" => "Khai thác",
+        "exposure" => "Mức phơi nhiễm",
+        "automatable" => "Tự động hóa khai thác",
+        "value density" => "Mật độ giá trị",
+        "well-being and mission impact" => "Tác động tới nhiệm vụ",
+        other => other,
+    };
+    format!("{what}: {} — {because}", word(value))
+}
+
 /// Days allowed per decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sla {
@@ -489,6 +595,51 @@ mod tests {
             DecisionTable::parse_csv(bad).unwrap_err().to_string(),
             "line 2: Exploitation 'maybe' is not known"
         );
+    }
+
+    #[test]
+    fn every_reason_reads_in_vietnamese() {
+        for (en, vi) in [
+            ("exploitation active: in CISA KEV since 2024-02-09", "Khai thác: đang bị khai thác — có trong danh mục KEV của CISA từ 2024-02-09"),
+            ("exploitation PoC: EPSS 0.912 ≥ 0.10 (percentile 0.990)", "Khai thác: đã có mã khai thác thử — EPSS 0.912 ≥ 0.10 (phân vị 0.990)"),
+            ("exposure open: internet-facing", "Mức phơi nhiễm: mở — kết nối Internet"),
+            ("automatable yes: CVSS 3.1 CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "Tự động hóa khai thác: có — theo CVSS 3.1 CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),
+            ("value density concentrated: security level 4", "Mật độ giá trị: tập trung — hệ thống cấp độ 4"),
+            ("well-being and mission impact very high: security level 4", "Tác động tới nhiệm vụ: rất cao — hệ thống cấp độ 4"),
+            ("well-being and mission impact low: security level 1", "Tác động tới nhiệm vụ: thấp — hệ thống cấp độ 1"),
+        ] {
+            assert_eq!(reason_vi(en), vi);
+        }
+        // Whatever assess writes reads without an English word left.
+        let v = Vuln::new("CVE-2024-0001".parse().unwrap());
+        for level in 1..=5u8 {
+            for internet_facing in [false, true] {
+                let a = assess(
+                    &v,
+                    &Context {
+                        internet_facing,
+                        security_level: level,
+                        exposure: None,
+                    },
+                    &DecisionTable::deployer_v2(),
+                    &Policy::default(),
+                );
+                for r in &a.reasons {
+                    let vi = reason_vi(r);
+                    for word in [
+                        "exploitation",
+                        "exposure",
+                        "automatable",
+                        "density",
+                        "impact",
+                        "security level",
+                        "internet-facing",
+                    ] {
+                        assert!(!vi.contains(word), "{r} -> {vi}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

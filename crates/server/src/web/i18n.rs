@@ -368,6 +368,66 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("os_version", "Phiên bản HĐH", "OS version"),
     ("os_build", "Bản dựng HĐH (Windows: kèm UBR)", "OS build (Windows: with UBR)"),
     ("hardware", "Thiết bị phần cứng", "Hardware"),
+    ("unevaluable", "Không đánh giá được", "Cannot be evaluated"),
+    ("detected", "Phát hiện", "Detected"),
+    ("evidence_inventory_fact", "Thông tin tài sản khớp", "Inventory fact"),
+    ("evidence_record", "Bản ghi lỗ hổng", "Record"),
+    ("evidence_rule", "Quy tắc", "Rule"),
+    ("evidence_source", "Nguồn", "Source"),
+    ("evidence_hotfix_excluded", "Bản vá loại trừ", "Excluded by hotfix"),
+    ("source_cve5-cna", "Hồ sơ CVE (đơn vị cấp mã CNA)", "CVE record (CNA)"),
+    ("source_cve5-adp", "Hồ sơ CVE (bổ sung ADP)", "CVE record (ADP)"),
+    ("source_csaf", "Thông báo CSAF của hãng", "Vendor CSAF advisory"),
+    ("source_nvd-cpe", "Cấu hình CPE của NVD", "NVD CPE configuration"),
+    ("source_msrc", "Hướng dẫn cập nhật bảo mật của Microsoft", "Microsoft Security Update Guide"),
+    ("timeline_change", "Thay đổi", "Change"),
+    ("timeline_note", "Ghi chú", "Note"),
+    ("timeline_action", "Hành động", "Action"),
+    ("timeline_decision", "Quyết định", "Decision"),
+    ("timeline_task", "Nhiệm vụ", "Task"),
+    ("timeline_evidence", "Chứng cứ", "Evidence"),
+    ("timeline_handover", "Giao ca trực", "Hand-over"),
+    ("audit_create", "Tạo mới", "Create"),
+    ("audit_update", "Cập nhật", "Update"),
+    ("audit_delete", "Xóa", "Delete"),
+    ("audit_login", "Đăng nhập", "Sign-in"),
+    ("audit_login_failed", "Đăng nhập không thành công", "Failed sign-in"),
+    ("audit_login_locked", "Tạm khóa do đăng nhập sai", "Locked after failures"),
+    ("audit_logout", "Đăng xuất", "Sign-out"),
+    ("audit_enable_totp", "Bật xác thực hai lớp", "Second factor on"),
+    ("audit_disable_totp", "Tắt xác thực hai lớp", "Second factor off"),
+    ("audit_change_password", "Đổi mật khẩu", "Password changed"),
+    ("audit_change_role", "Đổi vai trò", "Role changed"),
+    ("audit_add_evidence", "Thêm chứng cứ", "Evidence added"),
+    ("audit_add_observable", "Thêm dấu hiệu", "Observable added"),
+    ("audit_add_task", "Giao nhiệm vụ", "Task added"),
+    ("audit_complete_task", "Hoàn thành nhiệm vụ", "Task done"),
+    ("audit_attach", "Đính kèm tệp", "File attached"),
+    ("audit_mark_cleaned", "Báo đã xử lý địa chỉ", "Address cleaned"),
+    ("audit_report", "Báo cáo", "Report"),
+    ("audit_save", "Lưu", "Save"),
+    ("audit_task_progress", "Báo cáo tiến độ nhiệm vụ", "Task progress"),
+    ("audit_reset_password", "Đặt lại mật khẩu", "Password reset"),
+    ("audit_set_role", "Đổi vai trò", "Role changed"),
+    ("audit_disable", "Khóa tài khoản", "Account disabled"),
+    ("audit_enable", "Mở khóa tài khoản", "Account enabled"),
+    ("audit_revoke", "Thu hồi", "Revoke"),
+    ("audit_import", "Nhập dữ liệu", "Import"),
+    ("audit_transition", "Chuyển trạng thái", "State change"),
+    ("audit_assign", "Phân công", "Assign"),
+    ("audit_rechain", "Khóa lại chuỗi nhật ký", "Log re-chained"),
+    ("audit_rotate_key", "Đổi khóa nhật ký", "Log key rotated"),
+    ("audit_upload", "Tải lên", "Upload"),
+    ("audit_download", "Tải xuống", "Download"),
+    ("audit_publish", "Ban hành", "Publish"),
+    ("audit_match", "Đối chiếu lỗ hổng", "Vulnerability match"),
+    ("audit_remind", "Nhắc việc", "Reminder"),
+    ("match_gaps", "Không đối chiếu được lỗ hổng", "Cannot be matched against vulnerabilities"),
+    ("unevaluable_intro", "Các tài sản có sản phẩm được bản ghi lỗ hổng nhắc đến nhưng không so sánh được phiên bản; cần kiểm tra thủ công.", "Assets a record names whose version cannot be compared; check them by hand."),
+    ("installed", "Đang cài đặt", "Installed"),
+    ("statement", "Nội dung bản ghi", "Statement"),
+    ("reason", "Lý do", "Reason"),
+    ("page_not_found", "Không tìm thấy trang", "Page not found"),
     ("hardware_hint", "nhà sản xuất|mẫu thiết bị|CPE phần cứng (nếu có), ví dụ Fortinet|FortiGate 100F", "maker|model|hardware CPE (optional), e.g. Fortinet|FortiGate 100F"),
     ("blocks_hint", "Mỗi dòng một dải địa chỉ, ví dụ 113.160.10.0/28", "One block per line, e.g. 113.160.10.0/28"),
     ("list_hint", "Cách nhau bởi dấu cách hoặc dấu chấm phẩy", "Separated by spaces or semicolons"),
@@ -418,6 +478,211 @@ impl Tr {
             Ok(s) if self.is_en() => s.label_en(),
             Ok(s) => s.label_vi(),
             Err(_) => "?",
+        }
+    }
+
+    /// A labelled value (any `text_enum!`) in the reader's language.
+    pub fn label<T: domain::Labelled>(&self, v: &T) -> &'static str {
+        if self.is_en() {
+            v.label_en()
+        } else {
+            v.label_vi()
+        }
+    }
+
+    /// A stored code of a labelled kind in the reader's language; a code
+    /// that is not one of the kind shows as "?" rather than as English.
+    fn code<T: std::str::FromStr + domain::Labelled>(&self, code: &str) -> &'static str {
+        code.parse::<T>().map(|v| self.label(&v)).unwrap_or("?")
+    }
+
+    /// A vulnerability priority (`immediate`, `out-of-cycle`, …).
+    pub fn priority(&self, code: &str) -> &'static str {
+        match app::vulnmatch::priority::Decision::parse(code) {
+            Some(d) => self.label(&d),
+            None => "?",
+        }
+    }
+    pub fn severity(&self, code: &str) -> &'static str {
+        self.code::<app::incident::Severity>(code)
+    }
+    pub fn incident_class(&self, code: &str) -> &'static str {
+        self.code::<app::incident::IncidentClass>(code)
+    }
+    pub fn role(&self, code: &str) -> &'static str {
+        self.code::<domain::Role>(code)
+    }
+    pub fn asset_role(&self, code: &str) -> &'static str {
+        self.code::<domain::AssetRole>(code)
+    }
+    pub fn observable_kind(&self, code: &str) -> &'static str {
+        self.code::<app::incident::ObservableKind>(code)
+    }
+    pub fn org_type(&self, code: &str) -> &'static str {
+        self.code::<domain::OrgType>(code)
+    }
+    pub fn tlp(&self, code: &str) -> &'static str {
+        match code.parse::<app::incident::Tlp>() {
+            Ok(t) if self.is_en() => t.label_en(),
+            Ok(t) => t.label_vi(),
+            Err(_) => "?",
+        }
+    }
+    /// An audit action (`create`, `login_failed`, …): its word, or the
+    /// action itself when it has none yet.
+    pub fn audit_action(&self, action: &str) -> String {
+        let key = format!("audit_{action}");
+        match self.t(&key) {
+            "?" => action.replace('_', " "),
+            w => w.to_string(),
+        }
+    }
+
+    /// Who did something, as the audit log and timelines name them
+    /// (`user:nva`, `token:3:Giám sát`, `system`, `system:matcher`).
+    pub fn actor(&self, actor: &str) -> String {
+        let en = self.is_en();
+        if let Some(u) = actor.strip_prefix("user:") {
+            return u.to_string();
+        }
+        if let Some(rest) = actor.strip_prefix("token:") {
+            let name = rest.split_once(':').map(|(_, n)| n).unwrap_or(rest);
+            return if en {
+                format!("API token «{name}»")
+            } else {
+                format!("Khóa API «{name}»")
+            };
+        }
+        match (actor, en) {
+            ("system", false) => "Hệ thống".into(),
+            ("system", true) => "System".into(),
+            ("system:matcher", false) => "Hệ thống (đối chiếu tự động)".into(),
+            ("system:matcher", true) => "System (automatic matching)".into(),
+            _ => actor.to_string(),
+        }
+    }
+
+    /// A reason of a finding's priority (SSVC), in the reader's language.
+    pub fn reason(&self, en: &str) -> String {
+        if self.is_en() {
+            en.to_string()
+        } else {
+            app::vulnmatch::priority::reason_vi(en)
+        }
+    }
+
+    /// A finding's history step: a finding action, or the matcher's `detect`.
+    pub fn finding_action(&self, code: &str) -> &'static str {
+        match code {
+            "detect" => self.t("detected"),
+            _ => self.code::<domain::FindingAction>(code),
+        }
+    }
+
+    /// A label of the evidence a finding keeps (`inventory_fact`, …).
+    pub fn evidence_label(&self, key: &str) -> String {
+        match self.t(&format!("evidence_{key}")) {
+            "?" => key.replace('_', " "),
+            w => w.to_string(),
+        }
+    }
+
+    /// Where evidence came from (`cve5-cna`, `nvd-cpe`, …).
+    pub fn evidence_source(&self, code: &str) -> String {
+        match self.t(&format!("source_{code}")) {
+            "?" => code.to_string(),
+            w => w.to_string(),
+        }
+    }
+
+    /// The kind of an incident timeline entry.
+    pub fn timeline_kind(&self, kind: &str) -> String {
+        match self.t(&format!("timeline_{kind}")) {
+            "?" => kind.to_string(),
+            w => w.to_string(),
+        }
+    }
+
+    /// An incident timeline entry in the reader's language. Entries canhgac
+    /// writes itself (state changes, assignments, observables, escalations,
+    /// tasks, evidence) are read back from their fixed forms; what people
+    /// wrote is shown as they wrote it.
+    pub fn timeline_text(&self, kind: &str, text: &str) -> String {
+        let en = self.is_en();
+        let state = |c: &str| match c.parse::<app::incident::IncidentState>() {
+            Ok(s) if en => Some(s.label_en()),
+            Ok(s) => Some(s.label_vi()),
+            Err(_) => None,
+        };
+        match kind {
+            "change" => {
+                if let Some(s) = state(text) {
+                    return s.to_string();
+                }
+                let (moves, reason) = text.split_once(": ").unwrap_or((text, ""));
+                if let Some((from, to)) = moves.split_once(" → ") {
+                    if let (Some(a), Some(b)) = (state(from), state(to)) {
+                        return if reason.is_empty() {
+                            format!("{a} → {b}")
+                        } else {
+                            format!("{a} → {b}: {reason}")
+                        };
+                    }
+                }
+                if let Some(who) = text.strip_prefix("assigned: ") {
+                    return format!("{} {who}", if en { "Assigned:" } else { "Phân công:" });
+                }
+                if let Some(k) = text
+                    .strip_prefix("observable ")
+                    .and_then(|r| r.strip_suffix(" added"))
+                {
+                    let k = k
+                        .parse::<app::incident::ObservableKind>()
+                        .map(|k| self.label(&k))
+                        .unwrap_or(k);
+                    return format!(
+                        "{} {k}",
+                        if en {
+                            "Observable added:"
+                        } else {
+                            "Thêm dấu hiệu:"
+                        }
+                    );
+                }
+                if let Some(rest) = text.strip_prefix("reported to ") {
+                    let mut parts = rest.splitn(2, " on ");
+                    let to = parts.next().unwrap_or_default();
+                    let (on, by) = parts
+                        .next()
+                        .and_then(|r| r.split_once(" by "))
+                        .unwrap_or(("", ""));
+                    let body = match to {
+                        "vncert" => "VNCERT/CC",
+                        "ncsc" => "NCSC",
+                        other => other,
+                    };
+                    return if en {
+                        format!("Reported to {body} on {on} by {by}")
+                    } else {
+                        format!("Đã báo cáo {body} ngày {on}, qua {by}")
+                    };
+                }
+                text.to_string()
+            }
+            "task" if !en => {
+                if let Some(rest) = text.strip_prefix("task #") {
+                    if let Some(n) = rest.strip_suffix(" done") {
+                        return format!("Nhiệm vụ #{n} đã hoàn thành");
+                    }
+                    return format!("Nhiệm vụ #{rest}");
+                }
+                text.to_string()
+            }
+            "evidence" if !en => match text.strip_prefix("evidence #") {
+                Some(rest) => format!("Chứng cứ #{}", rest.replace(" bytes,", " byte,")),
+                None => text.to_string(),
+            },
+            _ => text.to_string(),
         }
     }
 

@@ -39,6 +39,22 @@ pub fn router() -> Router<AppState> {
         .merge(incidents::router())
         .merge(directives::router())
         .merge(reports::router())
+        .fallback(not_found)
+}
+
+/// Any path the console does not have: a Vietnamese 404 page inside the
+/// layout, with the menu when someone is signed in.
+async fn not_found(web: Result<Web, Response>, Reader(tr, _): Reader) -> Response {
+    let nav = web.as_ref().map(|w| w.nav("")).unwrap_or_default();
+    let page = ErrorPage {
+        tr,
+        nav,
+        title: tr.t("page_not_found").to_string(),
+        message: tr.t("not_found").to_string(),
+    };
+    let mut r = render(&page);
+    *r.status_mut() = StatusCode::NOT_FOUND;
+    r
 }
 
 /// What every page's frame shows: who is signed in, the CSRF token for its

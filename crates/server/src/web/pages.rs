@@ -1576,6 +1576,8 @@ struct AssetPage {
     title: String,
     can_edit: bool,
     a: Asset,
+    /// Facts the vulnerability matcher cannot use, with the reason.
+    gaps: Vec<String>,
 }
 
 async fn asset(State(st): State<AppState>, web: Web, Path(id): Path<i64>) -> Response {
@@ -1585,6 +1587,16 @@ async fn asset(State(st): State<AppState>, web: Web, Path(id): Path<i64>) -> Res
             nav: web.nav("assets"),
             title: a.data.hostname.to_string(),
             can_edit: web.auth.scope.may_edit_registry_of(&a.tenants()),
+            gaps: app::vulns::match_gaps(&a)
+                .iter()
+                .map(|g| {
+                    if web.tr.is_en() {
+                        g.message_en()
+                    } else {
+                        g.message_vi()
+                    }
+                })
+                .collect(),
             a,
         }),
         Err(e) => fail(web.tr, e),

@@ -29,6 +29,34 @@ pub fn router() -> Router<AppState> {
         .route("/vulns/warnings/{id}/publish", post(publish))
         .route("/vulns/findings", get(findings))
         .route("/vulns/findings/{id}", get(finding).post(move_finding))
+        .route("/vulns/unevaluable", get(unevaluable))
+}
+
+#[derive(Template)]
+#[template(path = "vuln_unevaluable.html")]
+struct UnevaluablePage {
+    tr: Tr,
+    nav: Nav,
+    title: String,
+    rows: Vec<app::store::vulns::UnevaluableView>,
+}
+
+/// What the matcher could not evaluate (the page `canhgac vuln match`
+/// points to), as far as the reader may see.
+async fn unevaluable(State(st): State<AppState>, web: Web) -> Response {
+    let filter = FindingFilter {
+        limit: 1000,
+        ..Default::default()
+    };
+    match st.app.unevaluable(&web.auth.scope, &filter).await {
+        Ok(rows) => render(&UnevaluablePage {
+            tr: web.tr,
+            nav: web.nav("vulns"),
+            title: web.tr.t("unevaluable").into(),
+            rows,
+        }),
+        Err(e) => error_page(web.tr, e),
+    }
 }
 
 #[derive(Template)]

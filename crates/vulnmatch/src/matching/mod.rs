@@ -100,7 +100,7 @@ pub use facts::*;
 pub use index::*;
 pub use inventory::*;
 use nvd::*;
-pub use os::unmatched_facts;
+pub use os::{unmatched_facts, Unmatched};
 use os::*;
 pub use plan::*;
 use ranges::*;

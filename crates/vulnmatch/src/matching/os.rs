@@ -28,7 +28,53 @@ pub(super) struct OsReading {
     /// or a literal release such as `r2`) with an update when known.
     pub(super) cpes: Vec<(&'static str, String, String, Option<&'static str>)>,
     /// Why nothing could be read, for `unmatched_facts`.
-    pub(super) unmatched: Option<String>,
+    pub(super) unmatched: Option<Unmatched>,
+}
+
+/// Why an asset's fact cannot take part in matching, for its page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unmatched {
+    /// An OS name no rule maps, with no vendor or CPE recorded.
+    OsWithoutVendor { name: String },
+    /// A Windows 10/11 whose release (22H2, …) cannot be told.
+    WindowsRelease { generation: String },
+    /// A Windows name that is not a release the engine maps.
+    UnknownWindows { name: String },
+}
+
+impl Unmatched {
+    pub fn message_vi(&self) -> String {
+        match self {
+            Unmatched::OsWithoutVendor { name } => format!(
+                "Hệ điều hành «{name}»: chưa ghi nhà cung cấp hay CPE và tên này không khớp quy tắc nào, nên các bản ghi lỗ hổng không nhận ra được (hãy ghi nhà cung cấp hoặc CPE)"
+            ),
+            Unmatched::WindowsRelease { generation } => format!(
+                "Hệ điều hành «Windows {generation}»: chưa ghi phiên bản phát hành (22H2, 1809, …) hay bản dựng đã biết, nên không chọn được dòng sản phẩm để đối chiếu"
+            ),
+            Unmatched::UnknownWindows { name } => format!(
+                "Hệ điều hành «Windows {name}»: không phải bản Windows mà canhgac đối chiếu được với tên sản phẩm của NVD và Microsoft; hãy ghi CPE"
+            ),
+        }
+    }
+    pub fn message_en(&self) -> String {
+        match self {
+            Unmatched::OsWithoutVendor { name } => format!(
+                "operating system '{name}': no vendor or CPE is recorded and no rule maps this name to one, so records cannot name it (give its vendor or CPE)"
+            ),
+            Unmatched::WindowsRelease { generation } => format!(
+                "operating system 'Windows {generation}': neither its release (22H2, 1809, …) nor a known build is recorded, so no product line can be chosen"
+            ),
+            Unmatched::UnknownWindows { name } => format!(
+                "operating system 'Windows {name}': not a Windows release canhgac can map to NVD's and Microsoft's product names; give its CPE"
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for Unmatched {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message_en())
+    }
 }
 
 /// Well-known OS names (normalised, the name starting with them): the
@@ -136,10 +182,9 @@ pub(super) fn read_os(os: &Os) -> OsReading {
         return r;
     }
     if os.vendor.as_deref().is_none_or(|v| v.trim().is_empty()) && os.cpe.is_none() {
-        r.unmatched = Some(format!(
-            "operating system '{}': no vendor or CPE is recorded and no rule maps this name to one, so records cannot name it (give its vendor or CPE)",
-            os.name.trim()
-        ));
+        r.unmatched = Some(Unmatched::OsWithoutVendor {
+            name: os.name.trim().to_string(),
+        });
     }
     r
 }
@@ -163,9 +208,9 @@ fn read_windows(rest: &str, version: &str, build: Option<&str>, r: &mut OsReadin
                     .map(|(_, _, rel)| rel.to_string())
             });
             let Some(rel) = named.or(by_build) else {
-                r.unmatched = Some(format!(
-                    "operating system 'Windows {gen}': neither its release (22H2, 1809, …) nor a known build is recorded, so no product line can be chosen"
-                ));
+                r.unmatched = Some(Unmatched::WindowsRelease {
+                    generation: gen.to_string(),
+                });
                 return;
             };
             let base = format!("Windows {gen} Version {rel}");
@@ -227,9 +272,9 @@ fn read_windows(rest: &str, version: &str, build: Option<&str>, r: &mut OsReadin
             }
         }
         _ => {
-            r.unmatched = Some(format!(
-                "operating system 'Windows {rest}': not a Windows release canhgac can map to NVD's and Microsoft's product names; give its CPE"
-            ));
+            r.unmatched = Some(Unmatched::UnknownWindows {
+                name: rest.to_string(),
+            });
         }
     }
 }
@@ -238,7 +283,7 @@ fn read_windows(rest: &str, version: &str, build: Option<&str>, r: &mut OsReadin
 /// each with the reason (for the asset's page): today the OS, when its
 /// name is not one the engine knows and no vendor or CPE is recorded, or a
 /// Windows whose release cannot be told.
-pub fn unmatched_facts(item: &InventoryItem) -> Vec<String> {
+pub fn unmatched_facts(item: &InventoryItem) -> Vec<Unmatched> {
     item.os
         .iter()
         .filter(|os| os.cpe.is_none())
