@@ -207,9 +207,12 @@ pub fn write_csv(headers: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
 }
 
 /// Writes a one-sheet XLSX workbook: bold, frozen header row with an
-/// autofilter, column widths fitted to the content (within limits), and every
-/// cell stored as text so that phone numbers such as "0912345678" and
-/// versions such as "17.1.0" are never turned into numbers.
+/// autofilter, column widths fitted to the content (within limits), printed
+/// on A4 landscape as wide as the page with the header row on every page.
+/// A column whose every filled cell is a count (digits, no leading zero, at
+/// most 15 digits) is stored as numbers so that Excel adds it up; every other
+/// cell is stored as text, so that phone numbers such as "0912345678", codes
+/// such as "007" and versions such as "17.1.0" are never turned into numbers.
 ///
 /// `sheet_name` must follow Excel's rules (1 to 31 characters, none of
 /// `[ ] : * ? / \`). Rows should have `headers.len()` cells.

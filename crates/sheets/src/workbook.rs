@@ -233,6 +233,39 @@ fn column_letter(column: u32) -> String {
     letters.iter().rev().collect()
 }
 
+/// A count as a number: digits only, an optional minus, no leading zero
+/// (which a code or a phone number has), at most 15 digits (what a double
+/// holds exactly).
+fn count_value(value: &str) -> Option<f64> {
+    let digits = value.strip_prefix('-').unwrap_or(value);
+    let canonical = !digits.is_empty()
+        && digits.len() <= 15
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'));
+    if canonical {
+        value.parse::<i64>().ok().map(|n| n as f64)
+    } else {
+        None
+    }
+}
+
+/// The columns whose every filled cell is a count ([`count_value`]): those
+/// are written as numbers. One code, phone number or word in a column keeps
+/// the whole column text, so a column never mixes the two.
+fn numeric_columns(headers: usize, rows: &[Vec<String>]) -> Vec<bool> {
+    let width = rows.iter().map(Vec::len).max().unwrap_or(0).max(headers);
+    (0..width)
+        .map(|c| {
+            let mut filled = rows
+                .iter()
+                .filter_map(|r| r.get(c))
+                .filter(|v| !v.is_empty())
+                .peekable();
+            filled.peek().is_some() && filled.all(|v| count_value(v).is_some())
+        })
+        .collect()
+}
+
 pub(crate) fn write(sheets: &[crate::Sheet<'_>]) -> Result<Vec<u8>, SheetError> {
     let error = |e: XlsxError| SheetError::Write(e.to_string());
     let mut book = Workbook::new();
@@ -263,6 +296,7 @@ fn add_sheet(
             .write_string_with_format(0, col_num(column)?, *header, &bold)
             .map_err(error)?;
     }
+    let numeric = numeric_columns(headers.len(), rows);
     for (i, row) in rows.iter().enumerate() {
         let row_index = row_num(i + 1)?;
         for (column, value) in row.iter().enumerate() {
@@ -270,9 +304,13 @@ fn add_sheet(
                 continue;
             }
             let col_index = col_num(column)?;
-            // Always a string cell: Excel would drop the leading zero of
-            // "0912345678" and mangle "17.1.0" if these were numbers.
-            if value.contains('\n') {
+            // A column of counts is numbers, so that Excel adds them up;
+            // anything else is a string cell: Excel would drop the leading
+            // zero of "0912345678" and mangle "17.1.0" if these were numbers.
+            let count = numeric.get(column).copied().unwrap_or(false);
+            if let (true, Some(n)) = (count, count_value(value)) {
+                sheet.write_number(row_index, col_index, n)
+            } else if value.contains('\n') {
                 sheet.write_string_with_format(row_index, col_index, value.as_str(), &wrap)
             } else {
                 sheet.write_string(row_index, col_index, value.as_str())
@@ -286,6 +324,11 @@ fn add_sheet(
     }
 
     sheet.set_freeze_panes(1, 0).map_err(error)?;
+    // Printed: A4 landscape, as wide as the page, the header row on every page.
+    sheet.set_paper_size(9);
+    sheet.set_landscape();
+    sheet.set_print_fit_to_pages(1, 0);
+    sheet.set_repeat_rows(0, 0).map_err(error)?;
     if let Some(last) = headers.len().checked_sub(1) {
         sheet
             .autofilter(0, 0, row_num(rows.len())?, col_num(last)?)
@@ -600,6 +643,58 @@ mod tests {
         let table = read(&bytes).unwrap();
         let back: Vec<&str> = table.rows.iter().map(|r| r.cells[0].as_str()).collect();
         assert_eq!(back, values);
+    }
+
+    fn part(bytes: &[u8], name: &str) -> String {
+        use std::io::Read;
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("zip");
+        let mut text = String::new();
+        zip.by_name(name)
+            .expect("part")
+            .read_to_string(&mut text)
+            .expect("utf-8");
+        text
+    }
+
+    #[test]
+    fn counts_are_numbers_codes_and_phones_text_and_every_sheet_prints() {
+        let rows = vec![
+            vec![
+                "Sở Y tế".into(),
+                "12".into(),
+                "0912345678".into(),
+                "1.234".into(),
+            ],
+            vec![
+                "Sở Tài chính".into(),
+                "0".into(),
+                "02553822123".into(),
+                "007".into(),
+            ],
+            vec!["Tổng".into(), String::new(), "1900".into(), "5".into()],
+        ];
+        let bytes = crate::write_xlsx("Số liệu", &["Đơn vị", "Số IP", "Điện thoại", "Mã"], &rows)
+            .expect("written");
+        let sheet = part(&bytes, "xl/worksheets/sheet1.xml");
+        // B2, B3 numbers; the empty B4 left out; C and D text.
+        assert!(sheet.contains("<c r=\"B2\"><v>12</v></c>"), "{sheet}");
+        assert!(sheet.contains("<c r=\"B3\"><v>0</v></c>"), "{sheet}");
+        for cell in ["C2", "C4", "D2", "D3", "D4"] {
+            assert!(
+                sheet.contains(&format!("<c r=\"{cell}\" t=\"s\">")),
+                "{cell} is text: {sheet}"
+            );
+        }
+        assert!(sheet.contains("orientation=\"landscape\""), "{sheet}");
+        assert!(sheet.contains("<pageSetUpPr fitToPage=\"1\"/>"), "{sheet}");
+        assert!(sheet.contains("fitToHeight=\"0\""), "{sheet}");
+        let book = part(&bytes, "xl/workbook.xml");
+        assert!(book.contains("_xlnm.Print_Titles"), "{book}");
+        // And it reads back as it was written.
+        let table = crate::read(&bytes, crate::Format::Xlsx).expect("readable");
+        assert_eq!(table.rows[0].cells[1], "12");
+        assert_eq!(table.rows[1].cells[2], "02553822123");
+        assert_eq!(table.rows[1].cells[3], "007");
     }
 
     #[test]
