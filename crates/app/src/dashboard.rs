@@ -141,7 +141,7 @@ impl App {
             .map(|r| OverdueIncident {
                 missed: crate::incident_response::missed(&r, now)
                     .into_iter()
-                    .map(|m| format!("{m:?}").to_lowercase())
+                    .map(|m| m.as_str().to_string())
                     .collect(),
                 id: r.id,
                 title: r.title,

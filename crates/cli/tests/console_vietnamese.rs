@@ -95,6 +95,11 @@ const CODES: &[&str] = &[
     "source",
     "system:matcher",
     "hotfix_excluded",
+    // incident milestones
+    "report",
+    "acknowledge",
+    "contain",
+    "resolve",
     // deadline rules
     "warning",
     "sla",
@@ -155,7 +160,7 @@ fn visible_texts(html: &str) -> Vec<String> {
 /// (`high`, `reported → acknowledged`, `server, database`).
 fn codes_in(text: &str) -> Option<Vec<&'static str>> {
     let parts: Vec<&str> = text
-        .split(|c: char| c == '→' || c == ',' || c == '/' || c == '(' || c == ')' || c == '|')
+        .split(|c: char| "→,/()|:;".contains(c))
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .collect();

@@ -14,6 +14,9 @@ pub struct Asset {
     pub id: i64,
     #[serde(flatten)]
     pub data: AssetInput,
+    /// The code and name of the asset's system, for display.
+    pub system_code: String,
+    pub system_name: String,
     /// The owner of the asset's system, denormalised for display and scope checks.
     pub owner_org_id: i64,
     pub operator_org_id: Option<i64>,
@@ -50,10 +53,13 @@ struct AssetRow {
     updated_at: DateTime<Utc>,
     owner_org_id: i64,
     operator_org_id: Option<i64>,
+    system_code: String,
+    system_name: String,
 }
 
 const COLUMNS: &str = "a.id, a.system_id, a.hostname, a.role, a.ips, a.domains, a.os_name, a.os_version, a.os_build, \
-    a.hardware, a.software, a.modules, a.hotfixes, a.kbs, a.notes, a.created_at, a.updated_at, s.owner_org_id, s.operator_org_id";
+    a.hardware, a.software, a.modules, a.hotfixes, a.kbs, a.notes, a.created_at, a.updated_at, s.owner_org_id, s.operator_org_id, \
+    s.code AS system_code, s.name AS system_name";
 const FROM: &str = "FROM assets a JOIN systems s ON s.id = a.system_id";
 
 impl TryFrom<AssetRow> for Asset {
@@ -81,6 +87,8 @@ impl TryFrom<AssetRow> for Asset {
                 kbs: from_json("assets", r.id, &r.kbs)?,
                 notes: r.notes,
             },
+            system_code: r.system_code,
+            system_name: r.system_name,
             owner_org_id: r.owner_org_id,
             operator_org_id: r.operator_org_id,
             created_at: r.created_at,

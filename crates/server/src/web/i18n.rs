@@ -515,6 +515,9 @@ impl Tr {
     pub fn asset_role(&self, code: &str) -> &'static str {
         self.code::<domain::AssetRole>(code)
     }
+    pub fn milestone(&self, code: &str) -> &'static str {
+        self.code::<app::incident::classify::Milestone>(code)
+    }
     pub fn observable_kind(&self, code: &str) -> &'static str {
         self.code::<app::incident::ObservableKind>(code)
     }
