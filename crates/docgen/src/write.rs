@@ -347,16 +347,19 @@ fn body_paragraph(text: &str, style: Style) -> Paragraph {
 }
 
 /// The short solid line Decree 30 draws under the issuing body, the motto and
-/// the title: an empty, tiny paragraph with a top border, indented so that
-/// the border is `length` long and centred in `width`.
+/// the title: an empty, tiny paragraph with a top border, 5 pt below the text
+/// above, indented so that the border is `length` long and centred in `width`.
 fn rule(width: usize, length: usize) -> Paragraph {
     let side = (width.saturating_sub(length) / 2) as i32;
     let mut p = dx::Paragraph::new()
         .size(4)
         .indent(Some(side), None, Some(side), None)
         .line_spacing(
+            // The border is drawn at the top of the paragraph, below its
+            // spacing: 5 pt keeps it off the descenders of the text above
+            // (with none, LibreOffice draws it through them).
             LineSpacing::new()
-                .before(0)
+                .before(100)
                 .after(0)
                 .line(60)
                 .line_rule(dx::LineSpacingType::Exact),
