@@ -426,12 +426,19 @@ fn names_own_record(template: &str) -> bool {
         "/openapi",
     ];
     let record = ["{id}", "{org}", "{task}", "{evidence}", "{file}"];
-    (record.iter().any(|p| template.contains(p)) || template.starts_with("/reports/periodic/"))
-        && !shared.iter().any(|s| template.starts_with(s))
-        && !(template.starts_with("/directives/{id}") && !template.contains("{file}"))
-        && !(template.starts_with("/duty/periods/{id}") && !template.contains("{org}"))
-        && template != "/import/{kind}"
-        && template != "/export/{kind}"
+    if shared.iter().any(|s| template.starts_with(s))
+        || matches!(template, "/import/{kind}" | "/export/{kind}")
+    {
+        return false;
+    }
+    // A directive and a duty period are shared; their files and rosters are not.
+    if template.starts_with("/directives/{id}") {
+        return template.contains("{file}");
+    }
+    if template.starts_with("/duty/periods/{id}") {
+        return template.contains("{org}");
+    }
+    template.starts_with("/reports/periodic/") || record.iter().any(|p| template.contains(p))
 }
 
 #[derive(Debug, PartialEq)]

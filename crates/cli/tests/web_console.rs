@@ -867,15 +867,13 @@ both_backends!(
             );
             assert!(r.headers().get("location").is_none());
             let r = c
-                .get(
-                    t.url(&format!(
+                .get(t.url(&format!(
                         "/login?next={}",
                         next.replace('\t', "%09")
                             .replace('\r', "%0d")
                             .replace('\n', "%0a")
                             .replace(' ', "%20")
-                    )),
-                )
+                    )))
                 .send()
                 .await
                 .unwrap();

@@ -289,8 +289,7 @@ pub fn bad_request_page(tr: Tr, message: String) -> Response {
 /// forms.
 pub fn local_path(path: Option<&str>) -> Option<String> {
     let p = match path {
-        None => return Some("/dashboard".into()),
-        Some(p) if p.is_empty() => return Some("/dashboard".into()),
+        None | Some("") => return Some("/dashboard".into()),
         Some(p) => p,
     };
     fn plain(b: &[u8]) -> bool {

@@ -100,8 +100,8 @@ pub use facts::*;
 pub use index::*;
 pub use inventory::*;
 use nvd::*;
-pub use os::{unmatched_facts, Unmatched};
 use os::*;
+pub use os::{unmatched_facts, Unmatched};
 pub use plan::*;
 use ranges::*;
 
