@@ -241,6 +241,26 @@ impl App {
             ),
             None => "Đây là danh sách đầu tiên của nguồn này trên hệ thống, chưa có số liệu để so sánh.".into(),
         };
+        // The trend: listed addresses per month in this source's lists, up
+        // to this one (the last list of a month counts), at most a year.
+        let mut by_month = std::collections::BTreeMap::new();
+        let mut lists = self.botnet_lists(scope).await?;
+        lists.sort_by_key(|l| l.id);
+        for l in lists {
+            if l.source == s.list.source && l.period <= s.list.period {
+                by_month.insert(l.period.clone(), l.listed);
+            }
+        }
+        by_month.insert(s.list.period.clone(), t.listed);
+        let skip = by_month.len().saturating_sub(12);
+        let trend = docgen::Chart::columns(
+            "Số địa chỉ IP mạng botnet trong danh sách theo tháng",
+            by_month
+                .iter()
+                .skip(skip)
+                .map(|(period, listed)| (period_vn(period), *listed)),
+        )
+        .unit("địa chỉ IP");
         let unknown = s
             .owners
             .iter()
@@ -260,6 +280,7 @@ impl App {
                     s.list.source, t.listed, unknown
                 )),
                 docgen::Block::Paragraph(compared),
+                docgen::Block::Chart(trend),
                 docgen::Block::Paragraph(format!(
                     "Các đơn vị đã báo xử lý {} địa chỉ trong danh sách tháng này.",
                     t.marked_cleaned
@@ -311,25 +332,47 @@ impl App {
         })
     }
 
-    /// The letterhead of documents the coordinating organisation issues: its
-    /// name, and the province's People's Committee above it when the name
-    /// says which province.
+    /// The letterhead of documents the coordinating organisation issues.
     pub(crate) async fn letterhead(&self) -> Result<docgen::Letterhead> {
         let system = self.system_scope().await?;
-        let org = store::orgs::get(&mut self.store.conn(), &system, system.org_id)
+        self.letterhead_of(system.org_id).await
+    }
+
+    /// The letterhead of a report organisation `org_id` issues: its name,
+    /// the province's People's Committee above it when the name (or the
+    /// coordinator's) says which province, and "Số:      /BC-<short name>",
+    /// the number left blank for the clerk who registers it.
+    pub(crate) async fn letterhead_of(&self, org_id: i64) -> Result<docgen::Letterhead> {
+        let system = self.system_scope().await?;
+        let mut conn = self.store.conn();
+        let coordinator = store::orgs::get(&mut conn, &system, system.org_id)
             .await?
             .ok_or(AppError::NotFound)?;
+        let org = if org_id == system.org_id {
+            coordinator.clone()
+        } else {
+            store::orgs::get(&mut conn, &system, org_id)
+                .await?
+                .ok_or(AppError::NotFound)?
+        };
+        let province_of = |name: &str| {
+            name.rfind("tỉnh ")
+                .map(|i| name[i + "tỉnh ".len()..].trim().to_string())
+                .filter(|p| !p.is_empty())
+        };
         let name = org.data.name.to_string();
-        let province = name
-            .rfind("tỉnh ")
-            .map(|i| name[i + "tỉnh ".len()..].trim().to_string())
-            .filter(|p| !p.is_empty());
+        let own_province = province_of(&name);
+        let province = own_province
+            .clone()
+            .or_else(|| province_of(coordinator.data.name.as_str()));
         Ok(docgen::Letterhead {
-            parent_body: province
+            // A Department or agency of the province is under its People's
+            // Committee; a company (an operator) is not.
+            parent_body: own_province
                 .as_ref()
                 .map(|p| format!("UBND TỈNH {}", p.to_uppercase())),
             issuing_body: name.split(" tỉnh ").next().unwrap_or(&name).to_uppercase(),
-            number: Some("      /BC".into()),
+            number: Some(format!("      /BC-{}", org.data.short_name)),
             place: province.unwrap_or_default(),
             date: crate::registry::today(),
         })

@@ -791,6 +791,15 @@ impl App {
         let tasks = store::incident_response::tasks(&mut self.store.conn(), id).await?;
         let evidence = store::incident_response::evidence(&mut self.store.conn(), id).await?;
         let text_or = |v: &Option<String>| v.clone().unwrap_or_default();
+        // People by their names, not their log-in names.
+        let mut names = Vec::with_capacity(d.assignees.len());
+        for username in &d.assignees {
+            names.push(self.person_name(username).await);
+        }
+        let mut owners = Vec::with_capacity(tasks.len());
+        for task in &tasks {
+            owners.push(self.person_name(&task.owner).await);
+        }
         let mut rows = vec![
             vec![
                 "1. Đơn vị báo cáo".to_string(),
@@ -832,12 +841,12 @@ impl App {
             vec!["14. Thiệt hại, ảnh hưởng".into(), text_or(&e.damage)],
             vec!["15. Bài học kinh nghiệm".into(), text_or(&e.lessons)],
             vec!["16. Đề xuất, kiến nghị".into(), text_or(&e.recommendations)],
-            vec![
-                "17. Lực lượng tham gia ứng cứu".into(),
-                d.assignees.join(", "),
-            ],
+            vec!["17. Lực lượng tham gia ứng cứu".into(), names.join(", ")],
         ];
+        // Items left empty are left out, and the rest numbered again so
+        // that the numbers run without gaps.
         rows.retain(|r| !r[1].trim().is_empty() || r[0].starts_with("10."));
+        crate::incidents::renumber(&mut rows);
         let mut body = vec![
             docgen::Block::Paragraph(format!(
                 "Báo cáo kết thúc ứng phó sự cố an toàn thông tin mạng theo Thông tư 20/2017/TT-BTTTT đối với sự cố số {id}."
@@ -859,10 +868,11 @@ impl App {
                 ],
                 rows: tasks
                     .iter()
-                    .map(|k| {
+                    .zip(&owners)
+                    .map(|(k, owner)| {
                         vec![
                             k.title.clone(),
-                            k.owner.clone(),
+                            owner.clone(),
                             k.due_at.map(t).unwrap_or_default(),
                             k.done_at.map(t).unwrap_or_default(),
                         ]
@@ -883,7 +893,8 @@ impl App {
             }));
         }
         let doc = docgen::OfficialDocument {
-            letterhead: self.letterhead().await?,
+            // The report is the reporting organisation's own.
+            letterhead: self.reporter_letterhead(r.reporter_org.id).await?,
             kind: "BÁO CÁO KẾT THÚC ỨNG PHÓ SỰ CỐ".into(),
             title: d.row.title.clone(),
             summary: None,

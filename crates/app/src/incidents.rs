@@ -666,9 +666,13 @@ impl App {
                 r.other_info.clone().unwrap_or_default(),
             ],
         ];
+        // Items left empty are left out, and the rest numbered again so
+        // that the numbers run without gaps.
         rows.retain(|r| !r[1].trim().is_empty() || r[0].starts_with("9."));
+        renumber(&mut rows);
         let doc = docgen::OfficialDocument {
-            letterhead: self.letterhead().await?,
+            // The report is the reporting organisation's own.
+            letterhead: self.reporter_letterhead(r.reporter_org.id).await?,
             kind: "BÁO CÁO BAN ĐẦU SỰ CỐ".into(),
             title: r.title.to_string(),
             summary: None,
@@ -697,5 +701,40 @@ impl App {
                 .to_docx()
                 .map_err(|e| AppError::Internal(e.to_string()))?,
         })
+    }
+}
+
+impl App {
+    /// The letterhead of the organisation that reports (the coordinator's
+    /// if the form names none that exists).
+    pub(crate) async fn reporter_letterhead(&self, org: Option<i64>) -> Result<docgen::Letterhead> {
+        if let Some(org) = org {
+            if let Ok(letterhead) = self.letterhead_of(org).await {
+                return Ok(letterhead);
+            }
+        }
+        self.letterhead().await
+    }
+
+    /// A person as documents name them: the account's display name for a
+    /// log-in name, else the text as written.
+    pub(crate) async fn person_name(&self, username: &str) -> String {
+        match store::auth::find_for_login(&mut self.store.conn(), username).await {
+            Ok(Some((user, _))) if !user.display_name.trim().is_empty() => user.display_name,
+            _ => username.to_string(),
+        }
+    }
+}
+
+/// Numbers the items "1. …", "2. …" in order, whatever numbers they had.
+pub(crate) fn renumber(rows: &mut [Vec<String>]) {
+    for (i, row) in rows.iter_mut().enumerate() {
+        if let Some(label) = row.first_mut() {
+            let text = match label.split_once(". ") {
+                Some((n, rest)) if n.chars().all(|c| c.is_ascii_digit()) => rest.to_string(),
+                _ => label.clone(),
+            };
+            *label = format!("{}. {text}", i + 1);
+        }
     }
 }

@@ -1068,20 +1068,20 @@ impl App {
         org_id: Option<i64>,
     ) -> Result<Download> {
         let r = self.periodic_report(scope, period, org_id).await?;
-        let mut letterhead = self.letterhead().await?;
+        let letterhead = match &r.org {
+            Some(o) => self.letterhead_of(o.id).await?,
+            None => self.letterhead().await?,
+        };
         let system = self.system_scope().await?;
         let coordinator = store::orgs::get(&mut self.store.conn(), &system, system.org_id)
             .await?
             .ok_or(AppError::NotFound)?;
         let province = letterhead.place.clone();
         let (recipients, capacity) = match &r.org {
-            Some(o) => {
-                letterhead.issuing_body = o.name.to_uppercase();
-                (
-                    vec![coordinator.data.name.to_string()],
-                    vec!["THỦ TRƯỞNG ĐƠN VỊ".to_string()],
-                )
-            }
+            Some(_) => (
+                vec![coordinator.data.name.to_string()],
+                vec!["THỦ TRƯỞNG ĐƠN VỊ".to_string()],
+            ),
             None => (
                 vec![if province.is_empty() {
                     "Ủy ban nhân dân tỉnh".to_string()
@@ -1620,15 +1620,11 @@ fn all_tables(r: &PeriodicReport) -> Vec<ReportTable> {
     v
 }
 
+/// The deadline as a document states it: a date, never a countdown (the
+/// document is read after it was made, by people it is addressed to).
 fn deadline_line(r: &PeriodicReport) -> String {
-    let left = (r.deadline - r.made_on).num_days();
-    let status = match left {
-        n if n > 0 => format!("còn {n} ngày"),
-        0 => "hạn cuối là hôm nay".into(),
-        n => format!("đã quá hạn {} ngày", -n),
-    };
     format!(
-        "Thời hạn gửi báo cáo của các thành viên mạng lưới ứng cứu sự cố: trước ngày {} ({status}).",
+        "Thời hạn gửi báo cáo của các thành viên mạng lưới ứng cứu sự cố: trước ngày {}.",
         d(r.deadline)
     )
 }
@@ -1939,11 +1935,22 @@ fn docx_body(r: &PeriodicReport) -> Vec<Block> {
     b.push(Block::Heading(
         "VII. CÁC NỘI DUNG CHƯA CÓ SỐ LIỆU TRÊN HỆ THỐNG".into(),
     ));
+    // Said once, then the capabilities by name.
+    b.push(Block::Paragraph(NOT_BUILT_INTRO.into()));
+    let last = r.not_built.len().saturating_sub(1);
     b.push(Block::Bullets(
-        r.not_built.iter().map(|n| n.sentence.clone()).collect(),
+        r.not_built
+            .iter()
+            .enumerate()
+            .map(|(i, n)| format!("{}{}", n.name, if i == last { "." } else { ";" }))
+            .collect(),
     ));
     b
 }
+
+/// What the DOCX says once before naming the capabilities not built.
+pub const NOT_BUILT_INTRO: &str = "Các chức năng sau chưa được xây dựng trong canhgac; \
+     số liệu các nội dung này do đơn vị tự báo cáo:";
 
 #[cfg(test)]
 mod tests {

@@ -1016,7 +1016,10 @@ impl App {
                             d.os_name.clone().unwrap_or_default(),
                             d.os_version.clone().unwrap_or_default(),
                             d.os_build.clone().unwrap_or_default(),
-                            d.hardware.as_ref().map(|h| h.to_string()).unwrap_or_default(),
+                            d.hardware
+                                .as_ref()
+                                .map(|h| h.to_string())
+                                .unwrap_or_default(),
                             join(&d.software, "; "),
                             d.modules.join(" "),
                             d.hotfixes.join(" "),
@@ -1031,10 +1034,13 @@ impl App {
                 }
             }
         }
-        let headers: Vec<&str> = columns(kind).iter().map(|c| c.code).collect();
+        // A spreadsheet is for people: Vietnamese headings (which import
+        // reads as well as the codes). CSV, for other programs, keeps the codes.
+        let codes: Vec<&str> = columns(kind).iter().map(|c| c.code).collect();
+        let headings: Vec<&str> = columns(kind).iter().map(|c| c.vi).collect();
         match format {
-            Format::Csv => Ok(sheets::write_csv(&headers, &rows)),
-            Format::Xlsx => sheets::write_xlsx(kind_sheet_name(kind), &headers, &rows)
+            Format::Csv => Ok(sheets::write_csv(&codes, &rows)),
+            Format::Xlsx => sheets::write_xlsx(kind_sheet_name(kind), &headings, &rows)
                 .map_err(|e| AppError::Internal(e.to_string())),
         }
     }

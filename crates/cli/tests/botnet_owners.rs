@@ -337,6 +337,14 @@ both_backends!(listings_link_to_assets_and_cleanups_are_tracked, |t| {
         "{text}"
     );
     assert!(text.contains("tháng 04/2025"), "{text}");
+    // The trend of the source's lists month by month, drawn.
+    assert_eq!(doc.pictures, 1, "{text}");
+    assert!(
+        text.contains("Biểu đồ 1: Số địa chỉ IP mạng botnet trong danh sách theo tháng"),
+        "{text}"
+    );
+    // No "Kính gửi", so no "Như trên" under "Nơi nhận".
+    assert!(!text.contains("Như trên"), "{text}");
     let table = doc
         .table_starting_with(&["Đơn vị", "Số IP", "Mới"])
         .expect("the per-owner table");

@@ -57,6 +57,20 @@ both_backends!(a_good_csv_is_written_and_round_trips, |t| {
             .unwrap();
         assert_eq!(r.status(), StatusCode::OK);
         let bytes = r.bytes().await.unwrap().to_vec();
+        if format == "xlsx" {
+            // A spreadsheet for people: Vietnamese headings, still importable.
+            let table = app::sheets::read(&bytes, app::sheets::Format::Xlsx).unwrap();
+            assert!(
+                table.headers.iter().any(|h| h == "Mã hệ thống"),
+                "{:?}",
+                table.headers
+            );
+            assert!(
+                !table.headers.iter().any(|h| h == "code"),
+                "{:?}",
+                table.headers
+            );
+        }
         let (s, report) = t
             .import(&tok, "systems", &format!("export.{format}"), bytes, "")
             .await;

@@ -262,8 +262,24 @@ both_backends!(tasks_evidence_lists_and_the_end_report, |t| {
         "Cô lập máy chủ",
         ev["sha256"].as_str().unwrap(),
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        // People by their names, not their log-in names.
+        "Người dùng a.officer",
     ] {
         assert!(all.contains(want), "{want} missing from the end report");
+    }
+    // The reporting organisation issues it, and its items run without gaps.
+    let letterhead = doc.tables[0][0][0].clone();
+    assert!(
+        letterhead.contains("SỞ TÀI CHÍNH") && letterhead.contains("/BC-STC"),
+        "{letterhead}"
+    );
+    assert!(
+        !letterhead.contains("THÔNG TIN VÀ TRUYỀN THÔNG"),
+        "{letterhead}"
+    );
+    let items = doc.table_starting_with(&["Nội dung", "Thông tin"]).unwrap();
+    for (i, row) in items[1..].iter().enumerate() {
+        assert!(row[0].starts_with(&format!("{}. ", i + 1)), "{items:?}");
     }
     let (_, closed) = t.get(&coord, "/api/v1/incidents?overdue=true").await;
     assert_eq!(
