@@ -319,28 +319,8 @@ async fn no_english_codes_on_the_vietnamese_pages() {
     let mut pages = 0;
     for role in [domain::Role::Coordinator, domain::Role::Officer] {
         let user = accounts.users.iter().find(|u| u.role == role).unwrap();
-        let c = common::browser();
         let url = |p: &str| format!("http://{addr}{p}");
-        let form = c
-            .get(url("/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let r = c
-            .post(url("/login"))
-            .form(&[
-                ("username", user.username.as_str()),
-                ("password", user.password.as_str()),
-                ("csrf", &common::hidden(&form, "csrf")),
-                ("next", "/dashboard"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", user.username);
+        let (c, _) = common::sign_in_at(&url(""), &user.username, &user.password).await;
         let mut queue: VecDeque<String> = VecDeque::from(["/dashboard".to_string()]);
         let mut seen = BTreeSet::new();
         // Pages of one kind (`/systems/12`, `/systems/13`) are read a few times, not all.

@@ -417,9 +417,16 @@ pub fn hidden(html: &str, name: &str) -> String {
 
 /// Signs in through the login form; returns the client and a page's CSRF token.
 pub async fn sign_in(t: &TestApp, username: &str) -> (Client, String) {
+    sign_in_at(&t.url(""), username, PASSWORD).await
+}
+
+/// Signs in through the login form of the server at `base`
+/// (`http://127.0.0.1:PORT`); returns the client and a page's CSRF token.
+pub async fn sign_in_at(base: &str, username: &str, password: &str) -> (Client, String) {
     let c = browser();
+    let url = |p: &str| format!("{base}{p}");
     let form = c
-        .get(t.url("/login"))
+        .get(url("/login"))
         .send()
         .await
         .unwrap()
@@ -427,10 +434,10 @@ pub async fn sign_in(t: &TestApp, username: &str) -> (Client, String) {
         .await
         .unwrap();
     let r = c
-        .post(t.url("/login"))
+        .post(url("/login"))
         .form(&[
             ("username", username),
-            ("password", PASSWORD),
+            ("password", password),
             ("csrf", &hidden(&form, "csrf")),
             ("next", "/dashboard"),
         ])
@@ -440,7 +447,7 @@ pub async fn sign_in(t: &TestApp, username: &str) -> (Client, String) {
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "sign-in of {username}");
     assert_eq!(r.headers()["location"], "/dashboard");
     let page = c
-        .get(t.url("/dashboard"))
+        .get(url("/dashboard"))
         .send()
         .await
         .unwrap()
