@@ -250,6 +250,16 @@ both_backends!(an_incident_from_report_to_closed, |t| {
         "{text}"
     );
     assert!(text.contains("cấp độ 2"), "{text}");
+    // Issued by the reporting organisation; items numbered without gaps.
+    let letterhead = &doc.tables[0][0][0];
+    assert!(
+        letterhead.contains("SỞ TÀI CHÍNH") && letterhead.contains("/BC-STC"),
+        "{letterhead}"
+    );
+    let items = doc.table_starting_with(&["Nội dung", "Thông tin"]).unwrap();
+    for (i, row) in items[1..].iter().enumerate() {
+        assert!(row[0].starts_with(&format!("{}. ", i + 1)), "{items:?}");
+    }
 
     // The audit log recorded the transitions.
     let (_, audit) = t.get(&coord, "/api/v1/audit?entity=incident").await;
