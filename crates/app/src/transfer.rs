@@ -865,6 +865,9 @@ impl App {
         format: Format,
         filter: &ExportFilter,
     ) -> Result<Vec<u8>> {
+        // A spreadsheet names closed sets by their Vietnamese labels (which
+        // import reads as well as the codes); CSV keeps the codes.
+        let labels = matches!(format, Format::Xlsx);
         let orgs = self.org_names(scope).await?;
         let names: HashMap<i64, String> = orgs
             .values()
@@ -883,7 +886,12 @@ impl App {
                     rows.push(vec![
                         d.short_name.to_string(),
                         d.name.to_string(),
-                        d.org_type.as_str().to_string(),
+                        if labels {
+                            d.org_type.label_vi()
+                        } else {
+                            d.org_type.as_str()
+                        }
+                        .to_string(),
                         name_of(d.parent_id),
                         d.address.clone().unwrap_or_default(),
                         first.map(|c| c.name.to_string()).unwrap_or_default(),
@@ -944,7 +952,12 @@ impl App {
                             d.name.to_string(),
                             name_of(Some(d.owner_org_id)),
                             name_of(d.operator_org_id),
-                            d.function_type.as_str().to_string(),
+                            if labels {
+                                d.function_type.label_vi()
+                            } else {
+                                d.function_type.as_str()
+                            }
+                            .to_string(),
                             join(&d.info_types, "; "),
                             d.data_subjects.map(|n| n.to_string()).unwrap_or_default(),
                             d.proposed_level.map(|l| l.to_string()).unwrap_or_default(),

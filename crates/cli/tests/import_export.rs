@@ -70,6 +70,18 @@ both_backends!(a_good_csv_is_written_and_round_trips, |t| {
                 "{:?}",
                 table.headers
             );
+            // And closed sets by their Vietnamese labels, not their codes.
+            let kind = table
+                .headers
+                .iter()
+                .position(|h| h == "Loại hệ thống")
+                .unwrap();
+            let kinds: Vec<&str> = table.rows.iter().map(|r| r.cells[kind].as_str()).collect();
+            assert!(
+                kinds.contains(&"Phục vụ người dân, doanh nghiệp"),
+                "{kinds:?}"
+            );
+            assert!(!kinds.contains(&"public_service"), "{kinds:?}");
         }
         let (s, report) = t
             .import(&tok, "systems", &format!("export.{format}"), bytes, "")
