@@ -220,7 +220,7 @@ pub struct EvtxEvents<R: Read + Seek> {
 impl<R: Read + Seek> EvtxEvents<R> {
     /// Opens an EVTX stream. A file whose header cannot be read yields one error.
     pub fn new(r: R, name: &str) -> Self {
-        let settings = evtx::ParserSettings::new().num_threads(1);
+        let settings = evtx::ParserSettings::new();
         let mut me = EvtxEvents {
             name: name.to_string(),
             chunks: None,

@@ -336,6 +336,14 @@ fn build_item(
     let (mut all, mut cased) = (false, false);
     let (mut re_i, mut re_m, mut re_s) = (false, false, false);
     let set_kind = |k: Kind, kind: &mut Kind, name: &str| -> Result<(), Reason> {
+        // fieldref combines with contains/startswith/endswith (Sigma 2.1).
+        let refmix = |a: Kind, b: Kind| {
+            a == Kind::FieldRef && matches!(b, Kind::Contains | Kind::Starts | Kind::Ends)
+        };
+        if refmix(*kind, k) || refmix(k, *kind) {
+            *kind = Kind::FieldRef;
+            return Ok(());
+        }
         if *kind != Kind::Eq {
             return Err(Reason::Modifier(format!(
                 "two matching modifiers ('{name}')"
