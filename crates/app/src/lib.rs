@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod demo_seed;
 pub mod directives;
 pub mod duty;
+pub mod hunt;
 pub mod incident_response;
 pub mod incidents;
 pub mod notices;

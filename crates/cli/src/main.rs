@@ -206,6 +206,48 @@ enum Command {
     /// The 6-monthly and yearly reports.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Hunt with Sigma rules over event files (EVTX, JSON lines, concatenated JSON) or folders
+    /// of them. Exit code: 0 nothing fired, 2 something fired, 1 error.
+    Hunt(HuntArgs),
+    /// Sigma rule sets.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Args)]
+struct HuntArgs {
+    /// Event files or folders.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Rule folders (default: rules/sigma).
+    #[arg(long = "rules")]
+    rules: Vec<PathBuf>,
+    /// table, jsonl or csv.
+    #[arg(long, default_value = "table")]
+    format: String,
+    /// Only detections of this level or above: informational, low, medium, high, critical.
+    #[arg(long, default_value = "informational")]
+    min_level: String,
+    /// A log-source mapping file extending the embedded one.
+    #[arg(long)]
+    logsources: Option<PathBuf>,
+    /// Values of %placeholders% for the expand modifier (name: [values] per line).
+    #[arg(long)]
+    placeholders: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Compile every rule under DIR and list those refused, with the reason and counts.
+    Check {
+        dir: PathBuf,
+        /// A log-source mapping file extending the embedded one.
+        #[arg(long)]
+        logsources: Option<PathBuf>,
+        /// Values of %placeholders% for the expand modifier.
+        #[arg(long)]
+        placeholders: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -502,7 +544,7 @@ fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("CANHGAC_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,evtx=warn")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -612,6 +654,57 @@ fn explain(e: AppError) -> anyhow::Error {
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve(args) => serve(&cli.db, &cli.notify, args).await,
+        Command::Hunt(args) => {
+            use app::hunt;
+            let format = hunt::Format::parse(&args.format).with_context(|| {
+                format!("unknown format '{}': table, jsonl or csv", args.format)
+            })?;
+            let min_level = detect::Level::parse(&args.min_level);
+            let rule_dirs = if args.rules.is_empty() {
+                vec![PathBuf::from("rules/sigma")]
+            } else {
+                args.rules
+            };
+            let opts = hunt::RuleOptions {
+                rule_dirs,
+                logsources: args.logsources,
+                placeholders: args.placeholders,
+            };
+            let (engine, report) = hunt::load_rules(&opts)?;
+            if report.rules_loaded == 0 {
+                bail!("no rules loaded from {:?}", opts.rule_dirs);
+            }
+            // Write errors (a closed pipe: `| head`) end the output, not the hunt.
+            use std::io::Write;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            if let Some(h) = format.header() {
+                let _ = writeln!(out, "{h}");
+            }
+            let sum = hunt::hunt(&engine, &args.paths, min_level, |d| {
+                let _ = writeln!(out, "{}", format.line(d));
+            })?;
+            let _ = out.flush();
+            drop(out);
+            eprint!("{}", hunt::summary_text(&sum, &report));
+            if sum.detections > 0 {
+                std::process::exit(2);
+            }
+            Ok(())
+        }
+        Command::Rules(RulesCommand::Check {
+            dir,
+            logsources,
+            placeholders,
+        }) => {
+            let opts = app::hunt::RuleOptions {
+                rule_dirs: vec![dir],
+                logsources,
+                placeholders,
+            };
+            let (_, report) = app::hunt::load_rules(&opts)?;
+            print!("{}", app::hunt::check_text(&report));
+            Ok(())
+        }
         Command::Demo { seed } => {
             let app = open_store(&cli.db, Config::default()).await?;
             match app.seed_demo(seed).await.map_err(explain)? {

@@ -1,0 +1,401 @@
+//! Hunting with Sigma rules over event files (`canhgac hunt`, `canhgac rules
+//! check`): reads rule folders and event files (EVTX, JSON lines or
+//! concatenated JSON) from disk and runs them through `detect`. Local files
+//! only: no tenant data is read or written, so no scope is involved.
+
+use detect::read::{EvtxEvents, JsonEvents, RecordError};
+use detect::{CheckReport, Config, Engine, EngineBuilder, Level, LogSourceMap, Placeholders};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum HuntError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Config { path: String, message: String },
+    #[error("no rules loaded from {0}")]
+    NoRules(String),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> HuntError + '_ {
+    move |source| HuntError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Files under `path` (itself if a file) whose extension is one of `exts`, sorted.
+pub fn files_under(path: &Path, exts: &[&str]) -> Result<Vec<PathBuf>, HuntError> {
+    let mut out = Vec::new();
+    let meta = std::fs::metadata(path).map_err(io(path))?;
+    if meta.is_file() {
+        out.push(path.to_path_buf());
+        return Ok(out);
+    }
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).map_err(io(&d))? {
+            let p = e.map_err(io(&d))?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p
+                .extension()
+                .and_then(|x| x.to_str())
+                .is_some_and(|x| exts.iter().any(|e| x.eq_ignore_ascii_case(e)))
+            {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Where the rules come from and how they are configured.
+#[derive(Clone, Debug, Default)]
+pub struct RuleOptions {
+    pub rule_dirs: Vec<PathBuf>,
+    /// A log-source mapping file whose entries replace or extend the embedded ones.
+    pub logsources: Option<PathBuf>,
+    /// A YAML map of placeholder name → list of values, for `expand`.
+    pub placeholders: Option<PathBuf>,
+}
+
+/// Compiles every rule file under the folders; refused rules are in the report.
+pub fn load_rules(opts: &RuleOptions) -> Result<(Engine, CheckReport), HuntError> {
+    let mut config = Config::default();
+    if let Some(p) = &opts.logsources {
+        let text = std::fs::read_to_string(p).map_err(io(p))?;
+        let extra = LogSourceMap::from_yaml(&text).map_err(|e| HuntError::Config {
+            path: p.display().to_string(),
+            message: e.to_string(),
+        })?;
+        config.logsources.extend(extra);
+    }
+    if let Some(p) = &opts.placeholders {
+        let text = std::fs::read_to_string(p).map_err(io(p))?;
+        config.placeholders = read_placeholders(&text).map_err(|message| HuntError::Config {
+            path: p.display().to_string(),
+            message,
+        })?;
+    }
+    let mut b = EngineBuilder::new(config);
+    for dir in &opts.rule_dirs {
+        for f in files_under(dir, &["yml", "yaml"])? {
+            let text = match std::fs::read(&f) {
+                Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+                Err(e) => return Err(io(&f)(e)),
+            };
+            b.add_yaml(&f.display().to_string(), &text);
+        }
+    }
+    Ok(b.build())
+}
+
+/// `name: [values]` lines of a placeholder file (a small YAML subset: one key
+/// per line with an inline list or a single value).
+fn read_placeholders(text: &str) -> Result<Placeholders, String> {
+    let mut out = Placeholders::new();
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        let Some((k, v)) = l.split_once(':') else {
+            return Err(format!("line {}: expected 'name: [values]'", i + 1));
+        };
+        let v = v.trim();
+        let vals: Vec<String> = v
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .split(',')
+            .map(|s| s.trim().trim_matches(|c| c == '\'' || c == '"').to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        out.insert(k.trim().trim_matches('%').to_string(), vals);
+    }
+    Ok(out)
+}
+
+/// One rule firing on one event.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Detection {
+    pub file: String,
+    /// The event's place in its file (1-based).
+    pub record: usize,
+    pub time: String,
+    pub computer: String,
+    pub event_id: String,
+    pub rule_id: String,
+    pub title: String,
+    pub level: Level,
+    pub tags: Vec<String>,
+    pub author: String,
+}
+
+/// What a hunt found.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub files: usize,
+    pub events: usize,
+    pub bad_records: usize,
+    /// The first bad records (at most 100), with file and position.
+    pub errors: Vec<RecordError>,
+    pub detections: usize,
+    /// (level, rule id, title) → count.
+    pub by_rule: BTreeMap<(Level, String, String), usize>,
+    pub by_level: BTreeMap<Level, usize>,
+}
+
+/// Runs every event of every file under `paths` through the engine and calls
+/// `found` for each detection at or above `min_level`.
+pub fn hunt(
+    engine: &Engine,
+    paths: &[PathBuf],
+    min_level: Level,
+    mut found: impl FnMut(&Detection),
+) -> Result<Summary, HuntError> {
+    let mut sum = Summary::default();
+    let mut scanner = engine.scanner();
+    for p in paths {
+        for f in files_under(p, &["evtx", "json", "jsonl", "ndjson", "log"])? {
+            sum.files += 1;
+            let name = f.display().to_string();
+            let file = std::fs::File::open(&f).map_err(io(&f))?;
+            let is_evtx = f
+                .extension()
+                .is_some_and(|x| x.eq_ignore_ascii_case("evtx"));
+            let events: Box<dyn Iterator<Item = Result<detect::Event, RecordError>>> = if is_evtx {
+                Box::new(EvtxEvents::new(std::io::BufReader::new(file), &name))
+            } else {
+                Box::new(JsonEvents::new(std::io::BufReader::new(file), &name))
+            };
+            for (i, ev) in events.enumerate() {
+                let ev = match ev {
+                    Ok(ev) => ev,
+                    Err(e) => {
+                        sum.bad_records += 1;
+                        if sum.errors.len() < 100 {
+                            sum.errors.push(e);
+                        }
+                        continue;
+                    }
+                };
+                sum.events += 1;
+                for &r in scanner.scan(&ev) {
+                    let rule = &engine.rules()[r];
+                    if rule.level < min_level {
+                        continue;
+                    }
+                    sum.detections += 1;
+                    *sum.by_rule
+                        .entry((rule.level, rule.id.clone(), rule.title.clone()))
+                        .or_insert(0) += 1;
+                    *sum.by_level.entry(rule.level).or_insert(0) += 1;
+                    let text = |k: &str| ev.get_text(k).map(|v| v.into_owned()).unwrap_or_default();
+                    let time = [
+                        "TimeCreated_SystemTime",
+                        "@timestamp",
+                        "EventTime",
+                        "UtcTime",
+                    ]
+                    .iter()
+                    .map(|k| text(k))
+                    .find(|t| !t.is_empty())
+                    .unwrap_or_default();
+                    found(&Detection {
+                        file: name.clone(),
+                        record: i + 1,
+                        time,
+                        computer: text("Computer"),
+                        event_id: text("EventID"),
+                        rule_id: rule.id.clone(),
+                        title: rule.title.clone(),
+                        level: rule.level,
+                        tags: rule.tags.clone(),
+                        author: rule.author.clone(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(sum)
+}
+
+/// A CSV field, quoted when needed, with spreadsheet formulas neutralised.
+pub fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_file() {
+        let p =
+            read_placeholders("# x\nAdmins_Workstations: ['ws1', \"ws2\"]\n%dc%: dc01\n").unwrap();
+        assert_eq!(p["Admins_Workstations"], vec!["ws1", "ws2"]);
+        assert_eq!(p["dc"], vec!["dc01"]);
+    }
+
+    #[test]
+    fn csv_guards() {
+        assert_eq!(csv_field("=cmd"), "'=cmd");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+    }
+}
+
+/// How `hunt` prints detections.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Jsonl,
+    Csv,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Option<Format> {
+        match s {
+            "table" => Some(Format::Table),
+            "jsonl" => Some(Format::Jsonl),
+            "csv" => Some(Format::Csv),
+            _ => None,
+        }
+    }
+
+    /// The header line, if the format has one.
+    pub fn header(self) -> Option<String> {
+        match self {
+            Format::Table => Some(format!(
+                "{:<8} {:<24} {:<20} {:>6}  {:<60} {}",
+                "LEVEL", "TIME", "COMPUTER", "EVENT", "RULE", "FILE#RECORD"
+            )),
+            Format::Csv => {
+                Some("level,time,computer,event_id,rule_id,title,tags,file,record".into())
+            }
+            Format::Jsonl => None,
+        }
+    }
+
+    pub fn line(self, d: &Detection) -> String {
+        match self {
+            Format::Table => format!(
+                "{:<8} {:<24} {:<20} {:>6}  {:<60} {}#{}",
+                d.level.as_str(),
+                d.time,
+                d.computer,
+                d.event_id,
+                d.title,
+                d.file,
+                d.record
+            ),
+            Format::Jsonl => serde_json::to_string(d).unwrap_or_default(),
+            Format::Csv => [
+                d.level.as_str().to_string(),
+                d.time.clone(),
+                d.computer.clone(),
+                d.event_id.clone(),
+                d.rule_id.clone(),
+                d.title.clone(),
+                d.tags.join(" "),
+                d.file.clone(),
+                d.record.to_string(),
+            ]
+            .iter()
+            .map(|f| csv_field(f))
+            .collect::<Vec<_>>()
+            .join(","),
+        }
+    }
+}
+
+/// The summary printed after a hunt (Vietnamese first, English alongside).
+pub fn summary_text(sum: &Summary, report: &CheckReport) -> String {
+    let mut s = String::new();
+    use std::fmt::Write;
+    let _ = writeln!(
+        s,
+        "Tệp / files: {}   Sự kiện / events: {}   Bản ghi lỗi / bad records: {}",
+        sum.files, sum.events, sum.bad_records
+    );
+    let _ = writeln!(
+        s,
+        "Luật / rules: {} loaded, {} refused   Phát hiện / detections: {}",
+        report.rules_loaded,
+        report.refused.len(),
+        sum.detections
+    );
+    for e in &sum.errors {
+        let _ = writeln!(s, "  bad record: {e}");
+    }
+    if !sum.by_level.is_empty() {
+        let levels: Vec<String> = sum
+            .by_level
+            .iter()
+            .rev()
+            .map(|(l, n)| format!("{} {n}", l.as_str()))
+            .collect();
+        let _ = writeln!(s, "Theo mức / by level: {}", levels.join(", "));
+        let _ = writeln!(s, "Theo luật / by rule:");
+        let mut rows: Vec<_> = sum.by_rule.iter().collect();
+        rows.sort_by(|a, b| b.0 .0.cmp(&a.0 .0).then(b.1.cmp(a.1)));
+        for ((level, id, title), n) in rows {
+            let _ = writeln!(s, "  {n:>6}  {:<13} {title}  ({id})", level.as_str());
+        }
+    }
+    s
+}
+
+/// `rules check`: counts, refusals by reason and each refused rule.
+pub fn check_text(report: &CheckReport) -> String {
+    let mut s = String::new();
+    use std::fmt::Write;
+    let _ = writeln!(
+        s,
+        "Tệp / files: {}   Luật nạp được / loaded: {}   Bị từ chối / refused: {}   Nguồn log chưa ánh xạ / unmapped logsource: {}",
+        report.files,
+        report.rules_loaded,
+        report.refused.len(),
+        report.unmapped.len()
+    );
+    for (code, n) in report.counts_by_reason() {
+        let _ = writeln!(s, "  {n:>5}  {code}");
+    }
+    for r in &report.refused {
+        let _ = writeln!(
+            s,
+            "refused: {}  {}  — {}",
+            r.source,
+            r.title.as_deref().unwrap_or(""),
+            r.reason
+        );
+    }
+    let mut by_ls: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, ls) in &report.unmapped {
+        *by_ls.entry(ls.to_string()).or_insert(0) += 1;
+    }
+    if !by_ls.is_empty() {
+        let _ = writeln!(
+            s,
+            "Unmapped logsources (rules fire only on events declared as such):"
+        );
+        for (ls, n) in by_ls {
+            let _ = writeln!(s, "  {n:>5}  {ls}");
+        }
+    }
+    s
+}
