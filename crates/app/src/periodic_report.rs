@@ -493,15 +493,6 @@ pub struct NotBuilt {
 
 // ---- building ----
 
-fn priority_label(code: &str) -> &'static str {
-    match code {
-        "immediate" => "Khẩn cấp",
-        "out-of-cycle" => "Ngoài kế hoạch",
-        "scheduled" => "Theo kế hoạch",
-        _ => "Hoãn",
-    }
-}
-
 const PRIORITIES: [&str; 4] = ["immediate", "out-of-cycle", "scheduled", "defer"];
 
 fn is_active(status: &str) -> bool {
@@ -769,7 +760,7 @@ impl App {
                     code,
                     PriorityLine {
                         priority: code.into(),
-                        label: priority_label(code).into(),
+                        label: crate::vulns::priority_vi(code).into(),
                         ..Default::default()
                     },
                 )

@@ -866,3 +866,12 @@ pub fn match_gaps(asset: &store::assets::Asset) -> Vec<vulnmatch::matching::Unma
         1,
     ))
 }
+
+/// A priority code's Vietnamese label, for documents (`vulnmatch`'s
+/// `Decision` holds the labels; an unknown code reads as the lowest).
+pub(crate) fn priority_vi(code: &str) -> &'static str {
+    use domain::Labelled;
+    vulnmatch::priority::Decision::parse(code)
+        .unwrap_or(vulnmatch::priority::Decision::Defer)
+        .label_vi()
+}

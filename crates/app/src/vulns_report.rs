@@ -27,15 +27,6 @@ fn status_vi(code: &str) -> String {
         .unwrap_or_else(|_| code.to_string())
 }
 
-fn priority_vi(code: &str) -> &'static str {
-    match code {
-        "immediate" => "Khẩn cấp",
-        "out-of-cycle" => "Ngoài kế hoạch",
-        "scheduled" => "Theo kế hoạch",
-        _ => "Hoãn",
-    }
-}
-
 fn finding_cells(f: &FindingView, today: chrono::NaiveDate) -> Vec<String> {
     let overdue = f
         .status
@@ -49,7 +40,7 @@ fn finding_cells(f: &FindingView, today: chrono::NaiveDate) -> Vec<String> {
         f.cve.clone(),
         f.cvss.map(|c| format!("{c:.1}")).unwrap_or_default(),
         if f.kev == Some(true) { "có" } else { "" }.into(),
-        priority_vi(&f.priority).into(),
+        crate::vulns::priority_vi(&f.priority).into(),
         f.deadline.format("%d/%m/%Y").to_string(),
         status_vi(&f.status),
         if overdue { "quá hạn" } else { "" }.into(),

@@ -387,23 +387,20 @@ pub fn reason_vi(reason: &str) -> String {
     let Some((head, rest)) = reason.split_once(": ") else {
         return reason.to_string();
     };
-    let (what, value) = match head.rsplit_once(' ') {
-        Some((w, v)) if head.starts_with("well-being") => (w, v),
-        Some((w, v)) => match w.strip_suffix(" very") {
-            Some(w) => (w, &head[w.len() + 1..]),
-            None => (w, v),
-        },
-        None => return reason.to_string(),
-    };
-    let value = if head.ends_with("very high") {
-        "very high"
-    } else {
-        value
-    };
-    let what = if head.ends_with("very high") {
-        head.trim_end_matches(" very high")
-    } else {
-        what
+    // The head is a decision point and its value: `value density concentrated`.
+    let points = [
+        "well-being and mission impact",
+        "value density",
+        "exploitation",
+        "exposure",
+        "automatable",
+    ];
+    let Some((what, value)) = points.iter().find_map(|p| {
+        head.strip_prefix(p)
+            .and_then(|v| v.strip_prefix(' '))
+            .map(|v| (*p, v))
+    }) else {
+        return reason.to_string();
     };
     let because = match rest {
         r if r.starts_with("in CISA KEV since ") => {
