@@ -54,6 +54,7 @@
 
 mod engine;
 pub mod event;
+pub mod formats;
 pub mod logsource;
 mod pattern;
 pub mod read;
@@ -61,6 +62,7 @@ mod rule;
 
 pub use engine::{Config, Engine, EngineBuilder, Match, Scanner};
 pub use event::{Event, SourceHint, Value};
+pub use formats::Format;
 pub use logsource::{LogSourceMap, DEFAULT_LOGSOURCES};
 pub use rule::Placeholders;
 
