@@ -1,5 +1,6 @@
 //! The compiled rule set and its evaluation.
 
+use crate::correlation::CorrelationSet;
 use crate::event::{Event, Value};
 use crate::logsource::{EventKind, LogSourceMap};
 use crate::pattern::{self, StrPat};
@@ -100,6 +101,7 @@ pub struct Engine {
     other_kinds: Vec<KindSel>,
     channel_field: Option<u32>,
     declared: Vec<(LogSource, u32)>,
+    correlations: CorrelationSet,
 }
 
 /// One rule that fired on an event.
@@ -122,6 +124,7 @@ pub struct EngineBuilder {
     config: Config,
     parsed: Vec<(RuleInfo, Tree)>,
     report: CheckReport,
+    correlations: Vec<crate::correlation::ParsedCorrelation>,
 }
 
 impl EngineBuilder {
@@ -130,6 +133,7 @@ impl EngineBuilder {
             config,
             parsed: Vec::new(),
             report: CheckReport::default(),
+            correlations: Vec::new(),
         }
     }
 
@@ -149,17 +153,35 @@ impl EngineBuilder {
             self.refuse(source, None, Reason::NotARule("empty file".into()));
             return 0;
         }
+        if docs.iter().any(|d| !d["correlation"].is_badvalue()) {
+            // Correlations go to the correlation set; the rules beside them are compiled.
+            let mut n = 0;
+            for d in &docs {
+                if d["correlation"].is_badvalue() {
+                    n += self.add_doc(source, d);
+                    continue;
+                }
+                match crate::correlation::parse_correlation(d, source) {
+                    Ok(c) => self.correlations.push(c),
+                    Err(refused) => {
+                        let (info, reason) = *refused;
+                        self.refuse(source, info, reason);
+                    }
+                }
+            }
+            return n;
+        }
         if docs.len() > 1 {
-            // Rule collections (action: global …) and files holding correlations.
-            let kind = if docs.iter().any(|d| !d["correlation"].is_badvalue()) {
-                "correlation rule (not yet evaluated)"
-            } else {
-                "multi-document rule collection"
-            };
+            // Rule collections (action: global …).
+            let kind = "multi-document rule collection";
             self.refuse(source, None, Reason::Unsupported(kind.into()));
             return 0;
         }
-        match rule::parse_rule(&docs[0], &self.config.placeholders) {
+        self.add_doc(source, &docs[0])
+    }
+
+    fn add_doc(&mut self, source: &str, doc: &yaml_rust2::Yaml) -> usize {
+        match rule::parse_rule(doc, &self.config.placeholders) {
             Ok(p) => {
                 let mut info = p.info;
                 info.source = source.to_string();
@@ -192,6 +214,7 @@ impl EngineBuilder {
             config,
             parsed,
             mut report,
+            correlations,
         } = self;
         let mut b = Build {
             fields: HashMap::new(),
@@ -288,7 +311,9 @@ impl EngineBuilder {
                 None => other_kinds.push(KindSel { when, bucket: bi }),
             }
         }
-        report.rules_loaded = rules.len();
+        let (correlations, refused) = CorrelationSet::resolve(correlations, &rules);
+        report.refused.extend(refused);
+        report.rules_loaded = rules.len() + correlations.rules().len();
         let nfields = b.fields.len();
         let engine = Engine {
             rules,
@@ -300,6 +325,7 @@ impl EngineBuilder {
             other_kinds,
             channel_field: Some(channel_field),
             declared: declared.into_iter().collect(),
+            correlations,
         };
         (engine, report)
     }
@@ -576,6 +602,12 @@ impl Engine {
     /// The rules loaded, in load order ([`Match::index`] indexes this).
     pub fn rules(&self) -> &[RuleInfo] {
         &self.rules
+    }
+
+    /// The correlation rules loaded with the rules (evaluate them with a
+    /// [`Correlator`](crate::Correlator)).
+    pub fn correlations(&self) -> &CorrelationSet {
+        &self.correlations
     }
 
     /// A scanner for this engine (one per thread; reuse it for every event).
