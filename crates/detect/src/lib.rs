@@ -54,13 +54,17 @@
 
 mod engine;
 pub mod event;
+mod flat;
+mod json;
 pub mod logsource;
 mod pattern;
+mod prefilter;
 pub mod read;
 mod rule;
 
 pub use engine::{Config, Engine, EngineBuilder, Match, Scanner};
-pub use event::{Event, SourceHint, Value};
+pub use event::{Event, SourceHint, Value, ValueRef};
+pub use flat::EventBuf;
 pub use logsource::{LogSourceMap, DEFAULT_LOGSOURCES};
 pub use rule::Placeholders;
 
