@@ -8,7 +8,7 @@
 //! detections go (default /dev/null); `DETECT_EVTX_REPEAT` reads the EVTX
 //! files that many times (default 1); `DETECT_EVAL_ONLY=1` also times
 //! evaluation alone on events held in memory; `DETECT_STATS=1` prints the
-//! prefilter's figures.
+//! prefilter's figures; `DETECT_PARSE_ONLY=1` reads without evaluating.
 //!
 //! Prints `canhgac rules=N refused=N events=N detections=N load_s=S e2e_s=S
 //! e2e_cpu_s=S` (CPU seconds of all threads, from /proc; 0 elsewhere).
@@ -59,6 +59,12 @@ fn write_detection(w: &mut Vec<u8>, engine: &Engine, file: &str, pos: u64, rule:
     w.extend_from_slice(b"}\n");
 }
 
+/// `DETECT_PARSE_ONLY=1`: read and normalise without evaluating (to see the split).
+fn parse_only() -> bool {
+    static P: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *P.get_or_init(|| std::env::var_os("DETECT_PARSE_ONLY").is_some())
+}
+
 struct Totals {
     events: u64,
     detections: u64,
@@ -88,6 +94,9 @@ fn scan_json(
         }
         let pos = first_event + t.events;
         t.events += 1;
+        if parse_only() {
+            continue;
+        }
         for &rule in s.scan_buf(buf) {
             t.detections += 1;
             write_detection(out, engine, file, pos, rule);

@@ -57,6 +57,8 @@ pub mod event;
 mod flat;
 mod json;
 pub mod logsource;
+#[cfg(test)]
+mod oracle;
 mod pattern;
 mod prefilter;
 pub mod read;
