@@ -350,24 +350,32 @@ pub struct Matched {
 const MATCHER: &str = "system:matcher";
 
 /// Writes new findings (open) and refreshes the priority, deadline and
-/// evidence of known ones; each new finding gets its first event.
+/// evidence of known ones; each new finding gets its first event. New
+/// findings and their events go in multi-row INSERTs (a first run over a
+/// large inventory writes millions).
 pub async fn record_matches(
     tx: &mut Tx,
     new: &[Matched],
     refreshed: &[(i64, Matched)],
 ) -> Result<()> {
     let now = Utc::now();
-    for m in new {
-        let id: One<i64> = tx
-            .conn()
-            .fetch_one(
-                "INSERT INTO findings (asset_id, system_id, cve, status, priority, deadline, deadline_by, evidence, evidence_key, reasons, detected_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+    let open = FindingStatus::Open.as_str();
+    for chunk in new.chunks(BATCH) {
+        let mut q = Sql::new(
+            "INSERT INTO findings (asset_id, system_id, cve, status, priority, deadline, deadline_by, evidence, evidence_key, reasons, detected_at, updated_at) VALUES ",
+        );
+        for (i, m) in chunk.iter().enumerate() {
+            q.push(
+                if i == 0 {
+                    "(?,?,?,?,?,?,?,?,?,?,?,?)"
+                } else {
+                    ",(?,?,?,?,?,?,?,?,?,?,?,?)"
+                },
                 args![
                     m.asset_id,
                     m.system_id,
                     m.cve.as_str(),
-                    FindingStatus::Open.as_str(),
+                    open,
                     m.priority.as_str(),
                     Some(m.deadline),
                     m.deadline_by.as_str(),
@@ -377,9 +385,34 @@ pub async fn record_matches(
                     now,
                     now
                 ],
-            )
-            .await?;
-        event(tx, id.0, MATCHER, "detect", None, FindingStatus::Open, None).await?;
+            );
+        }
+        q.push(" RETURNING id", vec![]);
+        let ids: Vec<One<i64>> = tx.conn().fetch_all(&q.text, q.args).await?;
+        let mut e = Sql::new(
+            "INSERT INTO finding_events (finding_id, at, actor, action, from_status, to_status, note) VALUES ",
+        );
+        for (i, id) in ids.iter().enumerate() {
+            e.push(
+                if i == 0 {
+                    "(?,?,?,?,?,?,?)"
+                } else {
+                    ",(?,?,?,?,?,?,?)"
+                },
+                args![
+                    id.0,
+                    now,
+                    MATCHER,
+                    "detect",
+                    None::<String>,
+                    open,
+                    None::<String>
+                ],
+            );
+        }
+        if !ids.is_empty() {
+            tx.conn().execute(&e.text, e.args).await?;
+        }
     }
     for (id, m) in refreshed {
         tx.conn()
