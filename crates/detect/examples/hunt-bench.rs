@@ -282,6 +282,12 @@ fn main() {
             "buckets (variants, unfiltered): {:?}",
             &sizes[..sizes.len().min(15)]
         );
+        for (b, field, n) in engine.prefilter_stats(1000) {
+            eprintln!(
+                "bucket {b} {field}: whole={} prefix_nodes={} suffix_nodes={} contains={}",
+                n[0], n[1], n[2], n[3]
+            );
+        }
     }
 
     let out_path = std::env::var("DETECT_OUT").unwrap_or_else(|_| "/dev/null".into());

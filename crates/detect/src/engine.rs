@@ -4,7 +4,7 @@ use crate::event::{Event, SourceHint, ValueRef};
 use crate::flat::EventBuf;
 use crate::logsource::{EventKind, LogSourceMap};
 use crate::pattern::{self, StrPat};
-use crate::prefilter::{best_clauses, build_bucket, Bucket, Clause, FxBuild};
+use crate::prefilter::{best_clauses, build_bucket, Bucket, Clause, FxBuild, Matchers};
 use crate::rule::{self, Check, Cmp, Placeholders, RefKind, Tree};
 use crate::{CheckReport, LogSource, Reason, Refusal, RuleInfo};
 use regex::Regex;
@@ -236,8 +236,9 @@ impl EngineBuilder {
             }
             rules.push(info);
         }
+        let mut matchers = Matchers::new();
         for vars in &bucket_vars {
-            buckets.push(build_bucket(&b.cnf, vars));
+            buckets.push(build_bucket(&b.cnf, vars, &mut matchers));
         }
         // Event kinds, indexed by their Channel when they name one.
         let mut by_channel: HashMap<String, Vec<KindSel>> = HashMap::new();
@@ -457,6 +458,26 @@ impl Engine {
             .collect()
     }
 
+    /// Per kind of event with more than `min` variants: for each field with
+    /// literals, `(bucket, field, whole, prefix nodes, suffix nodes, contains)` (diagnostics).
+    pub fn prefilter_stats(&self, min: usize) -> Vec<(usize, String, [usize; 4])> {
+        let names: HashMap<u32, &str> = self.fields.iter().map(|(k, v)| (*v, k.as_str())).collect();
+        let mut out = Vec::new();
+        for (bi, b) in self
+            .buckets
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.size > min)
+        {
+            for fp in b.pre.iter().chain(b.keywords.iter()) {
+                let (w, p, s, c) = fp.matcher.counts();
+                let name = names.get(&fp.field).copied().unwrap_or("(keywords)");
+                out.push((bi, name.to_string(), [w, p, s, c]));
+            }
+        }
+        out
+    }
+
     /// Rule indexes evaluated for every event of their kind (no literal to filter on).
     pub fn unfiltered_rules(&self) -> Vec<usize> {
         let mut v: Vec<usize> = self
@@ -673,22 +694,24 @@ impl<'e> Scanner<'e> {
             let mut i = self.first[fp.field as usize];
             while i != 0 {
                 let v = self.vals[i as usize - 1];
-                fp.find(&low[v.low.0 as usize..v.low.1 as usize], |h| {
-                    for &(var, c) in &fp.hits[h] {
-                        self.hit(var, c);
-                    }
-                });
+                fp.matcher
+                    .find(&low[v.low.0 as usize..v.low.1 as usize], |h| {
+                        for &(var, c) in &fp.hits[h] {
+                            self.hit(var, c);
+                        }
+                    });
                 i = v.next;
             }
         }
         if let Some(fp) = &b.keywords {
             for k in 0..self.vals.len() {
                 let v = self.vals[k];
-                fp.find(&low[v.low.0 as usize..v.low.1 as usize], |h| {
-                    for &(var, c) in &fp.hits[h] {
-                        self.hit(var, c);
-                    }
-                });
+                fp.matcher
+                    .find(&low[v.low.0 as usize..v.low.1 as usize], |h| {
+                        for &(var, c) in &fp.hits[h] {
+                            self.hit(var, c);
+                        }
+                    });
             }
         }
         self.low = low;
