@@ -266,12 +266,12 @@ fn main() {
     for d in &args[1..] {
         files_with(Path::new(d), &["yml", "yaml"], &mut files);
     }
+    let items: Vec<(String, String)> = files
+        .iter()
+        .filter_map(|f| Some((f.display().to_string(), std::fs::read_to_string(f).ok()?)))
+        .collect();
     let mut b = EngineBuilder::new(Config::default());
-    for f in &files {
-        if let Ok(text) = std::fs::read_to_string(f) {
-            b.add_yaml(&f.display().to_string(), &text);
-        }
-    }
+    b.add_yaml_all(&items);
     let (engine, report) = b.build();
     let load_s = t0.elapsed().as_secs_f64();
     let load_cpu = cpu_s() - c0;

@@ -384,12 +384,18 @@ pub(crate) struct Bucket {
     pub size: usize,
 }
 
-/// Builds the bucket of variants `vars`; `cnf[v]` are variant v's clauses.
-pub(crate) fn build_bucket(
-    cnf: &[Option<Vec<Clause>>],
-    vars: &[u32],
-    matchers: &mut Matchers,
-) -> Bucket {
+/// Per field of a bucket: its literals and, per literal, what it satisfies.
+type FieldNeedles = (u32, Vec<(Anchor, String)>, Vec<Vec<(u32, u8)>>);
+
+/// A bucket whose matchers are not built yet.
+pub(crate) struct Plan {
+    always: Vec<u32>,
+    size: usize,
+    fields: Vec<FieldNeedles>,
+}
+
+/// Plans the bucket of variants `vars`; `cnf[v]` are variant v's clauses.
+pub(crate) fn plan_bucket(cnf: &[Option<Vec<Clause>>], vars: &[u32]) -> Plan {
     type Needles = (
         Vec<(Anchor, String)>,
         Vec<Vec<(u32, u8)>>,
@@ -423,17 +429,72 @@ pub(crate) fn build_bucket(
             }
         }
     }
+    let mut fields: Vec<FieldNeedles> = per_field
+        .into_iter()
+        .map(|(f, (needles, hits, _))| (f, needles, hits))
+        .collect();
+    fields.sort_by_key(|(f, _, _)| *f);
+    Plan {
+        always,
+        size,
+        fields,
+    }
+}
+
+/// Builds the matchers of all plans, each distinct set of literals once,
+/// on up to `threads` threads.
+pub(crate) fn build_matchers(plans: &[Plan], threads: usize) -> Matchers {
+    let mut todo: Vec<&Vec<(Anchor, String)>> = Vec::new();
+    let mut seen: HashMap<&Vec<(Anchor, String)>, ()> = HashMap::new();
+    for p in plans {
+        for (_, needles, _) in &p.fields {
+            if seen.insert(needles, ()).is_none() {
+                todo.push(needles);
+            }
+        }
+    }
+    // Largest first, so that threads finish together.
+    todo.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let built: Vec<Vec<(usize, Option<Arc<Matcher>>)>> = std::thread::scope(|sc| {
+        let workers: Vec<_> = (0..threads.max(1))
+            .map(|_| {
+                sc.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(n) = todo.get(i) else { break };
+                        out.push((i, Matcher::build(n).map(Arc::new)));
+                    }
+                    out
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    let mut m = Matchers::new();
+    for (i, matcher) in built.into_iter().flatten() {
+        m.insert(todo[i].clone(), matcher);
+    }
+    m
+}
+
+/// The bucket of a plan, with the matchers built.
+pub(crate) fn finish_bucket(plan: Plan, matchers: &Matchers) -> Bucket {
+    let Plan {
+        mut always,
+        size,
+        fields,
+    } = plan;
     let mut pre = Vec::new();
     let mut keywords = None;
-    let mut fields: Vec<_> = per_field.into_iter().collect();
-    fields.sort_by_key(|(f, _)| *f);
-    for (field, (needles, hits, _)) in fields {
-        let matcher = matchers
-            .entry(needles)
-            .or_insert_with_key(|n| Matcher::build(n).map(Arc::new))
-            .clone();
-        let Some(matcher) = matcher else {
-            // Too large for an automaton: evaluate those rules for every event.
+    for (field, needles, hits) in fields {
+        // A matcher missing (a thread failed) or not buildable: evaluate
+        // those rules for every event.
+        let Some(matcher) = matchers.get(&needles).cloned().flatten() else {
             for h in hits {
                 for (v, _) in h {
                     if !always.contains(&v) {
