@@ -266,12 +266,12 @@ fn main() {
     for d in &args[1..] {
         files_with(Path::new(d), &["yml", "yaml"], &mut files);
     }
+    let items: Vec<(String, String)> = files
+        .iter()
+        .filter_map(|f| Some((f.display().to_string(), std::fs::read_to_string(f).ok()?)))
+        .collect();
     let mut b = EngineBuilder::new(Config::default());
-    for f in &files {
-        if let Ok(text) = std::fs::read_to_string(f) {
-            b.add_yaml(&f.display().to_string(), &text);
-        }
-    }
+    b.add_yaml_all(&items);
     let (engine, report) = b.build();
     let load_s = t0.elapsed().as_secs_f64();
     let load_cpu = cpu_s() - c0;
@@ -282,6 +282,12 @@ fn main() {
             "buckets (variants, unfiltered): {:?}",
             &sizes[..sizes.len().min(15)]
         );
+        for (b, field, n) in engine.prefilter_stats(1000) {
+            eprintln!(
+                "bucket {b} {field}: whole={} prefix_nodes={} suffix_nodes={} contains={}",
+                n[0], n[1], n[2], n[3]
+            );
+        }
     }
 
     let out_path = std::env::var("DETECT_OUT").unwrap_or_else(|_| "/dev/null".into());

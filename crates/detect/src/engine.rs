@@ -5,7 +5,9 @@ use crate::event::{Event, SourceHint, ValueRef};
 use crate::flat::EventBuf;
 use crate::logsource::{EventKind, LogSourceMap};
 use crate::pattern::{self, StrPat};
-use crate::prefilter::{best_clauses, build_bucket, Bucket, Clause, FxBuild};
+use crate::prefilter::{
+    best_clauses, build_matchers, finish_bucket, plan_bucket, Bucket, Clause, FxBuild,
+};
 use crate::rule::{self, Check, Cmp, Placeholders, RefKind, Tree};
 use crate::{CheckReport, LogSource, Reason, Refusal, RuleInfo};
 use regex::Regex;
@@ -174,6 +176,57 @@ impl EngineBuilder {
         }
     }
 
+    /// Adds many YAML texts, `(source, text)`: the same as [`EngineBuilder::add_yaml`]
+    /// on each in order, parsed on all cores. Returns how many rules were accepted.
+    pub fn add_yaml_all<S, T>(&mut self, items: &[(S, T)]) -> usize
+    where
+        S: AsRef<str> + Sync,
+        T: AsRef<str> + Sync,
+    {
+        let n = threads().min(items.len() / 64).max(1);
+        if n == 1 {
+            return items
+                .iter()
+                .map(|(s, t)| self.add_yaml(s.as_ref(), t.as_ref()))
+                .sum();
+        }
+        let per = items.len().div_ceil(n);
+        let config = &self.config;
+        let parts: Vec<Option<EngineBuilder>> = std::thread::scope(|sc| {
+            let hs: Vec<_> = items
+                .chunks(per)
+                .map(|chunk| {
+                    sc.spawn(move || {
+                        let mut b = EngineBuilder::new(config.clone());
+                        for (s, t) in chunk {
+                            b.add_yaml(s.as_ref(), t.as_ref());
+                        }
+                        b
+                    })
+                })
+                .collect();
+            hs.into_iter().map(|h| h.join().ok()).collect()
+        });
+        let mut accepted = 0;
+        for (part, chunk) in parts.into_iter().zip(items.chunks(per)) {
+            match part {
+                Some(p) => {
+                    accepted += p.parsed.len();
+                    self.report.files += p.report.files;
+                    self.report.refused.extend(p.report.refused);
+                    self.parsed.extend(p.parsed);
+                }
+                // A parser thread failed: parse its share here, in order.
+                None => {
+                    for (s, t) in chunk {
+                        accepted += self.add_yaml(s.as_ref(), t.as_ref());
+                    }
+                }
+            }
+        }
+        accepted
+    }
+
     fn refuse(&mut self, source: &str, info: Option<RuleInfo>, reason: Reason) {
         self.report.refused.push(Refusal {
             source: source.to_string(),
@@ -259,9 +312,9 @@ impl EngineBuilder {
             }
             rules.push(info);
         }
-        for vars in &bucket_vars {
-            buckets.push(build_bucket(&b.cnf, vars));
-        }
+        let plans: Vec<_> = bucket_vars.iter().map(|v| plan_bucket(&b.cnf, v)).collect();
+        let matchers = build_matchers(&plans, threads());
+        buckets.extend(plans.into_iter().map(|p| finish_bucket(p, &matchers)));
         // Event kinds, indexed by their Channel when they name one.
         let mut by_channel: HashMap<String, Vec<KindSel>> = HashMap::new();
         let mut other_kinds = Vec::new();
@@ -307,6 +360,11 @@ impl EngineBuilder {
         };
         (engine, report)
     }
+}
+
+/// Threads for loading: the cores there are, at most 8.
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
 }
 
 fn rules_source(rules: &[RuleInfo], i: usize) -> String {
@@ -487,6 +545,26 @@ impl Engine {
             .iter()
             .map(|b| (b.size, b.always.len()))
             .collect()
+    }
+
+    /// Per kind of event with more than `min` variants: for each field with
+    /// literals, `(bucket, field, whole, prefix nodes, suffix nodes, contains)` (diagnostics).
+    pub fn prefilter_stats(&self, min: usize) -> Vec<(usize, String, [usize; 4])> {
+        let names: HashMap<u32, &str> = self.fields.iter().map(|(k, v)| (*v, k.as_str())).collect();
+        let mut out = Vec::new();
+        for (bi, b) in self
+            .buckets
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.size > min)
+        {
+            for fp in b.pre.iter().chain(b.keywords.iter()) {
+                let (w, p, s, c) = fp.matcher.counts();
+                let name = names.get(&fp.field).copied().unwrap_or("(keywords)");
+                out.push((bi, name.to_string(), [w, p, s, c]));
+            }
+        }
+        out
     }
 
     /// Rule indexes evaluated for every event of their kind (no literal to filter on).
@@ -705,22 +783,24 @@ impl<'e> Scanner<'e> {
             let mut i = self.first[fp.field as usize];
             while i != 0 {
                 let v = self.vals[i as usize - 1];
-                fp.find(&low[v.low.0 as usize..v.low.1 as usize], |h| {
-                    for &(var, c) in &fp.hits[h] {
-                        self.hit(var, c);
-                    }
-                });
+                fp.matcher
+                    .find(&low[v.low.0 as usize..v.low.1 as usize], |h| {
+                        for &(var, c) in &fp.hits[h] {
+                            self.hit(var, c);
+                        }
+                    });
                 i = v.next;
             }
         }
         if let Some(fp) = &b.keywords {
             for k in 0..self.vals.len() {
                 let v = self.vals[k];
-                fp.find(&low[v.low.0 as usize..v.low.1 as usize], |h| {
-                    for &(var, c) in &fp.hits[h] {
-                        self.hit(var, c);
-                    }
-                });
+                fp.matcher
+                    .find(&low[v.low.0 as usize..v.low.1 as usize], |h| {
+                        for &(var, c) in &fp.hits[h] {
+                            self.hit(var, c);
+                        }
+                    });
             }
         }
         self.low = low;

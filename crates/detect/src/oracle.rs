@@ -385,3 +385,36 @@ fn generated_events_fire_some_rules() {
         "only {fired} detections on 400 generated events"
     );
 }
+
+#[test]
+fn parallel_loading_equals_one_by_one() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules/sigma/rules/windows");
+    let mut files = Vec::new();
+    yaml_files(&base, &mut files);
+    let items: Vec<(String, String)> = files
+        .iter()
+        .map(|f| (f.display().to_string(), std::fs::read_to_string(f).unwrap()))
+        .collect();
+    let mut one = EngineBuilder::new(Config::default());
+    for (s, t) in &items {
+        one.add_yaml(s, t);
+    }
+    let mut all = EngineBuilder::new(Config::default());
+    all.add_yaml_all(&items);
+    let ((e1, r1), (e2, r2)) = (one.build(), all.build());
+    let src = |e: &Engine| {
+        e.rules()
+            .iter()
+            .map(|r| r.source.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(src(&e1), src(&e2));
+    let refused = |r: &crate::CheckReport| {
+        r.refused
+            .iter()
+            .map(|x| (x.source.clone(), x.reason.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(refused(&r1), refused(&r2));
+    assert_eq!(r1.files, r2.files);
+}

@@ -15,6 +15,7 @@ use crate::pattern::{self, StrPat};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 /// A fast, non-cryptographic hash for short keys (field names, values).
 #[derive(Default, Clone, Copy)]
@@ -130,8 +131,30 @@ fn clause_score(c: &Clause) -> (usize, std::cmp::Reverse<usize>) {
     )
 }
 
+/// Drops literals implied by another of the clause: a value holding `-enc`
+/// holds `enc`, so when `enc` is a literal of the clause, `-enc` adds nothing.
+fn minimise(c: &mut Clause) {
+    c.sort_by(|a, b| (a.0, a.1, a.2.len(), &a.2).cmp(&(b.0, b.1, b.2.len(), &b.2)));
+    c.dedup();
+    if c.len() > 64 {
+        return; // quadratic: only for the small clauses windash makes
+    }
+    let mut keep: Clause = Vec::with_capacity(c.len());
+    for x in c.drain(..) {
+        let implied = x.1 == Anchor::Contains
+            && keep
+                .iter()
+                .any(|k| k.0 == x.0 && k.1 == Anchor::Contains && x.2.contains(k.2.as_str()));
+        if !implied {
+            keep.push(x);
+        }
+    }
+    *c = keep;
+}
+
 /// The `k` most selective clauses (longest shortest literal, then fewest literals).
 fn pick_best(mut cs: Vec<Clause>, k: usize) -> Vec<Clause> {
+    cs.iter_mut().for_each(minimise);
     cs.sort_by_key(|c| std::cmp::Reverse(clause_score(c)));
     cs.dedup();
     cs.truncate(k);
@@ -154,7 +177,30 @@ fn text_needle(p: &StrPat) -> Option<(Anchor, String)> {
         StrPat::Glob(g) => (Anchor::Contains, g.longest_literal()?),
         StrPat::Any => return None,
     };
-    Some((a, pattern::lower(&s).into_owned()))
+    let s = pattern::lower(&s).into_owned();
+    Some(match a {
+        Anchor::Contains => (a, without_dashes(s)),
+        _ => (a, s),
+    })
+}
+
+/// `windash` writes a flag five ways (`-x`, `/x`, en dash, em dash,
+/// horizontal bar): for the three unicode dashes, the longest part without a
+/// dash is literal enough, and the five literals become one (see [`minimise`]).
+fn without_dashes(s: String) -> String {
+    const UNI: [char; 3] = ['\u{2013}', '\u{2014}', '\u{2015}'];
+    if !s.contains(UNI) {
+        return s;
+    }
+    let best = s
+        .split(|c: char| UNI.contains(&c) || c == '-' || c == '/')
+        .max_by_key(|p| p.chars().count())
+        .unwrap_or("");
+    if best.chars().count() >= 3 {
+        best.to_string()
+    } else {
+        s
+    }
 }
 
 // ------------------------------------------------------------------ per field
@@ -227,55 +273,52 @@ impl Trie {
     }
 }
 
-/// The literals of one field for one kind of event.
+/// Finds a set of literals in a value. Kinds of event that look for the
+/// same literals in a field (process creation from Sysmon, from Security 4688
+/// and declared) share one.
 #[derive(Debug)]
-pub(crate) struct FieldPre {
-    pub field: u32,
+pub(crate) struct Matcher {
     ac: Option<AhoCorasick>,
     /// AC pattern id → literal index.
     ac_ids: Vec<u32>,
     whole: HashMap<Box<str>, u32, FxBuild>,
     prefix: Trie,
     suffix: Trie,
-    /// Literal index → (variant, clause) it satisfies.
-    pub hits: Vec<Vec<(u32, u8)>>,
 }
 
-impl FieldPre {
+/// Automata with more literals than this are built as a contiguous NFA
+/// (smaller, slower per byte) instead of a DFA.
+const DFA_MAX: usize = 2_000;
+
+impl Matcher {
     /// `None` when the literals are too many for an automaton.
-    fn build(
-        field: u32,
-        needles: Vec<(Anchor, String)>,
-        hits: Vec<Vec<(u32, u8)>>,
-    ) -> Option<Self> {
-        let mut fp = FieldPre {
-            field,
+    fn build(needles: &[(Anchor, String)]) -> Option<Self> {
+        let mut m = Matcher {
             ac: None,
             ac_ids: Vec::new(),
             whole: HashMap::default(),
             prefix: Trie::default(),
             suffix: Trie::default(),
-            hits,
         };
         let mut contains = Vec::new();
-        for (i, (a, s)) in needles.into_iter().enumerate() {
+        for (i, (a, s)) in needles.iter().enumerate() {
             let i = i as u32;
             match a {
                 Anchor::Whole => {
-                    fp.whole.insert(s.into(), i);
+                    m.whole.insert(s.as_str().into(), i);
                 }
-                Anchor::Prefix => fp.prefix.insert(s.bytes(), i),
-                Anchor::Suffix => fp.suffix.insert(s.bytes().rev(), i),
+                Anchor::Prefix => m.prefix.insert(s.bytes(), i),
+                Anchor::Suffix => m.suffix.insert(s.bytes().rev(), i),
                 Anchor::Contains => {
-                    contains.push(s);
-                    fp.ac_ids.push(i);
+                    contains.push(s.as_str());
+                    m.ac_ids.push(i);
                 }
             }
         }
         if !contains.is_empty() {
             let built = AhoCorasick::builder()
                 .match_kind(MatchKind::Standard)
-                .kind(Some(if contains.len() < 2000 {
+                .kind(Some(if contains.len() <= DFA_MAX {
                     AhoCorasickKind::DFA
                 } else {
                     AhoCorasickKind::ContiguousNFA
@@ -286,12 +329,22 @@ impl FieldPre {
                         .match_kind(MatchKind::Standard)
                         .build(&contains)
                 });
-            fp.ac = Some(built.ok()?);
+            m.ac = Some(built.ok()?);
         }
-        Some(fp)
+        Some(m)
     }
 
-    /// Calls `f` with the index (into `hits`) of every literal present in `text`.
+    /// Literals by kind: (whole values, prefix trie nodes, suffix trie nodes, contains).
+    pub(crate) fn counts(&self) -> (usize, usize, usize, usize) {
+        (
+            self.whole.len(),
+            self.prefix.nodes.len(),
+            self.suffix.nodes.len(),
+            self.ac_ids.len(),
+        )
+    }
+
+    /// Calls `f` with the index of every literal present in `text`.
     pub(crate) fn find(&self, text: &str, mut f: impl FnMut(usize)) {
         if !self.whole.is_empty() {
             if let Some(&i) = self.whole.get(text) {
@@ -308,6 +361,18 @@ impl FieldPre {
     }
 }
 
+/// The literals of one field for one kind of event.
+#[derive(Debug)]
+pub(crate) struct FieldPre {
+    pub field: u32,
+    pub matcher: Arc<Matcher>,
+    /// Literal index → (variant, clause) it satisfies.
+    pub hits: Vec<Vec<(u32, u8)>>,
+}
+
+/// Matchers already built, by their literals.
+pub(crate) type Matchers = HashMap<Vec<(Anchor, String)>, Option<Arc<Matcher>>>;
+
 /// The rule variants of one kind of event and their prefilter.
 #[derive(Debug, Default)]
 pub(crate) struct Bucket {
@@ -319,8 +384,18 @@ pub(crate) struct Bucket {
     pub size: usize,
 }
 
-/// Builds the bucket of variants `vars`; `cnf[v]` are variant v's clauses.
-pub(crate) fn build_bucket(cnf: &[Option<Vec<Clause>>], vars: &[u32]) -> Bucket {
+/// Per field of a bucket: its literals and, per literal, what it satisfies.
+type FieldNeedles = (u32, Vec<(Anchor, String)>, Vec<Vec<(u32, u8)>>);
+
+/// A bucket whose matchers are not built yet.
+pub(crate) struct Plan {
+    always: Vec<u32>,
+    size: usize,
+    fields: Vec<FieldNeedles>,
+}
+
+/// Plans the bucket of variants `vars`; `cnf[v]` are variant v's clauses.
+pub(crate) fn plan_bucket(cnf: &[Option<Vec<Clause>>], vars: &[u32]) -> Plan {
     type Needles = (
         Vec<(Anchor, String)>,
         Vec<Vec<(u32, u8)>>,
@@ -354,13 +429,72 @@ pub(crate) fn build_bucket(cnf: &[Option<Vec<Clause>>], vars: &[u32]) -> Bucket 
             }
         }
     }
+    let mut fields: Vec<FieldNeedles> = per_field
+        .into_iter()
+        .map(|(f, (needles, hits, _))| (f, needles, hits))
+        .collect();
+    fields.sort_by_key(|(f, _, _)| *f);
+    Plan {
+        always,
+        size,
+        fields,
+    }
+}
+
+/// Builds the matchers of all plans, each distinct set of literals once,
+/// on up to `threads` threads.
+pub(crate) fn build_matchers(plans: &[Plan], threads: usize) -> Matchers {
+    let mut todo: Vec<&Vec<(Anchor, String)>> = Vec::new();
+    let mut seen: HashMap<&Vec<(Anchor, String)>, ()> = HashMap::new();
+    for p in plans {
+        for (_, needles, _) in &p.fields {
+            if seen.insert(needles, ()).is_none() {
+                todo.push(needles);
+            }
+        }
+    }
+    // Largest first, so that threads finish together.
+    todo.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let built: Vec<Vec<(usize, Option<Arc<Matcher>>)>> = std::thread::scope(|sc| {
+        let workers: Vec<_> = (0..threads.max(1))
+            .map(|_| {
+                sc.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(n) = todo.get(i) else { break };
+                        out.push((i, Matcher::build(n).map(Arc::new)));
+                    }
+                    out
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    let mut m = Matchers::new();
+    for (i, matcher) in built.into_iter().flatten() {
+        m.insert(todo[i].clone(), matcher);
+    }
+    m
+}
+
+/// The bucket of a plan, with the matchers built.
+pub(crate) fn finish_bucket(plan: Plan, matchers: &Matchers) -> Bucket {
+    let Plan {
+        mut always,
+        size,
+        fields,
+    } = plan;
     let mut pre = Vec::new();
     let mut keywords = None;
-    let mut fields: Vec<_> = per_field.into_iter().collect();
-    fields.sort_by_key(|(f, _)| *f);
-    for (field, (needles, hits, _)) in fields {
-        let Some(fp) = FieldPre::build(field, needles, hits.clone()) else {
-            // Too large for an automaton: evaluate those rules for every event.
+    for (field, needles, hits) in fields {
+        // A matcher missing (a thread failed) or not buildable: evaluate
+        // those rules for every event.
+        let Some(matcher) = matchers.get(&needles).cloned().flatten() else {
             for h in hits {
                 for (v, _) in h {
                     if !always.contains(&v) {
@@ -369,6 +503,11 @@ pub(crate) fn build_bucket(cnf: &[Option<Vec<Clause>>], vars: &[u32]) -> Bucket 
                 }
             }
             continue;
+        };
+        let fp = FieldPre {
+            field,
+            matcher,
+            hits,
         };
         if field == ANY {
             keywords = Some(fp);

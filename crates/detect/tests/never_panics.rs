@@ -2,7 +2,7 @@
 
 use detect::formats::{self, Format};
 use detect::read::{EvtxEvents, JsonEvents};
-use detect::{Config, EngineBuilder, Event};
+use detect::{Config, EngineBuilder, Event, EventBuf};
 
 /// Valid records of each line format, to be broken by the property tests.
 const SEEDS: &[(Format, &str)] = &[
@@ -75,6 +75,61 @@ proptest! {
         let (_, evs) = formats::open(std::io::Cursor::new(text.clone().into_bytes()), "x", Some(format)).unwrap();
         let _ = evs.take(1000).count();
         let _ = formats::parse_record(format, text.as_bytes());
+    }
+
+    #[test]
+    fn json_next_into_never_panics_and_agrees(bytes in proptest::collection::vec(any::<u8>(), 0..800)) {
+        // The allocation-free path reads what the iterator reads.
+        let owned: Vec<_> = JsonEvents::new(&bytes[..], "x.json").take(1000).collect();
+        let mut r = JsonEvents::new(&bytes[..], "x.json");
+        let mut buf = EventBuf::new();
+        let mut n = 0;
+        while let Some(res) = r.next_into(&mut buf) {
+            prop_assert!(n < owned.len());
+            match (&owned[n], res) {
+                (Ok(ev), Ok(())) => prop_assert_eq!(ev, &buf.to_event()),
+                (Err(a), Err(b)) => prop_assert_eq!(a, &b),
+                (a, b) => prop_assert!(false, "{:?} vs {:?}", a, b),
+            }
+            n += 1;
+            if n >= 1000 {
+                break;
+            }
+        }
+        prop_assert_eq!(n, owned.len());
+    }
+
+    #[test]
+    fn json_lines_of_arbitrary_text_never_panic(lines in proptest::collection::vec("[{}\\[\\]\":,a-z0-9 \\\\]{0,40}", 0..20)) {
+        let text = lines.join("\n");
+        let mut r = JsonEvents::new(text.as_bytes(), "x.json");
+        let mut buf = EventBuf::new();
+        let (e, _) = {
+            let mut b = EngineBuilder::new(Config::default());
+            b.add_yaml("r.yml", RULE);
+            b.build()
+        };
+        let mut s = e.scanner();
+        let mut n = 0;
+        while let Some(res) = r.next_into(&mut buf) {
+            if res.is_ok() {
+                let _ = s.scan_buf(&buf);
+            }
+            n += 1;
+            prop_assert!(n < 10_000);
+        }
+    }
+
+    #[test]
+    fn evtx_next_into_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..3000)) {
+        let mut data = b"ElfFile\0".to_vec();
+        data.extend_from_slice(&bytes);
+        let mut r = EvtxEvents::new(std::io::Cursor::new(data), "x.evtx");
+        let mut buf = EventBuf::new();
+        let mut n = 0;
+        while r.next_into(&mut buf).is_some() && n < 1000 {
+            n += 1;
+        }
     }
 
     #[test]
