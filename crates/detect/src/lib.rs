@@ -35,9 +35,11 @@
 //!   events are recognised by `Channel` and `EventID`; the kinds of an event
 //!   are found once per event and only their rules are evaluated. A Linux rule
 //!   never fires on a Windows event.
-//! * **Correlation** (not yet built) will be a separate `Correlator` the caller
-//!   owns, fed the matches with the event's time and group-by values, holding
-//!   state bounded by the rules' timespans; the engine stays stateless.
+//! * **Correlation** ([`correlation`]): [`Engine::correlations`] holds the
+//!   Sigma correlation rules loaded with the others; a [`Correlator`] the
+//!   caller owns is fed the matches with the event's time and group-by
+//!   values, holding state bounded by the rules' timespans; the engine stays
+//!   stateless.
 //!
 //! ## How it is fast
 //!
@@ -52,16 +54,25 @@
 //! Sigma rules by SigmaHQ and their authors are distributed under the
 //! Detection Rule License 1.1; canhgac credits them where it ships them.
 
+pub mod correlation;
 mod engine;
 pub mod event;
+mod flat;
 pub mod formats;
+pub mod indicators;
+mod json;
 pub mod logsource;
+#[cfg(test)]
+mod oracle;
 mod pattern;
+mod prefilter;
 pub mod read;
 mod rule;
 
+pub use correlation::{CorrelationHit, CorrelationSet, Correlator};
 pub use engine::{Config, Engine, EngineBuilder, Match, Scanner};
-pub use event::{Event, SourceHint, Value};
+pub use event::{Event, SourceHint, Value, ValueRef};
+pub use flat::EventBuf;
 pub use formats::Format;
 pub use logsource::{LogSourceMap, DEFAULT_LOGSOURCES};
 pub use rule::Placeholders;
@@ -130,6 +141,9 @@ impl std::fmt::Display for LogSource {
 #[derive(Clone, Debug, Serialize)]
 pub struct RuleInfo {
     pub id: String,
+    /// The rule's `name`, by which correlation rules may refer to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub title: String,
     pub level: Level,
     pub status: String,
@@ -163,6 +177,8 @@ pub enum Reason {
     Unsupported(String),
     #[error("duplicate rule id (first loaded from {0})")]
     Duplicate(String),
+    #[error("correlation: {0}")]
+    Correlation(String),
 }
 
 impl Reason {
@@ -179,6 +195,7 @@ impl Reason {
             Reason::Placeholder(_) => "placeholder",
             Reason::Unsupported(_) => "unsupported",
             Reason::Duplicate(_) => "duplicate",
+            Reason::Correlation(_) => "correlation",
         }
     }
 }

@@ -119,6 +119,7 @@ fn parse_rule_inner(doc: &Yaml, ph: &Placeholders) -> Result<Parsed, (Option<Rul
     };
     let info = RuleInfo {
         id: get(h, "id").and_then(s).unwrap_or("").to_string(),
+        name: get(h, "name").and_then(s).map(str::to_string),
         title: get(h, "title").and_then(s).unwrap_or("").to_string(),
         level: get(h, "level")
             .and_then(s)

@@ -89,7 +89,9 @@ pub fn normalise(mut ev: Event) -> Result<Event, String> {
         let grouped: Vec<String> = ev
             .fields()
             .iter()
-            .filter(|(n, _)| n.len() > 12 && n[..12].eq_ignore_ascii_case("dns.grouped."))
+            .filter(|(n, _)| {
+                n.len() > 12 && n.as_bytes()[..12].eq_ignore_ascii_case(b"dns.grouped.")
+            })
             .map(|(_, v)| v.as_text().into_owned())
             .collect();
         answers.extend(grouped);

@@ -1,0 +1,450 @@
+//! Indicators of compromise matched against events: IP addresses and blocks,
+//! domains, URLs, file hashes and file names, each with its source, TLP and
+//! expiry.
+//!
+//! ```text
+//!  plain list / STIX 2.1 bundle / MISP event ──► load::load ──► Vec<Indicator>
+//!  Vec<Indicator> + FieldMap ──► IndicatorSet::build(now) ──► scanner() ──► scan(&Event) ──► [IocHit]
+//! ```
+//!
+//! * **Values** are parsed and refanged by `incident::Observable` (the same
+//!   normal form as incident observables).
+//! * **Matching.** Addresses and blocks by longest-prefix match
+//!   (`netmatch::OwnerTable`, IPv4 and IPv6); a listed domain matches itself
+//!   and its subdomains (case-insensitive, a trailing dot ignored); URLs in
+//!   their normal form (scheme and host lower case, default port dropped);
+//!   MD5, SHA-1, SHA-256 and SHA-512 case-insensitively, also inside Sysmon's
+//!   `Hashes` (`SHA1=…,MD5=…,SHA256=…,IMPHASH=…`; the import hash is not a
+//!   file hash and is not matched); file names case-insensitively against the
+//!   last part of a path. The host of a URL field is also checked against the
+//!   domain and address indicators, and a host field holding an address
+//!   against the address indicators.
+//! * **Fields.** Which event fields each kind is looked for in is data:
+//!   [`FieldMap`], embedded from `indicator_fields.yml`, replaceable.
+//! * **Expiry.** Indicators already expired when the set is built are left
+//!   out ([`BuildStats::expired`]); [`IocScanner::set_now`] moves the clock
+//!   for a long-running stream, after which hits of indicators expired by
+//!   then are not reported. (A block that expires inside a larger block
+//!   that has not still hides it until the set is rebuilt.)
+//! * **Duplicates.** The same value listed twice (by two sources) is kept
+//!   once, under the first source loaded ([`BuildStats::duplicates`]).
+
+mod fields;
+pub mod load;
+mod stix;
+
+pub use fields::{FieldMap, DEFAULT_INDICATOR_FIELDS};
+pub use incident::{Observable, ObservableKind, Tlp};
+
+use crate::Event;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// One indicator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Indicator {
+    pub observable: Observable,
+    /// Who published it (the file, the STIX identity, the MISP organisation).
+    pub source: Arc<str>,
+    pub tlp: Tlp,
+    /// Unix milliseconds after which it no longer matches.
+    pub valid_until: Option<i64>,
+    /// The STIX indicator id or MISP attribute uuid, if it has one.
+    pub id: Option<String>,
+}
+
+impl Indicator {
+    /// `indicator: TYPE VALUE (source)`, the name hits are reported under.
+    pub fn title(&self) -> String {
+        format!(
+            "indicator: {} {} ({})",
+            self.observable.kind().as_str(),
+            self.observable.value(),
+            self.source
+        )
+    }
+}
+
+/// Kinds of event field ([`FieldMap`]).
+pub(crate) const IP: u8 = 1;
+pub(crate) const DOMAIN: u8 = 2;
+pub(crate) const URL: u8 = 4;
+pub(crate) const HASH: u8 = 8;
+pub(crate) const FILE: u8 = 16;
+
+/// A fast non-cryptographic hasher for short keys (the keys are indicator
+/// values and field names, not chosen by whoever sends events … or if they
+/// are, a collision only costs time).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Fx(u64);
+
+impl Hasher for Fx {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        for &b in chunks.remainder() {
+            self.add(b as u64);
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl Fx {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
+type FxSet<K> = HashSet<K, BuildHasherDefault<Fx>>;
+
+/// What building a set found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BuildStats {
+    pub indicators: usize,
+    pub expired: usize,
+    pub duplicates: usize,
+    /// Kinds no field is matched against (e-mail addresses).
+    pub unmatchable: usize,
+}
+
+/// Compiled indicators. Immutable and `Send + Sync`: share it and give each
+/// thread its own [`IocScanner`].
+#[derive(Debug)]
+pub struct IndicatorSet {
+    indicators: Vec<Indicator>,
+    ips: netmatch::OwnerTable<u32>,
+    domains: FxMap<Box<str>, u32>,
+    urls: FxMap<Box<str>, u32>,
+    url_hosts: FxSet<Box<str>>,
+    md5: FxMap<[u8; 16], u32>,
+    sha1: FxMap<[u8; 20], u32>,
+    sha256: FxMap<[u8; 32], u32>,
+    sha512: FxMap<[u8; 64], u32>,
+    files: FxMap<Box<str>, u32>,
+    fields: FieldMap,
+    now: i64,
+    pub stats: BuildStats,
+}
+
+/// One indicator found in one event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IocHit {
+    /// Index into [`IndicatorSet::indicators`].
+    pub indicator: usize,
+    /// Index into the event's [`Event::fields`].
+    pub field: usize,
+}
+
+fn hex_bytes<const N: usize>(s: &[u8]) -> Option<[u8; N]> {
+    if s.len() != 2 * N {
+        return None;
+    }
+    let mut out = [0u8; N];
+    for (i, pair) in s.chunks_exact(2).enumerate() {
+        out[i] = (nibble(pair[0])? << 4) | nibble(pair[1])?;
+    }
+    Some(out)
+}
+
+#[inline]
+fn nibble(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+impl IndicatorSet {
+    /// Compiles indicators; those expired at `now_ms` (Unix milliseconds) are left out.
+    pub fn build(indicators: Vec<Indicator>, fields: FieldMap, now_ms: i64) -> IndicatorSet {
+        let mut set = IndicatorSet {
+            indicators: Vec::with_capacity(indicators.len()),
+            ips: netmatch::OwnerTable::build(std::iter::empty()),
+            domains: FxMap::default(),
+            urls: FxMap::default(),
+            url_hosts: FxSet::default(),
+            md5: FxMap::default(),
+            sha1: FxMap::default(),
+            sha256: FxMap::default(),
+            sha512: FxMap::default(),
+            files: FxMap::default(),
+            fields,
+            now: now_ms,
+            stats: BuildStats::default(),
+        };
+        let mut blocks: FxMap<domain::Cidr, u32> = FxMap::default();
+        for ind in indicators {
+            if ind.valid_until.is_some_and(|t| t < now_ms) {
+                set.stats.expired += 1;
+                continue;
+            }
+            let i = set.indicators.len() as u32;
+            let o = &ind.observable;
+            let v = o.value();
+            let fresh = match o.kind() {
+                ObservableKind::Ipv4 | ObservableKind::Ipv6 | ObservableKind::Cidr => {
+                    let block = o.cidr().or_else(|| {
+                        o.ip().and_then(|ip| {
+                            domain::Cidr::new(ip, if ip.is_ipv4() { 32 } else { 128 }).ok()
+                        })
+                    });
+                    match block {
+                        Some(b) => insert(&mut blocks, b, i),
+                        None => false,
+                    }
+                }
+                ObservableKind::Domain => insert(&mut set.domains, v.into(), i),
+                ObservableKind::Url => {
+                    if let Some(h) = url_host(v) {
+                        set.url_hosts.insert(h.into());
+                    }
+                    insert(&mut set.urls, v.into(), i)
+                }
+                ObservableKind::Md5 => {
+                    hex_bytes(v.as_bytes()).is_some_and(|k| insert(&mut set.md5, k, i))
+                }
+                ObservableKind::Sha1 => {
+                    hex_bytes(v.as_bytes()).is_some_and(|k| insert(&mut set.sha1, k, i))
+                }
+                ObservableKind::Sha256 => {
+                    hex_bytes(v.as_bytes()).is_some_and(|k| insert(&mut set.sha256, k, i))
+                }
+                ObservableKind::Sha512 => {
+                    hex_bytes(v.as_bytes()).is_some_and(|k| insert(&mut set.sha512, k, i))
+                }
+                ObservableKind::FileName => insert(&mut set.files, v.to_lowercase().into(), i),
+                ObservableKind::Email => {
+                    set.stats.unmatchable += 1;
+                    continue;
+                }
+            };
+            if fresh {
+                set.indicators.push(ind);
+            } else {
+                set.stats.duplicates += 1;
+            }
+        }
+        set.ips = netmatch::OwnerTable::build(blocks.into_iter().map(|(b, i)| (b, i, 0)));
+        set.stats.indicators = set.indicators.len();
+        set
+    }
+
+    pub fn indicators(&self) -> &[Indicator] {
+        &self.indicators
+    }
+    pub fn len(&self) -> usize {
+        self.indicators.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.indicators.is_empty()
+    }
+
+    /// A scanner (one per thread; reuse it for every event).
+    pub fn scanner(&self) -> IocScanner<'_> {
+        IocScanner {
+            set: self,
+            now: self.now,
+            name: String::new(),
+            low: String::new(),
+            out: Vec::new(),
+        }
+    }
+
+    fn ip(&self, ip: IpAddr) -> Option<u32> {
+        self.ips.lookup(ip).map(|(i, _)| *i)
+    }
+
+    /// A domain or any domain it is under. `d` is lower case, without a trailing dot.
+    fn domain(&self, d: &str) -> Option<u32> {
+        let mut rest = d;
+        loop {
+            if let Some(&i) = self.domains.get(rest) {
+                return Some(i);
+            }
+            match rest.find('.') {
+                Some(p) => rest = &rest[p + 1..],
+                None => return None,
+            }
+        }
+    }
+
+    /// A single hash, by its length.
+    fn hash(&self, h: &[u8]) -> Option<u32> {
+        match h.len() {
+            32 => hex_bytes(h).and_then(|k| self.md5.get(&k).copied()),
+            40 => hex_bytes(h).and_then(|k| self.sha1.get(&k).copied()),
+            64 => hex_bytes(h).and_then(|k| self.sha256.get(&k).copied()),
+            128 => hex_bytes(h).and_then(|k| self.sha512.get(&k).copied()),
+            _ => None,
+        }
+    }
+}
+
+fn insert<K: std::hash::Hash + Eq>(m: &mut FxMap<K, u32>, k: K, i: u32) -> bool {
+    match m.entry(k) {
+        std::collections::hash_map::Entry::Occupied(_) => false,
+        std::collections::hash_map::Entry::Vacant(e) => {
+            e.insert(i);
+            true
+        }
+    }
+}
+
+/// The host of a URL (lower case as given; the caller lowercases).
+fn url_host(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if let Some(v6) = hostport.strip_prefix('[') {
+        return v6.split_once(']').map(|(h, _)| h);
+    }
+    Some(hostport.split(':').next().unwrap_or(hostport))
+}
+
+/// Reusable matching state for one thread. Create with [`IndicatorSet::scanner`].
+pub struct IocScanner<'s> {
+    set: &'s IndicatorSet,
+    now: i64,
+    name: String,
+    low: String,
+    out: Vec<IocHit>,
+}
+
+impl IocScanner<'_> {
+    /// Sets the clock (Unix milliseconds): indicators expired by then no longer hit.
+    pub fn set_now(&mut self, now_ms: i64) {
+        self.now = now_ms;
+    }
+
+    /// The indicators found in one event (valid until the next call).
+    pub fn scan(&mut self, ev: &Event) -> &[IocHit] {
+        self.out.clear();
+        let set = self.set;
+        if set.indicators.is_empty() {
+            return &self.out;
+        }
+        for (fi, (name, value)) in ev.fields().iter().enumerate() {
+            let kinds = set.fields.kinds(name, &mut self.name);
+            if kinds == 0 {
+                continue;
+            }
+            let crate::Value::Str(v) = value else {
+                continue;
+            };
+            let v = v.trim();
+            if v.is_empty() || v.len() > 8192 {
+                continue;
+            }
+            if kinds & IP != 0 {
+                if let Ok(ip) = v.parse::<IpAddr>() {
+                    self.push(set.ip(ip), fi);
+                    continue;
+                }
+            }
+            if kinds & DOMAIN != 0 {
+                lower_into(&mut self.low, v.trim_end_matches('.'));
+                if let Ok(ip) = self.low.parse::<IpAddr>() {
+                    self.push(set.ip(ip), fi);
+                } else {
+                    let hit = set.domain(&self.low);
+                    self.push(hit, fi);
+                }
+            }
+            if kinds & URL != 0 && v.contains("://") {
+                self.url(v, fi);
+            }
+            if kinds & HASH != 0 {
+                if v.contains('=') {
+                    for part in v.split([',', ';']) {
+                        let Some((algo, h)) = part.split_once('=') else {
+                            continue;
+                        };
+                        if algo.trim().eq_ignore_ascii_case("imphash") {
+                            continue;
+                        }
+                        let hit = set.hash(h.trim().as_bytes());
+                        self.push(hit, fi);
+                    }
+                } else {
+                    let hit = set.hash(v.as_bytes());
+                    self.push(hit, fi);
+                }
+            }
+            if kinds & FILE != 0 && !set.files.is_empty() {
+                let base = v.rsplit(['\\', '/']).next().unwrap_or(v);
+                lower_into(&mut self.low, base);
+                let hit = set.files.get(self.low.as_str()).copied();
+                self.push(hit, fi);
+            }
+        }
+        &self.out
+    }
+
+    fn url(&mut self, v: &str, fi: usize) {
+        let set = self.set;
+        lower_into(&mut self.low, v);
+        let Some(host) = url_host(&self.low) else {
+            return;
+        };
+        let host = host.trim_end_matches('.').to_string();
+        if let Ok(ip) = host.parse::<IpAddr>() {
+            self.push(set.ip(ip), fi);
+        } else {
+            let hit = set.domain(&host);
+            self.push(hit, fi);
+        }
+        if set.url_hosts.contains(host.as_str()) {
+            if let Ok(o) = Observable::parse_as(ObservableKind::Url, v) {
+                let hit = set.urls.get(o.value()).copied();
+                self.push(hit, fi);
+            }
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, hit: Option<u32>, field: usize) {
+        let Some(i) = hit else { return };
+        let ind = &self.set.indicators[i as usize];
+        if ind.valid_until.is_some_and(|t| t < self.now) {
+            return;
+        }
+        let h = IocHit {
+            indicator: i as usize,
+            field,
+        };
+        if !self.out.contains(&h) {
+            self.out.push(h);
+        }
+    }
+}
+
+/// Lowercases ASCII into a reused buffer (other characters as they are).
+#[inline]
+pub(crate) fn lower_into(buf: &mut String, s: &str) {
+    buf.clear();
+    buf.push_str(s);
+    buf.make_ascii_lowercase();
+}
