@@ -3,7 +3,9 @@
 //! concatenated JSON) from disk and runs them through `detect`. Local files
 //! only: no tenant data is read or written, so no scope is involved.
 
-use detect::read::{EvtxEvents, JsonEvents, RecordError};
+use crate::hunt_input::{self, Progress};
+use detect::read::RecordError;
+use detect::Format as InputFormat;
 use detect::{CheckReport, Config, Engine, EngineBuilder, Level, LogSourceMap, Placeholders};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,7 +23,7 @@ pub enum HuntError {
     NoRules(String),
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> HuntError + '_ {
+pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> HuntError + '_ {
     move |source| HuntError::Io {
         path: path.display().to_string(),
         source,
@@ -141,6 +143,12 @@ pub struct Detection {
 #[derive(Debug, Default)]
 pub struct Summary {
     pub files: usize,
+    /// Files read, by the format they were read as.
+    pub formats: BTreeMap<InputFormat, usize>,
+    /// Files found in folders whose format could not be told (not read).
+    pub skipped_files: usize,
+    /// The first of them (at most 100).
+    pub skipped: Vec<String>,
     pub events: usize,
     pub bad_records: usize,
     /// The first bad records (at most 100), with file and position.
@@ -151,77 +159,171 @@ pub struct Summary {
     pub by_level: BTreeMap<Level, usize>,
 }
 
+/// How a hunt reads and what it reports.
+#[derive(Clone, Copy, Debug)]
+pub struct HuntOptions {
+    /// Only detections of this level or above.
+    pub min_level: Level,
+    /// Read every file as this format instead of telling it from the content.
+    pub format: Option<InputFormat>,
+}
+
+impl Default for HuntOptions {
+    fn default() -> Self {
+        HuntOptions {
+            min_level: Level::Unknown,
+            format: None,
+        }
+    }
+}
+
 /// Runs every event of every file under `paths` through the engine and calls
 /// `found` for each detection at or above `min_level`.
 pub fn hunt(
     engine: &Engine,
     paths: &[PathBuf],
     min_level: Level,
+    found: impl FnMut(&Detection),
+) -> Result<Summary, HuntError> {
+    let opts = HuntOptions {
+        min_level,
+        format: None,
+    };
+    hunt_with(engine, paths, &opts, found, |_| {})
+}
+
+/// The first non-empty text among fields.
+fn first_text(ev: &detect::Event, names: &[&str]) -> String {
+    names
+        .iter()
+        .filter_map(|k| ev.get_text(k))
+        .find(|t| !t.is_empty())
+        .map(|t| t.into_owned())
+        .unwrap_or_default()
+}
+
+/// [`hunt`] with options, and `progress` called as reading goes on (every
+/// few thousand events and after each file).
+pub fn hunt_with(
+    engine: &Engine,
+    paths: &[PathBuf],
+    opts: &HuntOptions,
     mut found: impl FnMut(&Detection),
+    mut progress: impl FnMut(&Progress),
 ) -> Result<Summary, HuntError> {
     let mut sum = Summary::default();
     let mut scanner = engine.scanner();
-    for p in paths {
-        for f in files_under(p, &["evtx", "json", "jsonl", "ndjson", "log"])? {
-            sum.files += 1;
-            let name = f.display().to_string();
-            let file = std::fs::File::open(&f).map_err(io(&f))?;
-            let is_evtx = f
-                .extension()
-                .is_some_and(|x| x.eq_ignore_ascii_case("evtx"));
-            let events: Box<dyn Iterator<Item = Result<detect::Event, RecordError>>> = if is_evtx {
-                Box::new(EvtxEvents::new(std::io::BufReader::new(file), &name))
-            } else {
-                Box::new(JsonEvents::new(std::io::BufReader::new(file), &name))
-            };
-            for (i, ev) in events.enumerate() {
-                let ev = match ev {
-                    Ok(ev) => ev,
-                    Err(e) => {
-                        sum.bad_records += 1;
-                        if sum.errors.len() < 100 {
-                            sum.errors.push(e);
-                        }
-                        continue;
-                    }
-                };
-                sum.events += 1;
-                for &r in scanner.scan(&ev) {
-                    let rule = &engine.rules()[r];
-                    if rule.level < min_level {
-                        continue;
-                    }
-                    sum.detections += 1;
-                    *sum.by_rule
-                        .entry((rule.level, rule.id.clone(), rule.title.clone()))
-                        .or_insert(0) += 1;
-                    *sum.by_level.entry(rule.level).or_insert(0) += 1;
-                    let text = |k: &str| ev.get_text(k).map(|v| v.into_owned()).unwrap_or_default();
-                    let time = [
-                        "TimeCreated_SystemTime",
-                        "@timestamp",
-                        "EventTime",
-                        "UtcTime",
-                    ]
-                    .iter()
-                    .map(|k| text(k))
-                    .find(|t| !t.is_empty())
-                    .unwrap_or_default();
-                    found(&Detection {
-                        file: name.clone(),
-                        record: i + 1,
-                        time,
-                        computer: text("Computer"),
-                        event_id: text("EventID"),
-                        rule_id: rule.id.clone(),
-                        title: rule.title.clone(),
-                        level: rule.level,
-                        tags: rule.tags.clone(),
-                        author: rule.author.clone(),
+    let inputs = hunt_input::inputs(paths)?;
+    let mut prog = Progress {
+        files: inputs.len(),
+        bytes: inputs.iter().map(|i| i.len).sum(),
+        ..Progress::default()
+    };
+    let mut done_bytes = 0u64;
+    for input in &inputs {
+        let name = input.path.display().to_string();
+        let at = std::rc::Rc::new(std::cell::Cell::new(0u64));
+        let opened = hunt_input::open(&input.path, opts.format, at.clone());
+        let (format, events) = match opened {
+            Ok(x) => x,
+            Err(e) if input.named => return Err(io(&input.path)(e)),
+            Err(e) => {
+                // A file in a folder that cannot be read: a bad record, not the end.
+                sum.bad_records += 1;
+                if sum.errors.len() < 100 {
+                    sum.errors.push(RecordError {
+                        source_name: name.clone(),
+                        position: "start".into(),
+                        message: e.to_string(),
                     });
                 }
+                (
+                    InputFormat::Unknown,
+                    Box::new(std::iter::empty()) as detect::formats::Events,
+                )
+            }
+        };
+        if format == InputFormat::Unknown && !input.named {
+            sum.skipped_files += 1;
+            if sum.skipped.len() < 100 {
+                sum.skipped.push(name.clone());
+            }
+            done_bytes += input.len;
+            prog.files_done += 1;
+            continue;
+        }
+        sum.files += 1;
+        *sum.formats.entry(format).or_insert(0) += 1;
+        for (i, ev) in events.enumerate() {
+            let ev = match ev {
+                Ok(ev) => ev,
+                Err(e) => {
+                    sum.bad_records += 1;
+                    if sum.errors.len() < 100 {
+                        sum.errors.push(e);
+                    }
+                    continue;
+                }
+            };
+            sum.events += 1;
+            if sum.events % 4096 == 0 {
+                prog.bytes_done = done_bytes + at.get().min(input.len);
+                prog.events = sum.events;
+                prog.detections = sum.detections;
+                progress(&prog);
+            }
+            for &r in scanner.scan(&ev) {
+                let rule = &engine.rules()[r];
+                if rule.level < opts.min_level {
+                    continue;
+                }
+                sum.detections += 1;
+                *sum.by_rule
+                    .entry((rule.level, rule.id.clone(), rule.title.clone()))
+                    .or_insert(0) += 1;
+                *sum.by_level.entry(rule.level).or_insert(0) += 1;
+                found(&Detection {
+                    file: name.clone(),
+                    record: i + 1,
+                    time: first_text(
+                        &ev,
+                        &[
+                            "TimeCreated_SystemTime",
+                            "@timestamp",
+                            "EventTime",
+                            "UtcTime",
+                            "timestamp",
+                        ],
+                    ),
+                    computer: first_text(
+                        &ev,
+                        &["Computer", "log.syslog.hostname", "dvchost", "host.name"],
+                    ),
+                    event_id: first_text(
+                        &ev,
+                        &[
+                            "EventID",
+                            "type",
+                            "event_type",
+                            "_path",
+                            "log.syslog.appname",
+                            "DeviceEventClassID",
+                        ],
+                    ),
+                    rule_id: rule.id.clone(),
+                    title: rule.title.clone(),
+                    level: rule.level,
+                    tags: rule.tags.clone(),
+                    author: rule.author.clone(),
+                });
             }
         }
+        done_bytes += input.len;
+        prog.files_done += 1;
+        prog.bytes_done = done_bytes;
+        prog.events = sum.events;
+        prog.detections = sum.detections;
+        progress(&prog);
     }
     Ok(sum)
 }
@@ -339,6 +441,27 @@ pub fn summary_text(sum: &Summary, report: &CheckReport) -> String {
         report.refused.len(),
         sum.detections
     );
+    if !sum.formats.is_empty() {
+        let f: Vec<String> = sum
+            .formats
+            .iter()
+            .map(|(f, n)| format!("{f} {n}"))
+            .collect();
+        let _ = writeln!(s, "Định dạng / formats: {}", f.join(", "));
+    }
+    for (code, n) in report.counts_by_reason() {
+        let _ = writeln!(s, "  luật bị từ chối / refused rules: {n:>5}  {code}");
+    }
+    if sum.skipped_files > 0 {
+        let _ = writeln!(
+            s,
+            "Bỏ qua / skipped (định dạng không rõ / unknown format): {}",
+            sum.skipped_files
+        );
+        for f in &sum.skipped {
+            let _ = writeln!(s, "  skipped: {f}");
+        }
+    }
     for e in &sum.errors {
         let _ = writeln!(s, "  bad record: {e}");
     }

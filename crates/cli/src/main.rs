@@ -206,8 +206,9 @@ enum Command {
     /// The 6-monthly and yearly reports.
     #[command(subcommand)]
     Report(ReportCommand),
-    /// Hunt with Sigma rules over event files (EVTX, JSON lines, concatenated JSON) or folders
-    /// of them. Exit code: 0 nothing fired, 2 something fired, 1 error.
+    /// Hunt with Sigma rules over log files or folders of them: Windows EVTX and JSON, Linux
+    /// auditd, syslog (RFC 3164/5424), CEF, Suricata EVE, Zeek; each file's reader is picked by
+    /// its content. Exit code: 0 nothing fired, 1 something fired, 2 error.
     Hunt(HuntArgs),
     /// Sigma rule sets.
     #[command(subcommand)]
@@ -234,6 +235,13 @@ struct HuntArgs {
     /// Values of %placeholders% for the expand modifier (name: [values] per line).
     #[arg(long)]
     placeholders: Option<PathBuf>,
+    /// Read every file as this format instead of telling it from the content: auto, evtx,
+    /// json, eve, zeek-json, zeek-tsv, syslog, cef, auditd.
+    #[arg(long, default_value = "auto")]
+    input_format: String,
+    /// No progress bar (it is shown only when standard error is a terminal).
+    #[arg(long)]
+    no_progress: bool,
 }
 
 #[derive(Subcommand)]
@@ -642,6 +650,77 @@ async fn org_id(app: &App, scope: &Scope, short: &str) -> Result<i64> {
         .with_context(|| format!("no organisation with short name '{short}'"))
 }
 
+/// `canhgac hunt`: the number of detections printed.
+fn hunt_command(args: HuntArgs) -> Result<usize> {
+    use app::hunt;
+    use std::io::{IsTerminal, Write};
+    let format = hunt::Format::parse(&args.format)
+        .with_context(|| format!("unknown format '{}': table, jsonl or csv", args.format))?;
+    let input_format = match args.input_format.as_str() {
+        "auto" => None,
+        f => Some(detect::Format::parse(f).with_context(|| {
+            let names: Vec<&str> = detect::Format::ALL.iter().map(|f| f.name()).collect();
+            format!("unknown input format '{f}': auto, {}", names.join(", "))
+        })?),
+    };
+    let min_level = detect::Level::parse(&args.min_level);
+    if min_level == detect::Level::Unknown && !args.min_level.eq_ignore_ascii_case("unknown") {
+        bail!(
+            "unknown level '{}': informational, low, medium, high or critical",
+            args.min_level
+        );
+    }
+    let rule_dirs = if args.rules.is_empty() {
+        vec![PathBuf::from("rules/sigma")]
+    } else {
+        args.rules
+    };
+    let opts = hunt::RuleOptions {
+        rule_dirs,
+        logsources: args.logsources,
+        placeholders: args.placeholders,
+    };
+    let (engine, report) = hunt::load_rules(&opts)?;
+    if report.rules_loaded == 0 {
+        bail!("no rules loaded from {:?}", opts.rule_dirs);
+    }
+    // Write errors (a closed pipe: `| head`) end the output, not the hunt.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if let Some(h) = format.header() {
+        let _ = writeln!(out, "{h}");
+    }
+    let show = !args.no_progress && std::io::stderr().is_terminal();
+    let mut last = std::time::Instant::now();
+    let mut drawn = false;
+    let hopts = hunt::HuntOptions {
+        min_level,
+        format: input_format,
+    };
+    let sum = hunt::hunt_with(
+        &engine,
+        &args.paths,
+        &hopts,
+        |d| {
+            let _ = writeln!(out, "{}", format.line(d));
+        },
+        |p| {
+            if show && last.elapsed() >= std::time::Duration::from_millis(200) {
+                last = std::time::Instant::now();
+                drawn = true;
+                eprint!("\r{}\x1b[K", p.bar(30));
+            }
+        },
+    );
+    if drawn {
+        eprint!("\r\x1b[K");
+    }
+    let sum = sum?;
+    let _ = out.flush();
+    drop(out);
+    eprint!("{}", hunt::summary_text(&sum, &report));
+    Ok(sum.detections)
+}
+
 /// Turns a refusal into a message a person can act on.
 fn explain(e: AppError) -> anyhow::Error {
     match e {
@@ -655,41 +734,15 @@ async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve(args) => serve(&cli.db, &cli.notify, args).await,
         Command::Hunt(args) => {
-            use app::hunt;
-            let format = hunt::Format::parse(&args.format).with_context(|| {
-                format!("unknown format '{}': table, jsonl or csv", args.format)
-            })?;
-            let min_level = detect::Level::parse(&args.min_level);
-            let rule_dirs = if args.rules.is_empty() {
-                vec![PathBuf::from("rules/sigma")]
-            } else {
-                args.rules
-            };
-            let opts = hunt::RuleOptions {
-                rule_dirs,
-                logsources: args.logsources,
-                placeholders: args.placeholders,
-            };
-            let (engine, report) = hunt::load_rules(&opts)?;
-            if report.rules_loaded == 0 {
-                bail!("no rules loaded from {:?}", opts.rule_dirs);
+            // Exit codes: 0 nothing fired, 1 detections, 2 error.
+            match hunt_command(args) {
+                Ok(0) => Ok(()),
+                Ok(_) => std::process::exit(1),
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    std::process::exit(2);
+                }
             }
-            // Write errors (a closed pipe: `| head`) end the output, not the hunt.
-            use std::io::Write;
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            if let Some(h) = format.header() {
-                let _ = writeln!(out, "{h}");
-            }
-            let sum = hunt::hunt(&engine, &args.paths, min_level, |d| {
-                let _ = writeln!(out, "{}", format.line(d));
-            })?;
-            let _ = out.flush();
-            drop(out);
-            eprint!("{}", hunt::summary_text(&sum, &report));
-            if sum.detections > 0 {
-                std::process::exit(2);
-            }
-            Ok(())
         }
         Command::Rules(RulesCommand::Check {
             dir,

@@ -1,0 +1,102 @@
+//! `canhgac hunt` over files of several formats in one folder: each read by
+//! the reader its content calls for, bad records reported with file and
+//! line, the summary on standard error, and the exit code saying whether
+//! anything fired (0 nothing, 1 detections, 2 error).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn rules() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules/sigma/rules")
+}
+
+fn hunt(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_canhgac"))
+        .arg("hunt")
+        .args(args)
+        .env("CANHGAC_LOG", "warn")
+        .output()
+        .expect("run canhgac");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn hunt_reads_each_format_by_content_and_exits_by_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // No extension tells these apart.
+    std::fs::write(
+        d.join("audit.txt"),
+        "type=SYSCALL msg=audit(1700000000.100:7): ppid=9 pid=10 uid=0 exe=\"/usr/bin/base64\"\n\
+         type=EXECVE msg=audit(1700000000.100:7): argc=2 a0=\"base64\" a1=\"-d\"\n\
+         type=EOE msg=audit(1700000000.100:7):\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("messages"),
+        "<38>Jan 10 10:00:00 web1 sshd[77]: error in libcrypto\nnot a syslog line\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("eve.out"),
+        "{\"timestamp\":\"2024-01-10T10:00:00Z\",\"flow_id\":1,\"event_type\":\"dns\",\"src_ip\":\"10.0.0.5\",\"dns\":{\"type\":\"query\",\"rrname\":\"aaa.stage.1.evil.test\",\"rrtype\":\"A\"}}\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("notes.bin"), [0u8, 1, 2, 3, 255]).unwrap();
+    let rules = rules();
+    let r = rules.display().to_string();
+    let (code, out, err) = hunt(&[
+        d.to_str().unwrap(),
+        "--rules",
+        &format!("{r}/linux"),
+        "--rules",
+        &format!("{r}/network/dns"),
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(code, Some(1), "{err}");
+    for id in [
+        "e2072cab-8c9a-459b-b63c-40ae79e27031", // base64 decode, from auditd execve
+        "e76b413a-83d0-4b94-8e4c-85db4a5b8bdc", // sshd, from syslog
+        "2975af79-28c4-4d2f-a951-9095f229df29", // Cobalt Strike DNS, from EVE
+    ] {
+        assert!(out.contains(id), "{id} did not fire:\n{out}\n{err}");
+    }
+    assert!(err.contains("auditd 1"), "{err}");
+    assert!(err.contains("eve 1") && err.contains("syslog 1"), "{err}");
+    assert!(
+        err.contains("skipped:") && err.contains("notes.bin"),
+        "{err}"
+    );
+    assert!(
+        err.contains("messages: line 2: not a syslog record"),
+        "{err}"
+    );
+
+    // Nothing fires: 0.
+    std::fs::write(
+        d.join("quiet.log"),
+        "<38>Jan 10 10:00:00 web1 sshd[77]: Accepted publickey\n",
+    )
+    .unwrap();
+    let (code, out, err) = hunt(&[
+        d.join("quiet.log").to_str().unwrap(),
+        "--rules",
+        &format!("{r}/linux"),
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out.lines().count(), 1, "only the CSV header: {out}");
+
+    // An error: 2.
+    let (code, _, err) = hunt(&[d.join("nope").to_str().unwrap(), "--rules", &r]);
+    assert_eq!(code, Some(2), "{err}");
+    let (code, _, err) = hunt(&[d.to_str().unwrap(), "--input-format", "xml"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("unknown input format 'xml'"), "{err}");
+}
