@@ -4,7 +4,9 @@
 //! only: no tenant data is read or written, so no scope is involved.
 
 use detect::read::{EvtxEvents, JsonEvents, RecordError};
-use detect::{CheckReport, Config, Engine, EngineBuilder, Level, LogSourceMap, Placeholders};
+use detect::{
+    CheckReport, Config, Engine, EngineBuilder, Level, LogSourceMap, Placeholders, RuleInfo,
+};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -149,18 +151,25 @@ pub struct Summary {
     /// (level, rule id, title) → count.
     pub by_rule: BTreeMap<(Level, String, String), usize>,
     pub by_level: BTreeMap<Level, usize>,
+    /// What correlation had to ignore (late, overflowing groups, missing fields).
+    pub correlation_stats: detect::correlation::Stats,
+    /// Matches a correlation reads, in events with no readable time.
+    pub untimed: usize,
 }
 
 /// Runs every event of every file under `paths` through the engine and calls
 /// `found` for each detection at or above `min_level`.
 pub fn hunt(
     engine: &Engine,
+    extras: &crate::hunt_extra::Extras,
     paths: &[PathBuf],
     min_level: Level,
     mut found: impl FnMut(&Detection),
 ) -> Result<Summary, HuntError> {
     let mut sum = Summary::default();
     let mut scanner = engine.scanner();
+    let mut extra = crate::hunt_extra::ExtraScanner::new(engine, extras);
+    let mut more = Vec::new();
     for p in paths {
         for f in files_under(p, &["evtx", "json", "jsonl", "ndjson", "log"])? {
             sum.files += 1;
@@ -186,44 +195,70 @@ pub fn hunt(
                     }
                 };
                 sum.events += 1;
+                extra.on_event(&ev, &name, i + 1, &mut more);
                 for &r in scanner.scan(&ev) {
-                    let rule = &engine.rules()[r];
-                    if rule.level < min_level {
-                        continue;
+                    extra.on_match(&ev, r, &name, i + 1, &mut more);
+                    if extra.reports(r) {
+                        more.push(event_detection(&ev, &name, i + 1, &engine.rules()[r]));
                     }
-                    sum.detections += 1;
-                    *sum.by_rule
-                        .entry((rule.level, rule.id.clone(), rule.title.clone()))
-                        .or_insert(0) += 1;
-                    *sum.by_level.entry(rule.level).or_insert(0) += 1;
-                    let text = |k: &str| ev.get_text(k).map(|v| v.into_owned()).unwrap_or_default();
-                    let time = [
-                        "TimeCreated_SystemTime",
-                        "@timestamp",
-                        "EventTime",
-                        "UtcTime",
-                    ]
-                    .iter()
-                    .map(|k| text(k))
-                    .find(|t| !t.is_empty())
-                    .unwrap_or_default();
-                    found(&Detection {
-                        file: name.clone(),
-                        record: i + 1,
-                        time,
-                        computer: text("Computer"),
-                        event_id: text("EventID"),
-                        rule_id: rule.id.clone(),
-                        title: rule.title.clone(),
-                        level: rule.level,
-                        tags: rule.tags.clone(),
-                        author: rule.author.clone(),
-                    });
+                }
+                for d in more.drain(..) {
+                    emit(&mut sum, min_level, &d, &mut found);
                 }
             }
         }
     }
+    extra.finish(&mut more);
+    for d in more.drain(..) {
+        emit(&mut sum, min_level, &d, &mut found);
+    }
+    sum.correlation_stats = extra.correlation_stats();
+    sum.untimed = extra.untimed;
     Ok(sum)
+}
+
+fn emit(sum: &mut Summary, min_level: Level, d: &Detection, found: &mut impl FnMut(&Detection)) {
+    if d.level < min_level {
+        return;
+    }
+    sum.detections += 1;
+    *sum.by_rule
+        .entry((d.level, d.rule_id.clone(), d.title.clone()))
+        .or_insert(0) += 1;
+    *sum.by_level.entry(d.level).or_insert(0) += 1;
+    found(d);
+}
+
+/// A detection of `rule` on an event, with the event's time, computer and id.
+pub fn event_detection(
+    ev: &detect::Event,
+    file: &str,
+    record: usize,
+    rule: &RuleInfo,
+) -> Detection {
+    let text = |k: &str| ev.get_text(k).map(|v| v.into_owned()).unwrap_or_default();
+    let time = [
+        "TimeCreated_SystemTime",
+        "@timestamp",
+        "EventTime",
+        "UtcTime",
+    ]
+    .iter()
+    .map(|k| text(k))
+    .find(|t| !t.is_empty())
+    .unwrap_or_default();
+    Detection {
+        file: file.to_string(),
+        record,
+        time,
+        computer: text("Computer"),
+        event_id: text("EventID"),
+        rule_id: rule.id.clone(),
+        title: rule.title.clone(),
+        level: rule.level,
+        tags: rule.tags.clone(),
+        author: rule.author.clone(),
+    }
 }
 
 /// A CSV field, quoted when needed, with spreadsheet formulas neutralised.
@@ -341,6 +376,14 @@ pub fn summary_text(sum: &Summary, report: &CheckReport) -> String {
     );
     for e in &sum.errors {
         let _ = writeln!(s, "  bad record: {e}");
+    }
+    let cs = sum.correlation_stats;
+    if cs.late + cs.overflow + cs.missing_field > 0 || sum.untimed > 0 {
+        let _ = writeln!(
+            s,
+            "Tương quan / correlation: {} late, {} over the group cap, {} without a group-by field, {} without a time (not counted)",
+            cs.late, cs.overflow, cs.missing_field, sum.untimed
+        );
     }
     if !sum.by_level.is_empty() {
         let levels: Vec<String> = sum

@@ -234,6 +234,14 @@ struct HuntArgs {
     /// Values of %placeholders% for the expand modifier (name: [values] per line).
     #[arg(long)]
     placeholders: Option<PathBuf>,
+    /// Indicator files (plain list, STIX 2.1 bundle or MISP event), repeatable:
+    /// hits are reported as "indicator: TYPE VALUE (source)".
+    #[arg(long = "ioc")]
+    ioc: Vec<PathBuf>,
+    /// Which event fields each kind of indicator is looked for in (replaces
+    /// kinds of the embedded indicator_fields.yml).
+    #[arg(long)]
+    ioc_fields: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -671,8 +679,15 @@ async fn run(cli: Cli) -> Result<()> {
                 placeholders: args.placeholders,
             };
             let (engine, report) = hunt::load_rules(&opts)?;
-            if report.rules_loaded == 0 {
+            if report.rules_loaded == 0 && args.ioc.is_empty() {
                 bail!("no rules loaded from {:?}", opts.rule_dirs);
+            }
+            let mut extras = app::hunt_extra::Extras::default();
+            if !args.ioc.is_empty() {
+                let (set, files) =
+                    app::hunt_extra::load_indicators(&args.ioc, args.ioc_fields.as_deref())?;
+                eprint!("{}", app::hunt_extra::ioc_report_text(&set, &files));
+                extras.indicators = Some(set);
             }
             // Write errors (a closed pipe: `| head`) end the output, not the hunt.
             use std::io::Write;
@@ -680,7 +695,7 @@ async fn run(cli: Cli) -> Result<()> {
             if let Some(h) = format.header() {
                 let _ = writeln!(out, "{h}");
             }
-            let sum = hunt::hunt(&engine, &args.paths, min_level, |d| {
+            let sum = hunt::hunt(&engine, &extras, &args.paths, min_level, |d| {
                 let _ = writeln!(out, "{}", format.line(d));
             })?;
             let _ = out.flush();
