@@ -18,6 +18,7 @@ pub mod periodic_report;
 pub mod registry;
 pub mod transfer;
 pub mod vulns;
+pub mod vulns_records;
 pub mod vulns_report;
 
 use domain::{FieldErrors, PasswordPolicy, Scope};

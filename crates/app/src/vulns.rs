@@ -49,10 +49,11 @@ fn row_of(v: &Vuln) -> Result<VulnRow> {
         kev_due: v.kev.as_ref().and_then(|k| k.due_date),
         ransomware: v.kev.as_ref().is_some_and(|k| k.ransomware),
         epss: v.epss.as_ref().map(|e| f64::from(e.score)),
+        match_form: vulnmatch::compact::encode(v),
     })
 }
 
-fn parse_record(r: &VulnRow) -> Result<Vuln> {
+pub(crate) fn parse_record(r: &VulnRow) -> Result<Vuln> {
     serde_json::from_str(&r.record)
         .map_err(|e| AppError::Internal(format!("stored record {} is unreadable: {e}", r.cve)))
 }
@@ -352,19 +353,7 @@ impl App {
     /// their evidence changed.
     pub async fn match_inventory(&self, scope: &Scope) -> Result<MatchRun> {
         must_coordinate(scope, "runs the matcher")?;
-        // The records a page at a time: the stored text of all of them at
-        // once would double the memory the run needs.
-        let mut vulns: Vec<Vuln> = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let rows =
-                store::vulns::vulns_after(&mut self.store.conn(), after.as_deref(), 5000).await?;
-            let Some(last) = rows.last() else { break };
-            after = Some(last.cve.clone());
-            for r in &rows {
-                vulns.push(parse_record(r)?);
-            }
-        }
+        let vulns = self.records_for_matching(scope).await?;
         let facts = store::vulns::assets_for_match(&mut self.store.conn()).await?;
         let system = self.system_scope().await?;
         let mut warning_deadline: HashMap<String, NaiveDate> = HashMap::new();

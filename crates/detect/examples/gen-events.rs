@@ -2,8 +2,11 @@
 //! layout: `EventID`, `Channel`, `Provider_Name` and the event's own fields at
 //! the top level), for benchmarks. Mostly ordinary activity — process
 //! creation, network connections, image loads, file and registry writes, DNS
-//! queries, logons, PowerShell script blocks — with, when a folder of SigmaHQ
-//! regression samples is given, 1 % of events taken from them.
+//! queries, logons, PowerShell script blocks — that match no rule (or very
+//! few), with, when a folder of SigmaHQ regression samples is given, 1 % of
+//! events taken from them. Process names, arguments, hashes, GUIDs, users'
+//! files and addresses vary from event to event. `SAMPLES_ONLY=1`: only the
+//! samples' events, in random order.
 //!
 //! `cargo run --release -p detect --example gen-events -- SEED COUNT [SAMPLES_DIR] > events.jsonl`
 
@@ -103,22 +106,51 @@ fn ordinary(r: &mut Rng) -> Vec<(String, Value)> {
     match r.below(100) {
         0..=34 => {
             let mut f = sysmon(1);
-            let parent = r.pick(IMAGES);
-            let args = match r.below(4) {
-                0 => format!(
-                    "--type=renderer --field-trial-handle={} --lang=vi",
-                    r.below(99999)
+            // Ordinary parent → child pairs with their usual arguments.
+            let (parent, img, args) = match r.below(6) {
+                0 => (
+                    IMAGES[2],
+                    IMAGES[3],
+                    format!(
+                        "--type=renderer --field-trial-handle={} --lang=vi",
+                        r.below(99999)
+                    ),
                 ),
-                1 => format!("-k netsvcs -p -s {}", r.word(8)),
-                2 => format!(
-                    "/c echo {} > C:\\Users\\Public\\{}.txt",
-                    r.word(6),
-                    r.word(5)
+                1 => (
+                    r"C:\Windows\System32\services.exe",
+                    IMAGES[0],
+                    format!(
+                        "-k {} -p -s {}",
+                        r.pick(&["netsvcs", "LocalService", "NetworkService"]),
+                        r.pick(&["Schedule", "BITS", "Dnscache", "Winmgmt", "EventLog"])
+                    ),
                 ),
-                _ => format!(
-                    "\"C:\\Users\\{}\\Documents\\{}.docx\"",
-                    r.word(6),
-                    r.word(8)
+                2 => (
+                    IMAGES[2],
+                    IMAGES[4],
+                    format!(
+                        "/n \"C:\\Users\\{}\\Documents\\{}.docx\"",
+                        r.word(6),
+                        r.word(8)
+                    ),
+                ),
+                3 => (IMAGES[0], IMAGES[6], "-Embedding".to_string()),
+                4 => (
+                    IMAGES[2],
+                    IMAGES[17],
+                    format!(
+                        "\"C:\\Users\\{}\\Documents\\{}.txt\"",
+                        r.word(6),
+                        r.word(8)
+                    ),
+                ),
+                _ => (
+                    IMAGES[8],
+                    IMAGES[8],
+                    format!(
+                        "--type=utility --utility-sub-type=network.mojom.NetworkService --field-trial-handle={}",
+                        r.below(99999)
+                    ),
                 ),
             };
             let exe = img.rsplit('\\').next().unwrap_or(img);
@@ -152,6 +184,7 @@ fn ordinary(r: &mut Rng) -> Vec<(String, Value)> {
         }
         35..=49 => {
             let mut f = sysmon(3);
+            let img = r.pick(&[IMAGES[3], IMAGES[8], IMAGES[0]]);
             f.extend([
                 ("Image".into(), img.into()),
                 ("User".into(), user.into()),
@@ -177,18 +210,16 @@ fn ordinary(r: &mut Rng) -> Vec<(String, Value)> {
                     .into(),
                 ),
                 ("DestinationHostname".into(), r.pick(DOMAINS).into()),
-                (
-                    "DestinationPort".into(),
-                    Value::Int([443, 80, 53, 445, 3389][r.below(5)]),
-                ),
+                ("DestinationPort".into(), Value::Int([443, 80][r.below(2)])),
             ]);
             f
         }
         50..=69 => {
             let mut f = sysmon(7);
+            let img = r.pick(&[IMAGES[0], IMAGES[2], IMAGES[3], IMAGES[8]]);
             f.extend([
                 ("Image".into(), img.into()),
-                ("ImageLoaded".into(), r.pick(DLLS).into()),
+                ("ImageLoaded".into(), r.pick(&DLLS[..6]).into()),
                 ("Signed".into(), "true".into()),
                 ("Signature".into(), "Microsoft Windows".into()),
                 ("SignatureStatus".into(), "Valid".into()),
@@ -350,11 +381,12 @@ fn main() {
             }
         }
     }
+    let samples_only = std::env::var_os("SAMPLES_ONLY").is_some();
     let mut r = Rng(seed.max(1));
     let out = std::io::stdout();
     let mut w = std::io::BufWriter::new(out.lock());
     for _ in 0..count {
-        let fields = if !attacks.is_empty() && r.below(100) == 0 {
+        let fields = if !attacks.is_empty() && (samples_only || r.below(100) == 0) {
             attacks[r.below(attacks.len())].clone()
         } else {
             ordinary(&mut r)

@@ -1,28 +1,24 @@
 //! The compiled rule set and its evaluation.
 
 use crate::correlation::CorrelationSet;
-use crate::event::{Event, Value};
+use crate::event::{Event, SourceHint, ValueRef};
+use crate::flat::EventBuf;
 use crate::logsource::{EventKind, LogSourceMap};
 use crate::pattern::{self, StrPat};
+use crate::prefilter::{best_clauses, build_bucket, Bucket, Clause, FxBuild};
 use crate::rule::{self, Check, Cmp, Placeholders, RefKind, Tree};
 use crate::{CheckReport, LogSource, Reason, Refusal, RuleInfo};
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::Regex;
 use std::collections::HashMap;
 
-const ANY: u32 = u32::MAX;
+/// The field of keyword tests (any field).
+pub(crate) const ANY: u32 = u32::MAX;
 
-/// Needles of one field: the texts, the variants each selects, and each text's index.
-type Needles = (Vec<String>, Vec<Vec<(u32, u8)>>, HashMap<String, usize>);
-
-/// Literals of which at least one must occur (lowercased) in its field.
-type Clause = Vec<(u32, String)>;
-
-/// At most this many clauses are checked per rule.
-const MAX_CLAUSES: usize = 4;
+/// A scanner's arenas grown past this by one huge event are given back.
+const ARENA_KEEP: usize = 1 << 20;
 
 #[derive(Debug, Clone)]
-enum CCheck {
+pub(crate) enum CCheck {
     Text {
         pat: StrPat,
         cased: bool,
@@ -44,7 +40,7 @@ enum CCheck {
 }
 
 #[derive(Debug, Clone)]
-enum Node {
+pub(crate) enum Node {
     And(Box<[Node]>),
     Or(Box<[Node]>),
     Not(Box<Node>),
@@ -65,24 +61,6 @@ struct Variant {
 }
 
 #[derive(Debug)]
-struct FieldPre {
-    field: u32,
-    ac: AhoCorasick,
-    /// Pattern id → (variant, clause) it satisfies.
-    hits: Vec<Vec<(u32, u8)>>,
-}
-
-#[derive(Debug, Default)]
-struct Bucket {
-    /// Variants evaluated for every event of the bucket (no literal to filter on).
-    always: Vec<u32>,
-    pre: Vec<FieldPre>,
-    /// Keyword needles, looked for in every value of the event.
-    keywords: Option<FieldPre>,
-    size: usize,
-}
-
-#[derive(Debug)]
 struct KindSel {
     when: Vec<(u32, Vec<String>)>,
     bucket: u32,
@@ -94,7 +72,7 @@ struct KindSel {
 pub struct Engine {
     rules: Vec<RuleInfo>,
     variants: Vec<Variant>,
-    fields: HashMap<String, u32>,
+    fields: HashMap<String, u32, FxBuild>,
     nfields: usize,
     buckets: Vec<Bucket>,
     by_channel: HashMap<String, Vec<KindSel>>,
@@ -217,7 +195,7 @@ impl EngineBuilder {
             correlations,
         } = self;
         let mut b = Build {
-            fields: HashMap::new(),
+            fields: HashMap::default(),
             variants: Vec::new(),
             cnf: Vec::new(),
         };
@@ -282,7 +260,7 @@ impl EngineBuilder {
             rules.push(info);
         }
         for vars in &bucket_vars {
-            buckets.push(b.bucket(vars));
+            buckets.push(build_bucket(&b.cnf, vars));
         }
         // Event kinds, indexed by their Channel when they name one.
         let mut by_channel: HashMap<String, Vec<KindSel>> = HashMap::new();
@@ -336,7 +314,7 @@ fn rules_source(rules: &[RuleInfo], i: usize) -> String {
 }
 
 struct Build {
-    fields: HashMap<String, u32>,
+    fields: HashMap<String, u32, FxBuild>,
     variants: Vec<Variant>,
     /// Per variant: the clauses to prefilter on; `None` = can never match.
     cnf: Vec<Option<Vec<Clause>>>,
@@ -401,166 +379,6 @@ impl Build {
             }
         }
     }
-
-    fn bucket(&self, vars: &[u32]) -> Bucket {
-        let mut always = Vec::new();
-        let mut per_field: HashMap<u32, Needles> = HashMap::new();
-        let mut size = 0;
-        for &v in vars {
-            let Some(cnf) = &self.cnf[v as usize] else {
-                continue; // can never match
-            };
-            size += 1;
-            if cnf.is_empty() {
-                always.push(v);
-                continue;
-            }
-            for (ci, clause) in cnf.iter().enumerate() {
-                for (f, needle) in clause {
-                    let e = per_field.entry(*f).or_default();
-                    let idx = *e.2.entry(needle.clone()).or_insert_with(|| {
-                        e.0.push(needle.clone());
-                        e.1.push(Vec::new());
-                        e.0.len() - 1
-                    });
-                    let hit = (v, ci as u8);
-                    if !e.1[idx].contains(&hit) {
-                        e.1[idx].push(hit);
-                    }
-                }
-            }
-        }
-        let mut pre = Vec::new();
-        let mut keywords = None;
-        for (field, (needles, hits, _)) in per_field {
-            let built = AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .kind(Some(if needles.len() < 2000 {
-                    AhoCorasickKind::DFA
-                } else {
-                    AhoCorasickKind::ContiguousNFA
-                }))
-                .build(&needles)
-                .or_else(|_| {
-                    AhoCorasick::builder()
-                        .match_kind(MatchKind::Standard)
-                        .build(&needles)
-                });
-            let Ok(ac) = built else {
-                // Too large for an automaton: evaluate those rules for every event.
-                for h in hits {
-                    for (v, _) in h {
-                        if !always.contains(&v) {
-                            always.push(v);
-                        }
-                    }
-                }
-                continue;
-            };
-            let fp = FieldPre { field, ac, hits };
-            if field == ANY {
-                keywords = Some(fp);
-            } else {
-                pre.push(fp);
-            }
-        }
-        Bucket {
-            always,
-            pre,
-            keywords,
-            size,
-        }
-    }
-}
-
-/// The clauses a node needs: every clause must have one literal present
-/// (lowercased, in its field) for the node to be true. `Some(empty)`: nothing
-/// known; `None`: the node can never be true.
-fn cnf(n: &Node) -> Option<Vec<Clause>> {
-    match n {
-        Node::Const(false) => None,
-        Node::Const(true) | Node::Not(_) => Some(Vec::new()),
-        Node::Test { field, checks, all } => {
-            let per_check = |c: &CCheck| -> Option<String> {
-                match c {
-                    CCheck::Text { pat, .. } => text_needle(pat).filter(|s| !s.is_empty()),
-                    _ => None,
-                }
-            };
-            if *all {
-                // Every check must hold: each literal is a clause of its own.
-                Some(
-                    checks
-                        .iter()
-                        .filter_map(per_check)
-                        .map(|s| vec![(*field, s)])
-                        .collect(),
-                )
-            } else {
-                let mut clause = Vec::new();
-                for c in checks.iter() {
-                    match per_check(c) {
-                        Some(s) => clause.push((*field, s)),
-                        None => return Some(Vec::new()),
-                    }
-                }
-                Some(vec![clause])
-            }
-        }
-        Node::And(xs) => {
-            let mut out = Vec::new();
-            for x in xs.iter() {
-                out.extend(cnf(x)?);
-            }
-            Some(out)
-        }
-        Node::Or(xs) => {
-            // One clause: the union of each alternative's best clause.
-            let mut clause = Vec::new();
-            let mut any = false;
-            for x in xs.iter() {
-                let Some(c) = cnf(x) else { continue };
-                any = true;
-                match pick_best(c, 1).pop() {
-                    Some(best) => clause.extend(best),
-                    None => return Some(Vec::new()),
-                }
-            }
-            if !any {
-                return None;
-            }
-            Some(vec![clause])
-        }
-    }
-}
-
-fn clause_score(c: &Clause) -> (usize, std::cmp::Reverse<usize>) {
-    (
-        c.iter().map(|(_, s)| s.chars().count()).min().unwrap_or(0),
-        std::cmp::Reverse(c.len()),
-    )
-}
-
-/// The `k` most selective clauses (longest shortest literal, then fewest literals).
-fn pick_best(mut cs: Vec<Clause>, k: usize) -> Vec<Clause> {
-    cs.sort_by_key(|c| std::cmp::Reverse(clause_score(c)));
-    cs.dedup();
-    cs.truncate(k);
-    cs
-}
-
-fn best_clauses(n: &Node) -> Option<Vec<Clause>> {
-    cnf(n).map(|c| pick_best(c, MAX_CLAUSES))
-}
-
-fn text_needle(p: &StrPat) -> Option<String> {
-    let s = match p {
-        StrPat::Eq(s) | StrPat::Prefix(s) | StrPat::Suffix(s) => s.to_string(),
-        StrPat::Contains(f) => String::from_utf8_lossy(f.needle()).into_owned(),
-        StrPat::Glob(g) => g.longest_literal()?,
-        StrPat::Any => return None,
-    };
-    Some(pattern::lower(&s).into_owned())
 }
 
 // ------------------------------------------------------------------ evaluation
@@ -590,7 +408,6 @@ pub struct Scanner<'e> {
     cands: Vec<u32>,
     buckets: Vec<u32>,
     name: String,
-    kwbuf: String,
     out: Vec<usize>,
     /// Rule variants evaluated since the scanner was made (diagnostics).
     pub evaluated: u64,
@@ -627,7 +444,6 @@ impl Engine {
             cands: Vec::new(),
             buckets: Vec::new(),
             name: String::new(),
-            kwbuf: String::new(),
             out: Vec::new(),
             evaluated: 0,
             hits: 0,
@@ -693,8 +509,24 @@ impl Engine {
 impl<'e> Scanner<'e> {
     /// Evaluates one event; returns the indexes of the rules that fired (valid until the next call).
     pub fn scan(&mut self, ev: &Event) -> &[usize] {
+        self.scan_fields(
+            ev.fields().iter().map(|(n, v)| (&**n, v.as_ref())),
+            ev.source_hint(),
+        )
+    }
+
+    /// [`Scanner::scan`] for an event held in an [`EventBuf`].
+    pub fn scan_buf(&mut self, ev: &EventBuf) -> &[usize] {
+        self.scan_fields(ev.fields(), ev.source_hint())
+    }
+
+    fn scan_fields<'v>(
+        &mut self,
+        fields: impl DoubleEndedIterator<Item = (&'v str, ValueRef<'v>)>,
+        hint: &SourceHint,
+    ) -> &[usize] {
         let eng = self.engine;
-        self.bind(ev);
+        self.bind(fields);
         self.out.clear();
         self.gen = self.gen.wrapping_add(1);
         if self.gen == 0 {
@@ -725,7 +557,6 @@ impl<'e> Scanner<'e> {
                 self.buckets.push(k.bucket);
             }
         }
-        let hint = ev.source_hint();
         if hint.product.is_some() || hint.category.is_some() || hint.service.is_some() {
             for (ls, b) in &eng.declared {
                 if declared_covers(ls, hint) {
@@ -735,7 +566,7 @@ impl<'e> Scanner<'e> {
         }
         let buckets = std::mem::take(&mut self.buckets);
         for &b in &buckets {
-            self.candidates(&eng.buckets[b as usize], ev);
+            self.candidates(&eng.buckets[b as usize]);
             let cands = std::mem::take(&mut self.cands);
             self.evaluated += cands.len() as u64;
             for &v in &cands {
@@ -743,7 +574,7 @@ impl<'e> Scanner<'e> {
                 if self.rule_stamp[var.rule as usize] == self.gen {
                     continue;
                 }
-                if self.eval(&var.node, ev) {
+                if self.eval(&var.node) {
                     self.rule_stamp[var.rule as usize] = self.gen;
                     self.out.push(var.rule as usize);
                 }
@@ -755,7 +586,10 @@ impl<'e> Scanner<'e> {
         &self.out
     }
 
-    fn bind(&mut self, ev: &Event) {
+    /// Binds an event's values to field ids: every value is kept (raw and
+    /// lowercase, in two arenas) for keyword tests; values of fields some rule
+    /// names are chained per field.
+    fn bind<'v>(&mut self, fields: impl DoubleEndedIterator<Item = (&'v str, ValueRef<'v>)>) {
         for &f in &self.touched {
             self.first[f as usize] = 0;
         }
@@ -765,53 +599,60 @@ impl<'e> Scanner<'e> {
         self.low.clear();
         // Later values are chained after earlier ones; walk backwards so the
         // chain keeps the event's order.
-        for (name, value) in ev.fields().iter().rev() {
+        for (name, value) in fields.rev() {
             self.name.clear();
             pattern::lower_into(name, &mut self.name);
-            let Some(&id) = self.engine.fields.get(self.name.as_str()) else {
-                continue;
-            };
+            let id = self.engine.fields.get(self.name.as_str()).copied();
             let raw0 = self.text.len() as u32;
             let (num, null) = match value {
-                Value::Null => (None, true),
-                Value::Str(s) => {
+                ValueRef::Null => (None, true),
+                ValueRef::Str(s) => {
                     self.text.push_str(s);
                     (None, false)
                 }
-                Value::Int(i) => {
+                ValueRef::Int(i) => {
                     use std::fmt::Write;
                     let _ = write!(self.text, "{i}");
-                    (Some(*i as f64), false)
+                    (Some(i as f64), false)
                 }
-                Value::Float(f) => {
+                ValueRef::Float(f) => {
                     use std::fmt::Write;
                     let _ = write!(self.text, "{f}");
-                    (Some(*f), false)
+                    (Some(f), false)
                 }
-                Value::Bool(b) => {
-                    self.text.push_str(if *b { "true" } else { "false" });
+                ValueRef::Bool(b) => {
+                    self.text.push_str(if b { "true" } else { "false" });
                     (None, false)
                 }
             };
             let raw1 = self.text.len() as u32;
             let low0 = self.low.len() as u32;
-            let (a, b) = (raw0 as usize, raw1 as usize);
-            // Lowercase the raw text into the lowercase arena.
-            let raw_text = &self.text[a..b];
-            pattern::lower_into(raw_text, &mut self.low);
+            pattern::lower_into(&self.text[raw0 as usize..raw1 as usize], &mut self.low);
             let low1 = self.low.len() as u32;
-            let slot = &mut self.first[id as usize];
-            if *slot == 0 {
-                self.touched.push(id);
-            }
+            let next = match id {
+                Some(id) => {
+                    let slot = &mut self.first[id as usize];
+                    if *slot == 0 {
+                        self.touched.push(id);
+                    }
+                    let next = *slot;
+                    *slot = self.vals.len() as u32 + 1;
+                    next
+                }
+                None => 0,
+            };
             self.vals.push(BVal {
-                next: *slot,
+                next,
                 raw: (raw0, raw1),
                 low: (low0, low1),
                 num,
                 null,
             });
-            *slot = self.vals.len() as u32;
+        }
+        // Bound memory: one huge event does not keep its arenas for ever.
+        if self.text.capacity() > ARENA_KEEP {
+            self.text = String::new();
+            self.low = String::new();
         }
     }
 
@@ -855,49 +696,45 @@ impl<'e> Scanner<'e> {
         }
     }
 
-    fn candidates(&mut self, b: &Bucket, ev: &Event) {
+    fn candidates(&mut self, b: &Bucket) {
         for &v in &b.always {
             self.push_cand(v);
         }
+        let low = std::mem::take(&mut self.low);
         for fp in &b.pre {
             let mut i = self.first[fp.field as usize];
             while i != 0 {
                 let v = self.vals[i as usize - 1];
-                let (lo, hi) = (v.low.0 as usize, v.low.1 as usize);
-                let low = std::mem::take(&mut self.low);
-                for m in fp.ac.find_overlapping_iter(&low[lo..hi]) {
-                    for &(var, c) in &fp.hits[m.pattern().as_usize()] {
+                fp.find(&low[v.low.0 as usize..v.low.1 as usize], |h| {
+                    for &(var, c) in &fp.hits[h] {
                         self.hit(var, c);
                     }
-                }
-                self.low = low;
+                });
                 i = v.next;
             }
         }
         if let Some(fp) = &b.keywords {
-            let mut buf = std::mem::take(&mut self.kwbuf);
-            for (_, val) in ev.fields() {
-                buf.clear();
-                pattern::lower_into(&val.as_text(), &mut buf);
-                for m in fp.ac.find_overlapping_iter(buf.as_str()) {
-                    for &(var, c) in &fp.hits[m.pattern().as_usize()] {
+            for k in 0..self.vals.len() {
+                let v = self.vals[k];
+                fp.find(&low[v.low.0 as usize..v.low.1 as usize], |h| {
+                    for &(var, c) in &fp.hits[h] {
                         self.hit(var, c);
                     }
-                }
+                });
             }
-            self.kwbuf = buf;
         }
+        self.low = low;
     }
 
-    fn eval(&self, n: &Node, ev: &Event) -> bool {
+    fn eval(&self, n: &Node) -> bool {
         match n {
-            Node::And(xs) => xs.iter().all(|x| self.eval(x, ev)),
-            Node::Or(xs) => xs.iter().any(|x| self.eval(x, ev)),
-            Node::Not(x) => !self.eval(x, ev),
+            Node::And(xs) => xs.iter().all(|x| self.eval(x)),
+            Node::Or(xs) => xs.iter().any(|x| self.eval(x)),
+            Node::Not(x) => !self.eval(x),
             Node::Const(b) => *b,
             Node::Test { field, checks, all } => {
                 if *field == ANY {
-                    return keyword_test(checks, *all, ev);
+                    return self.keyword_test(checks, *all);
                 }
                 let test = |c: &CCheck| self.check_field(*field, c);
                 if *all {
@@ -941,6 +778,20 @@ impl<'e> Scanner<'e> {
                 }
                 check_value(c, self.raw(&v), self.lowv(&v), v.num)
             }),
+        }
+    }
+
+    /// A keyword check: any value of any field.
+    fn keyword_test(&self, checks: &[CCheck], all: bool) -> bool {
+        let test = |c: &CCheck| {
+            self.vals
+                .iter()
+                .any(|v| !v.null && check_value(c, self.raw(v), self.lowv(v), v.num))
+        };
+        if all {
+            checks.iter().all(test)
+        } else {
+            checks.iter().any(test)
         }
     }
 
@@ -990,26 +841,6 @@ fn check_value(c: &CCheck, raw: &str, low: &str, num: Option<f64>) -> bool {
             None => false,
         },
         CCheck::FieldRef { .. } | CCheck::Exists(_) | CCheck::Null => false,
-    }
-}
-
-fn keyword_test(checks: &[CCheck], all: bool, ev: &Event) -> bool {
-    let mut low = String::new();
-    let test = |c: &CCheck, low: &mut String| {
-        ev.fields().iter().any(|(_, v)| {
-            if matches!(v, Value::Null) {
-                return false;
-            }
-            let raw = v.as_text();
-            low.clear();
-            pattern::lower_into(&raw, low);
-            check_value(c, &raw, low, v.as_number())
-        })
-    };
-    if all {
-        checks.iter().all(|c| test(c, &mut low))
-    } else {
-        checks.iter().any(|c| test(c, &mut low))
     }
 }
 

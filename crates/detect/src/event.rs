@@ -57,6 +57,42 @@ impl Value {
     }
 }
 
+/// A value borrowed from an event (an [`Event`] or an [`EventBuf`](crate::EventBuf)).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ValueRef<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(&'a str),
+}
+
+impl ValueRef<'_> {
+    /// The owned value.
+    pub fn to_value(self) -> Value {
+        match self {
+            ValueRef::Null => Value::Null,
+            ValueRef::Bool(b) => Value::Bool(b),
+            ValueRef::Int(i) => Value::Int(i),
+            ValueRef::Float(f) => Value::Float(f),
+            ValueRef::Str(s) => Value::Str(s.into()),
+        }
+    }
+}
+
+impl Value {
+    /// The value borrowed.
+    pub fn as_ref(&self) -> ValueRef<'_> {
+        match self {
+            Value::Null => ValueRef::Null,
+            Value::Bool(b) => ValueRef::Bool(*b),
+            Value::Int(i) => ValueRef::Int(*i),
+            Value::Float(f) => ValueRef::Float(*f),
+            Value::Str(s) => ValueRef::Str(s),
+        }
+    }
+}
+
 pub(crate) fn parse_number(s: &str) -> Option<f64> {
     let t = s.trim();
     if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
@@ -143,6 +179,11 @@ impl Event {
         &self.hint
     }
 
+    pub(crate) fn with_hint(mut self, hint: SourceHint) -> Self {
+        self.hint = hint;
+        self
+    }
+
     /// All fields in order, a field with several values appearing several times.
     pub fn fields(&self) -> &[(Box<str>, Value)] {
         &self.fields
@@ -164,225 +205,20 @@ impl Event {
     /// Normalises a JSON event of any of the layouts described in the module docs.
     pub fn from_json(json: &Json) -> Event {
         let mut ev = Event::new();
-        let Json::Object(map) = json else {
-            // A bare value: keep it as the event's only field, reachable by keywords.
-            flatten_into(&mut ev, "data", json);
-            return ev;
-        };
-        if let Some(Json::Object(inner)) = map.get("Event") {
-            if inner.contains_key("System") {
-                windows_xml_json(&mut ev, inner);
-                return ev;
-            }
-        }
-        if map.contains_key("System")
-            && (map.contains_key("EventData") || map.contains_key("UserData"))
-        {
-            windows_xml_json(&mut ev, map);
-            return ev;
-        }
-        if let Some(Json::Object(winlog)) = map.get("winlog") {
-            winlogbeat(&mut ev, winlog);
-            for (k, v) in map {
-                if k != "winlog" {
-                    flatten_into(&mut ev, k, v);
-                }
-            }
-            return ev;
-        }
-        // Flat JSON (NXLog and the rest).
-        for (k, v) in map {
-            flatten_into(&mut ev, k, v);
-        }
-        if ev.get("Provider_Name").is_none() {
-            if let Some(v) = ev.get("SourceName").cloned() {
-                ev.push("Provider_Name", v);
-            }
-        }
+        crate::json::normalise(json, &mut ev, &mut String::new());
         ev
     }
 }
 
-fn scalar(v: &Json) -> Option<Value> {
-    Some(match v {
-        Json::Null => Value::Null,
-        Json::Bool(b) => Value::Bool(*b),
-        Json::Number(n) => match n.as_i64() {
-            Some(i) => Value::Int(i),
-            None => match n.as_f64() {
-                Some(f) => Value::Float(f),
-                None => Value::Str(n.to_string().into()),
-            },
-        },
-        Json::String(s) => Value::Str(s.as_str().into()),
-        _ => return None,
-    })
-}
-
-/// Pushes a JSON value under a name: scalars as they are, lists as several
-/// values, objects by dotted path.
-fn flatten_into(ev: &mut Event, name: &str, v: &Json) {
-    flatten_depth(ev, name, v, 0)
-}
-
-fn flatten_depth(ev: &mut Event, name: &str, v: &Json, depth: usize) {
-    if depth > 32 {
-        return;
+impl crate::json::Sink for Event {
+    fn push_ref(&mut self, name: &str, v: ValueRef<'_>) {
+        self.fields.push((name.into(), v.to_value()));
     }
-    match v {
-        Json::Array(items) => {
-            for it in items {
-                match it {
-                    Json::Object(_) | Json::Array(_) => flatten_depth(ev, name, it, depth + 1),
-                    _ => ev.push(name, scalar(it).unwrap_or(Value::Null)),
-                }
+    fn copy_first(&mut self, from: &str, to: &str) {
+        if self.get(to).is_none() {
+            if let Some(v) = self.get(from).cloned() {
+                self.push(to, v);
             }
-        }
-        Json::Object(m) => {
-            for (k, child) in m {
-                let n = format!("{name}.{k}");
-                flatten_depth(ev, &n, child, depth + 1);
-            }
-        }
-        _ => ev.push(name, scalar(v).unwrap_or(Value::Null)),
-    }
-}
-
-/// `{"#text": x, "#attributes": {...}}` → x; otherwise the value itself.
-fn text_of(v: &Json) -> &Json {
-    if let Json::Object(m) = v {
-        if let Some(t) = m.get("#text") {
-            return t;
-        }
-        if let Some(t) = m.get("$value") {
-            return t;
-        }
-    }
-    v
-}
-
-fn windows_xml_json(ev: &mut Event, event: &serde_json::Map<String, Json>) {
-    if let Some(Json::Object(system)) = event.get("System") {
-        for (k, v) in system {
-            match v {
-                Json::Object(m) => {
-                    let attrs = match m.get("#attributes") {
-                        Some(Json::Object(a)) => Some(a),
-                        _ => None,
-                    };
-                    let has_text = m.contains_key("#text");
-                    if has_text {
-                        flatten_leaf(ev, k, text_of(v), 0);
-                    }
-                    if let Some(a) = attrs {
-                        for (ak, av) in a {
-                            if let Some(s) = scalar(av) {
-                                ev.push(format!("{k}_{ak}"), s);
-                            }
-                        }
-                    }
-                    // Attributes rendered without "#attributes" (separate_json_attributes off).
-                    for (ck, cv) in m {
-                        if ck.starts_with('#') {
-                            continue;
-                        }
-                        if let Some(s) = scalar(cv) {
-                            ev.push(format!("{k}_{ck}"), s);
-                        }
-                    }
-                }
-                _ => flatten_leaf(ev, k, v, 0),
-            }
-        }
-    }
-    for part in ["EventData", "UserData"] {
-        if let Some(data) = event.get(part) {
-            data_leaves(ev, part, data, 0);
-        }
-    }
-    // Some renderings attach "<Name>_attributes" siblings; nothing else at this level matters.
-}
-
-/// Leaves of EventData/UserData by their own names.
-fn data_leaves(ev: &mut Event, name: &str, v: &Json, depth: usize) {
-    if depth > 16 {
-        return;
-    }
-    match v {
-        Json::Object(m) => {
-            // Unnamed data: {"Data": {"#text": [...]}} or {"Data": [...]}.
-            for (k, child) in m {
-                if k == "#attributes" || k.ends_with("_attributes") {
-                    continue;
-                }
-                if k == "#text" {
-                    flatten_leaf(ev, name, child, depth + 1);
-                    continue;
-                }
-                match child {
-                    Json::Object(cm) if !cm.contains_key("#text") => {
-                        data_leaves(ev, k, child, depth + 1)
-                    }
-                    Json::Array(items) if items.iter().any(|i| i.is_object()) => {
-                        // <Data Name="x">v</Data> rendered as a list of objects.
-                        for it in items {
-                            if let Json::Object(im) = it {
-                                let named = im
-                                    .get("#attributes")
-                                    .and_then(|a| a.get("Name"))
-                                    .and_then(|n| n.as_str());
-                                match named {
-                                    Some(n) => flatten_leaf(ev, n, text_of(it), depth + 1),
-                                    None => data_leaves(ev, k, it, depth + 1),
-                                }
-                            } else {
-                                flatten_leaf(ev, k, it, depth + 1);
-                            }
-                        }
-                    }
-                    _ => flatten_leaf(ev, k, text_of(child), depth + 1),
-                }
-            }
-        }
-        _ => flatten_leaf(ev, name, v, depth + 1),
-    }
-}
-
-fn flatten_leaf(ev: &mut Event, name: &str, v: &Json, depth: usize) {
-    if depth > 32 {
-        return;
-    }
-    match v {
-        Json::Array(items) => {
-            for it in items {
-                flatten_leaf(ev, name, text_of(it), depth + 1);
-            }
-        }
-        Json::Object(_) => data_leaves(ev, name, v, depth + 1),
-        _ => ev.push(name, scalar(v).unwrap_or(Value::Null)),
-    }
-}
-
-fn winlogbeat(ev: &mut Event, w: &serde_json::Map<String, Json>) {
-    for (k, v) in w {
-        match k.as_str() {
-            "event_data" | "user_data" => data_leaves(ev, k, v, 0),
-            "channel" => flatten_leaf(ev, "Channel", v, 0),
-            "event_id" => {
-                // Winlogbeat writes the id as text; keep it numeric when it is.
-                match v.as_str().and_then(|s| s.parse::<i64>().ok()) {
-                    Some(i) => ev.push("EventID", i),
-                    None => flatten_leaf(ev, "EventID", v, 0),
-                }
-            }
-            "provider_name" => flatten_leaf(ev, "Provider_Name", v, 0),
-            "provider_guid" => flatten_leaf(ev, "Provider_Guid", v, 0),
-            "computer_name" => flatten_leaf(ev, "Computer", v, 0),
-            "record_id" => flatten_leaf(ev, "EventRecordID", v, 0),
-            "task" => flatten_leaf(ev, "Task", v, 0),
-            "opcode" => flatten_leaf(ev, "Opcode", v, 0),
-            "version" => flatten_leaf(ev, "Version", v, 0),
-            _ => flatten_into(ev, &format!("winlog.{k}"), v),
         }
     }
 }

@@ -57,15 +57,23 @@
 pub mod correlation;
 mod engine;
 pub mod event;
+mod flat;
+pub mod formats;
 pub mod indicators;
+mod json;
 pub mod logsource;
+#[cfg(test)]
+mod oracle;
 mod pattern;
+mod prefilter;
 pub mod read;
 mod rule;
 
 pub use correlation::{CorrelationHit, CorrelationSet, Correlator};
 pub use engine::{Config, Engine, EngineBuilder, Match, Scanner};
-pub use event::{Event, SourceHint, Value};
+pub use event::{Event, SourceHint, Value, ValueRef};
+pub use flat::EventBuf;
+pub use formats::Format;
 pub use logsource::{LogSourceMap, DEFAULT_LOGSOURCES};
 pub use rule::Placeholders;
 

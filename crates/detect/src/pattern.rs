@@ -191,7 +191,8 @@ pub(crate) fn lower(s: &str) -> std::borrow::Cow<'_, str> {
     } else if s.is_ascii() {
         std::borrow::Cow::Owned(s.to_ascii_lowercase())
     } else {
-        std::borrow::Cow::Owned(s.to_lowercase())
+        // Character by character, exactly as values are lowercased (lower_into).
+        std::borrow::Cow::Owned(s.chars().flat_map(char::to_lowercase).collect())
     }
 }
 

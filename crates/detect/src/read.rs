@@ -2,6 +2,8 @@
 //! `Err(RecordError)` naming where it is; reading goes on with the next one.
 
 use crate::event::Event;
+use crate::flat::EventBuf;
+use crate::json::{self, JsonNode, Tape};
 use std::io::{BufRead, Read, Seek};
 
 /// A record that could not be read.
@@ -20,21 +22,39 @@ pub const MAX_JSON_RECORD: usize = 16 << 20;
 
 /// Windows (or any) events as JSON: one per line (JSON lines), pretty-printed
 /// objects one after another (as `evtx_dump -o json` and SigmaHQ's samples
-/// write them), or arrays of objects. Each object is normalised by
-/// [`Event::from_json`].
+/// write them), or arrays of objects. Each object is normalised as
+/// [`Event::from_json`] does (a key repeated in one object gives several values).
+///
+/// Iterate for owned [`Event`]s, or call [`JsonEvents::next_into`] with a
+/// reused [`EventBuf`] to read without allocating per event.
 pub struct JsonEvents<R> {
     r: R,
     name: String,
     line: usize,
     buf: Vec<u8>,
+    /// Where the scanner is in `buf`.
+    pos: usize,
     rec: Vec<u8>,
     rec_line: usize,
     depth: usize,
     in_str: bool,
     esc: bool,
-    pending: std::collections::VecDeque<Result<Event, RecordError>>,
     done: bool,
     skipping: bool,
+    tape: Tape,
+    /// Next item of a top-level array held in `tape` (node index, end).
+    array: Option<(usize, usize)>,
+    array_line: usize,
+    names: String,
+    scratch: EventBuf,
+}
+
+/// What the record splitter found.
+enum Found {
+    /// `tape` holds the record.
+    Parsed,
+    /// `rec` holds the record's bytes.
+    Bytes,
 }
 
 impl<R: BufRead> JsonEvents<R> {
@@ -44,14 +64,19 @@ impl<R: BufRead> JsonEvents<R> {
             name: name.to_string(),
             line: 0,
             buf: Vec::new(),
+            pos: 0,
             rec: Vec::new(),
             rec_line: 0,
             depth: 0,
             in_str: false,
             esc: false,
-            pending: Default::default(),
             done: false,
             skipping: false,
+            tape: Tape::default(),
+            array: None,
+            array_line: 0,
+            names: String::new(),
+            scratch: EventBuf::new(),
         }
     }
 
@@ -63,52 +88,104 @@ impl<R: BufRead> JsonEvents<R> {
         }
     }
 
-    fn finish_record(&mut self) {
-        let text = std::mem::take(&mut self.rec);
-        let line = self.rec_line;
-        match serde_json::from_slice::<serde_json::Value>(&text) {
-            Ok(serde_json::Value::Array(items)) => {
-                for it in items {
-                    if it.is_object() {
-                        self.pending.push_back(Ok(Event::from_json(&it)));
-                    } else {
-                        let e = self.err(line, "an array item is not an object".into());
-                        self.pending.push_back(Err(e));
+    /// Reads the next event into `out` (cleared first). `None` at the end;
+    /// `Some(Err)` for a bad record, after which reading goes on.
+    pub fn next_into(&mut self, out: &mut EventBuf) -> Option<Result<(), RecordError>> {
+        loop {
+            if let Some((i, end)) = self.array {
+                if i < end {
+                    let item = self.tape.node_at(i);
+                    self.array = Some((item.next_index(), end));
+                    if !item.is_object() {
+                        let e = self.err(self.array_line, "an array item is not an object".into());
+                        return Some(Err(e));
+                    }
+                    out.clear();
+                    json::normalise(item, out, &mut self.names);
+                    return Some(Ok(()));
+                }
+                self.array = None;
+            }
+            let found = match self.next_record()? {
+                Ok(f) => f,
+                Err(e) => return Some(Err(e)),
+            };
+            if let Found::Bytes = found {
+                let parsed = self.tape.parse(&self.rec);
+                if self.rec.capacity() > MAX_JSON_RECORD {
+                    self.rec = Vec::new();
+                }
+                if let Err(e) = parsed {
+                    return Some(Err(self.err(self.rec_line, format!("not JSON: {e}"))));
+                }
+            }
+            let root = self.tape.root();
+            if root.is_array() {
+                self.array = Some((root.first_child(), root.next_index()));
+                self.array_line = self.rec_line;
+                continue;
+            }
+            out.clear();
+            json::normalise(root, out, &mut self.names);
+            if self.tape.capacity() > 4 * MAX_JSON_RECORD {
+                self.tape.shrink();
+            }
+            return Some(Ok(()));
+        }
+    }
+
+    /// Finds the next complete record. `None` at the end of the input.
+    fn next_record(&mut self) -> Option<Result<Found, RecordError>> {
+        loop {
+            if self.pos >= self.buf.len() {
+                if self.done {
+                    return None;
+                }
+                self.buf.clear();
+                self.pos = 0;
+                match self.r.read_until(b'\n', &mut self.buf) {
+                    Ok(0) => {
+                        self.done = true;
+                        let unfinished = !self.rec.is_empty() && !self.skipping && self.depth > 0;
+                        self.rec.clear();
+                        if unfinished {
+                            let e = self.err(self.rec_line, "the file ends inside a record".into());
+                            return Some(Err(e));
+                        }
+                        return None;
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        self.done = true;
+                        self.buf.clear();
+                        return Some(Err(self.err(self.line + 1, format!("read error: {e}"))));
+                    }
+                }
+                self.line += 1;
+                // Fast path: a line that is one whole object (JSON lines).
+                if self.depth == 0 && !self.skipping && self.buf.len() <= MAX_JSON_RECORD {
+                    let t = trim(&self.buf);
+                    if t.first() == Some(&b'{')
+                        && t.last() == Some(&b'}')
+                        && self.tape.parse(t).is_ok()
+                    {
+                        self.pos = self.buf.len();
+                        self.rec_line = self.line;
+                        return Some(Ok(Found::Parsed));
                     }
                 }
             }
-            Ok(v) => self.pending.push_back(Ok(Event::from_json(&v))),
-            Err(e) => {
-                let e = self.err(line, format!("not JSON: {e}"));
-                self.pending.push_back(Err(e));
+            if let Some(r) = self.scan_line() {
+                return Some(r);
             }
         }
     }
 
-    /// Reads one line and feeds it to the record scanner.
-    fn step(&mut self) {
-        self.buf.clear();
-        match self.r.read_until(b'\n', &mut self.buf) {
-            Ok(0) => {
-                self.done = true;
-                if !self.rec.is_empty() && !self.skipping {
-                    let e = self.err(self.rec_line, "the file ends inside a record".into());
-                    self.pending.push_back(Err(e));
-                }
-                self.rec.clear();
-                return;
-            }
-            Ok(_) => {}
-            Err(e) => {
-                self.done = true;
-                let e = self.err(self.line + 1, format!("read error: {e}"));
-                self.pending.push_back(Err(e));
-                return;
-            }
-        }
-        self.line += 1;
-        let line = std::mem::take(&mut self.buf);
-        let mut i = 0;
+    /// Scans `buf` from `pos`: returns when a record completes or an error is
+    /// found; `None` when the line is used up.
+    fn scan_line(&mut self) -> Option<Result<Found, RecordError>> {
+        let line = &self.buf;
+        let mut i = self.pos;
         while i < line.len() {
             let b = line[i];
             if self.depth == 0 {
@@ -118,10 +195,11 @@ impl<R: BufRead> JsonEvents<R> {
                 }
                 if self.skipping {
                     // After an oversized record: wait for a line that starts a new object.
-                    if i == first_non_ws(&line) && b == b'{' {
+                    if i == first_non_ws(line) && b == b'{' {
                         self.skipping = false;
                     } else {
-                        break;
+                        self.pos = line.len();
+                        return None;
                     }
                 }
                 if b == b'{' || b == b'[' {
@@ -135,9 +213,8 @@ impl<R: BufRead> JsonEvents<R> {
                     continue;
                 }
                 // Something that is not an object: report the rest of the line.
-                let e = self.err(self.line, "not a JSON object".into());
-                self.pending.push_back(Err(e));
-                break;
+                self.pos = line.len();
+                return Some(Err(self.err(self.line, "not a JSON object".into())));
             }
             // Inside a record: copy up to the byte that closes it.
             let start = i;
@@ -168,21 +245,35 @@ impl<R: BufRead> JsonEvents<R> {
             }
             self.rec.extend_from_slice(&line[start..i]);
             if self.depth == 0 {
-                self.finish_record();
+                self.pos = i;
+                return Some(Ok(Found::Bytes));
             } else if self.rec.len() > MAX_JSON_RECORD {
                 let e = self.err(
                     self.rec_line,
                     format!("record larger than {MAX_JSON_RECORD} bytes"),
                 );
-                self.pending.push_back(Err(e));
-                self.rec.clear();
+                self.rec = Vec::new();
                 self.depth = 0;
                 self.skipping = true;
-                break;
+                self.pos = line.len();
+                return Some(Err(e));
             }
         }
-        self.buf = line;
+        self.pos = line.len();
+        None
     }
+}
+
+fn trim(b: &[u8]) -> &[u8] {
+    let s = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let e = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(s, |p| p + 1);
+    &b[s..e.max(s)]
 }
 
 fn first_non_ws(line: &[u8]) -> usize {
@@ -194,15 +285,11 @@ fn first_non_ws(line: &[u8]) -> usize {
 impl<R: BufRead> Iterator for JsonEvents<R> {
     type Item = Result<Event, RecordError>;
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if let Some(x) = self.pending.pop_front() {
-                return Some(x);
-            }
-            if self.done {
-                return None;
-            }
-            self.step();
-        }
+        let mut buf = std::mem::take(&mut self.scratch);
+        let r = self.next_into(&mut buf);
+        let item = r.map(|r| r.map(|()| buf.to_event()));
+        self.scratch = buf;
+        item
     }
 }
 
@@ -213,7 +300,9 @@ pub struct EvtxEvents<R: Read + Seek> {
     name: String,
     chunks: Option<evtx::IntoIterChunks<R>>,
     settings: std::sync::Arc<evtx::ParserSettings>,
-    pending: std::collections::VecDeque<Result<Event, RecordError>>,
+    /// Records of the current chunk, normalised when taken.
+    pending: std::collections::VecDeque<Result<serde_json::Value, RecordError>>,
+    names: String,
     chunk_no: usize,
 }
 
@@ -226,6 +315,7 @@ impl<R: Read + Seek> EvtxEvents<R> {
             chunks: None,
             settings: std::sync::Arc::new(settings.clone()),
             pending: Default::default(),
+            names: String::new(),
             chunk_no: 0,
         };
         let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -261,7 +351,7 @@ impl<R: Read + Seek> EvtxEvents<R> {
         let settings = self.settings.clone();
         let chunk_no = self.chunk_no;
         self.chunk_no += 1;
-        let mut out: Vec<Result<Event, (String, String)>> = Vec::new();
+        let mut out: Vec<Result<serde_json::Value, (String, String)>> = Vec::new();
         let step = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Option<()> {
             let data = chunks.next()?;
             let mut data = match data {
@@ -286,7 +376,7 @@ impl<R: Read + Seek> EvtxEvents<R> {
             };
             for (i, rec) in chunk.iter().enumerate() {
                 match rec.and_then(|r| r.into_json_value()) {
-                    Ok(r) => out.push(Ok(Event::from_json(&r.data))),
+                    Ok(r) => out.push(Ok(r.data)),
                     Err(e) => out.push(Err((
                         format!("chunk {chunk_no} record {}", i + 1),
                         format!("unreadable record: {e}"),
@@ -321,9 +411,8 @@ impl<R: Read + Seek> EvtxEvents<R> {
     }
 }
 
-impl<R: Read + Seek> Iterator for EvtxEvents<R> {
-    type Item = Result<Event, RecordError>;
-    fn next(&mut self) -> Option<Self::Item> {
+impl<R: Read + Seek> EvtxEvents<R> {
+    fn next_record(&mut self) -> Option<Result<serde_json::Value, RecordError>> {
         loop {
             if let Some(x) = self.pending.pop_front() {
                 return Some(x);
@@ -332,5 +421,22 @@ impl<R: Read + Seek> Iterator for EvtxEvents<R> {
                 return None;
             }
         }
+    }
+
+    /// Reads the next event into `out` (cleared first), as
+    /// [`JsonEvents::next_into`] does.
+    pub fn next_into(&mut self, out: &mut EventBuf) -> Option<Result<(), RecordError>> {
+        let rec = self.next_record()?;
+        Some(rec.map(|j| {
+            out.clear();
+            json::normalise(&j, out, &mut self.names);
+        }))
+    }
+}
+
+impl<R: Read + Seek> Iterator for EvtxEvents<R> {
+    type Item = Result<Event, RecordError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_record().map(|r| r.map(|j| Event::from_json(&j)))
     }
 }

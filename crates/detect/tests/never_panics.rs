@@ -1,7 +1,18 @@
 //! Property tests: the rule compiler and the readers never panic on arbitrary input.
 
+use detect::formats::{self, Format};
 use detect::read::{EvtxEvents, JsonEvents};
 use detect::{Config, EngineBuilder, Event};
+
+/// Valid records of each line format, to be broken by the property tests.
+const SEEDS: &[(Format, &str)] = &[
+    (Format::Syslog, "<165>1 2003-10-11T22:14:15.003Z host app 12 ID47 [a@1 x=\"1\" y=\"\\]\"][b z=\"\"] msg\n<38>Oct  9 22:33:20 web1 sshd[4242]: Failed\n30 <13>Jan  1 00:00:00 h a: b\n"),
+    (Format::Cef, "CEF:0|V|P|1|100|N\\|x|5|src=1.2.3.4 msg=a\\=b c cs1Label=L cs1=v\n<13>Jan  1 00:00:00 h CEF:0|a|b|c|d|e|f|k=v\n"),
+    (Format::Auditd, "type=SYSCALL msg=audit(1700000000.123:42): ppid=1 pid=2 exe=\"/bin/sh\" UID=\"root\"\ntype=EXECVE msg=audit(1700000000.123:42): argc=2 a0=\"sh\" a1_len=4 a1[0]=6162 a1[1]=6364\ntype=USER_AUTH msg=audit(1.0:43): msg='op=PAM acct=\"root\" res=failed'\ntype=EOE msg=audit(1700000000.123:42):\n"),
+    (Format::Eve, "{\"event_type\":\"dns\",\"src_ip\":\"1.1.1.1\",\"dns\":{\"rrname\":\"a\",\"answers\":[{\"rdata\":\"b\"}],\"grouped\":{\"A\":[\"c\"]}}}\n{\"event_type\":\"http\",\"http\":{\"url\":\"/a.php?x=1\"}}\n"),
+    (Format::ZeekTsv, "#separator \\x09\n#set_separator\t,\n#fields\tts\tuid\tanswers\n#types\ttime\tstring\tvector[string]\n1.5\tC\ta,b\\x41\n"),
+    (Format::ZeekJson, "{\"ts\":1700000000.5,\"uid\":\"C\",\"id.orig_h\":\"1.1.1.1\"}\n"),
+];
 use proptest::prelude::*;
 
 const RULE: &str = "title: t\nlogsource: {product: windows, category: process_creation}\ndetection:\n  sel:\n    CommandLine|contains|all: ['a', 'b']\n    Image|windash|endswith: ' -x'\n  condition: sel\n";
@@ -36,6 +47,37 @@ proptest! {
     }
 
     #[test]
+    fn line_readers_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..1200)) {
+        for f in Format::ALL {
+            if f == Format::Evtx {
+                continue;
+            }
+            let (_, evs) = formats::open(std::io::Cursor::new(bytes.clone()), "x", Some(f)).unwrap();
+            let n = evs.take(2000).count();
+            prop_assert!(n <= 2000);
+            let _ = formats::parse_record(f, &bytes);
+        }
+        let _ = formats::sniff(&bytes, "x");
+        let (_, evs) = formats::open(std::io::Cursor::new(bytes.clone()), "x", None).unwrap();
+        let _ = evs.take(2000).count();
+    }
+
+    #[test]
+    fn line_readers_never_panic_on_near_records(
+        pick in 0usize..SEEDS.len(),
+        pos in 0usize..200,
+        junk in "[\\x00-\\x7f\\u{1d}\\u{feff}é<>\\[\\]\"'=|:{} 0-9a-z]{0,16}",
+    ) {
+        let (format, seed) = SEEDS[pick];
+        let mut text = seed.to_string();
+        let p = (0..=pos.min(text.len())).rev().find(|p| text.is_char_boundary(*p)).unwrap_or(0);
+        text.insert_str(p, &junk);
+        let (_, evs) = formats::open(std::io::Cursor::new(text.clone().into_bytes()), "x", Some(format)).unwrap();
+        let _ = evs.take(1000).count();
+        let _ = formats::parse_record(format, text.as_bytes());
+    }
+
+    #[test]
     fn evtx_reader_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..5000)) {
         let mut data = b"ElfFile\0".to_vec();
         data.extend_from_slice(&bytes);
@@ -54,6 +96,52 @@ fn json_reader_reports_bad_records_and_reads_on() {
     assert!(!errs.is_empty());
     assert_eq!(errs[0].source_name, "f.json");
     assert_eq!(errs[0].position, "line 2");
+}
+
+#[test]
+fn line_readers_report_bad_records_and_read_on() {
+    let cases: &[(Format, &str, &str)] = &[
+        (
+            Format::Syslog,
+            "<13>Jan  1 00:00:00 h a: one\nnot syslog\n<13>Jan  1 00:00:01 h a: two\n",
+            "line 2",
+        ),
+        (
+            Format::Cef,
+            "CEF:0|a|b|c|d|e|f|k=v\nCEF:0|broken\nCEF:0|a|b|c|d|e|f|k=w\n",
+            "line 2",
+        ),
+        (
+            Format::Auditd,
+            "type=EOE msg=audit(1.0:1):\ngarbage\ntype=EOE msg=audit(1.0:2):\n",
+            "line 2",
+        ),
+        (
+            Format::Eve,
+            "{\"event_type\":\"flow\"}\n{\"event_type\":\n{\"event_type\":\"tls\"}\n",
+            "line 2",
+        ),
+        (
+            Format::ZeekJson,
+            "{\"uid\":\"a\"}\n[1,\n{\"uid\":\"b\"}\n",
+            "line 2",
+        ),
+        (Format::ZeekTsv, "#fields\ta\tb\n1\t2\n1\n3\t4\n", "line 3"),
+    ];
+    for (format, text, pos) in cases {
+        let (_, evs) = formats::open(
+            std::io::Cursor::new(text.as_bytes().to_vec()),
+            "f.log",
+            Some(*format),
+        )
+        .unwrap();
+        let items: Vec<_> = evs.collect();
+        let errs: Vec<_> = items.iter().filter_map(|r| r.as_ref().err()).collect();
+        assert_eq!(items.len() - errs.len(), 2, "{format}: {items:?}");
+        assert_eq!(errs.len(), 1, "{format}: {errs:?}");
+        assert_eq!(errs[0].source_name, "f.log");
+        assert_eq!(errs[0].position, *pos, "{format}");
+    }
 }
 
 #[test]

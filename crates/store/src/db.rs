@@ -382,6 +382,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         14,
         include_str!("../migrations/sqlite/0014_cvss_as_written.sql"),
     ),
+    (
+        15,
+        include_str!("../migrations/sqlite/0015_vuln_match_form.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_registry.sql")),
@@ -424,6 +428,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         14,
         include_str!("../migrations/postgres/0014_cvss_as_written.sql"),
+    ),
+    (
+        15,
+        include_str!("../migrations/postgres/0015_vuln_match_form.sql"),
     ),
 ];
 

@@ -20,6 +20,10 @@ pub struct VulnRow {
     pub kev_due: Option<NaiveDate>,
     pub ransomware: bool,
     pub epss: Option<f64>,
+    /// The compact form matching reads (`vulnmatch::compact`): written with
+    /// the record, not read back with it.
+    #[sqlx(skip)]
+    pub match_form: Vec<u8>,
 }
 
 /// Inserts or replaces records; the caller has merged them with what was
@@ -28,14 +32,14 @@ pub async fn upsert_vulns(tx: &mut Tx, rows: &[VulnRow]) -> Result<()> {
     let now = Utc::now();
     for chunk in rows.chunks(BATCH / 2) {
         let mut q = Sql::new(
-            "INSERT INTO vulns (cve, record, title, cvss, kev, kev_due, ransomware, epss, updated_at) VALUES ",
+            "INSERT INTO vulns (cve, record, title, cvss, kev, kev_due, ransomware, epss, updated_at, match_form) VALUES ",
         );
         for (i, r) in chunk.iter().enumerate() {
             q.push(
                 if i == 0 {
-                    "(?,?,?,?,?,?,?,?,?)"
+                    "(?,?,?,?,?,?,?,?,?,?)"
                 } else {
-                    ",(?,?,?,?,?,?,?,?,?)"
+                    ",(?,?,?,?,?,?,?,?,?,?)"
                 },
                 args![
                     r.cve.as_str(),
@@ -46,14 +50,15 @@ pub async fn upsert_vulns(tx: &mut Tx, rows: &[VulnRow]) -> Result<()> {
                     r.kev_due,
                     r.ransomware,
                     r.epss,
-                    now
+                    now,
+                    r.match_form.clone()
                 ],
             );
         }
         q.push(
             " ON CONFLICT (cve) DO UPDATE SET record = excluded.record, title = excluded.title, cvss = excluded.cvss, \
              kev = excluded.kev, kev_due = excluded.kev_due, ransomware = excluded.ransomware, epss = excluded.epss, \
-             updated_at = excluded.updated_at",
+             updated_at = excluded.updated_at, match_form = excluded.match_form",
             vec![],
         );
         tx.conn().execute(&q.text, q.args).await?;
@@ -91,6 +96,62 @@ pub async fn vulns_after(
     }
     q.push(" ORDER BY cve LIMIT ?", args![limit.max(1)]);
     c.fetch_all(&q.text, q.args).await
+}
+
+/// A record's compact form (`vulnmatch::compact`), `None` for a record
+/// stored before canhgac kept one.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MatchForm {
+    pub cve: String,
+    pub match_form: Option<Vec<u8>>,
+}
+
+/// Up to `limit` compact forms after the identifier `after`, in order of
+/// identifier (the whole table a page at a time, as [`vulns_after`]).
+pub async fn match_forms_after(
+    c: &mut Conn<'_>,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<MatchForm>> {
+    let mut q = Sql::new("SELECT cve, match_form FROM vulns WHERE 1=1");
+    if let Some(a) = after {
+        q.push(" AND cve > ?", args![a]);
+    }
+    q.push(" ORDER BY cve LIMIT ?", args![limit.max(1)]);
+    c.fetch_all(&q.text, q.args).await
+}
+
+/// Stores the compact forms of records stored without one (or in an older
+/// format); the records themselves do not change. Audited as one entry.
+pub async fn set_match_forms(
+    tx: &mut Tx,
+    scope: &Scope,
+    forms: &[(String, Vec<u8>)],
+) -> Result<()> {
+    if forms.is_empty() {
+        return Ok(());
+    }
+    for (cve, form) in forms {
+        tx.conn()
+            .execute(
+                "UPDATE vulns SET match_form = $1 WHERE cve = $2",
+                args![form.clone(), cve.as_str()],
+            )
+            .await?;
+    }
+    audit::append(
+        tx,
+        scope,
+        Change {
+            action: "update",
+            entity: "vuln_match_form",
+            entity_id: None,
+            org_id: None,
+            before: None,
+            after: Some(format!("{{\"records\":{}}}", forms.len())),
+        },
+    )
+    .await
 }
 
 pub async fn vuln_count(c: &mut Conn<'_>) -> Result<i64> {

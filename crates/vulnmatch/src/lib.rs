@@ -7,11 +7,14 @@
 //! - [`cpe`] parses CPE names and matches them as NISTIR 7696 says.
 //! - [`matching`] matches an inventory against the vulnerabilities and keeps
 //!   the evidence of every finding.
+//! - [`compact`] writes and reads the part of a record matching and the
+//!   priority use, as bytes that decode fast (what the store keeps for them).
 //! - [`priority`] turns KEV, EPSS, CVSS and the system's exposure and security
 //!   level into an SSVC deployer decision and a deadline.
 //!
 //! No I/O beyond the bytes and readers it is given; no panics on any input.
 
+pub mod compact;
 pub mod cpe;
 pub mod feeds;
 pub mod matching;

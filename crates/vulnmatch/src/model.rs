@@ -21,6 +21,10 @@ impl CveId {
     pub fn number(self) -> u64 {
         self.number
     }
+    /// The id of a year and number, when `FromStr` would read its text.
+    pub(crate) fn from_parts(year: u16, number: u64) -> Option<CveId> {
+        (year >= 1999 && number < 10_000_000_000_000_000_000).then_some(CveId { year, number })
+    }
 }
 
 impl FromStr for CveId {

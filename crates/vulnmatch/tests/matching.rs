@@ -972,6 +972,105 @@ struct RealRecords {
     versions: Vec<String>,
 }
 
+/// The records of `tests/data` (CVE 5, NVD, CSAF, the Microsoft month,
+/// with KEV and EPSS), merged, with the names and versions they name.
+fn real_records() -> &'static RealRecords {
+    use std::sync::OnceLock;
+    static DATA: OnceLock<RealRecords> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let mut db = VulnDb::new();
+        for dir in ["cve5", "nvd"] {
+            let path = format!("{}/tests/data/{dir}", env!("CARGO_MANIFEST_DIR"));
+            let mut files: Vec<String> = std::fs::read_dir(path)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+                .filter(|n| n.ends_with(".json"))
+                .collect();
+            files.sort();
+            for f in files {
+                let f = format!("{dir}/{f}");
+                db.extend(feeds::read_feed(&f, &data(&f)).unwrap().vulns);
+            }
+        }
+        for f in [MSRC, "icsa-24-004-01.json"] {
+            db.extend(feeds::read_feed(f, &data(f)).unwrap().vulns);
+        }
+        for f in ["known_exploited_vulnerabilities.json", "epss_sample.csv"] {
+            let imported = feeds::read_feed(f, &data(f)).unwrap();
+            db.add_kev(imported.kev);
+            db.add_epss(imported.epss);
+        }
+        let vulns = db.into_vec();
+        let (names, versions) = names_and_versions(&vulns);
+        RealRecords {
+            vulns,
+            names,
+            versions,
+        }
+    })
+}
+
+/// What a proptest picks of the real records' names and versions.
+type Picks = Vec<(
+    proptest::sample::Index,
+    proptest::sample::Index,
+    u8,
+    usize,
+    bool,
+)>;
+
+fn picks() -> impl proptest::strategy::Strategy<Value = Picks> {
+    proptest::collection::vec(
+        (
+            proptest::prelude::any::<proptest::sample::Index>(),
+            proptest::prelude::any::<proptest::sample::Index>(),
+            0u8..6,
+            0usize..6,
+            proptest::prelude::any::<bool>(),
+        ),
+        1..30,
+    )
+}
+
+/// Assets with the picked products at versions on and around the bounds
+/// the records name, some with a CPE, some with several facts.
+fn inventory(real: &RealRecords, picks: &Picks, modules: &[&str]) -> Vec<InventoryItem> {
+    let RealRecords {
+        names, versions, ..
+    } = real;
+    let schemes = ["dotted", "semver", "deb", "rpm", "other", "dotted"];
+    let mut items: Vec<InventoryItem> = Vec::new();
+    for (i, (name, version, how, scheme, with_cpe)) in picks.iter().enumerate() {
+        let (vendor, product) = &names[name.index(names.len())];
+        let ver = near(&versions[version.index(versions.len())], *how);
+        let cpe = if *with_cpe {
+            format!(
+                "|cpe:2.3:a:{}:{}:{}:*:*:*:*:*:*:*",
+                vendor.to_lowercase().replace(' ', "_"),
+                product.to_lowercase().replace(' ', "_"),
+                ver.replace(':', "\\:")
+            )
+        } else {
+            String::new()
+        };
+        let Ok(s) = format!("{vendor}|{product}|{ver}|{}{cpe}", schemes[*scheme])
+            .parse::<domain::Software>()
+        else {
+            continue;
+        };
+        // A few assets hold several facts.
+        if i % 3 == 2 && !items.is_empty() {
+            items.last_mut().unwrap().software.push(s);
+        } else {
+            let mut it = InventoryItem::new(i as i64 + 1);
+            it.software.push(s);
+            it.modules = modules.iter().map(|m| m.to_string()).collect();
+            items.push(it);
+        }
+    }
+    items
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(150))]
 
@@ -981,62 +1080,12 @@ proptest::proptest! {
     /// versions on and around every bound and fixed build they name.
     #[test]
     fn the_index_finds_what_each_record_finds(
-        picks in proptest::collection::vec(
-            (proptest::prelude::any::<proptest::sample::Index>(),
-             proptest::prelude::any::<proptest::sample::Index>(),
-             0u8..6, 0usize..6, proptest::prelude::any::<bool>()),
-            1..30,
-        ),
+        picks in picks(),
         modules in proptest::sample::subsequence(vec!["LTM", "APM", "ASM", "AFM"], 0..3),
     ) {
-        use std::sync::OnceLock;
-        static DATA: OnceLock<RealRecords> = OnceLock::new();
-        let RealRecords { vulns, names, versions } = DATA.get_or_init(|| {
-            let mut db = VulnDb::new();
-            for dir in ["cve5", "nvd"] {
-                let path = format!("{}/tests/data/{dir}", env!("CARGO_MANIFEST_DIR"));
-                let mut files: Vec<String> = std::fs::read_dir(path)
-                    .unwrap()
-                    .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
-                    .filter(|n| n.ends_with(".json"))
-                    .collect();
-                files.sort();
-                for f in files {
-                    let f = format!("{dir}/{f}");
-                    db.extend(feeds::read_feed(&f, &data(&f)).unwrap().vulns);
-                }
-            }
-            db.extend(feeds::read_feed(MSRC, &data(MSRC)).unwrap().vulns);
-            let vulns = db.into_vec();
-            let (names, versions) = names_and_versions(&vulns);
-            RealRecords { vulns, names, versions }
-        });
-        let schemes = ["dotted", "semver", "deb", "rpm", "other", "dotted"];
-        let mut items: Vec<InventoryItem> = Vec::new();
-        for (i, (name, version, how, scheme, with_cpe)) in picks.iter().enumerate() {
-            let (vendor, product) = &names[name.index(names.len())];
-            let ver = near(&versions[version.index(versions.len())], *how);
-            let cpe = if *with_cpe {
-                format!("|cpe:2.3:a:{}:{}:{}:*:*:*:*:*:*:*",
-                    vendor.to_lowercase().replace(' ', "_"),
-                    product.to_lowercase().replace(' ', "_"),
-                    ver.replace(':', "\\:"))
-            } else {
-                String::new()
-            };
-            let Ok(s) = format!("{vendor}|{product}|{ver}|{}{cpe}", schemes[*scheme]).parse::<domain::Software>() else {
-                continue;
-            };
-            // A few assets hold several facts.
-            if i % 3 == 2 && !items.is_empty() {
-                items.last_mut().unwrap().software.push(s);
-            } else {
-                let mut it = InventoryItem::new(i as i64 + 1);
-                it.software.push(s);
-                it.modules = modules.iter().map(|m| m.to_string()).collect();
-                items.push(it);
-            }
-        }
+        let real = real_records();
+        let vulns = &real.vulns;
+        let items = inventory(real, &picks, &modules);
         let idx = VulnIndex::new(vulns);
         let bulk = idx.match_items_full_on(&items, 2);
         let mut each = Matched::default();
@@ -1063,6 +1112,62 @@ proptest::proptest! {
         }
         proptest::prop_assert_eq!(bf, each.findings);
         proptest::prop_assert_eq!(bu, each.unevaluable);
+    }
+
+    /// The records as their compact forms decode (what a matching run
+    /// reads from the store) give exactly the findings, "cannot be
+    /// evaluated" entries and priorities the records give.
+    #[test]
+    fn compact_records_match_as_the_records_do(
+        picks in picks(),
+        modules in proptest::sample::subsequence(vec!["LTM", "APM", "ASM", "AFM"], 0..3),
+    ) {
+        use std::sync::OnceLock;
+        use vulnmatch::compact;
+        use vulnmatch::priority::{assess, Context, DecisionTable, Policy};
+        let real = real_records();
+        static DECODED: OnceLock<Vec<Vuln>> = OnceLock::new();
+        let decoded = DECODED.get_or_init(|| {
+            let mut d = compact::Decoder::new();
+            real.vulns.iter().map(|v| d.decode(&compact::encode(v)).unwrap()).collect()
+        });
+        let items = inventory(real, &picks, &modules);
+        let want = VulnIndex::new(&real.vulns).match_items_full_on(&items, 2);
+        let got = VulnIndex::new(decoded).match_items_full_on(&items, 2);
+        proptest::prop_assert_eq!(&got.findings, &want.findings);
+        proptest::prop_assert_eq!(&got.unevaluable, &want.unevaluable);
+        let (table, policy) = (DecisionTable::deployer_v2(), Policy::default());
+        for f in &want.findings {
+            let of = |vs: &[Vuln]| vs.iter().find(|v| v.id == f.cve).cloned().unwrap();
+            for level in [1u8, 3, 5] {
+                let ctx = Context { internet_facing: level == 3, security_level: level, exposure: None };
+                proptest::prop_assert_eq!(
+                    assess(&of(decoded), &ctx, &table, &policy),
+                    assess(&of(&real.vulns), &ctx, &table, &policy)
+                );
+            }
+        }
+    }
+}
+
+/// Every real record's compact form decodes to exactly what matching and
+/// the priority read of it.
+#[test]
+fn every_real_record_survives_its_compact_form() {
+    use vulnmatch::compact;
+    let mut d = compact::Decoder::new();
+    let real = real_records();
+    assert!(real
+        .vulns
+        .iter()
+        .any(|v| v.kev.is_some() && !v.configurations.is_empty()));
+    for v in &real.vulns {
+        assert_eq!(
+            d.decode(&compact::encode(v)).unwrap(),
+            compact::matching_part(v),
+            "{}",
+            v.id
+        );
     }
 }
 
