@@ -129,7 +129,16 @@ impl<'a> ExtraScanner<'a> {
         ExtraScanner {
             engine,
             iocs: extras.indicators.as_ref().map(|s| (s, s.scanner())),
-            corr: Correlator::new(engine.correlations(), Limits::default()),
+            // Files are read one after the other, not merged by time: a later
+            // file may go back in time, so any lateness is accepted and the
+            // cap on groups bounds the memory instead.
+            corr: Correlator::new(
+                engine.correlations(),
+                Limits {
+                    max_delay_ms: i64::MAX / 4,
+                    ..Limits::default()
+                },
+            ),
             untimed: 0,
         }
     }

@@ -189,6 +189,28 @@ fn main() {
         events.len() as f64 / scan.as_secs_f64() / 1e6,
         hits
     );
+    // A yardstick for this machine: std's address parser over the events' addresses.
+    let ips: Vec<String> = events
+        .iter()
+        .filter_map(|e| e.get_text("DestinationIp").map(|v| v.into_owned()))
+        .collect();
+    let c0 = cpu_seconds();
+    let t = Instant::now();
+    let parsed = ips
+        .iter()
+        .filter(|s| {
+            std::hint::black_box(s.as_str())
+                .parse::<std::net::IpAddr>()
+                .is_ok()
+        })
+        .count();
+    let yard = t.elapsed();
+    let ycpu = cpu_seconds().zip(c0).map(|(b, a)| b - a).unwrap_or(0.0);
+    println!(
+        "yardstick: {parsed} addresses parsed by std in {:.0} ns each (wall), {:.0} ns (cpu)",
+        yard.as_secs_f64() * 1e9 / ips.len().max(1) as f64,
+        ycpu * 1e9 / ips.len().max(1) as f64
+    );
     // On a shared machine the wall clock counts time the process waited for a core.
     if let Some(c) = cpu.filter(|c| *c > 0.0) {
         println!(

@@ -361,22 +361,47 @@ impl IocScanner<'_> {
 
     /// The indicators found in one event (valid until the next call).
     pub fn scan(&mut self, ev: &Event) -> &[IocHit] {
+        self.scan_fields(ev.fields().iter().map(|(n, v)| {
+            let text = match v {
+                crate::Value::Str(s) => Some(&**s),
+                _ => None,
+            };
+            (&**n, text)
+        }))
+    }
+
+    /// [`scan`](Self::scan) for an [`EventBuf`](crate::EventBuf) (the
+    /// allocation-free reading path); [`IocHit::field`] indexes its fields.
+    pub fn scan_buf(&mut self, ev: &crate::EventBuf) -> &[IocHit] {
+        self.scan_fields(ev.fields().map(|(n, v)| {
+            let text = match v {
+                crate::event::ValueRef::Str(s) => Some(s),
+                _ => None,
+            };
+            (n, text)
+        }))
+    }
+
+    fn scan_fields<'v>(
+        &mut self,
+        fields: impl Iterator<Item = (&'v str, Option<&'v str>)>,
+    ) -> &[IocHit] {
         self.out.clear();
         let set = self.set;
         if set.indicators.is_empty() {
             return &self.out;
         }
-        for (fi, (name, value)) in ev.fields().iter().enumerate() {
+        for (fi, (name, value)) in fields.enumerate() {
             // Events of one stream mostly share their layout: the kinds of the
             // field at the same place in the previous event are reused.
             let kinds = match self.layout.get(fi) {
-                Some((n, k)) if **n == **name => *k,
+                Some((n, k)) if **n == *name => *k,
                 _ => {
                     let k = set.fields.kinds(name, &mut self.name);
                     if fi < self.layout.len() {
-                        self.layout[fi] = (name.clone(), k);
+                        self.layout[fi] = (name.into(), k);
                     } else if fi == self.layout.len() && fi < 256 {
-                        self.layout.push((name.clone(), k));
+                        self.layout.push((name.into(), k));
                     }
                     k
                 }
@@ -384,7 +409,7 @@ impl IocScanner<'_> {
             if kinds == 0 {
                 continue;
             }
-            let crate::Value::Str(v) = value else {
+            let Some(v) = value else {
                 continue;
             };
             let v = v.trim();
