@@ -6,7 +6,9 @@
 use crate::hunt_input::{self, Progress};
 use detect::read::RecordError;
 use detect::Format as InputFormat;
-use detect::{CheckReport, Config, Engine, EngineBuilder, Level, LogSourceMap, Placeholders};
+use detect::{
+    CheckReport, Config, Engine, EngineBuilder, Level, LogSourceMap, Placeholders, RuleInfo,
+};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -157,6 +159,10 @@ pub struct Summary {
     /// (level, rule id, title) → count.
     pub by_rule: BTreeMap<(Level, String, String), usize>,
     pub by_level: BTreeMap<Level, usize>,
+    /// What correlation had to ignore (late, overflowing groups, missing fields).
+    pub correlation_stats: detect::correlation::Stats,
+    /// Matches a correlation reads, in events with no readable time.
+    pub untimed: usize,
 }
 
 /// How a hunt reads and what it reports.
@@ -181,6 +187,7 @@ impl Default for HuntOptions {
 /// `found` for each detection at or above `min_level`.
 pub fn hunt(
     engine: &Engine,
+    extras: &crate::hunt_extra::Extras,
     paths: &[PathBuf],
     min_level: Level,
     found: impl FnMut(&Detection),
@@ -189,7 +196,7 @@ pub fn hunt(
         min_level,
         format: None,
     };
-    hunt_with(engine, paths, &opts, found, |_| {})
+    hunt_with(engine, extras, paths, &opts, found, |_| {})
 }
 
 /// The first non-empty text among fields.
@@ -206,6 +213,7 @@ fn first_text(ev: &detect::Event, names: &[&str]) -> String {
 /// few thousand events and after each file).
 pub fn hunt_with(
     engine: &Engine,
+    extras: &crate::hunt_extra::Extras,
     paths: &[PathBuf],
     opts: &HuntOptions,
     mut found: impl FnMut(&Detection),
@@ -213,6 +221,8 @@ pub fn hunt_with(
 ) -> Result<Summary, HuntError> {
     let mut sum = Summary::default();
     let mut scanner = engine.scanner();
+    let mut extra = crate::hunt_extra::ExtraScanner::new(engine, extras);
+    let mut more = Vec::new();
     let inputs = hunt_input::inputs(paths)?;
     let mut prog = Progress {
         files: inputs.len(),
@@ -272,50 +282,15 @@ pub fn hunt_with(
                 prog.detections = sum.detections;
                 progress(&prog);
             }
+            extra.on_event(&ev, &name, i + 1, &mut more);
             for &r in scanner.scan(&ev) {
-                let rule = &engine.rules()[r];
-                if rule.level < opts.min_level {
-                    continue;
+                extra.on_match(&ev, r, &name, i + 1, &mut more);
+                if extra.reports(r) {
+                    more.push(event_detection(&ev, &name, i + 1, &engine.rules()[r]));
                 }
-                sum.detections += 1;
-                *sum.by_rule
-                    .entry((rule.level, rule.id.clone(), rule.title.clone()))
-                    .or_insert(0) += 1;
-                *sum.by_level.entry(rule.level).or_insert(0) += 1;
-                found(&Detection {
-                    file: name.clone(),
-                    record: i + 1,
-                    time: first_text(
-                        &ev,
-                        &[
-                            "TimeCreated_SystemTime",
-                            "@timestamp",
-                            "EventTime",
-                            "UtcTime",
-                            "timestamp",
-                        ],
-                    ),
-                    computer: first_text(
-                        &ev,
-                        &["Computer", "log.syslog.hostname", "dvchost", "host.name"],
-                    ),
-                    event_id: first_text(
-                        &ev,
-                        &[
-                            "EventID",
-                            "type",
-                            "event_type",
-                            "_path",
-                            "log.syslog.appname",
-                            "DeviceEventClassID",
-                        ],
-                    ),
-                    rule_id: rule.id.clone(),
-                    title: rule.title.clone(),
-                    level: rule.level,
-                    tags: rule.tags.clone(),
-                    author: rule.author.clone(),
-                });
+            }
+            for d in more.drain(..) {
+                emit(&mut sum, opts.min_level, &d, &mut found);
             }
         }
         done_bytes += input.len;
@@ -325,7 +300,69 @@ pub fn hunt_with(
         prog.detections = sum.detections;
         progress(&prog);
     }
+    extra.finish(&mut more);
+    for d in more.drain(..) {
+        emit(&mut sum, opts.min_level, &d, &mut found);
+    }
+    sum.correlation_stats = extra.correlation_stats();
+    sum.untimed = extra.untimed;
     Ok(sum)
+}
+
+fn emit(sum: &mut Summary, min_level: Level, d: &Detection, found: &mut impl FnMut(&Detection)) {
+    if d.level < min_level {
+        return;
+    }
+    sum.detections += 1;
+    *sum.by_rule
+        .entry((d.level, d.rule_id.clone(), d.title.clone()))
+        .or_insert(0) += 1;
+    *sum.by_level.entry(d.level).or_insert(0) += 1;
+    found(d);
+}
+
+/// A detection of `rule` on an event, with the event's time, computer and id
+/// under the names each reader gives them.
+pub fn event_detection(
+    ev: &detect::Event,
+    file: &str,
+    record: usize,
+    rule: &RuleInfo,
+) -> Detection {
+    Detection {
+        file: file.to_string(),
+        record,
+        time: first_text(
+            ev,
+            &[
+                "TimeCreated_SystemTime",
+                "@timestamp",
+                "EventTime",
+                "UtcTime",
+                "timestamp",
+            ],
+        ),
+        computer: first_text(
+            ev,
+            &["Computer", "log.syslog.hostname", "dvchost", "host.name"],
+        ),
+        event_id: first_text(
+            ev,
+            &[
+                "EventID",
+                "type",
+                "event_type",
+                "_path",
+                "log.syslog.appname",
+                "DeviceEventClassID",
+            ],
+        ),
+        rule_id: rule.id.clone(),
+        title: rule.title.clone(),
+        level: rule.level,
+        tags: rule.tags.clone(),
+        author: rule.author.clone(),
+    }
 }
 
 /// A CSV field, quoted when needed, with spreadsheet formulas neutralised.
@@ -464,6 +501,14 @@ pub fn summary_text(sum: &Summary, report: &CheckReport) -> String {
     }
     for e in &sum.errors {
         let _ = writeln!(s, "  bad record: {e}");
+    }
+    let cs = sum.correlation_stats;
+    if cs.late + cs.overflow + cs.missing_field > 0 || sum.untimed > 0 {
+        let _ = writeln!(
+            s,
+            "Tương quan / correlation: {} late, {} over the group cap, {} without a group-by field, {} without a time (not counted)",
+            cs.late, cs.overflow, cs.missing_field, sum.untimed
+        );
     }
     if !sum.by_level.is_empty() {
         let levels: Vec<String> = sum

@@ -10,6 +10,7 @@ pub mod demo_seed;
 pub mod directives;
 pub mod duty;
 pub mod hunt;
+pub mod hunt_extra;
 pub mod hunt_input;
 pub mod incident_response;
 pub mod incidents;

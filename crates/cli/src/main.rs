@@ -242,6 +242,14 @@ struct HuntArgs {
     /// No progress bar (it is shown only when standard error is a terminal).
     #[arg(long)]
     no_progress: bool,
+    /// Indicator files (plain list, STIX 2.1 bundle or MISP event), repeatable:
+    /// hits are reported as "indicator: TYPE VALUE (source)".
+    #[arg(long = "ioc")]
+    ioc: Vec<PathBuf>,
+    /// Which event fields each kind of indicator is looked for in (replaces
+    /// kinds of the embedded indicator_fields.yml).
+    #[arg(long)]
+    ioc_fields: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -681,8 +689,14 @@ fn hunt_command(args: HuntArgs) -> Result<usize> {
         placeholders: args.placeholders,
     };
     let (engine, report) = hunt::load_rules(&opts)?;
-    if report.rules_loaded == 0 {
+    if report.rules_loaded == 0 && args.ioc.is_empty() {
         bail!("no rules loaded from {:?}", opts.rule_dirs);
+    }
+    let mut extras = app::hunt_extra::Extras::default();
+    if !args.ioc.is_empty() {
+        let (set, files) = app::hunt_extra::load_indicators(&args.ioc, args.ioc_fields.as_deref())?;
+        eprint!("{}", app::hunt_extra::ioc_report_text(&set, &files));
+        extras.indicators = Some(set);
     }
     // Write errors (a closed pipe: `| head`) end the output, not the hunt.
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -698,6 +712,7 @@ fn hunt_command(args: HuntArgs) -> Result<usize> {
     };
     let sum = hunt::hunt_with(
         &engine,
+        &extras,
         &args.paths,
         &hopts,
         |d| {

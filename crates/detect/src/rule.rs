@@ -93,7 +93,7 @@ fn text_list(y: Option<&Yaml>) -> Vec<String> {
     }
 }
 
-fn scalar_text(y: &Yaml) -> Option<String> {
+pub(crate) fn scalar_text(y: &Yaml) -> Option<String> {
     match y {
         Yaml::String(s) | Yaml::Real(s) => Some(s.clone()),
         Yaml::Integer(i) => Some(i.to_string()),

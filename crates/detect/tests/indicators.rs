@@ -331,3 +331,20 @@ fn one_event_many_fields() {
     let fields: Vec<usize> = sc.scan(&ev).iter().map(|h| h.field).collect();
     assert_eq!(fields, [1, 2, 3]);
 }
+
+#[test]
+fn the_buffer_path_finds_the_same() {
+    let s = set(&["evil.example", "198.51.100.7", SHA256]);
+    let ev = Event::new()
+        .with("EventID", 3i64)
+        .with("DestinationIp", "198.51.100.7")
+        .with("QueryName", "x.evil.example")
+        .with("sha256", SHA256);
+    let mut buf = detect::EventBuf::new();
+    buf.fill_from(&ev);
+    let mut sc = s.scanner();
+    let a = sc.scan(&ev).to_vec();
+    let b = sc.scan_buf(&buf).to_vec();
+    assert_eq!(a.len(), 3);
+    assert_eq!(a, b);
+}

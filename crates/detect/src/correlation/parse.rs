@@ -31,14 +31,7 @@ impl ParsedCorrelation {
     }
 }
 
-fn text(y: &Yaml) -> Option<String> {
-    match y {
-        Yaml::String(s) | Yaml::Real(s) => Some(s.clone()),
-        Yaml::Integer(i) => Some(i.to_string()),
-        Yaml::Boolean(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
+use crate::rule::scalar_text as text;
 
 fn list(y: &Yaml) -> Option<Vec<String>> {
     match y {

@@ -405,33 +405,15 @@ impl<'s> Correlator<'s> {
                         }
                     }
                 }
-                let newest = g.newest;
-                let inside: Vec<i64> = g
-                    .values
-                    .iter()
-                    .map(|v| v.1)
-                    .filter(|&x| x >= newest - span)
-                    .collect();
-                let n = inside.len() as u64;
-                rule.condition
-                    .holds(n)
-                    .then(|| (inside.iter().copied().min().unwrap_or(t), newest, n))
+                let times = g.values.iter().map(|v| v.1);
+                window(times, g.newest, span, &rule.condition)
             }
             CorrelationKind::Temporal => {
                 let e = &mut g.steps[pos];
                 *e = Some(e.map_or((t, t), |(_, at)| (at.max(t), at.max(t))));
                 let latest = g.steps.iter().flatten().map(|s| s.1).max().unwrap_or(t);
-                let inside: Vec<i64> = g
-                    .steps
-                    .iter()
-                    .flatten()
-                    .map(|s| s.1)
-                    .filter(|&x| x >= latest - span)
-                    .collect();
-                let n = inside.len() as u64;
-                rule.condition
-                    .holds(n)
-                    .then(|| (inside.iter().copied().min().unwrap_or(t), latest, n))
+                let times = g.steps.iter().flatten().map(|s| s.1);
+                window(times, latest, span, &rule.condition)
             }
             CorrelationKind::TemporalOrdered => {
                 let steps = rule.inputs.len();
@@ -455,6 +437,22 @@ impl<'s> Correlator<'s> {
             self.fire(c, &key, first, last, n, out, depth);
         }
     }
+}
+
+/// The times within `span` before `end`: whether their number meets the
+/// condition, with the first time, `end` and the number.
+fn window(
+    times: impl Iterator<Item = i64>,
+    end: i64,
+    span: i64,
+    cond: &super::Condition,
+) -> Option<(i64, i64, u64)> {
+    let (mut n, mut first) = (0u64, end);
+    for x in times.filter(|&x| x >= end - span) {
+        n += 1;
+        first = first.min(x);
+    }
+    cond.holds(n).then_some((first, end, n))
 }
 
 /// FNV-1a of a value (distinct values are kept as hashes, not as text).

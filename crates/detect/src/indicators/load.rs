@@ -85,6 +85,25 @@ impl Loaded {
             self.problems.push(Problem { position, reason });
         }
     }
+    /// Keeps a parsed value as an indicator, or reports why it is not one.
+    fn keep(
+        &mut self,
+        parsed: Result<Observable, incident::ObservableError>,
+        (source, tlp, valid_until, id): Meta,
+        position: impl FnOnce() -> String,
+        prefix: &str,
+    ) {
+        match parsed {
+            Ok(observable) => self.indicators.push(Indicator {
+                observable,
+                source,
+                tlp,
+                valid_until,
+                id,
+            }),
+            Err(e) => self.problem(position(), format!("{prefix}{e}")),
+        }
+    }
     fn skip(&mut self, why: &str) {
         *self.skipped.entry(why.to_string()).or_insert(0) += 1;
     }
@@ -217,28 +236,28 @@ pub fn plain(text: &str, opts: &LoadOptions) -> Loaded {
         };
         // `ip:` takes either family and blocks.
         let parsed = match kind {
-            Some(ObservableKind::Ipv4) => Observable::detect(value).and_then(|o| {
-                if o.kind().is_network() {
-                    Ok(o)
-                } else {
-                    Observable::parse_as(ObservableKind::Ipv4, value)
-                }
-            }),
+            Some(ObservableKind::Ipv4) => network(value),
             k => Observable::parse(k, value),
         };
-        match parsed {
-            Ok(o) => out.indicators.push(Indicator {
-                observable: o,
-                source: source.clone(),
-                tlp,
-                valid_until,
-                id: None,
-            }),
-            Err(e) => out.problem(pos(), e.to_string()),
-        }
+        let meta = (source.clone(), tlp, valid_until, None);
+        out.keep(parsed, meta, pos, "");
     }
     out
 }
+
+/// An address or block of either family.
+fn network(text: &str) -> Result<Observable, incident::ObservableError> {
+    Observable::detect(text).and_then(|o| {
+        if o.kind().is_network() {
+            Ok(o)
+        } else {
+            Observable::parse_as(ObservableKind::Ipv4, text)
+        }
+    })
+}
+
+/// Source, TLP, expiry and id of the indicators read from one place.
+type Meta = (Arc<str>, Tlp, Option<i64>, Option<String>);
 
 /// TLP 1.0 marking definitions of the STIX 2.1 specification.
 const TLP1: [(&str, Tlp); 4] = [
@@ -355,16 +374,13 @@ pub fn stix_bundle(json: &Json, opts: &LoadOptions) -> Loaded {
                 }
                 k => k,
             };
-            match Observable::parse_as(kind, &value) {
-                Ok(ob) => out.indicators.push(Indicator {
-                    observable: ob,
-                    source: source.clone(),
-                    tlp,
-                    valid_until,
-                    id: Some(id.clone()).filter(|s| !s.is_empty()),
-                }),
-                Err(e) => out.problem(pos.clone(), e.to_string()),
-            }
+            let meta = (
+                source.clone(),
+                tlp,
+                valid_until,
+                Some(id.clone()).filter(|s| !s.is_empty()),
+            );
+            out.keep(Observable::parse_as(kind, &value), meta, || pos.clone(), "");
         }
     }
     out
@@ -494,23 +510,9 @@ fn misp_attribute(
     for (kind, v) in parts {
         let parsed = match kind {
             Some(k) => Observable::parse_as(k, v),
-            None => Observable::detect(v).and_then(|o| {
-                if o.kind().is_network() {
-                    Ok(o)
-                } else {
-                    Observable::parse_as(ObservableKind::Ipv4, v)
-                }
-            }),
+            None => network(v),
         };
-        match parsed {
-            Ok(o) => out.indicators.push(Indicator {
-                observable: o,
-                source: source.clone(),
-                tlp,
-                valid_until,
-                id: id.clone(),
-            }),
-            Err(e) => out.problem(pos.to_string(), format!("{t}: {e}")),
-        }
+        let meta = (source.clone(), tlp, valid_until, id.clone());
+        out.keep(parsed, meta, || pos.to_string(), &format!("{t}: "));
     }
 }

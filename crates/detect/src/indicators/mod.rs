@@ -155,25 +155,36 @@ pub struct IocHit {
     pub field: usize,
 }
 
+/// Hex digit values (0xff: not a digit).
+const HEX: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
+#[inline]
 fn hex_bytes<const N: usize>(s: &[u8]) -> Option<[u8; N]> {
     if s.len() != 2 * N {
         return None;
     }
     let mut out = [0u8; N];
-    for (i, pair) in s.chunks_exact(2).enumerate() {
-        out[i] = (nibble(pair[0])? << 4) | nibble(pair[1])?;
+    let mut bad = 0u8;
+    for (o, pair) in out.iter_mut().zip(s.chunks_exact(2)) {
+        let (h, l) = (HEX[pair[0] as usize], HEX[pair[1] as usize]);
+        bad |= h | l;
+        *o = (h << 4) | (l & 0x0f);
     }
-    Some(out)
-}
-
-#[inline]
-fn nibble(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
+    (bad & 0xf0 == 0).then_some(out)
 }
 
 impl IndicatorSet {
@@ -269,6 +280,7 @@ impl IndicatorSet {
             name: String::new(),
             low: String::new(),
             out: Vec::new(),
+            layout: Vec::new(),
         }
     }
 
@@ -292,11 +304,17 @@ impl IndicatorSet {
 
     /// A single hash, by its length.
     fn hash(&self, h: &[u8]) -> Option<u32> {
+        fn get<const N: usize>(m: &FxMap<[u8; N], u32>, h: &[u8]) -> Option<u32> {
+            if m.is_empty() {
+                return None;
+            }
+            hex_bytes(h).and_then(|k| m.get(&k).copied())
+        }
         match h.len() {
-            32 => hex_bytes(h).and_then(|k| self.md5.get(&k).copied()),
-            40 => hex_bytes(h).and_then(|k| self.sha1.get(&k).copied()),
-            64 => hex_bytes(h).and_then(|k| self.sha256.get(&k).copied()),
-            128 => hex_bytes(h).and_then(|k| self.sha512.get(&k).copied()),
+            32 => get(&self.md5, h),
+            40 => get(&self.sha1, h),
+            64 => get(&self.sha256, h),
+            128 => get(&self.sha512, h),
             _ => None,
         }
     }
@@ -331,6 +349,8 @@ pub struct IocScanner<'s> {
     name: String,
     low: String,
     out: Vec<IocHit>,
+    /// The previous event's field names and their kinds.
+    layout: Vec<(Box<str>, u8)>,
 }
 
 impl IocScanner<'_> {
@@ -341,17 +361,55 @@ impl IocScanner<'_> {
 
     /// The indicators found in one event (valid until the next call).
     pub fn scan(&mut self, ev: &Event) -> &[IocHit] {
+        self.scan_fields(ev.fields().iter().map(|(n, v)| {
+            let text = match v {
+                crate::Value::Str(s) => Some(&**s),
+                _ => None,
+            };
+            (&**n, text)
+        }))
+    }
+
+    /// [`scan`](Self::scan) for an [`EventBuf`](crate::EventBuf) (the
+    /// allocation-free reading path); [`IocHit::field`] indexes its fields.
+    pub fn scan_buf(&mut self, ev: &crate::EventBuf) -> &[IocHit] {
+        self.scan_fields(ev.fields().map(|(n, v)| {
+            let text = match v {
+                crate::event::ValueRef::Str(s) => Some(s),
+                _ => None,
+            };
+            (n, text)
+        }))
+    }
+
+    fn scan_fields<'v>(
+        &mut self,
+        fields: impl Iterator<Item = (&'v str, Option<&'v str>)>,
+    ) -> &[IocHit] {
         self.out.clear();
         let set = self.set;
         if set.indicators.is_empty() {
             return &self.out;
         }
-        for (fi, (name, value)) in ev.fields().iter().enumerate() {
-            let kinds = set.fields.kinds(name, &mut self.name);
+        for (fi, (name, value)) in fields.enumerate() {
+            // Events of one stream mostly share their layout: the kinds of the
+            // field at the same place in the previous event are reused.
+            let kinds = match self.layout.get(fi) {
+                Some((n, k)) if **n == *name => *k,
+                _ => {
+                    let k = set.fields.kinds(name, &mut self.name);
+                    if fi < self.layout.len() {
+                        self.layout[fi] = (name.into(), k);
+                    } else if fi == self.layout.len() && fi < 256 {
+                        self.layout.push((name.into(), k));
+                    }
+                    k
+                }
+            };
             if kinds == 0 {
                 continue;
             }
-            let crate::Value::Str(v) = value else {
+            let Some(v) = value else {
                 continue;
             };
             let v = v.trim();
@@ -366,7 +424,9 @@ impl IocScanner<'_> {
             }
             if kinds & DOMAIN != 0 {
                 lower_into(&mut self.low, v.trim_end_matches('.'));
-                if let Ok(ip) = self.low.parse::<IpAddr>() {
+                let maybe_ip =
+                    self.low.starts_with(|c: char| c.is_ascii_digit()) || self.low.contains(':');
+                if let Some(ip) = maybe_ip.then(|| self.low.parse::<IpAddr>().ok()).flatten() {
                     self.push(set.ip(ip), fi);
                 } else {
                     let hit = set.domain(&self.low);
