@@ -12,8 +12,10 @@ pub mod duty;
 pub mod hunt;
 pub mod incident_response;
 pub mod incidents;
+pub mod monitoring;
 pub mod notices;
 pub mod periodic_report;
+pub mod pipeline;
 pub mod registry;
 pub mod transfer;
 pub mod vulns;
@@ -46,6 +48,8 @@ pub struct Config {
     pub vuln_sla: [vulnmatch::priority::Sla; 5],
     /// Largest incident evidence file accepted, in bytes.
     pub evidence_max_bytes: u64,
+    /// The monitoring pipeline: rules, queue, workers.
+    pub monitoring: pipeline::MonitoringConfig,
 }
 
 /// Where notifications go. Messages are queued only for the channels
@@ -86,6 +90,7 @@ impl Default for Config {
             notify: NotifyConfig::default(),
             vuln_sla: [vulns::default_sla(); 5],
             evidence_max_bytes: 50 * 1024 * 1024,
+            monitoring: pipeline::MonitoringConfig::default(),
         }
     }
 }
@@ -98,6 +103,8 @@ pub struct App {
     /// The coordinating organisation's id, read once: it decides an
     /// auditor's reach ([`domain::Reach::of`]).
     coordinating: std::sync::Arc<std::sync::OnceLock<i64>>,
+    /// The monitoring pipeline, once started ([`App::start_monitoring`]).
+    monitor: std::sync::Arc<std::sync::OnceLock<pipeline::Pipeline>>,
 }
 
 /// Why a use case refused or failed. The HTTP and CLI edges turn these into
@@ -118,6 +125,9 @@ pub enum AppError {
     TooLarge(String),
     #[error("sign-in required")]
     Unauthenticated,
+    /// The monitoring pipeline is full: send again later.
+    #[error("busy: send again later")]
+    Busy,
     #[error("the account is locked until {until}")]
     Locked {
         until: chrono::DateTime<chrono::Utc>,
@@ -167,6 +177,7 @@ impl App {
             store,
             config,
             coordinating: Default::default(),
+            monitor: Default::default(),
         }
     }
 

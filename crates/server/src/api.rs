@@ -1,5 +1,7 @@
 //! /api/v1: thin handlers that parse, call one use case and render JSON.
 
+mod monitoring;
+
 use crate::auth::{Caller, SESSION_COOKIE};
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
@@ -215,6 +217,7 @@ pub fn router() -> Router<AppState> {
         .route("/audit", get(audit_log))
         .route("/audit/verify", get(audit_verify))
         .route("/openapi.json", get(openapi))
+        .merge(monitoring::routes())
 }
 
 async fn openapi() -> Json<Value> {

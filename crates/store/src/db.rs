@@ -382,6 +382,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         14,
         include_str!("../migrations/sqlite/0014_cvss_as_written.sql"),
     ),
+    (16, include_str!("../migrations/sqlite/0016_monitoring.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_registry.sql")),
@@ -424,6 +425,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         14,
         include_str!("../migrations/postgres/0014_cvss_as_written.sql"),
+    ),
+    (
+        16,
+        include_str!("../migrations/postgres/0016_monitoring.sql"),
     ),
 ];
 
