@@ -302,6 +302,35 @@ async fn run(t: common::TestApp) {
     assert_eq!(list.len(), 2);
     assert_eq!(list[0]["state"], "new");
 
+    // The console: the queue, the alert with its events and actions, the sensors.
+    let console = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let r = console
+        .post(t.url("/api/v1/auth/login"))
+        .json(&json!({"username": "a.officer", "password": common::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let queue = t.page(&console, "/alerts?severity=high").await;
+    assert!(queue.contains("Cảnh báo giám sát"), "{queue}");
+    assert!(queue.contains(&format!("/alerts/{alert}")), "{queue}");
+    assert!(queue.contains("Cao"), "the severity in Vietnamese");
+    let newest = list[0]["id"].as_i64().unwrap();
+    let page = t.page(&console, &format!("/alerts/{newest}")).await;
+    assert!(page.contains("Tiếp nhận"), "the acknowledge action: {page}");
+    assert!(page.contains("EventRecordID"), "the events");
+    assert!(
+        page.contains(&format!("/alerts/{alert}")),
+        "the related alert"
+    );
+    assert!(page.contains("STC-ERP"), "the system");
+    let sensors = t.page(&console, "/sensors").await;
+    assert!(sensors.contains("NXLog máy chủ kế toán"), "{sensors}");
+    assert!(sensors.contains("not json"), "the rejected sample");
+
     // A removed sensor's token no longer sends.
     let (s, _) = t
         .call(
