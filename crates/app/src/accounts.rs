@@ -12,6 +12,11 @@ use sha2::{Digest, Sha256};
 use store::auth::{self as users, ApiToken, NewToken, NewUser, User};
 
 /// A random secret: 32 bytes as hex, with a prefix that says what it is.
+/// A fresh random secret with its prefix (`cgt_`: a machine token).
+pub(crate) fn new_secret(prefix: &str) -> String {
+    secret(prefix)
+}
+
 fn secret(prefix: &str) -> String {
     let bytes: [u8; 32] = rand::thread_rng().gen();
     format!("{prefix}{}", hex::encode(bytes))

@@ -14,8 +14,10 @@ pub mod hunt_extra;
 pub mod hunt_input;
 pub mod incident_response;
 pub mod incidents;
+pub mod monitoring;
 pub mod notices;
 pub mod periodic_report;
+pub mod pipeline;
 pub mod registry;
 pub mod transfer;
 pub mod vulns;
@@ -49,6 +51,8 @@ pub struct Config {
     pub vuln_sla: [vulnmatch::priority::Sla; 5],
     /// Largest incident evidence file accepted, in bytes.
     pub evidence_max_bytes: u64,
+    /// The monitoring pipeline: rules, queue, workers.
+    pub monitoring: pipeline::MonitoringConfig,
 }
 
 /// Where notifications go. Messages are queued only for the channels
@@ -89,6 +93,7 @@ impl Default for Config {
             notify: NotifyConfig::default(),
             vuln_sla: [vulns::default_sla(); 5],
             evidence_max_bytes: 50 * 1024 * 1024,
+            monitoring: pipeline::MonitoringConfig::default(),
         }
     }
 }
@@ -101,6 +106,8 @@ pub struct App {
     /// The coordinating organisation's id, read once: it decides an
     /// auditor's reach ([`domain::Reach::of`]).
     coordinating: std::sync::Arc<std::sync::OnceLock<i64>>,
+    /// The monitoring pipeline, once started ([`App::start_monitoring`]).
+    monitor: std::sync::Arc<std::sync::OnceLock<pipeline::Pipeline>>,
 }
 
 /// Why a use case refused or failed. The HTTP and CLI edges turn these into
@@ -121,6 +128,9 @@ pub enum AppError {
     TooLarge(String),
     #[error("sign-in required")]
     Unauthenticated,
+    /// The monitoring pipeline is full: send again later.
+    #[error("busy: send again later")]
+    Busy,
     #[error("the account is locked until {until}")]
     Locked {
         until: chrono::DateTime<chrono::Utc>,
@@ -170,6 +180,7 @@ impl App {
             store,
             config,
             coordinating: Default::default(),
+            monitor: Default::default(),
         }
     }
 

@@ -483,6 +483,20 @@ struct ServeArgs {
     /// (e.g. coordinator,org_admin).
     #[arg(long, value_delimiter = ',', env = "CANHGAC_REQUIRE_TOTP_ROLES")]
     require_totp_roles: Vec<Role>,
+    /// Folders of Sigma rules every received event is evaluated against
+    /// (repeatable). Without it, `rules/sigma` under the working folder if
+    /// present; with `--rules none`, no rules (events are counted only).
+    #[arg(long = "rules")]
+    rules: Vec<PathBuf>,
+    /// Batches of events waiting for detection before senders get 429.
+    #[arg(long, default_value_t = 256)]
+    event_queue: usize,
+    /// Detection threads (default: one per core, at most 8).
+    #[arg(long)]
+    detect_workers: Option<usize>,
+    /// Minutes within which repeats of a rule on a host add to one alert.
+    #[arg(long, default_value_t = 60)]
+    alert_group_minutes: i64,
 }
 
 #[derive(Subcommand)]
@@ -1035,6 +1049,7 @@ async fn serve(db: &DbArgs, notify: &NotifyArgs, args: ServeArgs) -> Result<()> 
             max_age_days: args.password_max_age_days.max(0),
             ..domain::PasswordPolicy::default()
         },
+        monitoring: monitoring_config(&args),
     };
     let app = open_store(db, config).await?;
     if args.demo {
@@ -1055,6 +1070,30 @@ async fn serve(db: &DbArgs, notify: &NotifyArgs, args: ServeArgs) -> Result<()> 
         "canhgac is serving on {scheme}://{addr}/  (API: {scheme}://{addr}/api/v1/openapi.json)"
     );
     server::serve(app, listener, tls, shutdown_signal()).await
+}
+
+/// The pipeline's settings from `serve`'s options.
+fn monitoring_config(args: &ServeArgs) -> app::pipeline::MonitoringConfig {
+    let default = app::pipeline::MonitoringConfig::default();
+    let rules = if args.rules.iter().any(|r| r.as_os_str() == "none") {
+        Vec::new()
+    } else if args.rules.is_empty() {
+        let here = PathBuf::from("rules/sigma");
+        if here.is_dir() {
+            vec![here]
+        } else {
+            Vec::new()
+        }
+    } else {
+        args.rules.clone()
+    };
+    app::pipeline::MonitoringConfig {
+        rules,
+        queue_batches: args.event_queue.max(1),
+        workers: args.detect_workers.unwrap_or(default.workers).max(1),
+        group_window: chrono::Duration::minutes(args.alert_group_minutes.max(1)),
+        ..default
+    }
 }
 
 async fn shutdown_signal() {

@@ -62,6 +62,9 @@ struct Records {
     finding: i64,
     directive_task: i64,
     directive_file: i64,
+    alert: i64,
+    sensor: i64,
+    suppression: i64,
 }
 
 struct World {
@@ -214,6 +217,16 @@ async fn build_world(t: &common::TestApp) -> World {
         )
         .await;
         let evidence = id_in(&evidence);
+        let alert = 1000 + i as i64;
+        t.raw_sql(&format!(
+            "INSERT INTO alerts (id, rule_id, rule_title, level, severity, state, host, asset_id, system_id, org_id, \
+             sensor_org_id, first_seen, last_seen, events, updated_at) VALUES ({alert}, 'r-{org}', 'Luật {org}', 'high', \
+             'high', 'new', 'fw-{org}', {asset}, {system}, {org}, {org}, '2025-01-01T00:00:00+00:00', \
+             '2025-01-01T00:00:00+00:00', '[]', '2025-01-01T00:00:00+00:00')"
+        ))
+        .await;
+        let sensor = fresh_sensor(t, org).await;
+        let suppression = fresh_suppression(t, org).await;
         records.insert(
             org,
             Records {
@@ -223,6 +236,9 @@ async fn build_world(t: &common::TestApp) -> World {
                 incident,
                 task,
                 evidence,
+                alert,
+                sensor,
+                suppression,
                 ..Default::default()
             },
         );
@@ -338,6 +354,40 @@ async fn identities(t: &common::TestApp, w: &World) -> Vec<Identity> {
     out
 }
 
+async fn fresh_sensor(t: &common::TestApp, org: i64) -> i64 {
+    let input = app::monitoring::NewSensorInput {
+        org_id: org,
+        name: format!("sensor {}", rand::random::<u32>()),
+        system_ids: vec![],
+        source_addrs: vec![],
+        valid_days: 30,
+    };
+    t.app
+        .register_sensor(&t.coordinator, &input)
+        .await
+        .unwrap()
+        .0
+        .id
+}
+
+async fn fresh_suppression(t: &common::TestApp, org: i64) -> i64 {
+    let input = app::monitoring::NewSuppressionInput {
+        kind: "rule".into(),
+        rule_id: Some(format!("r-{org}")),
+        host: None,
+        field: None,
+        value: None,
+        reason: "Kiểm thử (test)".into(),
+        expires_at: Some(chrono::Utc::now() + chrono::Duration::days(1)),
+        org_id: Some(org),
+    };
+    t.app
+        .create_suppression(&t.coordinator, &input)
+        .await
+        .unwrap()
+        .id
+}
+
 /// A fresh record for a DELETE, so each call removes its own.
 async fn fresh(t: &common::TestApp, w: &World, template: &str, org: i64, n: usize) -> String {
     match template {
@@ -368,6 +418,8 @@ async fn fresh(t: &common::TestApp, w: &World, template: &str, org: i64, n: usiz
                 Some(json!({"category": "other", "name": format!("Liên hệ {n}"), "phone": "0912 345 678"}))).await;
             format!("/api/v1/contacts/{}", id_in(&c))
         }
+        "/sensors/{id}" => format!("/api/v1/sensors/{}", fresh_sensor(t, org).await),
+        "/suppressions/{id}" => format!("/api/v1/suppressions/{}", fresh_suppression(t, org).await),
         other => concrete(w, other, org),
     }
 }
@@ -390,6 +442,9 @@ fn concrete(w: &World, template: &str, org: i64) -> String {
         t if t.starts_with("/directives/") => w.directive,
         t if t.starts_with("/contacts/") => 999_999,
         t if t.starts_with("/notifications/") => 999_999,
+        t if t.starts_with("/alerts/") => r.alert,
+        t if t.starts_with("/sensors/") => r.sensor,
+        t if t.starts_with("/suppressions/") => r.suppression,
         _ => 0,
     };
     let path = template

@@ -13,6 +13,9 @@ text_enum! {
         SocAnalyst => "soc_analyst", "Chuyên viên SOC", "SOC analyst";
         Responder => "responder", "Thành viên đội ứng cứu", "Responder";
         Auditor => "auditor", "Kiểm tra, giám sát", "Auditor";
+        /// A monitoring sensor's token: sends events, reads nothing. Only
+        /// registering a sensor mints one ([`Scope::may_grant`] refuses it).
+        Sensor => "sensor", "Cảm biến giám sát (chỉ gửi sự kiện)", "Sensor (sends events only)";
     }
 }
 
@@ -60,6 +63,7 @@ text_enum! {
         ReportTasks => "report_tasks", "Báo cáo nhiệm vụ chỉ đạo", "Report on directive tasks";
         ReadPrefixes => "read_prefixes", "Xem dải địa chỉ nhà mạng", "Read operator prefixes";
         Coordinate => "coordinate", "Điều phối toàn tỉnh", "Coordinate the province";
+        IngestEvents => "ingest_events", "Gửi sự kiện giám sát", "Send monitoring events";
     }
 }
 
@@ -113,6 +117,7 @@ impl Role {
             ],
             Role::Responder => &[Read, ReportIncident, RespondIncident],
             Role::Auditor => &[Read, ReadAdministration, ReadPrefixes],
+            Role::Sensor => &[IngestEvents],
         }
     }
 
@@ -235,7 +240,8 @@ impl Scope {
     /// the granter's, and its reach is no wider. Province-wide reading is
     /// therefore granted by the coordinator only.
     pub fn may_grant(&self, role: Role, org_id: i64, coordinating_org_id: i64) -> bool {
-        self.may_manage_users_of(org_id)
+        role != Role::Sensor
+            && self.may_manage_users_of(org_id)
             && self.role.covers(role)
             && Reach::of(role, org_id == coordinating_org_id) <= self.reach
     }

@@ -7,6 +7,7 @@ pub mod asset;
 pub mod audit;
 pub mod auth;
 pub mod finding;
+pub mod monitoring;
 pub mod net;
 pub mod notice;
 pub mod org;
@@ -22,6 +23,7 @@ pub trait Labelled {
 pub use asset::{AssetInput, AssetRole, DomainName, Hardware, KbId, Software, VersionScheme};
 pub use auth::{Actor, Capability, PasswordPolicy, PasswordProblem, Reach, Role, Scope};
 pub use finding::{FindingAction, FindingStatus};
+pub use monitoring::{AlertAction, AlertSeverity, AlertState, RuleLevel};
 pub use net::{Asn, Cidr};
 pub use notice::{Channel, DeliveryStatus};
 pub use org::{Contact, Email, OrgInput, OrgType};

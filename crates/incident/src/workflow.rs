@@ -249,7 +249,7 @@ impl ActorFacts {
     pub fn is_responder(&self) -> bool {
         match self.role {
             Role::Coordinator => true,
-            Role::Auditor => false,
+            Role::Auditor | Role::Sensor => false,
             Role::OrgAdmin | Role::Officer => self.is_assignee || self.is_reporting_org,
             Role::IspOperator | Role::SocAnalyst | Role::Responder => self.is_assignee,
         }

@@ -67,6 +67,7 @@ mod botnet;
 mod directives;
 mod duty;
 mod incidents;
+mod monitoring;
 mod notifications;
 mod registry;
 mod reports;
@@ -87,6 +88,7 @@ pub fn router() -> Router<AppState> {
         .merge(reports::routes())
         .merge(directives::routes())
         .merge(audit::routes())
+        .merge(monitoring::routes())
 }
 
 async fn openapi() -> Json<Value> {

@@ -65,6 +65,12 @@ impl From<AppError> for ApiError {
             .with_details(json!({
                 "retry_after_seconds": (until - chrono::Utc::now()).num_seconds().max(1)
             })),
+            AppError::Busy => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "busy",
+                "Hàng đợi xử lý sự kiện đang đầy; hãy gửi lại sau (the event pipeline is full; send again later)",
+            )
+            .with_details(json!({"retry_after_seconds": 1})),
             AppError::Locked { until } => ApiError::new(
                 StatusCode::LOCKED,
                 "locked",

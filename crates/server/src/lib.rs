@@ -153,6 +153,12 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     listener.set_nonblocking(true)?;
     spawn_delivery(app.clone());
+    // Compiling a large rule set takes a while: off the async threads.
+    let starting = app.clone();
+    tokio::task::spawn_blocking(move || starting.start_monitoring())
+        .await
+        .context("starting the monitoring pipeline")?
+        .map_err(|e| anyhow::anyhow!("starting the monitoring pipeline: {e}"))?;
     let state = AppState {
         app,
         tls: tls.is_some(),

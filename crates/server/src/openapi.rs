@@ -147,6 +147,17 @@ pub const OPERATIONS: &[Operation] = &[
     ("get", "/audit", Need::Cap(Capability::ReadAdministration), "audit", "The audit log, newest first", None, &["entity", "entity_id", "actor", "action", "before_id", "limit"]),
     ("get", "/audit/verify", Need::Cap(Capability::ReadAdministration), "audit", "Recompute the audit hash chain", None, &[]),
     ("get", "/openapi.json", Need::Public, "meta", "This document", None, &[]),
+    ("post", "/events", Need::Cap(Capability::IngestEvents), "monitoring", "Send events (raw body: NDJSON, one JSON event a line — Windows EVTX JSON, Winlogbeat, NXLog or any flat JSON; Content-Encoding: gzip accepted); answers accepted, rejected and the first reasons; 429 with Retry-After when the pipeline is full; wait=true answers once alerts are stored", None, &["wait"]),
+    ("get", "/alerts", Need::Cap(Capability::Read), "monitoring", "Alerts the caller may see (the systems' owner, operator and SOC provider; the province), newest first", None, &["severity", "state", "org_id", "rule_id", "host", "before_id", "limit"]),
+    ("get", "/alerts/{id}", Need::Cap(Capability::Read), "monitoring", "One alert with its events, asset, system, organisation, moves, related alerts on the same host", None, &[]),
+    ("post", "/alerts/{id}/move", Need::Cap(Capability::RespondIncident), "monitoring", "Triage an alert: acknowledge, true_positive (opens an incident with its events and observables), false_positive or benign (with reason)", Some("AlertMove"), &[]),
+    ("get", "/sensors", Need::Cap(Capability::Read), "monitoring", "Sensors with their counters (events, rejected lines, dropped datagrams), last event and rejected-line sample", None, &[]),
+    ("post", "/sensors", Need::Cap(Capability::ManageAccounts), "monitoring", "Register a sensor for an organisation with the systems it watches; returns its ingest-only token once", Some("NewSensor"), &[]),
+    ("get", "/sensors/{id}", Need::Cap(Capability::Read), "monitoring", "One sensor", None, &[]),
+    ("delete", "/sensors/{id}", Need::Cap(Capability::ManageAccounts), "monitoring", "Remove a sensor and revoke its token (its alerts stay)", None, &[]),
+    ("get", "/suppressions", Need::Cap(Capability::Read), "monitoring", "Suppressions of the caller's organisation and the province's", None, &[]),
+    ("post", "/suppressions", Need::Cap(Capability::RespondIncident), "monitoring", "Suppress alerts by rule, host or field value, with a reason and an expiry (audited)", Some("NewSuppression"), &[]),
+    ("delete", "/suppressions/{id}", Need::Cap(Capability::RespondIncident), "monitoring", "Lift a suppression (audited)", None, &[]),
 ];
 
 fn schemas() -> Value {
@@ -160,6 +171,18 @@ fn schemas() -> Value {
             "number": {"type": "string"}, "issued_on": {"type": "string", "format": "date"}, "title": {"type": "string"},
             "cves": {"type": "array", "items": {"type": "string", "pattern": "^CVE-[0-9]{4}-[0-9]{4,}$"}},
             "body": {"type": "string"}, "required_action": {"type": "string"}, "deadline": {"type": "string", "format": "date"}}},
+        "AlertMove": {"type": "object", "required": ["action"], "properties": {
+            "action": {"type": "string", "enum": ["acknowledge", "true_positive", "false_positive", "benign"]},
+            "reason": {"type": "string", "maxLength": 2000}}},
+        "NewSensor": {"type": "object", "required": ["org_id", "name"], "properties": {
+            "org_id": {"type": "integer"}, "name": {"type": "string"},
+            "system_ids": {"type": "array", "items": {"type": "integer"}},
+            "source_addrs": {"type": "array", "items": {"type": "string", "format": "ip"}},
+            "valid_days": {"type": "integer", "minimum": 1, "maximum": 730}}},
+        "NewSuppression": {"type": "object", "required": ["kind", "reason", "expires_at"], "properties": {
+            "kind": {"enum": ["rule", "host", "field"]}, "rule_id": {"type": "string"}, "host": {"type": "string"},
+            "field": {"type": "string"}, "value": {"type": "string"}, "reason": {"type": "string"},
+            "expires_at": {"type": "string", "format": "date-time"}, "org_id": {"type": ["integer", "null"]}}},
         "FindingMove": {"type": "object", "required": ["action"], "properties": {
             "action": {"type": "string", "enum": ["start", "patch", "mitigate", "accept_risk", "dispute", "reopen"]},
             "note": {"type": "string"}, "until": {"type": "string", "format": "date"}}},

@@ -386,6 +386,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         15,
         include_str!("../migrations/sqlite/0015_vuln_match_form.sql"),
     ),
+    (16, include_str!("../migrations/sqlite/0016_monitoring.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_registry.sql")),
@@ -432,6 +433,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         15,
         include_str!("../migrations/postgres/0015_vuln_match_form.sql"),
+    ),
+    (
+        16,
+        include_str!("../migrations/postgres/0016_monitoring.sql"),
     ),
 ];
 

@@ -222,6 +222,24 @@ impl TestApp {
 
     /// A machine token of `role` in `org_id`, made by the coordinator.
     pub async fn token(&self, role: Role, org_id: i64) -> String {
+        if role == Role::Sensor {
+            // Only registering a sensor mints a sensor token.
+            return self
+                .app
+                .register_sensor(
+                    &self.coordinator,
+                    &app::monitoring::NewSensorInput {
+                        org_id,
+                        name: format!("test sensor {org_id} {}", rand::random::<u32>()),
+                        system_ids: vec![],
+                        source_addrs: vec![],
+                        valid_days: 30,
+                    },
+                )
+                .await
+                .unwrap()
+                .1;
+        }
         self.app
             .create_token(
                 &self.coordinator,

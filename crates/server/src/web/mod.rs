@@ -2,6 +2,7 @@
 //! binary) that work without JavaScript. Every page calls the same use cases,
 //! with the same scope, as the API; there is no second path to the data.
 
+mod alerts;
 mod botnet;
 mod charts;
 mod directives;
@@ -10,6 +11,7 @@ mod i18n;
 mod incidents;
 mod pages;
 mod reports;
+mod sensors;
 mod uploads;
 mod vulns;
 
@@ -39,6 +41,8 @@ pub fn router() -> Router<AppState> {
         .merge(incidents::router())
         .merge(directives::router())
         .merge(reports::router())
+        .merge(alerts::router())
+        .merge(sensors::router())
         .fallback(not_found)
 }
 
@@ -331,6 +335,7 @@ pub fn error_page(tr: Tr, e: AppError) -> Response {
         AppError::Invalid(errs) => (StatusCode::UNPROCESSABLE_ENTITY, errs.to_string()),
         AppError::Conflict(why) => (StatusCode::CONFLICT, why.clone()),
         AppError::TooLarge(why) => (StatusCode::PAYLOAD_TOO_LARGE, why.clone()),
+        AppError::Busy => (StatusCode::TOO_MANY_REQUESTS, e.to_string()),
         AppError::Unauthenticated => return Redirect::to("/login").into_response(),
         AppError::Throttled { until } => (
             StatusCode::TOO_MANY_REQUESTS,

@@ -64,7 +64,7 @@ fn role_options(tr: Tr, scope: &domain::Scope) -> Vec<(String, String)> {
     // Only roles the scope covers, the least powerful first (the form's default).
     let mut roles: Vec<&Role> = Role::ALL
         .iter()
-        .filter(|r| scope.role.covers(**r))
+        .filter(|r| scope.role.covers(**r) && **r != Role::Sensor)
         .collect();
     roles.sort_by_key(|r| r.capabilities().len());
     roles

@@ -1,0 +1,401 @@
+//! The monitoring pipeline: events received (HTTP bulk, syslog) are parsed
+//! at the edge into batches, offered to a bounded [`Transport`], evaluated
+//! by detection workers (one `detect::Scanner` per thread over one shared
+//! `Engine`), and the rules that fired are stored as alerts by one storer
+//! task, idempotently (`store::monitoring::store_hit`).
+//!
+//! ```text
+//!  receiver ─► Batch ─► Transport (bounded; full = 429 / slow TCP)
+//!                           │
+//!             worker threads (Scanner each) ─► Detected ─► storer (one transaction per batch)
+//! ```
+//!
+//! The in-process transport is a bounded channel; the [`Transport`] trait is
+//! the seam where a NATS JetStream transport (publish on receipt, consume in
+//! a queue group, acknowledge after the storer commits) can replace it.
+
+use crate::App;
+use chrono::{DateTime, Utc};
+use detect::{Engine, Event, Level};
+use domain::monitoring::{alert_severity, RuleLevel};
+use domain::SecurityLevel;
+use sha2::{Digest, Sha256};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use store::monitoring::{Hit, Rejected, SensorCounts};
+
+/// How the pipeline is set up (`canhgac serve` options).
+#[derive(Debug, Clone)]
+pub struct MonitoringConfig {
+    /// Folders of Sigma rules compiled at start (`--rules`).
+    pub rules: Vec<std::path::PathBuf>,
+    /// Batches waiting for detection before receivers are told to slow down.
+    pub queue_batches: usize,
+    /// Detection threads; 0 leaves batches queued (tests of a full queue).
+    pub workers: usize,
+    /// Repeats of a rule on a host within this window are grouped.
+    pub group_window: chrono::Duration,
+    /// Largest body after decompression.
+    pub max_decompressed: u64,
+}
+
+impl Default for MonitoringConfig {
+    fn default() -> Self {
+        MonitoringConfig {
+            rules: Vec::new(),
+            queue_batches: 256,
+            workers: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+                .clamp(1, 8),
+            group_window: chrono::Duration::hours(1),
+            max_decompressed: 256 * 1024 * 1024,
+        }
+    }
+}
+
+/// Who sent a batch.
+#[derive(Debug, Clone, Copy)]
+pub struct Sender {
+    pub sensor_id: Option<i64>,
+    pub org_id: i64,
+}
+
+/// Events of one receipt, parsed, with what was refused.
+pub struct Batch {
+    pub sender: Sender,
+    pub received_at: DateTime<Utc>,
+    /// (digest of the event as received, the event's JSON)
+    pub events: Vec<(String, serde_json::Value)>,
+    pub rejected: i64,
+    pub dropped: i64,
+    pub sample: Vec<Rejected>,
+    /// Told when the batch's alerts are stored.
+    pub done: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// A batch after detection.
+struct Detected {
+    sender: Sender,
+    received_at: DateTime<Utc>,
+    events: i64,
+    rejected: i64,
+    dropped: i64,
+    sample: Vec<Rejected>,
+    hits: Vec<RawHit>,
+    done: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+struct RawHit {
+    digest: String,
+    rule: usize,
+    host: Option<String>,
+    addresses: Vec<String>,
+    event: serde_json::Value,
+}
+
+/// The queue is full: try again later.
+#[derive(Debug)]
+pub struct Full;
+
+/// Where receivers put batches. In-process today; a JetStream transport
+/// implements the same.
+pub trait Transport: Send + Sync {
+    fn offer(&self, batch: Batch) -> Result<(), Full>;
+}
+
+struct InProcess {
+    tx: SyncSender<Batch>,
+    /// Held so that the queue stays open even with no worker (a paused
+    /// pipeline still queues up to its capacity).
+    _rx: Arc<Mutex<Receiver<Batch>>>,
+}
+
+impl Transport for InProcess {
+    fn offer(&self, batch: Batch) -> Result<(), Full> {
+        match self.tx.try_send(batch) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => Err(Full),
+        }
+    }
+}
+
+/// The running pipeline.
+pub struct Pipeline {
+    transport: Box<dyn Transport>,
+    pub rules_loaded: usize,
+    pub rules_refused: usize,
+    pub evaluated: Arc<AtomicU64>,
+}
+
+impl Pipeline {
+    pub fn offer(&self, batch: Batch) -> Result<(), Full> {
+        self.transport.offer(batch)
+    }
+}
+
+fn rule_level(l: Level) -> RuleLevel {
+    match l {
+        Level::Critical => RuleLevel::Critical,
+        Level::High => RuleLevel::High,
+        Level::Medium | Level::Unknown => RuleLevel::Medium,
+        Level::Low => RuleLevel::Low,
+        Level::Informational => RuleLevel::Informational,
+    }
+}
+
+const HOST_FIELDS: &[&str] = &[
+    "Computer",
+    "ComputerName",
+    "Hostname",
+    "host.name",
+    "host.hostname",
+    "hostname",
+    "host",
+    "agent.hostname",
+];
+const ADDRESS_FIELDS: &[&str] = &[
+    "SourceIp",
+    "DestinationIp",
+    "IpAddress",
+    "SourceAddress",
+    "DestAddress",
+    "ClientAddress",
+    "src_ip",
+    "dest_ip",
+    "source.ip",
+    "destination.ip",
+    "host.ip",
+    "client.ip",
+];
+
+/// The host an event is about, as it names it.
+pub fn event_host(ev: &Event) -> Option<String> {
+    HOST_FIELDS
+        .iter()
+        .find_map(|f| ev.get_text(f))
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty() && h != "-")
+}
+
+/// The addresses an event names (parsed, distinct).
+pub fn event_addresses(ev: &Event) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for f in ADDRESS_FIELDS {
+        if let Some(v) = ev.get_text(f) {
+            let v = v.trim().trim_start_matches("::ffff:");
+            if let Ok(ip) = v.parse::<std::net::IpAddr>() {
+                let s = ip.to_string();
+                if !out.contains(&s) {
+                    out.push(s);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The digest that makes storing idempotent: the event's JSON as received.
+pub fn digest(v: &serde_json::Value) -> String {
+    let text = serde_json::to_string(v).unwrap_or_default();
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+fn detect_batch(scanner: &mut detect::Scanner<'_>, b: Batch) -> Detected {
+    let mut hits = Vec::new();
+    let n = b.events.len() as i64;
+    for (digest, json) in b.events {
+        let ev = Event::from_json(&json);
+        let fired: Vec<usize> = scanner.scan(&ev).to_vec();
+        if fired.is_empty() {
+            continue;
+        }
+        let host = event_host(&ev);
+        let addresses = event_addresses(&ev);
+        for r in fired {
+            hits.push(RawHit {
+                digest: digest.clone(),
+                rule: r,
+                host: host.clone(),
+                addresses: addresses.clone(),
+                event: json.clone(),
+            });
+        }
+    }
+    Detected {
+        sender: b.sender,
+        received_at: b.received_at,
+        events: n,
+        rejected: b.rejected,
+        dropped: b.dropped,
+        sample: b.sample,
+        hits,
+        done: b.done,
+    }
+}
+
+impl App {
+    /// Compiles the rules and starts the workers and the storer. Call once,
+    /// inside the server's runtime.
+    pub fn start_monitoring(&self) -> crate::Result<()> {
+        let cfg = self.config.monitoring.clone();
+        let (engine, report) = crate::hunt::load_rules(&crate::hunt::RuleOptions {
+            rule_dirs: cfg.rules.clone(),
+            ..Default::default()
+        })
+        .map_err(|e| crate::AppError::Internal(e.to_string()))?;
+        tracing::info!(
+            rules_loaded = report.rules_loaded,
+            rules_refused = report.refused.len(),
+            folders = ?cfg.rules,
+            "monitoring: detection rules compiled"
+        );
+        let engine = Arc::new(engine);
+        let (tx, rx) = sync_channel::<Batch>(cfg.queue_batches.max(1));
+        let rx = Arc::new(Mutex::new(rx));
+        let (dtx, drx) = tokio::sync::mpsc::channel::<Detected>(cfg.queue_batches.max(1));
+        let evaluated = Arc::new(AtomicU64::new(0));
+        for i in 0..cfg.workers {
+            let engine = engine.clone();
+            let rx: Arc<Mutex<Receiver<Batch>>> = rx.clone();
+            let dtx = dtx.clone();
+            let evaluated = evaluated.clone();
+            std::thread::Builder::new()
+                .name(format!("detect-{i}"))
+                .spawn(move || {
+                    let mut scanner = engine.scanner();
+                    loop {
+                        let batch = match rx.lock() {
+                            Ok(r) => r.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok(batch) = batch else { return };
+                        evaluated.fetch_add(batch.events.len() as u64, Ordering::Relaxed);
+                        let d = detect_batch(&mut scanner, batch);
+                        if dtx.blocking_send(d).is_err() {
+                            return;
+                        }
+                    }
+                })
+                .map_err(|e| crate::AppError::Internal(e.to_string()))?;
+        }
+        drop(dtx);
+        let app = self.clone();
+        let storer_engine = engine.clone();
+        tokio::spawn(async move { app.store_loop(storer_engine, drx).await });
+        let p = Pipeline {
+            transport: Box::new(InProcess { tx, _rx: rx }),
+            rules_loaded: report.rules_loaded,
+            rules_refused: report.refused.len(),
+            evaluated,
+        };
+        let _ = self.monitor.set(p);
+        Ok(())
+    }
+
+    pub(crate) fn pipeline(&self) -> crate::Result<&Pipeline> {
+        self.monitor.get().ok_or_else(|| {
+            crate::AppError::Conflict("monitoring is not running on this server".into())
+        })
+    }
+
+    async fn store_loop(self, engine: Arc<Engine>, mut rx: tokio::sync::mpsc::Receiver<Detected>) {
+        while let Some(mut d) = rx.recv().await {
+            // A batch that cannot be stored is retried, never dropped.
+            let mut attempt = 0u32;
+            loop {
+                match self.store_detected(&engine, &d).await {
+                    Ok(()) => break,
+                    Err(e) => {
+                        attempt += 1;
+                        tracing::warn!(error = %e, attempt, "monitoring: storing alerts failed; retrying");
+                        tokio::time::sleep(std::time::Duration::from_millis(
+                            (100 * 2u64.pow(attempt.min(6))).min(5_000),
+                        ))
+                        .await;
+                    }
+                }
+            }
+            if let Some(done) = d.done.take() {
+                let _ = done.send(());
+            }
+        }
+    }
+
+    async fn store_detected(&self, engine: &Engine, d: &Detected) -> crate::Result<()> {
+        let scope = self.system_scope().await?;
+        let now = Utc::now();
+        let suppressions = if d.hits.is_empty() {
+            Vec::new()
+        } else {
+            store::monitoring::suppressions(&mut self.store.conn(), &scope, Some(now)).await?
+        };
+        let mut hits = Vec::with_capacity(d.hits.len());
+        let mut suppressed: Vec<(i64, i64)> = Vec::new();
+        for h in &d.hits {
+            let info = &engine.rules()[h.rule];
+            let located =
+                store::monitoring::locate(&mut self.store.conn(), h.host.as_deref(), &h.addresses)
+                    .await?;
+            if let Some(s) = suppressions.iter().find(|s| {
+                crate::monitoring::suppresses(
+                    s,
+                    &info.id,
+                    h.host.as_deref(),
+                    &h.event,
+                    located.org_id,
+                )
+            }) {
+                match suppressed.iter_mut().find(|(id, _)| *id == s.id) {
+                    Some((_, n)) => *n += 1,
+                    None => suppressed.push((s.id, 1)),
+                }
+                continue;
+            }
+            let level = rule_level(info.level);
+            let sys_level = located
+                .level
+                .and_then(|l| u8::try_from(l).ok())
+                .and_then(|l| SecurityLevel::new(l).ok());
+            hits.push(Hit {
+                digest: h.digest.clone(),
+                rule_id: info.id.clone(),
+                rule_title: info.title.clone(),
+                level,
+                severity: alert_severity(level, sys_level),
+                host: h.host.clone(),
+                addresses: h.addresses.clone(),
+                located,
+                sensor_id: d.sender.sensor_id,
+                sensor_org_id: d.sender.org_id,
+                seen_at: d.received_at,
+                event: h.event.clone(),
+            });
+        }
+        let mut tx = self.store.begin().await?;
+        for h in &hits {
+            store::monitoring::store_hit(&mut tx, &scope, h, self.config.monitoring.group_window)
+                .await?;
+        }
+        for (id, n) in suppressed {
+            store::monitoring::count_suppressed(&mut tx, id, n).await?;
+        }
+        if let Some(sensor) = d.sender.sensor_id {
+            store::monitoring::add_sensor_counts(
+                &mut tx,
+                sensor,
+                &SensorCounts {
+                    events: d.events,
+                    rejected: d.rejected,
+                    dropped: d.dropped,
+                    sample: d.sample.clone(),
+                    last_event_at: (d.events > 0).then_some(d.received_at),
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

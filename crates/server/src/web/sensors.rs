@@ -1,0 +1,119 @@
+//! Console page for monitoring sensors: each with its organisation, the
+//! systems it watches, events received, rejected lines (and a sample with
+//! reasons), dropped datagrams and the last event seen; administrators
+//! register a sensor and see its ingest token once.
+
+use super::{error_page, render, Nav, Tr, Web};
+use crate::AppState;
+use app::monitoring::NewSensorInput;
+use app::store::monitoring::Sensor;
+use app::AppError;
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Form, Router};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/sensors", get(list).post(register))
+}
+
+#[derive(Template)]
+#[template(path = "sensors.html")]
+struct SensorsPage {
+    tr: Tr,
+    nav: Nav,
+    title: String,
+    rows: Vec<Sensor>,
+    may_register: bool,
+    my_org: i64,
+    secret: Option<String>,
+    message: Option<String>,
+}
+
+impl SensorsPage {
+    fn systems(&self, s: &Sensor) -> String {
+        s.system_ids
+            .iter()
+            .map(|i| format!("#{i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+async fn page(
+    st: &AppState,
+    web: &Web,
+    secret: Option<String>,
+    message: Option<String>,
+) -> Response {
+    match st.app.sensors(&web.auth.scope).await {
+        Ok(rows) => render(&SensorsPage {
+            tr: web.tr,
+            nav: web.nav("sensors"),
+            title: web.tr.t("mon_sensors").into(),
+            rows,
+            may_register: web.auth.scope.may_manage_users_of(web.auth.scope.org_id),
+            my_org: web.auth.scope.org_id,
+            secret,
+            message,
+        }),
+        Err(e) => error_page(web.tr, e),
+    }
+}
+
+async fn list(State(st): State<AppState>, web: Web) -> Response {
+    page(&st, &web, None, None).await
+}
+
+#[derive(Deserialize)]
+struct RegisterForm {
+    #[serde(default)]
+    csrf: String,
+    name: String,
+    org_id: i64,
+    /// System ids separated by spaces or commas.
+    #[serde(default)]
+    systems: String,
+    #[serde(default)]
+    sources: String,
+}
+
+fn split(s: &str) -> impl Iterator<Item = &str> {
+    s.split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .filter(|x| !x.is_empty())
+}
+
+async fn register(State(st): State<AppState>, web: Web, Form(f): Form<RegisterForm>) -> Response {
+    if let Some(r) = web.refuse_csrf(&f.csrf) {
+        return r;
+    }
+    let mut system_ids = Vec::new();
+    for x in split(&f.systems) {
+        match x.trim_start_matches('#').parse() {
+            Ok(n) => system_ids.push(n),
+            Err(_) => {
+                return page(
+                    &st,
+                    &web,
+                    None,
+                    Some(format!("systems: '{x}' không phải mã số (not an id)")),
+                )
+                .await
+            }
+        }
+    }
+    let input = NewSensorInput {
+        org_id: f.org_id,
+        name: f.name,
+        system_ids,
+        source_addrs: split(&f.sources).map(str::to_string).collect(),
+        valid_days: 365,
+    };
+    match st.app.register_sensor(&web.auth.scope, &input).await {
+        Ok((_, secret)) => page(&st, &web, Some(secret), None).await,
+        Err(AppError::Invalid(e)) => page(&st, &web, None, Some(e.to_string())).await,
+        Err(e) => error_page(web.tr, e),
+    }
+}
