@@ -30,6 +30,11 @@
 //!   reader ([`read`]) or by hand (`Event::new().with("Image", "…")`), with an
 //!   optional declared log source ([`Event::with_source`]) for events that do
 //!   not say what they are (syslog, web logs, cloud audit).
+//! * **Readers.** [`read`] streams EVTX and JSON; [`formats`] streams Linux
+//!   auditd, syslog (RFC 3164/5424, octet counting), CEF, Suricata EVE and
+//!   Zeek, each on a per-record parser ([`formats::RecordParser`]) that the
+//!   monitoring pipeline can call per line or datagram;
+//!   [`formats::sniff`] picks a reader by a file's content.
 //! * **Log sources.** A rule only sees the events its `logsource` covers, as
 //!   [`LogSourceMap`] says (`logsources.yml`, embedded, replaceable). Windows
 //!   events are recognised by `Channel` and `EventID`; the kinds of an event
