@@ -327,6 +327,9 @@ async fn run(t: common::TestApp) {
         "the related alert"
     );
     assert!(page.contains("STC-ERP"), "the system");
+    let dash = t.page(&console, "/dashboard").await;
+    assert!(dash.contains("new-alerts-tile"), "{dash}");
+    assert!(dash.contains("Cảnh báo giám sát mới"));
     let sensors = t.page(&console, "/sensors").await;
     assert!(sensors.contains("NXLog máy chủ kế toán"), "{sensors}");
     assert!(sensors.contains("not json"), "the rejected sample");
