@@ -38,6 +38,9 @@ pub struct MonitoringConfig {
     pub group_window: chrono::Duration,
     /// Largest body after decompression.
     pub max_decompressed: u64,
+    /// Where to receive syslog over UDP and TCP (`--syslog-udp`, `--syslog-tcp`).
+    pub syslog_udp: Option<String>,
+    pub syslog_tcp: Option<String>,
 }
 
 impl Default for MonitoringConfig {
@@ -51,6 +54,8 @@ impl Default for MonitoringConfig {
                 .clamp(1, 8),
             group_window: chrono::Duration::hours(1),
             max_decompressed: 256 * 1024 * 1024,
+            syslog_udp: None,
+            syslog_tcp: None,
         }
     }
 }
@@ -127,6 +132,8 @@ pub struct Pipeline {
     pub rules_loaded: usize,
     pub rules_refused: usize,
     pub evaluated: Arc<AtomicU64>,
+    /// The addresses the syslog receivers are bound to.
+    pub listening: Mutex<Vec<(&'static str, std::net::SocketAddr)>>,
 }
 
 impl Pipeline {
@@ -289,6 +296,7 @@ impl App {
             rules_loaded: report.rules_loaded,
             rules_refused: report.refused.len(),
             evaluated,
+            listening: Mutex::new(Vec::new()),
         };
         let _ = self.monitor.set(p);
         Ok(())
@@ -397,5 +405,147 @@ impl App {
         }
         tx.commit().await?;
         Ok(())
+    }
+}
+
+/// A syslog message as an event: a JSON payload (NXLog `to_json()`, rsyslog
+/// `@cee:`) is the event itself; any other message is kept whole as
+/// `message` with its priority, until detect's syslog/CEF reader maps its
+/// fields.
+pub fn syslog_event(msg: &str) -> Result<serde_json::Value, String> {
+    let m = msg.trim_end_matches(['\r', '\n', '\0']);
+    if m.trim().is_empty() {
+        return Err("Thông điệp rỗng (empty message)".into());
+    }
+    let (pri, rest) = match m.strip_prefix('<').and_then(|r| r.split_once('>')) {
+        Some((p, r)) if p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()) => {
+            (p.parse::<u16>().ok().filter(|p| *p <= 191), r)
+        }
+        _ => (None, m),
+    };
+    let json_at = rest.find("@cee:").map(|i| i + 5).or_else(|| rest.find('{'));
+    if let Some(i) = json_at {
+        if let Ok(v @ serde_json::Value::Object(_)) = serde_json::from_str(rest[i..].trim()) {
+            return Ok(v);
+        }
+    }
+    let mut o = serde_json::Map::new();
+    o.insert("message".into(), serde_json::Value::String(m.to_string()));
+    if let Some(p) = pri {
+        o.insert("syslog_facility".into(), (p / 8).into());
+        o.insert("syslog_severity".into(), (p % 8).into());
+    }
+    Ok(serde_json::Value::Object(o))
+}
+
+impl App {
+    /// The sensors that send syslog, by source address.
+    pub async fn syslog_senders(&self) -> crate::Result<Vec<(std::net::IpAddr, Sender)>> {
+        let mut out = Vec::new();
+        for s in store::monitoring::sensor_sources(&mut self.store.conn()).await? {
+            for a in &s.source_addrs {
+                if let Ok(ip) = a.parse() {
+                    out.push((
+                        ip,
+                        Sender {
+                            sensor_id: Some(s.id),
+                            org_id: s.org_id,
+                        },
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Offers syslog messages of one sender to the pipeline; `Err(Full)`
+    /// when it has no room (TCP waits and offers again, UDP counts a drop).
+    pub fn offer_messages(
+        &self,
+        sender: Sender,
+        messages: &[String],
+    ) -> crate::Result<Result<(), Full>> {
+        let pipeline = self.pipeline()?;
+        let now = Utc::now();
+        let mut events = Vec::with_capacity(messages.len());
+        let mut sample = Vec::new();
+        let mut rejected = 0;
+        for (i, m) in messages.iter().enumerate() {
+            match syslog_event(m) {
+                Ok(v) => events.push((digest(&v), v)),
+                Err(reason) => {
+                    rejected += 1;
+                    if sample.len() < store::monitoring::REJECTED_SAMPLE {
+                        sample.push(Rejected {
+                            at: now,
+                            line: i as u64 + 1,
+                            reason,
+                            text: m.chars().take(200).collect(),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(pipeline.offer(Batch {
+            sender,
+            received_at: now,
+            events,
+            rejected,
+            dropped: 0,
+            sample,
+            done: None,
+        }))
+    }
+
+    /// Counts datagrams a full pipeline made a sensor lose.
+    pub async fn record_dropped(&self, sensor_id: i64, n: i64) -> crate::Result<()> {
+        let mut tx = self.store.begin().await?;
+        store::monitoring::add_sensor_counts(
+            &mut tx,
+            sensor_id,
+            &SensorCounts {
+                dropped: n,
+                ..Default::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records where a syslog receiver listens.
+    pub fn monitoring_listening_on(&self, kind: &'static str, addr: std::net::SocketAddr) {
+        if let Ok(p) = self.pipeline() {
+            if let Ok(mut l) = p.listening.lock() {
+                l.push((kind, addr));
+            }
+        }
+    }
+
+    /// Where the syslog receivers listen (`udp`, `tcp`).
+    pub fn monitoring_listening(&self) -> Vec<(&'static str, std::net::SocketAddr)> {
+        self.pipeline()
+            .ok()
+            .and_then(|p| p.listening.lock().ok().map(|l| l.clone()))
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::syslog_event;
+
+    #[test]
+    fn syslog_messages_become_events() {
+        let v = syslog_event("<34>Oct 11 22:14:15 mymachine su: 'su root' failed").unwrap();
+        assert_eq!(v["syslog_facility"], 4);
+        assert_eq!(v["syslog_severity"], 2);
+        assert!(v["message"].as_str().unwrap().contains("su root"));
+        let v = syslog_event("<13>1 2025-01-01T00:00:00Z h app - - - @cee:{\"a\":1}").unwrap();
+        assert_eq!(v["a"], 1);
+        let v = syslog_event("{\"EventID\": 4625}\r\n").unwrap();
+        assert_eq!(v["EventID"], 4625);
+        assert!(syslog_event("  \n").is_err());
+        assert!(syslog_event("<999>x").unwrap()["message"].is_string());
     }
 }

@@ -497,6 +497,13 @@ struct ServeArgs {
     /// Minutes within which repeats of a rule on a host add to one alert.
     #[arg(long, default_value_t = 60)]
     alert_group_minutes: i64,
+    /// Receive syslog over UDP on ADDR (e.g. 0.0.0.0:514); the source
+    /// address names the sensor.
+    #[arg(long)]
+    syslog_udp: Option<String>,
+    /// Receive syslog over TCP on ADDR (octet counting or newline framing).
+    #[arg(long)]
+    syslog_tcp: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -1092,6 +1099,8 @@ fn monitoring_config(args: &ServeArgs) -> app::pipeline::MonitoringConfig {
         queue_batches: args.event_queue.max(1),
         workers: args.detect_workers.unwrap_or(default.workers).max(1),
         group_window: chrono::Duration::minutes(args.alert_group_minutes.max(1)),
+        syslog_udp: args.syslog_udp.clone(),
+        syslog_tcp: args.syslog_tcp.clone(),
         ..default
     }
 }

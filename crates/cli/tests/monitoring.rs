@@ -327,6 +327,9 @@ async fn run(t: common::TestApp) {
         "the related alert"
     );
     assert!(page.contains("STC-ERP"), "the system");
+    let dash = t.page(&console, "/dashboard").await;
+    assert!(dash.contains("new-alerts-tile"), "{dash}");
+    assert!(dash.contains("Cảnh báo giám sát mới"));
     let sensors = t.page(&console, "/sensors").await;
     assert!(sensors.contains("NXLog máy chủ kế toán"), "{sensors}");
     assert!(sensors.contains("not json"), "the rejected sample");
@@ -381,4 +384,84 @@ async fn full_queue_answers_429_and_a_gzip_bomb_413() {
     assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{v}");
     assert_eq!(v["error"]["code"], "busy");
     assert_eq!(retry.as_deref(), Some("1"));
+}
+
+/// Syslog over real sockets on loopback: the source address names the
+/// sensor; TCP with octet counting and newline framing, UDP datagrams; JSON
+/// payloads (NXLog `to_json()`, `@cee:`) are the events themselves and the
+/// sample raises its alert; plain messages are counted.
+async fn syslog_run(t: common::TestApp) {
+    use tokio::io::AsyncWriteExt;
+    let admin = t.token(Role::Coordinator, t.coordinator_org).await;
+    let system = t.system(t.agency_a, "STC-WEB").await;
+    t.asset(system, "swachchhanda", "10.20.0.6").await;
+    let (s, reg) = t
+        .post(
+            &admin,
+            "/api/v1/sensors",
+            json!({"org_id": t.agency_a, "name": "rsyslog", "source_addrs": ["127.0.0.1"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{reg}");
+    let sensor = reg["id"].as_i64().unwrap();
+    let listening = t.app.monitoring_listening();
+    let addr = |kind: &str| listening.iter().find(|(k, _)| *k == kind).unwrap().1;
+
+    let mut tcp = tokio::net::TcpStream::connect(addr("tcp")).await.unwrap();
+    let one = sample(10);
+    let two = format!(
+        "<13>1 2025-01-01T00:00:00Z nx app - - - @cee:{}",
+        sample(11)
+    );
+    let mut wire = format!("{} {one}", one.len()).into_bytes();
+    wire.extend(b"<34>Oct 11 22:14:15 mymachine su: 'su root' failed\n");
+    wire.extend(format!("{} {two}", two.len()).into_bytes());
+    tcp.write_all(&wire).await.unwrap();
+    tcp.shutdown().await.unwrap();
+    drop(tcp);
+    let udp = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    udp.send_to(b"<34>Oct 11 22:14:15 host app: hello", addr("udp"))
+        .await
+        .unwrap();
+    udp.send_to(sample(12).as_bytes(), addr("udp"))
+        .await
+        .unwrap();
+
+    // Loopback UDP is not lost; wait (bounded) for the five messages.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let counted = loop {
+        let (_, v) = t.get(&admin, &format!("/api/v1/sensors/{sensor}")).await;
+        if v["events"] == 5 || std::time::Instant::now() > deadline {
+            break v;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(counted["events"], 5, "{counted}");
+    assert_eq!(counted["dropped"], 0);
+    let list = alerts(&t, &admin).await;
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["rule_id"], RULE_ID);
+    assert_eq!(list[0]["count"], 3);
+    assert_eq!(list[0]["system_id"], system);
+}
+
+fn syslog_config() -> Config {
+    let mut c = config();
+    c.monitoring.syslog_udp = Some("127.0.0.1:0".into());
+    c.monitoring.syslog_tcp = Some("127.0.0.1:0".into());
+    c
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn syslog_over_udp_and_tcp_sqlite() {
+    syslog_run(common::TestApp::spawn(common::Db::Sqlite, syslog_config()).await).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn syslog_over_udp_and_tcp_postgres() {
+    if std::env::var("CANHGAC_TEST_POSTGRES").is_err() {
+        eprintln!("CANHGAC_TEST_POSTGRES is not set; PostgreSQL variant not run");
+        return;
+    }
+    syslog_run(common::TestApp::spawn(common::Db::Postgres, syslog_config()).await).await
 }

@@ -8,6 +8,7 @@ mod api;
 pub mod auth;
 pub mod error;
 pub mod openapi;
+mod syslog;
 pub mod web;
 
 use anyhow::Context;
@@ -159,6 +160,7 @@ pub async fn serve(
         .await
         .context("starting the monitoring pipeline")?
         .map_err(|e| anyhow::anyhow!("starting the monitoring pipeline: {e}"))?;
+    syslog::start(&app).await?;
     let state = AppState {
         app,
         tls: tls.is_some(),

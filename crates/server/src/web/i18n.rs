@@ -432,6 +432,8 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("software_hint", "Mỗi dòng: nhà cung cấp|sản phẩm|phiên bản|kiểu phiên bản|CPE", "One per line: vendor|product|version|scheme|CPE"),
     ("mon_alerts", "Cảnh báo giám sát", "Monitoring alerts"),
     ("mon_alert", "Cảnh báo", "Alert"),
+    ("mon_new_alerts", "Cảnh báo giám sát mới", "New monitoring alerts"),
+    ("mon_overdue_alerts", "Cảnh báo quá hạn tiếp nhận", "Alerts overdue for acknowledgement"),
     ("mon_state", "Trạng thái xử lý", "Triage state"),
     ("mon_rule", "Luật phát hiện", "Detection rule"),
     ("mon_host", "Máy", "Host"),

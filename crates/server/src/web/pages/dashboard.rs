@@ -33,6 +33,8 @@ struct DashboardPage {
     level_chart: String,
     org_chart: String,
     coverage: Vec<CoverageRow>,
+    /// New and overdue monitoring alerts in reach.
+    alerts: app::store::monitoring::AlertCounts,
 }
 
 async fn dashboard(State(st): State<AppState>, web: Web) -> Response {
@@ -98,6 +100,11 @@ async fn dashboard(State(st): State<AppState>, web: Web) -> Response {
         org_chart: bars(tr.t("systems_by_org"), &org_bars),
         coverage,
         d,
+        alerts: st
+            .app
+            .alert_counts(&web.auth.scope)
+            .await
+            .unwrap_or_default(),
     };
     render(&page)
 }
