@@ -87,16 +87,19 @@ pub fn load_rules(opts: &RuleOptions) -> Result<(Engine, CheckReport), HuntError
             message,
         })?;
     }
-    let mut b = EngineBuilder::new(config);
+    let mut texts = Vec::new();
     for dir in &opts.rule_dirs {
         for f in files_under(dir, &["yml", "yaml"])? {
             let text = match std::fs::read(&f) {
                 Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
                 Err(e) => return Err(io(&f)(e)),
             };
-            b.add_yaml(&f.display().to_string(), &text);
+            texts.push((f.display().to_string(), text));
         }
     }
+    // Parsed on all cores; the same engine as adding them one by one.
+    let mut b = EngineBuilder::new(config);
+    b.add_yaml_all(&texts);
     Ok(b.build())
 }
 
