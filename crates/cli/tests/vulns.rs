@@ -311,6 +311,14 @@ both_backends!(a_warning_from_record_to_patched, |t| {
         (Some(0), Some(0)),
         "{run}"
     );
+    // A database upgraded from before the compact forms (migration 0015):
+    // the records are read from their JSON and the run is the same; the
+    // next run reads the forms it stored.
+    t.raw_sql("UPDATE vulns SET match_form = NULL").await;
+    let (_, upgraded) = t.post(&coord, "/api/v1/vulns/match", json!({})).await;
+    assert_eq!(upgraded, run);
+    let (_, again) = t.post(&coord, "/api/v1/vulns/match", json!({})).await;
+    assert_eq!(again, run);
     // The agency updates the firewall: the finding is resolved by the update.
     let mut updated: domain::AssetInput = serde_json::from_value(json!({
         "system_id": sys_b, "hostname": "fw01", "role": "appliance"}))

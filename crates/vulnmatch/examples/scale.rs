@@ -149,6 +149,41 @@ fn main() {
     println!("peak_rss_after_index_mib={:.0}", mib(hwm_index));
     println!("rss_after_index_mib={:.0}", mib(rss_index));
 
+    // ---------------------------------------------------------------- stored forms
+    // What `canhgac vuln match` reads back: every record's JSON (before
+    // migration 0015) or its compact form (`vulnmatch::compact`).
+    {
+        let json: Vec<String> = vulns
+            .iter()
+            .map(|v| serde_json::to_string(v).expect("a record as JSON"))
+            .collect();
+        let t = Instant::now();
+        let parsed: Vec<Vuln> = json
+            .iter()
+            .map(|j| serde_json::from_str(j).expect("a stored record"))
+            .collect();
+        println!("json_decode_s={:.2}", t.elapsed().as_secs_f64());
+        println!("json_bytes={}", json.iter().map(String::len).sum::<usize>());
+        drop((json, parsed));
+        let t = Instant::now();
+        let forms: Vec<Vec<u8>> = vulns.iter().map(vulnmatch::compact::encode).collect();
+        println!("compact_encode_s={:.2}", t.elapsed().as_secs_f64());
+        println!(
+            "compact_bytes={}",
+            forms.iter().map(Vec::len).sum::<usize>()
+        );
+        let t = Instant::now();
+        let mut d = vulnmatch::compact::Decoder::new();
+        let decoded: Vec<Vuln> = forms
+            .iter()
+            .map(|f| d.decode(f).expect("a compact record"))
+            .collect();
+        println!("compact_decode_s={:.2}", t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        drop(VulnIndex::new(&decoded));
+        println!("index_of_decoded_s={:.2}", t.elapsed().as_secs_f64());
+    }
+
     // ---------------------------------------------------------------- inventory
     let t = Instant::now();
     let text = std::fs::read_to_string(dir.join("inventory.jsonl")).expect("inventory.jsonl");
