@@ -162,6 +162,8 @@ const HOST_FIELDS: &[&str] = &[
     "hostname",
     "host",
     "agent.hostname",
+    "log.syslog.hostname",
+    "dvchost",
 ];
 const ADDRESS_FIELDS: &[&str] = &[
     "SourceIp",
@@ -176,6 +178,8 @@ const ADDRESS_FIELDS: &[&str] = &[
     "destination.ip",
     "host.ip",
     "client.ip",
+    "src",
+    "dst",
 ];
 
 /// The host an event is about, as it names it.

@@ -416,7 +416,7 @@ async fn syslog_run(t: common::TestApp) {
     let mut wire = format!("{} {one}", one.len()).into_bytes();
     wire.extend(b"<34>Oct 11 22:14:15 mymachine su: 'su root' failed\n");
     // A plain syslog line read by detect's reader: the Linux sshd rule fires.
-    wire.extend(b"<38>Jan 10 10:00:00 web1 sshd[77]: error in libcrypto\n");
+    wire.extend(b"<38>Jan 10 10:00:00 swachchhanda sshd[77]: error in libcrypto\n");
     wire.extend(format!("{} {two}", two.len()).into_bytes());
     tcp.write_all(&wire).await.unwrap();
     tcp.shutdown().await.unwrap();
@@ -451,6 +451,8 @@ async fn syslog_run(t: common::TestApp) {
         .find(|a| a["rule_id"] == "e76b413a-83d0-4b94-8e4c-85db4a5b8bdc")
         .unwrap_or_else(|| panic!("no sshd alert: {list:?}"));
     assert_eq!(ssh["count"], 1, "{ssh}");
+    // The syslog header's host names the asset, hence the system.
+    assert_eq!(ssh["system_id"], system, "{ssh}");
 }
 
 fn syslog_config() -> Config {
