@@ -71,8 +71,9 @@ pub struct Sender {
 pub struct Batch {
     pub sender: Sender,
     pub received_at: DateTime<Utc>,
-    /// (digest of the event as received, the event's JSON)
-    pub events: Vec<(String, serde_json::Value)>,
+    /// (digest of the event as received, the event's JSON, the event as
+    /// a reader already parsed it — syslog — else read from the JSON)
+    pub events: Vec<(String, serde_json::Value, Option<Event>)>,
     pub rejected: i64,
     pub dropped: i64,
     pub sample: Vec<Rejected>,
@@ -161,6 +162,8 @@ const HOST_FIELDS: &[&str] = &[
     "hostname",
     "host",
     "agent.hostname",
+    "log.syslog.hostname",
+    "dvchost",
 ];
 const ADDRESS_FIELDS: &[&str] = &[
     "SourceIp",
@@ -175,6 +178,8 @@ const ADDRESS_FIELDS: &[&str] = &[
     "destination.ip",
     "host.ip",
     "client.ip",
+    "src",
+    "dst",
 ];
 
 /// The host an event is about, as it names it.
@@ -212,8 +217,8 @@ pub fn digest(v: &serde_json::Value) -> String {
 fn detect_batch(scanner: &mut detect::Scanner<'_>, b: Batch) -> Detected {
     let mut hits = Vec::new();
     let n = b.events.len() as i64;
-    for (digest, json) in b.events {
-        let ev = Event::from_json(&json);
+    for (digest, json, parsed) in b.events {
+        let ev = parsed.unwrap_or_else(|| Event::from_json(&json));
         let fired: Vec<usize> = scanner.scan(&ev).to_vec();
         if fired.is_empty() {
             continue;
@@ -408,34 +413,48 @@ impl App {
     }
 }
 
-/// A syslog message as an event: a JSON payload (NXLog `to_json()`, rsyslog
-/// `@cee:`) is the event itself; any other message is kept whole as
-/// `message` with its priority, until detect's syslog/CEF reader maps its
-/// fields.
-pub fn syslog_event(msg: &str) -> Result<serde_json::Value, String> {
+/// A syslog message as events: a JSON payload (NXLog `to_json()`, rsyslog
+/// `@cee:`) is the event itself; any other message is read by detect's
+/// syslog reader (RFC 3164/5424, CEF inside syslog), its fields named as
+/// that reader names them and its log source declared, so Linux and network
+/// rules see it. `Err` says why the message is not valid syslog.
+pub fn syslog_events(msg: &str) -> Result<Vec<(serde_json::Value, Option<Event>)>, String> {
     let m = msg.trim_end_matches(['\r', '\n', '\0']);
     if m.trim().is_empty() {
         return Err("Thông điệp rỗng (empty message)".into());
     }
-    let (pri, rest) = match m.strip_prefix('<').and_then(|r| r.split_once('>')) {
-        Some((p, r)) if p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()) => {
-            (p.parse::<u16>().ok().filter(|p| *p <= 191), r)
-        }
-        _ => (None, m),
+    let rest = match m.strip_prefix('<').and_then(|r| r.split_once('>')) {
+        Some((p, r)) if p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()) => r,
+        _ => m,
     };
     let json_at = rest.find("@cee:").map(|i| i + 5).or_else(|| rest.find('{'));
     if let Some(i) = json_at {
         if let Ok(v @ serde_json::Value::Object(_)) = serde_json::from_str(rest[i..].trim()) {
-            return Ok(v);
+            return Ok(vec![(v, None)]);
         }
     }
+    let events = detect::formats::parse_record(detect::formats::Format::Syslog, m.as_bytes())?;
+    Ok(events
+        .into_iter()
+        .map(|ev| (event_json(&ev), Some(ev)))
+        .collect())
+}
+
+/// An event's fields as a flat JSON object (a field with several values as
+/// a list), to store with its alert and show.
+fn event_json(ev: &Event) -> serde_json::Value {
     let mut o = serde_json::Map::new();
-    o.insert("message".into(), serde_json::Value::String(m.to_string()));
-    if let Some(p) = pri {
-        o.insert("syslog_facility".into(), (p / 8).into());
-        o.insert("syslog_severity".into(), (p % 8).into());
+    for (name, v) in ev.fields() {
+        let v = serde_json::to_value(v).unwrap_or_default();
+        match o.get_mut(&**name) {
+            Some(serde_json::Value::Array(list)) => list.push(v),
+            Some(first) => *first = serde_json::Value::Array(vec![first.take(), v]),
+            None => {
+                o.insert(name.to_string(), v);
+            }
+        }
     }
-    Ok(serde_json::Value::Object(o))
+    serde_json::Value::Object(o)
 }
 
 impl App {
@@ -471,8 +490,8 @@ impl App {
         let mut sample = Vec::new();
         let mut rejected = 0;
         for (i, m) in messages.iter().enumerate() {
-            match syslog_event(m) {
-                Ok(v) => events.push((digest(&v), v)),
+            match syslog_events(m) {
+                Ok(list) => events.extend(list.into_iter().map(|(v, ev)| (digest(&v), v, ev))),
                 Err(reason) => {
                     rejected += 1;
                     if sample.len() < store::monitoring::REJECTED_SAMPLE {
@@ -533,19 +552,20 @@ impl App {
 
 #[cfg(test)]
 mod tests {
-    use super::syslog_event;
+    use super::syslog_events;
 
     #[test]
     fn syslog_messages_become_events() {
-        let v = syslog_event("<34>Oct 11 22:14:15 mymachine su: 'su root' failed").unwrap();
-        assert_eq!(v["syslog_facility"], 4);
-        assert_eq!(v["syslog_severity"], 2);
-        assert!(v["message"].as_str().unwrap().contains("su root"));
-        let v = syslog_event("<13>1 2025-01-01T00:00:00Z h app - - - @cee:{\"a\":1}").unwrap();
+        let one = |m: &str| syslog_events(m).unwrap().remove(0);
+        let (v, ev) = one("<34>Oct 11 22:14:15 mymachine sshd[7]: error in libcrypto");
+        assert_eq!(v["log.syslog.appname"], "sshd");
+        assert!(v["message"].as_str().unwrap().contains("libcrypto"));
+        assert_eq!(ev.unwrap().source_hint().service.as_deref(), Some("syslog"));
+        let (v, ev) = one("<13>1 2025-01-01T00:00:00Z h app - - - @cee:{\"a\":1}");
         assert_eq!(v["a"], 1);
-        let v = syslog_event("{\"EventID\": 4625}\r\n").unwrap();
-        assert_eq!(v["EventID"], 4625);
-        assert!(syslog_event("  \n").is_err());
-        assert!(syslog_event("<999>x").unwrap()["message"].is_string());
+        assert!(ev.is_none());
+        assert_eq!(one("{\"EventID\": 4625}\r\n").0["EventID"], 4625);
+        assert!(syslog_events("  \n").is_err());
+        assert!(syslog_events("<13>1 2025-01-01T00:00:00Z").is_err());
     }
 }

@@ -415,6 +415,8 @@ async fn syslog_run(t: common::TestApp) {
     );
     let mut wire = format!("{} {one}", one.len()).into_bytes();
     wire.extend(b"<34>Oct 11 22:14:15 mymachine su: 'su root' failed\n");
+    // A plain syslog line read by detect's reader: the Linux sshd rule fires.
+    wire.extend(b"<38>Jan 10 10:00:00 swachchhanda sshd[77]: error in libcrypto\n");
     wire.extend(format!("{} {two}", two.len()).into_bytes());
     tcp.write_all(&wire).await.unwrap();
     tcp.shutdown().await.unwrap();
@@ -427,26 +429,37 @@ async fn syslog_run(t: common::TestApp) {
         .await
         .unwrap();
 
-    // Loopback UDP is not lost; wait (bounded) for the five messages.
+    // Loopback UDP is not lost; wait (bounded) for the six messages.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     let counted = loop {
         let (_, v) = t.get(&admin, &format!("/api/v1/sensors/{sensor}")).await;
-        if v["events"] == 5 || std::time::Instant::now() > deadline {
+        if v["events"] == 6 || std::time::Instant::now() > deadline {
             break v;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
-    assert_eq!(counted["events"], 5, "{counted}");
+    assert_eq!(counted["events"], 6, "{counted}");
     assert_eq!(counted["dropped"], 0);
+    assert_eq!(counted["rejected"], 0, "{counted}");
     let list = alerts(&t, &admin).await;
-    assert_eq!(list.len(), 1, "{list:?}");
-    assert_eq!(list[0]["rule_id"], RULE_ID);
-    assert_eq!(list[0]["count"], 3);
-    assert_eq!(list[0]["system_id"], system);
+    assert_eq!(list.len(), 2, "{list:?}");
+    let win = list.iter().find(|a| a["rule_id"] == RULE_ID).unwrap();
+    assert_eq!(win["count"], 3);
+    assert_eq!(win["system_id"], system);
+    let ssh = list
+        .iter()
+        .find(|a| a["rule_id"] == "e76b413a-83d0-4b94-8e4c-85db4a5b8bdc")
+        .unwrap_or_else(|| panic!("no sshd alert: {list:?}"));
+    assert_eq!(ssh["count"], 1, "{ssh}");
+    // The syslog header's host names the asset, hence the system.
+    assert_eq!(ssh["system_id"], system, "{ssh}");
 }
 
 fn syslog_config() -> Config {
     let mut c = config();
+    c.monitoring
+        .rules
+        .push(repo().join("rules/sigma/rules/linux/builtin/sshd/lnx_sshd_susp_ssh.yml"));
     c.monitoring.syslog_udp = Some("127.0.0.1:0".into());
     c.monitoring.syslog_tcp = Some("127.0.0.1:0".into());
     c
