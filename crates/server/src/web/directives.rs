@@ -3,7 +3,7 @@
 //! matrix for the province or the organisation's own tasks with the form to
 //! report on each, the document, evidence files and reminders.
 
-use super::{error_page, read_upload, render, CsrfForm, Nav, Tr, Web};
+use super::{read_upload, render, CsrfForm, Nav, Tr, Web};
 use crate::AppState;
 use app::directives::{DirectiveInput, DirectiveView, TaskInput, TaskStatus};
 use app::store::directives::Directive;
@@ -19,6 +19,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/directives", get(list).post(create))
         .route("/directives/{id}", get(detail))
+        .route("/directives/{id}/matrix.xlsx", get(matrix_xlsx))
         .route("/directives/{id}/remind", post(remind))
         .route(
             "/directives/{id}/document",
@@ -56,7 +57,7 @@ async fn list_page(st: &AppState, web: &Web, message: Option<String>) -> Respons
             coordinator: web.auth.scope.is_coordinator(),
             message,
         }),
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -105,7 +106,7 @@ async fn create(State(st): State<AppState>, web: Web, Form(f): Form<CreateForm>)
     match st.app.create_directive(&web.auth.scope, &input).await {
         Ok(d) => Redirect::to(&format!("/directives/{}", d.directive.id)).into_response(),
         Err(AppError::Invalid(e)) => list_page(&st, &web, Some(e.to_string())).await,
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -155,7 +156,7 @@ async fn detail_page(st: &AppState, web: &Web, id: i64, message: Option<String>)
             message,
             v,
         }),
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -182,7 +183,7 @@ async fn remind(
             );
             detail_page(&st, &web, id, Some(msg)).await
         }
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -218,7 +219,7 @@ async fn report(
     {
         Ok(()) => Redirect::to(&format!("/directives/{id}")).into_response(),
         Err(AppError::Invalid(e)) => detail_page(&st, &web, id, Some(e.to_string())).await,
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -231,7 +232,7 @@ async fn upload_then(
 ) -> Response {
     let up = match read_upload(mp).await {
         Ok(u) => u,
-        Err(e) => return error_page(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     if let Some(r) = web.refuse_csrf(
         up.fields
@@ -256,7 +257,7 @@ async fn upload_then(
     match done {
         Ok(_) => Redirect::to(&format!("/directives/{id}")).into_response(),
         Err(AppError::Invalid(e)) => detail_page(st, web, id, Some(e.to_string())).await,
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -276,4 +277,22 @@ async fn evidence(
     mp: Multipart,
 ) -> Response {
     upload_then(&st, &web, id, mp, Some(task)).await
+}
+
+/// The organisations × tasks matrix as a spreadsheet.
+async fn matrix_xlsx(State(st): State<AppState>, web: Web, Path(id): Path<i64>) -> Response {
+    match st.app.directive_matrix_xlsx(&web.auth.scope, id).await {
+        Ok(d) => (
+            [
+                (axum::http::header::CONTENT_TYPE, d.content_type.to_string()),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}\"", d.file_name),
+                ),
+            ],
+            d.bytes,
+        )
+            .into_response(),
+        Err(e) => web.fail(e),
+    }
 }
