@@ -82,7 +82,10 @@ async fn create(State(st): State<AppState>, web: Web, Form(f): Form<CreateForm>)
     }
     let tasks = match TaskInput::parse_lines(&f.tasks) {
         Ok(t) => t,
-        Err(e) => return list_page(&st, &web, Some(e.to_string())).await,
+        Err(e) => {
+            let why = super::form_errors::describe(web.tr, &e).join("; ");
+            return list_page(&st, &web, Some(why)).await;
+        }
     };
     let issued_on = match app::registry::parse_vn_date(&f.issued_on) {
         Some(d) => d,
@@ -105,7 +108,10 @@ async fn create(State(st): State<AppState>, web: Web, Form(f): Form<CreateForm>)
     };
     match st.app.create_directive(&web.auth.scope, &input).await {
         Ok(d) => Redirect::to(&format!("/directives/{}", d.directive.id)).into_response(),
-        Err(AppError::Invalid(e)) => list_page(&st, &web, Some(e.to_string())).await,
+        Err(AppError::Invalid(e)) => {
+            let why = super::form_errors::describe(web.tr, &e).join("; ");
+            list_page(&st, &web, Some(why)).await
+        }
         Err(e) => web.fail(e),
     }
 }
@@ -218,7 +224,15 @@ async fn report(
         .await
     {
         Ok(()) => Redirect::to(&format!("/directives/{id}")).into_response(),
-        Err(AppError::Invalid(e)) => detail_page(&st, &web, id, Some(e.to_string())).await,
+        Err(AppError::Invalid(e)) => {
+            detail_page(
+                &st,
+                &web,
+                id,
+                Some(super::form_errors::describe(web.tr, &e).join("; ")),
+            )
+            .await
+        }
         Err(e) => web.fail(e),
     }
 }
@@ -256,7 +270,15 @@ async fn upload_then(
     };
     match done {
         Ok(_) => Redirect::to(&format!("/directives/{id}")).into_response(),
-        Err(AppError::Invalid(e)) => detail_page(st, web, id, Some(e.to_string())).await,
+        Err(AppError::Invalid(e)) => {
+            detail_page(
+                st,
+                web,
+                id,
+                Some(super::form_errors::describe(web.tr, &e).join("; ")),
+            )
+            .await
+        }
         Err(e) => web.fail(e),
     }
 }

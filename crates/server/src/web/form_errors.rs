@@ -338,6 +338,11 @@ pub fn reason(tr: Tr, en: &str) -> String {
 /// A field's label: `tasks[2].text` is the text of task 3; `approval.date`
 /// the approval's date.
 pub fn label(tr: Tr, field: &str) -> String {
+    // "tasks line 2": a line of a many-line field.
+    if let Some((code, n)) = field.split_once(" line ") {
+        let line = if tr.is_en() { "line" } else { "dòng" };
+        return format!("{}, {line} {n}", label(tr, code));
+    }
     let (base, index) = match field.split_once('[') {
         Some((b, rest)) => (
             b,
@@ -403,7 +408,12 @@ mod tests {
         e.push("starts_at", "'' is not a date and time");
         e.push("approval.date", "the approval date is in the future");
         e.push("tasks[1].text", "describe the task");
+        e.push("tasks line 2", "write: recipients | deadline | text");
         let lines = describe(vi, &e);
+        assert_eq!(
+            lines[4],
+            "Nhiệm vụ, dòng 2: viết: nhóm nhận | hạn | nội dung"
+        );
         assert_eq!(
             lines[0],
             "Thời điểm phát hiện: thời điểm phát hiện ở tương lai"
