@@ -63,6 +63,60 @@ pub struct Dashboard {
     pub overdue_incident_count: usize,
     /// The periodic reports due next, e.g. "Báo cáo 6 tháng đầu năm 2025: gửi trước ngày 20/06/2025 (còn 12 ngày)."
     pub reports_due: Vec<(String, i64)>,
+    /// What is open and late today, as far as the reader may see: the
+    /// province for the coordinator, its own organisation for an officer.
+    pub todo: ToDo,
+}
+
+/// The day's work: open and overdue findings by priority, open incidents,
+/// botnet addresses not yet cleaned, directive tasks, who is on duty now and
+/// the gaps of the coming week.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ToDo {
+    /// Most urgent priority first.
+    pub findings: Vec<store::todo::PriorityCount>,
+    pub findings_open: i64,
+    pub findings_overdue: i64,
+    pub incidents_open: i64,
+    pub botnet: Option<store::todo::BotnetStanding>,
+    pub tasks_open: i64,
+    pub tasks_overdue: i64,
+    /// Organisations on duty right now in a running period (an empty
+    /// `people`: nobody on duty).
+    pub on_duty: Vec<crate::duty::OnDuty>,
+    /// Stretches with nobody on duty within the next seven days.
+    pub gaps: Vec<DutyGap>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DutyGap {
+    pub period_id: i64,
+    pub org_id: i64,
+    pub org_name: String,
+    pub start: chrono::DateTime<chrono::Utc>,
+    pub end: chrono::DateTime<chrono::Utc>,
+}
+
+/// A share as the reports write it: one decimal, a decimal comma ("66,7%").
+pub fn percent(part: i64, whole: i64) -> String {
+    crate::periodic_report::percent(part, whole)
+}
+
+/// A count with dots between thousands, as Vietnamese writes it ("1.058.400").
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(ch);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -148,6 +202,65 @@ impl App {
                 severity: r.severity,
             })
             .collect();
+        d.todo = self.todo(scope).await?;
         Ok(d)
+    }
+
+    /// The dashboard's to-do list for the scope.
+    pub async fn todo(&self, scope: &Scope) -> Result<ToDo> {
+        let today = crate::registry::today();
+        let now = chrono::Utc::now();
+        let mut t = ToDo::default();
+        let mut c = self.store.conn();
+        let mut findings = store::todo::findings_by_priority(&mut c, scope, today).await?;
+        let rank = |p: &str| {
+            ["immediate", "out-of-cycle", "scheduled", "defer"]
+                .iter()
+                .position(|x| *x == p)
+                .unwrap_or(4)
+        };
+        findings.sort_by_key(|f| rank(&f.priority));
+        t.findings_open = findings.iter().map(|f| f.open).sum();
+        t.findings_overdue = findings.iter().map(|f| f.overdue).sum();
+        t.findings = findings;
+        t.incidents_open =
+            store::todo::open_incidents(&mut c, scope, crate::incidents::user_id(scope)).await?;
+        t.botnet = store::todo::botnet_standing(&mut c, scope).await?;
+        (t.tasks_open, t.tasks_overdue) =
+            store::todo::directive_tasks(&mut c, scope, today).await?;
+        t.on_duty = self.on_duty(scope, now).await?;
+        let week = now + chrono::Duration::days(7);
+        for p in self.periods(scope).await? {
+            if p.ends_at <= now || p.starts_at >= week {
+                continue;
+            }
+            for o in self.period(scope, p.id).await?.orgs {
+                for g in o.coverage.iter().flat_map(|c| c.gaps.iter()) {
+                    if g.end > now && g.start < week {
+                        t.gaps.push(DutyGap {
+                            period_id: p.id,
+                            org_id: o.org_id,
+                            org_name: o.name.clone(),
+                            start: g.start.max(now),
+                            end: g.end,
+                        });
+                    }
+                }
+            }
+        }
+        t.gaps.sort_by_key(|g| g.start);
+        t.gaps.truncate(10);
+        Ok(t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_and_shares_read_as_the_reports_write_them() {
+        assert_eq!(super::thousands(1_058_400), "1.058.400");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(-1000), "-1.000");
+        assert_eq!(super::percent(2, 3), "66,7%");
     }
 }

@@ -15,7 +15,7 @@ use incident::{
 use serde::Serialize;
 use store::incidents::{Entry, IncidentFilter, IncidentRow, ObservableRow};
 
-fn user_id(scope: &Scope) -> Option<i64> {
+pub(crate) fn user_id(scope: &Scope) -> Option<i64> {
     match &scope.actor {
         Actor::User { id, .. } => Some(*id),
         _ => None,

@@ -7,6 +7,7 @@ pub mod botnet;
 pub mod botnet_report;
 pub mod dashboard;
 pub mod demo_seed;
+pub mod directive_matrix;
 pub mod directives;
 pub mod duty;
 pub mod hunt;
@@ -202,6 +203,18 @@ impl App {
                 )
             })?;
         Ok(*self.coordinating.get_or_init(|| id))
+    }
+
+    /// The coordinating organisation's name, for the console's header (the
+    /// Department and its province, as the installation names them).
+    pub async fn department_name(&self) -> Result<String> {
+        let id = self.coordinating_org().await?;
+        Ok(
+            store::orgs::get(&mut self.store.conn(), &Scope::system(id), id)
+                .await?
+                .map(|o| o.data.name.to_string())
+                .unwrap_or_default(),
+        )
     }
 
     /// The audit log, newest first, as far as the scope may read it.

@@ -641,3 +641,161 @@ async fn a_directive_task_reported_with_evidence() {
     );
     b.screenshot("directive-matrix").await;
 }
+
+/// The dashboard says what to do today: the coordinator reads the
+/// province's open incidents, botnet addresses not yet cleaned (with the
+/// month as dd/yyyy) and overdue directive tasks; an agency's officer reads
+/// its own organisation's, another agency's officer none of the first's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_lists_what_to_do_today() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let mut dbs = vec![common::Db::Sqlite];
+    if std::env::var("CANHGAC_TEST_POSTGRES").is_ok() {
+        dbs.push(common::Db::Postgres);
+    }
+    for db in dbs {
+        let t = common::TestApp::spawn(db, Default::default()).await;
+        let coord = t.token(domain::Role::Coordinator, t.coordinator_org).await;
+        let officer = t.token(domain::Role::Officer, t.agency_a).await;
+        // Agency A's block, and a botnet list with one of its hosts and one
+        // host of nobody's.
+        let (_, mut org) = t.get(&coord, &format!("/api/v1/orgs/{}", t.agency_a)).await;
+        org["address_blocks"] = json!(["14.160.10.0/28"]);
+        let (s, e) = t
+            .call(
+                &coord,
+                reqwest::Method::PUT,
+                &format!("/api/v1/orgs/{}", t.agency_a),
+                Some(org),
+            )
+            .await;
+        assert!(s.is_success(), "{e}");
+        let r = reqwest::Client::new()
+            .post(t.url(
+                "/api/v1/botnet/import?source=ATTT&period=2025-01&file_name=b.txt&format=text",
+            ))
+            .bearer_auth(&coord)
+            .body("14.160.10.5\n8.8.8.8\n")
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+        // A directive whose task (for every agency) is past its deadline.
+        let (s, e) = t
+            .post(
+                &coord,
+                "/api/v1/directives",
+                json!({
+                    "number": "263/UBND-KGVX", "issued_on": "2024-01-26", "issuer": "Ủy ban nhân dân tỉnh",
+                    "title": "Bảo đảm an toàn thông tin dịp Tết",
+                    "tasks": [{"text": "Rà soát các hệ thống thông tin.", "recipients": {"org_types": ["agency"]}, "deadline": "2024-02-07"}]
+                }),
+            )
+            .await;
+        assert!(s.is_success(), "{e}");
+        // An incident agency A reports.
+        let (s, inc) = t
+            .post(
+                &officer,
+                "/api/v1/incidents",
+                json!({
+                    "reporter_org": {"id": t.agency_a, "name": "Sở Tài chính"},
+                    "reporter": {"name": "Nguyễn Văn An", "phone": "0255 3822 123"},
+                    "title": "Máy chủ bị cài mã độc", "description": "Phát hiện tiến trình lạ.",
+                    "detected_at": "2025-01-25T16:10:00Z", "reported_status": "handling",
+                    "class": "malware", "severity": "high", "tlp": "amber"
+                }),
+            )
+            .await;
+        assert!(s.is_success(), "{inc}");
+        let id = inc["id"].as_i64().unwrap();
+
+        for (user, incidents, botnet, tasks) in [
+            ("coord", "1", "2 / 2", "2"),
+            ("a.officer", "1", "1 / 1", "1"),
+            ("b.officer", "0", "0 / 0", "1"),
+        ] {
+            b.client.delete_all_cookies().await.unwrap();
+            sign_in(&b, &t, user, common::PASSWORD).await;
+            wait_url(&b, "/dashboard").await;
+            let heading = b.text("#todo h2").await;
+            let expected = if user == "coord" {
+                "Việc cần làm hôm nay"
+            } else {
+                "Việc của đơn vị"
+            };
+            assert_eq!(heading, expected, "{user}");
+            let row = |id: &str| format!("#todo tr.{id} td.num");
+            assert_eq!(b.text(&row("todo-incidents")).await, incidents, "{user}");
+            assert_eq!(b.text(&row("todo-botnet")).await, botnet, "{user}");
+            assert_eq!(b.text(&row("todo-tasks")).await, tasks, "{user}");
+            let todo = b.text("#todo").await;
+            assert!(
+                todo.contains("01/2025") && !todo.contains("2025-01"),
+                "{todo}"
+            );
+            assert!(todo.contains("quá hạn"), "{user}: {todo}");
+            b.screenshot(&format!("dashboard-todo-{user}")).await;
+            if user == "coord" {
+                // The header names the Department; the menu holds one line at 1366 px.
+                assert!(!b.text("#department").await.is_empty());
+                b.client.set_window_size(1366, 768).await.unwrap();
+                b.goto(&t.url("/dashboard")).await;
+                let rows: serde_json::Value = b
+                    .client
+                    .execute(
+                        "return new Set([...document.querySelectorAll('header nav li')].map(e => e.offsetTop)).size;",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                assert_eq!(rows, json!(1), "the menu on one line at 1366 px");
+            }
+        }
+
+        // The incident page: who reported it, which system, which class;
+        // the end-of-response fields only while closing is possible, and
+        // the report as filed once closed.
+        let count = |css: &'static str| {
+            let b = &b;
+            async move { b.client.find_all(Locator::Css(css)).await.unwrap().len() }
+        };
+        b.client.delete_all_cookies().await.unwrap();
+        sign_in(&b, &t, "coord", common::PASSWORD).await;
+        wait_url(&b, "/dashboard").await;
+        b.goto(&t.url(&format!("/incidents/{id}"))).await;
+        assert_eq!(b.text("#incident-org").await, "Sở Tài chính");
+        let class = b.text("#incident-class").await;
+        assert!(!class.is_empty() && class != "malware", "{class}");
+        assert_eq!(
+            count("#end-report-fields").await,
+            0,
+            "reported: not closable yet"
+        );
+        assert_eq!(count("#end-report").await, 0);
+        let path = format!("/api/v1/incidents/{id}/transition");
+        for a in ["acknowledge", "start_response", "contain", "resolve"] {
+            let (s, d) = t.post(&coord, &path, json!({"action": a})).await;
+            assert!(s.is_success(), "{a}: {d}");
+        }
+        b.goto(&t.url(&format!("/incidents/{id}"))).await;
+        assert_eq!(count("#end-report-fields").await, 1, "resolved: closable");
+        let (s, d) = t
+            .post(
+                &coord,
+                &path,
+                json!({"action": "close", "report": {"summary": "Gỡ mã độc, khôi phục từ bản sao lưu sạch."}}),
+            )
+            .await;
+        assert!(s.is_success(), "{d}");
+        b.goto(&t.url(&format!("/incidents/{id}"))).await;
+        assert_eq!(count("#end-report-fields").await, 0, "closed");
+        assert!(b
+            .text("#end-report")
+            .await
+            .contains("Gỡ mã độc, khôi phục từ bản sao lưu sạch."));
+        b.screenshot("incident-closed").await;
+    }
+}

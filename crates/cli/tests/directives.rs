@@ -291,7 +291,7 @@ both_backends!(the_console_records_a_directive_from_lines, |t| {
         .unwrap();
     let body = bad.text().await.unwrap();
     assert!(
-        body.contains("tasks line 2"),
+        body.contains("Nhiệm vụ, dòng 2"),
         "the bad line is named: {body}"
     );
     let r = c
@@ -319,4 +319,15 @@ both_backends!(the_console_records_a_directive_from_lines, |t| {
             && page.contains("20/01/2025"),
         "{page}"
     );
+    // The matrix as a spreadsheet: one row per organisation, a column per task.
+    assert!(page.contains("matrix-legend"), "{page}");
+    let r = c
+        .get(t.url(&format!("{to}/matrix.xlsx")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let table = app::sheets::read(&r.bytes().await.unwrap(), app::sheets::Format::Xlsx).unwrap();
+    assert_eq!(table.headers[..3], ["Đơn vị", "Nhiệm vụ 1", "Nhiệm vụ 2"]);
+    assert!(!table.rows.is_empty());
 });

@@ -58,7 +58,14 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::map_response(error::json_errors));
     Router::new()
         .nest("/api/v1", api)
-        .merge(web::router().layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
+        .merge(
+            web::router()
+                .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    web::framed_refusals,
+                )),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .with_state(state)
         // A handler may set a stricter policy (evidence downloads: sandbox).

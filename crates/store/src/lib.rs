@@ -21,6 +21,7 @@ pub mod notifications;
 pub mod orgs;
 pub mod periodic;
 pub mod systems;
+pub mod todo;
 pub mod vulns;
 
 pub use audit_files::AuditFiles;

@@ -3,7 +3,7 @@
 //! with the clean-up form, the operators' prefixes and the notification queue.
 
 use super::charts::{columns, Bar};
-use super::{error_page, read_upload, render, urlencode, CsrfForm, Nav, Purpose, Tr, Web};
+use super::{read_upload, render, urlencode, CsrfForm, Nav, Purpose, Tr, Web};
 use crate::AppState;
 use app::botnet::{period_vn, BotnetImport, BotnetReport, ListFormat};
 use app::botnet_report::BotnetSummary;
@@ -117,14 +117,14 @@ async fn lists_page(
 async fn lists(State(st): State<AppState>, web: Web, Query(q): Query<SourceQuery>) -> Response {
     lists_page(&st, &web, q.source, None)
         .await
-        .unwrap_or_else(|e| error_page(web.tr, e))
+        .unwrap_or_else(|e| web.fail(e))
 }
 
 /// Reads an uploaded list and shows what importing it would do.
 async fn upload(State(st): State<AppState>, web: Web, mp: Multipart) -> Response {
     let up = match read_upload(mp).await {
         Ok(u) => u,
-        Err(e) => return error_page(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     if let Some(r) = web.refuse_csrf(up.field("csrf")) {
         return r;
@@ -147,7 +147,7 @@ async fn upload(State(st): State<AppState>, web: Web, mp: Multipart) -> Response
         .await
     {
         Ok(r) => r,
-        Err(e) => return error_page(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     let stash = st.uploads.put(
         web.auth.scope.actor.to_string(),
@@ -168,7 +168,7 @@ async fn upload(State(st): State<AppState>, web: Web, mp: Multipart) -> Response
             *r.status_mut() = status;
             r
         }
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -188,7 +188,7 @@ async fn confirm(State(st): State<AppState>, web: Web, Form(f): Form<ConfirmForm
     let Some((Purpose::BotnetList { source, period }, name, bytes)) =
         st.uploads.take(&web.auth.scope.actor.to_string(), &f.stash)
     else {
-        return error_page(web.tr, AppError::NotFound);
+        return web.fail(AppError::NotFound);
     };
     let how = BotnetImport {
         format: ListFormat::detect(&name, &bytes[..bytes.len().min(4096)]),
@@ -205,12 +205,9 @@ async fn confirm(State(st): State<AppState>, web: Web, Form(f): Form<ConfirmForm
     {
         Ok(r) => match r.list_id {
             Some(id) => Redirect::to(&format!("/botnet/lists/{id}")).into_response(),
-            None => error_page(
-                web.tr,
-                AppError::Conflict(web.tr.t("nothing_written").into()),
-            ),
+            None => web.fail(AppError::Conflict(web.tr.t("nothing_written").into())),
         },
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -228,7 +225,7 @@ struct ListPage {
 async fn list(State(st): State<AppState>, web: Web, Path(id): Path<i64>) -> Response {
     let s = match st.app.botnet_summary(&web.auth.scope, id).await {
         Ok(s) => s,
-        Err(e) => return error_page(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     let month = period_vn(&s.list.period);
     let bars: Vec<Bar> = s
@@ -274,6 +271,8 @@ struct IpRow {
     /// Whether the reader may mark this address cleaned: the coordinator, or
     /// the owner's staff (an operator sees its customers' but marks its own).
     markable: bool,
+    /// The owner's name (empty: in nobody's registered block).
+    owner_name: String,
 }
 
 #[derive(Deserialize)]
@@ -309,7 +308,7 @@ async fn ips(
         .await
     {
         Ok(r) => r,
-        Err(e) => return error_page(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     let mut rows = rows;
     let next = if rows.len() as i64 > IPS_PAGE {
@@ -336,7 +335,7 @@ async fn ips(
                         })
                         .collect::<Vec<_>>(),
                 ),
-                Err(e) => return error_page(web.tr, e),
+                Err(e) => return web.fail(e),
             }
         }
         None => String::new(),
@@ -345,6 +344,13 @@ async fn ips(
         (Some(o), _) => format!("owner={o}&"),
         (None, true) => "unknown=1&".into(),
         _ => String::new(),
+    };
+    let names: std::collections::HashMap<i64, String> = match st.app.org_names(scope).await {
+        Ok(m) => m
+            .into_values()
+            .map(|o| (o.id, o.data.name.to_string()))
+            .collect(),
+        Err(e) => return web.fail(e),
     };
     render(&IpsPage {
         tr: web.tr,
@@ -364,6 +370,11 @@ async fn ips(
                                     | domain::Role::Officer
                                     | domain::Role::IspOperator
                             ))),
+                owner_name: v
+                    .row
+                    .owner_org_id
+                    .and_then(|o| names.get(&o).cloned())
+                    .unwrap_or_default(),
                 v,
             })
             .collect(),
@@ -405,7 +416,7 @@ async fn mark_cleaned(
             };
             Redirect::to(&back).into_response()
         }
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -430,7 +441,7 @@ async fn prefixes_page(st: &AppState, web: &Web, message: String) -> Response {
             may_import: web.auth.scope.is_coordinator(),
             message,
         }),
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -441,7 +452,7 @@ async fn prefixes(State(st): State<AppState>, web: Web) -> Response {
 async fn upload_prefixes(State(st): State<AppState>, web: Web, mp: Multipart) -> Response {
     let up = match read_upload(mp).await {
         Ok(u) => u,
-        Err(e) => return error_page(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     if let Some(r) = web.refuse_csrf(up.field("csrf")) {
         return r;
@@ -453,7 +464,7 @@ async fn upload_prefixes(State(st): State<AppState>, web: Web, mp: Multipart) ->
             Err(e) => {
                 let mut errs = domain::FieldErrors::default();
                 errs.push("asn", e);
-                return error_page(web.tr, AppError::Invalid(errs));
+                return web.fail(AppError::Invalid(errs));
             }
         },
     };
@@ -492,7 +503,7 @@ async fn upload_prefixes(State(st): State<AppState>, web: Web, mp: Multipart) ->
             *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             page
         }
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -537,7 +548,7 @@ async fn notifications(
         .await
     {
         Ok(p) => p,
-        Err(e) => return error_page(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     render(&NotificationsPage {
         tr: web.tr,
@@ -563,6 +574,38 @@ async fn retry(
         Ok(()) => {
             Redirect::to(&format!("/notifications?status={}", urlencode("failed"))).into_response()
         }
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
+    }
+}
+
+/// A count with dots between thousands ("1.058.400").
+pub fn n(v: impl ToString) -> String {
+    let t = v.to_string();
+    t.parse::<i64>().map_or(t, app::dashboard::thousands)
+}
+
+/// A time as a list writes it (RFC 3339, or a bare date) in Vietnam's
+/// dd/mm/yyyy; anything else as it is.
+pub fn seen_vn(s: &str) -> String {
+    let t = s.trim();
+    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(t) {
+        return app::roster::format_local(at.with_timezone(&chrono::Utc));
+    }
+    if let Ok(at) = chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S") {
+        return at.format("%d/%m/%Y %H:%M").to_string();
+    }
+    match chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        Ok(d) => d.format("%d/%m/%Y").to_string(),
+        Err(_) => t.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn list_times_read_as_dd_mm_yyyy() {
+        assert_eq!(super::seen_vn("2026-11-03T03:00:00Z"), "03/11/2026 10:00");
+        assert_eq!(super::seen_vn("2026-11-03"), "03/11/2026");
+        assert_eq!(super::seen_vn("hôm qua"), "hôm qua");
     }
 }

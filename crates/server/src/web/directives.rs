@@ -3,7 +3,7 @@
 //! matrix for the province or the organisation's own tasks with the form to
 //! report on each, the document, evidence files and reminders.
 
-use super::{error_page, read_upload, render, CsrfForm, Nav, Tr, Web};
+use super::{read_upload, render, CsrfForm, Nav, Tr, Web};
 use crate::AppState;
 use app::directives::{DirectiveInput, DirectiveView, TaskInput, TaskStatus};
 use app::store::directives::Directive;
@@ -19,6 +19,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/directives", get(list).post(create))
         .route("/directives/{id}", get(detail))
+        .route("/directives/{id}/matrix.xlsx", get(matrix_xlsx))
         .route("/directives/{id}/remind", post(remind))
         .route(
             "/directives/{id}/document",
@@ -56,7 +57,7 @@ async fn list_page(st: &AppState, web: &Web, message: Option<String>) -> Respons
             coordinator: web.auth.scope.is_coordinator(),
             message,
         }),
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -81,7 +82,10 @@ async fn create(State(st): State<AppState>, web: Web, Form(f): Form<CreateForm>)
     }
     let tasks = match TaskInput::parse_lines(&f.tasks) {
         Ok(t) => t,
-        Err(e) => return list_page(&st, &web, Some(e.to_string())).await,
+        Err(e) => {
+            let why = super::form_errors::describe(web.tr, &e).join("; ");
+            return list_page(&st, &web, Some(why)).await;
+        }
     };
     let issued_on = match app::registry::parse_vn_date(&f.issued_on) {
         Some(d) => d,
@@ -104,8 +108,11 @@ async fn create(State(st): State<AppState>, web: Web, Form(f): Form<CreateForm>)
     };
     match st.app.create_directive(&web.auth.scope, &input).await {
         Ok(d) => Redirect::to(&format!("/directives/{}", d.directive.id)).into_response(),
-        Err(AppError::Invalid(e)) => list_page(&st, &web, Some(e.to_string())).await,
-        Err(e) => error_page(web.tr, e),
+        Err(AppError::Invalid(e)) => {
+            let why = super::form_errors::describe(web.tr, &e).join("; ");
+            list_page(&st, &web, Some(why)).await
+        }
+        Err(e) => web.fail(e),
     }
 }
 
@@ -155,7 +162,7 @@ async fn detail_page(st: &AppState, web: &Web, id: i64, message: Option<String>)
             message,
             v,
         }),
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -182,7 +189,7 @@ async fn remind(
             );
             detail_page(&st, &web, id, Some(msg)).await
         }
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -217,8 +224,16 @@ async fn report(
         .await
     {
         Ok(()) => Redirect::to(&format!("/directives/{id}")).into_response(),
-        Err(AppError::Invalid(e)) => detail_page(&st, &web, id, Some(e.to_string())).await,
-        Err(e) => error_page(web.tr, e),
+        Err(AppError::Invalid(e)) => {
+            detail_page(
+                &st,
+                &web,
+                id,
+                Some(super::form_errors::describe(web.tr, &e).join("; ")),
+            )
+            .await
+        }
+        Err(e) => web.fail(e),
     }
 }
 
@@ -231,7 +246,7 @@ async fn upload_then(
 ) -> Response {
     let up = match read_upload(mp).await {
         Ok(u) => u,
-        Err(e) => return error_page(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     if let Some(r) = web.refuse_csrf(
         up.fields
@@ -255,8 +270,16 @@ async fn upload_then(
     };
     match done {
         Ok(_) => Redirect::to(&format!("/directives/{id}")).into_response(),
-        Err(AppError::Invalid(e)) => detail_page(st, web, id, Some(e.to_string())).await,
-        Err(e) => error_page(web.tr, e),
+        Err(AppError::Invalid(e)) => {
+            detail_page(
+                st,
+                web,
+                id,
+                Some(super::form_errors::describe(web.tr, &e).join("; ")),
+            )
+            .await
+        }
+        Err(e) => web.fail(e),
     }
 }
 
@@ -276,4 +299,22 @@ async fn evidence(
     mp: Multipart,
 ) -> Response {
     upload_then(&st, &web, id, mp, Some(task)).await
+}
+
+/// The organisations × tasks matrix as a spreadsheet.
+async fn matrix_xlsx(State(st): State<AppState>, web: Web, Path(id): Path<i64>) -> Response {
+    match st.app.directive_matrix_xlsx(&web.auth.scope, id).await {
+        Ok(d) => (
+            [
+                (axum::http::header::CONTENT_TYPE, d.content_type.to_string()),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}\"", d.file_name),
+                ),
+            ],
+            d.bytes,
+        )
+            .into_response(),
+        Err(e) => web.fail(e),
+    }
 }

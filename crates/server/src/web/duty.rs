@@ -2,7 +2,7 @@
 //! high-alert periods with each organisation's coverage, and an
 //! organisation's roster with the rotation form and hand-over notes.
 
-use super::{error_page, render, Nav, Tr, Web};
+use super::{render, Nav, Tr, Web};
 use crate::AppState;
 use app::duty::{OnDuty, PeriodView, RosterEdit, RosterView};
 use app::store::duty::Period;
@@ -108,7 +108,7 @@ async fn duty(State(st): State<AppState>, web: Web) -> Response {
             orgs,
             coordinator: scope.is_coordinator(),
         }),
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -150,7 +150,7 @@ async fn create_period(
     .await;
     match result {
         Ok(p) => Redirect::to(&format!("/duty/periods/{}", p.period.id)).into_response(),
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -171,7 +171,7 @@ async fn period(State(st): State<AppState>, web: Web, Path(id): Path<i64>) -> Re
             title: v.period.name.clone(),
             v,
         }),
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -196,7 +196,7 @@ async fn roster(
             title: format!("{} — {}", v.period.name, v.org_name),
             v,
         }),
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -259,7 +259,7 @@ async fn generate(
     .await;
     match result {
         Ok(_) => Redirect::to(&format!("/duty/periods/{id}/orgs/{org}")).into_response(),
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -287,6 +287,6 @@ async fn note(
     };
     match st.app.edit_roster(&web.auth.scope, id, org, edit).await {
         Ok(_) => Redirect::to(&format!("/duty/periods/{id}/orgs/{org}")).into_response(),
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }

@@ -2,7 +2,7 @@
 //! and one incident with its workflow buttons, responders, observables and
 //! timeline.
 
-use super::{error_page, render, CsrfForm, Nav, Tr, Web};
+use super::{render, CsrfForm, Nav, Tr, Web};
 use crate::AppState;
 use app::incidents::{IncidentDetail, NewObservable};
 use app::store::incidents::{IncidentFilter, IncidentRow};
@@ -93,7 +93,7 @@ async fn list(State(st): State<AppState>, web: Web, Query(q): Query<ListQuery>) 
             overdue,
             query,
         }),
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -125,7 +125,7 @@ async fn new_form(State(st): State<AppState>, web: Web) -> Response {
             .into_iter()
             .map(|s| (s.id, format!("{} — {}", s.data.code, s.data.name)))
             .collect(),
-        Err(e) => return error_page(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     let label = |vi: &'static str, en: &'static str| if web.tr.is_en() { en } else { vi };
     render(&FormPage {
@@ -205,7 +205,7 @@ async fn report(State(st): State<AppState>, web: Web, Form(f): Form<ReportForm>)
     .await;
     match result {
         Ok(d) => Redirect::to(&format!("/incidents/{}", d.row.id)).into_response(),
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -218,6 +218,8 @@ struct DetailPage {
     d: IncidentDetail,
     coordinator: bool,
     actions: Vec<(&'static str, &'static str)>,
+    /// Closing is among the actions: the end-of-response report's fields.
+    closable: bool,
 }
 
 async fn detail(State(st): State<AppState>, web: Web, Path(id): Path<i64>) -> Response {
@@ -243,11 +245,12 @@ async fn detail(State(st): State<AppState>, web: Web, Path(id): Path<i64>) -> Re
                 nav: web.nav("incidents"),
                 title: format!("#{} {}", d.row.id, d.row.title),
                 coordinator: web.auth.scope.is_coordinator(),
+                closable: d.actions.contains(&"close"),
                 actions,
                 d,
             })
         }
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -274,10 +277,10 @@ struct TransitionForm {
     recommendations: String,
 }
 
-fn back(id: i64, r: Result<IncidentDetail, AppError>, tr: Tr) -> Response {
+fn back(id: i64, r: Result<IncidentDetail, AppError>, web: &Web) -> Response {
     match r {
         Ok(_) => Redirect::to(&format!("/incidents/{id}")).into_response(),
-        Err(e) => error_page(tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -292,7 +295,7 @@ async fn transition(
     }
     let action: app::incident::Action = match f.action.parse() {
         Ok(a) => a,
-        Err(e) => return error_page(web.tr, invalid("action", e)),
+        Err(e) => return web.fail(invalid("action", e)),
     };
     let some = |t: &str| Some(t.trim().to_string()).filter(|t| !t.is_empty());
     // Only closing needs the end-of-response report; blank means absent.
@@ -317,7 +320,7 @@ async fn transition(
         st.app
             .incident_transition(&web.auth.scope, id, action, &input)
             .await,
-        web.tr,
+        &web,
     )
 }
 
@@ -342,7 +345,7 @@ async fn assign(
         st.app
             .assign_incident(&web.auth.scope, id, f.username.trim())
             .await,
-        web.tr,
+        &web,
     )
 }
 
@@ -368,7 +371,7 @@ async fn entry(
         st.app
             .add_incident_entry(&web.auth.scope, id, &f.kind, &f.text)
             .await,
-        web.tr,
+        &web,
     )
 }
 
@@ -402,7 +405,7 @@ async fn observable(
         st.app
             .add_incident_observable(&web.auth.scope, id, &o)
             .await,
-        web.tr,
+        &web,
     )
 }
 
@@ -442,7 +445,7 @@ async fn add_task(
     };
     match st.app.add_incident_task(&web.auth.scope, id, &input).await {
         Ok(_) => Redirect::to(&format!("/incidents/{id}#tasks")).into_response(),
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -461,7 +464,7 @@ async fn task_done(
         .await
     {
         Ok(_) => Redirect::to(&format!("/incidents/{id}#tasks")).into_response(),
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -473,7 +476,7 @@ async fn evidence(
 ) -> Response {
     let up = match super::read_upload(mp).await {
         Ok(u) => u,
-        Err(e) => return error_page(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     if let Some(r) = web.refuse_csrf(
         up.fields
@@ -496,7 +499,7 @@ async fn evidence(
         .await
     {
         Ok(_) => Redirect::to(&format!("/incidents/{id}#evidence")).into_response(),
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -521,7 +524,7 @@ async fn contacts(State(st): State<AppState>, web: Web) -> Response {
             coordinator: web.auth.scope.is_coordinator(),
             categories: app::incident_response::CONTACT_CATEGORIES,
         }),
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -543,7 +546,7 @@ async fn save_contact(
     }
     match st.app.save_contact(&web.auth.scope, None, &f.contact).await {
         Ok(_) => Redirect::to("/contacts").into_response(),
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -558,6 +561,6 @@ async fn delete_contact(
     }
     match st.app.delete_contact(&web.auth.scope, id).await {
         Ok(_) => Redirect::to("/contacts").into_response(),
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }

@@ -7,6 +7,7 @@ mod botnet;
 mod charts;
 mod directives;
 pub(crate) mod duty;
+mod form_errors;
 mod i18n;
 mod incidents;
 mod pages;
@@ -55,10 +56,55 @@ async fn not_found(web: Result<Web, Response>, Reader(tr, _): Reader) -> Respons
         nav,
         title: tr.t("page_not_found").to_string(),
         message: tr.t("not_found").to_string(),
+        details: Vec::new(),
     };
     let mut r = render(&page);
     *r.status_mut() = StatusCode::NOT_FOUND;
     r
+}
+
+/// Refusals that come before a handler runs (a form that cannot be read, a
+/// path whose number is not one) are plain text; in the console they become
+/// the error page inside the layout, with the menu, in the reader's language.
+pub async fn framed_refusals(
+    axum::extract::State(st): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (method, uri, headers) = (
+        req.method().clone(),
+        req.uri().clone(),
+        req.headers().clone(),
+    );
+    let r = next.run(req).await;
+    let plain = r
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if !(r.status().is_client_error() && plain) {
+        return r;
+    }
+    let status = r.status();
+    let (mut parts, ()) = axum::http::Request::new(()).into_parts();
+    parts.method = method;
+    parts.uri = uri;
+    parts.headers = headers;
+    let tr = Tr(Lang::from_cookie(cookie_value(&parts, LANG_COOKIE)));
+    let nav = match Web::from_request_parts(&mut parts, &st).await {
+        Ok(w) => w.nav(""),
+        Err(_) => Nav::default(),
+    };
+    let page = ErrorPage {
+        tr,
+        nav,
+        title: tr.t("error").to_string(),
+        message: tr.t("unreadable_request").to_string(),
+        details: Vec::new(),
+    };
+    let mut out = render(&page);
+    *out.status_mut() = status;
+    out
 }
 
 /// What every page's frame shows: who is signed in, the CSRF token for its
@@ -74,6 +120,11 @@ pub struct Nav {
     pub active: &'static str,
     /// Where the language switch brings the reader back to.
     pub here: String,
+    /// The coordinating organisation: the Department and its province.
+    pub department: String,
+    /// The page on this site the request came from (the form of a refused
+    /// post), when the browser says so.
+    pub from: String,
 }
 
 fn full_path(parts: &Parts) -> String {
@@ -161,6 +212,8 @@ impl FromRequestParts<AppState> for Web {
             csrf: auth.csrf_token.clone().unwrap_or_default(),
             admin: auth.scope.may(domain::Capability::ReadAdministration),
             active: "",
+            from: referer_path(parts).unwrap_or_default(),
+            department: state.app.department_name().await.unwrap_or_default(),
             here,
         };
         Ok(Web { auth, tr, nav })
@@ -175,12 +228,18 @@ impl Web {
         }
     }
 
+    /// A refusal or failure as a page inside the layout, with the menu; a
+    /// form's errors named by the fields' labels, in the reader's language.
+    pub fn fail(&self, e: AppError) -> Response {
+        error_response(self.tr, self.nav(""), e)
+    }
+
     /// Every form posts the session's CSRF token; the refusal page for a
     /// form that does not.
     pub fn refuse_csrf(&self, sent: &str) -> Option<Response> {
         match &self.auth.csrf_token {
             Some(t) if !sent.is_empty() && t == sent => None,
-            _ => Some(error_page(self.tr, AppError::Forbidden("CSRF".into()))),
+            _ => Some(self.fail(AppError::Forbidden("CSRF".into()))),
         }
     }
 }
@@ -268,6 +327,8 @@ struct ErrorPage {
     nav: Nav,
     title: String,
     message: String,
+    /// One line per field of a refused form.
+    details: Vec<String>,
 }
 
 /// A refusal or failure as a page, with the status the API would give.
@@ -278,6 +339,7 @@ pub fn bad_request_page(tr: Tr, message: String) -> Response {
         nav: Nav::default(),
         title: tr.t("error").to_string(),
         message,
+        details: Vec::new(),
     };
     let mut r = render(&page);
     *r.status_mut() = StatusCode::BAD_REQUEST;
@@ -328,13 +390,36 @@ fn percent_decode(b: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The path of the Referer header when it names a page of this site.
+fn referer_path(parts: &Parts) -> Option<String> {
+    let r = parts.headers.get(header::REFERER)?.to_str().ok()?;
+    let host = parts.headers.get(header::HOST)?.to_str().ok()?;
+    let rest = r
+        .strip_prefix("http://")
+        .or_else(|| r.strip_prefix("https://"))?;
+    let path = rest.strip_prefix(host)?;
+    local_path(Some(path)).filter(|p| p.starts_with('/'))
+}
+
+/// A refusal or failure as a page without the menu (before sign-in).
 pub fn error_page(tr: Tr, e: AppError) -> Response {
+    error_response(tr, Nav::default(), e)
+}
+
+fn error_response(tr: Tr, nav: Nav, e: AppError) -> Response {
+    let mut details = Vec::new();
     let (status, message) = match &e {
         AppError::NotFound => (StatusCode::NOT_FOUND, tr.t("not_found").to_string()),
         AppError::Forbidden(_) => (StatusCode::FORBIDDEN, tr.t("forbidden").to_string()),
-        AppError::Invalid(errs) => (StatusCode::UNPROCESSABLE_ENTITY, errs.to_string()),
-        AppError::Conflict(why) => (StatusCode::CONFLICT, why.clone()),
-        AppError::TooLarge(why) => (StatusCode::PAYLOAD_TOO_LARGE, why.clone()),
+        AppError::Invalid(errs) => {
+            details = form_errors::describe(tr, errs);
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                tr.t("form_refused").to_string(),
+            )
+        }
+        AppError::Conflict(why) => (StatusCode::CONFLICT, form_errors::reason(tr, why)),
+        AppError::TooLarge(why) => (StatusCode::PAYLOAD_TOO_LARGE, form_errors::reason(tr, why)),
         AppError::Busy => (StatusCode::TOO_MANY_REQUESTS, e.to_string()),
         AppError::Unauthenticated => return Redirect::to("/login").into_response(),
         AppError::Throttled { until } => (
@@ -359,9 +444,10 @@ pub fn error_page(tr: Tr, e: AppError) -> Response {
     };
     let page = ErrorPage {
         tr,
-        nav: Nav::default(),
+        nav,
         title: tr.t("error").to_string(),
         message,
+        details,
     };
     let mut r = render(&page);
     *r.status_mut() = status;

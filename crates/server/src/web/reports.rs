@@ -1,7 +1,7 @@
 //! The periodic reports page: what is due and by when, and the 6-monthly and
 //! yearly reports of the province or one organisation as DOCX and XLSX.
 
-use super::{error_page, render, Nav, Tr, Web};
+use super::{render, Nav, Tr, Web};
 use crate::AppState;
 use app::periodic_report::{next_due, PeriodKind, ReportDue, ReportPeriod};
 use askama::Template;
@@ -29,17 +29,17 @@ struct FileQuery {
 async fn file(web: Web, Query(q): Query<FileQuery>) -> Response {
     let period: ReportPeriod = match q.period.parse() {
         Ok(p) => p,
-        Err(e) => return error_page(web.tr, invalid("period", e)),
+        Err(e) => return web.fail(invalid("period", e)),
     };
     let format = match q.format.as_str() {
         "docx" | "xlsx" => q.format.as_str(),
-        _ => return error_page(web.tr, invalid("format", "docx or xlsx")),
+        _ => return web.fail(invalid("format", "docx or xlsx")),
     };
     let org = match q.org_id.trim() {
         "" => String::new(),
         id => match id.parse::<i64>() {
             Ok(id) => format!("?org_id={id}"),
-            Err(_) => return error_page(web.tr, invalid("org_id", "an organisation id")),
+            Err(_) => return web.fail(invalid("org_id", "an organisation id")),
         },
     };
     Redirect::to(&format!(
@@ -65,6 +65,8 @@ struct ReportsPage {
     periods: Vec<(String, String)>,
     /// Who the report may be for: (org id or empty for the province, name).
     targets: Vec<(String, String)>,
+    /// The period whose report is due next, chosen when the page opens.
+    selected: String,
 }
 
 async fn page(State(st): State<AppState>, web: Web) -> Response {
@@ -102,16 +104,23 @@ async fn page(State(st): State<AppState>, web: Web) -> Response {
                         .map(|o| (o.id.to_string(), o.data.name.to_string())),
                 );
             }
-            Err(e) => return error_page(web.tr, e),
+            Err(e) => return web.fail(e),
         }
     } else {
         targets.push((scope.org_id.to_string(), web.tr.t("my_org").to_string()));
     }
+    let due = next_due(today);
+    let selected = due
+        .iter()
+        .map(|d| d.period.to_string())
+        .find(|code| periods.iter().any(|(c, _)| c == code))
+        .unwrap_or_default();
     render(&ReportsPage {
         tr: web.tr,
         nav: web.nav("reports"),
         title: web.tr.t("periodic_reports").into(),
-        due: next_due(today),
+        due,
+        selected,
         periods,
         targets,
     })

@@ -2,7 +2,7 @@
 //! record one and to import feeds, one warning across the province, the
 //! caller's findings, and one finding with its evidence and the move form.
 
-use super::{error_page, read_upload, render, CsrfForm, Nav, Tr, Web};
+use super::{read_upload, render, CsrfForm, Nav, Tr, Web};
 use crate::AppState;
 use app::store::vulns::{FindingFilter, FindingView, Warning};
 use app::vulns::{FindingDetail, WarningInput, WarningStatus};
@@ -55,7 +55,7 @@ async fn unevaluable(State(st): State<AppState>, web: Web) -> Response {
             title: web.tr.t("unevaluable").into(),
             rows,
         }),
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -80,7 +80,7 @@ async fn warnings_page(st: &AppState, web: &Web, message: String) -> Response {
             coordinator: web.auth.scope.is_coordinator(),
             message,
         }),
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -128,14 +128,14 @@ async fn create_warning(
     };
     match st.app.create_warning(&web.auth.scope, &input).await {
         Ok(w) => Redirect::to(&format!("/vulns/warnings/{}", w.id)).into_response(),
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
 async fn import_feed(State(st): State<AppState>, web: Web, mp: Multipart) -> Response {
     let up = match read_upload(mp).await {
         Ok(u) => u,
-        Err(e) => return error_page(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     if let Some(r) = web.refuse_csrf(up.field("csrf")) {
         return r;
@@ -162,7 +162,7 @@ async fn import_feed(State(st): State<AppState>, web: Web, mp: Multipart) -> Res
             );
             warnings_page(&st, &web, msg).await
         }
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -188,7 +188,7 @@ async fn run_match(State(st): State<AppState>, web: Web, Form(f): Form<CsrfForm>
             );
             warnings_page(&st, &web, msg).await
         }
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -213,7 +213,7 @@ async fn warning(State(st): State<AppState>, web: Web, Path(id): Path<i64>) -> R
             coordinator: web.auth.scope.is_coordinator(),
             today: app::registry::today(),
         }),
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -228,7 +228,7 @@ async fn publish(
     }
     match st.app.publish_warning(&web.auth.scope, id).await {
         Ok(_) => Redirect::to(&format!("/vulns/warnings/{id}")).into_response(),
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -270,7 +270,7 @@ async fn findings(State(st): State<AppState>, web: Web, Query(q): Query<FindingQ
     };
     let page = match st.app.findings(&web.auth.scope, &filter).await {
         Ok(p) => p,
-        Err(e) => return error_page(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     let mut query = String::new();
     if let Some(s) = status {
@@ -351,7 +351,7 @@ fn finding_page(web: &Web, d: FindingDetail) -> Response {
 async fn finding(State(st): State<AppState>, web: Web, Path(id): Path<i64>) -> Response {
     match st.app.finding_detail(&web.auth.scope, id).await {
         Ok(d) => finding_page(&web, d),
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -380,7 +380,7 @@ async fn move_finding(
         Err(e) => {
             let mut errs = domain::FieldErrors::default();
             errs.push("action", e);
-            return error_page(web.tr, AppError::Invalid(errs));
+            return web.fail(AppError::Invalid(errs));
         }
     };
     match st
@@ -389,6 +389,6 @@ async fn move_finding(
         .await
     {
         Ok(_) => Redirect::to(&format!("/vulns/findings/{id}")).into_response(),
-        Err(e) => error_page(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }

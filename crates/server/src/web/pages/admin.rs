@@ -34,11 +34,11 @@ async fn users_page(
     let scope = &web.auth.scope;
     let orgs = match org_map(st, web).await {
         Ok(o) => o,
-        Err(e) => return fail(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     let users = match st.app.users(scope, None, None, 1000).await {
         Ok(p) => p.items,
-        Err(e) => return fail(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     let tr = web.tr;
     render(&UsersPage {
@@ -123,12 +123,12 @@ async fn create_user(State(st): State<AppState>, web: Web, Form(f): Form<NewUser
                 &st,
                 &web,
                 None,
-                errs.0.iter().map(|e| e.to_string()).collect(),
+                crate::web::form_errors::describe(web.tr, &errs),
             )
             .await
         }
         Err(AppError::Conflict(why)) => users_page(&st, &web, None, vec![why]).await,
-        Err(e) => fail(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -154,7 +154,7 @@ async fn user_role(
     match st.app.set_user_role(&web.auth.scope, id, role).await {
         Ok(()) => Redirect::to("/admin/users").into_response(),
         Err(AppError::Conflict(why)) => users_page(&st, &web, None, vec![why]).await,
-        Err(e) => fail(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -197,7 +197,7 @@ async fn user_action(
             users_page(&st, &web, Some((name, p)), vec![]).await
         }
         Err(AppError::Conflict(why)) => users_page(&st, &web, None, vec![why]).await,
-        Err(e) => fail(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -223,11 +223,11 @@ async fn tokens_page(
     let scope = &web.auth.scope;
     let orgs = match org_map(st, web).await {
         Ok(o) => o,
-        Err(e) => return fail(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     let tokens = match st.app.tokens(scope).await {
         Ok(t) => t,
-        Err(e) => return fail(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     let tr = web.tr;
     render(&TokensPage {
@@ -286,11 +286,11 @@ async fn create_token(
                 &st,
                 &web,
                 None,
-                errs.0.iter().map(|e| e.to_string()).collect(),
+                crate::web::form_errors::describe(web.tr, &errs),
             )
             .await
         }
-        Err(e) => fail(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -305,7 +305,7 @@ async fn revoke_token(
     }
     match st.app.revoke_token(&web.auth.scope, id).await {
         Ok(()) => Redirect::to("/admin/tokens").into_response(),
-        Err(e) => fail(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -352,7 +352,7 @@ async fn audit(State(st): State<AppState>, web: Web, Query(q): Query<AuditQuery>
     };
     let page = match st.app.audit_log(&web.auth.scope, &f).await {
         Ok(p) => p,
-        Err(e) => return fail(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     // Only province-wide readers may verify the whole chain.
     let chain = st.app.verify_audit(&web.auth.scope).await.ok();

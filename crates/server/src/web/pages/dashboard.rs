@@ -21,6 +21,93 @@ impl CoverageRow {
             self.have * 100 / self.total
         }
     }
+    /// As the reports write it: "66,7%".
+    fn share(&self) -> String {
+        app::dashboard::percent(self.have, self.total)
+    }
+}
+
+/// One line of the to-do list: what, how many (and how many late), where to act.
+struct TodoRow {
+    id: &'static str,
+    label: String,
+    count: String,
+    late: String,
+    href: String,
+    warn: bool,
+}
+
+fn todo_rows(tr: Tr, d: &app::dashboard::Dashboard) -> Vec<TodoRow> {
+    let t = &d.todo;
+    let n = app::dashboard::thousands;
+    let late = |k: i64| {
+        if k > 0 {
+            format!("{} {}", n(k), tr.t("overdue").to_lowercase())
+        } else {
+            String::new()
+        }
+    };
+    let mut rows = Vec::new();
+    for f in &t.findings {
+        rows.push(TodoRow {
+            id: "todo-findings",
+            label: format!("{} — {}", tr.t("todo_findings"), tr.priority(&f.priority)),
+            count: n(f.open),
+            late: late(f.overdue),
+            href: if f.overdue > 0 {
+                "/vulns/findings?overdue=true".into()
+            } else {
+                "/vulns/findings".into()
+            },
+            warn: f.overdue > 0,
+        });
+    }
+    if t.findings.is_empty() {
+        rows.push(TodoRow {
+            id: "todo-findings",
+            label: tr.t("todo_findings").into(),
+            count: "0".into(),
+            late: String::new(),
+            href: "/vulns/findings".into(),
+            warn: false,
+        });
+    }
+    rows.push(TodoRow {
+        id: "todo-incidents",
+        label: tr.t("todo_incidents").into(),
+        count: n(t.incidents_open),
+        late: late(d.overdue_incident_count as i64),
+        href: if d.overdue_incident_count > 0 {
+            "/incidents?overdue=true".into()
+        } else {
+            "/incidents".into()
+        },
+        warn: d.overdue_incident_count > 0,
+    });
+    if let Some(b) = &t.botnet {
+        rows.push(TodoRow {
+            id: "todo-botnet",
+            label: format!(
+                "{} ({} {})",
+                tr.t("todo_botnet"),
+                tr.t("month").to_lowercase(),
+                app::botnet::period_vn(&b.period)
+            ),
+            count: format!("{} / {}", n(b.not_cleaned), n(b.listed)),
+            late: String::new(),
+            href: format!("/botnet/lists/{}/ips", b.list_id),
+            warn: b.not_cleaned > 0,
+        });
+    }
+    rows.push(TodoRow {
+        id: "todo-tasks",
+        label: tr.t("todo_tasks").into(),
+        count: n(t.tasks_open),
+        late: late(t.tasks_overdue),
+        href: "/directives".into(),
+        warn: t.tasks_overdue > 0,
+    });
+    rows
 }
 
 #[derive(Template)]
@@ -35,12 +122,19 @@ struct DashboardPage {
     coverage: Vec<CoverageRow>,
     /// New and overdue monitoring alerts in reach.
     alerts: app::store::monitoring::AlertCounts,
+    /// The reader sees its own organisation, not the province.
+    officer: bool,
+    todo: Vec<TodoRow>,
+    /// (organisation, people on duty or "nobody", until, roster link)
+    on_duty: Vec<(String, String, String, String)>,
+    /// (organisation, from, to, roster link)
+    gaps: Vec<(String, String, String, String)>,
 }
 
 async fn dashboard(State(st): State<AppState>, web: Web) -> Response {
     let d = match st.app.dashboard(&web.auth.scope).await {
         Ok(d) => d,
-        Err(e) => return fail(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     let tr = web.tr;
     let level_bars: Vec<Bar> = (1..=5)
@@ -92,8 +186,46 @@ async fn dashboard(State(st): State<AppState>, web: Web) -> Response {
             href: "/systems?min_level=3&ncsc_connected=false".into(),
         },
     ];
+    let roster = |p: i64, o: i64| format!("/duty/periods/{p}/orgs/{o}");
+    let on_duty = d
+        .todo
+        .on_duty
+        .iter()
+        .map(|o| {
+            let people: Vec<&str> = o.people.iter().map(|p| p.name()).collect();
+            (
+                o.org_name.clone(),
+                if people.is_empty() {
+                    tr.t("nobody_on_duty").to_string()
+                } else {
+                    people.join(", ")
+                },
+                o.shift_end
+                    .map(app::roster::format_local)
+                    .unwrap_or_default(),
+                roster(o.period_id, o.org_id),
+            )
+        })
+        .collect();
+    let gaps = d
+        .todo
+        .gaps
+        .iter()
+        .map(|g| {
+            (
+                g.org_name.clone(),
+                app::roster::format_local(g.start),
+                app::roster::format_local(g.end),
+                roster(g.period_id, g.org_id),
+            )
+        })
+        .collect();
     let page = DashboardPage {
         tr,
+        officer: !web.auth.scope.sees_province(),
+        todo: todo_rows(tr, &d),
+        on_duty,
+        gaps,
         nav: web.nav("dashboard"),
         title: tr.t("dashboard").into(),
         level_chart: bars(tr.t("systems_by_level"), &level_bars),

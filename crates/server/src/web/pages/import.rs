@@ -54,7 +54,7 @@ async fn import_form(web: Web) -> Response {
 async fn import_upload(State(st): State<AppState>, web: Web, mp: Multipart) -> Response {
     let up = match crate::web::read_upload(mp).await {
         Ok(u) => u,
-        Err(e) => return fail(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     if let Some(r) = web.refuse_csrf(up.field("csrf")) {
         return r;
@@ -63,7 +63,7 @@ async fn import_upload(State(st): State<AppState>, web: Web, mp: Multipart) -> R
     let keep_valid = !up.field("keep_valid").is_empty();
     let (name, bytes) = (up.file_name, up.bytes);
     let Ok(k) = kind.parse::<Kind>() else {
-        return fail(web.tr, AppError::Invalid(one_error("kind", "unknown kind")));
+        return web.fail(AppError::Invalid(one_error("kind", "unknown kind")));
     };
     let report = match st
         .app
@@ -80,7 +80,7 @@ async fn import_upload(State(st): State<AppState>, web: Web, mp: Multipart) -> R
         .await
     {
         Ok(r) => r,
-        Err(e) => return fail(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     let stash = st.uploads.put(
         web.auth.scope.actor.to_string(),
@@ -134,7 +134,7 @@ async fn import_confirm(
     let Some((Purpose::Registry(kind), name, bytes)) =
         st.uploads.take(&web.auth.scope.actor.to_string(), &f.stash)
     else {
-        return fail(web.tr, AppError::NotFound);
+        return web.fail(AppError::NotFound);
     };
     let keep_valid = f.keep_valid.is_some();
     match st
@@ -161,6 +161,6 @@ async fn import_confirm(
             keep_valid,
             kinds: kinds(web.tr),
         }),
-        Err(e) => fail(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }

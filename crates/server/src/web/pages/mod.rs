@@ -48,10 +48,6 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
 }
 
-fn fail(tr: Tr, e: AppError) -> Response {
-    error_page(tr, e)
-}
-
 async fn static_file(Path(file): Path<String>) -> Response {
     match super::static_file(&file) {
         Some((mime, bytes)) => (
@@ -156,7 +152,7 @@ fn fields(pairs: Vec<(String, String)>) -> (String, Vec<(String, String)>) {
 }
 
 /// A use case's refusal as form errors, next to the fields they concern.
-fn app_errors(e: AppError) -> Vec<RowError> {
+fn app_errors(tr: Tr, e: AppError) -> Vec<RowError> {
     match e {
         AppError::Invalid(errs) => errs
             .0
@@ -174,13 +170,13 @@ fn app_errors(e: AppError) -> Vec<RowError> {
                     }
                     .to_string(),
                 ),
-                reason: f.reason,
+                reason: crate::web::form_errors::reason(tr, &f.reason),
             })
             .collect(),
         other => vec![RowError {
             row: None,
             column: None,
-            reason: other.to_string(),
+            reason: crate::web::form_errors::reason(tr, &other.to_string()),
         }],
     }
 }

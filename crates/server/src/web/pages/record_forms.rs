@@ -196,7 +196,7 @@ async fn org_form(
 ) -> Response {
     let orgs = match org_map(st, web).await {
         Ok(o) => o,
-        Err(e) => return fail(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     let tr = web.tr;
     let mut parents: Vec<(String, String)> = orgs
@@ -231,7 +231,7 @@ async fn org_form(
 
 async fn new_org(State(st): State<AppState>, web: Web) -> Response {
     if !web.auth.scope.is_coordinator() {
-        return fail(web.tr, AppError::Forbidden("orgs".into()));
+        return web.fail(AppError::Forbidden("orgs".into()));
     }
     org_form(
         &st,
@@ -262,23 +262,34 @@ async fn create_org(
     match st.app.org_from_form(&web.auth.scope, &values).await {
         Ok(Ok(input)) => match st.app.create_org(&web.auth.scope, &input).await {
             Ok(o) => Redirect::to(&format!("/orgs/{}", o.id)).into_response(),
-            Err(e @ AppError::Forbidden(_)) => fail(web.tr, e),
-            Err(e) => org_form(&st, &web, title, action, back, values, app_errors(e)).await,
+            Err(e @ AppError::Forbidden(_)) => web.fail(e),
+            Err(e) => {
+                org_form(
+                    &st,
+                    &web,
+                    title,
+                    action,
+                    back,
+                    values,
+                    app_errors(web.tr, e),
+                )
+                .await
+            }
         },
         Ok(Err(errors)) => org_form(&st, &web, title, action, back, values, errors).await,
-        Err(e) => fail(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
 async fn edit_org(State(st): State<AppState>, web: Web, Path(id): Path<i64>) -> Response {
     let o = match st.app.org(&web.auth.scope, id).await {
         Ok(o) if web.auth.scope.may_edit_org(id) => o,
-        Ok(_) => return fail(web.tr, AppError::Forbidden("org".into())),
-        Err(e) => return fail(web.tr, e),
+        Ok(_) => return web.fail(AppError::Forbidden("org".into())),
+        Err(e) => return web.fail(e),
     };
     let orgs = match org_map(&st, &web).await {
         Ok(o) => o,
-        Err(e) => return fail(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     org_form(
         &st,
@@ -310,11 +321,22 @@ async fn update_org(
     match st.app.org_from_form(&web.auth.scope, &values).await {
         Ok(Ok(input)) => match st.app.update_org(&web.auth.scope, id, &input).await {
             Ok(_) => Redirect::to(&back).into_response(),
-            Err(e @ (AppError::NotFound | AppError::Forbidden(_))) => fail(web.tr, e),
-            Err(e) => org_form(&st, &web, title, action, back, values, app_errors(e)).await,
+            Err(e @ (AppError::NotFound | AppError::Forbidden(_))) => web.fail(e),
+            Err(e) => {
+                org_form(
+                    &st,
+                    &web,
+                    title,
+                    action,
+                    back,
+                    values,
+                    app_errors(web.tr, e),
+                )
+                .await
+            }
         },
         Ok(Err(errors)) => org_form(&st, &web, title, action, back, values, errors).await,
-        Err(e) => fail(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -328,8 +350,8 @@ async fn confirm_delete_org(State(st): State<AppState>, web: Web, Path(id): Path
             action: format!("/orgs/{id}/delete"),
             back: format!("/orgs/{id}"),
         }),
-        Ok(_) => fail(web.tr, AppError::Forbidden("delete".into())),
-        Err(e) => fail(web.tr, e),
+        Ok(_) => web.fail(AppError::Forbidden("delete".into())),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -344,7 +366,7 @@ async fn delete_org(
     }
     match st.app.delete_org(&web.auth.scope, id).await {
         Ok(()) => Redirect::to("/orgs").into_response(),
-        Err(e) => fail(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -445,8 +467,8 @@ async fn new_asset(State(st): State<AppState>, web: Web, Path(system_id): Path<i
             asset_fields(web.tr, &[("role".into(), "server".into())]),
             vec![],
         ),
-        Ok(_) => fail(web.tr, AppError::Forbidden("asset".into())),
-        Err(e) => fail(web.tr, e),
+        Ok(_) => web.fail(AppError::Forbidden("asset".into())),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -468,7 +490,7 @@ async fn create_asset(
     match st.app.asset_from_form(system_id, &values) {
         Ok(input) => match st.app.create_asset(&web.auth.scope, &input).await {
             Ok(a) => Redirect::to(&format!("/assets/{}", a.id)).into_response(),
-            Err(e @ (AppError::NotFound | AppError::Forbidden(_))) => fail(web.tr, e),
+            Err(e @ (AppError::NotFound | AppError::Forbidden(_))) => web.fail(e),
             Err(e) => render_form(
                 &web,
                 "assets",
@@ -476,7 +498,7 @@ async fn create_asset(
                 action,
                 back,
                 asset_fields(web.tr, &values),
-                app_errors(e),
+                app_errors(web.tr, e),
             ),
         },
         Err(errors) => render_form(
@@ -502,8 +524,8 @@ async fn edit_asset(State(st): State<AppState>, web: Web, Path(id): Path<i64>) -
             asset_fields(web.tr, &asset_values(&a)),
             vec![],
         ),
-        Ok(_) => fail(web.tr, AppError::Forbidden("asset".into())),
-        Err(e) => fail(web.tr, e),
+        Ok(_) => web.fail(AppError::Forbidden("asset".into())),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -519,7 +541,7 @@ async fn update_asset(
     }
     let before = match st.app.asset(&web.auth.scope, id).await {
         Ok(a) => a,
-        Err(e) => return fail(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     let (title, action, back) = (
         web.tr.t("edit").to_string(),
@@ -529,7 +551,7 @@ async fn update_asset(
     match st.app.asset_from_form(before.data.system_id, &values) {
         Ok(input) => match st.app.update_asset(&web.auth.scope, id, &input).await {
             Ok(_) => Redirect::to(&back).into_response(),
-            Err(e @ (AppError::NotFound | AppError::Forbidden(_))) => fail(web.tr, e),
+            Err(e @ (AppError::NotFound | AppError::Forbidden(_))) => web.fail(e),
             Err(e) => render_form(
                 &web,
                 "assets",
@@ -537,7 +559,7 @@ async fn update_asset(
                 action,
                 back,
                 asset_fields(web.tr, &values),
-                app_errors(e),
+                app_errors(web.tr, e),
             ),
         },
         Err(errors) => render_form(
@@ -566,8 +588,8 @@ async fn confirm_delete_asset(
             action: format!("/assets/{id}/delete"),
             back: format!("/assets/{id}"),
         }),
-        Ok(_) => fail(web.tr, AppError::Forbidden("delete".into())),
-        Err(e) => fail(web.tr, e),
+        Ok(_) => web.fail(AppError::Forbidden("delete".into())),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -592,6 +614,6 @@ async fn delete_asset(
                 .unwrap_or_else(|_| "/assets".into()),
         )
         .into_response(),
-        Err(e) => fail(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }

@@ -118,7 +118,7 @@ async fn orgs(State(st): State<AppState>, web: Web, Query(query): Query<ListQuer
     };
     let page = match st.app.orgs(&web.auth.scope, &f).await {
         Ok(p) => p,
-        Err(e) => return fail(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     let tr = web.tr;
     let type_label = |t: OrgType| {
@@ -174,7 +174,7 @@ struct OrgPage {
 async fn org(State(st): State<AppState>, web: Web, Path(id): Path<i64>) -> Response {
     let o = match st.app.org(&web.auth.scope, id).await {
         Ok(o) => o,
-        Err(e) => return fail(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     let parent = match o.data.parent_id {
         Some(p) => st
@@ -253,7 +253,7 @@ async fn assets(State(st): State<AppState>, web: Web, Query(query): Query<ListQu
             items: page.items,
             query,
         }),
-        Err(e) => fail(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -288,6 +288,6 @@ async fn asset(State(st): State<AppState>, web: Web, Path(id): Path<i64>) -> Res
                 .collect(),
             a,
         }),
-        Err(e) => fail(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }

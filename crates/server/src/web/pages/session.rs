@@ -139,7 +139,7 @@ async fn login(
         Err(AppError::Unauthenticated) => {
             login_page(&st, tr, next, Some(tr.t("bad_login").into()), f.username)
         }
-        Err(e) => fail(tr, e),
+        Err(e) => error_page(tr, e),
     }
 }
 
@@ -170,7 +170,7 @@ async fn logout_all(State(st): State<AppState>, web: Web, Form(f): Form<CsrfForm
     }
     match st.app.logout_everywhere(&web.auth.scope).await {
         Ok(_) => Redirect::to("/login").into_response(),
-        Err(e) => fail(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -236,7 +236,7 @@ async fn change_password(
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             r
         }
-        Err(e) => fail(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -310,7 +310,7 @@ async fn totp_login(
             )),
             String::new(),
         ),
-        Err(e) => fail(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -338,7 +338,7 @@ async fn totp_page(st: &AppState, web: &Web, error: Option<String>) -> Response 
     } else {
         match st.app.totp_enrolment(&web.auth.scope) {
             Ok(e) => (e.secret, e.qr_svg),
-            Err(e) => return fail(web.tr, e),
+            Err(e) => return web.fail(e),
         }
     };
     let mut r = render(&TotpSetupPage {
@@ -385,7 +385,7 @@ async fn totp_enable(State(st): State<AppState>, web: Web, Form(f): Form<CodeFor
             )
             .await
         }
-        Err(e) => fail(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -394,10 +394,10 @@ async fn totp_disable(State(st): State<AppState>, web: Web, Form(f): Form<CsrfFo
         return r;
     }
     let Some(id) = web.auth.user.as_ref().map(|u| u.id) else {
-        return fail(web.tr, AppError::Forbidden("account".into()));
+        return web.fail(AppError::Forbidden("account".into()));
     };
     match st.app.disable_totp(&web.auth.scope, id).await {
         Ok(()) => Redirect::to("/account/totp").into_response(),
-        Err(e) => fail(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }

@@ -180,11 +180,11 @@ async fn systems(
 ) -> Response {
     let page = match st.app.systems(&web.auth.scope, &query.filter()).await {
         Ok(p) => p,
-        Err(e) => return fail(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     let orgs = match org_map(&st, &web).await {
         Ok(o) => o,
-        Err(e) => return fail(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     let rows = page
         .items
@@ -243,11 +243,11 @@ struct SystemPage {
 async fn system(State(st): State<AppState>, web: Web, Path(id): Path<i64>) -> Response {
     let s = match st.app.system(&web.auth.scope, id).await {
         Ok(s) => s,
-        Err(e) => return fail(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     let orgs = match org_map(&st, &web).await {
         Ok(o) => o,
-        Err(e) => return fail(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     let assets = match st
         .app
@@ -262,7 +262,7 @@ async fn system(State(st): State<AppState>, web: Web, Path(id): Path<i64>) -> Re
         .await
     {
         Ok(p) => p.items,
-        Err(e) => return fail(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     let tr = web.tr;
     let label = |en: &'static str, vi: &'static str| if tr.is_en() { en } else { vi };
@@ -403,7 +403,7 @@ async fn system_form(
 ) -> Response {
     let orgs = match org_map(st, web).await {
         Ok(o) => o,
-        Err(e) => return fail(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     let scope = &web.auth.scope;
     let by_short = |keep: &dyn Fn(&Org) -> bool| {
@@ -453,7 +453,7 @@ async fn system_form(
 async fn new_system(State(st): State<AppState>, web: Web) -> Response {
     let scope = &web.auth.scope;
     if !scope.may_edit_registry_of(&[scope.org_id]) {
-        return fail(web.tr, AppError::Forbidden("registry".into()));
+        return web.fail(AppError::Forbidden("registry".into()));
     }
     let own = match st.app.org(scope, scope.org_id).await {
         Ok(o) if !scope.sees_province() => {
@@ -485,7 +485,7 @@ async fn create_system(
     }
     let parsed = match st.app.system_from_form(&web.auth.scope, &values).await {
         Ok(p) => p,
-        Err(e) => return fail(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     let result = match parsed {
         Ok(input) => st.app.create_system(&web.auth.scope, &input).await,
@@ -505,7 +505,7 @@ async fn create_system(
     match result {
         Ok(s) => Redirect::to(&format!("/systems/{}", s.id)).into_response(),
         Err(e) => {
-            let errors = app_errors(e);
+            let errors = app_errors(web.tr, e);
             system_form(
                 &st,
                 &web,
@@ -523,14 +523,14 @@ async fn create_system(
 async fn edit_system(State(st): State<AppState>, web: Web, Path(id): Path<i64>) -> Response {
     let s = match st.app.system(&web.auth.scope, id).await {
         Ok(s) => s,
-        Err(e) => return fail(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     if !web.auth.scope.may_edit_registry_of(&s.tenants()) {
-        return fail(web.tr, AppError::Forbidden("edit".into()));
+        return web.fail(AppError::Forbidden("edit".into()));
     }
     let orgs = match org_map(&st, &web).await {
         Ok(o) => o,
-        Err(e) => return fail(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     let values = system_values(&s, &orgs);
     system_form(
@@ -559,13 +559,24 @@ async fn update_system(
     let (action, back) = (format!("/systems/{id}/edit"), format!("/systems/{id}"));
     let parsed = match st.app.system_from_form(&web.auth.scope, &values).await {
         Ok(p) => p,
-        Err(e) => return fail(web.tr, e),
+        Err(e) => return web.fail(e),
     };
     match parsed {
         Ok(input) => match st.app.update_system(&web.auth.scope, id, &input).await {
             Ok(_) => Redirect::to(&back).into_response(),
-            Err(e @ (AppError::NotFound | AppError::Forbidden(_))) => fail(web.tr, e),
-            Err(e) => system_form(&st, &web, title, action, back, values, app_errors(e)).await,
+            Err(e @ (AppError::NotFound | AppError::Forbidden(_))) => web.fail(e),
+            Err(e) => {
+                system_form(
+                    &st,
+                    &web,
+                    title,
+                    action,
+                    back,
+                    values,
+                    app_errors(web.tr, e),
+                )
+                .await
+            }
         },
         Err(errors) => system_form(&st, &web, title, action, back, values, errors).await,
     }
@@ -591,8 +602,8 @@ async fn confirm_delete_system(
             action: format!("/systems/{id}/delete"),
             back: format!("/systems/{id}"),
         }),
-        Ok(_) => fail(web.tr, AppError::Forbidden("delete".into())),
-        Err(e) => fail(web.tr, e),
+        Ok(_) => web.fail(AppError::Forbidden("delete".into())),
+        Err(e) => web.fail(e),
     }
 }
 
@@ -607,6 +618,6 @@ async fn delete_system(
     }
     match st.app.delete_system(&web.auth.scope, id).await {
         Ok(()) => Redirect::to("/systems").into_response(),
-        Err(e) => fail(web.tr, e),
+        Err(e) => web.fail(e),
     }
 }
