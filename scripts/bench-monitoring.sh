@@ -15,13 +15,15 @@ cd "$(dirname "$0")/.."
 N=${1:-200000}
 SEED=${2:-7}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
-cargo build --release -q -p canhgac -p detect --example gen-events
-BIN=$CARGO_TARGET_DIR/release/canhgac
+PROFILE=${PROFILE:-release}   # PROFILE=debug: a quick check of the script itself
+FLAG=$([ "$PROFILE" = release ] && echo --release || true)
+cargo build $FLAG -q -p canhgac -p detect --example gen-events
+BIN=$CARGO_TARGET_DIR/$PROFILE/canhgac
 WORK=$(mktemp -d)
 trap 'kill "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 SAMPLES=crates/detect/tests/data/sigma-regression
-"$CARGO_TARGET_DIR/release/examples/gen-events" "$SEED" "$N" "$SAMPLES" > "$WORK/events.jsonl"
+"$CARGO_TARGET_DIR/$PROFILE/examples/gen-events" "$SEED" "$N" "$SAMPLES" > "$WORK/events.jsonl"
 
 HTTP_PORT=$((20000 + RANDOM % 10000))
 TCP_PORT=$((HTTP_PORT + 1))
