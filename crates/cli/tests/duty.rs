@@ -268,7 +268,7 @@ both_backends!(
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(r.text().await.unwrap().contains("line 1"));
+        assert!(r.text().await.unwrap().contains("dòng 1"));
         // B's officer cannot open A's roster.
         let (b, _) = common::sign_in(&t, "b.officer").await;
         let r = b
