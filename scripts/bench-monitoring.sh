@@ -17,10 +17,13 @@ SEED=${2:-7}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
 PROFILE=${PROFILE:-release}   # PROFILE=debug: a quick check of the script itself
 FLAG=$([ "$PROFILE" = release ] && echo --release || true)
-cargo build $FLAG -q -p canhgac -p detect --example gen-events
+# Two builds: naming an example limits a build to it, so the binary is asked for apart.
+cargo build $FLAG -q -p canhgac --bin canhgac
+cargo build $FLAG -q -p detect --example gen-events
 BIN=$CARGO_TARGET_DIR/$PROFILE/canhgac
 WORK=$(mktemp -d)
-trap 'kill "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+SERVER=
+trap '[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; rm -rf "$WORK"' EXIT
 
 SAMPLES=crates/detect/tests/data/sigma-regression
 "$CARGO_TARGET_DIR/$PROFILE/examples/gen-events" "$SEED" "$N" "$SAMPLES" > "$WORK/events.jsonl"
@@ -28,6 +31,7 @@ SAMPLES=crates/detect/tests/data/sigma-regression
 HTTP_PORT=$((20000 + RANDOM % 10000))
 TCP_PORT=$((HTTP_PORT + 1))
 ADMIN=$("$BIN" --data-dir "$WORK/data" token create --name bench --org STTTT --role coordinator 2>/dev/null | awk 'NF {last=$NF} END {print last}')
+[ -n "$ADMIN" ] || { echo "could not create the coordinator's token with $BIN" >&2; exit 1; }
 "$BIN" --data-dir "$WORK/data" serve --listen "127.0.0.1:$HTTP_PORT" --rules rules/sigma \
     --syslog-tcp "127.0.0.1:$TCP_PORT" > "$WORK/serve.log" 2>&1 &
 SERVER=$!
