@@ -107,6 +107,17 @@ pub enum RosterEdit {
         index: usize,
         note: Option<String>,
     },
+    /// A shift's crew and note together (one form in the console).
+    /// `starts_at`, when given, must be the shift's start: an index read
+    /// from a page before someone else changed the roster is refused
+    /// rather than applied to another shift.
+    Shift {
+        index: usize,
+        people: Vec<Person>,
+        note: Option<String>,
+        #[serde(default)]
+        starts_at: Option<DateTime<Utc>>,
+    },
 }
 
 fn roster_error(e: roster::RosterError) -> AppError {
@@ -279,7 +290,9 @@ impl App {
             return Err(AppError::Forbidden("you may not edit this roster".into()));
         }
         let named_note = match &edit {
-            RosterEdit::Note { note: Some(n), .. } => Some(n.clone()),
+            RosterEdit::Note { note: Some(n), .. } | RosterEdit::Shift { note: Some(n), .. } => {
+                Some(n.clone())
+            }
             _ => None,
         };
         let r = &mut view.roster;
@@ -311,6 +324,22 @@ impl App {
             }
             RosterEdit::Swap { a, b } => r.swap(a, b).map(|_| "swap_shifts"),
             RosterEdit::Note { index, note } => r.set_note(index, note).map(|_| "handover_note"),
+            RosterEdit::Shift {
+                index,
+                people,
+                note,
+                starts_at,
+            } => {
+                if let Some(at) = starts_at {
+                    if r.shifts().get(index).map(|s| s.start()) != Some(at) {
+                        return Err(invalid(
+                            "index",
+                            "the roster changed since the page was opened; open it again",
+                        ));
+                    }
+                }
+                r.set_shift(index, people, note).map(|_| "edit_shift")
+            }
         }
         .map_err(roster_error)?;
         let r = view.roster.clone();

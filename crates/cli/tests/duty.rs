@@ -255,6 +255,56 @@ both_backends!(
             page.contains("Không có người trực"),
             "agency B has nobody: {page}"
         );
+        // One form edits a shift: the page has no per-row forms, a row's
+        // link opens the form filled with that shift, and saving changes
+        // the crew and the note together.
+        let roster_path = format!("/duty/periods/{pid}/orgs/{}", t.agency_a);
+        let page = t.page(&o, &roster_path).await;
+        assert_eq!(
+            page.matches("<form").count(),
+            2,
+            "log-out and rotation only: {page}"
+        );
+        let page = t.page(&o, &format!("{roster_path}?shift=1")).await;
+        assert!(page.contains("id=\"shift-form\""), "{page}");
+        let starts_at = page
+            .split("name=\"starts_at\" value=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .unwrap()
+            .to_string();
+        let r = o
+            .post(t.url(&format!("{roster_path}/shift")))
+            .form(&[
+                ("csrf", ocsrf.as_str()),
+                ("index", "1"),
+                ("starts_at", starts_at.as_str()),
+                ("people", "Lê Văn Cường, 0987654321"),
+                ("note", "Bàn giao: theo dõi cảnh báo mã độc"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let page = t.page(&o, &roster_path).await;
+        assert!(
+            page.contains("Lê Văn Cường") && page.contains("Bàn giao: theo dõi"),
+            "{page}"
+        );
+        // A form read before the roster changed is refused, in Vietnamese.
+        let r = o
+            .post(t.url(&format!("{roster_path}/shift")))
+            .form(&[
+                ("csrf", ocsrf.as_str()),
+                ("index", "0"),
+                ("starts_at", starts_at.as_str()),
+                ("people", "Lê Văn Cường, 0987654321"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("lịch trực đã thay đổi"));
         // A bad line in the rotation form is named.
         let r = o
             .post(t.url(&format!("/duty/periods/{pid}/orgs/{}/generate", t.agency_a)))

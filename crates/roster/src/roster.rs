@@ -146,6 +146,21 @@ impl Roster {
         })
     }
 
+    /// Sets a shift's crew and note in one all-or-nothing edit (the
+    /// console's "edit a shift" form).
+    pub fn set_shift(
+        &mut self,
+        index: usize,
+        people: Vec<Person>,
+        note: Option<String>,
+    ) -> Result<(), RosterError> {
+        let noted = self.get(index)?.clone().with_note(note)?;
+        self.edit(|shifts| {
+            shifts[index] = noted;
+            shifts[index].set_people(people)
+        })
+    }
+
     /// Replaces a shift's note.
     pub fn set_note(&mut self, index: usize, note: Option<String>) -> Result<(), RosterError> {
         let shift = self.get(index)?.clone().with_note(note)?;

@@ -105,7 +105,7 @@ pub const OPERATIONS: &[Operation] = &[
     ("get", "/duty/periods/{id}", Need::Cap(Capability::Read), "duty", "A period with each organisation's coverage and gaps", None, &[]),
     ("get", "/duty/periods/{id}/rosters/{org}", Need::Cap(Capability::Read), "duty", "An organisation's roster for a period with its coverage", None, &[]),
     ("post", "/duty/periods/{id}/rosters/{org}/generate", Need::Cap(Capability::KeepRoster), "duty", "Generate the roster from a rotation (replaces it)", Some("Rotation"), &[]),
-    ("post", "/duty/periods/{id}/rosters/{org}/edit", Need::Cap(Capability::KeepRoster), "duty", "Edit a roster by hand: add, remove, replace, swap, note", Some("RosterEdit"), &[]),
+    ("post", "/duty/periods/{id}/rosters/{org}/edit", Need::Cap(Capability::KeepRoster), "duty", "Edit a roster by hand: add, remove, replace, swap, note, shift (crew and note)", Some("RosterEdit"), &[]),
     ("get", "/duty/periods/{id}/rosters/{org}/roster.{ext}", Need::Cap(Capability::Read), "duty", "The roster as iCalendar or XLSX (ext: ics or xlsx)", None, &[]),
     ("get", "/duty/now", Need::Cap(Capability::Read), "duty", "Who is on duty now (or at `at`) in every running period", None, &["at"]),
     ("get", "/incidents", Need::Cap(Capability::Read), "incidents", "Incidents the caller may see (the reporting organisation, the assigned responders, the province), newest first; overdue=true keeps those past a deadline", None, &["state", "severity", "class", "org_id", "overdue", "before_id", "limit"]),
@@ -194,7 +194,7 @@ fn schemas() -> Value {
             "shift_hours": {"type": "integer", "minimum": 1, "maximum": 168}, "per_shift": {"type": "integer", "minimum": 1},
             "mode": {"description": "{\"Continuous\": {\"handover\": \"07:30:00\"}} or {\"Restricted\": {\"from\", \"to\", \"days\": [\"Mon\", …], \"on_holidays\"}}"}}},
         "RosterEdit": {"type": "object", "required": ["edit"], "properties": {
-            "edit": {"type": "string", "enum": ["add", "remove", "replace", "swap", "note"]}}},
+            "edit": {"type": "string", "enum": ["add", "remove", "replace", "swap", "note", "shift"]}}},
         "InitialReport": {"type": "object", "required": ["reporter_org", "reporter", "title", "description", "detected_at", "reported_status", "class", "severity", "tlp"]},
         "Transition": {"type": "object", "required": ["action"], "properties": {
             "action": {"type": "string"}, "reason": {"type": "string"}, "report": {"type": "string"}}},

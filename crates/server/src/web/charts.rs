@@ -57,11 +57,13 @@ pub fn bars(title: &str, bars: &[Bar]) -> String {
 }
 
 /// A column chart over time (months left to right), each column with its
-/// number on top; for trends.
+/// number on top; for trends. A label "mm/yyyy" is drawn on two lines (the
+/// month, and the year where it changes) so neighbouring labels never
+/// overlap however many months there are.
 pub fn columns(title: &str, points: &[Bar]) -> String {
-    const HEIGHT: i64 = 180;
+    const HEIGHT: i64 = 196;
     const BASE: i64 = 150;
-    const COL: i64 = 46;
+    const COL: i64 = 52;
     let max = points.iter().map(|b| b.value).max().unwrap_or(0).max(1);
     // Wide enough that a few months do not blow up into giant columns.
     let width = (COL * points.len().max(1) as i64 + 10).max(460);
@@ -71,18 +73,38 @@ pub fn columns(title: &str, points: &[Bar]) -> String {
         r#"<svg class="chart" role="img" aria-label="{t}" viewBox="0 0 {width} {HEIGHT}" width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"#,
         t = escape(title)
     );
+    let mut last_year: Option<&str> = None;
     for (i, b) in points.iter().enumerate() {
         let x = i as i64 * COL + 8;
         let h = (BASE - 30) * b.value / max;
+        let cx = x + (COL - 12) / 2;
+        let (first, second) = match b.label.split_once('/') {
+            Some((m, y)) => {
+                let year = (last_year != Some(y)).then_some(y);
+                last_year = Some(y);
+                (m, year)
+            }
+            None => (b.label.as_str(), None),
+        };
+        let mut label = format!(
+            r#"<text x="{cx}" y="{ly}" text-anchor="middle" class="chart-label">{}</text>"#,
+            escape(&first.chars().take(6).collect::<String>()),
+            ly = BASE + 16,
+        );
+        if let Some(y) = second {
+            let _ = write!(
+                label,
+                r#"<text x="{cx}" y="{ly}" text-anchor="middle" class="chart-label">{}</text>"#,
+                escape(&y.chars().take(6).collect::<String>()),
+                ly = BASE + 34,
+            );
+        }
         let body = format!(
-            r#"<rect x="{x}" y="{y}" width="{w}" height="{h}" class="chart-bar"/><text x="{cx}" y="{vy}" text-anchor="middle" class="chart-value">{v}</text><text x="{cx}" y="{ly}" text-anchor="middle" class="chart-label">{label}</text>"#,
+            r#"<rect x="{x}" y="{y}" width="{w}" height="{h}" class="chart-bar"/><text x="{cx}" y="{vy}" text-anchor="middle" class="chart-value">{v}</text>{label}"#,
             y = BASE - h,
             w = COL - 12,
-            cx = x + (COL - 12) / 2,
             vy = BASE - h - 4,
-            ly = BASE + 16,
-            v = b.value,
-            label = escape(&b.label.chars().take(8).collect::<String>()),
+            v = app::dashboard::thousands(b.value),
         );
         match &b.href {
             Some(href) => {
@@ -152,6 +174,9 @@ mod tests {
             "the largest column takes the full height"
         );
         assert!(svg.contains(r#"height="60""#));
-        assert!(svg.contains("02/2025") && svg.contains("/botnet/lists/2"));
+        assert!(svg.contains("/botnet/lists/2"));
+        // Month and year on two lines; the year only where it changes.
+        assert!(svg.contains(">01</text>") && svg.contains(">02</text>"));
+        assert_eq!(svg.matches(">2025</text>").count(), 1);
     }
 }

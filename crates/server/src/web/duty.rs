@@ -21,7 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/duty/periods/{id}", get(period))
         .route("/duty/periods/{id}/orgs/{org}", get(roster))
         .route("/duty/periods/{id}/orgs/{org}/generate", post(generate))
-        .route("/duty/periods/{id}/orgs/{org}/note", post(note))
+        .route("/duty/periods/{id}/orgs/{org}/shift", post(edit_shift))
 }
 
 fn invalid(field: &str, reason: impl Into<String>) -> AppError {
@@ -182,22 +182,78 @@ struct RosterPage {
     nav: Nav,
     title: String,
     v: RosterView,
+    /// The shift open in the edit form (`?shift=N`): its index, start
+    /// (RFC 3339, checked on save), crew one per line, and note.
+    edit: Option<ShiftEdit>,
+}
+
+struct ShiftEdit {
+    index: usize,
+    starts_at: String,
+    when: String,
+    people: String,
+    note: String,
+}
+
+#[derive(Deserialize)]
+struct RosterQuery {
+    shift: Option<usize>,
 }
 
 async fn roster(
     State(st): State<AppState>,
     web: Web,
     Path((id, org)): Path<(i64, i64)>,
+    axum::extract::Query(q): axum::extract::Query<RosterQuery>,
 ) -> Response {
     match st.app.roster(&web.auth.scope, id, org).await {
-        Ok(v) => render(&RosterPage {
-            tr: web.tr,
-            nav: web.nav("duty"),
-            title: format!("{} — {}", v.period.name, v.org_name),
-            v,
-        }),
+        Ok(v) => {
+            let edit = q
+                .shift
+                .filter(|_| v.may_edit)
+                .and_then(|i| v.roster.shifts().get(i).map(|s| (i, s)))
+                .map(|(index, s)| ShiftEdit {
+                    index,
+                    starts_at: s.start().to_rfc3339(),
+                    when: format!("{} – {}", local_text(s.start()), local_text(s.end())),
+                    people: s
+                        .people()
+                        .iter()
+                        .map(|p| format!("{}, {}", p.name(), p.phone()))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                    note: s.note().unwrap_or_default().to_string(),
+                });
+            render(&RosterPage {
+                tr: web.tr,
+                nav: web.nav("duty"),
+                title: format!("{} — {}", v.period.name, v.org_name),
+                v,
+                edit,
+            })
+        }
         Err(e) => web.fail(e),
     }
+}
+
+/// People typed one per line as `name, phone`; a bad line is named.
+fn people_lines(field: &str, text: &str) -> Result<Vec<app::roster::Person>, AppError> {
+    let mut people = Vec::new();
+    for (i, line) in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .enumerate()
+    {
+        let (name, phone) = line
+            .rsplit_once(',')
+            .ok_or_else(|| invalid(field, format!("line {}: write 'name, phone'", i + 1)))?;
+        people.push(
+            app::roster::Person::new(name.trim(), phone.trim())
+                .map_err(|e| invalid(field, format!("line {}: {e}", i + 1)))?,
+        );
+    }
+    Ok(people)
 }
 
 #[derive(Deserialize)]
@@ -222,22 +278,7 @@ async fn generate(
         return r;
     }
     let result = async {
-        let mut people = Vec::new();
-        for (i, line) in f
-            .people
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .enumerate()
-        {
-            let (name, phone) = line
-                .rsplit_once(',')
-                .ok_or_else(|| invalid("people", format!("line {}: write 'name, phone'", i + 1)))?;
-            people.push(
-                app::roster::Person::new(name.trim(), phone.trim())
-                    .map_err(|e| invalid("people", format!("line {}: {e}", i + 1)))?,
-            );
-        }
+        let people = people_lines("people", &f.people)?;
         let handover = NaiveTime::parse_from_str(f.handover.trim(), "%H:%M")
             .map_err(|_| invalid("handover", "write the hand-over time as HH:MM"))?;
         let mode = if f.office_hours.is_some() {
@@ -264,29 +305,42 @@ async fn generate(
 }
 
 #[derive(Deserialize)]
-struct NoteForm {
+struct ShiftForm {
     #[serde(default)]
     csrf: String,
     index: usize,
     #[serde(default)]
+    starts_at: String,
+    #[serde(default)]
+    people: String,
+    #[serde(default)]
     note: String,
 }
 
-async fn note(
+/// The one form that edits a shift: its crew and its hand-over note.
+async fn edit_shift(
     State(st): State<AppState>,
     web: Web,
     Path((id, org)): Path<(i64, i64)>,
-    Form(f): Form<NoteForm>,
+    Form(f): Form<ShiftForm>,
 ) -> Response {
     if let Some(r) = web.refuse_csrf(&f.csrf) {
         return r;
     }
-    let edit = RosterEdit::Note {
-        index: f.index,
-        note: domain::non_empty(Some(f.note)),
-    };
-    match st.app.edit_roster(&web.auth.scope, id, org, edit).await {
-        Ok(_) => Redirect::to(&format!("/duty/periods/{id}/orgs/{org}")).into_response(),
+    let result = async {
+        let edit = RosterEdit::Shift {
+            index: f.index,
+            people: people_lines("shift_people", &f.people)?,
+            note: domain::non_empty(Some(f.note)),
+            starts_at: DateTime::parse_from_rfc3339(f.starts_at.trim())
+                .ok()
+                .map(|t| t.with_timezone(&Utc)),
+        };
+        st.app.edit_roster(&web.auth.scope, id, org, edit).await
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to(&format!("/duty/periods/{id}/orgs/{org}#shifts")).into_response(),
         Err(e) => web.fail(e),
     }
 }

@@ -27,6 +27,8 @@ const FIELDS: &[(&str, &str, &str)] = &[
     ("owner_org_id", "Chủ quản", "Owner"),
     ("parent_id", "Đơn vị cấp trên", "Parent organisation"),
     ("people", "Người trực", "People on duty"),
+    ("shift_people", "Người trực", "People on duty"),
+    ("index", "Ca trực", "Shift"),
     ("recommendations", "Đề xuất, kiến nghị", "Recommendations"),
     (
         "reporter_email",
@@ -275,6 +277,26 @@ const REASONS: &[(&str, &str)] = &[
     (
         "{} ends at {} which is not after its start {} (Vietnam time)",
         "{} kết thúc lúc {}, không sau lúc bắt đầu {} (giờ Việt Nam)",
+    ),
+    (
+        "the roster changed since the page was opened; open it again",
+        "lịch trực đã thay đổi sau khi trang được mở; hãy mở lại trang",
+    ),
+    (
+        "{} ({}) would be on two overlapping shifts: {} – {} and {} – {}",
+        "{} ({}) sẽ trực hai ca trùng giờ: {} – {} và {} – {}",
+    ),
+    (
+        "shift index {} does not exist; the roster has {} shifts",
+        "không có ca số {}; lịch trực có {} ca",
+    ),
+    (
+        "the shift from {} to {} has nobody on duty",
+        "ca từ {} đến {} không có ai trực",
+    ),
+    (
+        "{} ({}) is listed twice in the shift from {} to {}",
+        "{} ({}) có tên hai lần trong ca từ {} đến {}",
     ),
     (
         "rotation shift_hours is {}; it must be between 1 and 168",
