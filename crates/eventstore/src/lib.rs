@@ -1,0 +1,606 @@
+//! Events kept for investigation and retro-hunting: one tantivy index per
+//! day (UTC) under a root folder (`DATA_DIR/events/YYYY-MM-DD`), so that
+//! retention removes whole folders.
+//!
+//! ```text
+//!  KeptEvent { time, org, terms (host, addr, domain, hash, file, user, field=value), body }
+//!      ──► EventStore::add ──► today's IndexWriter ──► commit (batched by the caller)
+//!  Search { from, to, org, terms (all must hold) } ──► newest first
+//!  hunt(terms, any of) ──► every kept event holding one of them
+//! ```
+//!
+//! * **Indexed**: the time (Unix ms, indexed and fast), the organisation,
+//!   and raw terms (no tokenising, no positions, no field norms), lower case.
+//! * **Stored**: the time, organisation and the caller's body bytes, in
+//!   tantivy's document store compressed with zstd in 64 KiB blocks.
+//! * The crate knows nothing of events' shape: the caller (`app::events`)
+//!   decides what goes in the terms and the body.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use tantivy::collector::{DocSetCollector, TopDocs};
+use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery, TermSetQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::store::{Compressor, ZstdCompressor};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexSettings, IndexWriter, Order, ReloadPolicy,
+    TantivyDocument, Term,
+};
+
+/// What went wrong with the kept events.
+#[derive(Debug, thiserror::Error)]
+pub enum EventStoreError {
+    #[error("event index {path}: {source}")]
+    Index {
+        path: String,
+        source: tantivy::TantivyError,
+    },
+    #[error("events folder {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+pub type Result<T, E = EventStoreError> = std::result::Result<T, E>;
+
+/// The indexed kinds of term.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Host,
+    Addr,
+    Domain,
+    Hash,
+    File,
+    User,
+    /// `field=value` of any short field of the event.
+    Field,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 7] = [
+        Kind::Host,
+        Kind::Addr,
+        Kind::Domain,
+        Kind::Hash,
+        Kind::File,
+        Kind::User,
+        Kind::Field,
+    ];
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Host => "host",
+            Kind::Addr => "addr",
+            Kind::Domain => "domain",
+            Kind::Hash => "hash",
+            Kind::File => "file",
+            Kind::User => "user",
+            Kind::Field => "kv",
+        }
+    }
+}
+
+/// One event to keep.
+#[derive(Debug, Clone, Default)]
+pub struct KeptEvent {
+    /// Unix milliseconds; also decides the day folder.
+    pub time_ms: i64,
+    pub org_id: i64,
+    /// Terms the event is found by (lower-cased when indexed).
+    pub terms: Vec<(Kind, String)>,
+    /// What is given back when found (the caller's encoding).
+    pub body: Vec<u8>,
+}
+
+/// One kept event found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub time_ms: i64,
+    pub org_id: i64,
+    pub body: Vec<u8>,
+}
+
+/// A search: every given condition must hold.
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    /// Unix ms, inclusive.
+    pub from_ms: Option<i64>,
+    /// Unix ms, exclusive.
+    pub to_ms: Option<i64>,
+    /// Only this organisation's events.
+    pub org_id: Option<i64>,
+    pub terms: Vec<(Kind, String)>,
+    pub limit: usize,
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    time: Field,
+    org: Field,
+    body: Field,
+    terms: [Field; 7],
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let num = NumericOptions::default()
+        .set_indexed()
+        .set_fast()
+        .set_stored();
+    let time = b.add_i64_field("time", num.clone());
+    let org = b.add_i64_field("org", num);
+    let raw = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("raw")
+            .set_fieldnorms(false)
+            .set_index_option(IndexRecordOption::Basic),
+    );
+    let terms = Kind::ALL.map(|k| b.add_text_field(k.name(), raw.clone()));
+    let body = b.add_bytes_field("body", tantivy::schema::STORED);
+    (
+        b.build(),
+        Fields {
+            time,
+            org,
+            body,
+            terms,
+        },
+    )
+}
+
+fn kind_field(f: &Fields, k: Kind) -> Field {
+    f.terms[Kind::ALL.iter().position(|x| *x == k).unwrap_or(0)]
+}
+
+struct Day {
+    index: Index,
+    reader: IndexReader,
+    writer: Option<IndexWriter<TantivyDocument>>,
+    pending: usize,
+}
+
+/// The kept events: one index per day under `root`.
+pub struct EventStore {
+    root: PathBuf,
+    fields: Fields,
+    schema: Schema,
+    days: Mutex<BTreeMap<String, Day>>,
+    /// Writer memory budget per open day.
+    writer_bytes: usize,
+}
+
+fn day_of(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+fn day_start_ms(day: &str) -> Option<i64> {
+    chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp_millis())
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+impl EventStore {
+    /// Opens (creating) the root folder and the day indexes already there.
+    pub fn open(root: &Path) -> Result<EventStore> {
+        std::fs::create_dir_all(root).map_err(|e| EventStoreError::Io {
+            path: root.display().to_string(),
+            source: e,
+        })?;
+        let (schema, fields) = schema();
+        let store = EventStore {
+            root: root.to_path_buf(),
+            fields,
+            schema,
+            days: Mutex::new(BTreeMap::new()),
+            writer_bytes: 32 * 1024 * 1024,
+        };
+        let entries = std::fs::read_dir(root).map_err(|e| EventStoreError::Io {
+            path: root.display().to_string(),
+            source: e,
+        })?;
+        let mut days = store.days.lock().unwrap_or_else(|p| p.into_inner());
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if day_start_ms(&name).is_none() || !e.path().join("meta.json").exists() {
+                continue;
+            }
+            let day = store.open_day(&name)?;
+            days.insert(name, day);
+        }
+        drop(days);
+        Ok(store)
+    }
+
+    fn index_err(&self, day: &str) -> impl Fn(tantivy::TantivyError) -> EventStoreError {
+        let path = self.root.join(day).display().to_string();
+        move |source| EventStoreError::Index {
+            path: path.clone(),
+            source,
+        }
+    }
+
+    fn open_day(&self, day: &str) -> Result<Day> {
+        let dir = self.root.join(day);
+        let err = self.index_err(day);
+        let index = if dir.join("meta.json").exists() {
+            Index::open_in_dir(&dir).map_err(&err)?
+        } else {
+            std::fs::create_dir_all(&dir).map_err(|e| EventStoreError::Io {
+                path: dir.display().to_string(),
+                source: e,
+            })?;
+            Index::builder()
+                .schema(self.schema.clone())
+                .settings(IndexSettings {
+                    docstore_compression: Compressor::Zstd(ZstdCompressor {
+                        compression_level: Some(9),
+                    }),
+                    docstore_blocksize: 64 * 1024,
+                    ..Default::default()
+                })
+                .create_in_dir(&dir)
+                .map_err(&err)?
+        };
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(&err)?;
+        Ok(Day {
+            index,
+            reader,
+            writer: None,
+            pending: 0,
+        })
+    }
+
+    /// Adds events to their days' writers; visible after [`commit`](Self::commit).
+    pub fn add(&self, events: &[KeptEvent]) -> Result<()> {
+        let mut days = self.days.lock().unwrap_or_else(|p| p.into_inner());
+        for ev in events {
+            let name = day_of(ev.time_ms);
+            if !days.contains_key(&name) {
+                let d = self.open_day(&name)?;
+                days.insert(name.clone(), d);
+            }
+            let err = self.index_err(&name);
+            let Some(day) = days.get_mut(&name) else {
+                continue;
+            };
+            if day.writer.is_none() {
+                day.writer = Some(
+                    day.index
+                        .writer_with_num_threads(1, self.writer_bytes)
+                        .map_err(&err)?,
+                );
+            }
+            let mut doc = TantivyDocument::new();
+            doc.add_i64(self.fields.time, ev.time_ms);
+            doc.add_i64(self.fields.org, ev.org_id);
+            for (k, v) in &ev.terms {
+                doc.add_text(kind_field(&self.fields, *k), v.to_lowercase());
+            }
+            doc.add_bytes(self.fields.body, &ev.body);
+            if let Some(w) = day.writer.as_mut() {
+                w.add_document(doc).map_err(&err)?;
+                day.pending += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Commits what was added and makes it searchable; a day's writer that
+    /// had nothing to commit is closed (yesterday's, after midnight).
+    pub fn commit(&self) -> Result<usize> {
+        let mut days = self.days.lock().unwrap_or_else(|p| p.into_inner());
+        let mut n = 0;
+        for (name, day) in days.iter_mut() {
+            let err = self.index_err(name);
+            if day.pending == 0 {
+                if let Some(w) = day.writer.take() {
+                    w.wait_merging_threads().map_err(&err)?;
+                }
+                continue;
+            }
+            if let Some(w) = day.writer.as_mut() {
+                w.commit().map_err(&err)?;
+            }
+            n += day.pending;
+            day.pending = 0;
+            day.reader.reload().map_err(&err)?;
+        }
+        Ok(n)
+    }
+
+    /// Removes the days wholly before `keep_from_ms`; returns their names.
+    pub fn purge_before(&self, keep_from_ms: i64) -> Result<Vec<String>> {
+        let mut days = self.days.lock().unwrap_or_else(|p| p.into_inner());
+        let old: Vec<String> = days
+            .keys()
+            .filter(|d| day_start_ms(d).is_some_and(|s| s + DAY_MS <= keep_from_ms))
+            .cloned()
+            .collect();
+        for d in &old {
+            if let Some(day) = days.remove(d) {
+                drop(day.writer);
+            }
+            let dir = self.root.join(d);
+            std::fs::remove_dir_all(&dir).map_err(|e| EventStoreError::Io {
+                path: dir.display().to_string(),
+                source: e,
+            })?;
+        }
+        Ok(old)
+    }
+
+    /// The days kept, oldest first.
+    pub fn days(&self) -> Vec<String> {
+        let days = self.days.lock().unwrap_or_else(|p| p.into_inner());
+        days.keys().cloned().collect()
+    }
+
+    /// Bytes on disk under the root (index and stored events).
+    pub fn disk_bytes(&self) -> u64 {
+        fn walk(p: &Path) -> u64 {
+            let Ok(rd) = std::fs::read_dir(p) else {
+                return 0;
+            };
+            rd.flatten()
+                .map(|e| match e.metadata() {
+                    Ok(m) if m.is_dir() => walk(&e.path()),
+                    Ok(m) => m.len(),
+                    Err(_) => 0,
+                })
+                .sum()
+        }
+        walk(&self.root)
+    }
+
+    /// Searchers of the days that meet [from, to), newest first.
+    fn searchers(
+        &self,
+        from_ms: Option<i64>,
+        to_ms: Option<i64>,
+    ) -> Vec<(String, tantivy::Searcher)> {
+        let days = self.days.lock().unwrap_or_else(|p| p.into_inner());
+        days.iter()
+            .rev()
+            .filter(|(name, _)| {
+                let Some(s) = day_start_ms(name) else {
+                    return false;
+                };
+                from_ms.is_none_or(|f| s + DAY_MS > f) && to_ms.is_none_or(|t| s < t)
+            })
+            .map(|(name, d)| (name.clone(), d.reader.searcher()))
+            .collect()
+    }
+
+    fn found(&self, s: &tantivy::Searcher, a: DocAddress) -> tantivy::Result<Found> {
+        let doc: TantivyDocument = s.doc(a)?;
+        let i64_of = |f| doc.get_first(f).and_then(|v| v.as_i64()).unwrap_or(0);
+        Ok(Found {
+            time_ms: i64_of(self.fields.time),
+            org_id: i64_of(self.fields.org),
+            body: doc
+                .get_first(self.fields.body)
+                .and_then(|v| v.as_bytes())
+                .map(<[u8]>::to_vec)
+                .unwrap_or_default(),
+        })
+    }
+
+    fn term(&self, k: Kind, v: &str) -> Term {
+        Term::from_field_text(kind_field(&self.fields, k), &v.to_lowercase())
+    }
+
+    /// Events that meet every condition of `q`, newest first, at most `q.limit`.
+    pub fn search(&self, q: &Search) -> Result<Vec<Found>> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if q.from_ms.is_some() || q.to_ms.is_some() {
+            let lo = q
+                .from_ms
+                .map(|f| Bound::Included(Term::from_field_i64(self.fields.time, f)))
+                .unwrap_or(Bound::Unbounded);
+            let hi = q
+                .to_ms
+                .map(|t| Bound::Excluded(Term::from_field_i64(self.fields.time, t)))
+                .unwrap_or(Bound::Unbounded);
+            clauses.push((Occur::Must, Box::new(RangeQuery::new(lo, hi))));
+        }
+        if let Some(org) = q.org_id {
+            clauses.push((
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_i64(self.fields.org, org),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        for (k, v) in &q.terms {
+            clauses.push((
+                Occur::Must,
+                Box::new(TermQuery::new(self.term(*k, v), IndexRecordOption::Basic)),
+            ));
+        }
+        let query: Box<dyn Query> = if clauses.is_empty() {
+            Box::new(tantivy::query::AllQuery)
+        } else {
+            Box::new(BooleanQuery::new(clauses))
+        };
+        let mut out = Vec::new();
+        for (name, s) in self.searchers(q.from_ms, q.to_ms) {
+            if out.len() >= q.limit {
+                break;
+            }
+            let err = self.index_err(&name);
+            let top = s
+                .search(
+                    &query,
+                    &TopDocs::with_limit(q.limit - out.len())
+                        .order_by_fast_field::<i64>("time", Order::Desc),
+                )
+                .map_err(&err)?;
+            for (_, a) in top {
+                out.push(self.found(&s, a).map_err(&err)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every kept event holding any of `terms` (at or after `since_ms`),
+    /// given to `visit` day by day, newest day first; at most `max`.
+    /// Returns how many were visited.
+    pub fn hunt(
+        &self,
+        terms: &[(Kind, String)],
+        since_ms: Option<i64>,
+        max: usize,
+        mut visit: impl FnMut(Found),
+    ) -> Result<usize> {
+        if terms.is_empty() {
+            return Ok(0);
+        }
+        let mut by_kind: BTreeMap<Kind, Vec<Term>> = BTreeMap::new();
+        for (k, v) in terms {
+            by_kind.entry(*k).or_default().push(self.term(*k, v));
+        }
+        let any: Vec<(Occur, Box<dyn Query>)> = by_kind
+            .into_values()
+            .map(|t| {
+                (
+                    Occur::Should,
+                    Box::new(TermSetQuery::new(t)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, Box::new(BooleanQuery::new(any)))];
+        if let Some(f) = since_ms {
+            clauses.push((
+                Occur::Must,
+                Box::new(RangeQuery::new(
+                    Bound::Included(Term::from_field_i64(self.fields.time, f)),
+                    Bound::Unbounded,
+                )),
+            ));
+        }
+        let query = BooleanQuery::new(clauses);
+        let mut n = 0;
+        for (name, s) in self.searchers(since_ms, None) {
+            let err = self.index_err(&name);
+            let mut docs: Vec<DocAddress> = s
+                .search(&query, &DocSetCollector)
+                .map_err(&err)?
+                .into_iter()
+                .collect();
+            docs.sort();
+            for a in docs {
+                if n >= max {
+                    return Ok(n);
+                }
+                visit(self.found(&s, a).map_err(&err)?);
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(ms: i64, org: i64, host: &str, addr: &str) -> KeptEvent {
+        KeptEvent {
+            time_ms: ms,
+            org_id: org,
+            terms: vec![
+                (Kind::Host, host.into()),
+                (Kind::Addr, addr.into()),
+                (Kind::Field, "EventID=4625".into()),
+            ],
+            body: format!("{{\"h\":\"{host}\"}}").into_bytes(),
+        }
+    }
+
+    #[test]
+    fn keeps_searches_hunts_and_purges() {
+        let dir = tempfile::tempdir().unwrap();
+        let day = 86_400_000;
+        let t0 = 1_767_225_600_000; // 2026-01-01
+        {
+            let s = EventStore::open(dir.path()).unwrap();
+            s.add(&[
+                ev(t0 + 10, 1, "PC-A", "10.0.0.1"),
+                ev(t0 + day + 10, 1, "PC-B", "10.0.0.2"),
+                ev(t0 + 2 * day + 10, 2, "PC-C", "10.0.0.1"),
+            ])
+            .unwrap();
+            assert_eq!(s.commit().unwrap(), 3);
+        }
+        // Reopened from disk.
+        let s = EventStore::open(dir.path()).unwrap();
+        assert_eq!(s.days().len(), 3);
+        let all = s
+            .search(&Search {
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(all.len(), 3);
+        assert!(all[0].time_ms > all[1].time_ms);
+        let one = s
+            .search(&Search {
+                terms: vec![(Kind::Host, "pc-b".into())],
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].body, b"{\"h\":\"PC-B\"}");
+        let org2 = s
+            .search(&Search {
+                org_id: Some(2),
+                terms: vec![(Kind::Field, "eventid=4625".into())],
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(org2.len(), 1);
+        let ranged = s
+            .search(&Search {
+                from_ms: Some(t0 + day),
+                to_ms: Some(t0 + day + 11),
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(ranged.len(), 1);
+        let mut hunted = Vec::new();
+        let n = s
+            .hunt(
+                &[(Kind::Addr, "10.0.0.1".into()), (Kind::Host, "nope".into())],
+                None,
+                100,
+                |f| hunted.push(f.org_id),
+            )
+            .unwrap();
+        assert_eq!(n, 2);
+        hunted.sort();
+        assert_eq!(hunted, vec![1, 2]);
+        let gone = s.purge_before(t0 + 2 * day).unwrap();
+        assert_eq!(gone.len(), 2);
+        assert_eq!(s.days().len(), 1);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}
