@@ -86,6 +86,10 @@ pub struct ToDo {
     pub on_duty: Vec<crate::duty::OnDuty>,
     /// Stretches with nobody on duty within the next seven days.
     pub gaps: Vec<DutyGap>,
+    /// Systems claiming SOC monitoring whose sensors sent nothing for 24
+    /// hours (or that have none): how many, and the first ten.
+    pub silent_count: i64,
+    pub silent_systems: Vec<crate::monitoring_figures::WatchedSystem>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -229,6 +233,9 @@ impl App {
         (t.tasks_open, t.tasks_overdue) =
             store::todo::directive_tasks(&mut c, scope, today).await?;
         t.on_duty = self.on_duty(scope, now).await?;
+        let silent = self.silent_systems(scope, None, now).await?;
+        t.silent_count = silent.len() as i64;
+        t.silent_systems = silent.into_iter().take(10).collect();
         let week = now + chrono::Duration::days(7);
         for p in self.periods(scope).await? {
             if p.ends_at <= now || p.starts_at >= week {

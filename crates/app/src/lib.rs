@@ -16,6 +16,7 @@ pub mod hunt_input;
 pub mod incident_response;
 pub mod incidents;
 pub mod monitoring;
+pub mod monitoring_figures;
 pub mod notices;
 pub mod periodic_report;
 pub mod pipeline;

@@ -386,10 +386,39 @@ impl App {
                 event: h.event.clone(),
             });
         }
+        // Who is on duty for the organisations of high and critical hits,
+        // read before the transaction; a new alert's messages are queued in it.
+        let duty_orgs: Vec<i64> = hits
+            .iter()
+            .filter(|h| crate::monitoring_figures::notifies_duty(h.severity))
+            .map(|h| h.located.org_id.unwrap_or(h.sensor_org_id))
+            .collect();
+        let duty = self.duty_recipients_of(duty_orgs, now).await?;
         let mut tx = self.store.begin().await?;
         for h in &hits {
-            store::monitoring::store_hit(&mut tx, &scope, h, self.config.monitoring.group_window)
-                .await?;
+            let stored = store::monitoring::store_hit(
+                &mut tx,
+                &scope,
+                h,
+                self.config.monitoring.group_window,
+            )
+            .await?;
+            let org = h.located.org_id.unwrap_or(h.sensor_org_id);
+            if let (store::monitoring::Stored::Raised(id), Some(to)) = (stored, duty.get(&org)) {
+                let notices = self.alert_notices(
+                    to,
+                    org,
+                    id,
+                    &crate::monitoring_figures::AlertSummary {
+                        severity: h.severity,
+                        rule_title: &h.rule_title,
+                        host: h.host.as_deref(),
+                        system: None,
+                        seen_at: h.seen_at,
+                    },
+                );
+                store::notifications::enqueue(&mut tx, &notices).await?;
+            }
         }
         for (id, n) in suppressed {
             store::monitoring::count_suppressed(&mut tx, id, n).await?;

@@ -17,6 +17,7 @@ pub mod duty;
 pub mod incident_response;
 pub mod incidents;
 pub mod monitoring;
+pub mod monitoring_figures;
 pub mod notifications;
 pub mod orgs;
 pub mod periodic;

@@ -345,7 +345,7 @@ impl TryFrom<AlertRow> for Alert {
 }
 
 /// Alerts a scope may read (see the module documentation).
-fn alert_visibility(q: &mut Sql, scope: &Scope) {
+pub(crate) fn alert_visibility(q: &mut Sql, scope: &Scope) {
     if !scope.sees_province() {
         let o = scope.org_id;
         q.push(

@@ -156,6 +156,7 @@ impl App {
             incidents: self.report_incidents(scope, period, org).await?,
             duty: self.report_duty(scope, period, org).await?,
             directives: self.report_directives(scope, period, org).await?,
+            monitoring: self.report_monitoring(scope, period, org, &name_of).await?,
             not_built: NOT_BUILT
                 .iter()
                 .map(|(c, name)| NotBuilt {
@@ -565,4 +566,115 @@ impl App {
         }
         Ok(out)
     }
+
+    async fn report_monitoring(
+        &self,
+        scope: &Scope,
+        period: ReportPeriod,
+        org: Option<i64>,
+        name_of: &impl Fn(i64) -> String,
+    ) -> Result<MonitoringPart> {
+        use domain::monitoring::{acknowledge_within_hours, AlertSeverity};
+        use domain::Labelled;
+        let now = chrono::Utc::now();
+        let facts = store::monitoring_figures::alert_facts(
+            &mut self.store.conn(),
+            scope,
+            org,
+            period.starts_at(),
+            period.ends_at(),
+        )
+        .await?;
+        let mut m = MonitoringPart {
+            total: facts.len() as i64,
+            truncated: facts.len() as i64 >= store::monitoring_figures::ALERT_FACTS_CAP,
+            ..Default::default()
+        };
+        let sev_index = |s: &str| {
+            AlertSeverity::ALL
+                .iter()
+                .position(|x| x.as_str() == s)
+                .unwrap_or(1)
+        };
+        let mut waits: Vec<Vec<f64>> = vec![Vec::new(); AlertSeverity::ALL.len()];
+        let mut counts = vec![0i64; AlertSeverity::ALL.len()];
+        let mut overdue = vec![0i64; AlertSeverity::ALL.len()];
+        let mut per_org: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+        for f in &facts {
+            let i = sev_index(&f.severity);
+            counts[i] += 1;
+            per_org
+                .entry(f.org_id)
+                .or_insert_with(|| vec![0; AlertSeverity::ALL.len()])[i] += 1;
+            let due =
+                f.first_seen + Duration::hours(acknowledge_within_hours(AlertSeverity::ALL[i]));
+            if let Some(at) = f.acknowledged_at {
+                waits[i].push((at - f.first_seen).num_seconds().max(0) as f64 / 3600.0);
+            }
+            if f.acknowledged_at.unwrap_or(now) > due {
+                overdue[i] += 1;
+            }
+            match f.state.as_str() {
+                "true_positive" => {
+                    m.true_positives += 1;
+                    m.decided += 1;
+                }
+                "false_positive" | "benign" => m.decided += 1,
+                _ => {}
+            }
+            if f.made_incident {
+                m.incidents += 1;
+            }
+        }
+        for (i, s) in AlertSeverity::ALL.iter().enumerate() {
+            let w = &mut waits[i];
+            w.sort_by(f64::total_cmp);
+            m.by_severity.push(AlertSeverityLine {
+                severity: s.as_str().to_string(),
+                label: s.label_vi().to_string(),
+                total: counts[i],
+                within_hours: acknowledge_within_hours(*s),
+                acknowledged: w.len() as i64,
+                median_hours: nearest_rank(w, 0.5),
+                p90_hours: nearest_rank(w, 0.9),
+                overdue: overdue[i],
+            });
+        }
+        m.overdue = overdue.iter().sum();
+        m.by_org = per_org
+            .into_iter()
+            .map(|(org_id, by_severity)| AlertOrgLine {
+                org_id,
+                name: name_of(org_id),
+                total: by_severity.iter().sum(),
+                by_severity,
+            })
+            .collect();
+        m.by_org
+            .sort_by(|a, b| b.total.cmp(&a.total).then(a.name.cmp(&b.name)));
+        let watched = self.soc_monitored_systems(scope, org).await?;
+        m.monitored_systems = watched.len() as i64;
+        let since = now - Duration::hours(crate::monitoring_figures::SILENT_HOURS);
+        m.silent = watched
+            .into_iter()
+            .filter(|w| w.silent_since(since))
+            .map(|w| SilentLine {
+                org: name_of(w.owner_org_id),
+                code: w.code,
+                name: w.name,
+                sensors: w.sensors,
+                last_event_at: w.last_event_at,
+            })
+            .collect();
+        Ok(m)
+    }
+}
+
+/// The value at rank ceil(p·n) of sorted values (none when empty).
+pub(super) fn nearest_rank(sorted: &[f64], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (p * sorted.len() as f64).ceil() as usize;
+    Some(sorted[rank.clamp(1, sorted.len()) - 1])
 }

@@ -98,6 +98,26 @@ pub(super) fn summary_rows(r: &PeriodicReport) -> Vec<Vec<String>> {
         vec!["Lượt giao nhiệm vụ".into(), dp.assigned.to_string()],
         vec!["Nhiệm vụ hoàn thành".into(), dp.done.to_string()],
         vec!["Nhiệm vụ quá hạn".into(), dp.overdue.to_string()],
+        vec![
+            "Cảnh báo giám sát trong kỳ".into(),
+            r.monitoring.total.to_string(),
+        ],
+        vec![
+            "Cảnh báo quá hạn tiếp nhận".into(),
+            r.monitoring.overdue.to_string(),
+        ],
+        vec![
+            "Tỷ lệ cảnh báo xác nhận tấn công thật".into(),
+            percent(r.monitoring.true_positives, r.monitoring.decided),
+        ],
+        vec![
+            "Sự cố lập từ cảnh báo".into(),
+            r.monitoring.incidents.to_string(),
+        ],
+        vec![
+            "Hệ thống giám sát SOC không gửi sự kiện trong 24 giờ".into(),
+            r.monitoring.silent.len().to_string(),
+        ],
     ]);
     for n in &r.not_built {
         rows.push(vec![
@@ -318,9 +338,12 @@ pub(super) fn docx_body(r: &PeriodicReport) -> Vec<Block> {
         b.push(directive_table(dp).block());
     }
 
-    // VII. Not built.
+    // VII. 24/7 monitoring.
+    monitoring_blocks(&mut b, &r.monitoring, province);
+
+    // VIII. Not built.
     b.push(Block::Heading(
-        "VII. CÁC NỘI DUNG CHƯA CÓ SỐ LIỆU TRÊN HỆ THỐNG".into(),
+        "VIII. CÁC NỘI DUNG CHƯA CÓ SỐ LIỆU TRÊN HỆ THỐNG".into(),
     ));
     // Said once, then the capabilities by name.
     b.push(Block::Paragraph(NOT_BUILT_INTRO.into()));
@@ -333,6 +356,59 @@ pub(super) fn docx_body(r: &PeriodicReport) -> Vec<Block> {
             .collect(),
     ));
     b
+}
+
+/// The heading of the monitoring section.
+pub const MONITORING_HEADING: &str = "VII. GIÁM SÁT AN TOÀN THÔNG TIN 24/7";
+
+/// The sentence when the period has no alert.
+pub const NO_ALERTS: &str =
+    "Trong kỳ không có cảnh báo nào từ hệ thống giám sát được ghi nhận trên hệ thống.";
+
+pub(super) fn monitoring_blocks(b: &mut Vec<Block>, m: &MonitoringPart, province: bool) {
+    b.push(Block::Heading(MONITORING_HEADING.into()));
+    if m.total == 0 {
+        b.push(Block::Paragraph(NO_ALERTS.into()));
+    } else {
+        b.push(Block::Paragraph(format!(
+            "Trong kỳ hệ thống giám sát ghi nhận {} cảnh báo; {} cảnh báo tiếp nhận quá thời hạn. \
+             {} cảnh báo đã có kết luận, trong đó {} cảnh báo xác nhận là tấn công thật \
+             (tỷ lệ {}); {} sự cố được lập từ cảnh báo.{}",
+            m.total,
+            m.overdue,
+            m.decided,
+            m.true_positives,
+            percent(m.true_positives, m.decided),
+            m.incidents,
+            if m.truncated {
+                " Số liệu tính trên 500.000 cảnh báo đầu tiên của kỳ."
+            } else {
+                ""
+            }
+        )));
+        b.push(alert_severity_table(m).block());
+        if province {
+            b.push(alert_org_table(m).block());
+        }
+    }
+    if m.monitored_systems == 0 {
+        b.push(Block::Paragraph(
+            "Không có hệ thống thông tin nào đăng ký giám sát bởi SOC.".into(),
+        ));
+    } else if m.silent.is_empty() {
+        b.push(Block::Paragraph(format!(
+            "Tại ngày lập báo cáo, cả {} hệ thống đăng ký giám sát bởi SOC đều gửi sự kiện trong 24 giờ qua.",
+            m.monitored_systems
+        )));
+    } else {
+        b.push(Block::Paragraph(format!(
+            "Tại ngày lập báo cáo, {} trong số {} hệ thống đăng ký giám sát bởi SOC không gửi sự kiện nào \
+             trong 24 giờ qua hoặc chưa có cảm biến:",
+            m.silent.len(),
+            m.monitored_systems
+        )));
+        b.push(silent_table(m).block());
+    }
 }
 
 /// What the DOCX says once before naming the capabilities not built.

@@ -25,7 +25,7 @@ mod tests;
 
 #[allow(unused_imports)]
 use build::*;
-pub use document::NOT_BUILT_INTRO;
+pub use document::{MONITORING_HEADING, NOT_BUILT_INTRO, NO_ALERTS};
 pub use figures::*;
 pub use period::*;
 pub(crate) use tables::percent;

@@ -434,9 +434,98 @@ pub(super) fn directive_table(p: &DirectivesPart) -> ReportTable {
 }
 
 pub(super) fn not_built_table(r: &PeriodicReport) -> ReportTable {
-    let mut t = ReportTable::new("VII. Chưa có số liệu", &["Chức năng", "Ghi chú"], &[15, 85]);
+    let mut t = ReportTable::new(
+        "VIII. Chưa có số liệu",
+        &["Chức năng", "Ghi chú"],
+        &[15, 85],
+    );
     for n in &r.not_built {
         t.rows.push(vec![n.capability.clone(), n.sentence.clone()]);
+    }
+    t
+}
+
+pub(super) fn alert_severity_table(m: &MonitoringPart) -> ReportTable {
+    let mut t = ReportTable::new(
+        "VII. Cảnh báo theo mức độ",
+        &[
+            "Mức độ",
+            "Số cảnh báo",
+            "Thời hạn tiếp nhận (giờ)",
+            "Đã tiếp nhận",
+            "Trung vị thời gian tiếp nhận (giờ)",
+            "P90 thời gian tiếp nhận (giờ)",
+            "Quá hạn tiếp nhận",
+        ],
+        &[20, 12, 14, 12, 15, 15, 12],
+    );
+    for l in &m.by_severity {
+        t.rows.push(vec![
+            l.label.clone(),
+            l.total.to_string(),
+            l.within_hours.to_string(),
+            l.acknowledged.to_string(),
+            opt_hours(l.median_hours),
+            opt_hours(l.p90_hours),
+            l.overdue.to_string(),
+        ]);
+    }
+    let acked: i64 = m.by_severity.iter().map(|l| l.acknowledged).sum();
+    t.rows.push(vec![
+        "Tổng cộng".into(),
+        m.total.to_string(),
+        String::new(),
+        acked.to_string(),
+        String::new(),
+        String::new(),
+        m.overdue.to_string(),
+    ]);
+    t
+}
+
+pub(super) fn alert_org_table(m: &MonitoringPart) -> ReportTable {
+    let mut cols = vec!["Đơn vị"];
+    let labels: Vec<&str> = domain::monitoring::AlertSeverity::ALL
+        .iter()
+        .map(|s| domain::Labelled::label_vi(s))
+        .collect();
+    cols.extend(labels.iter().copied());
+    cols.push("Tổng số");
+    let mut t = ReportTable::new(
+        "VII. Cảnh báo theo đơn vị",
+        &cols,
+        &[32, 13, 13, 13, 15, 14],
+    );
+    for o in &m.by_org {
+        let mut row = vec![o.name.clone()];
+        row.extend(o.by_severity.iter().map(i64::to_string));
+        row.push(o.total.to_string());
+        t.rows.push(row);
+    }
+    t
+}
+
+pub(super) fn silent_table(m: &MonitoringPart) -> ReportTable {
+    let mut t = ReportTable::new(
+        "VII. Hệ thống SOC im lặng",
+        &[
+            "Mã hệ thống",
+            "Tên hệ thống",
+            "Đơn vị",
+            "Số cảm biến",
+            "Sự kiện gần nhất",
+        ],
+        &[16, 34, 18, 12, 20],
+    );
+    for s in &m.silent {
+        t.rows.push(vec![
+            s.code.clone(),
+            s.name.clone(),
+            s.org.clone(),
+            s.sensors.to_string(),
+            s.last_event_at
+                .map_or_else(|| "Chưa nhận".to_string(), crate::registry::format_vn_time),
+        ]);
     }
     t
 }
@@ -468,7 +557,11 @@ pub(super) fn all_tables(r: &PeriodicReport) -> Vec<ReportTable> {
         response_table(&r.incidents),
         duty_table(&r.duty),
         directive_table(&r.directives),
-        not_built_table(r),
+        alert_severity_table(&r.monitoring),
     ]);
+    if province {
+        v.push(alert_org_table(&r.monitoring));
+    }
+    v.extend([silent_table(&r.monitoring), not_built_table(r)]);
     v
 }

@@ -26,6 +26,8 @@ struct SensorsPage {
     nav: Nav,
     title: String,
     rows: Vec<Sensor>,
+    /// Systems claiming SOC monitoring whose sensors are silent.
+    silent: Vec<app::monitoring_figures::WatchedSystem>,
     may_register: bool,
     my_org: i64,
     secret: Option<String>,
@@ -48,8 +50,17 @@ async fn page(
     secret: Option<String>,
     message: Option<String>,
 ) -> Response {
+    let silent = match st
+        .app
+        .silent_systems(&web.auth.scope, None, chrono::Utc::now())
+        .await
+    {
+        Ok(s) => s,
+        Err(e) => return error_page(web.tr, e),
+    };
     match st.app.sensors(&web.auth.scope).await {
         Ok(rows) => render(&SensorsPage {
+            silent,
             tr: web.tr,
             nav: web.nav("sensors"),
             title: web.tr.t("mon_sensors").into(),

@@ -100,6 +100,14 @@ fn todo_rows(tr: Tr, d: &app::dashboard::Dashboard) -> Vec<TodoRow> {
         });
     }
     rows.push(TodoRow {
+        id: "todo-silent",
+        label: tr.t("todo_silent").into(),
+        count: n(t.silent_count),
+        late: String::new(),
+        href: "/sensors#silent".into(),
+        warn: t.silent_count > 0,
+    });
+    rows.push(TodoRow {
         id: "todo-tasks",
         label: tr.t("todo_tasks").into(),
         count: n(t.tasks_open),

@@ -238,6 +238,9 @@ struct SystemPage {
     function_type: String,
     assets: Vec<Asset>,
     can_edit: bool,
+    /// Claims SOC monitoring but its sensors sent nothing for 24 hours:
+    /// (sensors watching it, their last event).
+    silent: Option<(i64, String)>,
 }
 
 async fn system(State(st): State<AppState>, web: Web, Path(id): Path<i64>) -> Response {
@@ -264,9 +267,25 @@ async fn system(State(st): State<AppState>, web: Web, Path(id): Path<i64>) -> Re
         Ok(p) => p.items,
         Err(e) => return web.fail(e),
     };
+    let silent = match st
+        .app
+        .silent_systems(&web.auth.scope, None, chrono::Utc::now())
+        .await
+    {
+        Ok(v) => v.into_iter().find(|w| w.id == id).map(|w| {
+            (
+                w.sensors,
+                w.last_event_at
+                    .map(app::registry::format_vn_time)
+                    .unwrap_or_else(|| web.tr.t("mon_never").to_string()),
+            )
+        }),
+        Err(e) => return web.fail(e),
+    };
     let tr = web.tr;
     let label = |en: &'static str, vi: &'static str| if tr.is_en() { en } else { vi };
     render(&SystemPage {
+        silent,
         owner: short(&orgs, Some(s.data.owner_org_id)),
         operator: short(&orgs, s.data.operator_org_id),
         soc: short(&orgs, s.data.soc_provider_id),
