@@ -20,6 +20,7 @@ pub mod monitoring;
 pub mod notifications;
 pub mod orgs;
 pub mod periodic;
+pub mod settings;
 pub mod systems;
 pub mod todo;
 pub mod vulns;
