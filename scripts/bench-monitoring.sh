@@ -30,7 +30,7 @@ SAMPLES=crates/detect/tests/data/sigma-regression
 
 HTTP_PORT=$((20000 + RANDOM % 10000))
 TCP_PORT=$((HTTP_PORT + 1))
-ADMIN=$("$BIN" --data-dir "$WORK/data" token create --name bench --org STTTT --role coordinator 2>/dev/null | awk 'NF {last=$NF} END {print last}')
+ADMIN=$("$BIN" --data-dir "$WORK/data" token create --name bench --org SKHCN --role coordinator 2>/dev/null | awk 'NF {last=$NF} END {print last}')
 [ -n "$ADMIN" ] || { echo "could not create the coordinator's token with $BIN" >&2; exit 1; }
 "$BIN" --data-dir "$WORK/data" serve --listen "127.0.0.1:$HTTP_PORT" --rules rules/sigma \
     --syslog-tcp "127.0.0.1:$TCP_PORT" > "$WORK/serve.log" 2>&1 &
@@ -56,7 +56,7 @@ def call(method, url, token, body=None, ctype="application/json"):
 
 def find_org(v):
     if isinstance(v, dict):
-        if v.get("short_name") == "STTTT" and "id" in v:
+        if v.get("short_name") == "SKHCN" and "id" in v:
             return v["id"]
         v = list(v.values())
     if isinstance(v, list):
@@ -66,7 +66,7 @@ def find_org(v):
                 return r
     return None
 
-s, orgs, _ = call("GET", "/orgs?q=STTTT", admin)
+s, orgs, _ = call("GET", "/orgs?q=SKHCN", admin)
 org = find_org(orgs)
 s, sensor, _ = call("POST", "/sensors", admin,
                     json.dumps({"org_id": org, "name": "bench", "source_addrs": ["127.0.0.1"]}).encode())

@@ -29,7 +29,7 @@ start=$(date +%s.%N)
 end=$(date +%s.%N)
 echo "import took $(echo "$end - $start" | bc) s (goal: <= 10 s)"
 
-COORD=$("$BIN" --data-dir "$WORK/db" token create --name bench --org STTTT --role coordinator 2>/dev/null | grep '^cgt_')
+COORD=$("$BIN" --data-dir "$WORK/db" token create --name bench --org SKHCN --role coordinator 2>/dev/null | grep '^cgt_')
 OFFICER=$("$BIN" --data-dir "$WORK/db" token create --name bench --org STC --role officer 2>/dev/null | grep '^cgt_')
 CANHGAC_LOG=warn "$BIN" --data-dir "$WORK/db" serve --listen "127.0.0.1:$PORT" >/dev/null 2>&1 &
 SERVER=$!
@@ -47,9 +47,9 @@ run "assets of one system, coordinator" "$COORD" "/api/v1/assets?system_id=3&lim
 run "assets by host name search, coordinator" "$COORD" "/api/v1/assets?q=web&limit=50"
 
 # Console pages need a session: sign in as the demo coordinator.
-PASS=$(awk '$1 == "stttt.admin" {print $2}' "$WORK/demo.txt")
+PASS=$(awk '$1 == "skhcn.admin" {print $2}' "$WORK/demo.txt")
 SESSION=$(curl -sf -H 'content-type: application/json' \
-  -d "{\"username\":\"stttt.admin\",\"password\":\"$PASS\"}" \
+  -d "{\"username\":\"skhcn.admin\",\"password\":\"$PASS\"}" \
   "http://127.0.0.1:$PORT/api/v1/auth/login" | sed -E 's/.*"session_token":"([^"]+)".*/\1/')
 page() {
   local path=$1

@@ -101,7 +101,7 @@ cg incident export --format xlsx -o "$out/incidents.xlsx"
 cg incident end-report "$incident" -o /dev/null 2>/dev/null && { echo "an open incident has no end report" >&2; exit 1; }
 
 # The response steps have no command: they go through the API.
-token=$(cg token create --name documents --org STTTT --role coordinator --days 1 | grep -o 'cgt_[A-Za-z0-9_-]*' | head -1)
+token=$(cg token create --name documents --org SKHCN --role coordinator --days 1 | grep -o 'cgt_[A-Za-z0-9_-]*' | head -1)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 cg serve --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 server=$!
@@ -110,7 +110,7 @@ for _ in $(seq 100); do curl -fs "$api/me" -H "Authorization: Bearer $token" >/d
 call() { curl -fsS -X POST "$api$1" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "$2" >/dev/null; }
 call "/incidents/$incident/transition" '{"action": "acknowledge"}'
 call "/incidents/$incident/tasks" '{"title": "Cô lập máy chủ khỏi mạng", "owner": "syt.responder", "due_at": "2026-11-26T17:00:00+07:00"}'
-call "/incidents/$incident/tasks" '{"title": "Thu thập bộ nhớ và nhật ký", "owner": "stttt.admin"}'
+call "/incidents/$incident/tasks" '{"title": "Thu thập bộ nhớ và nhật ký", "owner": "skhcn.admin"}'
 curl -fsS "$api/incidents/$incident/report.docx" -H "Authorization: Bearer $token" -o "$out/incident-initial.docx"
 for action in start_response contain resolve; do
     call "/incidents/$incident/transition" "{\"action\": \"$action\"}"

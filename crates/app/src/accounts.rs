@@ -149,12 +149,15 @@ impl App {
         Err(AppError::Invalid(e))
     }
 
-    /// On an empty database: the coordinating organisation and its
-    /// administrator, who must change the password at first sign-in.
+    /// On an empty database: the coordinating organisation (named by the
+    /// installation: `org_name`, `short_name` — the abbreviation its
+    /// documents' numbers carry) and its administrator, who must change the
+    /// password at first sign-in.
     pub async fn bootstrap(
         &self,
         admin_password: Option<String>,
         org_name: &str,
+        short_name: &str,
     ) -> Result<Option<Bootstrap>> {
         if store::orgs::count(&mut self.store.conn()).await? > 0 {
             return Ok(None);
@@ -170,7 +173,9 @@ impl App {
         let mut tx = self.store.begin().await?;
         let input = OrgInput {
             name: org_name.parse().map_err(|e: String| invalid("name", e))?,
-            short_name: "STTTT".parse().expect("literal"),
+            short_name: short_name
+                .parse()
+                .map_err(|e: String| invalid("short_name", e))?,
             org_type: OrgType::Coordinator,
             parent_id: None,
             address: None,

@@ -898,7 +898,13 @@ impl App {
             kind: "BÁO CÁO KẾT THÚC ỨNG PHÓ SỰ CỐ".into(),
             title: d.row.title.clone(),
             summary: None,
-            recipients: vec!["Cục An toàn thông tin (Trung tâm VNCERT/CC)".into()],
+            recipients: self
+                .bodies()
+                .await?
+                .incident_recipients
+                .into_iter()
+                .map(|r| r.name)
+                .collect(),
             body,
             recipients_for_filing: vec!["Như trên;".into(), "Lưu: VT.".into()],
             signature: docgen::Signature {

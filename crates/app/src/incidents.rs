@@ -57,7 +57,8 @@ pub struct ObservableView {
 /// A report of the incident to a national body.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Escalation {
-    /// `vncert` or `ncsc`.
+    /// The code of one of the installation's incident recipients
+    /// (`NationalBodies::incident_recipients`), e.g. `vncert`, `ncsc`.
     pub to: String,
     pub on: chrono::NaiveDate,
     pub channel: String,
@@ -424,7 +425,8 @@ impl App {
         self.incident(scope, id).await
     }
 
-    /// Records that the incident was reported to VNCERT/CC or NCSC.
+    /// Records that the incident was reported to one of the national bodies
+    /// that receive incident reports (by its code, e.g. `vncert`, `ncsc`).
     pub async fn escalate_incident(
         &self,
         scope: &Scope,
@@ -437,9 +439,10 @@ impl App {
             ));
         }
         let row = self.incident_row(scope, id).await?;
-        if !matches!(e.to.as_str(), "vncert" | "ncsc") {
-            return Err(invalid("to", "vncert or ncsc"));
-        }
+        let bodies = self.bodies().await?;
+        let Some(to) = bodies.recipient(e.to.trim()) else {
+            return Err(invalid("to", format!("one of {}", bodies.codes())));
+        };
         if e.channel.trim().is_empty() {
             return Err(invalid(
                 "channel",
@@ -447,9 +450,10 @@ impl App {
             ));
         }
         let mut list: Vec<Escalation> = serde_json::from_str(&row.escalations).unwrap_or_default();
+        // The history names the body as it was called on the day.
         let entry = format!(
             "reported to {} on {} by {}",
-            e.to,
+            to.short,
             e.on.format("%d/%m/%Y"),
             e.channel
         );
@@ -676,7 +680,13 @@ impl App {
             kind: "BÁO CÁO BAN ĐẦU SỰ CỐ".into(),
             title: r.title.to_string(),
             summary: None,
-            recipients: vec!["Cục An toàn thông tin (Trung tâm VNCERT/CC)".into()],
+            recipients: self
+                .bodies()
+                .await?
+                .incident_recipients
+                .into_iter()
+                .map(|r| r.name)
+                .collect(),
             body: vec![
                 docgen::Block::Paragraph(format!(
                     "Báo cáo ban đầu sự cố an toàn thông tin mạng theo Thông tư 20/2017/TT-BTTTT. Thời điểm báo cáo: {}.",

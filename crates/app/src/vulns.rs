@@ -778,6 +778,7 @@ impl App {
             cfg.public_url.trim_end_matches('/'),
             w.id
         );
+        let issuer = self.bodies().await?.warning_issuer;
         let mut out = Vec::new();
         for o in &status.orgs {
             let subject = format!(
@@ -785,12 +786,13 @@ impl App {
                 w.number, o.assets, o.name
             );
             let body = format!(
-                "Kính gửi {},\n\nCảnh báo số {} ngày {} của Cục An toàn thông tin: {}\n\
+                "Kính gửi {},\n\nCảnh báo số {} ngày {} của {}: {}\n\
                  Đơn vị có {} tài sản bị ảnh hưởng ({} phát hiện). Hạn xử lý sớm nhất: {}.\n\
                  {}\nXem chi tiết và cập nhật kết quả xử lý: {link}\n",
                 o.name,
                 w.number,
                 w.issued_on.format("%d/%m/%Y"),
+                issuer.name,
                 w.title,
                 o.assets,
                 o.findings,

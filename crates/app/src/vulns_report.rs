@@ -161,6 +161,7 @@ impl App {
             .filter(|o| o.overdue > 0)
             .map(|o| format!("{} ({} phát hiện quá hạn)", o.name, o.overdue))
             .collect();
+        let issuer = self.bodies().await?.warning_issuer;
         let doc = docgen::OfficialDocument {
             letterhead: self.letterhead().await?,
             kind: "BÁO CÁO".into(),
@@ -170,14 +171,15 @@ impl App {
                 w.issued_on.format("%d/%m/%Y")
             ),
             summary: None,
-            recipients: vec!["Cục An toàn thông tin".into()],
+            recipients: vec![issuer.name.clone()],
             body: vec![
                 docgen::Block::Paragraph(format!(
-                    "Thực hiện Cảnh báo số {} ngày {} của Cục An toàn thông tin về \"{}\" ({}), \
+                    "Thực hiện Cảnh báo số {} ngày {} của {} về \"{}\" ({}), \
                      đơn vị đã rà soát toàn bộ hệ thống thông tin của các cơ quan, đơn vị trên địa bàn \
                      và báo cáo kết quả như sau:",
                     w.number,
                     w.issued_on.format("%d/%m/%Y"),
+                    issuer.name,
                     w.title,
                     s.cves.join(", ")
                 )),
@@ -200,11 +202,11 @@ impl App {
                     docgen::Block::Bullets(overdue)
                 },
                 docgen::Block::Heading("III. KIẾN NGHỊ".into()),
-                docgen::Block::Paragraph(
+                docgen::Block::Paragraph(format!(
                     "Đơn vị tiếp tục đôn đốc các cơ quan, đơn vị hoàn thành việc khắc phục, \
-                     cập nhật kết quả trên hệ thống và báo cáo Cục An toàn thông tin khi hoàn thành."
-                        .into(),
-                ),
+                     cập nhật kết quả trên hệ thống và báo cáo {} khi hoàn thành.",
+                    issuer.short
+                )),
             ],
             recipients_for_filing: vec!["Như trên;".into(), "Lưu: VT.".into()],
             signature: docgen::Signature {

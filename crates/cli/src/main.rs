@@ -515,7 +515,7 @@ enum UserCommand {
         /// Full name, as shown in the console.
         #[arg(long)]
         name: String,
-        /// Short name of the organisation (e.g. STTTT).
+        /// Short name of the organisation (e.g. SKHCN).
         #[arg(long)]
         org: String,
         /// coordinator, org_admin, officer, isp_operator, soc_analyst, responder or auditor.
@@ -614,8 +614,15 @@ async fn bootstrap(app: &App, to_stdout: bool) -> Result<()> {
         }
     };
     let admin_password = std::env::var("CANHGAC_ADMIN_PASSWORD").ok();
+    // The coordinating body is the installation's: today a province's Sở
+    // Khoa học và Công nghệ; renamed later in the registry like any
+    // organisation.
+    let coordinator = std::env::var("CANHGAC_COORDINATOR_NAME")
+        .unwrap_or_else(|_| "Sở Khoa học và Công nghệ".into());
+    let coordinator_short =
+        std::env::var("CANHGAC_COORDINATOR_SHORT").unwrap_or_else(|_| "SKHCN".into());
     if let Some(b) = app
-        .bootstrap(admin_password, "Sở Thông tin và Truyền thông")
+        .bootstrap(admin_password, &coordinator, &coordinator_short)
         .await
         .map_err(explain)?
     {

@@ -47,7 +47,7 @@ async fn run(db: common::Db) {
     let coord = t.login("coord").await;
     set_contact(&t, &coord, t.agency_a, "attt@stc.sonha.gov.vn").await;
     set_contact(&t, &coord, t.isp, "noc@vnpt-sonha.vn").await;
-    set_contact(&t, &coord, t.coordinator_org, "attt@stttt.sonha.gov.vn").await;
+    set_contact(&t, &coord, t.coordinator_org, "attt@skhcn.sonha.gov.vn").await;
 
     let r = reqwest::Client::new()
         .post(t.url("/api/v1/botnet/import?source=national&period=2025-01&format=text"))
@@ -97,7 +97,7 @@ async fn run(db: common::Db) {
     );
     let summary = mails
         .iter()
-        .find(|m| m.to == ["attt@stttt.sonha.gov.vn"])
+        .find(|m| m.to == ["attt@skhcn.sonha.gov.vn"])
         .expect("the coordinator's summary");
     assert!(
         summary.subject().contains("4 địa chỉ"),

@@ -98,5 +98,79 @@ fn demo_seeds_an_empty_database_and_prints_accounts_that_work() {
             .iter()
             .any(|c| c.progress.status == "not_applicable"));
         assert!(v.tasks.iter().any(|t| t.evidence_required));
+
+        // Today's structure: the Sở Khoa học và Công nghệ coordinates, no
+        // district, communes and wards directly under the province.
+        let orgs = app.org_names(&province).await.unwrap();
+        let coordinator = orgs.values().find(|o| o.id == province.org_id).unwrap();
+        assert_eq!(coordinator.data.short_name.as_str(), "SKHCN");
+        assert!(orgs
+            .values()
+            .all(|o| o.data.org_type != domain::OrgType::District));
+        let communes: Vec<_> = orgs
+            .values()
+            .filter(|o| o.data.org_type == domain::OrgType::Commune)
+            .collect();
+        assert!(communes.len() >= 8);
+        assert!(communes.iter().all(|o| o.data.parent_id.is_none()));
+        assert!(
+            v.directive.number.ends_with("/SKHCN-ATTT"),
+            "{}",
+            v.directive.number
+        );
+
+        // The report due next (the reports page selects it) has real figures.
+        let due = app::periodic_report::next_due(app::registry::today());
+        assert!(!due.is_empty());
+        for d in &due {
+            let r = app
+                .periodic_report(&province, d.period, None)
+                .await
+                .unwrap();
+            assert!(r.incidents.metrics.total >= 3, "{}: incidents", d.period);
+            assert!(r.vulns.warnings.len() >= 2, "{}: warnings", d.period);
+            assert!(!r.botnet.months.is_empty(), "{}: botnet lists", d.period);
+            assert!(r.botnet.addresses > 0, "{}: listed addresses", d.period);
+            let a = app
+                .period_activity(&province, d.period, None)
+                .await
+                .unwrap();
+            assert!(!a.is_thin(), "{a:?}");
+            assert!(a.thin_sentence_vi(&d.period).is_none());
+        }
+        // A period long before the demo's activity is thin, and the page says so.
+        let old = app::periodic_report::ReportPeriod::new(
+            app::periodic_report::PeriodKind::HalfYear1,
+            2001,
+        )
+        .unwrap();
+        let a = app.period_activity(&province, old, None).await.unwrap();
+        assert!(a.is_thin());
+        assert!(a.thin_sentence_vi(&old).unwrap().contains("còn ít"));
+
+        // The directory's national entries name today's bodies, each to be
+        // confirmed by the installer.
+        let dir = app.contact_directory(&province).await.unwrap();
+        let national: Vec<_> = dir
+            .entries
+            .iter()
+            .filter(|c| c.category == "national")
+            .collect();
+        assert_eq!(national.len(), 3);
+        assert!(national
+            .iter()
+            .any(|c| c.name.contains("(A05), Bộ Công an")));
+        for c in &national {
+            assert!(!c.name.contains("Cục An toàn thông tin"), "{}", c.name);
+            assert!(
+                c.note
+                    .as_deref()
+                    .unwrap_or_default()
+                    .starts_with("Cần xác nhận"),
+                "{}: {:?}",
+                c.name,
+                c.note
+            );
+        }
     });
 }

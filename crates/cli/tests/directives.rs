@@ -20,7 +20,7 @@ both_backends!(the_tet_directive_task_by_task, |t| {
             {"text": "Phân công lực lượng tại chỗ trực giám sát 24/7; xử lý kịp thời tình huống tấn công mạng và cảnh báo mã độc.", "recipients": agencies, "evidence_required": true},
             {"text": "Rà soát, kiểm tra và bóc gỡ phần mềm độc hại cho toàn bộ máy chủ, máy trạm.", "recipients": agencies, "deadline": "2024-02-07"},
             {"text": "Khắc phục triệt để các lỗ hổng đã được Cục An toàn thông tin cảnh báo (F5 BIG-IP, Microsoft).", "recipients": agencies, "deadline": "2024-02-07"},
-            {"text": "Kịp thời chia sẻ thông tin với Cục An toàn thông tin, Sở Thông tin và Truyền thông khi phát hiện dấu hiệu tấn công mạng.", "recipients": agencies},
+            {"text": "Kịp thời chia sẻ thông tin với Cục A05 Bộ Công an, Sở Khoa học và Công nghệ khi phát hiện dấu hiệu tấn công mạng.", "recipients": agencies},
             {"text": "Tuyên truyền, nâng cao nhận thức về an toàn thông tin mạng, tin giả, lừa đảo cho cán bộ.", "recipients": agencies},
             {"text": "Rà soát, xác định số lượng IP botnet và chủ trì gỡ bỏ.", "recipients": operators, "deadline": "2024-02-07"},
             {"text": "Bảo đảm an toàn mạng lưới, thông tin liên lạc thông suốt; cử cán bộ kỹ thuật trực suốt kỳ nghỉ Tết.", "recipients": operators, "evidence_required": true},

@@ -194,7 +194,7 @@ both_backends!(an_incident_from_report_to_closed, |t| {
             mv(
                 "close",
                 None,
-                Some("Báo cáo kết thúc ứng phó số 15/BC-STTTT"),
+                Some("Báo cáo kết thúc ứng phó số 15/BC-SKHCN"),
             ),
         )
         .await;

@@ -608,7 +608,7 @@ both_backends!(the_half_year_report_counts_what_was_done, |t| {
         "the agency issues its own report"
     );
     assert!(
-        text.contains("Sở Thông tin và Truyền thông tỉnh Sơn Hà"),
+        text.contains("Sở Khoa học và Công nghệ tỉnh Sơn Hà"),
         "sent to the Department"
     );
     for other in ["SYT", "Sở Y tế", "VNPT", "SYT-HIS"] {

@@ -1,7 +1,8 @@
 //! A realistic fictional province, tỉnh Sơn Hà, for demos and tests.
 //!
 //! [`generate`] returns the same province for the same seed: organisations
-//! (the coordinating Sở, agencies, district and commune committees, the four
+//! (the coordinating Sở Khoa học và Công nghệ, the provincial police's
+//! cyber-security unit, agencies, commune and ward committees, the four
 //! telecom operators with their real address space and AS numbers, a SOC
 //! provider, the national bodies), information systems of levels 1–4 with
 //! their protection status, their assets, and demo accounts for every role.
@@ -14,6 +15,7 @@ mod assets;
 pub mod bulk;
 mod ipspace;
 mod orgs;
+pub use orgs::TO_CONFIRM;
 mod people;
 mod systems;
 mod users;

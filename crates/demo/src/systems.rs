@@ -93,7 +93,7 @@ const PATCHED: &[&str] = LOG4J_PATCHED;
 const SPECS: &[Spec] = &[
     // Provincial shared platforms in the data centre.
     Spec {
-        owner: "stttt",
+        owner: "skhcn",
         name: "Trục liên thông văn bản và Nền tảng tích hợp, chia sẻ dữ liệu tỉnh Sơn Hà (LGSP)",
         tag: "lgsp",
         level: 4,
@@ -131,7 +131,7 @@ const SPECS: &[Spec] = &[
         ..PORTAL
     },
     Spec {
-        owner: "stttt",
+        owner: "skhcn",
         name: "Hệ thống thư điện tử công vụ tỉnh Sơn Hà",
         tag: "mail",
         level: 3,
@@ -147,14 +147,14 @@ const SPECS: &[Spec] = &[
         ..PORTAL
     },
     Spec {
-        owner: "stttt",
-        name: "Cổng thông tin điện tử Sở Thông tin và Truyền thông",
+        owner: "skhcn",
+        name: "Cổng thông tin điện tử Sở Khoa học và Công nghệ",
         level: 2,
-        domains: &["stttt.sonha.gov.vn"],
+        domains: &["skhcn.sonha.gov.vn"],
         ..PORTAL
     },
     Spec {
-        owner: "stttt",
+        owner: "skhcn",
         name: "Hệ thống quản lý tri thức và tài liệu kỹ thuật",
         tag: "wiki",
         level: 1,
@@ -214,7 +214,7 @@ const SPECS: &[Spec] = &[
         info: &[Private],
         domains: &["hop.sonha.gov.vn"],
         assets: &[VideoBridge, Nginx],
-        note: Some("Kết nối điểm cầu đến 6 huyện, thành phố và 86 xã, phường, thị trấn"),
+        note: Some("Kết nối điểm cầu đến 62 xã, phường"),
         ..PORTAL
     },
     Spec {
@@ -342,7 +342,7 @@ const SPECS: &[Spec] = &[
             Iis,
             SqlServer,
         ],
-        note: Some("Cán bộ tài chính các huyện truy cập từ xa qua BIG-IP APM"),
+        note: Some("Cán bộ tài chính các xã, phường truy cập từ xa qua BIG-IP APM"),
         ..PORTAL
     },
     Spec {
@@ -589,23 +589,23 @@ const SPECS: &[Spec] = &[
         },
         ..PORTAL
     },
-    // District and commune committees.
+    // Commune and ward committees (no districts since 1 July 2025).
     Spec {
-        owner: "tpsonha",
-        name: "Cổng thông tin điện tử thành phố Sơn Hà",
+        owner: "psonha",
+        name: "Cổng thông tin điện tử phường Sơn Hà",
         level: 2,
-        domains: &["tpsonha.sonha.gov.vn"],
+        domains: &["psonha.sonha.gov.vn"],
         ..PORTAL
     },
     Spec {
-        owner: "tpsonha",
-        name: "Trung tâm giám sát, điều hành đô thị thông minh (IOC) thành phố Sơn Hà",
+        owner: "psonha",
+        name: "Trung tâm giám sát, điều hành đô thị thông minh (IOC) phường Sơn Hà",
         tag: "ioc",
         level: 3,
         info: &[Public, Personal],
         subjects: Some(180_000),
         host: Own,
-        domains: &["ioc.tpsonha.sonha.gov.vn"],
+        domains: &["ioc.psonha.sonha.gov.vn"],
         assets: &[
             FortiGate(&["6.4.11"]),
             Iis,
@@ -625,13 +625,13 @@ const SPECS: &[Spec] = &[
     },
     Spec {
         owner: "thanhlam",
-        name: "Cổng thông tin điện tử huyện Thanh Lâm",
+        name: "Cổng thông tin điện tử xã Thanh Lâm",
         domains: &["thanhlam.sonha.gov.vn"],
         ..PORTAL
     },
     Spec {
         owner: "thanhlam",
-        name: "Hệ thống mạng nội bộ UBND huyện Thanh Lâm",
+        name: "Hệ thống mạng nội bộ UBND xã Thanh Lâm",
         tag: "lan",
         function: Infrastructure,
         info: &[Private],
@@ -646,7 +646,7 @@ const SPECS: &[Spec] = &[
     },
     Spec {
         owner: "vanson",
-        name: "Cổng thông tin điện tử huyện Vân Sơn",
+        name: "Cổng thông tin điện tử xã Vân Sơn",
         host: Own,
         domains: &["vanson.sonha.gov.vn"],
         assets: &[Apache, Mysql],
@@ -654,7 +654,7 @@ const SPECS: &[Spec] = &[
     },
     Spec {
         owner: "vanson",
-        name: "Hệ thống mạng nội bộ và truy cập từ xa UBND huyện Vân Sơn",
+        name: "Hệ thống mạng nội bộ và truy cập từ xa UBND xã Vân Sơn",
         tag: "lan",
         level: 2,
         function: Infrastructure,
@@ -669,13 +669,13 @@ const SPECS: &[Spec] = &[
     },
     Spec {
         owner: "phudien",
-        name: "Cổng thông tin điện tử huyện Phú Điền",
+        name: "Cổng thông tin điện tử xã Phú Điền",
         domains: &["phudien.sonha.gov.vn"],
         ..PORTAL
     },
     Spec {
         owner: "anlac",
-        name: "Hệ thống mạng nội bộ UBND huyện An Lạc",
+        name: "Hệ thống mạng nội bộ UBND xã An Lạc",
         tag: "lan",
         level: 2,
         function: Infrastructure,
@@ -686,13 +686,13 @@ const SPECS: &[Spec] = &[
     },
     Spec {
         owner: "anlac",
-        name: "Cổng thông tin điện tử huyện An Lạc",
+        name: "Cổng thông tin điện tử xã An Lạc",
         domains: &["anlac.sonha.gov.vn"],
         ..PORTAL
     },
     Spec {
         owner: "tayha",
-        name: "Cổng thông tin điện tử huyện Tây Hà",
+        name: "Cổng thông tin điện tử xã Tây Hà",
         host: Hosted(Isp::Vnpt),
         domains: &["tayha.sonha.gov.vn"],
         assets: &[WordPress, Mysql],
@@ -713,8 +713,8 @@ const SPECS: &[Spec] = &[
         ..PORTAL
     },
     Spec {
-        owner: "ttvanson",
-        name: "Hệ thống mạng nội bộ UBND thị trấn Vân Sơn",
+        owner: "xvanhoa",
+        name: "Hệ thống mạng nội bộ UBND xã Vân Hòa",
         tag: "lan",
         function: Infrastructure,
         info: &[Private],

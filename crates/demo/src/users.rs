@@ -8,8 +8,8 @@ use rand::seq::SliceRandom;
 use rand::Rng;
 
 const ACCOUNTS: &[(&str, &str, Role)] = &[
-    ("stttt.admin", "stttt", Role::Coordinator),
-    ("stttt.auditor", "stttt", Role::Auditor),
+    ("skhcn.admin", "skhcn", Role::Coordinator),
+    ("skhcn.auditor", "skhcn", Role::Auditor),
     ("ttdl.admin", "ttdl", Role::OrgAdmin),
     ("ttdl.officer", "ttdl", Role::Officer),
     ("ttdl.responder", "ttdl", Role::Responder),
@@ -22,8 +22,8 @@ const ACCOUNTS: &[(&str, &str, Role)] = &[
     ("syt.responder", "syt", Role::Responder),
     ("sgddt.officer", "sgddt", Role::Officer),
     ("bhxh.officer", "bhxh", Role::Officer),
-    ("tpsonha.admin", "tpsonha", Role::OrgAdmin),
-    ("tpsonha.officer", "tpsonha", Role::Officer),
+    ("psonha.admin", "psonha", Role::OrgAdmin),
+    ("psonha.officer", "psonha", Role::Officer),
     ("viettel.noc", "viettel", Role::IspOperator),
     ("vnpt.noc", "vnpt", Role::IspOperator),
     ("fpt.noc", "fpt", Role::IspOperator),

@@ -68,7 +68,7 @@ fn check_invariants(p: &Province) {
         assert!(
             matches!(
                 kind(&s.owner_key),
-                Some(OrgType::Coordinator | OrgType::Agency | OrgType::District | OrgType::Commune)
+                Some(OrgType::Coordinator | OrgType::Agency | OrgType::Commune)
             ),
             "{}: owner {}",
             s.input.code,
@@ -150,30 +150,89 @@ fn has_the_bodies_the_directives_address() {
     let count = |t: OrgType| p.orgs.iter().filter(|o| o.input.org_type == t).count();
     assert_eq!(count(OrgType::Coordinator), 1);
     assert!(count(OrgType::Agency) >= 12);
-    assert!(count(OrgType::District) >= 5);
-    assert!(count(OrgType::Agency) + count(OrgType::District) >= 10);
-    assert!(count(OrgType::Commune) >= 3);
+    // Two tiers since 1 July 2025: communes and wards directly under the
+    // province, no district.
+    assert_eq!(count(OrgType::District), 0);
+    assert!(count(OrgType::Commune) >= 8);
     assert_eq!(count(OrgType::Isp), 4);
     assert_eq!(count(OrgType::Soc), 1);
     assert_eq!(count(OrgType::National), 3);
 
-    let stttt = org(&p, "stttt").unwrap();
-    assert_eq!(stttt.input.org_type, OrgType::Coordinator);
-    assert_eq!(stttt.input.short_name.as_str(), "STTTT");
-    assert!(!stttt.input.address_blocks.is_empty());
+    // Since 1 March 2025 the Sở Khoa học và Công nghệ coordinates, with the
+    // provincial police's cyber-security unit as a partner.
+    let skhcn = org(&p, "skhcn").unwrap();
+    assert_eq!(skhcn.input.org_type, OrgType::Coordinator);
+    assert_eq!(
+        skhcn.input.name.as_str(),
+        "Sở Khoa học và Công nghệ tỉnh Sơn Hà"
+    );
+    assert_eq!(skhcn.input.short_name.as_str(), "SKHCN");
+    assert!(!skhcn.input.address_blocks.is_empty());
+    let police = org(&p, "pa05").unwrap();
+    assert_eq!(police.input.org_type, OrgType::Partner);
+    assert!(police
+        .input
+        .name
+        .as_str()
+        .starts_with("Phòng An ninh mạng và phòng, chống tội phạm sử dụng công nghệ cao"));
+    assert_eq!(count(OrgType::Partner), 1);
+
+    // Nothing of the old structure is left in a name or an address.
+    for o in &p.orgs {
+        let text = format!(
+            "{} {}",
+            o.input.name,
+            o.input.address.clone().unwrap_or_default()
+        );
+        for old in [
+            "huyện",
+            "thị trấn",
+            "thành phố",
+            "Thông tin và Truyền thông",
+            "Cục An toàn thông tin",
+        ] {
+            assert!(!text.contains(old), "{}: {text}", o.key);
+        }
+    }
+    for s in &p.systems {
+        for old in [
+            "huyện",
+            "thị trấn",
+            "thành phố",
+            "Thông tin và Truyền thông",
+        ] {
+            assert!(!s.input.name.as_str().contains(old), "{}", s.input.name);
+        }
+    }
 
     for c in p
         .orgs
         .iter()
         .filter(|o| o.input.org_type == OrgType::Commune)
     {
-        let parent = c.parent_key.as_deref().and_then(|k| org(&p, k)).unwrap();
-        assert_eq!(parent.input.org_type, OrgType::District, "{}", c.key);
+        assert_eq!(
+            c.parent_key, None,
+            "{} is directly under the province",
+            c.key
+        );
+        let name = c.input.name.as_str();
+        assert!(
+            name.starts_with("UBND xã ") || name.starts_with("UBND phường "),
+            "{name}"
+        );
     }
+    assert!(p
+        .orgs
+        .iter()
+        .any(|o| o.input.name.as_str().starts_with("UBND phường ")));
+    assert!(p
+        .orgs
+        .iter()
+        .any(|o| o.input.name.as_str().starts_with("UBND xã ")));
     for o in p.orgs.iter().filter(|o| {
         matches!(
             o.input.org_type,
-            OrgType::Coordinator | OrgType::Agency | OrgType::District | OrgType::Commune
+            OrgType::Coordinator | OrgType::Agency | OrgType::Commune
         )
     }) {
         assert!(o.input.contacts.len() >= 2, "{}", o.key);
@@ -186,12 +245,9 @@ fn has_the_bodies_the_directives_address() {
     let with_blocks = p
         .orgs
         .iter()
-        .filter(|o| {
-            matches!(o.input.org_type, OrgType::Agency | OrgType::District)
-                && !o.input.address_blocks.is_empty()
-        })
+        .filter(|o| o.input.org_type == OrgType::Agency && !o.input.address_blocks.is_empty())
         .count();
-    assert!(with_blocks * 3 >= (count(OrgType::Agency) + count(OrgType::District)) * 2);
+    assert!(with_blocks * 3 >= count(OrgType::Agency) * 2);
 
     let asns = |k: &str| {
         org(&p, k)
@@ -209,12 +265,37 @@ fn has_the_bodies_the_directives_address() {
     let vnpt = &org(&p, "vnpt").unwrap().input.address_blocks;
     assert!(vnpt.iter().any(|c| c.to_string() == "14.160.0.0/11"));
 
+    // Today's national bodies, each contact marked for the installer to
+    // confirm its numbers.
+    let a05 = org(&p, "a05").unwrap();
+    assert_eq!(
+        a05.input.name.as_str(),
+        "Cục An ninh mạng và phòng, chống tội phạm sử dụng công nghệ cao, Bộ Công an"
+    );
     let vncert = org(&p, "vncert").unwrap();
     assert_eq!(
         vncert.input.contacts[0].email.as_ref().unwrap().as_str(),
         "ir@vncert.vn"
     );
-    assert_eq!(vncert.parent_key.as_deref(), Some("cattt"));
+    assert_eq!(vncert.parent_key.as_deref(), Some("a05"));
+    assert_eq!(org(&p, "ncsc").unwrap().parent_key.as_deref(), Some("a05"));
+    for o in p
+        .orgs
+        .iter()
+        .filter(|o| o.input.org_type == OrgType::National)
+    {
+        for c in o.input.contacts.iter().chain(&o.input.contact_24x7) {
+            assert!(
+                c.title
+                    .as_deref()
+                    .unwrap_or_default()
+                    .contains(demo::TO_CONFIRM),
+                "{}: {:?}",
+                o.key,
+                c.title
+            );
+        }
+    }
 }
 
 #[test]
@@ -344,18 +425,18 @@ fn every_role_has_an_account() {
         assert!(p.users.iter().any(|u| u.role == *role), "{role}");
     }
     let at = |key: &str, role: Role| p.users.iter().any(|u| u.org_key == key && u.role == role);
-    assert!(at("stttt", Role::Coordinator));
-    assert!(at("stttt", Role::Auditor));
+    assert!(at("skhcn", Role::Coordinator));
+    assert!(at("skhcn", Role::Auditor));
     assert!(at("ttdl", Role::Responder));
     assert!(at("soc", Role::SocAnalyst));
     for isp in ["viettel", "vnpt", "fpt", "mobifone"] {
         assert!(at(isp, Role::IspOperator), "{isp}");
     }
-    let district_staff = p.users.iter().any(|u| {
-        org(&p, &u.org_key).is_some_and(|o| o.input.org_type == OrgType::District)
+    let commune_staff = p.users.iter().any(|u| {
+        org(&p, &u.org_key).is_some_and(|o| o.input.org_type == OrgType::Commune)
             && u.role == Role::OrgAdmin
     });
-    assert!(district_staff);
+    assert!(commune_staff);
 }
 
 #[test]

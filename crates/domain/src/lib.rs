@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod finding;
 pub mod monitoring;
+pub mod national;
 pub mod net;
 pub mod notice;
 pub mod org;
@@ -24,6 +25,7 @@ pub use asset::{AssetInput, AssetRole, DomainName, Hardware, KbId, Software, Ver
 pub use auth::{Actor, Capability, PasswordPolicy, PasswordProblem, Reach, Role, Scope};
 pub use finding::{FindingAction, FindingStatus};
 pub use monitoring::{AlertAction, AlertSeverity, AlertState, RuleLevel};
+pub use national::NationalBodies;
 pub use net::{Asn, Cidr};
 pub use notice::{Channel, DeliveryStatus};
 pub use org::{Contact, Email, OrgInput, OrgType};

@@ -11,11 +11,16 @@ text_enum! {
     OrgType {
         Coordinator => "coordinator", "Cơ quan điều phối", "Coordinator";
         Agency => "agency", "Sở, ban, ngành", "Agency";
-        District => "district", "UBND cấp huyện", "District committee";
-        Commune => "commune", "UBND cấp xã", "Commune committee";
+        // The district tier was abolished on 1 July 2025; kept for a
+        // province's records from before.
+        District => "district", "UBND cấp huyện (trước 01/7/2025)", "District committee (before 1 July 2025)";
+        Commune => "commune", "UBND xã, phường", "Commune or ward committee";
         Isp => "isp", "Doanh nghiệp viễn thông", "Telecom operator";
         Soc => "soc", "Đơn vị giám sát (SOC)", "SOC provider";
         National => "national", "Cơ quan quốc gia", "National body";
+        // A provincial body that works with the coordinator without being
+        // supervised by it, e.g. the provincial police's cyber-security unit.
+        Partner => "partner", "Cơ quan phối hợp", "Partner body";
     }
 }
 
@@ -25,7 +30,11 @@ impl OrgType {
     pub fn is_directory(self) -> bool {
         matches!(
             self,
-            OrgType::Coordinator | OrgType::Isp | OrgType::Soc | OrgType::National
+            OrgType::Coordinator
+                | OrgType::Isp
+                | OrgType::Soc
+                | OrgType::National
+                | OrgType::Partner
         )
     }
 }

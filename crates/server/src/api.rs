@@ -72,6 +72,7 @@ mod notifications;
 mod registry;
 mod reports;
 mod session;
+mod settings;
 mod vulns;
 
 pub fn router() -> Router<AppState> {
@@ -89,6 +90,7 @@ pub fn router() -> Router<AppState> {
         .merge(directives::routes())
         .merge(audit::routes())
         .merge(monitoring::routes())
+        .merge(settings::routes())
 }
 
 async fn openapi() -> Json<Value> {

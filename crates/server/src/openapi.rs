@@ -131,7 +131,7 @@ pub const OPERATIONS: &[Operation] = &[
     ("post", "/incidents/{id}/assign", Need::Cap(Capability::Coordinate), "incidents", "Assign a responder (coordinator)", None, &[]),
     ("post", "/incidents/{id}/entries", Need::Cap(Capability::RespondIncident), "incidents", "Add a note, action or decision to the timeline", None, &[]),
     ("post", "/incidents/{id}/observables", Need::Cap(Capability::RespondIncident), "incidents", "Add an observable (IP, domain, URL, hash, e-mail, file name) with its TLP", None, &[]),
-    ("post", "/incidents/{id}/escalations", Need::Cap(Capability::RespondIncident), "incidents", "Record that the incident was reported to VNCERT/CC or NCSC", None, &[]),
+    ("post", "/incidents/{id}/escalations", Need::Cap(Capability::RespondIncident), "incidents", "Record that the incident was reported to a national body (`to`: an incident recipient's code from /settings/national-bodies)", None, &[]),
     ("get", "/incidents/{id}/export.{format}", Need::Cap(Capability::Read), "incidents", "The incident as a STIX 2.1 bundle or a MISP event (format: stix or misp)", None, &[]),
     ("get", "/incidents/{id}/report.docx", Need::Cap(Capability::Read), "incidents", "The initial report as an official document", None, &[]),
     ("get", "/directives", Need::Cap(Capability::Read), "directives", "Directives that give the caller tasks (the province: all)", None, &[]),
@@ -158,6 +158,8 @@ pub const OPERATIONS: &[Operation] = &[
     ("get", "/suppressions", Need::Cap(Capability::Read), "monitoring", "Suppressions of the caller's organisation and the province's", None, &[]),
     ("post", "/suppressions", Need::Cap(Capability::RespondIncident), "monitoring", "Suppress alerts by rule, host or field value, with a reason and an expiry (audited)", Some("NewSuppression"), &[]),
     ("delete", "/suppressions/{id}", Need::Cap(Capability::RespondIncident), "monitoring", "Lift a suppression (audited)", None, &[]),
+    ("get", "/settings/national-bodies", Need::Cap(Capability::Read), "settings", "The national bodies documents and messages name: who issues vulnerability warnings, who receives incident reports (escalation codes with their names)", None, &[]),
+    ("put", "/settings/national-bodies", Need::Cap(Capability::Coordinate), "settings", "Replace the national bodies (coordinator; audited)", Some("NationalBodies"), &[]),
 ];
 
 fn schemas() -> Value {
@@ -206,11 +208,17 @@ fn schemas() -> Value {
             "current_password": {"type": "string"}, "new_password": {"type": "string",
             "description": "At least 8 characters with upper case, lower case, a digit and a special character; not a common password"}}},
         "Contact": contact,
+        "NationalBodies": {"type": "object", "required": ["warning_issuer", "incident_recipients"], "properties": {
+            "warning_issuer": {"type": "object", "required": ["name", "short"], "properties": {
+                "name": {"type": "string", "maxLength": 300}, "short": {"type": "string", "maxLength": 50}}},
+            "incident_recipients": {"type": "array", "minItems": 1, "maxItems": 10, "items": {"type": "object", "required": ["code", "name", "short"], "properties": {
+                "code": {"type": "string", "pattern": "^[a-z0-9_]{1,30}$"}, "name": {"type": "string", "maxLength": 300}, "short": {"type": "string", "maxLength": 50}}}},
+            "confirmed": {"type": "boolean", "description": "false until the installer has checked the names"}}},
         "RoleChange": {"type": "object", "required": ["role"], "properties": {"role": {"enum": ["coordinator", "org_admin", "officer", "isp_operator", "soc_analyst", "responder", "auditor"]}}},
         "TotpCode": {"type": "object", "required": ["code"], "properties": {"code": {"type": "string", "pattern": "^[0-9]{6}$"}}},
         "OrgInput": {"type": "object", "required": ["name", "short_name", "org_type"], "properties": {
             "name": {"type": "string"}, "short_name": {"type": "string"},
-            "org_type": {"enum": ["coordinator", "agency", "district", "commune", "isp", "soc", "national"]},
+            "org_type": {"enum": ["coordinator", "agency", "district", "commune", "isp", "soc", "national", "partner"]},
             "parent_id": {"type": ["integer", "null"]}, "address": {"type": ["string", "null"]},
             "contacts": {"type": "array", "items": {"$ref": "#/components/schemas/Contact"}},
             "contact_24x7": {"$ref": "#/components/schemas/Contact"},

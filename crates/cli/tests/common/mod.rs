@@ -99,7 +99,8 @@ impl TestApp {
         let app = App::new(store, config);
         app.bootstrap(
             Some(PASSWORD.into()),
-            "Sở Thông tin và Truyền thông tỉnh Sơn Hà",
+            "Sở Khoa học và Công nghệ tỉnh Sơn Hà",
+            "SKHCN",
         )
         .await
         .unwrap()

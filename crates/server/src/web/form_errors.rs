@@ -263,7 +263,24 @@ const REASONS: &[(&str, &str)] = &[
         "note, action or decision",
         "ghi chú, hành động hoặc quyết định",
     ),
-    ("vncert or ncsc", "VNCERT hoặc NCSC"),
+    ("one of {}", "một trong các mã {}"),
+    (
+        "an abbreviation of 1 to 50 characters",
+        "tên viết tắt từ 1 đến 50 ký tự",
+    ),
+    (
+        "a code of 1 to 30 lowercase letters, digits or '_'",
+        "mã từ 1 đến 30 ký tự: chữ thường, chữ số hoặc '_'",
+    ),
+    ("'{}' is given twice", "'{}' bị trùng"),
+    (
+        "write code | short name | full name",
+        "viết: mã | tên viết tắt | tên đầy đủ",
+    ),
+    (
+        "1 to {} bodies that receive incident reports",
+        "từ 1 đến {} cơ quan tiếp nhận báo cáo sự cố",
+    ),
     ("docx or xlsx", "DOCX hoặc XLSX"),
     ("unknown kind", "loại dữ liệu không có"),
     ("not a TOTP secret", "không phải khóa TOTP"),

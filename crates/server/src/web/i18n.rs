@@ -33,6 +33,13 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("users", "Tài khoản", "Accounts"),
     ("tokens", "Mã truy cập API", "API tokens"),
     ("audit", "Nhật ký kiểm toán", "Audit log"),
+    ("national_bodies", "Cơ quan quốc gia", "National bodies"),
+    ("national_bodies_hint", "Tên các cơ quan in trên văn bản (Kính gửi, Nơi nhận), trong thư thông báo và danh bạ. Từ 01/3/2025 quản lý nhà nước về an toàn thông tin mạng chuyển sang Bộ Công an (Cục A05).", "The names documents (addressee, recipients), messages and the directory use. Since 1 March 2025 the state management of information security is with the Ministry of Public Security (A05)."),
+    ("warning_issuer_name", "Cơ quan ban hành cảnh báo lỗ hổng", "Body that issues vulnerability warnings"),
+    ("warning_issuer_short", "Tên viết tắt của cơ quan ban hành cảnh báo", "Its abbreviation"),
+    ("incident_recipients", "Cơ quan tiếp nhận báo cáo sự cố (mỗi dòng: mã | tên viết tắt | tên đầy đủ)", "Bodies that receive incident reports (one a line: code | abbreviation | full name)"),
+    ("names_confirmed", "Đã xác nhận tên các cơ quan", "The names are confirmed"),
+    ("to_confirm", "Cần xác nhận: tên các cơ quan là dữ liệu mặc định, người cài đặt cần kiểm tra.", "To be confirmed: the names are the defaults; the installer should check them."),
     ("incidents", "Sự cố", "Incidents"),
     ("report_incident", "Báo cáo sự cố", "Report an incident"),
     ("severity", "Mức độ", "Severity"),
@@ -56,6 +63,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("tasks", "Nhiệm vụ", "Tasks"),
     ("directives", "Chỉ đạo", "Directives"),
     ("periodic_reports", "Báo cáo định kỳ", "Periodic reports"),
+    ("check_period_data", "Xem số liệu của kỳ", "Check the period's data"),
     ("report_period", "Kỳ báo cáo", "Reporting period"),
     ("download", "Tải về", "Download"),
     ("reports_due", "Báo cáo sắp đến hạn", "Reports due"),
@@ -713,11 +721,9 @@ impl Tr {
                         .next()
                         .and_then(|r| r.split_once(" by "))
                         .unwrap_or(("", ""));
-                    let body = match to {
-                        "vncert" => "VNCERT/CC",
-                        "ncsc" => "NCSC",
-                        other => other,
-                    };
+                    // The body's abbreviation as the installation named it
+                    // on the day (`NationalBodies`), written by the use case.
+                    let body = to;
                     return if en {
                         format!("Reported to {body} on {on} by {by}")
                     } else {

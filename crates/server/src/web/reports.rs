@@ -65,11 +65,20 @@ struct ReportsPage {
     periods: Vec<(String, String)>,
     /// Who the report may be for: (org id or empty for the province, name).
     targets: Vec<(String, String)>,
-    /// The period whose report is due next, chosen when the page opens.
+    /// The period whose report is due next, chosen when the page opens
+    /// (or the one asked for with `?period=`).
     selected: String,
+    /// Said plainly when the selected period has almost no data.
+    thin: Option<String>,
 }
 
-async fn page(State(st): State<AppState>, web: Web) -> Response {
+#[derive(Deserialize)]
+struct PageQuery {
+    #[serde(default)]
+    period: Option<String>,
+}
+
+async fn page(State(st): State<AppState>, web: Web, Query(q): Query<PageQuery>) -> Response {
     let today = app::registry::today();
     let current = ReportPeriod::half_containing(today);
     let mut periods = Vec::new();
@@ -110,12 +119,31 @@ async fn page(State(st): State<AppState>, web: Web) -> Response {
         targets.push((scope.org_id.to_string(), web.tr.t("my_org").to_string()));
     }
     let due = next_due(today);
-    let selected = due
-        .iter()
-        .map(|d| d.period.to_string())
-        .find(|code| periods.iter().any(|(c, _)| c == code))
+    let asked = q
+        .period
+        .as_deref()
+        .and_then(|p| p.parse::<ReportPeriod>().ok())
+        .map(|p| p.to_string())
+        .filter(|code| periods.iter().any(|(c, _)| c == code));
+    let selected = asked
+        .or_else(|| {
+            due.iter()
+                .map(|d| d.period.to_string())
+                .find(|code| periods.iter().any(|(c, _)| c == code))
+        })
         .unwrap_or_default();
+    let thin = match selected.parse::<ReportPeriod>() {
+        Ok(period) => {
+            let org = (!scope.sees_province()).then_some(scope.org_id);
+            match st.app.period_activity(scope, period, org).await {
+                Ok(a) => a.thin_sentence_vi(&period),
+                Err(e) => return web.fail(e),
+            }
+        }
+        Err(_) => None,
+    };
     render(&ReportsPage {
+        thin,
         tr: web.tr,
         nav: web.nav("reports"),
         title: web.tr.t("periodic_reports").into(),

@@ -10,6 +10,10 @@ pub(super) fn router() -> Router<AppState> {
         .route("/admin/tokens", get(tokens).post(create_token))
         .route("/admin/tokens/{id}/revoke", post(revoke_token))
         .route("/admin/audit", get(audit))
+        .route(
+            "/admin/national-bodies",
+            get(national_bodies).post(save_national_bodies),
+        )
 }
 
 #[derive(Template)]
@@ -374,5 +378,98 @@ async fn audit(State(st): State<AppState>, web: Web, Query(q): Query<AuditQuery>
         actor: f.actor.unwrap_or_default(),
         action: f.action.unwrap_or_default(),
         next,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "national_bodies.html")]
+struct NationalBodiesPage {
+    tr: Tr,
+    nav: Nav,
+    title: String,
+    bodies: domain::NationalBodies,
+    /// The recipients as the form's lines.
+    lines: String,
+    may_edit: bool,
+    errors: Vec<String>,
+}
+
+fn national_bodies_page(
+    web: &Web,
+    bodies: domain::NationalBodies,
+    errors: Vec<String>,
+) -> Response {
+    let tr = web.tr;
+    render(&NationalBodiesPage {
+        lines: bodies.recipients_as_lines(),
+        bodies,
+        may_edit: web.auth.scope.is_coordinator(),
+        nav: web.nav("admin"),
+        title: tr.t("national_bodies").into(),
+        tr,
+        errors,
+    })
+}
+
+async fn national_bodies(State(st): State<AppState>, web: Web) -> Response {
+    match st.app.national_bodies(&web.auth.scope).await {
+        Ok(b) => national_bodies_page(&web, b, vec![]),
+        Err(e) => web.fail(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct NationalBodiesForm {
+    #[serde(default)]
+    csrf: String,
+    issuer_name: String,
+    issuer_short: String,
+    recipients: String,
+    #[serde(default)]
+    confirmed: Option<String>,
+}
+
+async fn save_national_bodies(
+    State(st): State<AppState>,
+    web: Web,
+    Form(f): Form<NationalBodiesForm>,
+) -> Response {
+    if let Some(r) = web.refuse_csrf(&f.csrf) {
+        return r;
+    }
+    let typed = |recipients| domain::NationalBodies {
+        warning_issuer: domain::national::Body {
+            name: f.issuer_name.clone(),
+            short: f.issuer_short.clone(),
+        },
+        incident_recipients: recipients,
+        confirmed: f.confirmed.is_some(),
+    };
+    let errs = match domain::NationalBodies::recipients_from_lines(&f.recipients) {
+        Ok(recipients) => match st
+            .app
+            .set_national_bodies(&web.auth.scope, typed(recipients))
+            .await
+        {
+            Ok(_) => return Redirect::to("/admin/national-bodies").into_response(),
+            Err(AppError::Invalid(errs)) => errs,
+            Err(e) => return web.fail(e),
+        },
+        Err(errs) => errs,
+    };
+    // Shown again as typed, with what is wrong.
+    let mut again = typed(Vec::new());
+    let lines = f.recipients.clone();
+    let errors = crate::web::form_errors::describe(web.tr, &errs);
+    again.confirmed = f.confirmed.is_some();
+    let tr = web.tr;
+    render(&NationalBodiesPage {
+        lines,
+        bodies: again,
+        may_edit: true,
+        nav: web.nav("admin"),
+        title: tr.t("national_bodies").into(),
+        tr,
+        errors,
     })
 }
