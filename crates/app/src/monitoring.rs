@@ -344,7 +344,9 @@ impl App {
                 dropped: 0,
                 sample,
                 done,
+                key: None,
             })
+            .await
             .map_err(|_| AppError::Busy)?;
         if let Some(rx) = wait_for {
             let _ = rx.await;

@@ -10,9 +10,10 @@
 //!             worker threads (Scanner each) ─► Detected ─► storer (one transaction per batch)
 //! ```
 //!
-//! The in-process transport is a bounded channel; the [`Transport`] trait is
-//! the seam where a NATS JetStream transport (publish on receipt, consume in
-//! a queue group, acknowledge after the storer commits) can replace it.
+//! The in-process transport is a bounded channel; with `--nats-url` the
+//! [`Transport`] is NATS JetStream ([`nats`]: publish on receipt, every node
+//! pulls from one durable consumer, a message is acknowledged after the
+//! storer commits its alerts).
 
 use crate::App;
 use chrono::{DateTime, Utc};
@@ -24,6 +25,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use store::monitoring::{Hit, Rejected, SensorCounts};
+
+pub mod nats;
+pub use nats::NatsConfig;
 
 /// How the pipeline is set up (`canhgac serve` options).
 #[derive(Debug, Clone)]
@@ -41,6 +45,8 @@ pub struct MonitoringConfig {
     /// Where to receive syslog over UDP and TCP (`--syslog-udp`, `--syslog-tcp`).
     pub syslog_udp: Option<String>,
     pub syslog_tcp: Option<String>,
+    /// NATS JetStream instead of the in-process queue (`--nats-url`).
+    pub nats: Option<NatsConfig>,
 }
 
 impl Default for MonitoringConfig {
@@ -56,6 +62,7 @@ impl Default for MonitoringConfig {
             max_decompressed: 256 * 1024 * 1024,
             syslog_udp: None,
             syslog_tcp: None,
+            nats: None,
         }
     }
 }
@@ -79,6 +86,9 @@ pub struct Batch {
     pub sample: Vec<Rejected>,
     /// Told when the batch's alerts are stored.
     pub done: Option<tokio::sync::oneshot::Sender<()>>,
+    /// Set when the batch may arrive twice (a JetStream redelivery): its
+    /// sensor counts are added once per key. `None` in-process.
+    pub key: Option<String>,
 }
 
 /// A batch after detection.
@@ -91,6 +101,7 @@ struct Detected {
     sample: Vec<Rejected>,
     hits: Vec<RawHit>,
     done: Option<tokio::sync::oneshot::Sender<()>>,
+    key: Option<String>,
 }
 
 struct RawHit {
@@ -105,10 +116,14 @@ struct RawHit {
 #[derive(Debug)]
 pub struct Full;
 
-/// Where receivers put batches. In-process today; a JetStream transport
-/// implements the same.
+/// What [`Transport::offer`] returns: done once the batch is accepted
+/// (queued in-process, or stored by JetStream) or refused.
+pub type Offered<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), Full>> + Send + 'a>>;
+
+/// Where receivers put batches: in-process, or NATS JetStream ([`nats`]).
 pub trait Transport: Send + Sync {
-    fn offer(&self, batch: Batch) -> Result<(), Full>;
+    fn offer(&self, batch: Batch) -> Offered<'_>;
 }
 
 struct InProcess {
@@ -119,11 +134,11 @@ struct InProcess {
 }
 
 impl Transport for InProcess {
-    fn offer(&self, batch: Batch) -> Result<(), Full> {
-        match self.tx.try_send(batch) {
+    fn offer(&self, batch: Batch) -> Offered<'_> {
+        Box::pin(std::future::ready(match self.tx.try_send(batch) {
             Ok(()) => Ok(()),
             Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => Err(Full),
-        }
+        }))
     }
 }
 
@@ -138,8 +153,8 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    pub fn offer(&self, batch: Batch) -> Result<(), Full> {
-        self.transport.offer(batch)
+    pub async fn offer(&self, batch: Batch) -> Result<(), Full> {
+        self.transport.offer(batch).await
     }
 }
 
@@ -244,6 +259,7 @@ fn detect_batch(scanner: &mut detect::Scanner<'_>, b: Batch) -> Detected {
         sample: b.sample,
         hits,
         done: b.done,
+        key: b.key,
     }
 }
 
@@ -252,6 +268,15 @@ impl App {
     /// inside the server's runtime.
     pub fn start_monitoring(&self) -> crate::Result<()> {
         let cfg = self.config.monitoring.clone();
+        // NATS first: a node that cannot reach it says so before compiling.
+        let nats = match &cfg.nats {
+            Some(n) => Some(
+                tokio::runtime::Handle::current()
+                    .block_on(nats::connect(n, cfg.queue_batches))
+                    .map_err(crate::AppError::Internal)?,
+            ),
+            None => None,
+        };
         let (engine, report) = crate::hunt::load_rules(&crate::hunt::RuleOptions {
             rule_dirs: cfg.rules.clone(),
             ..Default::default()
@@ -264,7 +289,11 @@ impl App {
             "monitoring: detection rules compiled"
         );
         let engine = Arc::new(engine);
-        let (tx, rx) = sync_channel::<Batch>(cfg.queue_batches.max(1));
+        let local = match nats {
+            Some(_) => nats::local_queue(cfg.workers),
+            None => cfg.queue_batches.max(1),
+        };
+        let (tx, rx) = sync_channel::<Batch>(local);
         let rx = Arc::new(Mutex::new(rx));
         let (dtx, drx) = tokio::sync::mpsc::channel::<Detected>(cfg.queue_batches.max(1));
         let evaluated = Arc::new(AtomicU64::new(0));
@@ -296,8 +325,12 @@ impl App {
         let app = self.clone();
         let storer_engine = engine.clone();
         tokio::spawn(async move { app.store_loop(storer_engine, drx).await });
+        let transport: Box<dyn Transport> = match nats {
+            Some(n) => n.start(self, tx, cfg.workers),
+            None => Box::new(InProcess { tx, _rx: rx }),
+        };
         let p = Pipeline {
-            transport: Box::new(InProcess { tx, _rx: rx }),
+            transport,
             rules_loaded: report.rules_loaded,
             rules_refused: report.refused.len(),
             evaluated,
@@ -423,7 +456,11 @@ impl App {
         for (id, n) in suppressed {
             store::monitoring::count_suppressed(&mut tx, id, n).await?;
         }
-        if let Some(sensor) = d.sender.sensor_id {
+        let first = match (&d.key, d.sender.sensor_id) {
+            (Some(key), Some(_)) => store::monitoring::claim_batch(&mut tx, key, now).await?,
+            _ => true,
+        };
+        if let Some(sensor) = d.sender.sensor_id.filter(|_| first) {
             store::monitoring::add_sensor_counts(
                 &mut tx,
                 sensor,
@@ -508,7 +545,7 @@ impl App {
 
     /// Offers syslog messages of one sender to the pipeline; `Err(Full)`
     /// when it has no room (TCP waits and offers again, UDP counts a drop).
-    pub fn offer_messages(
+    pub async fn offer_messages(
         &self,
         sender: Sender,
         messages: &[String],
@@ -534,15 +571,18 @@ impl App {
                 }
             }
         }
-        Ok(pipeline.offer(Batch {
-            sender,
-            received_at: now,
-            events,
-            rejected,
-            dropped: 0,
-            sample,
-            done: None,
-        }))
+        Ok(pipeline
+            .offer(Batch {
+                sender,
+                received_at: now,
+                events,
+                rejected,
+                dropped: 0,
+                sample,
+                done: None,
+                key: None,
+            })
+            .await)
     }
 
     /// Counts datagrams a full pipeline made a sensor lose.

@@ -504,6 +504,20 @@ struct ServeArgs {
     /// Receive syslog over TCP on ADDR (octet counting or newline framing).
     #[arg(long)]
     syslog_tcp: Option<String>,
+    /// Send received events through NATS JetStream at URL (e.g.
+    /// nats://127.0.0.1:4222) and evaluate them on every node started with
+    /// the same URL and stream; without it, in-process. With it,
+    /// --event-queue bounds the stream's waiting batches.
+    #[arg(long, env = "CANHGAC_NATS_URL")]
+    nats_url: Option<String>,
+    /// The JetStream stream's name (created if missing; subject NAME.batches).
+    #[arg(long, default_value = app::pipeline::NatsConfig::DEFAULT_STREAM)]
+    nats_stream: String,
+    /// Seconds a node may hold a batch without a sign of life before
+    /// JetStream gives it to another node (set when the stream's consumer is
+    /// created).
+    #[arg(long, default_value_t = 30)]
+    nats_ack_wait: u64,
 }
 
 #[derive(Subcommand)]
@@ -1108,6 +1122,11 @@ fn monitoring_config(args: &ServeArgs) -> app::pipeline::MonitoringConfig {
         group_window: chrono::Duration::minutes(args.alert_group_minutes.max(1)),
         syslog_udp: args.syslog_udp.clone(),
         syslog_tcp: args.syslog_tcp.clone(),
+        nats: args.nats_url.as_ref().map(|url| app::pipeline::NatsConfig {
+            url: url.clone(),
+            stream: args.nats_stream.clone(),
+            ack_wait: std::time::Duration::from_secs(args.nats_ack_wait.max(1)),
+        }),
         ..default
     }
 }

@@ -122,7 +122,7 @@ async fn udp(app: App, senders: Senders, sock: tokio::net::UdpSocket) {
 }
 
 async fn offer_or_drop(app: &App, sender: Sender, messages: &[String]) {
-    match app.offer_messages(sender, messages) {
+    match app.offer_messages(sender, messages).await {
         Ok(Ok(())) => {}
         Ok(Err(_full)) => {
             if let Some(id) = sender.sensor_id {
@@ -234,7 +234,7 @@ async fn connection(
 async fn offer_waiting(app: &App, sender: Sender, messages: &[String]) {
     let mut wait = Duration::from_millis(10);
     loop {
-        match app.offer_messages(sender, messages) {
+        match app.offer_messages(sender, messages).await {
             Ok(Ok(())) => return,
             Ok(Err(_full)) => {
                 tokio::time::sleep(wait).await;

@@ -388,6 +388,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     ),
     (16, include_str!("../migrations/sqlite/0016_monitoring.sql")),
     (
+        17,
+        include_str!("../migrations/sqlite/0017_monitoring_batches.sql"),
+    ),
+    (
         21,
         include_str!("../migrations/sqlite/0021_national_bodies.sql"),
     ),
@@ -441,6 +445,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         16,
         include_str!("../migrations/postgres/0016_monitoring.sql"),
+    ),
+    (
+        17,
+        include_str!("../migrations/postgres/0017_monitoring_batches.sql"),
     ),
     (
         21,

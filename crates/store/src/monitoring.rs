@@ -876,3 +876,30 @@ pub fn is_overdue(a: &Alert, now: DateTime<Utc>) -> bool {
             + chrono::Duration::hours(domain::monitoring::acknowledge_within_hours(a.severity))
             < now
 }
+
+// ------------------------------------------------- batches counted (NATS)
+
+/// Claims a batch's key for counting: `true` the first time, `false` when a
+/// batch with that key was already counted (a JetStream redelivery), so its
+/// sensor counts are added once. In the transaction that adds them.
+pub async fn claim_batch(tx: &mut Tx, key: &str, now: DateTime<Utc>) -> Result<bool> {
+    let n = tx
+        .conn()
+        .execute(
+            "INSERT INTO monitoring_batches (batch_key, counted_at) VALUES ($1, $2) \
+             ON CONFLICT (batch_key) DO NOTHING",
+            args![key, now],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// Forgets the keys of batches counted before `before`; returns how many.
+pub async fn forget_batches(tx: &mut Tx, before: DateTime<Utc>) -> Result<u64> {
+    tx.conn()
+        .execute(
+            "DELETE FROM monitoring_batches WHERE counted_at < $1",
+            args![before],
+        )
+        .await
+}
