@@ -41,6 +41,8 @@ pub struct MonitoringConfig {
     /// Where to receive syslog over UDP and TCP (`--syslog-udp`, `--syslog-tcp`).
     pub syslog_udp: Option<String>,
     pub syslog_tcp: Option<String>,
+    /// Largest event file accepted by `POST /events/file` (`--max-upload-mib`).
+    pub max_upload: u64,
 }
 
 impl Default for MonitoringConfig {
@@ -56,6 +58,7 @@ impl Default for MonitoringConfig {
             max_decompressed: 256 * 1024 * 1024,
             syslog_udp: None,
             syslog_tcp: None,
+            max_upload: 256 * 1024 * 1024,
         }
     }
 }
@@ -79,6 +82,19 @@ pub struct Batch {
     pub sample: Vec<Rejected>,
     /// Told when the batch's alerts are stored.
     pub done: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The sender's idempotency key: recorded in the transaction that
+    /// stores the batch; a batch whose key is already recorded stores nothing.
+    pub key: Option<String>,
+}
+
+impl Sender {
+    /// Who the idempotency keys of this sender belong to.
+    pub fn key_owner(&self) -> String {
+        match self.sensor_id {
+            Some(id) => format!("sensor:{id}"),
+            None => format!("org:{}", self.org_id),
+        }
+    }
 }
 
 /// A batch after detection.
@@ -91,6 +107,7 @@ struct Detected {
     sample: Vec<Rejected>,
     hits: Vec<RawHit>,
     done: Option<tokio::sync::oneshot::Sender<()>>,
+    key: Option<String>,
 }
 
 struct RawHit {
@@ -244,6 +261,7 @@ fn detect_batch(scanner: &mut detect::Scanner<'_>, b: Batch) -> Detected {
         sample: b.sample,
         hits,
         done: b.done,
+        key: b.key,
     }
 }
 
@@ -387,6 +405,17 @@ impl App {
             });
         }
         let mut tx = self.store.begin().await?;
+        if let Some(key) = &d.key {
+            let answer = store::monitoring::IngestKey {
+                accepted: d.events,
+                rejected: d.rejected,
+            };
+            let owner = d.sender.key_owner();
+            if !store::monitoring::record_ingest_key(&mut tx, &owner, key, answer, now).await? {
+                // A repeat of a batch already stored: nothing of it again.
+                return Ok(());
+            }
+        }
         for h in &hits {
             store::monitoring::store_hit(&mut tx, &scope, h, self.config.monitoring.group_window)
                 .await?;
@@ -442,7 +471,7 @@ pub fn syslog_events(msg: &str) -> Result<Vec<(serde_json::Value, Option<Event>)
 
 /// An event's fields as a flat JSON object (a field with several values as
 /// a list), to store with its alert and show.
-fn event_json(ev: &Event) -> serde_json::Value {
+pub(crate) fn event_json(ev: &Event) -> serde_json::Value {
     let mut o = serde_json::Map::new();
     for (name, v) in ev.fields() {
         let v = serde_json::to_value(v).unwrap_or_default();
@@ -513,6 +542,7 @@ impl App {
             dropped: 0,
             sample,
             done: None,
+            key: None,
         }))
     }
 
