@@ -46,6 +46,25 @@ pub struct IngestReport {
     pub accepted: u64,
     pub rejected: u64,
     pub first_reasons: Vec<LineReason>,
+    /// The batch's idempotency key was seen before: these are the counts
+    /// answered then, and nothing was evaluated or counted again.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub duplicate: bool,
+}
+
+/// Longest idempotency key accepted.
+pub const MAX_KEY: usize = 200;
+
+/// Checks an `Idempotency-Key`: 1–200 visible ASCII characters.
+pub fn check_key(key: &str) -> Result<()> {
+    if key.is_empty() || key.len() > MAX_KEY || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(invalid(
+            "Idempotency-Key",
+            "Khóa chống gửi lặp gồm 1–200 ký tự ASCII nhìn thấy được \
+             (1 to 200 visible ASCII characters)",
+        ));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -273,19 +292,36 @@ impl App {
     /// good ones go to detection, the bad ones are counted with their reasons.
     /// A full pipeline refuses the whole body ([`AppError::Busy`]) so the
     /// sender retries it; nothing of an accepted body is lost. With `wait`,
-    /// answers once the alerts are stored.
+    /// answers once the alerts are stored. With an idempotency `key` already
+    /// recorded for the sender (a batch sent again because its answer was
+    /// lost), answers what was answered then and evaluates nothing.
     pub async fn ingest_events(
         &self,
         scope: &Scope,
         body: &[u8],
         gzip: bool,
         wait: bool,
+        key: Option<&str>,
     ) -> Result<IngestReport> {
         if !scope.may(Capability::IngestEvents) {
             return Err(AppError::Forbidden("only sensors send events".into()));
         }
         let sender = self.sender_of(scope).await?;
         let pipeline = self.pipeline()?;
+        if let Some(k) = key {
+            check_key(k)?;
+            if let Some(seen) =
+                store::monitoring::ingest_key(&mut self.store.conn(), &sender.key_owner(), k)
+                    .await?
+            {
+                return Ok(IngestReport {
+                    accepted: seen.accepted as u64,
+                    rejected: seen.rejected as u64,
+                    first_reasons: Vec::new(),
+                    duplicate: true,
+                });
+            }
+        }
         let bytes = decompressed(body, gzip, self.config.monitoring.max_decompressed)?;
         let now = Utc::now();
         let mut events = Vec::new();
@@ -344,7 +380,8 @@ impl App {
                 dropped: 0,
                 sample,
                 done,
-                key: None,
+                key: key.map(str::to_string),
+                delivery_key: None,
             })
             .await
             .map_err(|_| AppError::Busy)?;
@@ -355,10 +392,11 @@ impl App {
             accepted,
             rejected,
             first_reasons: reasons,
+            duplicate: false,
         })
     }
 
-    async fn sender_of(&self, scope: &Scope) -> Result<Sender> {
+    pub(crate) async fn sender_of(&self, scope: &Scope) -> Result<Sender> {
         match (&scope.actor, scope.role) {
             (Actor::Token { id, .. }, Role::Sensor) => {
                 let s = store::monitoring::sensor_of_token(&mut self.store.conn(), *id)

@@ -47,6 +47,8 @@ pub struct MonitoringConfig {
     pub syslog_tcp: Option<String>,
     /// NATS JetStream instead of the in-process queue (`--nats-url`).
     pub nats: Option<NatsConfig>,
+    /// Largest event file accepted by `POST /events/file` (`--max-upload-mib`).
+    pub max_upload: u64,
 }
 
 impl Default for MonitoringConfig {
@@ -63,6 +65,7 @@ impl Default for MonitoringConfig {
             syslog_udp: None,
             syslog_tcp: None,
             nats: None,
+            max_upload: 256 * 1024 * 1024,
         }
     }
 }
@@ -88,7 +91,20 @@ pub struct Batch {
     pub done: Option<tokio::sync::oneshot::Sender<()>>,
     /// Set when the batch may arrive twice (a JetStream redelivery): its
     /// sensor counts are added once per key. `None` in-process.
+    pub delivery_key: Option<String>,
+    /// The sender's idempotency key: recorded in the transaction that
+    /// stores the batch; a batch whose key is already recorded stores nothing.
     pub key: Option<String>,
+}
+
+impl Sender {
+    /// Who the idempotency keys of this sender belong to.
+    pub fn key_owner(&self) -> String {
+        match self.sensor_id {
+            Some(id) => format!("sensor:{id}"),
+            None => format!("org:{}", self.org_id),
+        }
+    }
 }
 
 /// A batch after detection.
@@ -102,6 +118,7 @@ struct Detected {
     hits: Vec<RawHit>,
     done: Option<tokio::sync::oneshot::Sender<()>>,
     key: Option<String>,
+    delivery_key: Option<String>,
 }
 
 struct RawHit {
@@ -260,6 +277,7 @@ fn detect_batch(scanner: &mut detect::Scanner<'_>, b: Batch) -> Detected {
         hits,
         done: b.done,
         key: b.key,
+        delivery_key: b.delivery_key,
     }
 }
 
@@ -428,6 +446,17 @@ impl App {
             .collect();
         let duty = self.duty_recipients_of(duty_orgs, now).await?;
         let mut tx = self.store.begin().await?;
+        if let Some(key) = &d.key {
+            let answer = store::monitoring::IngestKey {
+                accepted: d.events,
+                rejected: d.rejected,
+            };
+            let owner = d.sender.key_owner();
+            if !store::monitoring::record_ingest_key(&mut tx, &owner, key, answer, now).await? {
+                // A repeat of a batch already stored: nothing of it again.
+                return Ok(());
+            }
+        }
         for h in &hits {
             let stored = store::monitoring::store_hit(
                 &mut tx,
@@ -456,7 +485,7 @@ impl App {
         for (id, n) in suppressed {
             store::monitoring::count_suppressed(&mut tx, id, n).await?;
         }
-        let first = match (&d.key, d.sender.sensor_id) {
+        let first = match (&d.delivery_key, d.sender.sensor_id) {
             (Some(key), Some(_)) => store::monitoring::claim_batch(&mut tx, key, now).await?,
             _ => true,
         };
@@ -508,7 +537,7 @@ pub fn syslog_events(msg: &str) -> Result<Vec<(serde_json::Value, Option<Event>)
 
 /// An event's fields as a flat JSON object (a field with several values as
 /// a list), to store with its alert and show.
-fn event_json(ev: &Event) -> serde_json::Value {
+pub(crate) fn event_json(ev: &Event) -> serde_json::Value {
     let mut o = serde_json::Map::new();
     for (name, v) in ev.fields() {
         let v = serde_json::to_value(v).unwrap_or_default();
@@ -581,6 +610,7 @@ impl App {
                 sample,
                 done: None,
                 key: None,
+                delivery_key: None,
             })
             .await)
     }

@@ -10,6 +10,8 @@ use clap::{Args, Parser, Subcommand};
 use domain::{Role, Scope};
 use std::path::PathBuf;
 
+mod ship;
+
 /// glibc malloc serialises the server's threads on its arena locks under
 /// load (seen in profiles of the list endpoints); mimalloc does not.
 #[global_allocator]
@@ -213,6 +215,10 @@ enum Command {
     /// Sigma rule sets.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Forward log files to a canhgac server: follows files and folders like
+    /// `tail -F` (rotation, truncation), remembers its position, retries
+    /// while the server is away; every line is sent once.
+    Ship(ship::ShipArgs),
 }
 
 #[derive(Args)]
@@ -518,6 +524,10 @@ struct ServeArgs {
     /// created).
     #[arg(long, default_value_t = 30)]
     nats_ack_wait: u64,
+    /// Largest EVTX or Suricata EVE file accepted by POST /api/v1/events/file
+    /// and the console's upload form, in MiB (413 beyond).
+    #[arg(long, default_value_t = 256)]
+    max_upload_mib: u64,
 }
 
 #[derive(Subcommand)]
@@ -789,6 +799,7 @@ fn explain(e: AppError) -> anyhow::Error {
 
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Ship(args) => ship::run(args).await,
         Command::Serve(args) => serve(&cli.db, &cli.notify, args).await,
         Command::Hunt(args) => {
             // Exit codes: 0 nothing fired, 1 detections, 2 error.
@@ -1127,6 +1138,7 @@ fn monitoring_config(args: &ServeArgs) -> app::pipeline::MonitoringConfig {
             stream: args.nats_stream.clone(),
             ack_wait: std::time::Duration::from_secs(args.nats_ack_wait.max(1)),
         }),
+        max_upload: args.max_upload_mib.max(1) * 1024 * 1024,
         ..default
     }
 }

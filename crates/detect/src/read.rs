@@ -423,6 +423,13 @@ impl<R: Read + Seek> EvtxEvents<R> {
         }
     }
 
+    /// The next record as the `evtx` crate renders it in JSON (`{"Event":
+    /// {…}}`, the form [`Event::from_json`] reads), for callers that keep
+    /// the event as received.
+    pub fn next_json(&mut self) -> Option<Result<serde_json::Value, RecordError>> {
+        self.next_record()
+    }
+
     /// Reads the next event into `out` (cleared first), as
     /// [`JsonEvents::next_into`] does.
     pub fn next_into(&mut self, out: &mut EventBuf) -> Option<Result<(), RecordError>> {

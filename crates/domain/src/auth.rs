@@ -64,6 +64,7 @@ text_enum! {
         ReadPrefixes => "read_prefixes", "Xem dải địa chỉ nhà mạng", "Read operator prefixes";
         Coordinate => "coordinate", "Điều phối toàn tỉnh", "Coordinate the province";
         IngestEvents => "ingest_events", "Gửi sự kiện giám sát", "Send monitoring events";
+        UploadEvents => "upload_events", "Tải lên tệp sự kiện (EVTX, EVE)", "Upload event files (EVTX, Suricata EVE)";
     }
 }
 
@@ -88,6 +89,7 @@ impl Role {
                 KeepRoster,
                 ReportTasks,
                 ReadPrefixes,
+                UploadEvents,
             ],
             Role::Officer => &[
                 Read,
@@ -98,6 +100,7 @@ impl Role {
                 CleanBotnet,
                 KeepRoster,
                 ReportTasks,
+                UploadEvents,
             ],
             Role::IspOperator => &[
                 Read,
@@ -117,7 +120,7 @@ impl Role {
             ],
             Role::Responder => &[Read, ReportIncident, RespondIncident],
             Role::Auditor => &[Read, ReadAdministration, ReadPrefixes],
-            Role::Sensor => &[IngestEvents],
+            Role::Sensor => &[IngestEvents, UploadEvents],
         }
     }
 

@@ -392,6 +392,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0017_monitoring_batches.sql"),
     ),
     (
+        18,
+        include_str!("../migrations/sqlite/0018_ingest_keys.sql"),
+    ),
+    (
         21,
         include_str!("../migrations/sqlite/0021_national_bodies.sql"),
     ),
@@ -449,6 +453,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         17,
         include_str!("../migrations/postgres/0017_monitoring_batches.sql"),
+    ),
+    (
+        18,
+        include_str!("../migrations/postgres/0018_ingest_keys.sql"),
     ),
     (
         21,

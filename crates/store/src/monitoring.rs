@@ -903,3 +903,52 @@ pub async fn forget_batches(tx: &mut Tx, before: DateTime<Utc>) -> Result<u64> {
         )
         .await
 }
+
+// ---------------------------------------------------------------- ingest keys
+
+/// How long a batch's idempotency key is remembered.
+pub const INGEST_KEY_DAYS: i64 = 7;
+
+/// What was answered for a batch received before under the same key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct IngestKey {
+    pub accepted: i64,
+    pub rejected: i64,
+}
+
+/// The answer recorded for `key` of `sender`, if the batch was received
+/// (and its events stored) within [`INGEST_KEY_DAYS`].
+pub async fn ingest_key(c: &mut Conn<'_>, sender: &str, key: &str) -> Result<Option<IngestKey>> {
+    c.fetch_optional(
+        "SELECT accepted, rejected FROM ingest_keys WHERE sender = $1 AND key = $2",
+        args![sender, key],
+    )
+    .await
+}
+
+/// Records `key` of `sender` in the transaction that stores the batch's
+/// events; false when it was already there (the batch is a repeat and
+/// nothing of it is to be stored). Sweeps keys older than [`INGEST_KEY_DAYS`].
+pub async fn record_ingest_key(
+    tx: &mut Tx,
+    sender: &str,
+    key: &str,
+    answer: IngestKey,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let new = tx
+        .conn()
+        .execute(
+            "INSERT INTO ingest_keys (sender, key, accepted, rejected, received_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sender, key) DO NOTHING",
+            args![sender, key, answer.accepted, answer.rejected, now],
+        )
+        .await?;
+    tx.conn()
+        .execute(
+            "DELETE FROM ingest_keys WHERE received_at < $1",
+            args![now - chrono::Duration::days(INGEST_KEY_DAYS)],
+        )
+        .await?;
+    Ok(new == 1)
+}

@@ -431,7 +431,10 @@ fn decode(payload: &[u8]) -> Result<(String, Batch), serde_json::Error> {
             dropped: w.dropped,
             sample: w.sample,
             done: None,
-            key: Some(w.id),
+            // The sender's idempotency key is checked where the batch was
+            // received; here the chunk's own id counts it once.
+            key: None,
+            delivery_key: Some(w.id),
         },
     ))
 }
@@ -579,6 +582,7 @@ mod tests {
             }],
             done: None,
             key: None,
+            delivery_key: None,
         }
     }
 
@@ -600,7 +604,7 @@ mod tests {
             let (wid, d) = decode(bytes).unwrap();
             assert_eq!(&wid, id);
             assert!(ids.insert(wid));
-            assert_eq!(d.key.as_deref(), Some(id.as_str()));
+            assert_eq!(d.delivery_key.as_deref(), Some(id.as_str()));
             assert_eq!(d.sender.sensor_id, Some(7));
             assert_eq!(d.received_at, b.received_at);
             rejected += d.rejected;

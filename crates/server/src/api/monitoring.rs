@@ -25,6 +25,10 @@ pub fn routes() -> Router<AppState> {
             "/events",
             post(ingest).layer(axum::extract::DefaultBodyLimit::max(MAX_EVENTS_BODY)),
         )
+        .route(
+            "/events/file",
+            post(upload_file).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route("/alerts", get(list_alerts))
         .route("/alerts/{id}", get(get_alert))
         .route("/alerts/{id}/move", post(move_alert))
@@ -58,8 +62,101 @@ async fn ingest(
         .get(header::CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("gzip"));
-    let r = st.app.ingest_events(&c.scope, &body, gzip, p.wait).await?;
+    let key = match headers.get("idempotency-key") {
+        None => None,
+        Some(v) => Some(v.to_str().map_err(|_| {
+            crate::error::ApiError::bad_request("Idempotency-Key: visible ASCII only")
+        })?),
+    };
+    let r = st
+        .app
+        .ingest_events(&c.scope, &body, gzip, p.wait, key)
+        .await?;
     Ok((StatusCode::ACCEPTED, Json(r)).into_response())
+}
+
+#[derive(Deserialize)]
+struct FileParams {
+    /// `evtx` or `eve`; without it, EVTX by its signature, else EVE.
+    format: Option<String>,
+    /// The file's name, to name it in the answer.
+    file_name: Option<String>,
+}
+
+/// An EVTX or Suricata EVE file as the raw body, read as it arrives up to
+/// the configured limit (413 beyond, before anything is evaluated).
+async fn upload_file(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Query(p): Query<FileParams>,
+    headers: HeaderMap,
+    body: axum::body::Body,
+) -> ApiResult<Response> {
+    let format = match p.format.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(f) => Some(app::event_files::FileFormat::parse(f).ok_or_else(|| {
+            crate::error::ApiError::bad_request(format!(
+                "format: '{f}' không phải evtx hay eve (is not evtx or eve)"
+            ))
+        })?),
+    };
+    let name: String = p
+        .file_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .unwrap_or("upload")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    let limit = st.app.config.monitoring.max_upload;
+    let bytes = read_upload(&name, limit, &headers, body).await?;
+    let r = st.app.ingest_file(&c.scope, &name, format, bytes).await?;
+    Ok(Json(r).into_response())
+}
+
+fn too_large(name: &str, limit: u64) -> crate::error::ApiError {
+    app::AppError::TooLarge(format!(
+        "{name}: tệp vượt quá giới hạn {} MiB; chia nhỏ tệp rồi gửi lại \
+         (the file is over the limit of {limit} bytes; split it and send the parts)",
+        limit / (1024 * 1024)
+    ))
+    .into()
+}
+
+/// The body as it arrives, refused as soon as it is known to be over `limit`
+/// (by its Content-Length, or while reading).
+pub(crate) async fn read_upload(
+    name: &str,
+    limit: u64,
+    headers: &HeaderMap,
+    body: axum::body::Body,
+) -> ApiResult<Vec<u8>> {
+    use http_body_util::BodyExt;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large(name, limit));
+    }
+    let mut body = body;
+    let mut bytes = Vec::with_capacity(declared.unwrap_or(0).min(limit) as usize);
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            crate::error::ApiError::bad_request(format!(
+                "{name}: tệp gửi lên bị ngắt giữa chừng (the upload broke off): {e}"
+            ))
+        })?;
+        if let Some(chunk) = frame.data_ref() {
+            if (bytes.len() + chunk.len()) as u64 > limit {
+                return Err(too_large(name, limit));
+            }
+            bytes.extend_from_slice(chunk);
+        }
+    }
+    Ok(bytes)
 }
 
 #[derive(Deserialize)]
