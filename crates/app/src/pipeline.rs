@@ -41,6 +41,11 @@ pub struct MonitoringConfig {
     /// Where to receive syslog over UDP and TCP (`--syslog-udp`, `--syslog-tcp`).
     pub syslog_udp: Option<String>,
     pub syslog_tcp: Option<String>,
+    /// Where events are kept for search and retro-hunting (`DATA_DIR/events`);
+    /// none keeps nothing.
+    pub events_dir: Option<std::path::PathBuf>,
+    /// Days events are kept (`--keep-events-days`); 0 keeps none.
+    pub keep_events_days: u32,
 }
 
 impl Default for MonitoringConfig {
@@ -56,6 +61,8 @@ impl Default for MonitoringConfig {
             max_decompressed: 256 * 1024 * 1024,
             syslog_udp: None,
             syslog_tcp: None,
+            events_dir: None,
+            keep_events_days: 30,
         }
     }
 }
@@ -91,11 +98,19 @@ struct Detected {
     sample: Vec<Rejected>,
     hits: Vec<RawHit>,
     done: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The batch's events as kept for search (`events`).
+    kept: Vec<eventstore::KeptEvent>,
+}
+
+/// What fired: a Sigma rule of the engine, or one of canhgac's indicators.
+enum HitRule {
+    Sigma(usize),
+    Indicator(crate::events::IndicatorHit),
 }
 
 struct RawHit {
     digest: String,
-    rule: usize,
+    rule: HitRule,
     host: Option<String>,
     addresses: Vec<String>,
     event: serde_json::Value,
@@ -214,12 +229,37 @@ pub fn digest(v: &serde_json::Value) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-fn detect_batch(scanner: &mut detect::Scanner<'_>, b: Batch) -> Detected {
+fn detect_batch(
+    scanner: &mut detect::Scanner<'_>,
+    b: Batch,
+    live: Option<&crate::events::Live>,
+) -> Detected {
     let mut hits = Vec::new();
+    let mut kept = Vec::new();
     let n = b.events.len() as i64;
+    let iocs = live.map(|l| l.indicators());
+    let mut ioc_scanner = iocs.as_deref().map(|s| {
+        let mut sc = s.scanner();
+        sc.set_now(b.received_at.timestamp_millis());
+        sc
+    });
     for (digest, json, parsed) in b.events {
         let ev = parsed.unwrap_or_else(|| Event::from_json(&json));
-        let fired: Vec<usize> = scanner.scan(&ev).to_vec();
+        if let Some(l) = live.filter(|l| l.keeping()) {
+            kept.push(l.view(&ev, &json, b.sender, b.received_at));
+        }
+        let mut fired: Vec<HitRule> = scanner
+            .scan(&ev)
+            .iter()
+            .map(|r| HitRule::Sigma(*r))
+            .collect();
+        if let (Some(set), Some(sc)) = (iocs.as_deref(), ioc_scanner.as_mut()) {
+            fired.extend(
+                crate::events::indicator_hits(set, sc, &ev)
+                    .into_iter()
+                    .map(HitRule::Indicator),
+            );
+        }
         if fired.is_empty() {
             continue;
         }
@@ -244,6 +284,7 @@ fn detect_batch(scanner: &mut detect::Scanner<'_>, b: Batch) -> Detected {
         sample: b.sample,
         hits,
         done: b.done,
+        kept,
     }
 }
 
@@ -264,6 +305,7 @@ impl App {
             "monitoring: detection rules compiled"
         );
         let engine = Arc::new(engine);
+        let live = self.start_events()?;
         let (tx, rx) = sync_channel::<Batch>(cfg.queue_batches.max(1));
         let rx = Arc::new(Mutex::new(rx));
         let (dtx, drx) = tokio::sync::mpsc::channel::<Detected>(cfg.queue_batches.max(1));
@@ -273,6 +315,7 @@ impl App {
             let rx: Arc<Mutex<Receiver<Batch>>> = rx.clone();
             let dtx = dtx.clone();
             let evaluated = evaluated.clone();
+            let live = live.clone();
             std::thread::Builder::new()
                 .name(format!("detect-{i}"))
                 .spawn(move || {
@@ -284,7 +327,7 @@ impl App {
                         };
                         let Ok(batch) = batch else { return };
                         evaluated.fetch_add(batch.events.len() as u64, Ordering::Relaxed);
-                        let d = detect_batch(&mut scanner, batch);
+                        let d = detect_batch(&mut scanner, batch, Some(&live));
                         if dtx.blocking_send(d).is_err() {
                             return;
                         }
@@ -330,6 +373,9 @@ impl App {
                     }
                 }
             }
+            if let Some(live) = self.live() {
+                live.keep(std::mem::take(&mut d.kept));
+            }
             if let Some(done) = d.done.take() {
                 let _ = done.send(());
             }
@@ -347,14 +393,24 @@ impl App {
         let mut hits = Vec::with_capacity(d.hits.len());
         let mut suppressed: Vec<(i64, i64)> = Vec::new();
         for h in &d.hits {
-            let info = &engine.rules()[h.rule];
+            let (rule_id, rule_title, level) = match &h.rule {
+                HitRule::Sigma(r) => {
+                    let info = &engine.rules()[*r];
+                    (info.id.clone(), info.title.clone(), rule_level(info.level))
+                }
+                HitRule::Indicator(i) => (
+                    i.rule_id.clone(),
+                    i.title.clone(),
+                    crate::events::INDICATOR_LEVEL,
+                ),
+            };
             let located =
                 store::monitoring::locate(&mut self.store.conn(), h.host.as_deref(), &h.addresses)
                     .await?;
             if let Some(s) = suppressions.iter().find(|s| {
                 crate::monitoring::suppresses(
                     s,
-                    &info.id,
+                    &rule_id,
                     h.host.as_deref(),
                     &h.event,
                     located.org_id,
@@ -366,15 +422,14 @@ impl App {
                 }
                 continue;
             }
-            let level = rule_level(info.level);
             let sys_level = located
                 .level
                 .and_then(|l| u8::try_from(l).ok())
                 .and_then(|l| SecurityLevel::new(l).ok());
             hits.push(Hit {
                 digest: h.digest.clone(),
-                rule_id: info.id.clone(),
-                rule_title: info.title.clone(),
+                rule_id,
+                rule_title,
                 level,
                 severity: alert_severity(level, sys_level),
                 host: h.host.clone(),

@@ -504,6 +504,10 @@ struct ServeArgs {
     /// Receive syslog over TCP on ADDR (octet counting or newline framing).
     #[arg(long)]
     syslog_tcp: Option<String>,
+    /// Days received events are kept under DATA_DIR/events, searchable and
+    /// retro-hunted when new indicators arrive (0: keep none).
+    #[arg(long, default_value_t = 30)]
+    keep_events_days: u32,
 }
 
 #[derive(Subcommand)]
@@ -1056,7 +1060,11 @@ async fn serve(db: &DbArgs, notify: &NotifyArgs, args: ServeArgs) -> Result<()> 
             max_age_days: args.password_max_age_days.max(0),
             ..domain::PasswordPolicy::default()
         },
-        monitoring: monitoring_config(&args),
+        monitoring: app::pipeline::MonitoringConfig {
+            events_dir: Some(db.data_dir.join("events")),
+            keep_events_days: args.keep_events_days,
+            ..monitoring_config(&args)
+        },
     };
     let app = open_store(db, config).await?;
     if args.demo {

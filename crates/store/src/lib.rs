@@ -16,6 +16,7 @@ pub mod directives;
 pub mod duty;
 pub mod incident_response;
 pub mod incidents;
+pub mod indicators;
 pub mod monitoring;
 pub mod notifications;
 pub mod orgs;

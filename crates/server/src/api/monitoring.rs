@@ -23,7 +23,9 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/events",
-            post(ingest).layer(axum::extract::DefaultBodyLimit::max(MAX_EVENTS_BODY)),
+            post(ingest)
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_EVENTS_BODY))
+                .get(search_events),
         )
         .route("/alerts", get(list_alerts))
         .route("/alerts/{id}", get(get_alert))
@@ -60,6 +62,15 @@ async fn ingest(
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("gzip"));
     let r = st.app.ingest_events(&c.scope, &body, gzip, p.wait).await?;
     Ok((StatusCode::ACCEPTED, Json(r)).into_response())
+}
+
+async fn search_events(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Query(q): Query<app::events::EventQuery>,
+) -> ApiResult<Response> {
+    let items = st.app.search_events(&c.scope, &q).await?;
+    Ok(Json(json!({ "items": items })).into_response())
 }
 
 #[derive(Deserialize)]
