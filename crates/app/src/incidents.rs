@@ -422,6 +422,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.indicators_changed(crate::events::NewIndicators::Incident(id));
         self.incident(scope, id).await
     }
 

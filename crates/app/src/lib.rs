@@ -11,6 +11,7 @@ pub mod directive_matrix;
 pub mod directives;
 pub mod duty;
 pub mod event_files;
+pub mod events;
 pub mod hunt;
 pub mod hunt_extra;
 pub mod hunt_input;
@@ -114,6 +115,8 @@ pub struct App {
     coordinating: std::sync::Arc<std::sync::OnceLock<i64>>,
     /// The monitoring pipeline, once started ([`App::start_monitoring`]).
     monitor: std::sync::Arc<std::sync::OnceLock<pipeline::Pipeline>>,
+    /// Kept events and the pipeline's indicators ([`events`]), once started.
+    events: std::sync::Arc<std::sync::OnceLock<std::sync::Arc<events::Live>>>,
 }
 
 /// Why a use case refused or failed. The HTTP and CLI edges turn these into
@@ -187,6 +190,7 @@ impl App {
             config,
             coordinating: Default::default(),
             monitor: Default::default(),
+            events: Default::default(),
         }
     }
 

@@ -49,6 +49,11 @@ pub struct MonitoringConfig {
     pub nats: Option<NatsConfig>,
     /// Largest event file accepted by `POST /events/file` (`--max-upload-mib`).
     pub max_upload: u64,
+    /// Where events are kept for search and retro-hunting (`DATA_DIR/events`);
+    /// none keeps nothing.
+    pub events_dir: Option<std::path::PathBuf>,
+    /// Days events are kept (`--keep-events-days`); 0 keeps none.
+    pub keep_events_days: u32,
 }
 
 impl Default for MonitoringConfig {
@@ -66,6 +71,8 @@ impl Default for MonitoringConfig {
             syslog_tcp: None,
             nats: None,
             max_upload: 256 * 1024 * 1024,
+            events_dir: None,
+            keep_events_days: 30,
         }
     }
 }
@@ -119,11 +126,19 @@ struct Detected {
     done: Option<tokio::sync::oneshot::Sender<()>>,
     key: Option<String>,
     delivery_key: Option<String>,
+    /// The batch's events as kept for search (`events`).
+    kept: Vec<eventstore::KeptEvent>,
+}
+
+/// What fired: a Sigma rule of the engine, or one of canhgac's indicators.
+enum HitRule {
+    Sigma(usize),
+    Indicator(crate::events::IndicatorHit),
 }
 
 struct RawHit {
     digest: String,
-    rule: usize,
+    rule: HitRule,
     host: Option<String>,
     addresses: Vec<String>,
     event: serde_json::Value,
@@ -246,12 +261,37 @@ pub fn digest(v: &serde_json::Value) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-fn detect_batch(scanner: &mut detect::Scanner<'_>, b: Batch) -> Detected {
+fn detect_batch(
+    scanner: &mut detect::Scanner<'_>,
+    b: Batch,
+    live: Option<&crate::events::Live>,
+) -> Detected {
     let mut hits = Vec::new();
+    let mut kept = Vec::new();
     let n = b.events.len() as i64;
+    let iocs = live.map(|l| l.indicators());
+    let mut ioc_scanner = iocs.as_deref().map(|s| {
+        let mut sc = s.scanner();
+        sc.set_now(b.received_at.timestamp_millis());
+        sc
+    });
     for (digest, json, parsed) in b.events {
         let ev = parsed.unwrap_or_else(|| Event::from_json(&json));
-        let fired: Vec<usize> = scanner.scan(&ev).to_vec();
+        if let Some(l) = live.filter(|l| l.keeping()) {
+            kept.push(l.view(&ev, &json, b.sender, b.received_at));
+        }
+        let mut fired: Vec<HitRule> = scanner
+            .scan(&ev)
+            .iter()
+            .map(|r| HitRule::Sigma(*r))
+            .collect();
+        if let (Some(set), Some(sc)) = (iocs.as_deref(), ioc_scanner.as_mut()) {
+            fired.extend(
+                crate::events::indicator_hits(set, sc, &ev)
+                    .into_iter()
+                    .map(HitRule::Indicator),
+            );
+        }
         if fired.is_empty() {
             continue;
         }
@@ -278,6 +318,7 @@ fn detect_batch(scanner: &mut detect::Scanner<'_>, b: Batch) -> Detected {
         done: b.done,
         key: b.key,
         delivery_key: b.delivery_key,
+        kept,
     }
 }
 
@@ -307,6 +348,7 @@ impl App {
             "monitoring: detection rules compiled"
         );
         let engine = Arc::new(engine);
+        let live = self.start_events()?;
         let local = match nats {
             Some(_) => nats::local_queue(cfg.workers),
             None => cfg.queue_batches.max(1),
@@ -320,6 +362,7 @@ impl App {
             let rx: Arc<Mutex<Receiver<Batch>>> = rx.clone();
             let dtx = dtx.clone();
             let evaluated = evaluated.clone();
+            let live = live.clone();
             std::thread::Builder::new()
                 .name(format!("detect-{i}"))
                 .spawn(move || {
@@ -331,7 +374,7 @@ impl App {
                         };
                         let Ok(batch) = batch else { return };
                         evaluated.fetch_add(batch.events.len() as u64, Ordering::Relaxed);
-                        let d = detect_batch(&mut scanner, batch);
+                        let d = detect_batch(&mut scanner, batch, Some(&live));
                         if dtx.blocking_send(d).is_err() {
                             return;
                         }
@@ -381,6 +424,9 @@ impl App {
                     }
                 }
             }
+            if let Some(live) = self.live() {
+                live.keep(std::mem::take(&mut d.kept));
+            }
             if let Some(done) = d.done.take() {
                 let _ = done.send(());
             }
@@ -398,14 +444,24 @@ impl App {
         let mut hits = Vec::with_capacity(d.hits.len());
         let mut suppressed: Vec<(i64, i64)> = Vec::new();
         for h in &d.hits {
-            let info = &engine.rules()[h.rule];
+            let (rule_id, rule_title, level) = match &h.rule {
+                HitRule::Sigma(r) => {
+                    let info = &engine.rules()[*r];
+                    (info.id.clone(), info.title.clone(), rule_level(info.level))
+                }
+                HitRule::Indicator(i) => (
+                    i.rule_id.clone(),
+                    i.title.clone(),
+                    crate::events::INDICATOR_LEVEL,
+                ),
+            };
             let located =
                 store::monitoring::locate(&mut self.store.conn(), h.host.as_deref(), &h.addresses)
                     .await?;
             if let Some(s) = suppressions.iter().find(|s| {
                 crate::monitoring::suppresses(
                     s,
-                    &info.id,
+                    &rule_id,
                     h.host.as_deref(),
                     &h.event,
                     located.org_id,
@@ -417,15 +473,14 @@ impl App {
                 }
                 continue;
             }
-            let level = rule_level(info.level);
             let sys_level = located
                 .level
                 .and_then(|l| u8::try_from(l).ok())
                 .and_then(|l| SecurityLevel::new(l).ok());
             hits.push(Hit {
                 digest: h.digest.clone(),
-                rule_id: info.id.clone(),
-                rule_title: info.title.clone(),
+                rule_id,
+                rule_title,
                 level,
                 severity: alert_severity(level, sys_level),
                 host: h.host.clone(),

@@ -528,6 +528,10 @@ struct ServeArgs {
     /// and the console's upload form, in MiB (413 beyond).
     #[arg(long, default_value_t = 256)]
     max_upload_mib: u64,
+    /// Days received events are kept under DATA_DIR/events, searchable and
+    /// retro-hunted when new indicators arrive (0: keep none).
+    #[arg(long, default_value_t = 30)]
+    keep_events_days: u32,
 }
 
 #[derive(Subcommand)]
@@ -1088,7 +1092,11 @@ async fn serve(db: &DbArgs, notify: &NotifyArgs, args: ServeArgs) -> Result<()> 
             max_age_days: args.password_max_age_days.max(0),
             ..domain::PasswordPolicy::default()
         },
-        monitoring: monitoring_config(&args),
+        monitoring: app::pipeline::MonitoringConfig {
+            events_dir: Some(db.data_dir.join("events")),
+            keep_events_days: args.keep_events_days,
+            ..monitoring_config(&args)
+        },
     };
     let app = open_store(db, config).await?;
     if args.demo {

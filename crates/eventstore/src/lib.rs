@@ -16,6 +16,8 @@
 //! * The crate knows nothing of events' shape: the caller (`app::events`)
 //!   decides what goes in the terms and the body.
 
+pub mod view;
+
 use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};

@@ -23,7 +23,9 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/events",
-            post(ingest).layer(axum::extract::DefaultBodyLimit::max(MAX_EVENTS_BODY)),
+            post(ingest)
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_EVENTS_BODY))
+                .get(search_events),
         )
         .route(
             "/events/file",
@@ -73,6 +75,15 @@ async fn ingest(
         .ingest_events(&c.scope, &body, gzip, p.wait, key)
         .await?;
     Ok((StatusCode::ACCEPTED, Json(r)).into_response())
+}
+
+async fn search_events(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Query(q): Query<app::events::EventQuery>,
+) -> ApiResult<Response> {
+    let items = st.app.search_events(&c.scope, &q).await?;
+    Ok(Json(json!({ "items": items })).into_response())
 }
 
 #[derive(Deserialize)]

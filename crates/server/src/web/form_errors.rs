@@ -8,6 +8,10 @@ use domain::FieldErrors;
 
 /// Fields whose label is not already a console word: (code, Vietnamese, English).
 const FIELDS: &[(&str, &str, &str)] = &[
+    ("from", "Từ thời điểm", "From"),
+    ("to", "Đến thời điểm", "To"),
+    ("address", "Địa chỉ IP", "Address"),
+    ("q", "Trường:giá trị", "Field:value"),
     ("approved", "Đã phê duyệt", "Approved"),
     ("asn", "Số hiệu mạng (ASN)", "AS number"),
     ("body", "Nội dung", "Text"),
@@ -61,6 +65,15 @@ const FIELDS: &[(&str, &str, &str)] = &[
 /// English reasons and their Vietnamese; `{}` stands for any text, carried
 /// over in order.
 const REASONS: &[(&str, &str)] = &[
+    (
+        "'{}' is not a time (2026-01-31, 2026-01-31T08:00 or RFC 3339)",
+        "'{}' không phải là thời điểm (ví dụ 2026-01-31, 2026-01-31T08:00 hoặc 31/01/2026)",
+    ),
+    (
+        "'{}' is not field:value (e.g. EventID:4625, user:admin)",
+        "'{}' không có dạng trường:giá trị (ví dụ EventID:4625, user:admin)",
+    ),
+    ("'{}' is not an IP address", "'{}' không phải là địa chỉ IP"),
     (
         "the detection time is in the future",
         "thời điểm phát hiện ở tương lai",

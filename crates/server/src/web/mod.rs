@@ -7,6 +7,7 @@ mod botnet;
 mod charts;
 mod directives;
 pub(crate) mod duty;
+mod events;
 mod form_errors;
 mod i18n;
 mod incidents;
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .merge(reports::router())
         .merge(alerts::router())
         .merge(sensors::router())
+        .merge(events::router())
         .fallback(not_found)
 }
 
