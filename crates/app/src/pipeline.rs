@@ -135,6 +135,8 @@ pub struct Pipeline {
     pub evaluated: Arc<AtomicU64>,
     /// The addresses the syslog receivers are bound to.
     pub listening: Mutex<Vec<(&'static str, std::net::SocketAddr)>>,
+    /// Events received per sensor in the last minutes (this process's).
+    pub rates: Mutex<std::collections::HashMap<i64, crate::monitoring_figures::MinuteCounts>>,
 }
 
 impl Pipeline {
@@ -302,6 +304,7 @@ impl App {
             rules_refused: report.refused.len(),
             evaluated,
             listening: Mutex::new(Vec::new()),
+            rates: Mutex::new(Default::default()),
         };
         let _ = self.monitor.set(p);
         Ok(())
@@ -438,6 +441,14 @@ impl App {
             .await?;
         }
         tx.commit().await?;
+        if let (Some(sensor), Ok(p)) = (d.sender.sensor_id, self.pipeline()) {
+            if let Ok(mut rates) = p.rates.lock() {
+                rates
+                    .entry(sensor)
+                    .or_default()
+                    .add(d.received_at, d.events);
+            }
+        }
         Ok(())
     }
 }

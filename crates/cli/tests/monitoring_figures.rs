@@ -297,6 +297,10 @@ async fn run(db: common::Db) {
     let html = t.page(&a_web, "/dashboard").await;
     assert!(silent_row(&html).contains(">2<"), "{}", silent_row(&html));
     let html = t.page(&coord_web, "/sensors").await;
+    // Events per minute over the last five minutes: two events from A's sensor.
+    let row = &html[html.find("NXLog kế toán").unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("sensor-rate\">0,4<"), "{row}");
     let section = &html[html.find("id=\"silent\"").unwrap()..];
     assert!(
         section.contains(&format!("/systems/{nosensor}")),

@@ -474,6 +474,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("mon_no_sensor", "Chưa có cảm biến", "No sensor"),
     ("mon_silent_flag", "Hệ thống đăng ký giám sát bởi SOC nhưng không nhận được sự kiện nào trong 24 giờ qua", "This system claims SOC monitoring but no event arrived in the last 24 hours"),
     ("mon_sensor_count", "Số cảm biến", "Sensors"),
+    ("mon_per_minute", "Sự kiện/phút (5 phút gần nhất)", "Events per minute (last 5 minutes)"),
     ("mon_register_sensor", "Đăng ký cảm biến", "Register a sensor"),
     ("mon_sources", "Địa chỉ gửi syslog", "Syslog source addresses"),
     ("mon_secret_once", "Mã gửi sự kiện của cảm biến (chỉ hiện một lần, chỉ dùng để gửi sự kiện):", "The sensor's ingest token (shown once; it can only send events):"),
