@@ -21,6 +21,7 @@ pub mod notices;
 pub mod periodic_report;
 pub mod pipeline;
 pub mod registry;
+pub mod rule_switches;
 pub mod transfer;
 pub mod vulns;
 pub mod vulns_records;

@@ -135,6 +135,8 @@ pub struct Pipeline {
     pub evaluated: Arc<AtomicU64>,
     /// The addresses the syslog receivers are bound to.
     pub listening: Mutex<Vec<(&'static str, std::net::SocketAddr)>>,
+    /// (folder relative to the rule folders, rule id) of each loaded rule, by index.
+    pub rule_index: Vec<(String, String)>,
     /// Events received per sensor in the last minutes (this process's).
     pub rates: Mutex<std::collections::HashMap<i64, crate::monitoring_figures::MinuteCounts>>,
 }
@@ -265,6 +267,16 @@ impl App {
             folders = ?cfg.rules,
             "monitoring: detection rules compiled"
         );
+        let rule_index: Vec<(String, String)> = engine
+            .rules()
+            .iter()
+            .map(|r| {
+                (
+                    crate::rule_switches::relative_folder(&cfg.rules, &r.source),
+                    r.id.clone(),
+                )
+            })
+            .collect();
         let engine = Arc::new(engine);
         let (tx, rx) = sync_channel::<Batch>(cfg.queue_batches.max(1));
         let rx = Arc::new(Mutex::new(rx));
@@ -305,6 +317,7 @@ impl App {
             evaluated,
             listening: Mutex::new(Vec::new()),
             rates: Mutex::new(Default::default()),
+            rule_index,
         };
         let _ = self.monitor.set(p);
         Ok(())
@@ -347,10 +360,22 @@ impl App {
         } else {
             store::monitoring::suppressions(&mut self.store.conn(), &scope, Some(now)).await?
         };
+        // Rules switched off in the console: read with each batch.
+        let switches = if d.hits.is_empty() {
+            Vec::new()
+        } else {
+            store::rule_switches::list(&mut self.store.conn()).await?
+        };
+        let index = self.pipeline().map(|p| &p.rule_index).ok();
         let mut hits = Vec::with_capacity(d.hits.len());
         let mut suppressed: Vec<(i64, i64)> = Vec::new();
         for h in &d.hits {
             let info = &engine.rules()[h.rule];
+            if let Some((folder, id)) = index.and_then(|i| i.get(h.rule)) {
+                if !crate::rule_switches::rule_enabled(&switches, folder, id) {
+                    continue;
+                }
+            }
             let located =
                 store::monitoring::locate(&mut self.store.conn(), h.host.as_deref(), &h.addresses)
                     .await?;

@@ -23,11 +23,32 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn config(smtp_port: u16) -> Config {
+const RULE_ID: &str = "b53317a0-8acf-4fd1-8de8-a5401e776b96";
+
+/// A rule folder with the wmic rule under `windows/process_creation` and an
+/// sshd rule under `linux/sshd`.
+fn rule_folder() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (from, to) in [
+        (
+            "rules/sigma/rules/windows/process_creation/proc_creation_win_wmic_uninstall_application.yml",
+            "windows/process_creation/wmic.yml",
+        ),
+        (
+            "rules/sigma/rules/linux/builtin/sshd/lnx_sshd_susp_ssh.yml",
+            "linux/sshd/sshd.yml",
+        ),
+    ] {
+        let dest = dir.path().join(to);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(repo().join(from), dest).unwrap();
+    }
+    dir
+}
+
+fn config(smtp_port: u16, rules: &std::path::Path) -> Config {
     let mut c = Config::default();
-    c.monitoring.rules = vec![repo().join(
-        "rules/sigma/rules/windows/process_creation/proc_creation_win_wmic_uninstall_application.yml",
-    )];
+    c.monitoring.rules = vec![rules.to_path_buf()];
     c.monitoring.workers = 1;
     c.notify.smtp = Some(app::notify::SmtpConfig {
         host: "127.0.0.1".into(),
@@ -119,7 +140,8 @@ fn silent_row(html: &str) -> &str {
 
 async fn run(db: common::Db) {
     let sink = SmtpSink::start().await;
-    let t = common::TestApp::spawn(db, config(sink.port())).await;
+    let rules = rule_folder();
+    let t = common::TestApp::spawn(db, config(sink.port(), rules.path())).await;
     let admin = t.token(Role::Coordinator, t.coordinator_org).await;
     let coord = t.login("coord").await;
     let (a, b) = (t.agency_a, t.agency_b);
@@ -434,6 +456,74 @@ async fn run(db: common::Db) {
         .unwrap();
     assert_eq!(r.monitoring.total, 1);
     assert!(r.monitoring.silent.is_empty());
+
+    // Rules switched off per folder in the console, audited, applied to the
+    // next batch; a rule switched on by id beats its folder's switch.
+    let (coord_web, csrf) = common::sign_in(&t, "coord").await;
+    let html = t.page(&coord_web, "/rules").await;
+    assert!(
+        html.contains("<code>windows/process_creation</code>"),
+        "{html}"
+    );
+    assert!(html.contains("<code>linux/sshd</code>"), "{html}");
+    let switch = |kind: &'static str, target: &'static str, enabled: &'static str| {
+        let c = coord_web.clone();
+        let url = t.url("/rules");
+        let csrf = csrf.clone();
+        async move {
+            c.post(url)
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("kind", kind),
+                    ("target", target),
+                    ("enabled", enabled),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let html = switch("folder", "windows", "false").await;
+    assert!(html.contains("id=\"rule-switches\""), "{html}");
+    let html = switch("folder", "nowhere", "false").await;
+    assert!(
+        html.contains("id=\"rules-message\""),
+        "an unknown folder is refused: {html}"
+    );
+    let count = |items: &Value| items["items"].as_array().unwrap().len();
+    let (_, before) = t.get(&admin, "/api/v1/alerts").await;
+    send(&t, &a_sensor, sample("KT-SRV01", 10)).await;
+    let (_, after) = t.get(&admin, "/api/v1/alerts").await;
+    assert_eq!(count(&after), count(&before), "the folder is off: {after}");
+    switch("rule", RULE_ID, "true").await;
+    send(&t, &a_sensor, sample("KT-SRV01", 11)).await;
+    let (_, after) = t.get(&admin, "/api/v1/alerts").await;
+    assert_eq!(count(&after), count(&before) + 1, "the rule is on again");
+    let (_, audit) = t.get(&admin, "/api/v1/audit?entity=rule_switch").await;
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["enable", "disable"], "{audit}");
+    // Only the coordinator switches rules.
+    let (b_web, b_csrf) = common::sign_in(&t, "b.officer").await;
+    let r = b_web
+        .post(t.url("/rules"))
+        .form(&[
+            ("csrf", b_csrf.as_str()),
+            ("kind", "folder"),
+            ("target", "linux"),
+            ("enabled", "false"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

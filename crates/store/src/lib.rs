@@ -21,6 +21,7 @@ pub mod monitoring_figures;
 pub mod notifications;
 pub mod orgs;
 pub mod periodic;
+pub mod rule_switches;
 pub mod systems;
 pub mod todo;
 pub mod vulns;

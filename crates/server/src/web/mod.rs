@@ -12,6 +12,7 @@ mod i18n;
 mod incidents;
 mod pages;
 mod reports;
+mod rules;
 mod sensors;
 mod uploads;
 mod vulns;
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .merge(reports::router())
         .merge(alerts::router())
         .merge(sensors::router())
+        .merge(rules::router())
         .fallback(not_found)
 }
 
