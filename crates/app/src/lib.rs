@@ -26,6 +26,7 @@ pub mod periodic_report;
 pub mod pipeline;
 pub mod registry;
 pub mod ship;
+pub mod rule_switches;
 pub mod transfer;
 pub mod vulns;
 pub mod vulns_records;

@@ -231,3 +231,86 @@ pub struct AlertSummary<'a> {
     pub system: Option<&'a str>,
     pub seen_at: DateTime<Utc>,
 }
+
+/// Minutes over which a sensor's events per minute are averaged.
+pub const RATE_MINUTES: i64 = 5;
+
+/// Events counted per whole minute, the last [`RATE_MINUTES`] kept.
+#[derive(Debug, Clone, Default)]
+pub struct MinuteCounts {
+    /// (minute since the epoch, events), oldest first.
+    minutes: std::collections::VecDeque<(i64, i64)>,
+}
+
+impl MinuteCounts {
+    pub fn add(&mut self, at: DateTime<Utc>, events: i64) {
+        let m = at.timestamp().div_euclid(60);
+        match self.minutes.back_mut() {
+            Some((last, n)) if *last == m => *n += events,
+            _ => self.minutes.push_back((m, events)),
+        }
+        while self
+            .minutes
+            .front()
+            .is_some_and(|(first, _)| *first <= m - RATE_MINUTES)
+        {
+            self.minutes.pop_front();
+        }
+    }
+
+    /// Mean events per minute over the [`RATE_MINUTES`] minutes up to `now`
+    /// (the current minute included).
+    pub fn per_minute(&self, now: DateTime<Utc>) -> f64 {
+        let m = now.timestamp().div_euclid(60);
+        let n: i64 = self
+            .minutes
+            .iter()
+            .filter(|(k, _)| *k > m - RATE_MINUTES && *k <= m)
+            .map(|(_, n)| n)
+            .sum();
+        n as f64 / RATE_MINUTES as f64
+    }
+}
+
+impl App {
+    /// Events per minute of each sensor over the last [`RATE_MINUTES`]
+    /// minutes, as this server received them (empty when monitoring is not
+    /// running here).
+    pub fn sensor_rates(&self, now: DateTime<Utc>) -> BTreeMap<i64, f64> {
+        let Ok(p) = self.pipeline() else {
+            return BTreeMap::new();
+        };
+        let Ok(rates) = p.rates.lock() else {
+            return BTreeMap::new();
+        };
+        rates.iter().map(|(k, v)| (*k, v.per_minute(now))).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_per_minute_over_the_last_five_minutes() {
+        let t0 = DateTime::parse_from_rfc3339("2026-12-07T10:00:30Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let mut c = MinuteCounts::default();
+        c.add(t0, 10);
+        c.add(t0 + Duration::seconds(10), 5);
+        c.add(t0 + Duration::minutes(2), 15);
+        assert_eq!(c.per_minute(t0 + Duration::minutes(2)), 6.0);
+        // The first minute leaves the window five minutes later.
+        assert_eq!(c.per_minute(t0 + Duration::minutes(5)), 3.0);
+        c.add(t0 + Duration::minutes(9), 5);
+        assert_eq!(c.minutes.len(), 1);
+        assert_eq!(c.per_minute(t0 + Duration::minutes(9)), 1.0);
+    }
+
+    #[test]
+    fn a_phone_is_matched_whatever_its_spelling() {
+        assert_eq!(phone_key("0905 123 456"), phone_key("+84905123456"));
+        assert_ne!(phone_key("0905 123 456"), phone_key("0912.345.678"));
+    }
+}

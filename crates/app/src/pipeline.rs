@@ -182,6 +182,10 @@ pub struct Pipeline {
     pub evaluated: Arc<AtomicU64>,
     /// The addresses the syslog receivers are bound to.
     pub listening: Mutex<Vec<(&'static str, std::net::SocketAddr)>>,
+    /// (folder relative to the rule folders, rule id) of each loaded rule, by index.
+    pub rule_index: Vec<(String, String)>,
+    /// Events received per sensor in the last minutes (this process's).
+    pub rates: Mutex<std::collections::HashMap<i64, crate::monitoring_figures::MinuteCounts>>,
 }
 
 impl Pipeline {
@@ -347,6 +351,16 @@ impl App {
             folders = ?cfg.rules,
             "monitoring: detection rules compiled"
         );
+        let rule_index: Vec<(String, String)> = engine
+            .rules()
+            .iter()
+            .map(|r| {
+                (
+                    crate::rule_switches::relative_folder(&cfg.rules, &r.source),
+                    r.id.clone(),
+                )
+            })
+            .collect();
         let engine = Arc::new(engine);
         let live = self.start_events()?;
         let local = match nats {
@@ -396,6 +410,8 @@ impl App {
             rules_refused: report.refused.len(),
             evaluated,
             listening: Mutex::new(Vec::new()),
+            rates: Mutex::new(Default::default()),
+            rule_index,
         };
         let _ = self.monitor.set(p);
         Ok(())
@@ -441,11 +457,24 @@ impl App {
         } else {
             store::monitoring::suppressions(&mut self.store.conn(), &scope, Some(now)).await?
         };
+        // Rules switched off in the console: read with each batch.
+        let switches = if d.hits.is_empty() {
+            Vec::new()
+        } else {
+            store::rule_switches::list(&mut self.store.conn()).await?
+        };
+        let index = self.pipeline().map(|p| &p.rule_index).ok();
         let mut hits = Vec::with_capacity(d.hits.len());
         let mut suppressed: Vec<(i64, i64)> = Vec::new();
         for h in &d.hits {
             let (rule_id, rule_title, level) = match &h.rule {
                 HitRule::Sigma(r) => {
+                    // Rules switched off in the console fire nothing.
+                    if let Some((folder, id)) = index.and_then(|i| i.get(*r)) {
+                        if !crate::rule_switches::rule_enabled(&switches, folder, id) {
+                            continue;
+                        }
+                    }
                     let info = &engine.rules()[*r];
                     (info.id.clone(), info.title.clone(), rule_level(info.level))
                 }
@@ -559,6 +588,14 @@ impl App {
             .await?;
         }
         tx.commit().await?;
+        if let (Some(sensor), Ok(p)) = (d.sender.sensor_id, self.pipeline()) {
+            if let Ok(mut rates) = p.rates.lock() {
+                rates
+                    .entry(sensor)
+                    .or_default()
+                    .add(d.received_at, d.events);
+            }
+        }
         Ok(())
     }
 }

@@ -396,6 +396,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0018_ingest_keys.sql"),
     ),
     (
+        20,
+        include_str!("../migrations/sqlite/0020_rule_switches.sql"),
+    ),
+    (
         21,
         include_str!("../migrations/sqlite/0021_national_bodies.sql"),
     ),
@@ -457,6 +461,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         18,
         include_str!("../migrations/postgres/0018_ingest_keys.sql"),
+    ),
+    (
+        20,
+        include_str!("../migrations/postgres/0020_rule_switches.sql"),
     ),
     (
         21,

@@ -23,6 +23,7 @@ pub mod notifications;
 pub mod orgs;
 pub mod periodic;
 pub mod settings;
+pub mod rule_switches;
 pub mod systems;
 pub mod todo;
 pub mod vulns;

@@ -13,6 +13,7 @@ mod i18n;
 mod incidents;
 mod pages;
 mod reports;
+mod rules;
 mod sensors;
 mod uploads;
 mod vulns;
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .merge(alerts::router())
         .merge(sensors::router())
         .merge(events::router())
+        .merge(rules::router())
         .fallback(not_found)
 }
 

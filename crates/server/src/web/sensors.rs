@@ -26,6 +26,8 @@ struct SensorsPage {
     nav: Nav,
     title: String,
     rows: Vec<Sensor>,
+    /// Events per minute of each sensor (the last five minutes).
+    rates: std::collections::BTreeMap<i64, f64>,
     /// Systems claiming SOC monitoring whose sensors are silent.
     silent: Vec<app::monitoring_figures::WatchedSystem>,
     may_register: bool,
@@ -35,6 +37,11 @@ struct SensorsPage {
 }
 
 impl SensorsPage {
+    /// Events per minute with a decimal comma ("0,6").
+    fn rate(&self, s: &Sensor) -> String {
+        format!("{:.1}", self.rates.get(&s.id).copied().unwrap_or(0.0)).replace('.', ",")
+    }
+
     fn systems(&self, s: &Sensor) -> String {
         s.system_ids
             .iter()
@@ -60,6 +67,7 @@ async fn page(
     };
     match st.app.sensors(&web.auth.scope).await {
         Ok(rows) => render(&SensorsPage {
+            rates: st.app.sensor_rates(chrono::Utc::now()),
             silent,
             tr: web.tr,
             nav: web.nav("sensors"),
