@@ -35,6 +35,7 @@ const CODES: &[&str] = &[
     "isp",
     "soc",
     "national",
+    "partner",
     "internal",
     "public_service",
     "infrastructure",
