@@ -10,7 +10,6 @@ use crate::prefilter::{
 };
 use crate::rule::{self, Check, Cmp, Placeholders, RefKind, Tree};
 use crate::{CheckReport, LogSource, Reason, Refusal, RuleInfo};
-use regex::Regex;
 use std::collections::HashMap;
 
 /// The field of keyword tests (any field).
@@ -29,7 +28,7 @@ pub(crate) enum CCheck {
         i: i64,
         text: Box<str>,
     },
-    Regex(Regex),
+    Regex(crate::rule::LazyRegex),
     Cidr(ipnet::IpNet),
     Cmp(Cmp, f64),
     FieldRef {
