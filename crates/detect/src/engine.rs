@@ -10,7 +10,6 @@ use crate::prefilter::{
 };
 use crate::rule::{self, Check, Cmp, Placeholders, RefKind, Tree};
 use crate::{CheckReport, LogSource, Reason, Refusal, RuleInfo};
-use regex::Regex;
 use std::collections::HashMap;
 
 /// The field of keyword tests (any field).
@@ -29,7 +28,7 @@ pub(crate) enum CCheck {
         i: i64,
         text: Box<str>,
     },
-    Regex(Regex),
+    Regex(crate::rule::LazyRegex),
     Cidr(ipnet::IpNet),
     Cmp(Cmp, f64),
     FieldRef {
@@ -77,7 +76,7 @@ pub struct Engine {
     fields: HashMap<String, u32, FxBuild>,
     nfields: usize,
     buckets: Vec<Bucket>,
-    by_channel: HashMap<String, Vec<KindSel>>,
+    by_channel: HashMap<String, Vec<KindSel>, FxBuild>,
     other_kinds: Vec<KindSel>,
     channel_field: Option<u32>,
     declared: Vec<(LogSource, u32)>,
@@ -282,14 +281,12 @@ impl EngineBuilder {
             let mut variant_for = |b: &mut Build, rename: &Vec<(String, String)>| -> u32 {
                 *by_rename.entry(rename.clone()).or_insert_with(|| {
                     let node = b.resolve(&tree, rename);
-                    let cnf = best_clauses(&node);
-                    let clauses = cnf.as_ref().map_or(0, |c| c.len() as u8);
+                    // The clauses are chosen below, on all cores.
                     b.variants.push(Variant {
                         rule: ridx,
                         node,
-                        clauses,
+                        clauses: 0,
                     });
-                    b.cnf.push(cnf);
                     (b.variants.len() - 1) as u32
                 })
             };
@@ -312,11 +309,16 @@ impl EngineBuilder {
             }
             rules.push(info);
         }
-        let plans: Vec<_> = bucket_vars.iter().map(|v| plan_bucket(&b.cnf, v)).collect();
+        b.cnf = par_map(&b.variants, |v| best_clauses(&v.node));
+        for (v, cnf) in b.variants.iter_mut().zip(&b.cnf) {
+            v.clauses = cnf.as_ref().map_or(0, |c| c.len() as u8);
+        }
+        let cnf = &b.cnf;
+        let plans: Vec<_> = par_map(&bucket_vars, |v| plan_bucket(cnf, v));
         let matchers = build_matchers(&plans, threads());
         buckets.extend(plans.into_iter().map(|p| finish_bucket(p, &matchers)));
         // Event kinds, indexed by their Channel when they name one.
-        let mut by_channel: HashMap<String, Vec<KindSel>> = HashMap::new();
+        let mut by_channel: HashMap<String, Vec<KindSel>, FxBuild> = HashMap::default();
         let mut other_kinds = Vec::new();
         for (k, bi) in kind_bucket {
             let when: Vec<(u32, Vec<String>)> = k
@@ -332,9 +334,15 @@ impl EngineBuilder {
                 .filter(|v| !v.iter().any(|x| x == "*"));
             match chan {
                 Some(chans) => {
+                    // Found by its Channel: the other conditions are left to check.
+                    let rest: Vec<(u32, Vec<String>)> = when
+                        .iter()
+                        .filter(|(f, _)| *f != channel_field)
+                        .cloned()
+                        .collect();
                     for c in chans {
                         by_channel.entry(c).or_default().push(KindSel {
-                            when: when.clone(),
+                            when: rest.clone(),
                             bucket: bi,
                         });
                     }
@@ -365,6 +373,31 @@ impl EngineBuilder {
 /// Threads for loading: the cores there are, at most 8.
 fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+}
+
+/// `f` over `items` on the loading threads, in order (serially if a thread fails).
+fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
+    let n = threads().min(items.len() / 16).max(1);
+    if n == 1 {
+        return items.iter().map(&f).collect();
+    }
+    let per = items.len().div_ceil(n);
+    let f = &f;
+    let parts: Vec<Option<Vec<U>>> = std::thread::scope(|sc| {
+        let hs: Vec<_> = items
+            .chunks(per)
+            .map(|c| sc.spawn(move || c.iter().map(f).collect::<Vec<U>>()))
+            .collect();
+        hs.into_iter().map(|h| h.join().ok()).collect()
+    });
+    let mut out = Vec::with_capacity(items.len());
+    for (part, chunk) in parts.into_iter().zip(items.chunks(per)) {
+        match part {
+            Some(p) => out.extend(p),
+            None => out.extend(chunk.iter().map(f)),
+        }
+    }
+    out
 }
 
 fn rules_source(rules: &[RuleInfo], i: usize) -> String {

@@ -56,6 +56,12 @@
 //! are. Rules with no such literal (a regular expression alone, `exists`,
 //! numbers) are always evaluated.
 //!
+//! Loading does only what every rule needs: YAML is parsed, clauses chosen
+//! and buckets planned on the loading threads; a `|re` pattern's syntax is
+//! checked at load (a bad one refuses its rule) but it is compiled on first
+//! use, and so is each Aho-Corasick automaton, so the kinds of event a stream
+//! never holds cost nothing.
+//!
 //! Sigma rules by SigmaHQ and their authors are distributed under the
 //! Detection Rule License 1.1; canhgac credits them where it ships them.
 

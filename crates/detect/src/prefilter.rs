@@ -15,7 +15,7 @@ use crate::pattern::{self, StrPat};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A fast, non-cryptographic hash for short keys (field names, values).
 #[derive(Default, Clone, Copy)]
@@ -278,7 +278,13 @@ impl Trie {
 /// and declared) share one.
 #[derive(Debug)]
 pub(crate) struct Matcher {
-    ac: Option<AhoCorasick>,
+    /// The automaton of the `contains` literals, built on first use (most
+    /// kinds of event never occur in a given stream; building every
+    /// automaton was a quarter of the start-up). `None` inside: it could not
+    /// be built, and every `contains` literal counts as present.
+    ac: OnceLock<Option<AhoCorasick>>,
+    /// The `contains` literals, in automaton pattern order.
+    contains: Vec<Box<str>>,
     /// AC pattern id → literal index.
     ac_ids: Vec<u32>,
     whole: HashMap<Box<str>, u32, FxBuild>,
@@ -294,13 +300,13 @@ impl Matcher {
     /// `None` when the literals are too many for an automaton.
     fn build(needles: &[(Anchor, String)]) -> Option<Self> {
         let mut m = Matcher {
-            ac: None,
+            ac: OnceLock::new(),
+            contains: Vec::new(),
             ac_ids: Vec::new(),
             whole: HashMap::default(),
             prefix: Trie::default(),
             suffix: Trie::default(),
         };
-        let mut contains = Vec::new();
         for (i, (a, s)) in needles.iter().enumerate() {
             let i = i as u32;
             match a {
@@ -310,28 +316,34 @@ impl Matcher {
                 Anchor::Prefix => m.prefix.insert(s.bytes(), i),
                 Anchor::Suffix => m.suffix.insert(s.bytes().rev(), i),
                 Anchor::Contains => {
-                    contains.push(s.as_str());
+                    m.contains.push(s.as_str().into());
                     m.ac_ids.push(i);
                 }
             }
         }
-        if !contains.is_empty() {
-            let built = AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .kind(Some(if contains.len() <= DFA_MAX {
-                    AhoCorasickKind::DFA
-                } else {
-                    AhoCorasickKind::ContiguousNFA
-                }))
-                .build(&contains)
-                .or_else(|_| {
-                    AhoCorasick::builder()
-                        .match_kind(MatchKind::Standard)
-                        .build(&contains)
-                });
-            m.ac = Some(built.ok()?);
-        }
         Some(m)
+    }
+
+    fn automaton(&self) -> Option<&AhoCorasick> {
+        self.ac
+            .get_or_init(|| {
+                let c = &self.contains;
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .kind(Some(if c.len() <= DFA_MAX {
+                        AhoCorasickKind::DFA
+                    } else {
+                        AhoCorasickKind::ContiguousNFA
+                    }))
+                    .build(c.iter().map(|x| x.as_bytes()))
+                    .or_else(|_| {
+                        AhoCorasick::builder()
+                            .match_kind(MatchKind::Standard)
+                            .build(c.iter().map(|x| x.as_bytes()))
+                    })
+                    .ok()
+            })
+            .as_ref()
     }
 
     /// Literals by kind: (whole values, prefix trie nodes, suffix trie nodes, contains).
@@ -353,9 +365,20 @@ impl Matcher {
         }
         self.prefix.walk(text.bytes(), |i| f(i as usize));
         self.suffix.walk(text.bytes().rev(), |i| f(i as usize));
-        if let Some(ac) = &self.ac {
-            for m in ac.find_overlapping_iter(text) {
-                f(self.ac_ids[m.pattern().as_usize()] as usize);
+        if self.contains.is_empty() {
+            return;
+        }
+        match self.automaton() {
+            Some(ac) => {
+                for m in ac.find_overlapping_iter(text) {
+                    f(self.ac_ids[m.pattern().as_usize()] as usize);
+                }
+            }
+            // No automaton: every literal may be there (the rules decide).
+            None => {
+                for &i in &self.ac_ids {
+                    f(i as usize);
+                }
             }
         }
     }

@@ -3,8 +3,8 @@
 
 use crate::pattern::{self, Piece, StrPat, Utf16};
 use crate::{Level, LogSource, Reason, RuleInfo};
-use regex::Regex;
 use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 use yaml_rust2::Yaml;
 
 /// How a test reads a field's value.
@@ -17,7 +17,7 @@ pub(crate) enum Check {
     },
     /// An integer written in the rule: the same text, or the same number.
     Int(i64),
-    Regex(Regex),
+    Regex(LazyRegex),
     Cidr(ipnet::IpNet),
     Cmp(Cmp, f64),
     /// Compare with another field's value.
@@ -29,6 +29,68 @@ pub(crate) enum Check {
     Exists(bool),
     /// The field is absent or null.
     Null,
+}
+
+/// A `|re` pattern: its syntax is checked when the rule is read (a bad one
+/// refuses the rule), and it is compiled on first use, once, shared by every
+/// clone. Compiling the regular expressions of all SigmaHQ rules is a tenth
+/// of the start-up, and most of them never see an event of their kind. A
+/// pattern whose syntax is right but that exceeds the size limits once
+/// compiled never matches.
+#[derive(Clone)]
+pub(crate) struct LazyRegex(Arc<LazyInner>);
+
+struct LazyInner {
+    pattern: Box<str>,
+    flags: (bool, bool, bool),
+    re: OnceLock<Option<regex::Regex>>,
+}
+
+impl std::fmt::Debug for LazyRegex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LazyRegex({:?})", self.0.pattern)
+    }
+}
+
+impl LazyRegex {
+    /// Checks the syntax (case-insensitive, multi-line, dot-all flags).
+    pub(crate) fn new(pattern: &str, i: bool, m: bool, s: bool) -> Result<Self, String> {
+        regex_syntax::ParserBuilder::new()
+            .case_insensitive(i)
+            .multi_line(m)
+            .dot_matches_new_line(s)
+            .nest_limit(100)
+            .build()
+            .parse(pattern)
+            .map_err(|e| e.to_string())?;
+        Ok(LazyRegex(Arc::new(LazyInner {
+            pattern: pattern.into(),
+            flags: (i, m, s),
+            re: OnceLock::new(),
+        })))
+    }
+
+    fn compiled(&self) -> Option<&regex::Regex> {
+        self.0
+            .re
+            .get_or_init(|| {
+                let (i, m, s) = self.0.flags;
+                regex::RegexBuilder::new(&self.0.pattern)
+                    .case_insensitive(i)
+                    .multi_line(m)
+                    .dot_matches_new_line(s)
+                    .size_limit(8 << 20)
+                    .dfa_size_limit(8 << 20)
+                    .nest_limit(100)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
+    }
+
+    pub(crate) fn is_match(&self, text: &str) -> bool {
+        self.compiled().is_some_and(|r| r.is_match(text))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -433,16 +495,8 @@ fn build_item(
             }
             Kind::Re => {
                 let t = scalar_text(v).ok_or_else(|| Reason::Modifier("re needs text".into()))?;
-                let mut b = regex::RegexBuilder::new(&t);
-                b.case_insensitive(re_i)
-                    .multi_line(re_m)
-                    .dot_matches_new_line(re_s);
-                b.size_limit(8 << 20)
-                    .dfa_size_limit(8 << 20)
-                    .nest_limit(100);
-                let r = b
-                    .build()
-                    .map_err(|e| Reason::Regex(first_line(&e.to_string())))?;
+                let r = LazyRegex::new(&t, re_i, re_m, re_s)
+                    .map_err(|e| Reason::Regex(first_line(&e)))?;
                 checks.push(Check::Regex(r));
             }
             Kind::Eq | Kind::Contains | Kind::Starts | Kind::Ends => match v {
