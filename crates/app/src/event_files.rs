@@ -255,7 +255,7 @@ fn read_file(format: FileFormat, name: &str, bytes: &[u8], tx: &tokio::sync::mps
             // nothing of that chunk and said nothing.
             let body = bytes.len().saturating_sub(EVTX_HEADER);
             let stopped = part.problems.iter().any(|p| p.stops) || stopped_before;
-            if bytes.len() > EVTX_HEADER && body % EVTX_CHUNK != 0 && !stopped {
+            if bytes.len() > EVTX_HEADER && !body.is_multiple_of(EVTX_CHUNK) && !stopped {
                 part.problems.push(Problem {
                     line: n + 1,
                     problem: RecordProblem {
