@@ -14,6 +14,9 @@ use store::monitoring::Rejected;
 
 /// Events handed to the pipeline at a time.
 const BATCH: usize = 2_000;
+/// The EVTX file header and chunk sizes.
+const EVTX_HEADER: usize = 4096;
+const EVTX_CHUNK: usize = 65536;
 /// Problems named in the answer.
 const FIRST_REASONS: usize = 10;
 
@@ -226,6 +229,7 @@ fn read_file(format: FileFormat, name: &str, bytes: &[u8], tx: &tokio::sync::mps
         FileFormat::Evtx => {
             let mut records = detect::read::EvtxEvents::new(std::io::Cursor::new(bytes), name);
             let mut n = 0u64;
+            let mut stopped_before = false;
             while let Some(rec) = records.next_json() {
                 n += 1;
                 match rec {
@@ -234,6 +238,7 @@ fn read_file(format: FileFormat, name: &str, bytes: &[u8], tx: &tokio::sync::mps
                         // A chunk that cannot be read is where a cut or
                         // damaged file stops making sense.
                         let stops = !e.position.contains("record");
+                        stopped_before |= stops;
                         part.problems.push(Problem {
                             line: n,
                             problem: RecordProblem {
@@ -247,6 +252,24 @@ fn read_file(format: FileFormat, name: &str, bytes: &[u8], tx: &tokio::sync::mps
                 if !flush(&mut part, false) {
                     return;
                 }
+            }
+            // A file cut inside a chunk: said even when the parser read
+            // nothing of that chunk and said nothing.
+            let body = bytes.len().saturating_sub(EVTX_HEADER);
+            let stopped = part.problems.iter().any(|p| p.stops) || stopped_before;
+            if bytes.len() > EVTX_HEADER && !body.is_multiple_of(EVTX_CHUNK) && !stopped {
+                part.problems.push(Problem {
+                    line: n + 1,
+                    problem: RecordProblem {
+                        position: format!("chunk {}", body / EVTX_CHUNK),
+                        reason: format!(
+                            "Tệp EVTX bị cắt giữa chừng: khối cuối chỉ có {} trên {EVTX_CHUNK} byte \
+                             (the file ends inside this chunk)",
+                            body % EVTX_CHUNK
+                        ),
+                    },
+                    stops: true,
+                });
             }
         }
         FileFormat::Eve => {

@@ -519,6 +519,15 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("mon_register_sensor", "Đăng ký cảm biến", "Register a sensor"),
     ("mon_sources", "Địa chỉ gửi syslog", "Syslog source addresses"),
     ("mon_secret_once", "Mã gửi sự kiện của cảm biến (chỉ hiện một lần, chỉ dùng để gửi sự kiện):", "The sensor's ingest token (shown once; it can only send events):"),
+    ("mon_upload", "Tải lên tệp sự kiện (Windows EVTX, Suricata EVE)", "Upload an event file (Windows EVTX, Suricata EVE)"),
+    ("mon_upload_file", "Tệp sự kiện", "Event file"),
+    ("mon_format", "Định dạng", "Format"),
+    ("mon_format_auto", "Tự nhận biết", "Recognise by content"),
+    ("mon_upload_button", "Tải lên và phân tích", "Upload and evaluate"),
+    ("mon_uploaded", "Đã phân tích tệp", "File evaluated"),
+    ("mon_accepted", "sự kiện đã nhận", "events accepted"),
+    ("mon_unreadable", "bản ghi không đọc được", "records unreadable"),
+    ("mon_stopped_at", "Tệp bị cắt hoặc hỏng; các bản ghi trước chỗ hỏng đã được nhận. Dừng đọc tại", "The file is cut or damaged; the records before the damage were taken. Reading stopped at"),
 ];
 
 /// Looks words up in the caller's language.

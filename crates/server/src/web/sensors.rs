@@ -16,7 +16,14 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/sensors", get(list).post(register))
+    Router::new()
+        .route("/sensors", get(list).post(register))
+        .route(
+            "/sensors/upload",
+            axum::routing::post(upload).layer(axum::extract::DefaultBodyLimit::max(
+                crate::MAX_UPLOAD_BYTES,
+            )),
+        )
 }
 
 #[derive(Template)]
@@ -34,6 +41,8 @@ struct SensorsPage {
     my_org: i64,
     secret: Option<String>,
     message: Option<String>,
+    may_upload: bool,
+    uploaded: Option<String>,
 }
 
 impl SensorsPage {
@@ -57,6 +66,16 @@ async fn page(
     secret: Option<String>,
     message: Option<String>,
 ) -> Response {
+    page_with(st, web, secret, message, None).await
+}
+
+async fn page_with(
+    st: &AppState,
+    web: &Web,
+    secret: Option<String>,
+    message: Option<String>,
+    uploaded: Option<String>,
+) -> Response {
     let silent = match st
         .app
         .silent_systems(&web.auth.scope, None, chrono::Utc::now())
@@ -77,6 +96,8 @@ async fn page(
             my_org: web.auth.scope.org_id,
             secret,
             message,
+            may_upload: web.auth.scope.may(domain::Capability::UploadEvents),
+            uploaded,
         }),
         Err(e) => error_page(web.tr, e),
     }
@@ -134,5 +155,53 @@ async fn register(State(st): State<AppState>, web: Web, Form(f): Form<RegisterFo
         Ok((_, secret)) => page(&st, &web, Some(secret), None).await,
         Err(AppError::Invalid(e)) => page(&st, &web, None, Some(e.to_string())).await,
         Err(e) => error_page(web.tr, e),
+    }
+}
+
+/// An EVTX or Suricata EVE file from the upload form, evaluated by the same
+/// use case as `POST /api/v1/events/file`; the answer is shown on the page,
+/// refusals inside the layout in the reader's language.
+async fn upload(State(st): State<AppState>, web: Web, mp: axum::extract::Multipart) -> Response {
+    let up = match super::read_upload(mp).await {
+        Ok(u) => u,
+        Err(e) => return web.fail(e),
+    };
+    if let Some(r) = web.refuse_csrf(up.field("csrf")) {
+        return r;
+    }
+    let format = app::event_files::FileFormat::parse(up.field("format"));
+    let limit = st.app.config.monitoring.max_upload;
+    if up.bytes.len() as u64 > limit {
+        return web.fail(AppError::TooLarge(format!(
+            "{}: tệp vượt quá giới hạn {} MiB (the file is over the limit)",
+            up.file_name,
+            limit / (1024 * 1024)
+        )));
+    }
+    let name = up.file_name.clone();
+    match st
+        .app
+        .ingest_file(&web.auth.scope, &name, format, up.bytes)
+        .await
+    {
+        Ok(r) => {
+            let mut msg = format!(
+                "{} {}: {} {}, {} {}.",
+                web.tr.t("mon_uploaded"),
+                r.file_name,
+                r.accepted,
+                web.tr.t("mon_accepted"),
+                r.rejected,
+                web.tr.t("mon_unreadable")
+            );
+            if let Some(at) = &r.stopped_at {
+                msg.push_str(&format!(" {} {at}.", web.tr.t("mon_stopped_at")));
+            }
+            for p in r.first_reasons.iter().take(5) {
+                msg.push_str(&format!(" [{}: {}]", p.position, p.reason));
+            }
+            page_with(&st, &web, None, None, Some(msg)).await
+        }
+        Err(e) => web.fail(e),
     }
 }
