@@ -420,6 +420,10 @@ impl App {
             });
         }
         let mut tx = self.store.begin().await?;
+        if !hits.is_empty() && self.config.monitoring.nats.is_some() {
+            // Other nodes store into the same database.
+            store::monitoring::lock_alerts(&mut tx).await?;
+        }
         for h in &hits {
             store::monitoring::store_hit(&mut tx, &scope, h, self.config.monitoring.group_window)
                 .await?;
