@@ -295,7 +295,7 @@ impl App {
         };
         let (tx, rx) = sync_channel::<Batch>(local);
         let rx = Arc::new(Mutex::new(rx));
-        let (dtx, drx) = tokio::sync::mpsc::channel::<Detected>(cfg.queue_batches.max(1));
+        let (dtx, drx) = tokio::sync::mpsc::channel::<Detected>(local);
         let evaluated = Arc::new(AtomicU64::new(0));
         for i in 0..cfg.workers {
             let engine = engine.clone();

@@ -483,6 +483,15 @@ async fn consume(
                 .as_ref()
                 .and_then(|h| h.get(REPLY))
                 .map(|v| v.as_str().to_string());
+            if let Ok(info) = m.info() {
+                if info.delivered > 1 {
+                    tracing::info!(
+                        sequence = info.stream_sequence,
+                        delivery = info.delivered,
+                        "monitoring: batch delivered again (a node died or was slow)"
+                    );
+                }
+            }
             let (msg, acker) = m.split();
             let (id, mut batch) = match decode(&msg.payload) {
                 Ok(b) => b,
