@@ -535,8 +535,8 @@ async fn consume(
                 Err(TrySendError::Disconnected(_)) => return,
             };
             let tx = tx.clone();
-            match tokio::task::spawn_blocking(move || tx.send(batch)).await {
-                Ok(Ok(())) => {}
+            match tokio::task::spawn_blocking(move || tx.send(batch).is_ok()).await {
+                Ok(true) => {}
                 _ => return,
             }
         }
