@@ -369,7 +369,7 @@ impl App {
         };
         let (tx, rx) = sync_channel::<Batch>(local);
         let rx = Arc::new(Mutex::new(rx));
-        let (dtx, drx) = tokio::sync::mpsc::channel::<Detected>(cfg.queue_batches.max(1));
+        let (dtx, drx) = tokio::sync::mpsc::channel::<Detected>(local);
         let evaluated = Arc::new(AtomicU64::new(0));
         for i in 0..cfg.workers {
             let engine = engine.clone();
@@ -540,6 +540,10 @@ impl App {
                 // A repeat of a batch already stored: nothing of it again.
                 return Ok(());
             }
+        }
+        if !hits.is_empty() && self.config.monitoring.nats.is_some() {
+            // Other nodes store into the same database.
+            store::monitoring::lock_alerts(&mut tx).await?;
         }
         for h in &hits {
             let stored = store::monitoring::store_hit(

@@ -478,3 +478,25 @@ async fn syslog_over_udp_and_tcp_postgres() {
     }
     syslog_run(common::TestApp::spawn(common::Db::Postgres, syslog_config()).await).await
 }
+
+/// The same over NATS JetStream (`serve --nats-url`, a stream of its own):
+/// events a reader parsed (syslog) keep their fields and declared log source
+/// across the wire, so the Linux rule still fires. Needs NATS at
+/// 127.0.0.1:4222 (`.ci/run` starts it); says so and stops without it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn syslog_over_nats_sqlite() {
+    const NATS: &str = "nats://127.0.0.1:4222";
+    if std::net::TcpStream::connect("127.0.0.1:4222").is_err() {
+        assert!(std::env::var("CI").is_err(), "CI starts NATS");
+        eprintln!("NATS is not listening on 127.0.0.1:4222; test not run");
+        return;
+    }
+    let stream = format!("canhgac-test-syslog-{:016x}", rand::random::<u64>());
+    let mut c = syslog_config();
+    let mut n = app::pipeline::NatsConfig::new(NATS);
+    n.stream = stream.clone();
+    c.monitoring.nats = Some(n);
+    syslog_run(common::TestApp::spawn(common::Db::Sqlite, c).await).await;
+    let js = async_nats::jetstream::new(async_nats::connect(NATS).await.unwrap());
+    js.delete_stream(&stream).await.unwrap();
+}

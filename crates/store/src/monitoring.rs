@@ -952,3 +952,17 @@ pub async fn record_ingest_key(
         .await?;
     Ok(new == 1)
 }
+
+/// Serialises the storing of alerts between servers that share one
+/// PostgreSQL database (nodes over NATS), so that repeats of a rule on a
+/// host are grouped into one alert whichever node stores them. Its own
+/// advisory lock, taken before any row, so it never waits in a cycle with
+/// the audit chain's. SQLite's writer lock already serialises.
+pub async fn lock_alerts(tx: &mut Tx) -> Result<()> {
+    if tx.backend() == crate::db::Backend::Postgres {
+        tx.conn()
+            .execute("SELECT pg_advisory_xact_lock(7310003)", vec![])
+            .await?;
+    }
+    Ok(())
+}

@@ -211,7 +211,8 @@ impl JetStream {
             reply = Some((inbox, sub, done));
         }
         let mut acks = Vec::with_capacity(chunks.len());
-        for (id, payload) in chunks.iter().cloned() {
+        let ids: Vec<String> = chunks.iter().map(|(id, _)| id.clone()).collect();
+        for (id, payload) in chunks {
             let mut headers = HeaderMap::new();
             headers.insert("Nats-Msg-Id", id.as_str());
             if let Some((inbox, ..)) = &reply {
@@ -229,16 +230,22 @@ impl JetStream {
         }
         for ack in acks {
             ack.await.map_err(|e| {
-                tracing::warn!(error = %e, "monitoring: JetStream did not store a batch");
+                // Mostly a full stream: the sender is told to come back.
+                tracing::debug!(error = %e, "monitoring: JetStream did not store a batch");
                 Full
             })?;
         }
         if let Some((_, mut sub, done)) = reply {
-            let n = chunks.len();
+            // Each chunk's id once: a chunk stored twice (redelivered) is
+            // not another chunk.
+            let mut waiting: std::collections::HashSet<String> = ids.into_iter().collect();
             tokio::spawn(async move {
-                for _ in 0..n {
-                    if sub.next().await.is_none() {
-                        return;
+                while !waiting.is_empty() {
+                    match sub.next().await {
+                        Some(m) => {
+                            waiting.remove(String::from_utf8_lossy(&m.payload).as_ref());
+                        }
+                        None => return,
                     }
                 }
                 let _ = done.send(());
@@ -479,6 +486,15 @@ async fn consume(
                 .as_ref()
                 .and_then(|h| h.get(REPLY))
                 .map(|v| v.as_str().to_string());
+            if let Ok(info) = m.info() {
+                if info.delivered > 1 {
+                    tracing::info!(
+                        sequence = info.stream_sequence,
+                        delivery = info.delivered,
+                        "monitoring: batch delivered again (a node died or was slow)"
+                    );
+                }
+            }
             let (msg, acker) = m.split();
             let (id, mut batch) = match decode(&msg.payload) {
                 Ok(b) => b,
@@ -506,7 +522,7 @@ async fn consume(
                                 tracing::warn!(error = %e, batch = %id, "monitoring: acknowledging a stored batch failed (it will be delivered again; alerts are not doubled)");
                             }
                             if let Some(inbox) = reply {
-                                let _ = client.publish(inbox, Default::default()).await;
+                                let _ = client.publish(inbox, id.into_bytes().into()).await;
                             }
                             return;
                         }
@@ -522,8 +538,8 @@ async fn consume(
                 Err(TrySendError::Disconnected(_)) => return,
             };
             let tx = tx.clone();
-            match tokio::task::spawn_blocking(move || tx.send(batch)).await {
-                Ok(Ok(())) => {}
+            match tokio::task::spawn_blocking(move || tx.send(batch).is_ok()).await {
+                Ok(true) => {}
                 _ => return,
             }
         }
