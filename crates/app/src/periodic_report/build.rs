@@ -214,7 +214,10 @@ impl App {
         made_on: NaiveDate,
         name_of: &impl Fn(i64) -> String,
     ) -> Result<VulnsPart> {
-        let mut p = VulnsPart::default();
+        let mut p = VulnsPart {
+            issuer: self.bodies().await?.warning_issuer.name,
+            ..VulnsPart::default()
+        };
         let warnings: Vec<store::vulns::Warning> = store::vulns::warnings(&mut self.store.conn())
             .await?
             .into_iter()

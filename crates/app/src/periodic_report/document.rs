@@ -196,10 +196,14 @@ pub(super) fn docx_body(r: &PeriodicReport) -> Vec<Block> {
         "II. CẢNH BÁO VÀ KHẮC PHỤC LỖ HỔNG BẢO MẬT".into(),
     ));
     b.push(Block::Paragraph(if v.warnings.is_empty() {
-        "Trong kỳ không có cảnh báo lỗ hổng nào của Cục An toàn thông tin được ghi nhận trên hệ thống.".into()
+        format!(
+            "Trong kỳ không có cảnh báo lỗ hổng nào của {} được ghi nhận trên hệ thống.",
+            v.issuer
+        )
     } else {
         format!(
-            "Trong kỳ, Cục An toàn thông tin ban hành {} cảnh báo lỗ hổng; kết quả rà soát, khắc phục:",
+            "Trong kỳ, {} ban hành {} cảnh báo lỗ hổng; kết quả rà soát, khắc phục:",
+            v.issuer,
             v.warnings.len()
         )
     }));

@@ -93,6 +93,9 @@ pub struct SystemsOrgLine {
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct VulnsPart {
+    /// Who issues the warnings, as the installation names it
+    /// (`domain::NationalBodies::warning_issuer`).
+    pub issuer: String,
     /// The Authority's warnings issued in the period.
     pub warnings: Vec<WarningLine>,
     /// Findings detected in the period.
