@@ -756,3 +756,63 @@ both_backends!(
         assert_eq!(d["status"], "false_positive", "{d}");
     }
 );
+
+both_backends!(an_unchanged_rerun_writes_nothing, |t| {
+    let coord = t.login("coord").await;
+    for (name, path) in [
+        ("CVE-2024-21762.json", "cve5/CVE-2024-21762.json"),
+        ("nvd-CVE-2024-21762.json", "nvd/CVE-2024-21762.json"),
+    ] {
+        let (s, r) = feed(&t, &coord, name, shared(path)).await;
+        assert_eq!(s, StatusCode::CREATED, "{name}: {r}");
+    }
+    let sys = t.system(t.agency_a, "STC-FW").await;
+    asset(&t, sys, "fw01", "Fortinet|FortiOS|7.2.6|dotted", &[], &[]).await;
+    let fw02 = asset(&t, sys, "fw02", "Fortinet|FortiOS|7.0.1|dotted", &[], &[]).await;
+    asset(&t, sys, "fw03", "Fortinet|FortiOS|latest|other", &[], &[]).await;
+    let first = t.app.match_inventory(&t.coordinator).await.unwrap();
+    assert_eq!((first.new, first.rewritten), (2, 0), "{first:?}");
+    assert_eq!(first.unevaluable, 1, "{first:?}");
+    let (_, before) = t.get(&coord, "/api/v1/vulns/findings?limit=100").await;
+    // The same inventory and records: every finding is found again and
+    // none is written.
+    let again = t.app.match_inventory(&t.coordinator).await.unwrap();
+    assert_eq!(
+        (
+            again.new,
+            again.refreshed,
+            again.rewritten,
+            again.unevaluable
+        ),
+        (0, 2, 0, 1),
+        "{again:?}"
+    );
+    let (_, after) = t.get(&coord, "/api/v1/vulns/findings?limit=100").await;
+    assert_eq!(before, after);
+    // Another installed version, still affected: that finding's evidence
+    // changes and it alone is written again.
+    let mut input: domain::AssetInput = serde_json::from_value(json!({
+        "system_id": sys, "hostname": "fw02", "role": "appliance"
+    }))
+    .unwrap();
+    input.software = vec!["Fortinet|FortiOS|7.0.2|dotted".parse().unwrap()];
+    t.app
+        .update_asset(&t.coordinator, fw02, &input)
+        .await
+        .unwrap();
+    let third = t.app.match_inventory(&t.coordinator).await.unwrap();
+    assert_eq!(
+        (third.new, third.refreshed, third.rewritten),
+        (0, 2, 1),
+        "{third:?}"
+    );
+    let (_, page) = t.get(&coord, "/api/v1/vulns/findings?limit=100").await;
+    let evidence: Vec<String> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.to_string())
+        .collect();
+    assert!(evidence.iter().any(|f| f.contains("7.0.2")), "{page}");
+    assert!(!evidence.iter().any(|f| f.contains("7.0.1")), "{page}");
+});

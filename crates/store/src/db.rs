@@ -387,6 +387,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0015_vuln_match_form.sql"),
     ),
     (16, include_str!("../migrations/sqlite/0016_monitoring.sql")),
+    (
+        22,
+        include_str!("../migrations/sqlite/0022_match_digest.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_registry.sql")),
@@ -437,6 +441,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         16,
         include_str!("../migrations/postgres/0016_monitoring.sql"),
+    ),
+    (
+        22,
+        include_str!("../migrations/postgres/0022_match_digest.sql"),
     ),
 ];
 
