@@ -816,3 +816,43 @@ both_backends!(an_unchanged_rerun_writes_nothing, |t| {
     assert!(evidence.iter().any(|f| f.contains("7.0.2")), "{page}");
     assert!(!evidence.iter().any(|f| f.contains("7.0.1")), "{page}");
 });
+
+/// `vuln import` reads each file as a stream: a record it cannot read is
+/// named with its file and place, the readable ones are kept, and the
+/// command fails; a file that is not a feed at all writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_streaming_import_names_a_bad_record() {
+    let t = common::TestApp::spawn(common::Db::Sqlite, Default::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_canhgac"))
+            .args(t.db_args())
+            .args(args)
+            .env("CANHGAC_LOG", "warn")
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let mut good: Value = serde_json::from_slice(&shared("nvd/CVE-2024-21762.json")).unwrap();
+    let record = good["vulnerabilities"][0].clone();
+    good["vulnerabilities"] = json!([record, {"cve": {"id": 5}}]);
+    let mixed = dir.path().join("mixed.json");
+    std::fs::write(&mixed, serde_json::to_vec(&good).unwrap()).unwrap();
+    let (ok, text) = run(&["vuln", "import", mixed.to_str().unwrap()]);
+    assert!(!ok, "{text}");
+    assert!(
+        text.contains("mixed.json") && text.contains("[1]"),
+        "{text}"
+    );
+    assert!(text.contains("1 records written"), "{text}");
+    let junk = dir.path().join("junk.json");
+    std::fs::write(&junk, b"not a feed").unwrap();
+    let (ok, text) = run(&["vuln", "import", junk.to_str().unwrap()]);
+    assert!(!ok && text.contains("junk.json"), "{text}");
+    let (_, text) = run(&["vuln", "match"]);
+    assert!(text.contains("against 1 records"), "{text}");
+}
