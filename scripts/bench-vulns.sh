@@ -137,15 +137,21 @@ if [ "${PRODUCT:-0}" = 1 ]; then
     >"$WORK/assets.out" 2>"$WORK/assets.time"
   /usr/bin/time -v "$BIN" --data-dir "$DATA" vuln import "$DIR"/nvd-*.json* "$DIR"/cve5-*.json* \
     >"$WORK/import.out" 2>"$WORK/import.time"
-  /usr/bin/time -v "$BIN" --data-dir "$DATA" vuln match >"$WORK/match.out" 2>"$WORK/match.time"
-  /usr/bin/time -v "$BIN" --data-dir "$DATA" vuln match >"$WORK/match2.out" 2>"$WORK/match2.time"
+  /usr/bin/time -v "$BIN" --data-dir "$DATA" vuln match --timings >"$WORK/match.out" 2>"$WORK/match.time"
+  /usr/bin/time -v "$BIN" --data-dir "$DATA" vuln match --timings >"$WORK/match2.out" 2>"$WORK/match2.time"
   echo "canhgac import assets:     wall $(timed 'Elapsed (wall clock)' "$WORK/assets.time")," \
     "$(($(wc -l <"$WORK/assets.csv") - 1)) assets: $(tail -1 "$WORK/assets.out")"
-  echo "canhgac vuln import:       wall $(timed 'Elapsed (wall clock)' "$WORK/import.time")," \
+  # CPU time (user + system) is the figure to compare on a shared machine.
+  cpu() { awk -F': ' '/User time|System time/ { t += $2 } END { printf "%.2f", t }' "$1"; }
+  echo "canhgac vuln import:       wall $(timed 'Elapsed (wall clock)' "$WORK/import.time"), cpu $(cpu "$WORK/import.time") s," \
     "max RSS $(timed 'Maximum resident' "$WORK/import.time") KiB, $(wc -l <"$WORK/import.out") files," \
     "database $(du -sh "$DATA" | cut -f1)"
-  echo "canhgac vuln match:        wall $(timed 'Elapsed (wall clock)' "$WORK/match.time")," \
+  echo "canhgac vuln match:        wall $(timed 'Elapsed (wall clock)' "$WORK/match.time"), cpu $(cpu "$WORK/match.time") s," \
     "max RSS $(timed 'Maximum resident' "$WORK/match.time") KiB: $(tail -1 "$WORK/match.out")"
-  echo "canhgac vuln match again:  wall $(timed 'Elapsed (wall clock)' "$WORK/match2.time")," \
+  echo "canhgac vuln match again:  wall $(timed 'Elapsed (wall clock)' "$WORK/match2.time"), cpu $(cpu "$WORK/match2.time") s," \
     "max RSS $(timed 'Maximum resident' "$WORK/match2.time") KiB: $(tail -1 "$WORK/match2.out")"
+  for run in match match2; do
+    echo "phases of $run (--timings):"
+    grep -E '^[a-z][a-z ]+ +wall ' "$WORK/$run.time" | sed 's/^/  /'
+  done
 fi

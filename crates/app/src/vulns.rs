@@ -99,6 +99,12 @@ pub struct MatchRun {
     /// Statements that name an asset's product but cannot be compared with
     /// its version: listed as "cannot be evaluated", never silently passed.
     pub unevaluable: usize,
+    /// Known findings whose priority, deadline or evidence changed and were
+    /// written again (the others are left as they are).
+    pub rewritten: usize,
+    /// How long each phase took (the command line's `--timings`).
+    #[serde(skip)]
+    pub phases: Vec<crate::vulns_records::Phase>,
 }
 
 /// A finding with its evidence and history, for the detail view.
@@ -217,31 +223,47 @@ impl App {
         ids.extend(imported.epss.iter().map(|(id, _)| id.to_string()));
         ids.sort();
         ids.dedup();
-        let mut merged: BTreeMap<CveId, Vuln> = BTreeMap::new();
-        for r in store::vulns::vulns_by_id(&mut self.store.conn(), &ids).await? {
-            let v = parse_record(&r)?;
-            merged.insert(v.id, v);
+        // The stored records read on every core; each remembers its JSON, so
+        // a record the file does not change is not written again.
+        let stored = store::vulns::vulns_by_id(&mut self.store.conn(), &ids).await?;
+        let parsed = crate::vulns_records::par_map(&stored, |r| {
+            parse_record(r).map(|v| (v, r.record.as_str()))
+        });
+        let mut merged: BTreeMap<CveId, (Vuln, Option<&str>)> = BTreeMap::new();
+        for p in parsed {
+            let (v, json) = p?;
+            merged.insert(v.id, (v, Some(json)));
         }
-        let before: HashMap<CveId, Vuln> = merged.iter().map(|(k, v)| (*k, v.clone())).collect();
+        let fresh = |id: CveId| (Vuln::new(id), None);
         for v in imported.vulns {
             let id = v.id;
-            merged.entry(id).or_insert_with(|| Vuln::new(id)).merge(v);
+            merged.entry(id).or_insert_with(|| fresh(id)).0.merge(v);
         }
         for (id, k) in imported.kev {
-            let v = merged.entry(id).or_insert_with(|| Vuln::new(id));
+            let (v, _) = merged.entry(id).or_insert_with(|| fresh(id));
             match &mut v.kev {
                 Some(have) => have.merge(k),
                 None => v.kev = Some(k),
             }
         }
         for (id, e) in imported.epss {
-            merged.entry(id).or_insert_with(|| Vuln::new(id)).epss = Some(e);
+            merged.entry(id).or_insert_with(|| fresh(id)).0.epss = Some(e);
         }
-        let changed: Vec<VulnRow> = merged
-            .values()
-            .filter(|v| before.get(&v.id) != Some(v))
-            .map(row_of)
+        let merged: Vec<(Vuln, Option<&str>)> = merged.into_values().collect();
+        // The JSON and the compact form of each record, on every core.
+        let rows = crate::vulns_records::par_map(&merged, |(v, was)| {
+            let row = row_of(v)?;
+            Ok(match was {
+                Some(j) if *j == row.record => None,
+                _ => Some(row),
+            })
+        });
+        drop(merged);
+        let changed: Vec<VulnRow> = rows
+            .into_iter()
+            .filter_map(|r: Result<Option<VulnRow>>| r.transpose())
             .collect::<Result<_>>()?;
+        drop(stored);
         report.records = changed.len();
         let mut tx = self.store.begin().await?;
         store::vulns::upsert_vulns(&mut tx, &changed).await?;
@@ -353,7 +375,9 @@ impl App {
     /// their evidence changed.
     pub async fn match_inventory(&self, scope: &Scope) -> Result<MatchRun> {
         must_coordinate(scope, "runs the matcher")?;
+        let mut phases = crate::vulns_records::Phases::start();
         let vulns = self.records_for_matching(scope).await?;
+        phases.mark("load records");
         let facts = store::vulns::assets_for_match(&mut self.store.conn()).await?;
         let system = self.system_scope().await?;
         let mut warning_deadline: HashMap<String, NaiveDate> = HashMap::new();
@@ -395,163 +419,297 @@ impl App {
             })
             .collect();
         drop(assets);
+        phases.mark("load assets");
         // Building the index and matching are CPU work on every core: off
         // the async workers.
-        let (vulns, matched) = tokio::task::spawn_blocking(move || {
-            let matched = vulnmatch::matching::VulnIndex::new(&vulns).match_items_full(&items);
-            (vulns, matched)
+        let (vulns, matched, phases) = tokio::task::spawn_blocking(move || {
+            let index = vulnmatch::matching::VulnIndex::new(&vulns);
+            phases.mark("index");
+            let matched = index.match_items_full(&items);
+            drop(index);
+            drop(items);
+            phases.mark("match");
+            (vulns, matched, phases)
         })
         .await
         .map_err(|e| AppError::Internal(format!("the matcher stopped: {e}")))?;
-        let by_id: HashMap<String, &Vuln> = vulns.iter().map(|v| (v.id.to_string(), v)).collect();
+        let mut phases = phases;
         let fact_of: HashMap<i64, &store::vulns::AssetForMatch> =
             facts.iter().map(|f| (f.asset_id, f)).collect();
         let table = DecisionTable::deployer_v2();
         let policy = Policy::default();
-        let slas = &self.config.vuln_sla;
         let today = crate::registry::today();
         let mut run = MatchRun {
             assets: facts.len(),
             vulns: vulns.len(),
             ..Default::default()
         };
-        let mut found: HashMap<(i64, String), Matched> = HashMap::new();
-        // What each finding's deadline is decided from, so a known finding's
-        // deadline counts from its first detection, not from today's run.
-        let mut rules: HashMap<(i64, String), DeadlineRule> = HashMap::new();
-        let mut unevaluable = Vec::with_capacity(matched.unevaluable.len());
-        for u in matched.unevaluable {
-            let Some(f) = fact_of.get(&u.asset_id) else {
-                continue;
-            };
-            unevaluable.push(store::vulns::Unevaluable {
-                asset_id: u.asset_id,
-                system_id: f.system_id,
-                cve: u.cve.to_string(),
-                source: u.source.to_string(),
-                record: u.record.to_string(),
-                rule: u.rule.to_string(),
-                inventory_fact: u.inventory_fact.to_string(),
-                reason: u.reason.to_string(),
-            });
+        // The "cannot be evaluated" statements (millions at scale) stay
+        // shared until written, a part at a time; their digest says whether
+        // the stored list is already this one.
+        let mut unevaluable = matched.unevaluable;
+        unevaluable.retain(|u| fact_of.contains_key(&u.asset_id));
+        let mut unevaluable_digest = crate::vulns_records::Fnv::new();
+        {
+            // A statement is shared by every asset with the same fact.
+            let mut said: HashMap<usize, u64> = HashMap::new();
+            for u in &unevaluable {
+                let system_id = fact_of.get(&u.asset_id).map_or(0, |f| f.system_id);
+                let statement = *said
+                    .entry(std::sync::Arc::as_ptr(&u.statement) as usize)
+                    .or_insert_with(|| {
+                        crate::vulns_records::Fnv::new()
+                            .bytes(u.source.as_str().as_bytes())
+                            .bytes(u.record.as_bytes())
+                            .bytes(u.rule.as_bytes())
+                            .bytes(u.inventory_fact.as_bytes())
+                            .bytes(u.reason.as_bytes())
+                            .get() as u64
+                    });
+                unevaluable_digest
+                    .u64(u.asset_id as u64)
+                    .u64(system_id as u64)
+                    .u64(u64::from(u.cve.year()))
+                    .u64(u.cve.number())
+                    .u64(statement);
+            }
         }
-        for m in matched.findings {
+        // Each finding by the numbers of its shared parts: the evidence (one
+        // per record and installed fact, shared by `Arc`) is written as
+        // JSON once, the priority assessed once per record and kind of
+        // system.
+        let rec_of: HashMap<CveId, u32> = vulns
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (v.id, i as u32))
+            .collect();
+        // (By the address of the shared evidence: a number, so the future stays `Send`.)
+        let mut evidence_at: HashMap<usize, u32> = HashMap::new();
+        let mut evidence = Vec::new();
+        let mut assessed_at: HashMap<(u32, bool, u8), u32> = HashMap::new();
+        let mut assessed = Vec::new();
+        let mut picks = Vec::with_capacity(matched.findings.len());
+        for m in &matched.findings {
             let Some(f) = fact_of.get(&m.asset_id) else {
                 continue;
             };
-            let level = level_of(f);
             if !m.is_affected() {
                 run.excluded_by_hotfix += 1;
                 continue;
             }
-            let cve = m.cve.to_string();
-            let Some(v) = by_id.get(&cve) else { continue };
-            let a = vulnmatch::priority::assess(
-                v,
-                &Context {
-                    internet_facing: f.internet_facing,
-                    security_level: level,
-                    exposure: None,
-                },
-                &table,
-                &policy,
-            );
-            let deadline_rule = (
-                a.decision,
-                warning_deadline.get(&cve).copied(),
-                slas[usize::from(level - 1)],
-            );
-            let (deadline, by) = vulnmatch::priority::deadline_explained(
-                deadline_rule.0,
-                deadline_rule.1,
-                &deadline_rule.2,
-                today,
-            );
-            let evidence = serde_json::to_string(&m.evidence)
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-            let key = format!(
-                "{}|{}|{}",
-                m.evidence.record, m.evidence.rule, m.evidence.inventory_fact
-            );
-            // Two facts of one asset can meet the same CVE: one finding,
-            // whose evidence does not depend on the order they come in
-            // (a changed evidence reopens a disputed finding).
-            if found
-                .get(&(f.asset_id, cve.clone()))
-                .is_some_and(|have| have.evidence_key <= key)
-            {
-                continue;
-            }
-            rules.insert((f.asset_id, cve.clone()), deadline_rule);
-            found.insert(
-                (f.asset_id, cve.clone()),
-                Matched {
-                    asset_id: f.asset_id,
-                    system_id: f.system_id,
-                    cve,
-                    priority: a.decision.as_str().to_string(),
-                    deadline,
-                    deadline_by: by.as_str().to_string(),
-                    evidence,
-                    evidence_key: key,
-                    reasons: serde_json::to_string(&a.reasons).unwrap_or_else(|_| "[]".into()),
-                },
-            );
-        }
-        let known = store::vulns::known_findings(&mut self.store.conn()).await?;
-        let mut tx = self.store.begin().await?;
-        let mut refreshed = Vec::new();
-        let mut seen = HashSet::new();
-        for k in &known {
-            let key = (k.asset_id, k.cve.clone());
-            seen.insert(key.clone());
-            let Ok(status) = k.status.parse::<FindingStatus>() else {
+            let Some(&rec) = rec_of.get(&m.cve) else {
                 continue;
             };
-            let now = found.get(&key);
-            // An accepted risk lasts until its expiry; then the finding asks for work again.
-            if let (FindingStatus::RiskAccepted, Some(m), Some(until)) =
-                (status, now, k.accepted_until)
-            {
-                if until < today {
-                    store::vulns::matcher_move(
-                        &mut tx,
-                        k.id,
-                        status,
-                        FindingAction::Reopen,
-                        FindingStatus::Open,
-                    )
-                    .await?;
-                    run.reopened += 1;
-                    refreshed.push((k.id, since_detection(m, k, &rules)));
-                    continue;
-                }
-            }
-            let changed = now.is_some_and(|m| m.evidence_key != k.evidence_key);
-            if let Some(action) = status.after_match(now.is_some(), changed) {
-                if let Some(to) = status.matcher_move(action) {
-                    store::vulns::matcher_move(&mut tx, k.id, status, action, to).await?;
-                    match action {
-                        FindingAction::Reopen => run.reopened += 1,
-                        _ => run.resolved_by_update += 1,
-                    }
-                }
-            }
-            if let Some(m) = now {
-                refreshed.push((k.id, since_detection(m, k, &rules)));
+            let level = level_of(f);
+            let ev = *evidence_at
+                .entry(std::sync::Arc::as_ptr(&m.evidence) as usize)
+                .or_insert_with(|| {
+                    let json = serde_json::to_string(&*m.evidence).unwrap_or_default();
+                    let digest = crate::vulns_records::Fnv::new()
+                        .bytes(json.as_bytes())
+                        .get();
+                    let key = format!(
+                        "{}|{}|{}",
+                        m.evidence.record, m.evidence.rule, m.evidence.inventory_fact
+                    );
+                    evidence.push(crate::vulns_records::EvidenceText {
+                        digest: crate::vulns_records::Fnv::new()
+                            .u64(digest as u64)
+                            .bytes(key.as_bytes())
+                            .get() as u64,
+                        json: json.into(),
+                        key: key.into(),
+                    });
+                    (evidence.len() - 1) as u32
+                });
+            let asd = *assessed_at
+                .entry((rec, f.internet_facing, level))
+                .or_insert_with(|| {
+                    let a = vulns.get(rec as usize).map(|v| {
+                        vulnmatch::priority::assess(
+                            v,
+                            &Context {
+                                internet_facing: f.internet_facing,
+                                security_level: level,
+                                exposure: None,
+                            },
+                            &table,
+                            &policy,
+                        )
+                    });
+                    let (decision, reasons) = match a {
+                        Some(a) => (
+                            a.decision,
+                            serde_json::to_string(&a.reasons).unwrap_or_else(|_| "[]".into()),
+                        ),
+                        None => (vulnmatch::priority::Decision::Defer, "[]".into()),
+                    };
+                    assessed.push(crate::vulns_records::Assessed {
+                        decision,
+                        digest: crate::vulns_records::Fnv::new()
+                            .bytes(reasons.as_bytes())
+                            .get() as u64,
+                        reasons: reasons.into(),
+                    });
+                    (assessed.len() - 1) as u32
+                });
+            picks.push(crate::vulns_records::Pick {
+                asset_id: f.asset_id,
+                system_id: f.system_id,
+                cve: m.cve,
+                evidence: ev,
+                assessed: asd,
+                level,
+            });
+        }
+        drop(matched.findings);
+        drop(evidence_at);
+        drop(assessed_at);
+        drop(rec_of);
+        drop(vulns);
+        // Two facts of one asset can meet the same CVE: one finding, whose
+        // evidence does not depend on the order they come in (a changed
+        // evidence reopens a disputed finding): the least evidence key.
+        picks.sort_unstable_by(|a, b| {
+            (a.asset_id, a.cve).cmp(&(b.asset_id, b.cve)).then_with(|| {
+                let k = |p: &crate::vulns_records::Pick| {
+                    evidence.get(p.evidence as usize).map(|e| &e.key)
+                };
+                k(a).cmp(&k(b))
+            })
+        });
+        picks.dedup_by(|later, first| (later.asset_id, later.cve) == (first.asset_id, first.cve));
+        let mut deadlines: HashMap<CveId, NaiveDate> = HashMap::new();
+        for (c, d) in warning_deadline {
+            if let Ok(id) = c.parse::<CveId>() {
+                let e = deadlines.entry(id).or_insert(d);
+                *e = (*e).min(d);
             }
         }
-        let new: Vec<Matched> = found
-            .into_iter()
-            .filter(|(k, _)| !seen.contains(k))
-            .map(|(_, m)| m)
+        let found = crate::vulns_records::Found {
+            picks,
+            evidence,
+            assessed,
+            warning_deadline: deadlines,
+            slas: self.config.vuln_sla,
+        };
+        phases.mark("assess");
+        // The known findings a page at a time, each compared with what was
+        // found now; only what differs is written.
+        let mut tx = self.store.begin().await?;
+        let mut seen = vec![false; found.picks.len()];
+        let mut refreshed: Vec<(i64, usize, NaiveDate)> = Vec::new();
+        let mut after = 0i64;
+        loop {
+            let page = store::vulns::known_findings_after(&mut tx.conn(), after, 20_000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for k in &page {
+                let now = k
+                    .cve
+                    .parse::<CveId>()
+                    .ok()
+                    .and_then(|c| found.find(k.asset_id, c));
+                if let Some(i) = now {
+                    if let Some(s) = seen.get_mut(i) {
+                        *s = true;
+                    }
+                }
+                let Ok(status) = k.status.parse::<FindingStatus>() else {
+                    continue;
+                };
+                let detected = crate::registry::vn_date(k.detected_at);
+                let mut refresh = |i: usize, run: &mut MatchRun| {
+                    run.refreshed += 1;
+                    if found.digest(i, detected) != k.match_digest {
+                        refreshed.push((k.id, i, detected));
+                    }
+                };
+                // An accepted risk lasts until its expiry; then the finding asks for work again.
+                if let (FindingStatus::RiskAccepted, Some(i), Some(until)) =
+                    (status, now, k.accepted_until)
+                {
+                    if until < today {
+                        store::vulns::matcher_move(
+                            &mut tx,
+                            k.id,
+                            status,
+                            FindingAction::Reopen,
+                            FindingStatus::Open,
+                        )
+                        .await?;
+                        run.reopened += 1;
+                        refresh(i, &mut run);
+                        continue;
+                    }
+                }
+                let changed = now.is_some_and(|i| {
+                    found
+                        .picks
+                        .get(i)
+                        .and_then(|p| found.evidence.get(p.evidence as usize))
+                        .is_some_and(|e| *e.key != *k.evidence_key)
+                });
+                if let Some(action) = status.after_match(now.is_some(), changed) {
+                    if let Some(to) = status.matcher_move(action) {
+                        store::vulns::matcher_move(&mut tx, k.id, status, action, to).await?;
+                        match action {
+                            FindingAction::Reopen => run.reopened += 1,
+                            _ => run.resolved_by_update += 1,
+                        }
+                    }
+                }
+                if let Some(i) = now {
+                    refresh(i, &mut run);
+                }
+            }
+        }
+        phases.mark("compare known findings");
+        run.rewritten = refreshed.len();
+        for chunk in refreshed.chunks(2_000) {
+            let rows: Vec<(i64, Matched)> = chunk
+                .iter()
+                .filter_map(|&(id, i, detected)| Some((id, found.row(i, detected)?)))
+                .collect();
+            store::vulns::record_matches(&mut tx, &[], &rows).await?;
+        }
+        drop(refreshed);
+        let new: Vec<usize> = (0..found.picks.len())
+            .filter(|&i| !seen.get(i).copied().unwrap_or(true))
             .collect();
+        drop(seen);
         run.new = new.len();
-        run.refreshed = refreshed.len();
-        store::vulns::record_matches(&mut tx, &new, &refreshed).await?;
+        for chunk in new.chunks(2_000) {
+            let rows: Vec<Matched> = chunk.iter().filter_map(|&i| found.row(i, today)).collect();
+            store::vulns::record_matches(&mut tx, &rows, &[]).await?;
+        }
         run.unevaluable = unevaluable.len();
-        store::vulns::replace_unevaluable(&mut tx, &unevaluable).await?;
+        let unevaluable_digest = unevaluable_digest.u64(unevaluable.len() as u64).get();
+        if store::vulns::match_state(&mut tx.conn(), "unevaluable").await?
+            != Some(unevaluable_digest)
+        {
+            store::vulns::clear_unevaluable(&mut tx).await?;
+            for chunk in unevaluable.chunks(5_000) {
+                let rows: Vec<store::vulns::Unevaluable> = chunk
+                    .iter()
+                    .map(|u| store::vulns::Unevaluable {
+                        asset_id: u.asset_id,
+                        system_id: fact_of.get(&u.asset_id).map_or(0, |f| f.system_id),
+                        cve: u.cve.to_string(),
+                        source: u.source.to_string(),
+                        record: u.record.to_string(),
+                        rule: u.rule.to_string(),
+                        inventory_fact: u.inventory_fact.to_string(),
+                        reason: u.reason.to_string(),
+                    })
+                    .collect();
+                store::vulns::add_unevaluable(&mut tx, &rows).await?;
+            }
+            store::vulns::set_match_state(&mut tx, "unevaluable", unevaluable_digest).await?;
+        }
         tx.commit().await?;
+        phases.mark("write findings");
+        run.phases = phases.finish();
         Ok(run)
     }
 
@@ -808,31 +966,6 @@ impl App {
         }
         Ok(out)
     }
-}
-
-/// The decision, the warning's deadline and the SLA of the system's level.
-type DeadlineRule = (
-    vulnmatch::priority::Decision,
-    Option<chrono::NaiveDate>,
-    vulnmatch::priority::Sla,
-);
-
-/// A known finding refreshed by a match run: its deadline is counted from
-/// the day it was first detected (Vietnam time).
-fn since_detection(
-    m: &Matched,
-    k: &store::vulns::KnownFinding,
-    rules: &HashMap<(i64, String), DeadlineRule>,
-) -> Matched {
-    let mut m = m.clone();
-    if let Some((decision, warning, sla)) = rules.get(&(k.asset_id, k.cve.clone())) {
-        let detected = crate::registry::vn_date(k.detected_at);
-        let (deadline, by) =
-            vulnmatch::priority::deadline_explained(*decision, *warning, sla, detected);
-        m.deadline = deadline;
-        m.deadline_by = by.as_str().to_string();
-    }
-    m
 }
 
 /// `software F5|BIG-IP|17.1.0.3|dotted — F5 BIG-IP: 17.1.0 ≤ v < 17.1.1 → affected`.

@@ -336,7 +336,12 @@ enum VulnCommand {
     /// are reported and the rest is merged; importing again is harmless.
     Import { files: Vec<PathBuf> },
     /// Match the whole inventory against the known records and update findings.
-    Match,
+    Match {
+        /// Print on stderr each phase's wall time, CPU time (user + system)
+        /// and the peak resident size by its end.
+        #[arg(long)]
+        timings: bool,
+    },
     /// Record a warning of the Authority (and publish it with --publish).
     Warning {
         #[arg(long)]
@@ -1440,14 +1445,18 @@ async fn vuln(db: &DbArgs, notify: &NotifyArgs, cmd: VulnCommand) -> Result<()> 
         VulnCommand::Import { files } => {
             let mut problems = 0;
             for file in files {
-                let bytes =
-                    std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+                // Read as it goes: a yearly feed is hundreds of megabytes.
+                let reader = std::io::BufReader::with_capacity(
+                    1 << 20,
+                    std::fs::File::open(&file)
+                        .with_context(|| format!("reading {}", file.display()))?,
+                );
                 let name = file
                     .file_name()
                     .map(|n| n.to_string_lossy().to_string())
                     .unwrap_or_default();
                 let r = app
-                    .import_vuln_feed(&scope, &name, &bytes)
+                    .import_vuln_feed_from(&scope, &name, reader)
                     .await
                     .map_err(explain)?;
                 for p in &r.problems {
@@ -1468,8 +1477,19 @@ async fn vuln(db: &DbArgs, notify: &NotifyArgs, cmd: VulnCommand) -> Result<()> 
                 std::process::exit(1);
             }
         }
-        VulnCommand::Match => {
+        VulnCommand::Match { timings } => {
             let run = app.match_inventory(&scope).await.map_err(explain)?;
+            if timings {
+                for p in &run.phases {
+                    eprintln!(
+                        "{:<20} wall {:>7.2} s  cpu {:>7.2} s  peak RSS {:>6} MiB",
+                        p.name,
+                        p.wall.as_secs_f64(),
+                        p.cpu.as_secs_f64(),
+                        p.peak_rss_kib / 1024
+                    );
+                }
+            }
             print_run(&run);
         }
         VulnCommand::Warning {

@@ -756,3 +756,109 @@ both_backends!(
         assert_eq!(d["status"], "false_positive", "{d}");
     }
 );
+
+both_backends!(an_unchanged_rerun_writes_nothing, |t| {
+    let coord = t.login("coord").await;
+    for (name, path) in [
+        ("CVE-2024-21762.json", "cve5/CVE-2024-21762.json"),
+        ("nvd-CVE-2024-21762.json", "nvd/CVE-2024-21762.json"),
+    ] {
+        let (s, r) = feed(&t, &coord, name, shared(path)).await;
+        assert_eq!(s, StatusCode::CREATED, "{name}: {r}");
+    }
+    let sys = t.system(t.agency_a, "STC-FW").await;
+    asset(&t, sys, "fw01", "Fortinet|FortiOS|7.2.6|dotted", &[], &[]).await;
+    let fw02 = asset(&t, sys, "fw02", "Fortinet|FortiOS|7.0.1|dotted", &[], &[]).await;
+    asset(&t, sys, "fw03", "Fortinet|FortiOS|latest|other", &[], &[]).await;
+    let first = t.app.match_inventory(&t.coordinator).await.unwrap();
+    assert_eq!((first.new, first.rewritten), (2, 0), "{first:?}");
+    assert!(first.unevaluable > 0, "{first:?}");
+    let (_, before) = t.get(&coord, "/api/v1/vulns/findings?limit=100").await;
+    // The same inventory and records: every finding is found again and
+    // none is written.
+    let again = t.app.match_inventory(&t.coordinator).await.unwrap();
+    assert_eq!(
+        (
+            again.new,
+            again.refreshed,
+            again.rewritten,
+            again.unevaluable
+        ),
+        (0, 2, 0, first.unevaluable),
+        "{again:?}"
+    );
+    let (_, after) = t.get(&coord, "/api/v1/vulns/findings?limit=100").await;
+    assert_eq!(before, after);
+    // Another installed version, still affected: that finding's evidence
+    // changes and it alone is written again.
+    let mut input: domain::AssetInput = serde_json::from_value(json!({
+        "system_id": sys, "hostname": "fw02", "role": "appliance"
+    }))
+    .unwrap();
+    input.software = vec!["Fortinet|FortiOS|7.0.2|dotted".parse().unwrap()];
+    t.app
+        .update_asset(&t.coordinator, fw02, &input)
+        .await
+        .unwrap();
+    let third = t.app.match_inventory(&t.coordinator).await.unwrap();
+    assert_eq!(
+        (third.new, third.refreshed, third.rewritten),
+        (0, 2, 1),
+        "{third:?}"
+    );
+    let (_, page) = t.get(&coord, "/api/v1/vulns/findings?limit=100").await;
+    let evidence: Vec<String> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.to_string())
+        .collect();
+    assert!(
+        evidence.iter().any(|f| f.contains("FortiOS|7.0.2|")),
+        "{page}"
+    );
+    assert!(
+        !evidence.iter().any(|f| f.contains("FortiOS|7.0.1|")),
+        "{page}"
+    );
+});
+
+/// `vuln import` reads each file as a stream: a record it cannot read is
+/// named with its file and place, the readable ones are kept, and the
+/// command fails; a file that is not a feed at all writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_streaming_import_names_a_bad_record() {
+    let t = common::TestApp::spawn(common::Db::Sqlite, Default::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_canhgac"))
+            .args(t.db_args())
+            .args(args)
+            .env("CANHGAC_LOG", "warn")
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    // An NVD 2.0 page: the real record, then one whose id is a number.
+    let cve: Value = serde_json::from_slice(&shared("nvd/CVE-2024-21762.json")).unwrap();
+    let good = json!({"vulnerabilities": [{"cve": cve}, {"cve": {"id": 5}}]});
+    let mixed = dir.path().join("mixed.json");
+    std::fs::write(&mixed, serde_json::to_vec(&good).unwrap()).unwrap();
+    let (ok, text) = run(&["vuln", "import", mixed.to_str().unwrap()]);
+    assert!(!ok, "{text}");
+    assert!(
+        text.contains("mixed.json") && text.contains("[1]"),
+        "{text}"
+    );
+    assert!(text.contains("1 records written"), "{text}");
+    let junk = dir.path().join("junk.json");
+    std::fs::write(&junk, b"not a feed").unwrap();
+    let (ok, text) = run(&["vuln", "import", junk.to_str().unwrap()]);
+    assert!(!ok && text.contains("junk.json"), "{text}");
+    let (_, text) = run(&["vuln", "match"]);
+    assert!(text.contains("against 1 records"), "{text}");
+}

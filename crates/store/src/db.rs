@@ -403,6 +403,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         21,
         include_str!("../migrations/sqlite/0021_national_bodies.sql"),
     ),
+    (
+        22,
+        include_str!("../migrations/sqlite/0022_match_digest.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_registry.sql")),
@@ -469,6 +473,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         21,
         include_str!("../migrations/postgres/0021_national_bodies.sql"),
+    ),
+    (
+        22,
+        include_str!("../migrations/postgres/0022_match_digest.sql"),
     ),
 ];
 

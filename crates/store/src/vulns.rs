@@ -323,14 +323,52 @@ pub struct KnownFinding {
     pub accepted_until: Option<NaiveDate>,
     /// When the finding was first detected: its deadline counts from here.
     pub detected_at: DateTime<Utc>,
+    /// The digest of what the matcher last wrote (`Matched::digest`).
+    pub match_digest: Option<i64>,
 }
 
 pub async fn known_findings(c: &mut Conn<'_>) -> Result<Vec<KnownFinding>> {
     c.fetch_all(
-        "SELECT id, asset_id, cve, status, evidence_key, accepted_until, detected_at FROM findings ORDER BY id",
+        "SELECT id, asset_id, cve, status, evidence_key, accepted_until, detected_at, match_digest FROM findings ORDER BY id",
         vec![],
     )
     .await
+}
+
+/// Up to `limit` findings with an identifier above `after`, in order (a
+/// matching run reads millions a page at a time).
+pub async fn known_findings_after(
+    c: &mut Conn<'_>,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<KnownFinding>> {
+    c.fetch_all(
+        "SELECT id, asset_id, cve, status, evidence_key, accepted_until, detected_at, match_digest FROM findings WHERE id > $1 ORDER BY id LIMIT $2",
+        args![after, limit],
+    )
+    .await
+}
+
+/// The digest of an output of the matcher kept under `name`.
+pub async fn match_state(c: &mut Conn<'_>, name: &str) -> Result<Option<i64>> {
+    let row: Option<One<i64>> = c
+        .fetch_optional(
+            "SELECT digest FROM vuln_match_state WHERE name = $1",
+            args![name],
+        )
+        .await?;
+    Ok(row.map(|r| r.0))
+}
+
+pub async fn set_match_state(tx: &mut Tx, name: &str, digest: i64) -> Result<()> {
+    tx.conn()
+        .execute(
+            "INSERT INTO vuln_match_state (name, digest) VALUES ($1, $2) \
+             ON CONFLICT (name) DO UPDATE SET digest = excluded.digest",
+            args![name, digest],
+        )
+        .await?;
+    Ok(())
 }
 
 /// What the matcher decided about one asset and CVE.
@@ -345,6 +383,9 @@ pub struct Matched {
     pub evidence: String,
     pub evidence_key: String,
     pub reasons: String,
+    /// A digest of the fields above that the matcher writes (kept in
+    /// `findings.match_digest`): equal digests, nothing to write.
+    pub digest: i64,
 }
 
 const MATCHER: &str = "system:matcher";
@@ -362,14 +403,14 @@ pub async fn record_matches(
     let open = FindingStatus::Open.as_str();
     for chunk in new.chunks(BATCH) {
         let mut q = Sql::new(
-            "INSERT INTO findings (asset_id, system_id, cve, status, priority, deadline, deadline_by, evidence, evidence_key, reasons, detected_at, updated_at) VALUES ",
+            "INSERT INTO findings (asset_id, system_id, cve, status, priority, deadline, deadline_by, evidence, evidence_key, reasons, detected_at, updated_at, match_digest) VALUES ",
         );
         for (i, m) in chunk.iter().enumerate() {
             q.push(
                 if i == 0 {
-                    "(?,?,?,?,?,?,?,?,?,?,?,?)"
+                    "(?,?,?,?,?,?,?,?,?,?,?,?,?)"
                 } else {
-                    ",(?,?,?,?,?,?,?,?,?,?,?,?)"
+                    ",(?,?,?,?,?,?,?,?,?,?,?,?,?)"
                 },
                 args![
                     m.asset_id,
@@ -383,7 +424,8 @@ pub async fn record_matches(
                     m.evidence_key.as_str(),
                     m.reasons.as_str(),
                     now,
-                    now
+                    now,
+                    m.digest
                 ],
             );
         }
@@ -417,7 +459,7 @@ pub async fn record_matches(
     for (id, m) in refreshed {
         tx.conn()
             .execute(
-                "UPDATE findings SET priority = $1, deadline = $2, deadline_by = $3, evidence = $4, evidence_key = $5, reasons = $6, system_id = $7 WHERE id = $8",
+                "UPDATE findings SET priority = $1, deadline = $2, deadline_by = $3, evidence = $4, evidence_key = $5, reasons = $6, system_id = $7, match_digest = $8 WHERE id = $9",
                 args![
                     m.priority.as_str(),
                     Some(m.deadline),
@@ -426,6 +468,7 @@ pub async fn record_matches(
                     m.evidence_key.as_str(),
                     m.reasons.as_str(),
                     m.system_id,
+                    m.digest,
                     *id
                 ],
             )
@@ -696,15 +739,32 @@ pub struct Unevaluable {
 
 /// Replaces the whole "cannot be evaluated" list with this run's.
 pub async fn replace_unevaluable(tx: &mut Tx, rows: &[Unevaluable]) -> Result<()> {
+    clear_unevaluable(tx).await?;
+    add_unevaluable(tx, rows).await
+}
+
+/// Empties the "cannot be evaluated" list (a run then adds its own in parts).
+pub async fn clear_unevaluable(tx: &mut Tx) -> Result<()> {
     tx.conn()
         .execute("DELETE FROM vuln_unevaluable", vec![])
         .await?;
+    Ok(())
+}
+
+/// Adds to the "cannot be evaluated" list, in multi-row statements.
+pub async fn add_unevaluable(tx: &mut Tx, rows: &[Unevaluable]) -> Result<()> {
     let now = Utc::now();
-    for u in rows {
-        tx.conn()
-            .execute(
-                "INSERT INTO vuln_unevaluable (asset_id, system_id, cve, source, record, rule, inventory_fact, reason, found_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    for chunk in rows.chunks(BATCH) {
+        let mut q = Sql::new(
+            "INSERT INTO vuln_unevaluable (asset_id, system_id, cve, source, record, rule, inventory_fact, reason, found_at) VALUES ",
+        );
+        for (i, u) in chunk.iter().enumerate() {
+            q.push(
+                if i == 0 {
+                    "(?,?,?,?,?,?,?,?,?)"
+                } else {
+                    ",(?,?,?,?,?,?,?,?,?)"
+                },
                 args![
                     u.asset_id,
                     u.system_id,
@@ -716,8 +776,9 @@ pub async fn replace_unevaluable(tx: &mut Tx, rows: &[Unevaluable]) -> Result<()
                     u.reason.as_str(),
                     now
                 ],
-            )
-            .await?;
+            );
+        }
+        tx.conn().execute(&q.text, q.args).await?;
     }
     Ok(())
 }
