@@ -160,7 +160,7 @@ async fn run(t: common::TestApp) {
         1
     );
     assert_eq!(search(&t, &coord, "q=file:updater.exe").await.len(), 1);
-    assert_eq!(search(&t, &coord, "q=user:stc%5Cketoan").await.len(), 3);
+    assert_eq!(search(&t, &coord, "q=user:stc%5Cketoan").await.len(), 4);
     assert_eq!(
         search(&t, &coord, "host=pc-kt-01&address=10.30.0.9")
             .await
