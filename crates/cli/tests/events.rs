@@ -160,7 +160,7 @@ async fn run(t: common::TestApp) {
         1
     );
     assert_eq!(search(&t, &coord, "q=file:updater.exe").await.len(), 1);
-    assert_eq!(search(&t, &coord, "q=user:stc%5Cketoan").await.len(), 3);
+    assert_eq!(search(&t, &coord, "q=user:stc%5Cketoan").await.len(), 4);
     assert_eq!(
         search(&t, &coord, "host=pc-kt-01&address=10.30.0.9")
             .await
@@ -192,6 +192,31 @@ async fn run(t: common::TestApp) {
     assert_eq!(e["error"]["details"][0]["field"], "q", "{e}");
     let (s, e) = t.get(&coord, "/api/v1/events?from=31/02/2026x").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+
+    // The console's page: Vietnamese labels, times dd/mm/yyyy HH:MM:SS, a
+    // bad search refused in Vietnamese inside the layout.
+    let (browser, _) = common::sign_in(&t, "a.officer").await;
+    let html = t.page(&browser, "/events?host=pc-kt-01").await;
+    assert!(
+        html.contains("Sự kiện đã lưu") && html.contains("PC-KT-01.stc.sonha"),
+        "{html}"
+    );
+    assert!(html.contains("185.100.87.1"), "{html}");
+    let vn_time = (chrono::Utc::now() + chrono::Duration::hours(7))
+        .format("%d/%m/%Y")
+        .to_string();
+    assert!(html.contains(&vn_time), "{html}");
+    let html = t.page(&browser, "/events?host=YT-PC-09").await;
+    assert!(
+        !html.contains("YT-PC-09</td>"),
+        "another organisation's event shown: {html}"
+    );
+    let html = t.page(&browser, "/events?q=EventID").await;
+    assert!(html.contains("không có dạng trường:giá trị"), "{html}");
+    assert!(
+        html.contains("href=\"/alerts\""),
+        "the menu is there: {html}"
+    );
 
     // No indicator knew the domain: no alert yet.
     let rule_domain = "ioc:domain:evil-cdn.example";

@@ -51,11 +51,6 @@ fn compact(v: &serde_json::Value) -> String {
 }
 
 async fn page(State(st): State<AppState>, web: Web, Query(q): Query<EventQuery>) -> Response {
-    let searched = q.from.is_some()
-        || q.to.is_some()
-        || q.host.is_some()
-        || q.address.is_some()
-        || q.q.is_some();
     let (rows, errors) = match st
         .app
         .search_events(
@@ -86,7 +81,6 @@ async fn page(State(st): State<AppState>, web: Web, Query(q): Query<EventQuery>)
         Err(AppError::Invalid(errs)) => (Vec::new(), super::form_errors::describe(web.tr, &errs)),
         Err(e) => return error_page(web.tr, e),
     };
-    let _ = searched;
     let s = |o: &Option<String>| o.clone().unwrap_or_default();
     render(&EventsPage {
         tr: web.tr,
