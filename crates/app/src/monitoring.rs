@@ -258,6 +258,18 @@ impl App {
         Ok(store::monitoring::sensors(&mut self.store.conn(), scope).await?)
     }
 
+    /// The names the sensors page shows for the organisations and systems
+    /// of these sensors (by id).
+    pub async fn sensor_labels(
+        &self,
+        sensors: &[Sensor],
+    ) -> Result<(
+        std::collections::HashMap<i64, String>,
+        std::collections::HashMap<i64, String>,
+    )> {
+        Ok(store::monitoring::sensor_labels(&mut self.store.conn(), sensors).await?)
+    }
+
     pub async fn sensor(&self, scope: &Scope, id: i64) -> Result<Sensor> {
         store::monitoring::sensor(&mut self.store.conn(), scope, id)
             .await?

@@ -162,6 +162,42 @@ pub async fn sensors(c: &mut Conn<'_>, scope: &Scope) -> Result<Vec<Sensor>> {
     rows.into_iter().map(Sensor::try_from).collect()
 }
 
+/// Names for the sensors page: each organisation's and each system's
+/// "CODE — name" by id, for the organisations and systems these sensors
+/// name (ids only come from sensors the caller may already see).
+pub async fn sensor_labels(
+    c: &mut Conn<'_>,
+    sensors: &[Sensor],
+) -> Result<(
+    std::collections::HashMap<i64, String>,
+    std::collections::HashMap<i64, String>,
+)> {
+    let mut orgs = std::collections::HashMap::new();
+    let mut systems = std::collections::HashMap::new();
+    let org_ids: std::collections::BTreeSet<i64> = sensors.iter().map(|s| s.org_id).collect();
+    let system_ids: std::collections::BTreeSet<i64> = sensors
+        .iter()
+        .flat_map(|s| s.system_ids.iter().copied())
+        .collect();
+    for id in org_ids {
+        let r: Option<(String, String)> = c
+            .fetch_optional("SELECT short_name, name FROM orgs WHERE id = $1", args![id])
+            .await?;
+        if let Some((short, name)) = r {
+            orgs.insert(id, format!("{short} — {name}"));
+        }
+    }
+    for id in system_ids {
+        let r: Option<(String, String)> = c
+            .fetch_optional("SELECT code, name FROM systems WHERE id = $1", args![id])
+            .await?;
+        if let Some((code, name)) = r {
+            systems.insert(id, format!("{code} — {name}"));
+        }
+    }
+    Ok((orgs, systems))
+}
+
 /// The sensor a token belongs to (for ingest; no scope: the token is the key).
 pub async fn sensor_of_token(c: &mut Conn<'_>, token_id: i64) -> Result<Option<Sensor>> {
     let r: Option<SensorRow> = c

@@ -33,6 +33,9 @@ struct SensorsPage {
     nav: Nav,
     title: String,
     rows: Vec<Sensor>,
+    /// "CODE — name" of the sensors' organisations and systems, by id.
+    org_labels: std::collections::HashMap<i64, String>,
+    system_labels: std::collections::HashMap<i64, String>,
     /// Events per minute of each sensor (the last five minutes).
     rates: std::collections::BTreeMap<i64, f64>,
     /// Systems claiming SOC monitoring whose sensors are silent.
@@ -51,10 +54,22 @@ impl SensorsPage {
         format!("{:.1}", self.rates.get(&s.id).copied().unwrap_or(0.0)).replace('.', ",")
     }
 
+    fn org(&self, s: &Sensor) -> String {
+        self.org_labels
+            .get(&s.org_id)
+            .cloned()
+            .unwrap_or_else(|| format!("#{}", s.org_id))
+    }
+
     fn systems(&self, s: &Sensor) -> String {
         s.system_ids
             .iter()
-            .map(|i| format!("#{i}"))
+            .map(|i| {
+                self.system_labels
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| format!("#{i}"))
+            })
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -84,8 +99,19 @@ async fn page_with(
         Ok(s) => s,
         Err(e) => return error_page(web.tr, e),
     };
-    match st.app.sensors(&web.auth.scope).await {
+    let sensors = st.app.sensors(&web.auth.scope).await;
+    let labels = match &sensors {
+        Ok(rows) => st.app.sensor_labels(rows).await,
+        Err(_) => Ok(Default::default()),
+    };
+    let (org_labels, system_labels) = match labels {
+        Ok(l) => l,
+        Err(e) => return error_page(web.tr, e),
+    };
+    match sensors {
         Ok(rows) => render(&SensorsPage {
+            org_labels,
+            system_labels,
             rates: st.app.sensor_rates(chrono::Utc::now()),
             silent,
             tr: web.tr,
