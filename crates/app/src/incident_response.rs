@@ -898,13 +898,7 @@ impl App {
             kind: "BÁO CÁO KẾT THÚC ỨNG PHÓ SỰ CỐ".into(),
             title: d.row.title.clone(),
             summary: None,
-            recipients: self
-                .bodies()
-                .await?
-                .incident_recipients
-                .into_iter()
-                .map(|r| r.name)
-                .collect(),
+            recipients: self.incident_recipient_names().await?,
             body,
             recipients_for_filing: vec!["Như trên;".into(), "Lưu: VT.".into()],
             signature: docgen::Signature {

@@ -681,13 +681,7 @@ impl App {
             kind: "BÁO CÁO BAN ĐẦU SỰ CỐ".into(),
             title: r.title.to_string(),
             summary: None,
-            recipients: self
-                .bodies()
-                .await?
-                .incident_recipients
-                .into_iter()
-                .map(|r| r.name)
-                .collect(),
+            recipients: self.incident_recipient_names().await?,
             body: vec![
                 docgen::Block::Paragraph(format!(
                     "Báo cáo ban đầu sự cố an toàn thông tin mạng theo Thông tư 20/2017/TT-BTTTT. Thời điểm báo cáo: {}.",

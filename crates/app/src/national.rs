@@ -29,6 +29,17 @@ impl App {
         Ok(checked)
     }
 
+    /// The names an incident report is addressed to ("Kính gửi").
+    pub(crate) async fn incident_recipient_names(&self) -> Result<Vec<String>> {
+        Ok(self
+            .bodies()
+            .await?
+            .incident_recipients
+            .into_iter()
+            .map(|r| r.name)
+            .collect())
+    }
+
     /// The stored bodies, for documents and messages.
     pub(crate) async fn bodies(&self) -> Result<NationalBodies> {
         store::settings::national_bodies(&mut self.store.conn())

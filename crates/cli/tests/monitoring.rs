@@ -285,7 +285,9 @@ async fn run(t: common::TestApp) {
     assert_eq!(s, StatusCode::ACCEPTED);
     assert_eq!(alerts(&t, &admin).await.len(), 1);
     let (_, sups) = t.get(&a_officer, "/api/v1/suppressions").await;
-    assert_eq!(sups["items"][0]["hits"], 1, "{sups}");
+    // The rule's hit and, since the true positive made the event's hashes
+    // an incident's observables, the two indicator hits (MD5, SHA-256).
+    assert_eq!(sups["items"][0]["hits"], 3, "{sups}");
     // Without it, the next event raises a new alert.
     let (s, _) = t
         .call(
@@ -298,7 +300,15 @@ async fn run(t: common::TestApp) {
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (s, _, _) = send(&t, &sensor_token, sample(74729).into_bytes(), false, true).await;
     assert_eq!(s, StatusCode::ACCEPTED);
-    let list = alerts(&t, &admin).await;
+    let all = alerts(&t, &admin).await;
+    // The incident's hashes are indicators now: the event also raises one
+    // indicator alert per hash (MD5, SHA-256) beside the rule's.
+    let list: Vec<Value> = all
+        .iter()
+        .filter(|a| !a["rule_id"].as_str().unwrap_or("").starts_with("ioc:"))
+        .cloned()
+        .collect();
+    assert_eq!(all.len() - list.len(), 2, "{all:?}");
     assert_eq!(list.len(), 2);
     assert_eq!(list[0]["state"], "new");
 

@@ -73,7 +73,6 @@ const REASONS: &[(&str, &str)] = &[
         "'{}' is not field:value (e.g. EventID:4625, user:admin)",
         "'{}' không có dạng trường:giá trị (ví dụ EventID:4625, user:admin)",
     ),
-    ("'{}' is not an IP address", "'{}' không phải là địa chỉ IP"),
     (
         "the detection time is in the future",
         "thời điểm phát hiện ở tương lai",
