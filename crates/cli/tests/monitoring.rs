@@ -343,6 +343,10 @@ async fn run(t: common::TestApp) {
     let sensors = t.page(&console, "/sensors").await;
     assert!(sensors.contains("NXLog máy chủ kế toán"), "{sensors}");
     assert!(sensors.contains("not json"), "the rejected sample");
+    assert!(
+        sensors.contains("STC-ERP — Hệ thống kế toán"),
+        "watched systems by code and name, not #id: {sensors}"
+    );
 
     // A removed sensor's token no longer sends.
     let (s, _) = t

@@ -179,20 +179,24 @@ pub async fn sensor_labels(
         .iter()
         .flat_map(|s| s.system_ids.iter().copied())
         .collect();
-    for id in org_ids {
-        let r: Option<(String, String)> = c
-            .fetch_optional("SELECT short_name, name FROM orgs WHERE id = $1", args![id])
-            .await?;
-        if let Some((short, name)) = r {
-            orgs.insert(id, format!("{short} — {name}"));
+    // One query per table (the sensors list holds up to 1 000 sensors).
+    for (table, code, ids, out) in [
+        ("orgs", "short_name", &org_ids, &mut orgs),
+        ("systems", "code", &system_ids, &mut systems),
+    ] {
+        if ids.is_empty() {
+            continue;
         }
-    }
-    for id in system_ids {
-        let r: Option<(String, String)> = c
-            .fetch_optional("SELECT code, name FROM systems WHERE id = $1", args![id])
-            .await?;
-        if let Some((code, name)) = r {
-            systems.insert(id, format!("{code} — {name}"));
+        let mut q = Sql::new(&format!(
+            "SELECT id, {code}, name FROM {table} WHERE id IN ("
+        ));
+        for (i, id) in ids.iter().enumerate() {
+            q.push(if i == 0 { "?" } else { ",?" }, args![*id]);
+        }
+        q.push(")", vec![]);
+        let rows: Vec<(i64, String, String)> = c.fetch_all(&q.text, q.args).await?;
+        for (id, code, name) in rows {
+            out.insert(id, format!("{code} — {name}"));
         }
     }
     Ok((orgs, systems))
