@@ -58,8 +58,8 @@ first, second = hosts[: len(hosts) * 2 // 3], hosts[len(hosts) // 3 :]
 open(sys.argv[2] + "/botnet-1.txt", "w").write("\n".join(first) + "\n")
 open(sys.argv[2] + "/botnet-2.txt", "w").write("\n".join(second) + "\n")
 EOF
-cg botnet import "$work/botnet-1.txt" --source "Cục An toàn thông tin" --period 2026-10 >/dev/null
-cg botnet import "$work/botnet-2.txt" --source "Cục An toàn thông tin" --period 2026-11 >/dev/null
+cg botnet import "$work/botnet-1.txt" --source "Cục A05" --period 2026-10 >/dev/null
+cg botnet import "$work/botnet-2.txt" --source "Cục A05" --period 2026-11 >/dev/null
 list=$(cg botnet lists | awk '$1 ~ /^[0-9]+$/ && $1 > m { m = $1 } END { print m }')
 [[ -n $list ]] || { echo "no botnet list" >&2; exit 1; }
 cg botnet report "$list" -o "$out/botnet-report.docx"
@@ -68,7 +68,7 @@ cg botnet listings "$list" -o "$out/botnet-listings.xlsx"
 
 # --- a warning of the Authority and its report ------------------------------
 cg vuln import crates/vulnmatch/tests/data/nvd/*.json >/dev/null
-cg vuln warning --number 1943/CATTT-NCSC --date 01/11/2026 \
+cg vuln warning --number 1943/CV-A05 --date 01/11/2026 \
     --title "Cảnh báo lỗ hổng bảo mật ảnh hưởng cao" \
     --cve CVE-2021-44228,CVE-2022-1388,CVE-2023-22515 --publish >/dev/null
 warning=$(cg vuln warnings | awk '$1 ~ /^[0-9]+$/ && $1 > m { m = $1 } END { print m }')
@@ -111,6 +111,7 @@ call() { curl -fsS -X POST "$api$1" -H "Authorization: Bearer $token" -H 'Conten
 call "/incidents/$incident/transition" '{"action": "acknowledge"}'
 call "/incidents/$incident/tasks" '{"title": "Cô lập máy chủ khỏi mạng", "owner": "syt.responder", "due_at": "2026-11-26T17:00:00+07:00"}'
 call "/incidents/$incident/tasks" '{"title": "Thu thập bộ nhớ và nhật ký", "owner": "skhcn.admin"}'
+call "/incidents/$incident/escalations" '{"to": "vncert", "on": "2026-11-26", "channel": "thư điện tử", "reference": "215/BC-SYT"}'
 curl -fsS "$api/incidents/$incident/report.docx" -H "Authorization: Bearer $token" -o "$out/incident-initial.docx"
 for action in start_response contain resolve; do
     call "/incidents/$incident/transition" "{\"action\": \"$action\"}"

@@ -842,6 +842,10 @@ impl App {
             vec!["15. Bài học kinh nghiệm".into(), text_or(&e.lessons)],
             vec!["16. Đề xuất, kiến nghị".into(), text_or(&e.recommendations)],
             vec!["17. Lực lượng tham gia ứng cứu".into(), names.join(", ")],
+            vec![
+                "18. Đã báo cáo cơ quan chức năng".into(),
+                escalations_text(&d.escalations),
+            ],
         ];
         // Items left empty are left out, and the rest numbered again so
         // that the numbers run without gaps.
@@ -924,6 +928,32 @@ fn milestone_vi(m: incident::classify::Milestone) -> &'static str {
         Contain => "hạn ngăn chặn",
         Resolve => "hạn xử lý xong",
     }
+}
+
+/// The national bodies an incident was reported to, each by its
+/// abbreviation as the installation names it today: "VNCERT/CC ngày
+/// 26/01/2025, qua thư điện tử (số 12/BC); NCSC ngày …".
+fn escalations_text(list: &[crate::incidents::Escalation]) -> String {
+    list.iter()
+        .map(|e| {
+            let to = e.to_label.clone().unwrap_or_else(|| e.to.to_uppercase());
+            let mut s = format!(
+                "{to} ngày {}, qua {}",
+                e.on.format("%d/%m/%Y"),
+                e.channel.trim()
+            );
+            if let Some(r) = e
+                .reference
+                .as_deref()
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+            {
+                s.push_str(&format!(" (số {r})"));
+            }
+            s
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 #[cfg(test)]

@@ -63,6 +63,11 @@ pub struct Escalation {
     pub on: chrono::NaiveDate,
     pub channel: String,
     pub reference: Option<String>,
+    /// The body's abbreviation as the installation names `to` today
+    /// (`NationalBodies::escalation_label`); filled when an incident is
+    /// read, never stored nor taken from a request.
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub to_label: Option<String>,
 }
 
 /// An observable as a person adds it.
@@ -239,6 +244,22 @@ impl App {
             .into_iter()
             .map(|a| a.as_str())
             .collect();
+        // Old history entries and escalations carry the recipient's code:
+        // read through today's national bodies, they read as new ones do.
+        let bodies = self.bodies().await.ok();
+        let mut escalations: Vec<Escalation> =
+            serde_json::from_str(&row.escalations).unwrap_or_default();
+        let mut timeline = store::incidents::entries(&mut self.store.conn(), id).await?;
+        if let Some(b) = &bodies {
+            for e in &mut escalations {
+                e.to_label = Some(b.escalation_label(&e.to));
+            }
+            for e in timeline.iter_mut().filter(|e| e.kind == "change") {
+                if let Some(text) = b.history_entry(&e.text) {
+                    e.text = text;
+                }
+            }
+        }
         Ok(IncidentDetail {
             tasks: store::incident_response::tasks(&mut self.store.conn(), id).await?,
             evidence: store::incident_response::evidence(&mut self.store.conn(), id).await?,
@@ -246,8 +267,8 @@ impl App {
                 .end_report
                 .as_deref()
                 .map(crate::incident_response::EndReport::stored),
-            escalations: serde_json::from_str(&row.escalations).unwrap_or_default(),
-            timeline: store::incidents::entries(&mut self.store.conn(), id).await?,
+            escalations,
+            timeline,
             assignees: assignees.into_iter().map(|(_, u)| u).collect(),
             report,
             observables,

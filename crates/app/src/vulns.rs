@@ -317,6 +317,8 @@ impl App {
         let text = |s: &Option<String>| domain::non_empty(s.clone());
         let body = text(&input.body);
         let action = text(&input.required_action);
+        // The issuer as named today is kept with the warning.
+        let issuer = self.bodies().await.ok().map(|b| b.warning_issuer);
         let mut tx = self.store.begin().await?;
         let id = store::vulns::create_warning(
             &mut tx,
@@ -329,11 +331,25 @@ impl App {
                 body: body.as_deref(),
                 required_action: action.as_deref(),
                 deadline,
+                issuer_name: issuer.as_ref().map(|i| i.name.as_str()),
+                issuer_short: issuer.as_ref().map(|i| i.short.as_str()),
             },
         )
         .await?;
         tx.commit().await?;
         self.warning(id).await
+    }
+
+    /// Who issued a warning: as stored with it, else (a warning recorded
+    /// while the settings were missing) as the settings name the issuer today.
+    pub(crate) async fn warning_issuer(&self, w: &Warning) -> Result<domain::national::Body> {
+        Ok(match (&w.issuer_name, &w.issuer_short) {
+            (Some(name), Some(short)) => domain::national::Body {
+                name: name.clone(),
+                short: short.clone(),
+            },
+            _ => self.bodies().await?.warning_issuer,
+        })
     }
 
     pub async fn warning(&self, id: i64) -> Result<Warning> {
@@ -936,7 +952,7 @@ impl App {
             cfg.public_url.trim_end_matches('/'),
             w.id
         );
-        let issuer = self.bodies().await?.warning_issuer;
+        let issuer = self.warning_issuer(w).await?;
         let mut out = Vec::new();
         for o in &status.orgs {
             let subject = format!(

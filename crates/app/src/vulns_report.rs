@@ -161,7 +161,7 @@ impl App {
             .filter(|o| o.overdue > 0)
             .map(|o| format!("{} ({} phát hiện quá hạn)", o.name, o.overdue))
             .collect();
-        let issuer = self.bodies().await?.warning_issuer;
+        let issuer = self.warning_issuer(w).await?;
         let doc = docgen::OfficialDocument {
             letterhead: self.letterhead().await?,
             kind: "BÁO CÁO".into(),

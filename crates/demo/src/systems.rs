@@ -302,29 +302,6 @@ const SPECS: &[Spec] = &[
         ..PORTAL
     },
     Spec {
-        owner: "skhdt",
-        name: "Cổng thông tin xúc tiến đầu tư tỉnh Sơn Hà",
-        tag: "xuctien",
-        host: Hosted(Isp::Fpt),
-        domains: &["dautu.sonha.gov.vn"],
-        assets: &[WordPress, Mysql],
-        note: Some("Thuê máy chủ ảo của nhà mạng"),
-        ..PORTAL
-    },
-    Spec {
-        owner: "skhdt",
-        name: "Hệ thống quản lý dự án đầu tư công",
-        tag: "duan",
-        level: 2,
-        function: Internal,
-        info: &[Private],
-        host: Own,
-        domains: &["duan.skhdt.sonha.gov.vn"],
-        assets: &[Apache, Mysql],
-        pending: true,
-        ..PORTAL
-    },
-    Spec {
         owner: "stc",
         name: "Hệ thống quản lý ngân sách và tài sản công tỉnh Sơn Hà",
         tag: "ngansach",
@@ -360,6 +337,31 @@ const SPECS: &[Spec] = &[
         internet: false,
         host: Own,
         assets: &[Accounting(2), SqlServer],
+        ..PORTAL
+    },
+    // The former Sở Kế hoạch và Đầu tư's systems, with the Sở Tài chính
+    // since 1 March 2025.
+    Spec {
+        owner: "stc",
+        name: "Cổng thông tin xúc tiến đầu tư tỉnh Sơn Hà",
+        tag: "xuctien",
+        host: Hosted(Isp::Fpt),
+        domains: &["dautu.sonha.gov.vn"],
+        assets: &[WordPress, Mysql],
+        note: Some("Thuê máy chủ ảo của nhà mạng"),
+        ..PORTAL
+    },
+    Spec {
+        owner: "stc",
+        name: "Hệ thống quản lý dự án đầu tư công",
+        tag: "duan",
+        level: 2,
+        function: Internal,
+        info: &[Private],
+        host: Own,
+        domains: &["duan.stc.sonha.gov.vn"],
+        assets: &[Apache, Mysql],
+        pending: true,
         ..PORTAL
     },
     Spec {
@@ -400,6 +402,20 @@ const SPECS: &[Spec] = &[
             no_ncsc: true,
             ..COMPLETE
         },
+        ..PORTAL
+    },
+    // Social protection passed from the former Sở Lao động – Thương binh
+    // và Xã hội to the Sở Y tế on 1 March 2025.
+    Spec {
+        owner: "syt",
+        name: "Cơ sở dữ liệu bảo trợ xã hội và trẻ em tỉnh Sơn Hà",
+        tag: "btxh",
+        level: 2,
+        function: Internal,
+        info: &[Personal],
+        subjects: Some(210_000),
+        internet: false,
+        assets: &[JavaApp(PATCHED), Postgres],
         ..PORTAL
     },
     Spec {
@@ -472,7 +488,7 @@ const SPECS: &[Spec] = &[
         ..PORTAL
     },
     Spec {
-        owner: "stnmt",
+        owner: "snnmt",
         name: "Cơ sở dữ liệu đất đai tỉnh Sơn Hà",
         tag: "datdai",
         level: 3,
@@ -492,19 +508,19 @@ const SPECS: &[Spec] = &[
         ..PORTAL
     },
     Spec {
-        owner: "stnmt",
+        owner: "snnmt",
         name: "Hệ thống quan trắc môi trường tự động tỉnh Sơn Hà",
         tag: "quantrac",
         level: 2,
         function: IndustrialControl,
         info: &[Public],
         host: Own,
-        domains: &["quantrac.stnmt.sonha.gov.vn"],
+        domains: &["quantrac.snnmt.sonha.gov.vn"],
         assets: &[Iis, SqlServer, Sensor, Sensor],
         ..PORTAL
     },
     Spec {
-        owner: "sgtvt",
+        owner: "sxd",
         name: "Hệ thống quản lý sát hạch và cấp giấy phép lái xe",
         tag: "gplx",
         level: 2,
@@ -516,7 +532,7 @@ const SPECS: &[Spec] = &[
         ..PORTAL
     },
     Spec {
-        owner: "sgtvt",
+        owner: "sxd",
         name: "Hệ thống camera giám sát giao thông",
         tag: "camera",
         function: Other,
@@ -526,24 +542,12 @@ const SPECS: &[Spec] = &[
         ..PORTAL
     },
     Spec {
-        owner: "snnptnt",
+        owner: "snnmt",
         name: "Hệ thống cảnh báo thiên tai và phòng, chống lụt bão",
         tag: "pclb",
         level: 2,
         domains: &["pclb.sonha.gov.vn"],
         assets: &[Nginx, Postgres, Sensor],
-        ..PORTAL
-    },
-    Spec {
-        owner: "sldtbxh",
-        name: "Cơ sở dữ liệu an sinh xã hội tỉnh Sơn Hà",
-        tag: "ansinh",
-        level: 2,
-        function: Internal,
-        info: &[Personal],
-        subjects: Some(210_000),
-        internet: false,
-        assets: &[JavaApp(PATCHED), Postgres],
         ..PORTAL
     },
     Spec {

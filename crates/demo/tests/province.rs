@@ -190,10 +190,54 @@ fn has_the_bodies_the_directives_address() {
             "thành phố",
             "Thông tin và Truyền thông",
             "Cục An toàn thông tin",
+            // Departments merged on 1 March 2025.
+            "Kế hoạch và Đầu tư",
+            "Giao thông vận tải",
+            "Lao động – Thương binh",
+            "Tài nguyên và Môi trường",
+            "Phát triển nông thôn",
         ] {
             assert!(!text.contains(old), "{}: {text}", o.key);
         }
+        for c in o.input.contacts.iter().chain(&o.input.contact_24x7) {
+            let words = format!(
+                "{} {}",
+                c.title.as_deref().unwrap_or_default(),
+                c.email.as_ref().map(|e| e.as_str()).unwrap_or_default()
+            )
+            .to_lowercase();
+            for old in [
+                "tài nguyên và môi trường",
+                "skhdt",
+                "sgtvt",
+                "stnmt",
+                "snnptnt",
+                "sldtbxh",
+            ] {
+                assert!(!words.contains(old), "{}: {words}", o.key);
+            }
+        }
     }
+    // Today's departments hold the merged ones' systems.
+    for (key, name) in [
+        ("stc", "Sở Tài chính tỉnh Sơn Hà"),
+        ("sxd", "Sở Xây dựng tỉnh Sơn Hà"),
+        ("snnmt", "Sở Nông nghiệp và Môi trường tỉnh Sơn Hà"),
+        ("snv", "Sở Nội vụ tỉnh Sơn Hà"),
+        ("syt", "Sở Y tế tỉnh Sơn Hà"),
+    ] {
+        assert_eq!(org(&p, key).unwrap().input.name.as_str(), name);
+    }
+    let owned = |key: &str, word: &str| {
+        p.systems
+            .iter()
+            .any(|s| s.owner_key == key && s.input.name.as_str().contains(word))
+    };
+    assert!(owned("stc", "xúc tiến đầu tư"));
+    assert!(owned("sxd", "giấy phép lái xe"));
+    assert!(owned("snnmt", "đất đai"));
+    assert!(owned("snnmt", "thiên tai"));
+    assert!(owned("syt", "bảo trợ xã hội"));
     for s in &p.systems {
         for old in [
             "huyện",
@@ -202,6 +246,18 @@ fn has_the_bodies_the_directives_address() {
             "Thông tin và Truyền thông",
         ] {
             assert!(!s.input.name.as_str().contains(old), "{}", s.input.name);
+        }
+        let code = s.input.code.as_str();
+        for old in ["SKHDT", "SGTVT", "STNMT", "SNNPTNT", "SLDTBXH"] {
+            assert!(!code.contains(old), "{code}");
+        }
+        for a in &s.assets {
+            for d in &a.domains {
+                let d = d.to_string();
+                for old in ["skhdt", "sgtvt", "stnmt", "snnptnt", "sldtbxh"] {
+                    assert!(!d.contains(old), "{code}: {d}");
+                }
+            }
         }
     }
 

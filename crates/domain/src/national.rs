@@ -157,6 +157,36 @@ impl NationalBodies {
         self.incident_recipients.iter().find(|r| r.code == code)
     }
 
+    /// An incident history entry as people read it. Entries written before
+    /// the history named the body ("reported to vncert on 26/01/2025 by
+    /// e-mail") carry the escalation code: it is read as the abbreviation
+    /// the installation gives that code today ("reported to VNCERT/CC on …"),
+    /// a code no longer set as itself in capitals, so old and new entries
+    /// read alike. Entries that already name a body are left as they are;
+    /// `None` means "unchanged".
+    pub fn history_entry(&self, text: &str) -> Option<String> {
+        let rest = text.strip_prefix("reported to ")?;
+        let (to, tail) = rest.split_once(" on ")?;
+        let is_code = !to.is_empty()
+            && to
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !is_code || self.incident_recipients.iter().any(|r| r.short == to) {
+            return None;
+        }
+        let short = self.escalation_label(to);
+        Some(format!("reported to {short} on {tail}"))
+    }
+
+    /// The abbreviation of the body an escalation code names today; a code
+    /// the installation no longer sets is shown in capitals ("NCSC").
+    pub fn escalation_label(&self, code: &str) -> String {
+        match self.recipient(code) {
+            Some(r) => r.short.clone(),
+            None => code.to_uppercase(),
+        }
+    }
+
     /// The codes an escalation may name, for error messages: "vncert, ncsc".
     pub fn codes(&self) -> String {
         self.incident_recipients
@@ -192,6 +222,41 @@ mod tests {
         assert_eq!(b.warning_issuer.name, "Cục X");
         assert_eq!(b.recipient("vncert").unwrap().short, "Y");
         assert!(b.recipient("ncsc").is_none());
+    }
+
+    #[test]
+    fn old_history_entries_read_as_new_ones() {
+        let mut b = sample();
+        b.incident_recipients.push(Recipient {
+            code: "ncsc".into(),
+            name: "Trung tâm Z".into(),
+            short: "NCSC".into(),
+        });
+        // Written before the history named the body: the code.
+        assert_eq!(
+            b.history_entry("reported to vncert on 26/01/2025 by e-mail")
+                .as_deref(),
+            Some("reported to Y on 26/01/2025 by e-mail")
+        );
+        // A code no longer set: in capitals, never the bare code.
+        assert_eq!(
+            b.history_entry("reported to csirt_x on 01/02/2025 by phone")
+                .as_deref(),
+            Some("reported to CSIRT_X on 01/02/2025 by phone")
+        );
+        // Written since: the body as it was called on the day, untouched.
+        for kept in [
+            "reported to Y on 26/01/2025 by e-mail",
+            "reported to NCSC on 26/01/2025 by e-mail",
+            "reported to Cục A05 on 26/01/2025 by e-mail",
+            "severity high → critical",
+            "reported to vncert",
+        ] {
+            assert_eq!(b.history_entry(kept), None, "{kept}");
+        }
+        assert_eq!(b.escalation_label("ncsc"), "NCSC");
+        assert_eq!(b.escalation_label("vncert"), "Y");
+        assert_eq!(b.escalation_label("old"), "OLD");
     }
 
     #[test]

@@ -204,6 +204,11 @@ pub struct Warning {
     pub published_at: Option<DateTime<Utc>>,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
+    /// Who issued it, as the installation named the issuer when it was
+    /// recorded (migration 0024); `None` only where the settings were
+    /// missing then, and readers fall back to today's.
+    pub issuer_name: Option<String>,
+    pub issuer_short: Option<String>,
 }
 
 impl Warning {
@@ -220,6 +225,10 @@ pub struct NewWarning<'a> {
     pub body: Option<&'a str>,
     pub required_action: Option<&'a str>,
     pub deadline: Option<NaiveDate>,
+    /// The issuer as the national bodies settings name it today (`None`
+    /// when they are not set).
+    pub issuer_name: Option<&'a str>,
+    pub issuer_short: Option<&'a str>,
 }
 
 pub async fn create_warning(tx: &mut Tx, scope: &Scope, w: &NewWarning<'_>) -> Result<i64> {
@@ -228,8 +237,8 @@ pub async fn create_warning(tx: &mut Tx, scope: &Scope, w: &NewWarning<'_>) -> R
     let id: One<i64> = tx
         .conn()
         .fetch_one_raw(
-            "INSERT INTO warnings (number, issued_on, title, cves, body, required_action, deadline, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            "INSERT INTO warnings (number, issued_on, title, cves, body, required_action, deadline, created_by, created_at, issuer_name, issuer_short) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
             args![
                 w.number,
                 Some(w.issued_on),
@@ -239,7 +248,9 @@ pub async fn create_warning(tx: &mut Tx, scope: &Scope, w: &NewWarning<'_>) -> R
                 w.required_action.map(str::to_string),
                 w.deadline,
                 scope.actor.to_string(),
-                now
+                now,
+                w.issuer_name,
+                w.issuer_short
             ],
         )
         .await
@@ -254,9 +265,10 @@ pub async fn create_warning(tx: &mut Tx, scope: &Scope, w: &NewWarning<'_>) -> R
             org_id: None,
             before: None,
             after: Some(format!(
-                "{{\"number\":{},\"title\":{},\"cves\":{cves}}}",
+                "{{\"number\":{},\"title\":{},\"cves\":{cves},\"issuer\":{}}}",
                 crate::to_json(w.number),
-                crate::to_json(w.title)
+                crate::to_json(w.title),
+                crate::to_json(&w.issuer_name)
             )),
         },
     )
@@ -290,7 +302,7 @@ pub async fn publish_warning(tx: &mut Tx, scope: &Scope, id: i64) -> Result<bool
     Ok(n == 1)
 }
 
-const WARNING_COLUMNS: &str = "id, number, issued_on, title, cves, body, required_action, deadline, published_at, created_by, created_at";
+const WARNING_COLUMNS: &str = "id, number, issued_on, title, cves, body, required_action, deadline, published_at, created_by, created_at, issuer_name, issuer_short";
 
 /// Warnings are province-wide facts: everyone reads them (organisations see
 /// only the findings that are theirs).

@@ -214,10 +214,10 @@ impl App {
         made_on: NaiveDate,
         name_of: &impl Fn(i64) -> String,
     ) -> Result<VulnsPart> {
-        let mut p = VulnsPart {
-            issuer: self.bodies().await?.warning_issuer.name,
-            ..VulnsPart::default()
-        };
+        // Each warning names its issuer as it was recorded; today's
+        // settings name the issuer only of a period without warnings.
+        let issuer_now = self.bodies().await?.warning_issuer;
+        let mut p = VulnsPart::default();
         let warnings: Vec<store::vulns::Warning> = store::vulns::warnings(&mut self.store.conn())
             .await?
             .into_iter()
@@ -245,6 +245,14 @@ impl App {
                 issued_on: w.issued_on,
                 title: w.title.clone(),
                 cves: cves.len(),
+                issuer: w
+                    .issuer_name
+                    .clone()
+                    .unwrap_or_else(|| issuer_now.name.clone()),
+                issuer_short: w
+                    .issuer_short
+                    .clone()
+                    .unwrap_or_else(|| issuer_now.short.clone()),
                 ..Default::default()
             };
             let mut orgs = BTreeSet::new();
@@ -263,6 +271,7 @@ impl App {
             line.orgs = orgs.len();
             p.warnings.push(line);
         }
+        p.issuer = issuers_of(&p.warnings).unwrap_or(issuer_now.name);
 
         let rows = store::periodic::findings(
             &mut self.store.conn(),
@@ -680,4 +689,19 @@ pub(super) fn nearest_rank(sorted: &[f64], p: f64) -> Option<f64> {
     }
     let rank = (p * sorted.len() as f64).ceil() as usize;
     Some(sorted[rank.clamp(1, sorted.len()) - 1])
+}
+
+/// The bodies that issued a period's warnings, in the order they first
+/// issued one: "Cục X" or "Cục X và Cục Y"; `None` without warnings.
+fn issuers_of(warnings: &[WarningLine]) -> Option<String> {
+    let mut names: Vec<&str> = Vec::new();
+    for w in warnings {
+        if !names.contains(&w.issuer.as_str()) {
+            names.push(&w.issuer);
+        }
+    }
+    match names.split_last()? {
+        (last, []) => Some(last.to_string()),
+        (last, rest) => Some(format!("{} và {last}", rest.join(", "))),
+    }
 }

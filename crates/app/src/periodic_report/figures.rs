@@ -93,7 +93,9 @@ pub struct SystemsOrgLine {
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct VulnsPart {
-    /// Who issues the warnings, as the installation names it
+    /// Who issued the period's warnings, each as stored with its warnings
+    /// ("Cục X và Cục Y" when the issuer changed within the period); without
+    /// warnings, the issuer the installation names today
     /// (`domain::NationalBodies::warning_issuer`).
     pub issuer: String,
     /// The Authority's warnings issued in the period.
@@ -120,6 +122,9 @@ pub struct WarningLine {
     pub number: String,
     pub issued_on: NaiveDate,
     pub title: String,
+    /// Who issued it, as stored with the warning.
+    pub issuer: String,
+    pub issuer_short: String,
     pub cves: usize,
     pub orgs: usize,
     pub findings: i64,

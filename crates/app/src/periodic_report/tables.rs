@@ -179,9 +179,15 @@ pub(super) fn warnings_table(v: &VulnsPart) -> ReportTable {
         ],
         &[14, 11, 27, 7, 9, 8, 8, 8, 8],
     );
+    // When the issuer changed within the period, each number says whose.
+    let mixed = v.warnings.windows(2).any(|p| p[0].issuer != p[1].issuer);
     for w in &v.warnings {
         t.rows.push(vec![
-            w.number.clone(),
+            if mixed {
+                format!("{} ({})", w.number, w.issuer_short)
+            } else {
+                w.number.clone()
+            },
             d(w.issued_on),
             w.title.clone(),
             w.cves.to_string(),
