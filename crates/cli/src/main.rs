@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use domain::{Role, Scope};
 use std::path::PathBuf;
 
+mod ioc;
 mod ship;
 
 /// glibc malloc serialises the server's threads on its arena locks under
@@ -215,6 +216,9 @@ enum Command {
     /// Sigma rule sets.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Indicator feeds (plain lists, STIX 2.1, MISP) matched by the live monitoring pipeline.
+    #[command(subcommand)]
+    Ioc(ioc::IocCommand),
     /// Forward log files to a canhgac server: follows files and folders like
     /// `tail -F` (rotation, truncation), remembers its position, retries
     /// while the server is away; every line is sent once.
@@ -927,6 +931,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Incident(cmd) => incident(&cli.db, cmd).await,
         Command::Report(cmd) => report(&cli.db, cmd).await,
         Command::Token(cmd) => token(&cli.db, cmd).await,
+        Command::Ioc(cmd) => ioc::run(&cli.db, cmd).await,
         Command::Backup { file } => {
             if cli.db.database_url.is_some() {
                 bail!("backup copies the embedded database; for PostgreSQL use pg_dump");
