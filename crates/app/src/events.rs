@@ -6,7 +6,8 @@
 //!  detect worker ─► view(event) = KeptEvent (terms: host, addresses, domains, hashes, files, users, field=value)
 //!                └► indicator hits (IocScanner over canhgac's own indicators) ─► alerts like rule hits
 //!  storer, after the alerts' commit ─► keep() ─► keeper thread (batched commits, daily purge)
-//!  botnet list / incident observable / feed ─► indicators_changed ─► refresh + retro_hunt (background, audited)
+//!  botnet list / incident observable ─► indicators_changed ─► refresh + retro_hunt (background, audited)
+//!  imported feed (indicator_feeds) ─► refresh (before the answer) + retro_hunt (background, audited)
 //! ```
 //!
 //! Keeping never blocks nor loses alerts: the keeper's queue is bounded and a
@@ -373,7 +374,8 @@ impl App {
     }
 
     /// canhgac's own indicators: the newest list of each botnet source, the
-    /// incidents' observables (not the victims').
+    /// incidents' observables (not the victims'), the imported feeds'
+    /// unexpired indicators (`indicator_feeds`).
     async fn own_indicators(&self) -> Result<Vec<Indicator>> {
         let mut c = self.store.conn();
         let mut out = Vec::new();
@@ -391,6 +393,7 @@ impl App {
                 out.push(i);
             }
         }
+        out.extend(self.feed_indicators().await?);
         Ok(out)
     }
 

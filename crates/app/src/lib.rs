@@ -17,6 +17,7 @@ pub mod hunt_extra;
 pub mod hunt_input;
 pub mod incident_response;
 pub mod incidents;
+pub mod indicator_feeds;
 pub mod monitoring;
 pub mod monitoring_figures;
 pub mod national;

@@ -15,6 +15,7 @@ mod audit;
 mod botnet;
 mod hunt;
 mod incident;
+mod ioc;
 mod report;
 mod ship;
 mod vuln;
@@ -230,6 +231,9 @@ enum Command {
     /// Sigma rule sets.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Indicator feeds (plain lists, STIX 2.1, MISP) matched by the live monitoring pipeline.
+    #[command(subcommand)]
+    Ioc(ioc::IocCommand),
     /// Forward log files to a canhgac server: follows files and folders like
     /// `tail -F` (rotation, truncation), remembers its position, retries
     /// while the server is away; every line is sent once.
@@ -539,6 +543,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Incident(cmd) => incident::incident(&cli.db, cmd).await,
         Command::Report(cmd) => report::report(&cli.db, cmd).await,
         Command::Token(cmd) => accounts::token(&cli.db, cmd).await,
+        Command::Ioc(cmd) => ioc::run(&cli.db, cmd).await,
         Command::Backup { file } => {
             if cli.db.database_url.is_some() {
                 bail!("backup copies the embedded database; for PostgreSQL use pg_dump");

@@ -420,6 +420,19 @@ async fn fresh(t: &common::TestApp, w: &World, template: &str, org: i64, n: usiz
         }
         "/sensors/{id}" => format!("/api/v1/sensors/{}", fresh_sensor(t, org).await),
         "/suppressions/{id}" => format!("/api/v1/suppressions/{}", fresh_suppression(t, org).await),
+        "/indicator-feeds/{id}" => {
+            let how = app::indicator_feeds::FeedImport {
+                name: format!("del {n}"),
+                format: "plain".into(),
+                ..Default::default()
+            };
+            let r = t
+                .app
+                .import_indicator_feed(&t.coordinator, &how, b"198.51.100.1\n".to_vec())
+                .await
+                .unwrap();
+            format!("/api/v1/indicator-feeds/{}", r.feed_id)
+        }
         other => concrete(w, other, org),
     }
 }
@@ -479,6 +492,7 @@ fn names_own_record(template: &str) -> bool {
         "/contacts/",
         "/notifications/",
         "/openapi",
+        "/indicator-feeds/",
     ];
     let record = ["{id}", "{org}", "{task}", "{evidence}", "{file}"];
     if shared.iter().any(|s| template.starts_with(s))

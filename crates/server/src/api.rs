@@ -67,6 +67,7 @@ mod botnet;
 mod directives;
 mod duty;
 mod incidents;
+mod indicator_feeds;
 mod monitoring;
 mod notifications;
 mod registry;
@@ -90,6 +91,7 @@ pub fn router() -> Router<AppState> {
         .merge(directives::routes())
         .merge(audit::routes())
         .merge(monitoring::routes())
+        .merge(indicator_feeds::routes())
         .merge(settings::routes())
 }
 

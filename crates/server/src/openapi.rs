@@ -160,6 +160,9 @@ pub const OPERATIONS: &[Operation] = &[
     ("get", "/suppressions", Need::Cap(Capability::Read), "monitoring", "Suppressions of the caller's organisation and the province's", None, &[]),
     ("post", "/suppressions", Need::Cap(Capability::RespondIncident), "monitoring", "Suppress alerts by rule, host or field value, with a reason and an expiry (audited)", Some("NewSuppression"), &[]),
     ("delete", "/suppressions/{id}", Need::Cap(Capability::RespondIncident), "monitoring", "Lift a suppression (audited)", None, &[]),
+    ("post", "/indicator-feeds", Need::Cap(Capability::Coordinate), "monitoring", "Import an indicator feed (raw body: a plain list, a STIX 2.1 bundle or a MISP event; format=auto|plain|stix|misp). A feed of the same name is replaced in one transaction; any bad value and nothing is written (422 naming the file, position and reason). tlp applies to indicators the file does not mark, expires_days to those it gives no expiry. The indicators join the live set at once; kept events are retro-hunted (audited)", None, &["name", "format", "tlp", "expires_days", "file_name"]),
+    ("get", "/indicator-feeds", Need::Cap(Capability::Read), "monitoring", "The imported indicator feeds: name, format, TLP, indicators and how many are unexpired, default expiry, who imported them and when (never the values)", None, &[]),
+    ("delete", "/indicator-feeds/{id}", Need::Cap(Capability::Coordinate), "monitoring", "Delete an indicator feed and its indicators (audited); they leave the live set at once", None, &[]),
     ("get", "/settings/national-bodies", Need::Cap(Capability::Read), "settings", "The national bodies documents and messages name: who issues vulnerability warnings, who receives incident reports (escalation codes with their names)", None, &[]),
     ("put", "/settings/national-bodies", Need::Cap(Capability::Coordinate), "settings", "Replace the national bodies (coordinator; audited)", Some("NationalBodies"), &[]),
 ];

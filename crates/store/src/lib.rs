@@ -16,6 +16,7 @@ pub mod directives;
 pub mod duty;
 pub mod incident_response;
 pub mod incidents;
+pub mod indicator_feeds;
 pub mod indicators;
 pub mod monitoring;
 pub mod monitoring_figures;

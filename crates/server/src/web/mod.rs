@@ -11,6 +11,7 @@ mod events;
 mod form_errors;
 mod i18n;
 mod incidents;
+mod indicator_feeds;
 mod pages;
 mod reports;
 mod rules;
@@ -48,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .merge(sensors::router())
         .merge(events::router())
         .merge(rules::router())
+        .merge(indicator_feeds::router())
         .fallback(not_found)
 }
 
