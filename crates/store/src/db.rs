@@ -411,6 +411,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         23,
         include_str!("../migrations/sqlite/0023_indicator_feeds.sql"),
     ),
+    (
+        24,
+        include_str!("../migrations/sqlite/0024_warning_issuer.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_registry.sql")),
@@ -485,6 +489,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         23,
         include_str!("../migrations/postgres/0023_indicator_feeds.sql"),
+    ),
+    (
+        24,
+        include_str!("../migrations/postgres/0024_warning_issuer.sql"),
     ),
 ];
 
@@ -740,7 +748,42 @@ impl Tx {
 
 #[cfg(test)]
 mod tests {
-    use super::sqlite_positional;
+    use super::{sqlite_positional, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
+
+    /// Every file in `migrations/<dialect>/` is in its dialect's list, under
+    /// the version its name starts with, in ascending order: a migration
+    /// lost while merging two branches fails here, not on a user's database.
+    #[test]
+    fn every_migration_file_is_listed_in_order() {
+        for (dialect, list) in [
+            ("sqlite", SQLITE_MIGRATIONS),
+            ("postgres", POSTGRES_MIGRATIONS),
+        ] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("migrations")
+                .join(dialect);
+            let mut files: Vec<(i64, String)> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+                .map(|p| {
+                    let text = std::fs::read_to_string(&p).unwrap();
+                    let name = p.file_name().unwrap().to_string_lossy().to_string();
+                    let version = name.split('_').next().unwrap().parse().unwrap();
+                    (version, text)
+                })
+                .collect();
+            files.sort();
+            let listed: Vec<(i64, String)> =
+                list.iter().map(|(v, t)| (*v, t.to_string())).collect();
+            assert_eq!(
+                files.iter().map(|f| f.0).collect::<Vec<_>>(),
+                listed.iter().map(|f| f.0).collect::<Vec<_>>(),
+                "{dialect}: the files and the list differ"
+            );
+            assert_eq!(files, listed, "{dialect}: a listed text is not its file's");
+        }
+    }
 
     #[test]
     fn positional_only_when_in_order() {
