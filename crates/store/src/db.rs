@@ -407,6 +407,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         22,
         include_str!("../migrations/sqlite/0022_match_digest.sql"),
     ),
+    (
+        24,
+        include_str!("../migrations/sqlite/0024_warning_issuer.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_registry.sql")),
@@ -477,6 +481,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         22,
         include_str!("../migrations/postgres/0022_match_digest.sql"),
+    ),
+    (
+        24,
+        include_str!("../migrations/postgres/0024_warning_issuer.sql"),
     ),
 ];
 
