@@ -106,7 +106,7 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 cg serve --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 server=$!
 api=http://127.0.0.1:$port/api/v1
-for _ in $(seq 100); do curl -fs "$api/me" -H "Authorization: Bearer $token" >/dev/null && break; sleep 0.2; done
+for _ in $(seq 900); do curl -fs "$api/me" -H "Authorization: Bearer $token" >/dev/null && break; sleep 0.2; done
 call() { curl -fsS -X POST "$api$1" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "$2" >/dev/null; }
 call "/incidents/$incident/transition" '{"action": "acknowledge"}'
 call "/incidents/$incident/tasks" '{"title": "Cô lập máy chủ khỏi mạng", "owner": "syt.responder", "due_at": "2026-11-26T17:00:00+07:00"}'

@@ -220,17 +220,21 @@ pub(super) fn docx_body(r: &PeriodicReport) -> Vec<Block> {
         percent(v.done, v.detected),
         v.overdue_now
     )));
-    b.push(status_table(v).block());
-    b.push(Block::Chart(
-        Chart::bars(
-            "Phát hiện lỗ hổng trong kỳ theo trạng thái",
-            v.by_status.iter().map(|(_, l, n)| (l.clone(), *n)),
-        )
-        .unit("phát hiện"),
-    ));
-    b.push(priority_table(v).block());
-    if province && !v.by_org.is_empty() {
-        b.push(findings_org_table(v).block());
+    // Without a finding in the period the sentence above says it all: no
+    // tables of zeros (the spreadsheet still carries them).
+    if v.detected > 0 {
+        b.push(status_table(v).block());
+        b.push(Block::Chart(
+            Chart::bars(
+                "Phát hiện lỗ hổng trong kỳ theo trạng thái",
+                v.by_status.iter().map(|(_, l, n)| (l.clone(), *n)),
+            )
+            .unit("phát hiện"),
+        ));
+        b.push(priority_table(v).block());
+        if province && !v.by_org.is_empty() {
+            b.push(findings_org_table(v).block());
+        }
     }
 
     // III. Botnet.
