@@ -71,6 +71,7 @@ mod monitoring;
 mod notifications;
 mod registry;
 mod reports;
+mod rules;
 mod session;
 mod settings;
 mod vulns;
@@ -91,6 +92,7 @@ pub fn router() -> Router<AppState> {
         .merge(audit::routes())
         .merge(monitoring::routes())
         .merge(settings::routes())
+        .merge(rules::routes())
 }
 
 async fn openapi() -> Json<Value> {

@@ -160,6 +160,8 @@ pub const OPERATIONS: &[Operation] = &[
     ("get", "/suppressions", Need::Cap(Capability::Read), "monitoring", "Suppressions of the caller's organisation and the province's", None, &[]),
     ("post", "/suppressions", Need::Cap(Capability::RespondIncident), "monitoring", "Suppress alerts by rule, host or field value, with a reason and an expiry (audited)", Some("NewSuppression"), &[]),
     ("delete", "/suppressions/{id}", Need::Cap(Capability::RespondIncident), "monitoring", "Lift a suppression (audited)", None, &[]),
+    ("get", "/rules", Need::Cap(Capability::Coordinate), "monitoring", "The Sigma rules loaded by this server (coordinator): folders with their rule counts and how many run, the switches set (who, when), running_now (rules the detection engine evaluates now) and each rule (id, title, level, folder, enabled); folder limits the rules to a folder and below", None, &["folder"]),
+    ("put", "/rules/switches", Need::Cap(Capability::Coordinate), "monitoring", "Switch a rule folder or one rule (by id) on or off (coordinator; audited). A switched-off rule is not evaluated: the answer comes once the detection engine runs under the new switches (other nodes follow within 30 s). A rule switch beats its folder's; the deepest folder switch wins", Some("RuleSwitch"), &[]),
     ("get", "/settings/national-bodies", Need::Cap(Capability::Read), "settings", "The national bodies documents and messages name: who issues vulnerability warnings, who receives incident reports (escalation codes with their names)", None, &[]),
     ("put", "/settings/national-bodies", Need::Cap(Capability::Coordinate), "settings", "Replace the national bodies (coordinator; audited)", Some("NationalBodies"), &[]),
 ];
@@ -175,6 +177,10 @@ fn schemas() -> Value {
             "number": {"type": "string"}, "issued_on": {"type": "string", "format": "date"}, "title": {"type": "string"},
             "cves": {"type": "array", "items": {"type": "string", "pattern": "^CVE-[0-9]{4}-[0-9]{4,}$"}},
             "body": {"type": "string"}, "required_action": {"type": "string"}, "deadline": {"type": "string", "format": "date"}}},
+        "RuleSwitch": {"type": "object", "required": ["kind", "target", "enabled"], "additionalProperties": false, "properties": {
+            "kind": {"type": "string", "enum": ["folder", "rule"]},
+            "target": {"type": "string", "maxLength": 500, "description": "a folder relative to the rule folders (e.g. windows/process_creation), or a rule id"},
+            "enabled": {"type": "boolean"}}},
         "AlertMove": {"type": "object", "required": ["action"], "properties": {
             "action": {"type": "string", "enum": ["acknowledge", "true_positive", "false_positive", "benign"]},
             "reason": {"type": "string", "maxLength": 2000}}},
