@@ -71,6 +71,12 @@ pub struct RuleOptions {
 
 /// Compiles every rule file under the folders; refused rules are in the report.
 pub fn load_rules(opts: &RuleOptions) -> Result<(Engine, CheckReport), HuntError> {
+    Ok(read_rules(opts)?.build())
+}
+
+/// Reads and parses the rules of `opts` without compiling them: the
+/// monitoring pipeline compiles subsets of them as rules are switched.
+pub fn read_rules(opts: &RuleOptions) -> Result<EngineBuilder, HuntError> {
     let mut config = Config::default();
     if let Some(p) = &opts.logsources {
         let text = std::fs::read_to_string(p).map_err(io(p))?;
@@ -100,7 +106,7 @@ pub fn load_rules(opts: &RuleOptions) -> Result<(Engine, CheckReport), HuntError
     // Parsed on all cores; the same engine as adding them one by one.
     let mut b = EngineBuilder::new(config);
     b.add_yaml_all(&texts);
-    Ok(b.build())
+    Ok(b)
 }
 
 /// `name: [values]` lines of a placeholder file (a small YAML subset: one key

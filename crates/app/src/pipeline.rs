@@ -27,7 +27,9 @@ use std::sync::{Arc, Mutex};
 use store::monitoring::{Hit, Rejected, SensorCounts};
 
 pub mod nats;
+mod rules;
 pub use nats::NatsConfig;
+pub use rules::LiveRules;
 
 /// How the pipeline is set up (`canhgac serve` options).
 #[derive(Debug, Clone)]
@@ -45,6 +47,12 @@ pub struct MonitoringConfig {
     /// Where to receive syslog over UDP and TCP (`--syslog-udp`, `--syslog-tcp`).
     pub syslog_udp: Option<String>,
     pub syslog_tcp: Option<String>,
+    /// Where to receive syslog over TLS (`--syslog-tls`), with the server's
+    /// certificate chain and key (PEM).
+    pub syslog_tls: Option<SyslogTls>,
+    /// How often the rule switches are read to catch changes made on other
+    /// nodes (a change on this node applies at once).
+    pub rule_refresh: std::time::Duration,
     /// NATS JetStream instead of the in-process queue (`--nats-url`).
     pub nats: Option<NatsConfig>,
     /// Largest event file accepted by `POST /events/file` (`--max-upload-mib`).
@@ -69,10 +77,41 @@ impl Default for MonitoringConfig {
             max_decompressed: 256 * 1024 * 1024,
             syslog_udp: None,
             syslog_tcp: None,
+            syslog_tls: None,
+            rule_refresh: std::time::Duration::from_secs(30),
             nats: None,
             max_upload: 256 * 1024 * 1024,
             events_dir: None,
             keep_events_days: 30,
+        }
+    }
+}
+
+/// Syslog over TLS (RFC 5425): where to listen and the server's certificate.
+#[derive(Debug, Clone)]
+pub struct SyslogTls {
+    pub addr: String,
+    /// The certificate chain, PEM, the server's own certificate first.
+    pub cert: std::path::PathBuf,
+    /// The private key, PEM (PKCS#8, PKCS#1 or SEC1).
+    pub key: std::path::PathBuf,
+    /// A client that has not finished its handshake by then is disconnected.
+    pub handshake_timeout: std::time::Duration,
+}
+
+impl SyslogTls {
+    /// Listen on `addr` with the certificate chain and key of these files;
+    /// handshakes bounded to 10 s.
+    pub fn new(
+        addr: impl Into<String>,
+        cert: impl Into<std::path::PathBuf>,
+        key: impl Into<std::path::PathBuf>,
+    ) -> SyslogTls {
+        SyslogTls {
+            addr: addr.into(),
+            cert: cert.into(),
+            key: key.into(),
+            handshake_timeout: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -116,6 +155,9 @@ impl Sender {
 
 /// A batch after detection.
 struct Detected {
+    /// The engine the batch was evaluated with: its rules are what
+    /// [`HitRule::Sigma`] indexes.
+    engine: Arc<Engine>,
     sender: Sender,
     received_at: DateTime<Utc>,
     events: i64,
@@ -182,8 +224,8 @@ pub struct Pipeline {
     pub evaluated: Arc<AtomicU64>,
     /// The addresses the syslog receivers are bound to.
     pub listening: Mutex<Vec<(&'static str, std::net::SocketAddr)>>,
-    /// (folder relative to the rule folders, rule id) of each loaded rule, by index.
-    pub rule_index: Vec<(String, String)>,
+    /// The rules loaded and the engine compiled from them under the switches.
+    pub rules: LiveRules,
     /// Events received per sensor in the last minutes (this process's).
     pub rates: Mutex<std::collections::HashMap<i64, crate::monitoring_figures::MinuteCounts>>,
 }
@@ -266,6 +308,7 @@ pub fn digest(v: &serde_json::Value) -> String {
 }
 
 fn detect_batch(
+    engine: &Arc<Engine>,
     scanner: &mut detect::Scanner<'_>,
     b: Batch,
     live: Option<&crate::events::Live>,
@@ -312,6 +355,7 @@ fn detect_batch(
         }
     }
     Detected {
+        engine: engine.clone(),
         sender: b.sender,
         received_at: b.received_at,
         events: n,
@@ -340,28 +384,23 @@ impl App {
             ),
             None => None,
         };
-        let (engine, report) = crate::hunt::load_rules(&crate::hunt::RuleOptions {
+        let parsed = crate::hunt::read_rules(&crate::hunt::RuleOptions {
             rule_dirs: cfg.rules.clone(),
             ..Default::default()
         })
         .map_err(|e| crate::AppError::Internal(e.to_string()))?;
+        // Rules switched off in the console are left out of the engine.
+        let switches = tokio::runtime::Handle::current()
+            .block_on(async { store::rule_switches::list(&mut self.store.conn()).await })?;
+        let (rules, report) = LiveRules::new(parsed, cfg.rules.clone(), &switches);
+        let engine = rules.handle();
         tracing::info!(
-            rules_loaded = report.rules_loaded,
+            rules_loaded = rules.index.len(),
+            rules_running = engine.load().rules().len(),
             rules_refused = report.refused.len(),
             folders = ?cfg.rules,
             "monitoring: detection rules compiled"
         );
-        let rule_index: Vec<(String, String)> = engine
-            .rules()
-            .iter()
-            .map(|r| {
-                (
-                    crate::rule_switches::relative_folder(&cfg.rules, &r.source),
-                    r.id.clone(),
-                )
-            })
-            .collect();
-        let engine = Arc::new(engine);
         let live = self.start_events()?;
         let local = match nats {
             Some(_) => nats::local_queue(cfg.workers),
@@ -380,17 +419,32 @@ impl App {
             std::thread::Builder::new()
                 .name(format!("detect-{i}"))
                 .spawn(move || {
-                    let mut scanner = engine.scanner();
+                    // A batch taken just as the engine changed: scanned by the new one.
+                    let mut pending: Option<Batch> = None;
                     loop {
-                        let batch = match rx.lock() {
-                            Ok(r) => r.recv(),
-                            Err(_) => return,
-                        };
-                        let Ok(batch) = batch else { return };
-                        evaluated.fetch_add(batch.events.len() as u64, Ordering::Relaxed);
-                        let d = detect_batch(&mut scanner, batch, Some(&live));
-                        if dtx.blocking_send(d).is_err() {
-                            return;
+                        let current = engine.load_full();
+                        let mut scanner = current.scanner();
+                        loop {
+                            let batch = match pending.take() {
+                                Some(b) => b,
+                                None => {
+                                    let batch = match rx.lock() {
+                                        Ok(r) => r.recv(),
+                                        Err(_) => return,
+                                    };
+                                    let Ok(batch) = batch else { return };
+                                    batch
+                                }
+                            };
+                            if !Arc::ptr_eq(&current, &engine.load()) {
+                                pending = Some(batch);
+                                break;
+                            }
+                            evaluated.fetch_add(batch.events.len() as u64, Ordering::Relaxed);
+                            let d = detect_batch(&current, &mut scanner, batch, Some(&live));
+                            if dtx.blocking_send(d).is_err() {
+                                return;
+                            }
                         }
                     }
                 })
@@ -398,22 +452,23 @@ impl App {
         }
         drop(dtx);
         let app = self.clone();
-        let storer_engine = engine.clone();
-        tokio::spawn(async move { app.store_loop(storer_engine, drx).await });
+        tokio::spawn(async move { app.store_loop(drx).await });
         let transport: Box<dyn Transport> = match nats {
             Some(n) => n.start(self, tx, cfg.workers),
             None => Box::new(InProcess { tx, _rx: rx }),
         };
         let p = Pipeline {
             transport,
-            rules_loaded: report.rules_loaded,
+            rules_loaded: rules.index.len(),
             rules_refused: report.refused.len(),
             evaluated,
             listening: Mutex::new(Vec::new()),
             rates: Mutex::new(Default::default()),
-            rule_index,
+            rules,
         };
-        let _ = self.monitor.set(p);
+        if self.monitor.set(p).is_ok() {
+            self.spawn_rule_refresh(cfg.rule_refresh);
+        }
         Ok(())
     }
 
@@ -423,12 +478,12 @@ impl App {
         })
     }
 
-    async fn store_loop(self, engine: Arc<Engine>, mut rx: tokio::sync::mpsc::Receiver<Detected>) {
+    async fn store_loop(self, mut rx: tokio::sync::mpsc::Receiver<Detected>) {
         while let Some(mut d) = rx.recv().await {
             // A batch that cannot be stored is retried, never dropped.
             let mut attempt = 0u32;
             loop {
-                match self.store_detected(&engine, &d).await {
+                match self.store_detected(&d).await {
                     Ok(()) => break,
                     Err(e) => {
                         attempt += 1;
@@ -449,7 +504,7 @@ impl App {
         }
     }
 
-    async fn store_detected(&self, engine: &Engine, d: &Detected) -> crate::Result<()> {
+    async fn store_detected(&self, d: &Detected) -> crate::Result<()> {
         let scope = self.system_scope().await?;
         let now = Utc::now();
         let suppressions = if d.hits.is_empty() {
@@ -457,25 +512,13 @@ impl App {
         } else {
             store::monitoring::suppressions(&mut self.store.conn(), &scope, Some(now)).await?
         };
-        // Rules switched off in the console: read with each batch.
-        let switches = if d.hits.is_empty() {
-            Vec::new()
-        } else {
-            store::rule_switches::list(&mut self.store.conn()).await?
-        };
-        let index = self.pipeline().map(|p| &p.rule_index).ok();
         let mut hits = Vec::with_capacity(d.hits.len());
         let mut suppressed: Vec<(i64, i64)> = Vec::new();
         for h in &d.hits {
             let (rule_id, rule_title, level) = match &h.rule {
                 HitRule::Sigma(r) => {
-                    // Rules switched off in the console fire nothing.
-                    if let Some((folder, id)) = index.and_then(|i| i.get(*r)) {
-                        if !crate::rule_switches::rule_enabled(&switches, folder, id) {
-                            continue;
-                        }
-                    }
-                    let info = &engine.rules()[*r];
+                    // Switched-off rules are not in the engine: nothing to drop here.
+                    let info = &d.engine.rules()[*r];
                     (info.id.clone(), info.title.clone(), rule_level(info.level))
                 }
                 HitRule::Indicator(i) => (
@@ -727,6 +770,34 @@ impl App {
         Ok(())
     }
 
+    /// Counts a connection from a sensor's address that was refused before
+    /// any message (a failed TLS handshake) as one rejected, with the reason
+    /// in the sensor's sample, so the sensors page says why it sends nothing.
+    pub async fn record_refused_connection(
+        &self,
+        sensor_id: i64,
+        reason: String,
+    ) -> crate::Result<()> {
+        let mut tx = self.store.begin().await?;
+        store::monitoring::add_sensor_counts(
+            &mut tx,
+            sensor_id,
+            &SensorCounts {
+                rejected: 1,
+                sample: vec![Rejected {
+                    at: Utc::now(),
+                    line: 0,
+                    reason,
+                    text: String::new(),
+                }],
+                ..Default::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Records where a syslog receiver listens.
     pub fn monitoring_listening_on(&self, kind: &'static str, addr: std::net::SocketAddr) {
         if let Ok(p) = self.pipeline() {
@@ -736,7 +807,7 @@ impl App {
         }
     }
 
-    /// Where the syslog receivers listen (`udp`, `tcp`).
+    /// Where the syslog receivers listen (`udp`, `tcp`, `tls`).
     pub fn monitoring_listening(&self) -> Vec<(&'static str, std::net::SocketAddr)> {
         self.pipeline()
             .ok()

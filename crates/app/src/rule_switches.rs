@@ -1,10 +1,11 @@
-//! Sigma rules switched on or off per folder or per rule in the console:
-//! stored and audited (`store::rule_switches`), read by the monitoring
-//! pipeline's storer with each batch, so a switch applies from the next
-//! batch on. A rule switch beats a folder switch; the deepest folder switch
-//! beats its parents'; a rule nobody switched runs. Switched-off rules are
-//! still evaluated by the detection threads (the engine is compiled once at
-//! `serve`); their hits are dropped before they become alerts.
+//! Sigma rules switched on or off per folder or per rule (console `/rules`,
+//! `GET /api/v1/rules`, `PUT /api/v1/rules/switches`): stored and audited
+//! (`store::rule_switches`). A rule switch beats a folder switch; the
+//! deepest folder switch beats its parents'; a rule nobody switched runs.
+//! Switched-off rules are left out of the engine the detection threads use
+//! ([`crate::pipeline::LiveRules`]): a change is compiled and swapped in
+//! before it is answered, so events received after the answer are evaluated
+//! under it; other nodes pick it up within `rule_refresh`.
 
 use crate::{App, AppError, Result};
 use domain::{Capability, Scope};
@@ -22,6 +23,40 @@ pub struct RuleFolder {
     pub running: usize,
     /// The folder's own switch, if any.
     pub switched: Option<bool>,
+}
+
+/// One loaded rule with whether it runs (the API's catalogue).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RuleEntry {
+    pub id: String,
+    pub title: String,
+    pub level: &'static str,
+    /// Relative to the configured rule folders, `/`-separated.
+    pub folder: String,
+    /// Whether it runs under the switches.
+    pub enabled: bool,
+}
+
+/// The catalogue with every rule (or a folder's) and its state.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RuleList {
+    #[serde(flatten)]
+    pub catalogue: RuleCatalogue,
+    /// Rules the detection engine of this server evaluates now.
+    pub running_now: usize,
+    pub rules: Vec<RuleEntry>,
+}
+
+/// What a switch did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SwitchOutcome {
+    pub kind: String,
+    pub target: String,
+    pub enabled: bool,
+    /// The switch before (`null`: never switched).
+    pub previous: Option<bool>,
+    /// Rules the detection engine of this server evaluates from now on.
+    pub running_now: usize,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -71,7 +106,7 @@ pub fn rule_enabled(switches: &[RuleSwitch], folder: &str, id: &str) -> bool {
 }
 
 fn require_coordinator(scope: &Scope) -> Result<()> {
-    if scope.sees_province() && scope.may(Capability::ManageAccounts) {
+    if scope.sees_province() && scope.may(Capability::Coordinate) {
         Ok(())
     } else {
         Err(AppError::Forbidden(
@@ -95,7 +130,7 @@ impl App {
             });
         };
         let mut folders: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-        for (folder, id) in p.rule_index.iter() {
+        for (folder, id, _) in p.rules.index.iter() {
             let e = folders.entry(folder.as_str()).or_default();
             e.0 += 1;
             if rule_enabled(&switches, folder, id) {
@@ -120,21 +155,62 @@ impl App {
         })
     }
 
+    /// The catalogue with each rule loaded (of `folder` and below, or all)
+    /// and whether it runs (the coordinator's).
+    pub async fn rule_list(&self, scope: &Scope, folder: Option<&str>) -> Result<RuleList> {
+        let catalogue = self.rule_catalogue(scope).await?;
+        let Ok(p) = self.pipeline() else {
+            return Ok(RuleList {
+                catalogue,
+                running_now: 0,
+                rules: Vec::new(),
+            });
+        };
+        let folder = folder.map(|f| f.trim().trim_matches('/'));
+        let infos: std::collections::HashMap<(&str, &str), &detect::RuleInfo> = p
+            .rules
+            .parsed_rules()
+            .map(|r| ((r.id.as_str(), r.source.as_str()), r))
+            .collect();
+        let rules = p
+            .rules
+            .index
+            .iter()
+            .filter(|(f, _, _)| folder.is_none_or(|t| in_folder(f, t)))
+            .filter_map(|(f, id, source)| {
+                let info = infos.get(&(id.as_str(), source.as_str()))?;
+                Some(RuleEntry {
+                    id: id.clone(),
+                    title: info.title.clone(),
+                    level: info.level.as_str(),
+                    folder: f.clone(),
+                    enabled: rule_enabled(&catalogue.switches, f, id),
+                })
+            })
+            .collect();
+        Ok(RuleList {
+            catalogue,
+            running_now: p.rules.engine().rules().len(),
+            rules,
+        })
+    }
+
     /// Switches a folder (`kind` = `folder`) or a rule (`rule`, by id) on or
     /// off. The folder or rule must be among those loaded by this server.
+    /// Answers once the detection engine runs under the new switches.
     pub async fn set_rule_switch(
         &self,
         scope: &Scope,
         kind: &str,
         target: &str,
         enabled: bool,
-    ) -> Result<()> {
+    ) -> Result<SwitchOutcome> {
         require_coordinator(scope)?;
         let target = target.trim().trim_matches('/');
         let p = self.pipeline()?;
         let known = match kind {
-            "folder" => p.rule_index.iter().any(|(f, _)| in_folder(f, target)),
-            "rule" => p.rule_index.iter().any(|(_, id)| id == target),
+            "folder" => p.rules.index.iter().any(|(f, _, _)| in_folder(f, target)),
+            "rule" => p.rules.index.iter().any(|(_, id, _)| id == target),
             _ => {
                 return Err(crate::invalid(
                     "kind",
@@ -152,9 +228,16 @@ impl App {
             ));
         }
         let mut tx = self.store.begin().await?;
-        store::rule_switches::set(&mut tx, scope, kind, target, enabled).await?;
+        let previous = store::rule_switches::set(&mut tx, scope, kind, target, enabled).await?;
         tx.commit().await?;
-        Ok(())
+        self.refresh_rule_engine().await?;
+        Ok(SwitchOutcome {
+            kind: kind.to_string(),
+            target: target.to_string(),
+            enabled,
+            previous,
+            running_now: p.rules.engine().rules().len(),
+        })
     }
 }
 

@@ -303,6 +303,17 @@ struct ServeArgs {
     /// Receive syslog over TCP on ADDR (octet counting or newline framing).
     #[arg(long)]
     syslog_tcp: Option<String>,
+    /// Receive syslog over TLS on ADDR (RFC 5425, e.g. 0.0.0.0:6514), with
+    /// the certificate of --syslog-tls-cert/--syslog-tls-key, else of
+    /// --tls-cert/--tls-key.
+    #[arg(long)]
+    syslog_tls: Option<String>,
+    /// Certificate chain (PEM) of the syslog TLS receiver, if not --tls-cert's.
+    #[arg(long, requires = "syslog_tls_key")]
+    syslog_tls_cert: Option<PathBuf>,
+    /// Private key (PEM) of the syslog TLS receiver, if not --tls-key's.
+    #[arg(long, requires = "syslog_tls_cert")]
+    syslog_tls_key: Option<PathBuf>,
     /// Send received events through NATS JetStream at URL (e.g.
     /// nats://127.0.0.1:4222) and evaluate them on every node started with
     /// the same URL and stream; without it, in-process. With it,
@@ -616,6 +627,7 @@ async fn serve(db: &DbArgs, notify: &NotifyArgs, args: ServeArgs) -> Result<()> 
     for (level, sla) in &args.vuln_sla {
         vuln_sla[usize::from(*level - 1)] = *sla;
     }
+    let syslog_tls = syslog_tls(&args)?;
     let config = Config {
         vuln_sla,
         evidence_max_bytes: args.evidence_max_mib.saturating_mul(1024 * 1024),
@@ -632,6 +644,7 @@ async fn serve(db: &DbArgs, notify: &NotifyArgs, args: ServeArgs) -> Result<()> 
         monitoring: app::pipeline::MonitoringConfig {
             events_dir: Some(db.data_dir.join("events")),
             keep_events_days: args.keep_events_days,
+            syslog_tls,
             ..monitoring_config(&args)
         },
     };
@@ -654,6 +667,27 @@ async fn serve(db: &DbArgs, notify: &NotifyArgs, args: ServeArgs) -> Result<()> 
         "canhgac is serving on {scheme}://{addr}/  (API: {scheme}://{addr}/api/v1/openapi.json)"
     );
     server::serve(app, listener, tls, shutdown_signal()).await
+}
+
+/// The syslog TLS receiver: its address and the certificate it shows (its
+/// own, else the console's).
+fn syslog_tls(args: &ServeArgs) -> Result<Option<app::pipeline::SyslogTls>> {
+    let Some(addr) = &args.syslog_tls else {
+        if args.syslog_tls_cert.is_some() {
+            bail!("--syslog-tls-cert cần --syslog-tls ADDR (--syslog-tls-cert needs --syslog-tls ADDR)");
+        }
+        return Ok(None);
+    };
+    let cert_key = match (&args.syslog_tls_cert, &args.syslog_tls_key) {
+        (Some(c), Some(k)) => Some((c, k)),
+        _ => args.tls_cert.as_ref().zip(args.tls_key.as_ref()),
+    };
+    let Some((cert, key)) = cert_key else {
+        bail!(
+            "--syslog-tls cần chứng chỉ: --syslog-tls-cert và --syslog-tls-key, hoặc --tls-cert và --tls-key              (--syslog-tls needs a certificate: --syslog-tls-cert and --syslog-tls-key, or --tls-cert and --tls-key)"
+        );
+    };
+    Ok(Some(app::pipeline::SyslogTls::new(addr, cert, key)))
 }
 
 /// The pipeline's settings from `serve`'s options.

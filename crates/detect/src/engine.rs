@@ -99,6 +99,9 @@ pub struct Config {
 }
 
 /// Collects rules, then builds the engine and the report of refused rules.
+/// A clone keeps the parsed rules: [`EngineBuilder::build_subset`] compiles
+/// any subset of them again without reading their YAML.
+#[derive(Clone)]
 pub struct EngineBuilder {
     config: Config,
     parsed: Vec<(RuleInfo, Tree)>,
@@ -236,6 +239,31 @@ impl EngineBuilder {
             title: info.map(|i| i.title).filter(|s| !s.is_empty()),
             reason,
         });
+    }
+
+    /// The rules parsed so far (refused ones excluded), in the order added.
+    pub fn parsed_rules(&self) -> impl Iterator<Item = &RuleInfo> {
+        self.parsed.iter().map(|(info, _)| info)
+    }
+
+    /// Compiles the rules added that `keep` accepts into an engine, from the
+    /// rules as parsed (no YAML is read again); the builder stays as it is,
+    /// ready for another subset. The engine is the one [`EngineBuilder::build`]
+    /// makes of a builder given only those rules: a correlation that names a
+    /// rule left out is refused in the report.
+    pub fn build_subset(&self, keep: impl Fn(&RuleInfo) -> bool) -> (Engine, CheckReport) {
+        EngineBuilder {
+            config: self.config.clone(),
+            parsed: self
+                .parsed
+                .iter()
+                .filter(|(info, _)| keep(info))
+                .cloned()
+                .collect(),
+            report: self.report.clone(),
+            correlations: self.correlations.clone(),
+        }
+        .build()
     }
 
     /// Compiles everything added into an engine.

@@ -72,6 +72,7 @@ mod monitoring;
 mod notifications;
 mod registry;
 mod reports;
+mod rules;
 mod session;
 mod settings;
 mod vulns;
@@ -93,6 +94,7 @@ pub fn router() -> Router<AppState> {
         .merge(monitoring::routes())
         .merge(indicator_feeds::routes())
         .merge(settings::routes())
+        .merge(rules::routes())
 }
 
 async fn openapi() -> Json<Value> {

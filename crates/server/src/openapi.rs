@@ -163,6 +163,8 @@ pub const OPERATIONS: &[Operation] = &[
     ("post", "/indicator-feeds", Need::Cap(Capability::Coordinate), "monitoring", "Import an indicator feed (raw body: a plain list, a STIX 2.1 bundle or a MISP event; format=auto|plain|stix|misp). A feed of the same name is replaced in one transaction; any bad value and nothing is written (422 naming the file, position and reason). tlp applies to indicators the file does not mark, expires_days to those it gives no expiry. The indicators join the live set at once; kept events are retro-hunted (audited)", None, &["name", "format", "tlp", "expires_days", "file_name"]),
     ("get", "/indicator-feeds", Need::Cap(Capability::Read), "monitoring", "The imported indicator feeds: name, format, TLP, indicators and how many are unexpired, default expiry, who imported them and when (never the values)", None, &[]),
     ("delete", "/indicator-feeds/{id}", Need::Cap(Capability::Coordinate), "monitoring", "Delete an indicator feed and its indicators (audited); they leave the live set at once", None, &[]),
+    ("get", "/rules", Need::Cap(Capability::Coordinate), "monitoring", "The Sigma rules loaded by this server (coordinator): folders with their rule counts and how many run, the switches set (who, when), running_now (rules the detection engine evaluates now) and each rule (id, title, level, folder, enabled); folder limits the rules to a folder and below", None, &["folder"]),
+    ("put", "/rules/switches", Need::Cap(Capability::Coordinate), "monitoring", "Switch a rule folder or one rule (by id) on or off (coordinator; audited). A switched-off rule is not evaluated: the answer comes once the detection engine runs under the new switches (other nodes follow within 30 s). A rule switch beats its folder's; the deepest folder switch wins", Some("RuleSwitch"), &[]),
     ("get", "/settings/national-bodies", Need::Cap(Capability::Read), "settings", "The national bodies documents and messages name: who issues vulnerability warnings, who receives incident reports (escalation codes with their names)", None, &[]),
     ("put", "/settings/national-bodies", Need::Cap(Capability::Coordinate), "settings", "Replace the national bodies (coordinator; audited)", Some("NationalBodies"), &[]),
 ];
@@ -178,6 +180,10 @@ fn schemas() -> Value {
             "number": {"type": "string"}, "issued_on": {"type": "string", "format": "date"}, "title": {"type": "string"},
             "cves": {"type": "array", "items": {"type": "string", "pattern": "^CVE-[0-9]{4}-[0-9]{4,}$"}},
             "body": {"type": "string"}, "required_action": {"type": "string"}, "deadline": {"type": "string", "format": "date"}}},
+        "RuleSwitch": {"type": "object", "required": ["kind", "target", "enabled"], "additionalProperties": false, "properties": {
+            "kind": {"type": "string", "enum": ["folder", "rule"]},
+            "target": {"type": "string", "maxLength": 500, "description": "a folder relative to the rule folders (e.g. windows/process_creation), or a rule id"},
+            "enabled": {"type": "boolean"}}},
         "AlertMove": {"type": "object", "required": ["action"], "properties": {
             "action": {"type": "string", "enum": ["acknowledge", "true_positive", "false_positive", "benign"]},
             "reason": {"type": "string", "maxLength": 2000}}},
@@ -336,41 +342,59 @@ pub fn document() -> Value {
 /// at the repository's root is this text; a test keeps the two equal.
 pub fn permissions_markdown() -> String {
     let mut out = String::from(
-        "# Who may do what\n\n\
+        "# Who may do what\
+\
+\
          Generated from the code (`domain::Role::capabilities` and `server::openapi::OPERATIONS`); \
          `cargo test -p server permissions` fails when this file is out of date, and \
          `CANHGAC_BLESS=1 cargo test -p server permissions` rewrites it. \
          `crates/cli/tests/authorization.rs` calls every operation with a token of every role, \
-         on its own organisation's records and on another's, and holds the answers to this table.\n\n\
+         on its own organisation's records and on another's, and holds the answers to this table.\
+\
+\
          A role's capabilities say what it may do; its **reach** says where. The coordinator role \
          sees the province wherever it is held, and only the coordinator grants it. An auditor sees \
          what its organisation sees: the province at the coordinating organisation, its own \
          organisation elsewhere. Every other role sees its own organisation (and what is shared \
          with it: systems it operates, addresses in its space, the directory). A record outside \
          the caller's reach answers 404, as one that does not exist; an operation the role may not \
-         call answers 403 with the code `role_forbidden`.\n\n\
+         call answers 403 with the code `role_forbidden`.\
+\
+\
          **Grants.** An account or token of role R in organisation O is created, changed, reset, \
          disabled or revoked only by someone who administers O (the coordinator: every \
          organisation; an organisation's administrator: its own) and whose role has every \
-         capability of R, with a reach no narrower than R's in O.\n\n## Capabilities of each role\n\n",
+         capability of R, with a reach no narrower than R's in O.\
+\
+## Capabilities of each role\
+\
+",
     );
     out.push_str("| capability |");
     for r in Role::ALL {
         out.push_str(&format!(" {} |", r.as_str()));
     }
-    out.push_str("\n|---|");
+    out.push_str("\
+|---|");
     for _ in Role::ALL {
         out.push_str("---|");
     }
-    out.push('\n');
+    out.push('\
+');
     for c in Capability::ALL {
         out.push_str(&format!("| {} — {} |", c.as_str(), c.label_vi()));
         for r in Role::ALL {
             out.push_str(if r.may(*c) { " ✓ |" } else { " |" });
         }
-        out.push('\n');
+        out.push('\
+');
     }
-    out.push_str("\n## What each operation needs\n\n| method | path | capability | roles |\n|---|---|---|---|\n");
+    out.push_str("\
+## What each operation needs\
+\
+| method | path | capability | roles |\
+|---|---|---|---|\
+");
     for (method, path, need, ..) in OPERATIONS {
         let (cap, roles) = match need {
             Need::Public => ("none (public)".to_string(), "anyone".to_string()),
@@ -384,7 +408,8 @@ pub fn permissions_markdown() -> String {
             ),
         };
         out.push_str(&format!(
-            "| {} | `/api/v1{}` | {} | {} |\n",
+            "| {} | `/api/v1{}` | {} | {} |\
+",
             method.to_uppercase(),
             path,
             cap,

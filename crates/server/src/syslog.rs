@@ -1,17 +1,21 @@
 //! Syslog receivers for the monitoring pipeline (`serve --syslog-udp ADDR
-//! --syslog-tcp ADDR`). The source address names the sensor (its registered
-//! `source_addrs`); messages from an address no sensor claims are refused
-//! (UDP: dropped and logged; TCP: the connection is closed).
+//! --syslog-tcp ADDR --syslog-tls ADDR`). The source address names the
+//! sensor (its registered `source_addrs`); messages from an address no
+//! sensor claims are refused (UDP: dropped and logged; TCP and TLS: the
+//! connection is closed).
 //!
 //! TCP frames by octet counting (`LEN SP MSG`, RFC 6587 §3.4.1, as RFC 5425
 //! does over TLS) or by newline, decided per message by its first byte. A
 //! full pipeline stops the reading of the connection until there is room,
 //! so a TCP sender slows down and loses nothing. UDP may drop: each datagram
-//! the full pipeline refused is counted on its sensor.
+//! the full pipeline refused is counted on its sensor. TLS ([`tls`]) is TCP
+//! once the handshake is done: the same framing, back-pressure and counters.
 
 use anyhow::Context;
 use app::pipeline::Sender;
 use app::App;
+mod tls;
+
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -30,13 +34,13 @@ type SenderMap = (HashMap<IpAddr, Sender>, Option<Instant>);
 /// Who sends from which address, reloaded when an unknown address shows up
 /// (at most once a second).
 #[derive(Clone)]
-struct Senders {
+pub(crate) struct Senders {
     app: App,
     inner: Arc<Mutex<SenderMap>>,
 }
 
 impl Senders {
-    async fn of(&self, ip: IpAddr) -> Option<Sender> {
+    pub(crate) async fn of(&self, ip: IpAddr) -> Option<Sender> {
         let ip = match ip {
             IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
             v4 => v4,
@@ -60,13 +64,30 @@ impl Senders {
 }
 
 /// Binds the receivers the configuration names and serves them until the
-/// process ends.
+/// process ends. A TLS certificate or key that cannot be used stops the
+/// start with a message naming the file.
 pub async fn start(app: &App) -> anyhow::Result<()> {
     let cfg = app.config.monitoring.clone();
     let senders = Senders {
         app: app.clone(),
         inner: Default::default(),
     };
+    if let Some(t) = &cfg.syslog_tls {
+        // The certificate first: a bad file is said before anything listens.
+        let acceptor = tls::acceptor(&t.cert, &t.key)?;
+        let l = tokio::net::TcpListener::bind(&t.addr)
+            .await
+            .with_context(|| format!("syslog TLS on {}", t.addr))?;
+        app.monitoring_listening_on("tls", l.local_addr()?);
+        tracing::info!(addr = %l.local_addr()?, cert = %t.cert.display(), "syslog: receiving over TLS");
+        tokio::spawn(tls::serve(
+            app.clone(),
+            senders.clone(),
+            l,
+            acceptor,
+            t.handshake_timeout,
+        ));
+    }
     if let Some(addr) = &cfg.syslog_udp {
         let sock = tokio::net::UdpSocket::bind(addr)
             .await
@@ -205,10 +226,12 @@ async fn next_message<R: tokio::io::AsyncBufRead + Unpin>(
     }
 }
 
-async fn connection(
+/// Reads the messages of one connection (TCP, or TLS once the handshake is
+/// done) into the pipeline until the sender closes it.
+pub(crate) async fn connection<S: tokio::io::AsyncRead + Unpin>(
     app: &App,
     sender: Sender,
-    stream: tokio::net::TcpStream,
+    stream: S,
 ) -> std::io::Result<()> {
     let mut r = BufReader::with_capacity(256 * 1024, stream);
     let mut messages: Vec<String> = Vec::new();

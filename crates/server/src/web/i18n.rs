@@ -502,7 +502,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("mon_sensor_count", "Số cảm biến", "Sensors"),
     ("mon_per_minute", "Sự kiện/phút (5 phút gần nhất)", "Events per minute (last 5 minutes)"),
     ("rules_title", "Luật phát hiện", "Detection rules"),
-    ("rules_hint", "Bật, tắt luật Sigma theo thư mục hoặc theo từng luật; thay đổi được ghi nhật ký và áp dụng từ lô sự kiện tiếp theo.", "Switch Sigma rules on or off per folder or per rule; changes are audited and apply from the next batch of events."),
+    ("rules_hint", "Bật, tắt luật Sigma theo thư mục hoặc theo từng luật; thay đổi được ghi nhật ký, luật đã tắt không còn được đánh giá, áp dụng cho mọi sự kiện nhận sau khi lưu.", "Switch Sigma rules on or off per folder or per rule; changes are audited, a switched-off rule is no longer evaluated, and they apply to every event received after saving."),
     ("rules_not_loaded", "Máy chủ này không chạy giám sát nên chưa nạp luật nào.", "This server does not run monitoring, so no rules are loaded."),
     ("rules_folder", "Thư mục", "Folder"),
     ("rules_count", "Số luật", "Rules"),

@@ -65,7 +65,7 @@ async fn switch(State(st): State<AppState>, web: Web, Form(f): Form<SwitchForm>)
         .set_rule_switch(&web.auth.scope, &f.kind, &f.target, enabled)
         .await
     {
-        Ok(()) => page(&st, &web, None).await,
+        Ok(_) => page(&st, &web, None).await,
         Err(AppError::Invalid(e)) => page(&st, &web, Some(e.to_string())).await,
         Err(e) => error_page(web.tr, e),
     }
