@@ -226,7 +226,10 @@ fn main() {
         eprintln!("usage: retro-hunt TEMPLATE.jsonl DIR [EVENTS] [DAYS]");
         std::process::exit(2);
     };
-    let n: usize = args.next().and_then(|v| v.parse().ok()).unwrap_or(10_000_000);
+    let n: usize = args
+        .next()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000_000);
     let days: i64 = args.next().and_then(|v| v.parse().ok()).unwrap_or(10);
     let dir = std::path::PathBuf::from(dir);
     let filled = std::fs::read_dir(&dir).is_ok_and(|mut d| d.next().is_some());
@@ -245,7 +248,14 @@ fn main() {
         store.disk_bytes() as f64 / 1e9
     );
     for round in 0..2 {
-        println!("round {round} ({}):", if round == 0 { "first, files not yet in the page cache unless just written" } else { "again" });
+        println!(
+            "round {round} ({}):",
+            if round == 0 {
+                "first, files not yet in the page cache unless just written"
+            } else {
+                "again"
+            }
+        );
         hunt(&store, ObservableKind::Ipv4, ADDR);
         hunt(&store, ObservableKind::Domain, DOMAIN);
         hunt(&store, ObservableKind::Sha256, HASH);

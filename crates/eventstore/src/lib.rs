@@ -38,12 +38,12 @@ use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use tantivy::collector::{DocSetCollector, TopDocs};
+use tantivy::indexer::UserOperation;
 use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery, TermSetQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::store::{Compressor, ZstdCompressor};
-use tantivy::indexer::UserOperation;
 use tantivy::{
     DocAddress, Index, IndexReader, IndexSettings, IndexWriter, Order, ReloadPolicy,
     TantivyDocument, Term,
@@ -629,7 +629,12 @@ impl EventStore {
         Ok(n)
     }
 
-    fn hunt_query(&self, terms: &[(Kind, String)], since_ms: Option<i64>, hashed: bool) -> BooleanQuery {
+    fn hunt_query(
+        &self,
+        terms: &[(Kind, String)],
+        since_ms: Option<i64>,
+        hashed: bool,
+    ) -> BooleanQuery {
         let mut by_kind: BTreeMap<Kind, Vec<Term>> = BTreeMap::new();
         for (k, v) in terms {
             let kind = if hashed { Kind::Host } else { *k };
@@ -753,12 +758,21 @@ mod tests {
     #[test]
     fn term_hashes_are_fixed_and_ignore_case() {
         // The hash is the format on disk: these values must never change.
-        assert_eq!(term_hash(Kind::Addr, "10.0.0.1"), term_hash(Kind::Addr, "10.0.0.1"));
+        assert_eq!(
+            term_hash(Kind::Addr, "10.0.0.1"),
+            term_hash(Kind::Addr, "10.0.0.1")
+        );
         assert_eq!(term_hash(Kind::Host, "PC-A"), term_hash(Kind::Host, "pc-a"));
-        assert_eq!(term_hash(Kind::User, "ÉLISE"), term_hash(Kind::User, "élise"));
+        assert_eq!(
+            term_hash(Kind::User, "ÉLISE"),
+            term_hash(Kind::User, "élise")
+        );
         assert_ne!(term_hash(Kind::Host, "pc-a"), term_hash(Kind::File, "pc-a"));
         assert_eq!(term_hash(Kind::Host, ""), 0x0d7c_ea42_b505_7e4c);
-        assert_eq!(term_hash(Kind::Field, "eventid=4625"), 0xc8db_a2d6_0104_a31c);
+        assert_eq!(
+            term_hash(Kind::Field, "eventid=4625"),
+            0xc8db_a2d6_0104_a31c
+        );
     }
 
     /// A day written before terms were hashed (text terms by kind, time
@@ -797,7 +811,8 @@ mod tests {
             w.commit().unwrap();
         }
         let s = EventStore::open(dir.path()).unwrap();
-        s.add(&[ev(t0 + 86_400_000, 4, "PC-NEW", "10.0.0.9")]).unwrap();
+        s.add(&[ev(t0 + 86_400_000, 4, "PC-NEW", "10.0.0.9")])
+            .unwrap();
         s.commit().unwrap();
         let by_host = |h: &str| {
             s.search(&Search {

@@ -155,7 +155,12 @@ impl TermView {
 
     /// The terms an event is found by (sorted, distinct, lower case).
     /// `host` and `addresses` as the caller reads them.
-    pub fn terms(&self, ev: &Event, host: Option<&str>, addresses: &[String]) -> Vec<(Kind, String)> {
+    pub fn terms(
+        &self,
+        ev: &Event,
+        host: Option<&str>,
+        addresses: &[String],
+    ) -> Vec<(Kind, String)> {
         let mut terms: Vec<(Kind, String)> = Vec::with_capacity(ev.fields().len() + 8);
         if let Some(h) = host {
             terms.push((Kind::Host, h.to_lowercase()));
