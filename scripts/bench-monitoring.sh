@@ -1,19 +1,40 @@
 #!/usr/bin/env bash
-# Monitoring pipeline throughput: a release `canhgac serve --rules rules/sigma`
-# on a fresh SQLite data dir, fed seeded Windows JSON events (detect's
-# `gen-events` example, 1 % SigmaHQ regression samples) first over HTTP bulk
-# (POST /api/v1/events, NDJSON, 429 + Retry-After honoured), then over syslog
-# TCP (newline framing, JSON payloads). Prints events/s sustained for each path
-# (from the first send until the sensor's evaluated-event counter reaches what
-# was accepted) and whether any event was lost (accepted vs evaluated).
+# Monitoring pipeline throughput, keeping and receipt-to-alert latency: a
+# release `canhgac serve --rules rules/sigma` on a fresh SQLite data dir
+# (events kept, the default `--keep-events-days 30`), fed seeded Windows JSON
+# events (detect's `gen-events` example, 1 % SigmaHQ regression samples):
+#
+#  1. HTTP bulk (POST /api/v1/events, NDJSON, 5 000 lines a request, 429 +
+#     Retry-After honoured), as fast as the server takes them;
+#  2. syslog TCP (newline framing, JSON payloads), as fast as it reads;
+#  3. HTTP bulk paced at RATE events/s for SECONDS seconds (the latency
+#     figure: below capacity, so queues stay short).
+#
+# For each phase it prints events/s sustained (from the first send until the
+# sensor's evaluated-event counter reaches what was accepted), events lost
+# (accepted vs evaluated), when keeping caught up (the phase's last event
+# found by GET /api/v1/events) and events dropped from keeping (the server's
+# log), the server's CPU seconds and events per CPU-second, and the load
+# average (the machine may be shared: wall-clock rates then say little, CPU
+# time more). Latency: one marker event in each request (and every 5 000
+# TCP lines) fires SigmaHQ's mimikatz rule on a host of its own and carries
+# its send time; a poller reads GET /api/v1/alerts every 100 ms. It prints
+# p50/p99/max of send → alert visible through the API (poller's clock, 100 ms
+# resolution), and of the alert's stored times: first_seen (receipt) →
+# updated_at (stored).
 #
 #   scripts/bench-monitoring.sh [EVENTS=200000] [SEED=7]
+#   RATE=50000 PACED_SECS=20 (phase 3; PACED_SECS=0 skips it)
+#   KEEP_DAYS=0: events not kept (compare the CPU per event with and without)
 #
 # Needs python3 (standard library only) for the load generator.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-200000}
 SEED=${2:-7}
+RATE=${RATE:-50000}
+KEEP_DAYS=${KEEP_DAYS:-30}   # KEEP_DAYS=0: nothing kept (the pipeline's cost alone)
+SECS=${PACED_SECS:-20}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
 PROFILE=${PROFILE:-release}   # PROFILE=debug: a quick check of the script itself
 FLAG=$([ "$PROFILE" = release ] && echo --release || true)
@@ -33,17 +54,22 @@ TCP_PORT=$((HTTP_PORT + 1))
 ADMIN=$("$BIN" --data-dir "$WORK/data" token create --name bench --org SKHCN --role coordinator 2>/dev/null | awk 'NF {last=$NF} END {print last}')
 [ -n "$ADMIN" ] || { echo "could not create the coordinator's token with $BIN" >&2; exit 1; }
 "$BIN" --data-dir "$WORK/data" serve --listen "127.0.0.1:$HTTP_PORT" --rules rules/sigma \
-    --syslog-tcp "127.0.0.1:$TCP_PORT" > "$WORK/serve.log" 2>&1 &
+    --syslog-tcp "127.0.0.1:$TCP_PORT" --keep-events-days "$KEEP_DAYS" > "$WORK/serve.log" 2>&1 &
 SERVER=$!
-for _ in $(seq 1 120); do
+for _ in $(seq 1 240); do
     curl -sf "http://127.0.0.1:$HTTP_PORT/api/v1/openapi.json" > /dev/null && break
     sleep 0.5
 done
+echo "machine: $(nproc) cores; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-python3 - "$HTTP_PORT" "$TCP_PORT" "$ADMIN" "$WORK/events.jsonl" <<'PY'
-import json, socket, sys, time, urllib.request, urllib.error
+python3 - "$HTTP_PORT" "$TCP_PORT" "$ADMIN" "$WORK/events.jsonl" "$SERVER" "$WORK/serve.log" "$RATE" "$SECS" "$KEEP_DAYS" <<'PY'
+import json, os, re, socket, sys, threading, time, urllib.parse, urllib.request, urllib.error
+from datetime import datetime
 http_port, tcp_port, admin, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+server_pid, log_path, rate, secs = int(sys.argv[5]), sys.argv[6], int(sys.argv[7]), int(sys.argv[8])
+keep_days = int(sys.argv[9])
 base = f"http://127.0.0.1:{http_port}/api/v1"
+TICK = os.sysconf("SC_CLK_TCK")
 
 def call(method, url, token, body=None, ctype="application/json"):
     req = urllib.request.Request(base + url, data=body, method=method,
@@ -53,6 +79,13 @@ def call(method, url, token, body=None, ctype="application/json"):
             return r.status, json.loads(r.read() or b"null"), r.headers
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read() or b"null"), e.headers
+
+def server_cpu():
+    f = open(f"/proc/{server_pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / TICK
+
+def loadavg():
+    return " ".join(open("/proc/loadavg").read().split()[:3])
 
 def find_org(v):
     if isinstance(v, dict):
@@ -74,6 +107,109 @@ assert s == 201, (s, sensor)
 sid, token = sensor["id"], sensor["secret"]
 lines = open(path, "rb").read().splitlines()
 
+# ------------------------------------------------------------ latency markers
+sent = {}        # marker host -> send time (time.time())
+visible = {}     # marker host -> first time the poller saw its alert
+stored = {}      # marker host -> (first_seen, updated_at) of its alert
+lock = threading.Lock()
+stop = threading.Event()
+counter = [0]
+
+def marker(phase):
+    """A process creation that fires SigmaHQ's mimikatz rule, on a host of its own."""
+    counter[0] += 1
+    host = f"LAT-{phase}-{counter[0]:06d}"
+    now = time.time()
+    with lock:
+        sent[host] = now
+    ev = {"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational",
+          "Provider_Name": "Microsoft-Windows-Sysmon", "Computer": host,
+          "Image": "C:\\Users\\Public\\m.exe", "User": "SONHA\\bench",
+          "CommandLine": "m.exe \"sekurlsa::logonpasswords\" exit", "BenchSentAt": now}
+    return host, json.dumps(ev).encode()
+
+def ts(s):
+    return datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
+
+def poll():
+    newest = 0
+    while not stop.is_set():
+        time.sleep(0.1)
+        before, top = None, None
+        while True:
+            q = "/alerts?limit=500" + (f"&before_id={before}" if before else "")
+            s, page, _ = call("GET", q, admin)
+            if s != 200:
+                break
+            items = page.get("items", [])
+            now = time.time()
+            done = False
+            for a in items:
+                if a["id"] <= newest:
+                    done = True
+                    break
+                top = max(top or 0, a["id"])
+                h = a.get("host") or ""
+                if h.startswith("LAT-"):
+                    with lock:
+                        if h not in visible:
+                            visible[h] = now
+                            stored[h] = (ts(a["first_seen"]), ts(a["updated_at"]))
+            if done or not page.get("next"):
+                break
+            before = page["next"]
+        if top:
+            newest = max(newest, top)
+
+poller = threading.Thread(target=poll, daemon=True)
+poller.start()
+
+def pct(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))] if xs else float("nan")
+
+def latency(phase):
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        with lock:
+            hosts = [h for h in sent if h.startswith(f"LAT-{phase}-")]
+            if all(h in visible for h in hosts):
+                break
+        time.sleep(0.2)
+    with lock:
+        hosts = [h for h in sent if h.startswith(f"LAT-{phase}-")]
+        seen = [visible[h] - sent[h] for h in hosts if h in visible]
+        proc = [stored[h][1] - stored[h][0] for h in hosts if h in stored]
+        recv = [stored[h][0] - sent[h] for h in hosts if h in stored]
+    if not seen:
+        print(f"  latency: no marker alert seen ({len(hosts)} sent)")
+        return
+    print(f"  latency, send -> alert visible in the API: p50 {pct(seen, 50):.2f} s, p99 {pct(seen, 99):.2f} s, "
+          f"max {max(seen):.2f} s ({len(seen)} of {len(hosts)} markers seen)")
+    print(f"  stored times: send -> receipt (first_seen) p50 {pct(recv, 50):.2f} s, p99 {pct(recv, 99):.2f} s; "
+          f"receipt -> stored (updated_at) p50 {pct(proc, 50):.2f} s, p99 {pct(proc, 99):.2f} s")
+
+# ------------------------------------------------------------------ keeping
+def dropped_from_keeping():
+    n = 0
+    for line in open(log_path, errors="replace"):
+        if "keeping queue full" in line:
+            m = re.search(r"events=(\d+)", line)
+            n += int(m.group(1)) if m else 0
+    return n
+
+def kept_by(host, t0):
+    """Seconds from t0 until the event on `host` is found among the kept events."""
+    if keep_days == 0:
+        return None
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        s, found, _ = call("GET", "/events?" + urllib.parse.urlencode({"host": host, "limit": 1}), admin)
+        if s == 200 and found:
+            return time.time() - t0
+        time.sleep(0.2)
+    return None
+
 def evaluated():
     return call("GET", f"/sensors/{sid}", admin)[1]["events"]
 
@@ -89,32 +225,78 @@ def settle(target, t0):
             return n, time.time() - t0
         time.sleep(0.2)
 
-# HTTP bulk, 5000 lines a request.
-t0 = time.time(); accepted = 0; refused = 0
+def report(name, events, n_eval, dt, cpu0, last_host, t0, lost):
+    kept = kept_by(last_host, t0)
+    cpu = server_cpu() - cpu0
+    kept_text = (f"{events / kept:.0f} events/s kept (all searchable {kept:.1f} s after the first send)" if kept
+                 else "nothing kept (KEEP_DAYS=0)" if keep_days == 0 else "last event not found among kept events")
+    print(f"{name}: {events} events evaluated in {dt:.1f} s = {events / dt:.0f} events/s sustained; lost: {lost}")
+    print(f"  keeping: {kept_text}; dropped from keeping so far: {dropped_from_keeping()}")
+    print(f"  server CPU: {cpu:.1f} s = {events / cpu:.0f} events per CPU-second "
+          f"(detection, alerts and keeping, until the last event is kept); load average now: {loadavg()}")
+    latency(name.split()[0])
+
+# ------------------------------------------------- 1. HTTP bulk, flat out
+base_count = 0
+t0 = time.time(); cpu0 = server_cpu(); accepted = 0; refused = 0; last = None
 for i in range(0, len(lines), 5000):
-    body = b"\n".join(lines[i:i + 5000]) + b"\n"
+    chunk = lines[i:i + 5000]
     while True:
+        last, m = marker("http")
+        body = b"\n".join(chunk + [m]) + b"\n"
         s, r, h = call("POST", "/events", token, body, "application/x-ndjson")
         if s == 429:
             refused += 1
+            with lock:
+                sent.pop(last, None)
             time.sleep(float(h.get("Retry-After", "1")))
             continue
         assert s == 202, (s, r)
         accepted += r["accepted"]
         break
 n, dt = settle(accepted, t0)
-print(f"HTTP bulk: {len(lines)} sent, {accepted} accepted, {n} evaluated in {dt:.1f} s = "
-      f"{n / dt:.0f} events/s sustained; 429 answers: {refused}; lost: {accepted - n}")
+print(f"(HTTP: {len(lines)} lines sent with {counter[0]} markers; 429 answers: {refused})")
+report("http bulk", n, n, dt, cpu0, last, t0, accepted - n)
 
-# Syslog TCP, newline framing, the same events as JSON payloads.
+# ---------------------------------------------------- 2. syslog TCP, flat out
 base_count = n
-t0 = time.time()
+t0 = time.time(); cpu0 = server_cpu(); markers = 0
 with socket.create_connection(("127.0.0.1", tcp_port)) as c:
     for i in range(0, len(lines), 5000):
-        c.sendall(b"\n".join(lines[i:i + 5000]) + b"\n")
-n, dt = settle(base_count + len(lines), t0)
-print(f"syslog TCP: {len(lines)} sent, {n - base_count} evaluated in {dt:.1f} s = "
-      f"{(n - base_count) / dt:.0f} events/s sustained; lost: {len(lines) - (n - base_count)}")
-s, alerts, _ = call("GET", "/alerts?limit=1000", admin)
-print(f"alerts (first page): {len(alerts) if isinstance(alerts, list) else len(alerts.get('items', alerts))}")
+        last, m = marker("tcp")
+        markers += 1
+        c.sendall(b"\n".join(lines[i:i + 5000] + [m]) + b"\n")
+total = len(lines) + markers
+n, dt = settle(base_count + total, t0)
+report("tcp syslog", n - base_count, n - base_count, dt, cpu0, last, t0, total - (n - base_count))
+
+# ----------------------------------------------- 3. HTTP bulk, paced (latency)
+if secs > 0:
+    base_count = n
+    per_req = 5000
+    interval = per_req / rate
+    t0 = time.time(); cpu0 = server_cpu(); accepted = 0; refused = 0; i = 0; k = 0
+    while time.time() - t0 < secs:
+        due = t0 + k * interval
+        if time.time() < due:
+            time.sleep(due - time.time())
+        chunk = [lines[(i + j) % len(lines)] for j in range(per_req - 1)]
+        i += per_req - 1
+        last, m = marker("paced")
+        s, r, h = call("POST", "/events", token, b"\n".join(chunk + [m]) + b"\n", "application/x-ndjson")
+        if s == 429:
+            refused += 1
+            with lock:
+                sent.pop(last, None)
+        else:
+            accepted += r["accepted"]
+        k += 1
+    offered = time.time() - t0
+    n, dt = settle(base_count + accepted, t0)
+    print(f"(paced at {rate} events/s for {offered:.0f} s: {accepted} accepted, 429 answers: {refused}; "
+          f"{accepted / offered:.0f} events/s offered)")
+    report("paced http", n - base_count, n - base_count, dt, cpu0, last, t0, accepted - (n - base_count))
+stop.set()
+s, alerts, _ = call("GET", "/alerts?limit=500", admin)
+print(f"alerts (first page): {len(alerts.get('items', []))}")
 PY

@@ -10,8 +10,9 @@
 //!  imported feed (indicator_feeds) ─► refresh (before the answer) + retro_hunt (background, audited)
 //! ```
 //!
-//! Keeping never blocks nor loses alerts: the keeper's queue is bounded and a
-//! batch it has no room for, or that fails, is logged and counted.
+//! Keeping never blocks nor loses alerts: the keeper's queue is bounded (by
+//! events waiting, [`KEEP_QUEUE_EVENTS`]) and a batch it has no room for, or
+//! that fails, is logged and counted.
 
 use crate::pipeline::{event_addresses, event_host, Sender};
 use crate::{invalid, App, AppError, Result};
@@ -22,21 +23,26 @@ use domain::monitoring::{alert_severity, RuleLevel};
 use domain::{Scope, SecurityLevel};
 use eventstore::{EventStore, Found, KeptEvent, Kind, Search};
 use serde::Serialize;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{sync_channel, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{sync_channel, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, RwLock};
 
 /// Most kept events a retro-hunt looks at.
 const MAX_HUNTED: usize = 200_000;
 /// Batches waiting for the keeper.
 const KEEP_QUEUE: usize = 1024;
+/// Events waiting for the keeper (about 10 s of 50 000 events/s; a kept
+/// event waiting takes about 2 KiB).
+pub const KEEP_QUEUE_EVENTS: usize = 500_000;
 
 /// What the pipeline shares with the kept events and the indicators.
 pub struct Live {
     store: Option<Arc<EventStore>>,
     keep_tx: Option<SyncSender<Vec<KeptEvent>>>,
+    /// Events handed to the keeper and not yet added.
+    waiting: Arc<AtomicUsize>,
     iocs: RwLock<Arc<IndicatorSet>>,
-    fields: FieldMap,
+    terms: eventstore::view::TermView,
     pub kept: Arc<AtomicU64>,
     pub keep_failed: Arc<AtomicU64>,
     pub keep_dropped: AtomicU64,
@@ -62,19 +68,14 @@ impl Live {
         sender: Sender,
         received_at: DateTime<Utc>,
     ) -> KeptEvent {
-        let terms = eventstore::view::terms(
-            ev,
-            &self.fields,
-            event_host(ev).as_deref(),
-            &event_addresses(ev),
-        );
-        let body = serde_json::to_vec(&serde_json::json!({"s": sender.sensor_id, "e": json}))
-            .unwrap_or_default();
+        let terms = self
+            .terms
+            .terms(ev, event_host(ev).as_deref(), &event_addresses(ev));
         KeptEvent {
             time_ms: received_at.timestamp_millis(),
             org_id: sender.org_id,
             terms,
-            body,
+            body: kept_body(sender.sensor_id, json),
         }
     }
 
@@ -84,15 +85,34 @@ impl Live {
         if events.is_empty() {
             return;
         }
-        let n = events.len() as u64;
-        match tx.try_send(events) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
-                self.keep_dropped.fetch_add(n, Ordering::Relaxed);
-                tracing::warn!(events = n, "events: keeping queue full; events not kept");
-            }
+        let n = events.len();
+        let waiting = self.waiting.fetch_add(n, Ordering::AcqRel);
+        let sent = waiting + n <= KEEP_QUEUE_EVENTS.max(n) && tx.try_send(events).is_ok();
+        if !sent {
+            self.waiting.fetch_sub(n, Ordering::AcqRel);
+            self.keep_dropped.fetch_add(n as u64, Ordering::Relaxed);
+            tracing::warn!(events = n, "events: keeping queue full; events not kept");
         }
     }
+}
+
+/// `{"s": sensor, "e": event}`, written around the event's JSON (the event is
+/// not copied into a new JSON value first).
+fn kept_body(sensor: Option<i64>, json: &serde_json::Value) -> Vec<u8> {
+    let mut out = Vec::with_capacity(768);
+    out.extend_from_slice(b"{\"s\":");
+    match sensor {
+        Some(id) => out.extend_from_slice(id.to_string().as_bytes()),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"e\":");
+    let at = out.len();
+    if serde_json::to_writer(&mut out, json).is_err() {
+        out.truncate(at);
+        out.extend_from_slice(b"null");
+    }
+    out.push(b'}');
+    out
 }
 
 /// An indicator hit in one event, as the pipeline stores it.
@@ -330,15 +350,20 @@ impl App {
         };
         let kept = Arc::new(AtomicU64::new(0));
         let keep_failed = Arc::new(AtomicU64::new(0));
+        let waiting = Arc::new(AtomicUsize::new(0));
         let keep_tx = match &store {
             Some(s) => {
                 let (tx, rx) = sync_channel::<Vec<KeptEvent>>(KEEP_QUEUE);
                 let s = s.clone();
                 let days = i64::from(cfg.keep_events_days);
-                let (kept, failed) = (kept.clone(), keep_failed.clone());
+                let counts = KeeperCounts {
+                    kept: kept.clone(),
+                    failed: keep_failed.clone(),
+                    waiting: waiting.clone(),
+                };
                 std::thread::Builder::new()
                     .name("events-keeper".into())
-                    .spawn(move || keeper(s, rx, days, kept, failed))
+                    .spawn(move || keeper(s, rx, days, counts))
                     .map_err(|e| AppError::Internal(e.to_string()))?;
                 Some(tx)
             }
@@ -347,12 +372,13 @@ impl App {
         let live = Arc::new(Live {
             store,
             keep_tx,
+            waiting,
             iocs: RwLock::new(Arc::new(IndicatorSet::build(
                 Vec::new(),
                 FieldMap::default(),
                 0,
             ))),
-            fields: FieldMap::default(),
+            terms: eventstore::view::TermView::new(&FieldMap::default()),
             kept,
             keep_failed,
             keep_dropped: AtomicU64::new(0),
@@ -682,15 +708,26 @@ fn keep_from(now_ms: i64, days: i64) -> i64 {
     (now_ms.div_euclid(day) - (days - 1).max(0)) * day
 }
 
+/// What the keeper counts.
+struct KeeperCounts {
+    kept: Arc<AtomicU64>,
+    failed: Arc<AtomicU64>,
+    waiting: Arc<AtomicUsize>,
+}
+
 /// The keeper thread: adds batches, commits at most every second (or every
 /// 50 000 events), purges old days hourly.
 fn keeper(
     store: Arc<EventStore>,
     rx: std::sync::mpsc::Receiver<Vec<KeptEvent>>,
     days: i64,
-    kept: Arc<AtomicU64>,
-    failed: Arc<AtomicU64>,
+    counts: KeeperCounts,
 ) {
+    let KeeperCounts {
+        kept,
+        failed,
+        waiting,
+    } = counts;
     let mut pending = 0usize;
     let mut last_commit = std::time::Instant::now();
     let mut last_purge: Option<std::time::Instant> = None;
@@ -699,7 +736,9 @@ fn keeper(
         let stop = matches!(msg, Err(RecvTimeoutError::Disconnected));
         if let Ok(batch) = msg {
             let n = batch.len();
-            match store.add(&batch) {
+            let added = store.add_owned(batch);
+            waiting.fetch_sub(n, Ordering::AcqRel);
+            match added {
                 Ok(()) => pending += n,
                 Err(e) => {
                     failed.fetch_add(n as u64, Ordering::Relaxed);

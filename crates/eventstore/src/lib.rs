@@ -9,10 +9,25 @@
 //!  hunt(terms, any of) ──► every kept event holding one of them
 //! ```
 //!
-//! * **Indexed**: the time (Unix ms, indexed and fast), the organisation,
-//!   and raw terms (no tokenising, no positions, no field norms), lower case.
-//! * **Stored**: the time, organisation and the caller's body bytes, in
-//!   tantivy's document store compressed with zstd in 64 KiB blocks.
+//! * **Indexed**: the organisation, and each term as a 64-bit hash of its
+//!   kind and lower-case text ([`term_hash`]) in one `u64` field: a term
+//!   dictionary of 8-byte keys is built (at every commit and merge) several
+//!   times faster and is a third of the size of one of the texts. A search
+//!   for a term finds the events whose term has the same hash: another text
+//!   with the same 64-bit hash is a chance of about one in 10^10 per search
+//!   even with a billion distinct terms in a day, and retro-hunt candidates
+//!   are checked against the event anyway. Days written before the hash
+//!   keep raw text terms (one field per kind) and are searched that way.
+//! * **Fast fields** (columns): the time (Unix ms; ranges and newest-first
+//!   order read it there) and the organisation.
+//! * **Stored**: the caller's body bytes, in tantivy's document store
+//!   compressed with zstd ([`Options`]: level 1 in 256 KiB blocks).
+//!   Indexes written before kept time and organisation stored and time
+//!   indexed too; they are read the same way.
+//! * **Writing** ([`Options`], measured with `scripts/bench-events.sh`): one
+//!   indexing thread per open day with a 128 MiB budget, documents handed
+//!   over a batch at a time; segments merge in the background (log merge
+//!   policy, at least 8 segments of a size).
 //! * The crate knows nothing of events' shape: the caller (`app::events`)
 //!   decides what goes in the terms and the body.
 
@@ -23,6 +38,7 @@ use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use tantivy::collector::{DocSetCollector, TopDocs};
+use tantivy::indexer::UserOperation;
 use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery, TermSetQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, Value,
@@ -124,17 +140,40 @@ struct Fields {
     time: Field,
     org: Field,
     body: Field,
+    /// Raw text terms by kind (days written before hashed terms).
     terms: [Field; 7],
+    /// [`term_hash`] of every term.
+    hashed: Field,
+}
+
+/// The 64-bit hash a term is indexed under: FNV-1a over the kind's byte and
+/// the lower-case text, then MurmurHash3's 64-bit finaliser. Part of the
+/// format on disk: never change it.
+pub fn term_hash(kind: Kind, text: &str) -> u64 {
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |b: u8| {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(PRIME);
+    };
+    eat(kind as u8 + 1);
+    if text.is_ascii() {
+        text.bytes().for_each(|b| eat(b.to_ascii_lowercase()));
+    } else {
+        text.to_lowercase().bytes().for_each(&mut eat);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
 }
 
 fn schema() -> (Schema, Fields) {
+    // The order of the fields is their id: indexes on disk keep theirs.
     let mut b = Schema::builder();
-    let num = NumericOptions::default()
-        .set_indexed()
-        .set_fast()
-        .set_stored();
-    let time = b.add_i64_field("time", num.clone());
-    let org = b.add_i64_field("org", num);
+    let time = b.add_i64_field("time", NumericOptions::default().set_fast());
+    let org = b.add_i64_field("org", NumericOptions::default().set_indexed().set_fast());
     let raw = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
             .set_tokenizer("raw")
@@ -143,6 +182,7 @@ fn schema() -> (Schema, Fields) {
     );
     let terms = Kind::ALL.map(|k| b.add_text_field(k.name(), raw.clone()));
     let body = b.add_bytes_field("body", tantivy::schema::STORED);
+    let hashed = b.add_u64_field("t", NumericOptions::default().set_indexed());
     (
         b.build(),
         Fields {
@@ -150,6 +190,7 @@ fn schema() -> (Schema, Fields) {
             org,
             body,
             terms,
+            hashed,
         },
     )
 }
@@ -160,9 +201,37 @@ fn kind_field(f: &Fields, k: Kind) -> Field {
 
 struct Day {
     index: Index,
+    /// Terms indexed by [`term_hash`] (else as raw text, by kind).
+    hashed: bool,
     reader: IndexReader,
     writer: Option<IndexWriter<TantivyDocument>>,
     pending: usize,
+}
+
+/// How kept events are written.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Indexing memory budget of each open day's writer (a segment is
+    /// written when it is full, or at each commit).
+    pub writer_bytes: usize,
+    /// Indexing threads of each open day's writer.
+    pub writer_threads: usize,
+    /// zstd level of the document store of days created from now on.
+    pub zstd_level: i32,
+    /// Uncompressed bytes per document-store block (one block is read to
+    /// give back one event).
+    pub block_bytes: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            writer_bytes: 128 * 1024 * 1024,
+            writer_threads: 1,
+            zstd_level: 1,
+            block_bytes: 256 * 1024,
+        }
+    }
 }
 
 /// The kept events: one index per day under `root`.
@@ -171,8 +240,7 @@ pub struct EventStore {
     fields: Fields,
     schema: Schema,
     days: Mutex<BTreeMap<String, Day>>,
-    /// Writer memory budget per open day.
-    writer_bytes: usize,
+    options: Options,
 }
 
 fn day_of(ms: i64) -> String {
@@ -194,6 +262,11 @@ const DAY_MS: i64 = 86_400_000;
 impl EventStore {
     /// Opens (creating) the root folder and the day indexes already there.
     pub fn open(root: &Path) -> Result<EventStore> {
+        EventStore::open_with(root, Options::default())
+    }
+
+    /// [`open`](Self::open) with other writing options.
+    pub fn open_with(root: &Path, options: Options) -> Result<EventStore> {
         std::fs::create_dir_all(root).map_err(|e| EventStoreError::Io {
             path: root.display().to_string(),
             source: e,
@@ -204,7 +277,7 @@ impl EventStore {
             fields,
             schema,
             days: Mutex::new(BTreeMap::new()),
-            writer_bytes: 32 * 1024 * 1024,
+            options,
         };
         let entries = std::fs::read_dir(root).map_err(|e| EventStoreError::Io {
             path: root.display().to_string(),
@@ -245,9 +318,9 @@ impl EventStore {
                 .schema(self.schema.clone())
                 .settings(IndexSettings {
                     docstore_compression: Compressor::Zstd(ZstdCompressor {
-                        compression_level: Some(9),
+                        compression_level: Some(self.options.zstd_level),
                     }),
-                    docstore_blocksize: 64 * 1024,
+                    docstore_blocksize: self.options.block_bytes,
                     ..Default::default()
                 })
                 .create_in_dir(&dir)
@@ -258,8 +331,10 @@ impl EventStore {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(&err)?;
+        let hashed = index.schema().get_field("t").is_ok();
         Ok(Day {
             index,
+            hashed,
             reader,
             writer: None,
             pending: 0,
@@ -268,9 +343,36 @@ impl EventStore {
 
     /// Adds events to their days' writers; visible after [`commit`](Self::commit).
     pub fn add(&self, events: &[KeptEvent]) -> Result<()> {
-        let mut days = self.days.lock().unwrap_or_else(|p| p.into_inner());
+        self.add_owned(events.to_vec())
+    }
+
+    /// [`add`](Self::add), taking the events: their terms and bodies move
+    /// into the documents, and each day's documents go to its writer in one
+    /// hand-over.
+    pub fn add_owned(&self, events: Vec<KeptEvent>) -> Result<()> {
+        let mut by_day: Vec<(String, Vec<KeptEvent>)> = Vec::new();
+        let mut last_day: Option<(i64, usize)> = None;
         for ev in events {
-            let name = day_of(ev.time_ms);
+            let day_no = ev.time_ms.div_euclid(DAY_MS);
+            let slot = match last_day {
+                Some((d, i)) if d == day_no => i,
+                _ => {
+                    let name = day_of(ev.time_ms);
+                    let i = match by_day.iter().position(|(n, _)| *n == name) {
+                        Some(i) => i,
+                        None => {
+                            by_day.push((name, Vec::new()));
+                            by_day.len() - 1
+                        }
+                    };
+                    last_day = Some((day_no, i));
+                    i
+                }
+            };
+            by_day[slot].1.push(ev);
+        }
+        let mut days = self.days.lock().unwrap_or_else(|p| p.into_inner());
+        for (name, events) in by_day {
             if !days.contains_key(&name) {
                 let d = self.open_day(&name)?;
                 days.insert(name.clone(), d);
@@ -282,23 +384,39 @@ impl EventStore {
             if day.writer.is_none() {
                 day.writer = Some(
                     day.index
-                        .writer_with_num_threads(1, self.writer_bytes)
+                        .writer_with_num_threads(
+                            self.options.writer_threads.max(1),
+                            self.options.writer_bytes,
+                        )
                         .map_err(&err)?,
                 );
             }
-            let mut doc = TantivyDocument::new();
-            doc.add_i64(self.fields.time, ev.time_ms);
-            doc.add_i64(self.fields.org, ev.org_id);
-            for (k, v) in &ev.terms {
-                doc.add_text(kind_field(&self.fields, *k), v.to_lowercase());
-            }
-            doc.add_bytes(self.fields.body, &ev.body);
+            let n = events.len();
+            let docs: Vec<UserOperation<TantivyDocument>> = events
+                .into_iter()
+                .map(|ev| UserOperation::Add(self.document(ev, day.hashed)))
+                .collect();
             if let Some(w) = day.writer.as_mut() {
-                w.add_document(doc).map_err(&err)?;
-                day.pending += 1;
+                w.run(docs).map_err(&err)?;
+                day.pending += n;
             }
         }
         Ok(())
+    }
+
+    fn document(&self, ev: KeptEvent, hashed: bool) -> TantivyDocument {
+        let mut doc = TantivyDocument::new();
+        doc.add_i64(self.fields.time, ev.time_ms);
+        doc.add_i64(self.fields.org, ev.org_id);
+        for (k, v) in ev.terms {
+            if hashed {
+                doc.add_u64(self.fields.hashed, term_hash(k, &v));
+            } else {
+                doc.add_text(kind_field(&self.fields, k), view::lower(v));
+            }
+        }
+        doc.add_bytes(self.fields.body, &ev.body);
+        doc
     }
 
     /// Commits what was added and makes it searchable; a day's writer that
@@ -373,7 +491,7 @@ impl EventStore {
         &self,
         from_ms: Option<i64>,
         to_ms: Option<i64>,
-    ) -> Vec<(String, tantivy::Searcher)> {
+    ) -> Vec<(String, tantivy::Searcher, bool)> {
         let days = self.days.lock().unwrap_or_else(|p| p.into_inner());
         days.iter()
             .rev()
@@ -383,16 +501,22 @@ impl EventStore {
                 };
                 from_ms.is_none_or(|f| s + DAY_MS > f) && to_ms.is_none_or(|t| s < t)
             })
-            .map(|(name, d)| (name.clone(), d.reader.searcher()))
+            .map(|(name, d)| (name.clone(), d.reader.searcher(), d.hashed))
             .collect()
     }
 
     fn found(&self, s: &tantivy::Searcher, a: DocAddress) -> tantivy::Result<Found> {
         let doc: TantivyDocument = s.doc(a)?;
-        let i64_of = |f| doc.get_first(f).and_then(|v| v.as_i64()).unwrap_or(0);
+        let ff = s.segment_reader(a.segment_ord).fast_fields();
+        let i64_of = |name: &str| {
+            ff.i64(name)
+                .ok()
+                .and_then(|c| c.first(a.doc_id))
+                .unwrap_or(0)
+        };
         Ok(Found {
-            time_ms: i64_of(self.fields.time),
-            org_id: i64_of(self.fields.org),
+            time_ms: i64_of("time"),
+            org_id: i64_of("org"),
             body: doc
                 .get_first(self.fields.body)
                 .and_then(|v| v.as_bytes())
@@ -401,12 +525,39 @@ impl EventStore {
         })
     }
 
-    fn term(&self, k: Kind, v: &str) -> Term {
-        Term::from_field_text(kind_field(&self.fields, k), &v.to_lowercase())
+    /// A term as a day indexed it: hashed, or raw text in its kind's field.
+    fn term(&self, hashed: bool, k: Kind, v: &str) -> Term {
+        if hashed {
+            Term::from_field_u64(self.fields.hashed, term_hash(k, v))
+        } else {
+            Term::from_field_text(kind_field(&self.fields, k), &v.to_lowercase())
+        }
     }
 
     /// Events that meet every condition of `q`, newest first, at most `q.limit`.
     pub fn search(&self, q: &Search) -> Result<Vec<Found>> {
+        let mut out = Vec::new();
+        for (name, s, hashed) in self.searchers(q.from_ms, q.to_ms) {
+            if out.len() >= q.limit {
+                break;
+            }
+            let query = self.search_query(q, hashed);
+            let err = self.index_err(&name);
+            let top = s
+                .search(
+                    &query,
+                    &TopDocs::with_limit(q.limit - out.len())
+                        .order_by_fast_field::<i64>("time", Order::Desc),
+                )
+                .map_err(&err)?;
+            for (_, a) in top {
+                out.push(self.found(&s, a).map_err(&err)?);
+            }
+        }
+        Ok(out)
+    }
+
+    fn search_query(&self, q: &Search, hashed: bool) -> Box<dyn Query> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if q.from_ms.is_some() || q.to_ms.is_some() {
             let lo = q
@@ -431,32 +582,17 @@ impl EventStore {
         for (k, v) in &q.terms {
             clauses.push((
                 Occur::Must,
-                Box::new(TermQuery::new(self.term(*k, v), IndexRecordOption::Basic)),
+                Box::new(TermQuery::new(
+                    self.term(hashed, *k, v),
+                    IndexRecordOption::Basic,
+                )),
             ));
         }
-        let query: Box<dyn Query> = if clauses.is_empty() {
+        if clauses.is_empty() {
             Box::new(tantivy::query::AllQuery)
         } else {
             Box::new(BooleanQuery::new(clauses))
-        };
-        let mut out = Vec::new();
-        for (name, s) in self.searchers(q.from_ms, q.to_ms) {
-            if out.len() >= q.limit {
-                break;
-            }
-            let err = self.index_err(&name);
-            let top = s
-                .search(
-                    &query,
-                    &TopDocs::with_limit(q.limit - out.len())
-                        .order_by_fast_field::<i64>("time", Order::Desc),
-                )
-                .map_err(&err)?;
-            for (_, a) in top {
-                out.push(self.found(&s, a).map_err(&err)?);
-            }
         }
-        Ok(out)
     }
 
     /// Every kept event holding any of `terms` (at or after `since_ms`),
@@ -472,9 +608,40 @@ impl EventStore {
         if terms.is_empty() {
             return Ok(0);
         }
+        let mut n = 0;
+        for (name, s, hashed) in self.searchers(since_ms, None) {
+            let query = self.hunt_query(terms, since_ms, hashed);
+            let err = self.index_err(&name);
+            let mut docs: Vec<DocAddress> = s
+                .search(&query, &DocSetCollector)
+                .map_err(&err)?
+                .into_iter()
+                .collect();
+            docs.sort();
+            for a in docs {
+                if n >= max {
+                    return Ok(n);
+                }
+                visit(self.found(&s, a).map_err(&err)?);
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    fn hunt_query(
+        &self,
+        terms: &[(Kind, String)],
+        since_ms: Option<i64>,
+        hashed: bool,
+    ) -> BooleanQuery {
         let mut by_kind: BTreeMap<Kind, Vec<Term>> = BTreeMap::new();
         for (k, v) in terms {
-            by_kind.entry(*k).or_default().push(self.term(*k, v));
+            let kind = if hashed { Kind::Host } else { *k };
+            by_kind
+                .entry(kind)
+                .or_default()
+                .push(self.term(hashed, *k, v));
         }
         let any: Vec<(Occur, Box<dyn Query>)> = by_kind
             .into_values()
@@ -496,25 +663,7 @@ impl EventStore {
                 )),
             ));
         }
-        let query = BooleanQuery::new(clauses);
-        let mut n = 0;
-        for (name, s) in self.searchers(since_ms, None) {
-            let err = self.index_err(&name);
-            let mut docs: Vec<DocAddress> = s
-                .search(&query, &DocSetCollector)
-                .map_err(&err)?
-                .into_iter()
-                .collect();
-            docs.sort();
-            for a in docs {
-                if n >= max {
-                    return Ok(n);
-                }
-                visit(self.found(&s, a).map_err(&err)?);
-                n += 1;
-            }
-        }
-        Ok(n)
+        BooleanQuery::new(clauses)
     }
 }
 
@@ -604,5 +753,94 @@ mod tests {
         assert_eq!(gone.len(), 2);
         assert_eq!(s.days().len(), 1);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn term_hashes_are_fixed_and_ignore_case() {
+        // The hash is the format on disk: these values must never change.
+        assert_eq!(
+            term_hash(Kind::Addr, "10.0.0.1"),
+            term_hash(Kind::Addr, "10.0.0.1")
+        );
+        assert_eq!(term_hash(Kind::Host, "PC-A"), term_hash(Kind::Host, "pc-a"));
+        assert_eq!(
+            term_hash(Kind::User, "ÉLISE"),
+            term_hash(Kind::User, "élise")
+        );
+        assert_ne!(term_hash(Kind::Host, "pc-a"), term_hash(Kind::File, "pc-a"));
+        assert_eq!(term_hash(Kind::Host, ""), 0x0d7c_ea42_b505_7e4c);
+        assert_eq!(
+            term_hash(Kind::Field, "eventid=4625"),
+            0xc8db_a2d6_0104_a31c
+        );
+    }
+
+    /// A day written before terms were hashed (text terms by kind, time
+    /// indexed and stored) is still searched and hunted, beside a new day.
+    #[test]
+    fn days_with_text_terms_are_still_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let t0 = 1_767_225_600_000; // 2026-01-01
+        {
+            let mut b = Schema::builder();
+            let num = NumericOptions::default()
+                .set_indexed()
+                .set_fast()
+                .set_stored();
+            let time = b.add_i64_field("time", num.clone());
+            let org = b.add_i64_field("org", num);
+            let raw = TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer("raw")
+                    .set_fieldnorms(false)
+                    .set_index_option(IndexRecordOption::Basic),
+            );
+            let terms = Kind::ALL.map(|k| b.add_text_field(k.name(), raw.clone()));
+            let body = b.add_bytes_field("body", tantivy::schema::STORED);
+            let old = dir.path().join("2026-01-01");
+            std::fs::create_dir_all(&old).unwrap();
+            let index = Index::create_in_dir(&old, b.build()).unwrap();
+            let mut w: IndexWriter<TantivyDocument> = index.writer(15_000_000).unwrap();
+            let mut doc = TantivyDocument::new();
+            doc.add_i64(time, t0 + 5);
+            doc.add_i64(org, 3);
+            doc.add_text(terms[0], "pc-old");
+            doc.add_text(terms[1], "10.0.0.9");
+            doc.add_bytes(body, b"old");
+            w.add_document(doc).unwrap();
+            w.commit().unwrap();
+        }
+        let s = EventStore::open(dir.path()).unwrap();
+        s.add(&[ev(t0 + 86_400_000, 4, "PC-NEW", "10.0.0.9")])
+            .unwrap();
+        s.commit().unwrap();
+        let by_host = |h: &str| {
+            s.search(&Search {
+                terms: vec![(Kind::Host, h.into())],
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap()
+        };
+        let old = by_host("PC-OLD");
+        assert_eq!(old.len(), 1);
+        assert_eq!((old[0].time_ms, old[0].org_id), (t0 + 5, 3));
+        assert_eq!(old[0].body, b"old");
+        assert_eq!(by_host("pc-new")[0].org_id, 4);
+        let mut orgs = Vec::new();
+        s.hunt(&[(Kind::Addr, "10.0.0.9".into())], None, 10, |f| {
+            orgs.push(f.org_id)
+        })
+        .unwrap();
+        assert_eq!(orgs, vec![4, 3]);
+        let ranged = s
+            .search(&Search {
+                from_ms: Some(t0),
+                to_ms: Some(t0 + 6),
+                limit: 10,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(ranged.len(), 1);
     }
 }

@@ -1,15 +1,16 @@
 //! What of an event is indexed: its host, addresses (the indicator field
 //! map's `ip` fields too), domains with their parents, file hashes, file
 //! names, users, and `field=value` for short values of fields that are not
-//! unique per event.
+//! unique per event (every value of a field named twice).
 
 use crate::Kind;
 use detect::indicators::FieldMap;
 use detect::Event;
+use std::collections::HashMap;
 
 /// Fields whose values are unique per event (times, GUIDs, record and
-/// process numbers): indexing them as `field=value` would cost much and
-/// find nothing anyone searches for.
+/// process numbers, ephemeral source ports): indexing them as `field=value`
+/// would cost much and find nothing anyone searches for.
 pub const UNIQUE_FIELDS: &[&str] = &[
     "utctime",
     "processguid",
@@ -34,6 +35,10 @@ pub const UNIQUE_FIELDS: &[&str] = &[
     "event.created",
     "event.ingested",
     "hashes",
+    "sourceport",
+    "src_port",
+    "source.port",
+    "scriptblockid",
 ];
 
 pub const USER_FIELDS: &[&str] = &[
@@ -80,87 +85,189 @@ pub fn url_host(u: &str) -> Option<&str> {
 }
 
 /// The terms an event is found by (sorted, distinct). `host` and
-/// `addresses` as the caller reads them.
+/// `addresses` as the caller reads them. Builds a [`TermView`] each call:
+/// callers that view many events keep one.
 pub fn terms(
     ev: &Event,
     fields: &FieldMap,
     host: Option<&str>,
     addresses: &[String],
 ) -> Vec<(Kind, String)> {
-    let mut terms: Vec<(Kind, String)> = Vec::new();
-    if let Some(h) = host {
-        terms.push((Kind::Host, h.to_lowercase()));
-        if let Some((short, _)) = h.split_once('.') {
-            terms.push((Kind::Host, short.to_lowercase()));
-        }
-    }
-    for a in addresses {
-        terms.push((Kind::Addr, a.clone()));
-    }
-    for f in fields.fields("ip") {
-        if let Some(v) = ev.get_text(f) {
-            let v = v.trim().trim_start_matches("::ffff:");
-            if let Ok(ip) = v.parse::<std::net::IpAddr>() {
-                terms.push((Kind::Addr, ip.to_string()));
+    TermView::new(fields).terms(ev, host, addresses)
+}
+
+/// What of each event field is indexed, by its lower-case name.
+const IP: u8 = 1;
+const DOMAIN: u8 = 2;
+const URL: u8 = 4;
+const HASH: u8 = 8;
+const FILE: u8 = 16;
+const USER: u8 = 32;
+const UNIQUE: u8 = 64;
+
+/// The terms of events, from one pass over their fields: each field's name
+/// is looked up once (lower case) in a table built from the indicator field
+/// map, [`USER_FIELDS`] and [`UNIQUE_FIELDS`]. Build it once and share it.
+#[derive(Debug, Clone)]
+pub struct TermView {
+    by_name: HashMap<Box<str>, u8>,
+    longest: usize,
+}
+
+impl TermView {
+    pub fn new(fields: &FieldMap) -> TermView {
+        let mut by_name: HashMap<Box<str>, u8> = HashMap::new();
+        let mut add = |name: &str, bit: u8| {
+            *by_name
+                .entry(name.to_ascii_lowercase().into_boxed_str())
+                .or_insert(0) |= bit;
+        };
+        for (kind, bit) in [
+            ("ip", IP),
+            ("domain", DOMAIN),
+            ("url", URL),
+            ("hash", HASH),
+            ("file", FILE),
+        ] {
+            for f in fields.fields(kind) {
+                add(f, bit);
             }
         }
-    }
-    for f in fields.fields("domain") {
-        if let Some(v) = ev.get_text(f) {
-            domain_terms(&mut terms, &v);
+        for f in USER_FIELDS {
+            add(f, USER);
         }
+        for f in UNIQUE_FIELDS {
+            add(f, UNIQUE);
+        }
+        let longest = by_name.keys().map(|k| k.len()).max().unwrap_or(0);
+        TermView { by_name, longest }
     }
-    for f in fields.fields("url") {
-        if let Some(v) = ev.get_text(f) {
-            if let Some(h) = url_host(&v) {
-                match h.parse::<std::net::IpAddr>() {
-                    Ok(ip) => terms.push((Kind::Addr, ip.to_string())),
-                    Err(_) => domain_terms(&mut terms, h),
+
+    fn bits(&self, name: &str, buf: &mut String) -> u8 {
+        if name.len() > self.longest {
+            return 0;
+        }
+        buf.clear();
+        buf.push_str(name);
+        buf.make_ascii_lowercase();
+        self.by_name.get(buf.as_str()).copied().unwrap_or(0)
+    }
+
+    /// The terms an event is found by (sorted, distinct, lower case).
+    /// `host` and `addresses` as the caller reads them.
+    pub fn terms(
+        &self,
+        ev: &Event,
+        host: Option<&str>,
+        addresses: &[String],
+    ) -> Vec<(Kind, String)> {
+        let mut terms: Vec<(Kind, String)> = Vec::with_capacity(ev.fields().len() + 8);
+        if let Some(h) = host {
+            terms.push((Kind::Host, h.to_lowercase()));
+            if let Some((short, _)) = h.split_once('.') {
+                terms.push((Kind::Host, short.to_lowercase()));
+            }
+        }
+        for a in addresses {
+            terms.push((Kind::Addr, a.clone()));
+        }
+        let mut buf = String::new();
+        for (name, v) in ev.fields() {
+            let text = v.as_text();
+            let t = text.trim();
+            if t.is_empty() || t == "-" {
+                continue;
+            }
+            let bits = self.bits(name, &mut buf);
+            if bits & IP != 0 {
+                if let Ok(ip) = t.trim_start_matches("::ffff:").parse::<std::net::IpAddr>() {
+                    terms.push((Kind::Addr, ip.to_string()));
                 }
             }
-        }
-    }
-    for f in fields.fields("hash") {
-        if let Some(v) = ev.get_text(f) {
-            for part in v.split([',', '=', ';', ' ']) {
-                let p = part.trim();
-                if matches!(p.len(), 32 | 40 | 64 | 128) && p.bytes().all(|b| b.is_ascii_hexdigit())
-                {
-                    terms.push((Kind::Hash, p.to_ascii_lowercase()));
+            if bits & DOMAIN != 0 {
+                domain_terms(&mut terms, t);
+            }
+            if bits & URL != 0 {
+                if let Some(h) = url_host(t) {
+                    match h.parse::<std::net::IpAddr>() {
+                        Ok(ip) => terms.push((Kind::Addr, ip.to_string())),
+                        Err(_) => domain_terms(&mut terms, h),
+                    }
                 }
             }
-        }
-    }
-    for f in fields.fields("file") {
-        if let Some(v) = ev.get_text(f) {
-            if let Some(name) = v.rsplit(['\\', '/']).next().map(str::trim) {
-                if !name.is_empty() {
-                    terms.push((Kind::File, name.to_lowercase()));
+            if bits & HASH != 0 {
+                for part in t.split([',', '=', ';', ' ']) {
+                    let p = part.trim();
+                    if matches!(p.len(), 32 | 40 | 64 | 128)
+                        && p.bytes().all(|b| b.is_ascii_hexdigit())
+                    {
+                        terms.push((Kind::Hash, p.to_ascii_lowercase()));
+                    }
                 }
             }
-        }
-    }
-    for f in USER_FIELDS {
-        if let Some(v) = ev.get_text(f) {
-            let v = v.trim();
-            if !v.is_empty() && v != "-" {
-                terms.push((Kind::User, v.to_lowercase()));
+            if bits & FILE != 0 {
+                if let Some(name) = t.rsplit(['\\', '/']).next().map(str::trim) {
+                    if !name.is_empty() {
+                        terms.push((Kind::File, name.to_lowercase()));
+                    }
+                }
+            }
+            if bits & USER != 0 {
+                terms.push((Kind::User, t.to_lowercase()));
+            }
+            if bits & UNIQUE == 0 && t.len() <= MAX_FIELD_VALUE {
+                let mut kv = String::with_capacity(name.len() + 1 + t.len());
+                kv.push_str(name);
+                kv.push('=');
+                kv.push_str(t);
+                terms.push((Kind::Field, lower(kv)));
             }
         }
+        terms.sort_unstable();
+        terms.dedup();
+        terms
     }
-    for (name, v) in ev.fields() {
-        let t = v.as_text();
-        let t = t.trim();
-        if t.is_empty()
-            || t == "-"
-            || t.len() > MAX_FIELD_VALUE
-            || UNIQUE_FIELDS.iter().any(|u| name.eq_ignore_ascii_case(u))
-        {
-            continue;
-        }
-        terms.push((Kind::Field, format!("{}={}", name.to_lowercase(), t)));
+}
+
+/// `s` in lower case, without a copy when it is ASCII.
+pub fn lower(mut s: String) -> String {
+    if s.is_ascii() {
+        s.make_ascii_lowercase();
+        s
+    } else {
+        s.to_lowercase()
     }
-    terms.sort();
-    terms.dedup();
-    terms
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_of_an_event() {
+        let hashes = format!("SHA256=AB{}", "C".repeat(62));
+        let json = serde_json::json!({
+            "EventID": 3, "Computer": "WS-1.sonha.gov.vn", "DestinationIp": "::ffff:203.0.113.7",
+            "SourcePort": 50123, "QueryName": "a.b.Example.com", "Hashes": hashes,
+            "Image": "C:\\Windows\\CMD.EXE", "User": "SONHA\\Ketoan", "UtcTime": "2026-01-01 00:00:00",
+            "CommandLine": "-"
+        });
+        let ev = Event::from_json(&json);
+        let t = TermView::new(&FieldMap::default()).terms(&ev, Some("WS-1.sonha.gov.vn"), &[]);
+        let has = |k: Kind, v: &str| t.iter().any(|(kk, vv)| *kk == k && vv == v);
+        assert!(has(Kind::Host, "ws-1.sonha.gov.vn") && has(Kind::Host, "ws-1"));
+        assert!(has(Kind::Addr, "203.0.113.7"));
+        assert!(has(Kind::Domain, "a.b.example.com") && has(Kind::Domain, "example.com"));
+        assert!(has(Kind::Hash, &format!("ab{}", "c".repeat(62))));
+        assert!(has(Kind::File, "cmd.exe"));
+        assert!(has(Kind::User, "sonha\\ketoan"));
+        assert!(has(Kind::Field, "eventid=3"));
+        assert!(has(Kind::Field, "image=c:\\windows\\cmd.exe"));
+        // Unique per event, or empty: not indexed as field=value.
+        assert!(!t.iter().any(|(_, v)| v.starts_with("sourceport=")
+            || v.starts_with("utctime=")
+            || v.starts_with("hashes=")
+            || v.starts_with("commandline=")));
+        assert!(t.windows(2).all(|w| w[0] < w[1]), "sorted and distinct");
+    }
 }
