@@ -342,59 +342,41 @@ pub fn document() -> Value {
 /// at the repository's root is this text; a test keeps the two equal.
 pub fn permissions_markdown() -> String {
     let mut out = String::from(
-        "# Who may do what\
-\
-\
+        "# Who may do what\n\n\
          Generated from the code (`domain::Role::capabilities` and `server::openapi::OPERATIONS`); \
          `cargo test -p server permissions` fails when this file is out of date, and \
          `CANHGAC_BLESS=1 cargo test -p server permissions` rewrites it. \
          `crates/cli/tests/authorization.rs` calls every operation with a token of every role, \
-         on its own organisation's records and on another's, and holds the answers to this table.\
-\
-\
+         on its own organisation's records and on another's, and holds the answers to this table.\n\n\
          A role's capabilities say what it may do; its **reach** says where. The coordinator role \
          sees the province wherever it is held, and only the coordinator grants it. An auditor sees \
          what its organisation sees: the province at the coordinating organisation, its own \
          organisation elsewhere. Every other role sees its own organisation (and what is shared \
          with it: systems it operates, addresses in its space, the directory). A record outside \
          the caller's reach answers 404, as one that does not exist; an operation the role may not \
-         call answers 403 with the code `role_forbidden`.\
-\
-\
+         call answers 403 with the code `role_forbidden`.\n\n\
          **Grants.** An account or token of role R in organisation O is created, changed, reset, \
          disabled or revoked only by someone who administers O (the coordinator: every \
          organisation; an organisation's administrator: its own) and whose role has every \
-         capability of R, with a reach no narrower than R's in O.\
-\
-## Capabilities of each role\
-\
-",
+         capability of R, with a reach no narrower than R's in O.\n\n## Capabilities of each role\n\n",
     );
     out.push_str("| capability |");
     for r in Role::ALL {
         out.push_str(&format!(" {} |", r.as_str()));
     }
-    out.push_str("\
-|---|");
+    out.push_str("\n|---|");
     for _ in Role::ALL {
         out.push_str("---|");
     }
-    out.push('\
-');
+    out.push('\n');
     for c in Capability::ALL {
         out.push_str(&format!("| {} — {} |", c.as_str(), c.label_vi()));
         for r in Role::ALL {
             out.push_str(if r.may(*c) { " ✓ |" } else { " |" });
         }
-        out.push('\
-');
+        out.push('\n');
     }
-    out.push_str("\
-## What each operation needs\
-\
-| method | path | capability | roles |\
-|---|---|---|---|\
-");
+    out.push_str("\n## What each operation needs\n\n| method | path | capability | roles |\n|---|---|---|---|\n");
     for (method, path, need, ..) in OPERATIONS {
         let (cap, roles) = match need {
             Need::Public => ("none (public)".to_string(), "anyone".to_string()),
@@ -408,8 +390,7 @@ pub fn permissions_markdown() -> String {
             ),
         };
         out.push_str(&format!(
-            "| {} | `/api/v1{}` | {} | {} |\
-",
+            "| {} | `/api/v1{}` | {} | {} |\n",
             method.to_uppercase(),
             path,
             cap,
