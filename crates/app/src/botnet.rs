@@ -432,7 +432,8 @@ impl App {
         tx.commit().await?;
         report.list_id = Some(list_id);
         report.committed = true;
-        self.indicators_changed(crate::events::NewIndicators::BotnetList(list_id));
+        self.indicators_changed(crate::events::NewIndicators::BotnetList(list_id))
+            .await;
         Ok(report)
     }
 

@@ -443,23 +443,23 @@ impl App {
         Ok(n)
     }
 
-    /// New indicators arrived: the pipeline's set is rebuilt and the kept
-    /// events are hunted for them, in the background (only where the
-    /// pipeline runs: the server).
-    pub(crate) fn indicators_changed(&self, new: NewIndicators) {
+    /// New indicators arrived: the pipeline's set is rebuilt before this
+    /// returns (so an event received after the change's answer is matched
+    /// against them), and the kept events are hunted for them in the
+    /// background. Only where the pipeline runs: the server.
+    pub(crate) async fn indicators_changed(&self, new: NewIndicators) {
         if self.live().is_none() {
             return;
         }
-        let Ok(rt) = tokio::runtime::Handle::try_current() else {
-            return;
-        };
+        if let Err(e) = self.refresh_indicators().await {
+            tracing::warn!(error = %e, "indicators: refreshing failed");
+        }
         let app = self.clone();
-        rt.spawn(async move {
-            if let Err(e) = app.refresh_indicators().await {
-                tracing::warn!(error = %e, "indicators: refreshing failed");
-            }
+        tokio::spawn(async move {
             match app.retro_hunt(new).await {
-                Ok(r) => tracing::info!(what = %r.what, matched = r.matched_events, raised = r.alerts_raised, "retro-hunt done"),
+                Ok(r) => {
+                    tracing::info!(what = %r.what, matched = r.matched_events, raised = r.alerts_raised, "retro-hunt done")
+                }
                 Err(e) => tracing::warn!(error = %e, "retro-hunt failed"),
             }
         });

@@ -443,7 +443,8 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        self.indicators_changed(crate::events::NewIndicators::Incident(id));
+        self.indicators_changed(crate::events::NewIndicators::Incident(id))
+            .await;
         self.incident(scope, id).await
     }
 
