@@ -282,13 +282,13 @@ pub(super) fn docx_body(r: &PeriodicReport) -> Vec<Block> {
     b.push(Block::Heading("IV. SỰ CỐ AN TOÀN THÔNG TIN MẠNG".into()));
     b.push(Block::Paragraph(format!(
         "Trong kỳ phát hiện {} sự cố; {} sự cố đã xử lý xong, {} sự cố chưa kết thúc; {} sự cố báo cáo muộn quá 5 ngày \
-         kể từ khi phát hiện. Thời gian tiếp nhận trung bình: {} giờ; thời gian xử lý trung bình: {} giờ.",
+         kể từ khi phát hiện. Thời gian tiếp nhận trung bình: {}; thời gian xử lý trung bình: {}.",
         m.total,
         m.resolved,
         m.open,
         m.reported_late,
-        opt_hours(m.mean_hours_to_acknowledge),
-        opt_hours(m.mean_hours_to_resolve)
+        mean_hours(m.mean_hours_to_acknowledge, "sự cố nào được tiếp nhận"),
+        mean_hours(m.mean_hours_to_resolve, "sự cố nào xử lý xong")
     )));
     b.push(class_table(inc).block());
     b.push(Block::Chart(
@@ -516,5 +516,14 @@ impl App {
             content_type: XLSX,
             bytes,
         })
+    }
+}
+
+/// A mean time in a sentence: "12,5 giờ", or why there is none ("chưa có
+/// sự cố nào xử lý xong") rather than "– giờ".
+fn mean_hours(v: Option<f64>, none: &str) -> String {
+    match v {
+        Some(_) => format!("{} giờ", opt_hours(v)),
+        None => format!("chưa có {none}"),
     }
 }
