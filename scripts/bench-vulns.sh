@@ -97,6 +97,9 @@ if [ "$THREADS" != 1 ]; then
   echo "match, $THREADS threads:          best of $REPEAT $(goal "$(get "match_${THREADS}t_s")" 2 s)," \
     "median $(get "match_${THREADS}t_median_s") s"
 fi
+echo "match streamed (findings and 'cannot be evaluated' handed out per piece, counted), $THREADS threads:" \
+  "best of $REPEAT $(get "match_each_${THREADS}t_s") s, median $(get "match_each_${THREADS}t_median_s") s," \
+  "$(get match_each_findings) findings, $(get match_each_unevaluable) statements"
 echo "findings:                  $(get findings) ($(get findings_affected) affected," \
   "$(get assets_with_findings) assets with findings)"
 if [ "$FULL" != 0 ]; then

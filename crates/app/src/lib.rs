@@ -30,6 +30,7 @@ pub mod rule_switches;
 pub mod ship;
 pub mod transfer;
 pub mod vulns;
+pub mod vulns_match;
 pub mod vulns_records;
 pub mod vulns_report;
 

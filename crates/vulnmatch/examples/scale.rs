@@ -15,7 +15,9 @@
 //!   and on `--threads` threads, `--repeat` times each (default 3): the
 //!   best and the median wall time, and the findings;
 //! - the same with the "cannot be evaluated" list
-//!   (`VulnIndex::match_items_full_on`).
+//!   (`VulnIndex::match_items_full_on`);
+//! - both handed out a piece at a time and only counted
+//!   (`VulnIndex::match_items_each`, what `canhgac vuln match` runs).
 
 use std::path::{Path, PathBuf};
 
@@ -262,6 +264,36 @@ fn main() {
         println!("findings={all}");
         println!("findings_affected={affected}");
         println!("assets_with_findings={assets}");
+    }
+    {
+        // What `canhgac vuln match` runs: the findings and the "cannot be
+        // evaluated" statements handed out a piece at a time
+        // (`match_items_each`), here only counted, on `threads` threads.
+        let mut times = Vec::with_capacity(repeat);
+        let mut counted = (0, 0);
+        for _ in 0..repeat {
+            let t = Instant::now();
+            let states = index.match_items_each(
+                &items,
+                threads,
+                true,
+                || (0usize, 0usize),
+                |n, m| {
+                    n.0 += m.findings.len();
+                    n.1 += m.unevaluable.len();
+                },
+            );
+            times.push(t.elapsed().as_secs_f64());
+            counted = states.iter().fold((0, 0), |a, s| (a.0 + s.0, a.1 + s.1));
+        }
+        times.sort_by(f64::total_cmp);
+        println!("match_each_{threads}t_s={:.2}", times[0]);
+        println!(
+            "match_each_{threads}t_median_s={:.2}",
+            times[times.len() / 2]
+        );
+        println!("match_each_findings={}", counted.0);
+        println!("match_each_unevaluable={}", counted.1);
     }
     if !full {
         println!("peak_rss_mib={:.0}", mib(vm_kib("VmHWM:")));

@@ -1110,8 +1110,34 @@ proptest::proptest! {
                 proptest::prop_assert!(false, "{e}: {f:#?}");
             }
         }
-        proptest::prop_assert_eq!(bf, each.findings);
-        proptest::prop_assert_eq!(bu, each.unevaluable);
+        proptest::prop_assert_eq!(&bf, &each.findings);
+        proptest::prop_assert_eq!(&bu, &each.unevaluable);
+        // Handed out a piece at a time, on several threads, the same: the
+        // inventory repeated (new asset ids) past one piece's size.
+        let many: Vec<InventoryItem> = (0..700 / items.len().max(1) + 1)
+            .flat_map(|round| {
+                items.iter().map(move |it| InventoryItem {
+                    asset_id: it.asset_id + 1_000_000 * round as i64,
+                    ..it.clone()
+                })
+            })
+            .collect();
+        let mut want = idx.match_items_full_on(&many, 2);
+        let states = idx.match_items_each(&many, 2, true, Matched::default, |s, m| {
+            s.findings.extend_from_slice(&m.findings);
+            s.unevaluable.extend_from_slice(&m.unevaluable);
+        });
+        let mut got = Matched::default();
+        for s in states {
+            got.findings.extend(s.findings);
+            got.unevaluable.extend(s.unevaluable);
+        }
+        for m in [&mut want, &mut got] {
+            // Stable sorts: one asset's findings keep the engine's order.
+            m.findings.sort_by_key(|f| f.asset_id);
+            m.unevaluable.sort_by_key(|u| u.asset_id);
+        }
+        proptest::prop_assert_eq!(got, want);
     }
 
     /// The records as their compact forms decode (what a matching run

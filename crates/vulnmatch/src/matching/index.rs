@@ -1101,7 +1101,64 @@ impl<'a> VulnIndex<'a> {
     ) -> Matched {
         let threads = threads.clamp(1, 64);
         let parallel = threads > 1 && items.len() > 1;
-        let facts_of = |it: &InventoryItem| it.software.len() + usize::from(it.os.is_some());
+        let Bulk { entries, idx, rels } = self.bulk_prepare(items, threads, full);
+        // (C) The assets, in pieces the threads take in turn (a thread that
+        // runs slower takes fewer), each thread with its own cache of what
+        // complex records give.
+        let n_pieces = if parallel {
+            (threads * 8).min(items.len())
+        } else {
+            1
+        };
+        let pieces = bulk_pieces(items, &idx, items.len().div_ceil(n_pieces.max(1)).max(1));
+        let (entries_r, rels_r) = (&entries, &rels);
+        let outs = in_turn(&pieces, threads, |scratch: &mut Scratch, &(part, ids)| {
+            let mut out = Matched::default();
+            // Room for what the facts give alone (most of the findings).
+            let alone = |e: &u32| rels_r.get(*e as usize).map_or(0, Rel::alone_findings);
+            out.findings.reserve(ids.iter().map(alone).sum());
+            self.match_piece(part, ids, (entries_r, rels_r), scratch, full, &mut out);
+            out
+        });
+        drop(pieces);
+        // The pieces' results one after the other (the first piece's kept
+        // as it is: a large move is not a copy) while, with several
+        // threads, the others let go of what the facts hold.
+        let concat = |outs: Vec<Matched>| {
+            let mut outs = outs.into_iter();
+            let mut out = outs.next().unwrap_or_default();
+            let rest: Vec<Matched> = outs.collect();
+            out.findings
+                .reserve_exact(rest.iter().map(|m| m.findings.len()).sum());
+            out.unevaluable
+                .reserve_exact(rest.iter().map(|m| m.unevaluable.len()).sum());
+            for m in rest {
+                out.extend(m);
+            }
+            out
+        };
+        if !parallel {
+            return concat(outs);
+        }
+        let bulk = Bulk { entries, idx, rels };
+        std::thread::scope(|sc| {
+            let dropped = sc.spawn(move || bulk.release(threads - 1));
+            let out = concat(outs);
+            let _ = dropped.join();
+            out
+        })
+    }
+
+    /// Steps (A) and (B) of `match_bulk`: the distinct facts of the items
+    /// and what each record gives each of them alone.
+    pub(super) fn bulk_prepare<'i>(
+        &self,
+        items: &'i [InventoryItem],
+        threads: usize,
+        full: bool,
+    ) -> Bulk<'i> {
+        let threads = threads.clamp(1, 64);
+        let parallel = threads > 1 && items.len() > 1;
         let facts: usize = items.iter().map(facts_of).sum();
         // (A) With several threads, each keeps the facts whose key's hash
         // falls to it (so nothing is merged), and their entries are put one
@@ -1199,64 +1256,27 @@ impl<'a> VulnIndex<'a> {
         drop(chunks);
         drop(pairs);
         let rels = Rel::of_results(entries.len(), results);
-        // (C) The assets, in pieces the threads take in turn (a thread that
-        // runs slower takes fewer), each thread with its own cache of what
-        // complex records give.
-        let n_pieces = if parallel {
-            (threads * 8).min(items.len())
-        } else {
-            1
-        };
-        let mut pieces: Vec<(&[InventoryItem], &[u32])> = Vec::with_capacity(n_pieces);
-        let mut at = 0;
-        for part in items.chunks(items.len().div_ceil(n_pieces.max(1)).max(1)) {
-            let n: usize = part.iter().map(facts_of).sum();
-            pieces.push((part, idx.get(at..at + n).unwrap_or(&[])));
-            at += n;
+        Bulk { entries, idx, rels }
+    }
+
+    /// The assets of one piece, their facts being `ids` of `entries`,
+    /// added to `out`.
+    pub(super) fn match_piece(
+        &self,
+        part: &[InventoryItem],
+        ids: &[u32],
+        (entries, rels): (&[Entry], &[Rel]),
+        scratch: &mut Scratch,
+        full: bool,
+        out: &mut Matched,
+    ) {
+        let mut pos = 0;
+        for it in part {
+            let n = facts_of(it);
+            let ents = ids.get(pos..pos + n).unwrap_or(&[]);
+            pos += n;
+            self.match_entries(it, ents, (entries, rels), scratch, full, out);
         }
-        let (entries_r, rels_r) = (&entries, &rels);
-        let outs = in_turn(&pieces, threads, |scratch: &mut Scratch, &(part, ids)| {
-            let mut out = Matched::default();
-            // Room for what the facts give alone (most of the findings).
-            let alone = |e: &u32| rels_r.get(*e as usize).map_or(0, Rel::alone_findings);
-            out.findings.reserve(ids.iter().map(alone).sum());
-            let mut pos = 0;
-            for it in part {
-                let n = facts_of(it);
-                let ents = ids.get(pos..pos + n).unwrap_or(&[]);
-                pos += n;
-                self.match_entries(it, ents, (entries_r, rels_r), scratch, full, &mut out);
-            }
-            out
-        });
-        // The pieces' results one after the other (the first piece's kept
-        // as it is: a large move is not a copy) while, with several
-        // threads, the others let go of what the facts hold.
-        let concat = |outs: Vec<Matched>| {
-            let mut outs = outs.into_iter();
-            let mut out = outs.next().unwrap_or_default();
-            let rest: Vec<Matched> = outs.collect();
-            out.findings
-                .reserve_exact(rest.iter().map(|m| m.findings.len()).sum());
-            out.unevaluable
-                .reserve_exact(rest.iter().map(|m| m.unevaluable.len()).sum());
-            for m in rest {
-                out.extend(m);
-            }
-            out
-        };
-        if !parallel {
-            return concat(outs);
-        }
-        let mut rels = rels;
-        std::thread::scope(|sc| {
-            let helpers = threads - 1;
-            let drop_facts = sc.spawn(move || for_blocks(&mut entries, helpers, |e| e.data = None));
-            let out = concat(outs);
-            for_blocks(&mut rels, threads, |r| *r = Rel::default());
-            let _ = drop_facts.join();
-            out
-        })
     }
 
     /// A fact no record can name (in-house software, say): its data without

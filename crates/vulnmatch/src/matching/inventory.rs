@@ -83,6 +83,39 @@ impl InventoryItem {
             security_level,
         }
     }
+
+    /// As `from_asset`, taking the asset's lists rather than copying them
+    /// (a matching run reads a hundred thousand assets).
+    pub fn from_asset_owned(
+        asset_id: i64,
+        a: AssetInput,
+        internet_facing: bool,
+        security_level: u8,
+    ) -> InventoryItem {
+        let platforms = a
+            .hardware
+            .as_ref()
+            .and_then(hardware_cpe)
+            .into_iter()
+            .collect();
+        InventoryItem {
+            asset_id,
+            os: a.os_name.map(|name| Os {
+                vendor: None,
+                name,
+                version: a.os_version.unwrap_or_default(),
+                build: a.os_build,
+                cpe: None,
+            }),
+            software: a.software,
+            modules: a.modules,
+            hotfixes: a.hotfixes,
+            kbs: a.kbs,
+            platforms,
+            internet_facing,
+            security_level,
+        }
+    }
 }
 
 /// The platform CPE of a piece of hardware: its own, or

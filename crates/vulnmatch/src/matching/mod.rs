@@ -93,6 +93,7 @@ mod nvd;
 mod os;
 mod plan;
 mod ranges;
+mod stream;
 
 use cna::*;
 pub use evidence::*;
@@ -104,6 +105,7 @@ use os::*;
 pub use os::{unmatched_facts, Unmatched};
 pub use plan::*;
 use ranges::*;
+use stream::*;
 
 // ------------------------------------------------------------ entry points
 
