@@ -256,6 +256,13 @@ struct HuntArgs {
     /// kinds of the embedded indicator_fields.yml).
     #[arg(long)]
     ioc_fields: Option<PathBuf>,
+    /// Folder of the cache of loaded rules (default: $XDG_CACHE_HOME/canhgac,
+    /// else ~/.cache/canhgac). A cache made from other rule files is rebuilt.
+    #[arg(long, env = "CANHGAC_RULE_CACHE")]
+    rule_cache: Option<PathBuf>,
+    /// Read the rules' YAML without the cache (and do not write one).
+    #[arg(long)]
+    no_rule_cache: bool,
 }
 
 #[derive(Subcommand)]
@@ -748,6 +755,11 @@ fn hunt_command(args: HuntArgs) -> Result<usize> {
         rule_dirs,
         logsources: args.logsources,
         placeholders: args.placeholders,
+        cache_dir: if args.no_rule_cache {
+            None
+        } else {
+            args.rule_cache.or_else(app::rule_cache::default_dir)
+        },
     };
     let (engine, report) = hunt::load_rules(&opts)?;
     if report.rules_loaded == 0 && args.ioc.is_empty() {
@@ -830,6 +842,7 @@ async fn run(cli: Cli) -> Result<()> {
                 rule_dirs: vec![dir],
                 logsources,
                 placeholders,
+                cache_dir: None,
             };
             let (_, report) = app::hunt::load_rules(&opts)?;
             print!("{}", app::hunt::check_text(&report));
@@ -1099,6 +1112,7 @@ async fn serve(db: &DbArgs, notify: &NotifyArgs, args: ServeArgs) -> Result<()> 
         },
         monitoring: app::pipeline::MonitoringConfig {
             events_dir: Some(db.data_dir.join("events")),
+            rule_cache: Some(db.data_dir.join("cache")),
             keep_events_days: args.keep_events_days,
             ..monitoring_config(&args)
         },

@@ -100,10 +100,10 @@ pub struct Config {
 
 /// Collects rules, then builds the engine and the report of refused rules.
 pub struct EngineBuilder {
-    config: Config,
-    parsed: Vec<(RuleInfo, Tree)>,
-    report: CheckReport,
-    correlations: Vec<crate::correlation::ParsedCorrelation>,
+    pub(crate) config: Config,
+    pub(crate) parsed: Vec<(RuleInfo, Tree)>,
+    pub(crate) report: CheckReport,
+    pub(crate) correlations: Vec<crate::correlation::ParsedCorrelation>,
 }
 
 impl EngineBuilder {
@@ -316,7 +316,12 @@ impl EngineBuilder {
         let cnf = &b.cnf;
         let plans: Vec<_> = par_map(&bucket_vars, |v| plan_bucket(cnf, v));
         let matchers = build_matchers(&plans, threads());
-        buckets.extend(plans.into_iter().map(|p| finish_bucket(p, &matchers)));
+        buckets.extend(
+            plans
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| finish_bucket(p, i, &matchers)),
+        );
         // Event kinds, indexed by their Channel when they name one.
         let mut by_channel: HashMap<String, Vec<KindSel>, FxBuild> = HashMap::default();
         let mut other_kinds = Vec::new();

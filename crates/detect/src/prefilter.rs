@@ -155,7 +155,9 @@ fn minimise(c: &mut Clause) {
 /// The `k` most selective clauses (longest shortest literal, then fewest literals).
 fn pick_best(mut cs: Vec<Clause>, k: usize) -> Vec<Clause> {
     cs.iter_mut().for_each(minimise);
-    cs.sort_by_key(|c| std::cmp::Reverse(clause_score(c)));
+    if cs.len() > 1 {
+        cs.sort_by_cached_key(|c| std::cmp::Reverse(clause_score(c)));
+    }
     cs.dedup();
     cs.truncate(k);
     cs
@@ -393,8 +395,13 @@ pub(crate) struct FieldPre {
     pub hits: Vec<Vec<(u32, u8)>>,
 }
 
-/// Matchers already built, by their literals.
-pub(crate) type Matchers = HashMap<Vec<(Anchor, String)>, Option<Arc<Matcher>>>;
+/// Matchers built for the plans: `built[i]` for the i-th distinct set of
+/// literals (`None`: not buildable, or its thread failed), and for each plan
+/// and field of it, which set that field has.
+pub(crate) struct Matchers {
+    built: Vec<Option<Arc<Matcher>>>,
+    of_field: Vec<Vec<usize>>,
+}
 
 /// The rule variants of one kind of event and their prefilter.
 #[derive(Debug, Default)]
@@ -419,13 +426,13 @@ pub(crate) struct Plan {
 
 /// Plans the bucket of variants `vars`; `cnf[v]` are variant v's clauses.
 pub(crate) fn plan_bucket(cnf: &[Option<Vec<Clause>>], vars: &[u32]) -> Plan {
-    type Needles = (
+    type Needles<'c> = (
         Vec<(Anchor, String)>,
         Vec<Vec<(u32, u8)>>,
-        HashMap<(Anchor, String), usize>,
+        HashMap<(Anchor, &'c str), usize, FxBuild>,
     );
     let mut always = Vec::new();
-    let mut per_field: HashMap<u32, Needles> = HashMap::new();
+    let mut per_field: HashMap<u32, Needles, FxBuild> = HashMap::default();
     let mut size = 0;
     for &v in vars {
         let Some(cnf) = &cnf[v as usize] else {
@@ -439,14 +446,15 @@ pub(crate) fn plan_bucket(cnf: &[Option<Vec<Clause>>], vars: &[u32]) -> Plan {
         for (ci, clause) in cnf.iter().enumerate() {
             for (f, a, needle) in clause {
                 let e = per_field.entry(*f).or_default();
-                let key = (*a, needle.clone());
-                let idx = *e.2.entry(key.clone()).or_insert_with(|| {
-                    e.0.push(key);
+                let idx = *e.2.entry((*a, needle.as_str())).or_insert_with(|| {
+                    e.0.push((*a, needle.clone()));
                     e.1.push(Vec::new());
                     e.0.len() - 1
                 });
+                // A literal's hits of one (variant, clause) are pushed while
+                // that clause is read: the last one is the only one to check.
                 let hit = (v, ci as u8);
-                if !e.1[idx].contains(&hit) {
+                if e.1[idx].last() != Some(&hit) {
                     e.1[idx].push(hit);
                 }
             }
@@ -468,16 +476,22 @@ pub(crate) fn plan_bucket(cnf: &[Option<Vec<Clause>>], vars: &[u32]) -> Plan {
 /// on up to `threads` threads.
 pub(crate) fn build_matchers(plans: &[Plan], threads: usize) -> Matchers {
     let mut todo: Vec<&Vec<(Anchor, String)>> = Vec::new();
-    let mut seen: HashMap<&Vec<(Anchor, String)>, ()> = HashMap::new();
+    let mut seen: HashMap<&Vec<(Anchor, String)>, usize, FxBuild> = HashMap::default();
+    let mut of_field = Vec::with_capacity(plans.len());
     for p in plans {
+        let mut ids = Vec::with_capacity(p.fields.len());
         for (_, needles, _) in &p.fields {
-            if seen.insert(needles, ()).is_none() {
+            let id = *seen.entry(needles).or_insert_with(|| {
                 todo.push(needles);
-            }
+                todo.len() - 1
+            });
+            ids.push(id);
         }
+        of_field.push(ids);
     }
     // Largest first, so that threads finish together.
-    todo.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    let mut order: Vec<usize> = (0..todo.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(todo[i].len()));
     let next = std::sync::atomic::AtomicUsize::new(0);
     let built: Vec<Vec<(usize, Option<Arc<Matcher>>)>> = std::thread::scope(|sc| {
         let workers: Vec<_> = (0..threads.max(1))
@@ -485,9 +499,9 @@ pub(crate) fn build_matchers(plans: &[Plan], threads: usize) -> Matchers {
                 sc.spawn(|| {
                     let mut out = Vec::new();
                     loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(n) = todo.get(i) else { break };
-                        out.push((i, Matcher::build(n).map(Arc::new)));
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&i) = order.get(k) else { break };
+                        out.push((i, Matcher::build(todo[i]).map(Arc::new)));
                     }
                     out
                 })
@@ -498,15 +512,18 @@ pub(crate) fn build_matchers(plans: &[Plan], threads: usize) -> Matchers {
             .map(|w| w.join().unwrap_or_default())
             .collect()
     });
-    let mut m = Matchers::new();
+    let mut m = Matchers {
+        built: vec![None; todo.len()],
+        of_field,
+    };
     for (i, matcher) in built.into_iter().flatten() {
-        m.insert(todo[i].clone(), matcher);
+        m.built[i] = matcher;
     }
     m
 }
 
-/// The bucket of a plan, with the matchers built.
-pub(crate) fn finish_bucket(plan: Plan, matchers: &Matchers) -> Bucket {
+/// The bucket of the `p`-th plan, with the matchers built.
+pub(crate) fn finish_bucket(plan: Plan, p: usize, matchers: &Matchers) -> Bucket {
     let Plan {
         mut always,
         size,
@@ -514,10 +531,11 @@ pub(crate) fn finish_bucket(plan: Plan, matchers: &Matchers) -> Bucket {
     } = plan;
     let mut pre = Vec::new();
     let mut keywords = None;
-    for (field, needles, hits) in fields {
+    for (fi, (field, _, hits)) in fields.into_iter().enumerate() {
         // A matcher missing (a thread failed) or not buildable: evaluate
         // those rules for every event.
-        let Some(matcher) = matchers.get(&needles).cloned().flatten() else {
+        let built = matchers.of_field.get(p).and_then(|f| f.get(fi));
+        let Some(matcher) = built.and_then(|&i| matchers.built[i].clone()) else {
             for h in hits {
                 for (v, _) in h {
                     if !always.contains(&v) {
