@@ -79,6 +79,7 @@ mod oracle;
 mod pattern;
 mod prefilter;
 pub mod read;
+mod route;
 mod rule;
 
 pub use cache::{CacheUse, Stale};

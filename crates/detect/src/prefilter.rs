@@ -12,7 +12,8 @@
 
 use crate::engine::{CCheck, Node, ANY};
 use crate::pattern::{self, StrPat};
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::{Anchored, MatchKind};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, OnceLock};
@@ -284,7 +285,7 @@ pub(crate) struct Matcher {
     /// kinds of event never occur in a given stream; building every
     /// automaton was a quarter of the start-up). `None` inside: it could not
     /// be built, and every `contains` literal counts as present.
-    ac: OnceLock<Option<AhoCorasick>>,
+    ac: OnceLock<Option<Ac>>,
     /// The `contains` literals, in automaton pattern order.
     contains: Vec<Box<str>>,
     /// AC pattern id → literal index.
@@ -326,24 +327,28 @@ impl Matcher {
         Some(m)
     }
 
-    fn automaton(&self) -> Option<&AhoCorasick> {
+    fn automaton(&self) -> Option<&Ac> {
         self.ac
             .get_or_init(|| {
-                let c = &self.contains;
-                AhoCorasick::builder()
+                let pats = self.contains.iter().map(|x| x.as_bytes());
+                // The prefilter's rare bytes are not rare among thousands of
+                // literals: it was called at every return to the start state,
+                // costing more than it skipped.
+                if self.contains.len() <= DFA_MAX {
+                    let dfa = aho_corasick::dfa::DFA::builder()
+                        .match_kind(MatchKind::Standard)
+                        .prefilter(false)
+                        .build(pats.clone());
+                    if let Ok(a) = dfa {
+                        return Some(Ac::Dfa(a));
+                    }
+                }
+                aho_corasick::nfa::contiguous::NFA::builder()
                     .match_kind(MatchKind::Standard)
-                    .kind(Some(if c.len() <= DFA_MAX {
-                        AhoCorasickKind::DFA
-                    } else {
-                        AhoCorasickKind::ContiguousNFA
-                    }))
-                    .build(c.iter().map(|x| x.as_bytes()))
-                    .or_else(|_| {
-                        AhoCorasick::builder()
-                            .match_kind(MatchKind::Standard)
-                            .build(c.iter().map(|x| x.as_bytes()))
-                    })
+                    .prefilter(false)
+                    .build(pats)
                     .ok()
+                    .map(Ac::Nfa)
             })
             .as_ref()
     }
@@ -370,20 +375,51 @@ impl Matcher {
         if self.contains.is_empty() {
             return;
         }
-        match self.automaton() {
-            Some(ac) => {
-                for m in ac.find_overlapping_iter(text) {
-                    f(self.ac_ids[m.pattern().as_usize()] as usize);
-                }
-            }
+        let found = match self.automaton() {
+            Some(Ac::Dfa(a)) => every_match(a, text.as_bytes(), |p| f(self.ac_ids[p] as usize)),
+            Some(Ac::Nfa(a)) => every_match(a, text.as_bytes(), |p| f(self.ac_ids[p] as usize)),
+            None => false,
+        };
+        if !found {
             // No automaton: every literal may be there (the rules decide).
-            None => {
-                for &i in &self.ac_ids {
-                    f(i as usize);
+            for &i in &self.ac_ids {
+                f(i as usize);
+            }
+        }
+    }
+}
+
+/// An automaton of `contains` literals, of a concrete type so that the
+/// search loop below is compiled for it (through `AhoCorasick`, each byte
+/// was a call through a trait object).
+#[derive(Debug)]
+pub(crate) enum Ac {
+    Dfa(aho_corasick::dfa::DFA),
+    Nfa(aho_corasick::nfa::contiguous::NFA),
+}
+
+/// Calls `f` with the pattern of every match in `text`, overlapping ones
+/// included (every pattern ending at each position). False when the
+/// automaton cannot search (never for the unanchored automata built here).
+#[inline]
+fn every_match<A: Automaton>(a: &A, text: &[u8], mut f: impl FnMut(usize)) -> bool {
+    let Ok(mut sid) = a.start_state(Anchored::No) else {
+        return false;
+    };
+    for &b in text {
+        sid = a.next_state(Anchored::No, sid, b);
+        if a.is_special(sid) {
+            if a.is_dead(sid) {
+                break;
+            }
+            if a.is_match(sid) {
+                for i in 0..a.match_len(sid) {
+                    f(a.match_pattern(sid, i).as_usize());
                 }
             }
         }
     }
+    true
 }
 
 /// The literals of one field for one kind of event.
@@ -493,25 +529,26 @@ pub(crate) fn build_matchers(plans: &[Plan], threads: usize) -> Matchers {
     let mut order: Vec<usize> = (0..todo.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(todo[i].len()));
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let built: Vec<Vec<(usize, Option<Arc<Matcher>>)>> = std::thread::scope(|sc| {
-        let workers: Vec<_> = (0..threads.max(1))
-            .map(|_| {
-                sc.spawn(|| {
-                    let mut out = Vec::new();
-                    loop {
-                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(&i) = order.get(k) else { break };
-                        out.push((i, Matcher::build(todo[i]).map(Arc::new)));
-                    }
-                    out
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().unwrap_or_default())
-            .collect()
-    });
+    let work = || {
+        let mut out = Vec::new();
+        loop {
+            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&i) = order.get(k) else { break };
+            out.push((i, Matcher::build(todo[i]).map(Arc::new)));
+        }
+        out
+    };
+    let built: Vec<Vec<(usize, Option<Arc<Matcher>>)>> = if threads <= 1 {
+        vec![work()]
+    } else {
+        std::thread::scope(|sc| {
+            let workers: Vec<_> = (0..threads).map(|_| sc.spawn(&work)).collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().unwrap_or_default())
+                .collect()
+        })
+    };
     let mut m = Matchers {
         built: vec![None; todo.len()],
         of_field,
@@ -520,6 +557,12 @@ pub(crate) fn build_matchers(plans: &[Plan], threads: usize) -> Matchers {
         m.built[i] = matcher;
     }
     m
+}
+
+/// The bucket of one plan, its matchers built on this thread.
+pub(crate) fn finish_one(plan: Plan) -> Bucket {
+    let m = build_matchers(std::slice::from_ref(&plan), 1);
+    finish_bucket(plan, 0, &m)
 }
 
 /// The bucket of the `p`-th plan, with the matchers built.
