@@ -542,7 +542,7 @@ pub(crate) fn build_matchers(plans: &[Plan], threads: usize) -> Matchers {
         vec![work()]
     } else {
         std::thread::scope(|sc| {
-            let workers: Vec<_> = (0..threads).map(|_| sc.spawn(&work)).collect();
+            let workers: Vec<_> = (0..threads).map(|_| sc.spawn(work)).collect();
             workers
                 .into_iter()
                 .map(|w| w.join().unwrap_or_default())

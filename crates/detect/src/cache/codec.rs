@@ -443,17 +443,17 @@ pub(crate) fn decode(bytes: &[u8]) -> Option<State> {
 fn read_reason(r: &mut R) -> Option<Reason> {
     let code = r.byte()?;
     let s = r.s()?;
-    Some(match REASONS.get(code as usize)? {
-        &"yaml" => Reason::Yaml(s),
-        &"not_a_rule" => Reason::NotARule(s),
-        &"detection" => Reason::Detection(s),
-        &"condition" => Reason::Condition(s),
-        &"modifier" => Reason::Modifier(s),
-        &"value" => Reason::Value(s),
-        &"regex" => Reason::Regex(s),
-        &"placeholder" => Reason::Placeholder(s),
-        &"unsupported" => Reason::Unsupported(s),
-        &"duplicate" => Reason::Duplicate(s),
+    Some(match *REASONS.get(code as usize)? {
+        "yaml" => Reason::Yaml(s),
+        "not_a_rule" => Reason::NotARule(s),
+        "detection" => Reason::Detection(s),
+        "condition" => Reason::Condition(s),
+        "modifier" => Reason::Modifier(s),
+        "value" => Reason::Value(s),
+        "regex" => Reason::Regex(s),
+        "placeholder" => Reason::Placeholder(s),
+        "unsupported" => Reason::Unsupported(s),
+        "duplicate" => Reason::Duplicate(s),
         _ => Reason::Correlation(s),
     })
 }
