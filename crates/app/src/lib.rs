@@ -26,6 +26,7 @@ pub mod period_activity;
 pub mod periodic_report;
 pub mod pipeline;
 pub mod registry;
+pub mod rule_cache;
 pub mod rule_switches;
 pub mod ship;
 pub mod transfer;

@@ -36,6 +36,9 @@ pub use rules::LiveRules;
 pub struct MonitoringConfig {
     /// Folders of Sigma rules compiled at start (`--rules`).
     pub rules: Vec<std::path::PathBuf>,
+    /// Where the loaded rules are cached between starts (`DATA_DIR/cache`);
+    /// none reads the YAML at every start.
+    pub rule_cache: Option<std::path::PathBuf>,
     /// Batches waiting for detection before receivers are told to slow down.
     pub queue_batches: usize,
     /// Detection threads; 0 leaves batches queued (tests of a full queue).
@@ -68,6 +71,7 @@ impl Default for MonitoringConfig {
     fn default() -> Self {
         MonitoringConfig {
             rules: Vec::new(),
+            rule_cache: None,
             queue_batches: 256,
             workers: std::thread::available_parallelism()
                 .map(|n| n.get())
@@ -386,6 +390,7 @@ impl App {
         };
         let parsed = crate::hunt::read_rules(&crate::hunt::RuleOptions {
             rule_dirs: cfg.rules.clone(),
+            cache_dir: cfg.rule_cache.clone(),
             ..Default::default()
         })
         .map_err(|e| crate::AppError::Internal(e.to_string()))?;

@@ -37,6 +37,13 @@ pub(crate) struct HuntArgs {
     /// kinds of the embedded indicator_fields.yml).
     #[arg(long)]
     ioc_fields: Option<PathBuf>,
+    /// Folder of the cache of loaded rules (default: $XDG_CACHE_HOME/canhgac,
+    /// else ~/.cache/canhgac). A cache made from other rule files is rebuilt.
+    #[arg(long, env = "CANHGAC_RULE_CACHE")]
+    rule_cache: Option<PathBuf>,
+    /// Read the rules' YAML without the cache (and do not write one).
+    #[arg(long)]
+    no_rule_cache: bool,
 }
 
 #[derive(Subcommand)]
@@ -82,6 +89,11 @@ fn hunt_command(args: HuntArgs) -> Result<usize> {
         rule_dirs,
         logsources: args.logsources,
         placeholders: args.placeholders,
+        cache_dir: if args.no_rule_cache {
+            None
+        } else {
+            args.rule_cache.or_else(app::rule_cache::default_dir)
+        },
     };
     let (engine, report) = hunt::load_rules(&opts)?;
     if report.rules_loaded == 0 && args.ioc.is_empty() {
@@ -154,6 +166,7 @@ pub(crate) fn rules(cmd: RulesCommand) -> Result<()> {
                 rule_dirs: vec![dir],
                 logsources,
                 placeholders,
+                cache_dir: None,
             };
             let (_, report) = app::hunt::load_rules(&opts)?;
             print!("{}", app::hunt::check_text(&report));

@@ -643,6 +643,7 @@ async fn serve(db: &DbArgs, notify: &NotifyArgs, args: ServeArgs) -> Result<()> 
         },
         monitoring: app::pipeline::MonitoringConfig {
             events_dir: Some(db.data_dir.join("events")),
+            rule_cache: Some(db.data_dir.join("cache")),
             keep_events_days: args.keep_events_days,
             syslog_tls,
             ..monitoring_config(&args)

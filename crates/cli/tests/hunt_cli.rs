@@ -11,12 +11,19 @@ fn rules() -> PathBuf {
 }
 
 fn hunt(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_canhgac"))
-        .arg("hunt")
-        .args(args)
-        .env("CANHGAC_LOG", "warn")
-        .output()
-        .expect("run canhgac");
+    hunt_with_cache(args, None)
+}
+
+/// Runs `canhgac hunt`; the rule cache goes to `cache` (a folder of the test's
+/// own), never to the user's cache folder.
+fn hunt_with_cache(args: &[&str], cache: Option<&Path>) -> (Option<i32>, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_canhgac"));
+    cmd.arg("hunt").args(args).env("CANHGAC_LOG", "warn");
+    match cache {
+        Some(c) => cmd.env("CANHGAC_RULE_CACHE", c),
+        None => cmd.arg("--no-rule-cache"),
+    };
+    let out = cmd.output().expect("run canhgac");
     (
         out.status.code(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -99,4 +106,106 @@ fn hunt_reads_each_format_by_content_and_exits_by_result() {
     let (code, _, err) = hunt(&[d.to_str().unwrap(), "--input-format", "xml"]);
     assert_eq!(code, Some(2));
     assert!(err.contains("unknown input format 'xml'"), "{err}");
+}
+
+#[test]
+fn rule_cache_is_written_reused_and_rebuilt_when_damaged() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cache = d.join("cache");
+    let rules_dir = d.join("rules");
+    std::fs::create_dir_all(&rules_dir).unwrap();
+    // The Linux auditd rules, the base64 one, and one that is refused.
+    let linux = rules().join("linux");
+    let mut picked = walk(&linux.join("auditd"));
+    picked.push(linux.join("process_creation/proc_creation_lnx_base64_decode.yml"));
+    for (i, f) in picked.iter().enumerate() {
+        let name = f.file_name().unwrap().to_string_lossy();
+        std::fs::copy(f, rules_dir.join(format!("{i:03}-{name}"))).unwrap();
+    }
+    std::fs::write(
+        rules_dir.join("bad.yml"),
+        "title: x\nlogsource: {product: linux}\ndetection:\n  a:\n    X|frobnicate: 1\n  condition: a\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("audit.log"),
+        "type=SYSCALL msg=audit(1700000000.100:7): ppid=9 pid=10 uid=0 exe=\"/usr/bin/base64\"\n\
+         type=EXECVE msg=audit(1700000000.100:7): argc=2 a0=\"base64\" a1=\"-d\"\n\
+         type=EOE msg=audit(1700000000.100:7):\n",
+    )
+    .unwrap();
+    let args = [
+        d.join("audit.log").display().to_string(),
+        "--rules".into(),
+        rules_dir.display().to_string(),
+        "--format".into(),
+        "jsonl".into(),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out1, err1) = hunt_with_cache(&args, Some(&cache));
+    assert_eq!(code, Some(1), "{err1}");
+    assert!(
+        out1.contains("e2072cab-8c9a-459b-b63c-40ae79e27031"),
+        "{out1}"
+    );
+    let files: Vec<_> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let file = &files[0];
+    assert!(file
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .starts_with("rules-"));
+    let written = std::fs::metadata(file).unwrap().modified().unwrap();
+    assert!(err1.contains("refused"), "{err1}");
+
+    // From the cache: the same detections and the same refusals.
+    let (_, out2, err2) = hunt_with_cache(&args, Some(&cache));
+    assert_eq!(out1, out2);
+    assert_eq!(err1, err2);
+    assert_eq!(
+        std::fs::metadata(file).unwrap().modified().unwrap(),
+        written
+    );
+
+    // Damaged: ignored, the same answer, and the file is written anew.
+    let mut bytes = std::fs::read(file).unwrap();
+    let n = bytes.len();
+    bytes[n / 2] ^= 0xff;
+    std::fs::write(file, &bytes).unwrap();
+    let (_, out3, err3) = hunt_with_cache(&args, Some(&cache));
+    assert_eq!(out1, out3);
+    assert_eq!(err1, err3);
+    assert_ne!(std::fs::read(file).unwrap(), bytes);
+
+    // A changed rule folder: the cache follows it.
+    std::fs::remove_file(rules_dir.join("bad.yml")).unwrap();
+    let (_, _, err4) = hunt_with_cache(&args, Some(&cache));
+    assert_ne!(err1, err4);
+    let (_, _, err5) = hunt(&args);
+    assert_eq!(err4, err5);
+}
+
+fn walk(d: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![d.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let mut entries: Vec<_> = std::fs::read_dir(&d)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e == "yml") {
+                out.push(p);
+            }
+        }
+    }
+    out
 }

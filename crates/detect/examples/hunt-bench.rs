@@ -8,7 +8,9 @@
 //! detections go (default /dev/null); `DETECT_EVTX_REPEAT` reads the EVTX
 //! files that many times (default 1); `DETECT_EVAL_ONLY=1` also times
 //! evaluation alone on events held in memory; `DETECT_STATS=1` prints the
-//! prefilter's figures; `DETECT_PARSE_ONLY=1` reads without evaluating.
+//! prefilter's figures; `DETECT_PARSE_ONLY=1` reads without evaluating;
+//! `DETECT_CACHE=FILE` loads the rules through the rule cache in FILE
+//! (written when missing or stale).
 //!
 //! Prints `canhgac rules=N refused=N events=N detections=N load_s=S e2e_s=S
 //! e2e_cpu_s=S` (CPU seconds of all threads, from /proc; 0 elsewhere).
@@ -266,12 +268,37 @@ fn main() {
     for d in &args[1..] {
         files_with(Path::new(d), &["yml", "yaml"], &mut files);
     }
+    // In path order (components compared), without comparing components.
+    let mut keyed: Vec<(Vec<u8>, PathBuf)> = files
+        .into_iter()
+        .map(|f| {
+            let k = f.to_string_lossy().replace('/', "\0").into_bytes();
+            (k, f)
+        })
+        .collect();
+    keyed.sort_unstable();
+    let files: Vec<PathBuf> = keyed.into_iter().map(|(_, f)| f).collect();
     let items: Vec<(String, String)> = files
         .iter()
         .filter_map(|f| Some((f.display().to_string(), std::fs::read_to_string(f).ok()?)))
         .collect();
     let mut b = EngineBuilder::new(Config::default());
-    b.add_yaml_all(&items);
+    let mut cache_note = String::new();
+    match std::env::var_os("DETECT_CACHE") {
+        Some(path) => {
+            let cached = std::fs::read(&path).ok();
+            match b.add_yaml_all_cached(&items, cached.as_deref()).1 {
+                detect::CacheUse::Hit => cache_note = " cache=hit".into(),
+                detect::CacheUse::Miss { why, bytes } => {
+                    cache_note = format!(" cache=miss:{}", why.as_str());
+                    std::fs::write(&path, bytes).expect("cache file");
+                }
+            }
+        }
+        None => {
+            b.add_yaml_all(&items);
+        }
+    }
     let (engine, report) = b.build();
     let load_s = t0.elapsed().as_secs_f64();
     let load_cpu = cpu_s() - c0;
@@ -344,7 +371,7 @@ fn main() {
         }
     }
     println!(
-        "canhgac rules={} refused={} events={} errors={} detections={} threads={threads} load_s={load_s:.3} load_cpu_s={load_cpu:.2} e2e_s={e2e_s:.3} e2e_cpu_s={e2e_cpu:.2}{extra}",
+        "canhgac rules={} refused={} events={} errors={} detections={} threads={threads} load_s={load_s:.3} load_cpu_s={load_cpu:.2} e2e_s={e2e_s:.3} e2e_cpu_s={e2e_cpu:.2}{extra}{cache_note}",
         report.rules_loaded,
         report.refused.len(),
         totals.events,

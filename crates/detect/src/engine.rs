@@ -8,6 +8,7 @@ use crate::pattern::{self, StrPat};
 use crate::prefilter::{
     best_clauses, build_matchers, finish_bucket, plan_bucket, Bucket, Clause, FxBuild,
 };
+use crate::route::{KindSel, Routes};
 use crate::rule::{self, Check, Cmp, Placeholders, RefKind, Tree};
 use crate::{CheckReport, LogSource, Reason, Refusal, RuleInfo};
 use std::collections::HashMap;
@@ -61,12 +62,6 @@ struct Variant {
     clauses: u8,
 }
 
-#[derive(Debug)]
-struct KindSel {
-    when: Vec<(u32, Vec<String>)>,
-    bucket: u32,
-}
-
 /// An immutable compiled rule set. `Send + Sync`: share it (`Arc<Engine>`)
 /// between threads, each with its own [`Scanner`].
 #[derive(Debug)]
@@ -76,9 +71,13 @@ pub struct Engine {
     fields: HashMap<String, u32, FxBuild>,
     nfields: usize,
     buckets: Vec<Bucket>,
-    by_channel: HashMap<String, Vec<KindSel>, FxBuild>,
-    other_kinds: Vec<KindSel>,
-    channel_field: Option<u32>,
+    /// Per bucket, its variants; per variant, its clauses (for the buckets
+    /// merged on first use, `route.rs`).
+    bucket_vars: Vec<Vec<u32>>,
+    cnf: Vec<Option<Vec<Clause>>>,
+    routes: Routes,
+    channel_field: u32,
+    eventid_field: u32,
     declared: Vec<(LogSource, u32)>,
     correlations: CorrelationSet,
 }
@@ -103,10 +102,10 @@ pub struct Config {
 /// any subset of them again without reading their YAML.
 #[derive(Clone)]
 pub struct EngineBuilder {
-    config: Config,
-    parsed: Vec<(RuleInfo, Tree)>,
-    report: CheckReport,
-    correlations: Vec<crate::correlation::ParsedCorrelation>,
+    pub(crate) config: Config,
+    pub(crate) parsed: Vec<(RuleInfo, Tree)>,
+    pub(crate) report: CheckReport,
+    pub(crate) correlations: Vec<crate::correlation::ParsedCorrelation>,
 }
 
 impl EngineBuilder {
@@ -280,6 +279,7 @@ impl EngineBuilder {
             cnf: Vec::new(),
         };
         let channel_field = b.intern("channel");
+        let eventid_field = b.intern("eventid");
         let mut buckets: Vec<Bucket> = Vec::new();
         let mut bucket_vars: Vec<Vec<u32>> = Vec::new();
         let mut kind_bucket: HashMap<EventKind, u32> = HashMap::new();
@@ -344,40 +344,26 @@ impl EngineBuilder {
         let cnf = &b.cnf;
         let plans: Vec<_> = par_map(&bucket_vars, |v| plan_bucket(cnf, v));
         let matchers = build_matchers(&plans, threads());
-        buckets.extend(plans.into_iter().map(|p| finish_bucket(p, &matchers)));
-        // Event kinds, indexed by their Channel when they name one.
-        let mut by_channel: HashMap<String, Vec<KindSel>, FxBuild> = HashMap::default();
-        let mut other_kinds = Vec::new();
-        for (k, bi) in kind_bucket {
-            let when: Vec<(u32, Vec<String>)> = k
-                .when
-                .iter()
-                .map(|(f, vals)| (b.intern(f), vals.clone()))
-                .collect();
-            let chan = k
-                .when
-                .iter()
-                .find(|(f, _)| f == "channel")
-                .map(|(_, v)| v.clone())
-                .filter(|v| !v.iter().any(|x| x == "*"));
-            match chan {
-                Some(chans) => {
-                    // Found by its Channel: the other conditions are left to check.
-                    let rest: Vec<(u32, Vec<String>)> = when
-                        .iter()
-                        .filter(|(f, _)| *f != channel_field)
-                        .cloned()
-                        .collect();
-                    for c in chans {
-                        by_channel.entry(c).or_default().push(KindSel {
-                            when: rest.clone(),
-                            bucket: bi,
-                        });
-                    }
-                }
-                None => other_kinds.push(KindSel { when, bucket: bi }),
-            }
-        }
+        buckets.extend(
+            plans
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| finish_bucket(p, i, &matchers)),
+        );
+        // Event kinds, found by (Channel, EventID), by Channel, or by their conditions.
+        let mut kinds: Vec<KindSel> = kind_bucket
+            .into_iter()
+            .map(|(k, bi)| KindSel {
+                when: k
+                    .when
+                    .iter()
+                    .map(|(f, vals)| (b.intern(f), vals.clone()))
+                    .collect(),
+                bucket: bi,
+            })
+            .collect();
+        kinds.sort_by_key(|k| k.bucket);
+        let routes = Routes::build(kinds, channel_field, eventid_field);
         let (correlations, refused) = CorrelationSet::resolve(correlations, &rules);
         report.refused.extend(refused);
         report.rules_loaded = rules.len() + correlations.rules().len();
@@ -388,9 +374,11 @@ impl EngineBuilder {
             fields: b.fields,
             nfields,
             buckets,
-            by_channel,
-            other_kinds,
-            channel_field: Some(channel_field),
+            bucket_vars,
+            cnf: b.cnf,
+            routes,
+            channel_field,
+            eventid_field,
             declared: declared.into_iter().collect(),
             correlations,
         };
@@ -526,6 +514,7 @@ pub struct Scanner<'e> {
     gen: u32,
     cands: Vec<u32>,
     buckets: Vec<u32>,
+    keyed: Vec<u32>,
     name: String,
     out: Vec<usize>,
     /// Rule variants evaluated since the scanner was made (diagnostics).
@@ -562,6 +551,7 @@ impl Engine {
             gen: 0,
             cands: Vec::new(),
             buckets: Vec::new(),
+            keyed: Vec::new(),
             name: String::new(),
             out: Vec::new(),
             evaluated: 0,
@@ -675,25 +665,76 @@ impl<'e> Scanner<'e> {
             self.gen = 1;
         }
         // Which kinds of event is this?
+        self.select_kinds(hint);
+        let buckets = std::mem::take(&mut self.buckets);
+        let keyed = std::mem::take(&mut self.keyed);
+        let r = &eng.routes;
+        for &k in &keyed {
+            let k = &r.keyed[k as usize];
+            if let Some(b) = r.certain_bucket(k, &eng.buckets, &eng.bucket_vars, &eng.cnf) {
+                self.run_bucket(b);
+            }
+        }
+        for &b in &buckets {
+            self.run_bucket(&eng.buckets[b as usize]);
+        }
+        self.buckets = buckets;
+        self.keyed = keyed;
+        &self.out
+    }
+
+    /// The buckets of the event's kinds: `keyed` the (Channel, EventID)
+    /// pairs found, `buckets` the other kinds whose conditions hold.
+    fn select_kinds(&mut self, hint: &SourceHint) {
+        let eng = self.engine;
+        let r = &eng.routes;
         self.buckets.clear();
-        if let Some(cf) = eng.channel_field {
-            let mut i = self.first[cf as usize];
-            while i != 0 {
-                let v = self.vals[i as usize - 1];
-                let chan = &self.low[v.low.0 as usize..v.low.1 as usize];
-                if let Some(kinds) = eng.by_channel.get(chan) {
-                    for k in kinds {
-                        if self.kind_matches(k) {
-                            self.buckets.push(k.bucket);
+        self.keyed.clear();
+        let mut any_pair = false;
+        let mut i = self.first[eng.channel_field as usize];
+        while i != 0 {
+            let v = self.vals[i as usize - 1];
+            let chan = &self.low[v.low.0 as usize..v.low.1 as usize];
+            let mut found = false;
+            if !r.by_key.is_empty() {
+                let mut j = self.first[eng.eventid_field as usize];
+                while j != 0 {
+                    let w = self.vals[j as usize - 1];
+                    self.name.clear();
+                    self.name.push_str(chan);
+                    self.name.push('\0');
+                    self.name
+                        .push_str(&self.low[w.low.0 as usize..w.low.1 as usize]);
+                    if let Some(&k) = r.by_key.get(self.name.as_str()) {
+                        found = true;
+                        self.keyed.push(k);
+                        for kind in &r.keyed[k as usize].cond {
+                            if self.kind_matches(kind) {
+                                self.buckets.push(kind.bucket);
+                            }
+                        }
+                    }
+                    j = w.next;
+                }
+            }
+            if !found {
+                if let Some(kinds) = r.by_channel.get(chan) {
+                    for kind in kinds {
+                        if self.kind_matches(kind) {
+                            self.buckets.push(kind.bucket);
                         }
                     }
                 }
-                i = v.next;
             }
+            any_pair |= found;
+            i = v.next;
         }
-        for k in &eng.other_kinds {
-            if self.kind_matches(k) {
-                self.buckets.push(k.bucket);
+        for (kind, wild) in &r.other {
+            if *wild && any_pair {
+                continue; // in the pair's merged bucket
+            }
+            if self.kind_matches(kind) {
+                self.buckets.push(kind.bucket);
             }
         }
         if hint.product.is_some() || hint.category.is_some() || hint.service.is_some() {
@@ -703,26 +744,33 @@ impl<'e> Scanner<'e> {
                 }
             }
         }
-        let buckets = std::mem::take(&mut self.buckets);
-        for &b in &buckets {
-            self.candidates(&eng.buckets[b as usize]);
-            let cands = std::mem::take(&mut self.cands);
-            self.evaluated += cands.len() as u64;
-            for &v in &cands {
-                let var = &eng.variants[v as usize];
-                if self.rule_stamp[var.rule as usize] == self.gen {
-                    continue;
-                }
-                if self.eval(&var.node) {
-                    self.rule_stamp[var.rule as usize] = self.gen;
-                    self.out.push(var.rule as usize);
-                }
-            }
-            self.cands = cands;
-            self.cands.clear();
+        if self.buckets.len() > 1 {
+            self.buckets.sort_unstable();
+            self.buckets.dedup();
         }
-        self.buckets = buckets;
-        &self.out
+        if self.keyed.len() > 1 {
+            self.keyed.sort_unstable();
+            self.keyed.dedup();
+        }
+    }
+
+    /// Evaluates the variants of one bucket worth evaluating.
+    fn run_bucket(&mut self, b: &'e Bucket) {
+        self.candidates(b);
+        let cands = std::mem::take(&mut self.cands);
+        self.evaluated += cands.len() as u64;
+        for &v in &cands {
+            let var = &self.engine.variants[v as usize];
+            if self.rule_stamp[var.rule as usize] == self.gen {
+                continue;
+            }
+            if self.eval(&var.node) {
+                self.rule_stamp[var.rule as usize] = self.gen;
+                self.out.push(var.rule as usize);
+            }
+        }
+        self.cands = cands;
+        self.cands.clear();
     }
 
     /// Binds an event's values to field ids: every value is kept (raw and

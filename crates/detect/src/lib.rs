@@ -65,6 +65,7 @@
 //! Sigma rules by SigmaHQ and their authors are distributed under the
 //! Detection Rule License 1.1; canhgac credits them where it ships them.
 
+pub mod cache;
 pub mod correlation;
 mod engine;
 pub mod event;
@@ -78,8 +79,10 @@ mod oracle;
 mod pattern;
 mod prefilter;
 pub mod read;
+mod route;
 mod rule;
 
+pub use cache::{CacheUse, Stale};
 pub use correlation::{CorrelationHit, CorrelationSet, Correlator};
 pub use engine::{Config, Engine, EngineBuilder, Match, Scanner};
 pub use event::{Event, SourceHint, Value, ValueRef};

@@ -276,6 +276,25 @@ impl Glob {
         }
     }
 
+    /// Its parts, for the rule cache: anchored at the start, at the end, and
+    /// the segments between stars.
+    pub(crate) fn parts(&self) -> (bool, bool, &[Vec<Piece>]) {
+        (self.anchored_start, self.anchored_end, &self.segs)
+    }
+
+    /// The pattern from [`Glob::parts`]; `None` when they cannot be a
+    /// pattern's (no segment, or a star inside a segment).
+    pub(crate) fn from_parts(start: bool, end: bool, segs: Vec<Vec<Piece>>) -> Option<Glob> {
+        if segs.is_empty() || segs.iter().flatten().any(|p| *p == Piece::Star) {
+            return None;
+        }
+        Some(Glob {
+            anchored_start: start,
+            anchored_end: end,
+            segs,
+        })
+    }
+
     /// The longest run of literal text in the pattern.
     pub(crate) fn longest_literal(&self) -> Option<String> {
         self.segs

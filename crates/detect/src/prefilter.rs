@@ -12,7 +12,8 @@
 
 use crate::engine::{CCheck, Node, ANY};
 use crate::pattern::{self, StrPat};
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::{Anchored, MatchKind};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, OnceLock};
@@ -155,7 +156,9 @@ fn minimise(c: &mut Clause) {
 /// The `k` most selective clauses (longest shortest literal, then fewest literals).
 fn pick_best(mut cs: Vec<Clause>, k: usize) -> Vec<Clause> {
     cs.iter_mut().for_each(minimise);
-    cs.sort_by_key(|c| std::cmp::Reverse(clause_score(c)));
+    if cs.len() > 1 {
+        cs.sort_by_cached_key(|c| std::cmp::Reverse(clause_score(c)));
+    }
     cs.dedup();
     cs.truncate(k);
     cs
@@ -282,7 +285,7 @@ pub(crate) struct Matcher {
     /// kinds of event never occur in a given stream; building every
     /// automaton was a quarter of the start-up). `None` inside: it could not
     /// be built, and every `contains` literal counts as present.
-    ac: OnceLock<Option<AhoCorasick>>,
+    ac: OnceLock<Option<Ac>>,
     /// The `contains` literals, in automaton pattern order.
     contains: Vec<Box<str>>,
     /// AC pattern id → literal index.
@@ -324,24 +327,28 @@ impl Matcher {
         Some(m)
     }
 
-    fn automaton(&self) -> Option<&AhoCorasick> {
+    fn automaton(&self) -> Option<&Ac> {
         self.ac
             .get_or_init(|| {
-                let c = &self.contains;
-                AhoCorasick::builder()
+                let pats = self.contains.iter().map(|x| x.as_bytes());
+                // The prefilter's rare bytes are not rare among thousands of
+                // literals: it was called at every return to the start state,
+                // costing more than it skipped.
+                if self.contains.len() <= DFA_MAX {
+                    let dfa = aho_corasick::dfa::DFA::builder()
+                        .match_kind(MatchKind::Standard)
+                        .prefilter(false)
+                        .build(pats.clone());
+                    if let Ok(a) = dfa {
+                        return Some(Ac::Dfa(a));
+                    }
+                }
+                aho_corasick::nfa::contiguous::NFA::builder()
                     .match_kind(MatchKind::Standard)
-                    .kind(Some(if c.len() <= DFA_MAX {
-                        AhoCorasickKind::DFA
-                    } else {
-                        AhoCorasickKind::ContiguousNFA
-                    }))
-                    .build(c.iter().map(|x| x.as_bytes()))
-                    .or_else(|_| {
-                        AhoCorasick::builder()
-                            .match_kind(MatchKind::Standard)
-                            .build(c.iter().map(|x| x.as_bytes()))
-                    })
+                    .prefilter(false)
+                    .build(pats)
                     .ok()
+                    .map(Ac::Nfa)
             })
             .as_ref()
     }
@@ -368,20 +375,51 @@ impl Matcher {
         if self.contains.is_empty() {
             return;
         }
-        match self.automaton() {
-            Some(ac) => {
-                for m in ac.find_overlapping_iter(text) {
-                    f(self.ac_ids[m.pattern().as_usize()] as usize);
-                }
-            }
+        let found = match self.automaton() {
+            Some(Ac::Dfa(a)) => every_match(a, text.as_bytes(), |p| f(self.ac_ids[p] as usize)),
+            Some(Ac::Nfa(a)) => every_match(a, text.as_bytes(), |p| f(self.ac_ids[p] as usize)),
+            None => false,
+        };
+        if !found {
             // No automaton: every literal may be there (the rules decide).
-            None => {
-                for &i in &self.ac_ids {
-                    f(i as usize);
+            for &i in &self.ac_ids {
+                f(i as usize);
+            }
+        }
+    }
+}
+
+/// An automaton of `contains` literals, of a concrete type so that the
+/// search loop below is compiled for it (through `AhoCorasick`, each byte
+/// was a call through a trait object).
+#[derive(Debug)]
+pub(crate) enum Ac {
+    Dfa(aho_corasick::dfa::DFA),
+    Nfa(aho_corasick::nfa::contiguous::NFA),
+}
+
+/// Calls `f` with the pattern of every match in `text`, overlapping ones
+/// included (every pattern ending at each position). False when the
+/// automaton cannot search (never for the unanchored automata built here).
+#[inline]
+fn every_match<A: Automaton>(a: &A, text: &[u8], mut f: impl FnMut(usize)) -> bool {
+    let Ok(mut sid) = a.start_state(Anchored::No) else {
+        return false;
+    };
+    for &b in text {
+        sid = a.next_state(Anchored::No, sid, b);
+        if a.is_special(sid) {
+            if a.is_dead(sid) {
+                break;
+            }
+            if a.is_match(sid) {
+                for i in 0..a.match_len(sid) {
+                    f(a.match_pattern(sid, i).as_usize());
                 }
             }
         }
     }
+    true
 }
 
 /// The literals of one field for one kind of event.
@@ -393,8 +431,13 @@ pub(crate) struct FieldPre {
     pub hits: Vec<Vec<(u32, u8)>>,
 }
 
-/// Matchers already built, by their literals.
-pub(crate) type Matchers = HashMap<Vec<(Anchor, String)>, Option<Arc<Matcher>>>;
+/// Matchers built for the plans: `built[i]` for the i-th distinct set of
+/// literals (`None`: not buildable, or its thread failed), and for each plan
+/// and field of it, which set that field has.
+pub(crate) struct Matchers {
+    built: Vec<Option<Arc<Matcher>>>,
+    of_field: Vec<Vec<usize>>,
+}
 
 /// The rule variants of one kind of event and their prefilter.
 #[derive(Debug, Default)]
@@ -419,13 +462,13 @@ pub(crate) struct Plan {
 
 /// Plans the bucket of variants `vars`; `cnf[v]` are variant v's clauses.
 pub(crate) fn plan_bucket(cnf: &[Option<Vec<Clause>>], vars: &[u32]) -> Plan {
-    type Needles = (
+    type Needles<'c> = (
         Vec<(Anchor, String)>,
         Vec<Vec<(u32, u8)>>,
-        HashMap<(Anchor, String), usize>,
+        HashMap<(Anchor, &'c str), usize, FxBuild>,
     );
     let mut always = Vec::new();
-    let mut per_field: HashMap<u32, Needles> = HashMap::new();
+    let mut per_field: HashMap<u32, Needles, FxBuild> = HashMap::default();
     let mut size = 0;
     for &v in vars {
         let Some(cnf) = &cnf[v as usize] else {
@@ -439,14 +482,15 @@ pub(crate) fn plan_bucket(cnf: &[Option<Vec<Clause>>], vars: &[u32]) -> Plan {
         for (ci, clause) in cnf.iter().enumerate() {
             for (f, a, needle) in clause {
                 let e = per_field.entry(*f).or_default();
-                let key = (*a, needle.clone());
-                let idx = *e.2.entry(key.clone()).or_insert_with(|| {
-                    e.0.push(key);
+                let idx = *e.2.entry((*a, needle.as_str())).or_insert_with(|| {
+                    e.0.push((*a, needle.clone()));
                     e.1.push(Vec::new());
                     e.0.len() - 1
                 });
+                // A literal's hits of one (variant, clause) are pushed while
+                // that clause is read: the last one is the only one to check.
                 let hit = (v, ci as u8);
-                if !e.1[idx].contains(&hit) {
+                if e.1[idx].last() != Some(&hit) {
                     e.1[idx].push(hit);
                 }
             }
@@ -468,45 +512,61 @@ pub(crate) fn plan_bucket(cnf: &[Option<Vec<Clause>>], vars: &[u32]) -> Plan {
 /// on up to `threads` threads.
 pub(crate) fn build_matchers(plans: &[Plan], threads: usize) -> Matchers {
     let mut todo: Vec<&Vec<(Anchor, String)>> = Vec::new();
-    let mut seen: HashMap<&Vec<(Anchor, String)>, ()> = HashMap::new();
+    let mut seen: HashMap<&Vec<(Anchor, String)>, usize, FxBuild> = HashMap::default();
+    let mut of_field = Vec::with_capacity(plans.len());
     for p in plans {
+        let mut ids = Vec::with_capacity(p.fields.len());
         for (_, needles, _) in &p.fields {
-            if seen.insert(needles, ()).is_none() {
+            let id = *seen.entry(needles).or_insert_with(|| {
                 todo.push(needles);
-            }
+                todo.len() - 1
+            });
+            ids.push(id);
         }
+        of_field.push(ids);
     }
     // Largest first, so that threads finish together.
-    todo.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    let mut order: Vec<usize> = (0..todo.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(todo[i].len()));
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let built: Vec<Vec<(usize, Option<Arc<Matcher>>)>> = std::thread::scope(|sc| {
-        let workers: Vec<_> = (0..threads.max(1))
-            .map(|_| {
-                sc.spawn(|| {
-                    let mut out = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(n) = todo.get(i) else { break };
-                        out.push((i, Matcher::build(n).map(Arc::new)));
-                    }
-                    out
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().unwrap_or_default())
-            .collect()
-    });
-    let mut m = Matchers::new();
+    let work = || {
+        let mut out = Vec::new();
+        loop {
+            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&i) = order.get(k) else { break };
+            out.push((i, Matcher::build(todo[i]).map(Arc::new)));
+        }
+        out
+    };
+    let built: Vec<Vec<(usize, Option<Arc<Matcher>>)>> = if threads <= 1 {
+        vec![work()]
+    } else {
+        std::thread::scope(|sc| {
+            let workers: Vec<_> = (0..threads).map(|_| sc.spawn(work)).collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().unwrap_or_default())
+                .collect()
+        })
+    };
+    let mut m = Matchers {
+        built: vec![None; todo.len()],
+        of_field,
+    };
     for (i, matcher) in built.into_iter().flatten() {
-        m.insert(todo[i].clone(), matcher);
+        m.built[i] = matcher;
     }
     m
 }
 
-/// The bucket of a plan, with the matchers built.
-pub(crate) fn finish_bucket(plan: Plan, matchers: &Matchers) -> Bucket {
+/// The bucket of one plan, its matchers built on this thread.
+pub(crate) fn finish_one(plan: Plan) -> Bucket {
+    let m = build_matchers(std::slice::from_ref(&plan), 1);
+    finish_bucket(plan, 0, &m)
+}
+
+/// The bucket of the `p`-th plan, with the matchers built.
+pub(crate) fn finish_bucket(plan: Plan, p: usize, matchers: &Matchers) -> Bucket {
     let Plan {
         mut always,
         size,
@@ -514,10 +574,11 @@ pub(crate) fn finish_bucket(plan: Plan, matchers: &Matchers) -> Bucket {
     } = plan;
     let mut pre = Vec::new();
     let mut keywords = None;
-    for (field, needles, hits) in fields {
+    for (fi, (field, _, hits)) in fields.into_iter().enumerate() {
         // A matcher missing (a thread failed) or not buildable: evaluate
         // those rules for every event.
-        let Some(matcher) = matchers.get(&needles).cloned().flatten() else {
+        let built = matchers.of_field.get(p).and_then(|f| f.get(fi));
+        let Some(matcher) = built.and_then(|&i| matchers.built[i].clone()) else {
             for h in hits {
                 for (v, _) in h {
                     if !always.contains(&v) {

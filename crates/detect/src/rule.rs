@@ -70,6 +70,22 @@ impl LazyRegex {
         })))
     }
 
+    /// A pattern read back from the rule cache, whose syntax was checked
+    /// when the rule was first read (a pattern that does not compile never
+    /// matches, as above).
+    pub(crate) fn unchecked(pattern: &str, i: bool, m: bool, s: bool) -> Self {
+        LazyRegex(Arc::new(LazyInner {
+            pattern: pattern.into(),
+            flags: (i, m, s),
+            re: OnceLock::new(),
+        }))
+    }
+
+    /// The pattern and its flags (case-insensitive, multi-line, dot-all).
+    pub(crate) fn parts(&self) -> (&str, (bool, bool, bool)) {
+        (&self.0.pattern, self.0.flags)
+    }
+
     fn compiled(&self) -> Option<&regex::Regex> {
         self.0
             .re
