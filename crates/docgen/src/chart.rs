@@ -265,6 +265,8 @@ const TITLE_SIZE: f64 = 24.0;
 const TITLE_LINE: f64 = 30.0;
 const NOTE_SIZE: f64 = 17.0;
 const LABEL_SIZE: f64 = 18.0;
+/// Lines a bar's label may take before it is cut with "…".
+const LABEL_LINES: usize = 3;
 const VALUE_SIZE: f64 = 17.0;
 const SWATCH: f64 = 15.0;
 /// Labels of horizontal bars take at most this share of the width.
@@ -548,12 +550,23 @@ impl Scene {
         // their share of the width.
         let free = WIDTH - 2.0 * MARGIN - neg_room - pos_room - MIN_PLOT - 10.0;
         let label_max = (WIDTH * LABEL_SHARE).min(free).max(60.0);
-        for e in &mut entries {
-            e.label = fit(&e.label, LABEL_SIZE, label_max);
-        }
-        let label_width = entries
+        // A long label wraps over up to LABEL_LINES lines (its row grows
+        // to hold them); only what is longer still is cut with "…".
+        let labels: Vec<Vec<String>> = entries
+            .iter_mut()
+            .map(|e| {
+                wrap(
+                    &std::mem::take(&mut e.label),
+                    LABEL_SIZE,
+                    label_max,
+                    LABEL_LINES,
+                )
+            })
+            .collect();
+        let label_width = labels
             .iter()
-            .map(|e| text_width(&e.label, LABEL_SIZE))
+            .flatten()
+            .map(|l| text_width(l, LABEL_SIZE))
             .fold(0.0, f64::max);
         let label_col = if label_width > 0.0 {
             label_width + 10.0
@@ -579,19 +592,24 @@ impl Scene {
         };
         let mut y = top + 6.0;
         let plot_top = y;
-        for mut e in entries {
-            let centre = y + row / 2.0;
-            if !e.label.is_empty() {
+        let line_height: f64 = LABEL_SIZE * 1.2;
+        for (e, lines) in entries.into_iter().zip(labels) {
+            let text_height = lines.len() as f64 * line_height;
+            let slot = f64::max(row, text_height);
+            let centre = y + slot / 2.0;
+            let first = centre - text_height / 2.0 + line_height / 2.0;
+            for (j, line) in lines.into_iter().enumerate() {
                 self.shapes.push(text(
                     MARGIN + label_col - 10.0,
-                    centre + LABEL_SIZE * 0.35,
-                    std::mem::take(&mut e.label),
+                    first + j as f64 * line_height + LABEL_SIZE * 0.35,
+                    line,
                     LABEL_SIZE,
                     Anchor::End,
                 ));
             }
+            let bars_top = y + (slot - row) / 2.0;
             for (k, (value, paint)) in e.drawn().zip([Paint::Dark, Paint::Light]).enumerate() {
-                let by = y + k as f64 * (thick + inner_gap);
+                let by = bars_top + k as f64 * (thick + inner_gap);
                 let baseline = by + thick / 2.0 + VALUE_SIZE * 0.35;
                 let Some(value) = value else {
                     self.shapes.push(text(
@@ -623,7 +641,7 @@ impl Scene {
                 self.shapes
                     .push(text(x, baseline, label, VALUE_SIZE, anchor));
             }
-            y += row + row_gap;
+            y += slot + row_gap;
         }
         let plot_bottom = y - row_gap;
         self.shapes.push(Shape::Line {

@@ -431,9 +431,15 @@ fn an_empty_chart_says_there_is_no_data() {
 fn labels_are_escaped_and_long_ones_cut() {
     let long =
         "Trung tâm Giám sát, điều hành đô thị thông minh tỉnh Sơn Hà và các đơn vị trực thuộc";
+    let longer = format!("{long}, {long}, {long}");
     let chart = Chart::bars(
         "<R&D> \"quý\" 'I'",
-        [("<script>alert(1)</script>", 1), (long, 2), ("a&b", 3)],
+        [
+            ("<script>alert(1)</script>", 1),
+            (long, 2),
+            ("a&b", 3),
+            (&longer, 4),
+        ],
     );
     let svg = chart.to_svg();
     well_formed(&svg).expect("well-formed");
@@ -441,10 +447,19 @@ fn labels_are_escaped_and_long_ones_cut() {
     assert!(svg.contains("&lt;script&gt;"));
     assert!(svg.contains(">a&amp;b</text>"));
     assert!(svg.contains("<title>&lt;R&amp;D&gt; &quot;quý&quot; &apos;I&apos;</title>"));
-    // Cut on the bar, whole in its tooltip.
+    // A long label wraps over lines, every word drawn; one longer than
+    // three lines is cut; both whole in their tooltips.
+    let drawn: Vec<&str> = svg
+        .split("</text>")
+        .filter_map(|t| t.rsplit('>').next())
+        .collect();
     assert!(!svg.contains(&format!(">{long}</text>")));
-    assert!(svg.contains("…</text>"));
+    let joined = drawn.join(" ");
+    assert!(joined.contains("Trung tâm Giám sát, điều hành"), "{joined}");
+    assert!(joined.contains("các đơn vị trực thuộc"), "{joined}");
+    assert_eq!(svg.matches("…</text>").count(), 1, "{svg}");
     assert!(svg.contains(&format!("<title>{long}: 2</title>")));
+    assert!(svg.contains(&format!("<title>{longer}: 4</title>")));
 }
 
 #[test]
