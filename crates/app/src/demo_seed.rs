@@ -265,7 +265,17 @@ impl App {
             self.create_warning(
                 scope,
                 &crate::vulns::WarningInput {
-                    number: format!("{}/CV-{}", 300 + n, warning_issuer.short.replace(' ', "")),
+                    // An official letter's number carries its issuer's
+                    // symbol: "Cục A05" writes "300/A05".
+                    number: format!(
+                        "{}/{}",
+                        300 + n,
+                        warning_issuer
+                            .short
+                            .split_whitespace()
+                            .last()
+                            .unwrap_or("CV")
+                    ),
                     issued_on: issued.to_string(),
                     title: title.into(),
                     cves: cves.into_iter().map(str::to_string).collect(),
