@@ -9,7 +9,7 @@
 //! Times New Roman from the reader's machine; there is no script, no style
 //! sheet and nothing fetched from outside. Labels are cleaned like the rest of
 //! the document's text ([`crate::clean_text`], whitespace collapsed), escaped,
-//! and cut with "…" to the room they have; the full label stays in the bar's
+//! a bar's label wrapped over up to three lines and cut with "…" only beyond; the full label stays in the bar's
 //! tooltip and the chart's `<desc>`. Zero draws no bar but still its "0";
 //! negative values grow from the zero line the other way; an empty series
 //! draws the note "Không có số liệu". Any input gives a well-formed document
