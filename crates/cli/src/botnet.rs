@@ -241,13 +241,9 @@ pub(crate) async fn botnet(db: &DbArgs, notify: &NotifyArgs, cmd: BotnetCommand)
             println!("{ip}: marked cleaned in list {list}");
         }
         BotnetCommand::Report { list, output } => {
-            let name = output.to_string_lossy().to_lowercase();
-            let d = if name.ends_with(".docx") {
-                app.botnet_report_docx(&scope, list).await
-            } else if name.ends_with(".xlsx") {
-                app.botnet_report_xlsx(&scope, list).await
-            } else {
-                bail!("the output file must end in .xlsx or .docx");
+            let d = match doc_kind(&output)? {
+                DocKind::Docx => app.botnet_report_docx(&scope, list).await,
+                DocKind::Xlsx => app.botnet_report_xlsx(&scope, list).await,
             }
             .map_err(explain)?;
             std::fs::write(&output, &d.bytes)

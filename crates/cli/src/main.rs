@@ -447,6 +447,23 @@ async fn org_id(app: &App, scope: &Scope, short: &str) -> Result<i64> {
         .with_context(|| format!("no organisation with short name '{short}'"))
 }
 
+/// A document command's output kind, told by the file's extension.
+enum DocKind {
+    Docx,
+    Xlsx,
+}
+
+fn doc_kind(output: &std::path::Path) -> Result<DocKind> {
+    let name = output.to_string_lossy().to_lowercase();
+    if name.ends_with(".docx") {
+        Ok(DocKind::Docx)
+    } else if name.ends_with(".xlsx") {
+        Ok(DocKind::Xlsx)
+    } else {
+        bail!("the output file must end in .docx or .xlsx")
+    }
+}
+
 /// Turns a refusal into a message a person can act on.
 fn explain(e: AppError) -> anyhow::Error {
     match e {

@@ -175,13 +175,9 @@ pub(crate) async fn vuln(db: &DbArgs, notify: &NotifyArgs, cmd: VulnCommand) -> 
             }
         }
         VulnCommand::Report { warning, output } => {
-            let name = output.to_string_lossy().to_lowercase();
-            let d = if name.ends_with(".docx") {
-                app.warning_report_docx(&scope, warning).await
-            } else if name.ends_with(".xlsx") {
-                app.warning_report_xlsx(&scope, warning).await
-            } else {
-                bail!("the output file must end in .docx or .xlsx");
+            let d = match doc_kind(&output)? {
+                DocKind::Docx => app.warning_report_docx(&scope, warning).await,
+                DocKind::Xlsx => app.warning_report_xlsx(&scope, warning).await,
             }
             .map_err(explain)?;
             std::fs::write(&output, &d.bytes)
