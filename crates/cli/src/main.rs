@@ -776,3 +776,18 @@ mod sla_tests {
         assert!(parse_level_sla("2,5,20,60").is_err());
     }
 }
+
+#[cfg(test)]
+mod doc_kind_tests {
+    use super::{doc_kind, DocKind};
+    use std::path::Path;
+
+    #[test]
+    fn the_extension_chooses_the_document_and_others_are_refused() {
+        assert!(matches!(doc_kind(Path::new("a/B.DOCX")), Ok(DocKind::Docx)));
+        assert!(matches!(doc_kind(Path::new("b.xlsx")), Ok(DocKind::Xlsx)));
+        let e = doc_kind(Path::new("report.pdf")).err().unwrap();
+        assert!(e.to_string().contains(".docx or .xlsx"), "{e}");
+        assert!(doc_kind(Path::new("docx")).is_err());
+    }
+}
