@@ -454,12 +454,22 @@ impl App {
         if let Err(e) = self.refresh_indicators().await {
             tracing::warn!(error = %e, "indicators: refreshing failed");
         }
+        self.retro_hunt_in_background(new);
+    }
+
+    /// Hunts the kept events for new indicators in the background (only
+    /// where the pipeline runs: the server).
+    pub(crate) fn retro_hunt_in_background(&self, new: NewIndicators) {
+        if self.live().is_none() {
+            return;
+        }
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
         let app = self.clone();
-        tokio::spawn(async move {
+        rt.spawn(async move {
             match app.retro_hunt(new).await {
-                Ok(r) => {
-                    tracing::info!(what = %r.what, matched = r.matched_events, raised = r.alerts_raised, "retro-hunt done")
-                }
+                Ok(r) => tracing::info!(what = %r.what, matched = r.matched_events, raised = r.alerts_raised, "retro-hunt done"),
                 Err(e) => tracing::warn!(error = %e, "retro-hunt failed"),
             }
         });

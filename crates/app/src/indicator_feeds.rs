@@ -395,7 +395,7 @@ impl App {
             store::indicator_feeds::replace(&mut tx, scope, &new, &rows).await?;
         tx.commit().await?;
         let live_indicators = self.refresh_indicators().await?;
-        self.retro_hunt_later(NewIndicators::Feed(name.clone(), live));
+        self.retro_hunt_in_background(NewIndicators::Feed(name.clone(), live));
         Ok(FeedReport {
             feed_id,
             name,
@@ -436,24 +436,6 @@ impl App {
     pub(crate) async fn feed_indicators(&self) -> Result<Vec<Indicator>> {
         let rows = store::indicator_feeds::active(&mut self.store.conn(), Utc::now()).await?;
         Ok(rows.iter().filter_map(live_indicator).collect())
-    }
-
-    /// Hunts the kept events for new indicators in the background (only
-    /// where the pipeline runs: the server).
-    fn retro_hunt_later(&self, new: NewIndicators) {
-        if self.live().is_none() {
-            return;
-        }
-        let Ok(rt) = tokio::runtime::Handle::try_current() else {
-            return;
-        };
-        let app = self.clone();
-        rt.spawn(async move {
-            match app.retro_hunt(new).await {
-                Ok(r) => tracing::info!(what = %r.what, matched = r.matched_events, raised = r.alerts_raised, "retro-hunt done"),
-                Err(e) => tracing::warn!(error = %e, "retro-hunt failed"),
-            }
-        });
     }
 }
 
