@@ -121,6 +121,24 @@ call "/incidents/$incident/transition" '{"action": "close", "report": {
     "cause": "Mật khẩu quản trị yếu bị dò.",
     "measures": "Cô lập máy chủ, đổi toàn bộ mật khẩu, vá hệ điều hành.",
     "lessons": "Bắt buộc xác thực hai lớp cho SSH."}}'
+get() { curl -fsS "$api$1" -H "Authorization: Bearer $token" -o "$2"; }
+json() { curl -fsS "$api$1" -H "Authorization: Bearer $token" | python3 -c "import json, sys; d = json.load(sys.stdin); print($2)"; }
+
+# --- the findings, the directive's matrix, a duty roster ---------------------
+get "/vulns/findings.xlsx" "$out/findings.xlsx"
+directive=$(json /directives 'd["items"][0]["id"]')
+get "/directives/$directive/matrix.xlsx" "$out/directive-matrix.xlsx"
+curl -fsS -X POST "$api/duty/periods" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    -d "{\"name\": \"Tết Nguyên đán Bính Ngọ 2026\", \"starts_at\": \"2026-02-13T17:00:00Z\",
+         \"ends_at\": \"2026-02-22T17:00:00Z\", \"org_ids\": [$syt]}" >"$work/period.json"
+period=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' "$work/period.json")
+call "/duty/periods/$period/rosters/$syt/generate" '{"people": [
+    {"name": "Nguyễn Văn An", "phone": "0905 123 456"},
+    {"name": "Trần Thị Bình", "phone": "0912 345 678"},
+    {"name": "Lê Văn Cường", "phone": "0987 654 321"}],
+    "shift_hours": 12, "per_shift": 1, "mode": {"Continuous": {"handover": "07:30:00"}}}'
+get "/duty/periods/$period/rosters/$syt/roster.xlsx" "$out/duty-roster.xlsx"
+
 kill "$server"; wait "$server" 2>/dev/null || true; server=
 cg incident end-report "$incident" -o "$out/incident-end.docx"
 
@@ -138,16 +156,16 @@ for file in "$out"/*; do
     name=$(basename "${file%.*}")
     kind=${file##*.}
     if ! timeout 180 "$office" -env:UserInstallation="file://$profile" --headless \
-        --convert-to pdf --outdir "$work/pdf" "$file" >"$work/convert.log" 2>&1 \
-        || [[ ! -s $work/pdf/$name.pdf ]]; then
+        --convert-to pdf --outdir "$work/pdf/$kind" "$file" >"$work/convert.log" 2>&1 \
+        || [[ ! -s $work/pdf/$kind/$name.pdf ]]; then
         echo "FAILED to convert $name.$kind:" >&2
         cat "$work/convert.log" >&2
         failed=1
         continue
     fi
-    pdftoppm -png -r 60 "$work/pdf/$name.pdf" "$pages/$name-$kind"
+    pdftoppm -png -r 60 "$work/pdf/$kind/$name.pdf" "$pages/$name-$kind"
     echo "$name.$kind: $(ls "$pages" | grep -c "^$name-$kind") page(s)"
 done
-if [[ -n ${KEEP:-} ]]; then cp -r "$out" "$pages/files"; fi
+if [[ -n ${KEEP:-} ]]; then cp -r "$out" "$pages/files"; cp -r "$work/pdf" "$pages/pdf"; fi
 ((failed == 0)) || exit 1
 echo "pages in $pages"

@@ -197,21 +197,25 @@ impl App {
                 name: "Tổng hợp",
                 headers: &["Nội dung", "Giá trị"],
                 rows: &summary_rows,
+                fills: &[],
             },
             sheets::Sheet {
                 name: "Theo đơn vị",
                 headers: &OWNER_HEADERS,
                 rows: &owner_rows,
+                fills: &[],
             },
             sheets::Sheet {
                 name: "Theo nhà mạng",
                 headers: &["Nhà mạng", "Số IP trong vùng địa chỉ"],
                 rows: &isp_rows,
+                fills: &[],
             },
             sheets::Sheet {
                 name: "Xu hướng",
                 headers: &["Tháng", "Số địa chỉ IP"],
                 rows: &trend_rows,
+                fills: &[],
             },
         ])
         .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -398,23 +402,53 @@ impl App {
                 },
             )
             .await?;
-        let orgs = self.org_names(&self.system_scope().await?).await?;
-        let short: BTreeMap<i64, String> = orgs
-            .values()
-            .map(|o| (o.id, o.data.short_name.to_string()))
-            .collect();
-        let name = |id: Option<i64>| id.and_then(|i| short.get(&i).cloned()).unwrap_or_default();
+        let orgs = self.org_labels().await?;
+        let code = |id: Option<i64>| {
+            id.and_then(|i| orgs.get(&i))
+                .map(|(code, _)| code.clone())
+                .unwrap_or_default()
+        };
+        let full = |id: Option<i64>| {
+            id.and_then(|i| orgs.get(&i))
+                .map(|(_, name)| name.clone())
+                .unwrap_or_default()
+        };
+        // Systems and assets by code and host name, never by id: looked up
+        // once each, as the caller may see them.
+        let mut systems: BTreeMap<i64, String> = BTreeMap::new();
+        let mut assets: BTreeMap<i64, String> = BTreeMap::new();
+        for v in &rows {
+            if let Some(id) = v.row.system_id.filter(|i| !systems.contains_key(i)) {
+                let code = match self.system(scope, id).await {
+                    Ok(s) => s.data.code.to_string(),
+                    Err(_) => String::new(),
+                };
+                systems.insert(id, code);
+            }
+            if let Some(id) = v.row.asset_id.filter(|i| !assets.contains_key(i)) {
+                let host = match self.asset(scope, id).await {
+                    Ok(a) => a.data.hostname.to_string(),
+                    Err(_) => String::new(),
+                };
+                assets.insert(id, host);
+            }
+        }
         let cells: Vec<Vec<String>> = rows
             .into_iter()
             .map(|v| {
                 let r = v.row;
                 vec![
                     r.ip,
-                    name(r.owner_org_id),
-                    name(r.isp_org_id),
+                    code(r.owner_org_id),
+                    full(r.owner_org_id),
+                    code(r.isp_org_id),
                     r.matched_block.unwrap_or_default(),
-                    r.system_id.map(|i| i.to_string()).unwrap_or_default(),
-                    r.asset_id.map(|i| i.to_string()).unwrap_or_default(),
+                    r.system_id
+                        .and_then(|i| systems.get(&i).cloned())
+                        .unwrap_or_default(),
+                    r.asset_id
+                        .and_then(|i| assets.get(&i).cloned())
+                        .unwrap_or_default(),
                     r.family.unwrap_or_default(),
                     r.port.map(|p| p.to_string()).unwrap_or_default(),
                     r.seen.unwrap_or_default(),
@@ -426,13 +460,16 @@ impl App {
                 ]
             })
             .collect();
-        let headers = [
+        // A spreadsheet is for people (Vietnamese headings); CSV, for other
+        // programs, keeps plain codes.
+        const CODES: [&str; 15] = [
             "ip",
             "don_vi",
+            "ten_don_vi",
             "nha_mang",
             "dai_dia_chi",
-            "he_thong_id",
-            "tai_san_id",
+            "he_thong",
+            "tai_san",
             "ho_ma_doc",
             "cong",
             "thoi_gian",
@@ -441,6 +478,23 @@ impl App {
             "tai_nhiem",
             "ghi_chu_xu_ly",
             "dong",
+        ];
+        const HEADINGS: [&str; 15] = [
+            "Địa chỉ IP",
+            "Mã đơn vị",
+            "Đơn vị",
+            "Nhà mạng",
+            "Dải địa chỉ",
+            "Hệ thống",
+            "Tài sản",
+            "Họ mã độc",
+            "Cổng",
+            "Thời điểm ghi nhận",
+            "ASN",
+            "Máy chủ điều khiển (C2)",
+            "Tái nhiễm",
+            "Ghi chú xử lý",
+            "Dòng trong danh sách",
         ];
         let base = format!("botnet-{}-{}", list.source, list.period)
             .chars()
@@ -456,13 +510,13 @@ impl App {
             sheets::Format::Xlsx => Download {
                 file_name: format!("{base}.xlsx"),
                 content_type: XLSX,
-                bytes: sheets::write_xlsx("IP botnet", &headers, &cells)
+                bytes: sheets::write_xlsx("IP botnet", &HEADINGS, &cells)
                     .map_err(|e| AppError::Internal(e.to_string()))?,
             },
             _ => Download {
                 file_name: format!("{base}.csv"),
                 content_type: CSV,
-                bytes: sheets::write_csv(&headers, &cells),
+                bytes: sheets::write_csv(&CODES, &cells),
             },
         })
     }

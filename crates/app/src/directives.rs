@@ -153,7 +153,10 @@ pub struct Cell {
 #[derive(Debug, Clone, Serialize)]
 pub struct OrgProgress {
     pub org_id: i64,
+    /// The short name (code) the console's matrix shows.
     pub name: String,
+    /// The organisation's full name, for files read away from the console.
+    pub full_name: String,
     pub tasks: usize,
     pub done: usize,
     pub overdue: usize,
@@ -274,13 +277,13 @@ impl App {
             let line = match orgs.iter_mut().find(|o| o.org_id == p.org_id) {
                 Some(l) => l,
                 None => {
+                    let org = names.values().find(|o| o.id == p.org_id);
                     orgs.push(OrgProgress {
                         org_id: p.org_id,
-                        name: names
-                            .values()
-                            .find(|o| o.id == p.org_id)
+                        name: org
                             .map(|o| o.data.short_name.to_string())
                             .unwrap_or_default(),
+                        full_name: org.map(|o| o.data.name.to_string()).unwrap_or_default(),
                         tasks: 0,
                         done: 0,
                         overdue: 0,

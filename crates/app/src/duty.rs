@@ -468,7 +468,7 @@ impl App {
             let people: Vec<String> = s
                 .people()
                 .iter()
-                .map(|p| format!("{} ({})", p.name(), p.phone()))
+                .map(|p| format!("{} ({})", p.name(), p.phone_local()))
                 .collect();
             let mut event = vec![
                 "BEGIN:VEVENT".to_string(),
@@ -522,7 +522,7 @@ impl App {
                         .join("\n"),
                     s.people()
                         .iter()
-                        .map(|p| p.phone().to_string())
+                        .map(|p| p.phone_local())
                         .collect::<Vec<_>>()
                         .join("\n"),
                     s.note().unwrap_or_default().to_string(),

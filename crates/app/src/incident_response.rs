@@ -480,28 +480,29 @@ impl App {
         format: sheets::Format,
     ) -> Result<Download> {
         let rows = self.all_incidents(scope, filter, overdue).await?;
-        let names = self.org_names(&self.system_scope().await?).await?;
-        let org = |id: i64| {
-            names
-                .values()
-                .find(|o| o.id == id)
-                .map(|o| o.data.short_name.to_string())
-                .unwrap_or_default()
-        };
+        let orgs = self.org_labels().await?;
+        let org = |id: i64| orgs.get(&id).cloned().unwrap_or_default();
         let now = Utc::now();
         let t =
             |d: Option<DateTime<Utc>>| d.map(crate::registry::format_vn_time).unwrap_or_default();
         let cells: Vec<Vec<String>> = rows
             .iter()
             .map(|r| {
+                let (code, name) = org(r.reporting_org_id);
                 vec![
                     r.id.to_string(),
                     r.title.clone(),
-                    org(r.reporting_org_id),
-                    r.class.clone(),
-                    r.severity.clone(),
-                    r.tlp.clone(),
-                    r.state.clone(),
+                    code,
+                    name,
+                    domain::label_vi_of::<incident::classify::IncidentClass>(&r.class),
+                    domain::label_vi_of::<Severity>(&r.severity),
+                    // The official name (TLP:AMBER) is how Vietnamese
+                    // documents write it too.
+                    r.tlp
+                        .parse::<incident::observable::Tlp>()
+                        .map(|t| t.label_en().to_string())
+                        .unwrap_or_else(|_| r.tlp.clone()),
+                    domain::label_vi_of::<IncidentState>(&r.state),
                     t(Some(r.detected_at)),
                     t(Some(r.reported_at)),
                     t(r.acknowledged_at),
@@ -515,9 +516,10 @@ impl App {
                 ]
             })
             .collect();
-        const HEADERS: [&str; 13] = [
+        const HEADERS: [&str; 14] = [
             "Số",
             "Tên sự cố",
+            "Mã đơn vị báo cáo",
             "Đơn vị báo cáo",
             "Phân loại",
             "Mức độ",

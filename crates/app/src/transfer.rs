@@ -420,6 +420,19 @@ impl App {
         }
     }
 
+    /// Every organisation by id: its code (short name) and its full name,
+    /// so that files name organisations, never by their ids.
+    pub async fn org_labels(&self) -> Result<HashMap<i64, (String, String)>> {
+        let all = self.org_names(&self.system_scope().await?).await?;
+        Ok(all
+            .into_values()
+            .map(|o| {
+                let labels = (o.data.short_name.to_string(), o.data.name.to_string());
+                (o.id, labels)
+            })
+            .collect())
+    }
+
     async fn import_orgs(
         &self,
         scope: &Scope,
@@ -886,12 +899,7 @@ impl App {
                     rows.push(vec![
                         d.short_name.to_string(),
                         d.name.to_string(),
-                        if labels {
-                            d.org_type.label_vi()
-                        } else {
-                            d.org_type.as_str()
-                        }
-                        .to_string(),
+                        shown(&d.org_type, labels),
                         name_of(d.parent_id),
                         d.address.clone().unwrap_or_default(),
                         first.map(|c| c.name.to_string()).unwrap_or_default(),
@@ -952,18 +960,17 @@ impl App {
                             d.name.to_string(),
                             name_of(Some(d.owner_org_id)),
                             name_of(d.operator_org_id),
-                            if labels {
-                                d.function_type.label_vi()
-                            } else {
-                                d.function_type.as_str()
-                            }
-                            .to_string(),
-                            join(&d.info_types, "; "),
+                            shown(&d.function_type, labels),
+                            d.info_types
+                                .iter()
+                                .map(|t| shown(t, labels))
+                                .collect::<Vec<_>>()
+                                .join("; "),
                             d.data_subjects.map(|n| n.to_string()).unwrap_or_default(),
                             d.proposed_level.map(|l| l.to_string()).unwrap_or_default(),
                             d.approved_level.map(|l| l.to_string()).unwrap_or_default(),
                             a.map(|a| a.number.to_string()).unwrap_or_default(),
-                            a.map(|a| a.date.to_string()).unwrap_or_default(),
+                            a.map(|a| day(a.date, labels)).unwrap_or_default(),
                             a.map(|a| a.body.to_string()).unwrap_or_default(),
                             yes_no(d.internet_facing),
                             name_of(d.soc_provider_id),
@@ -972,7 +979,7 @@ impl App {
                             yes_no(d.protection.soc_monitoring),
                             d.protection
                                 .last_assessment
-                                .map(|d| d.to_string())
+                                .map(|d| day(d, labels))
                                 .unwrap_or_default(),
                             yes_no(d.protection.ncsc_connected),
                             d.notes.clone().unwrap_or_default(),
@@ -1023,7 +1030,7 @@ impl App {
                         rows.push(vec![
                             codes.get(&d.system_id).cloned().unwrap_or_default(),
                             d.hostname.to_string(),
-                            d.role.as_str().to_string(),
+                            shown(&d.role, labels),
                             join(&d.ips, " "),
                             join(&d.domains, " "),
                             d.os_name.clone().unwrap_or_default(),
@@ -1280,6 +1287,26 @@ fn join<T: std::fmt::Display>(items: &[T], sep: &str) -> String {
         .map(|i| i.to_string())
         .collect::<Vec<_>>()
         .join(sep)
+}
+
+/// A closed-set value in a file: its Vietnamese label in a spreadsheet
+/// (for people; import reads labels as well as codes), its code in CSV.
+fn shown<T: domain::Labelled + std::fmt::Display>(value: &T, labels: bool) -> String {
+    if labels {
+        value.label_vi().to_string()
+    } else {
+        value.to_string()
+    }
+}
+
+/// A date in a file: dd/mm/yyyy in a spreadsheet, ISO 8601 in CSV (import
+/// reads both).
+fn day(date: chrono::NaiveDate, labels: bool) -> String {
+    if labels {
+        date.format("%d/%m/%Y").to_string()
+    } else {
+        date.to_string()
+    }
 }
 
 fn yes_no(b: bool) -> String {

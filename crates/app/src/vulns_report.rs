@@ -7,8 +7,9 @@ use crate::{App, AppError, Result};
 use domain::{FindingStatus, Scope};
 use store::vulns::{FindingFilter, FindingView};
 
-const FINDING_HEADERS: [&str; 11] = [
-    "Đơn vị (mã)",
+const FINDING_HEADERS: [&str; 12] = [
+    "Mã đơn vị",
+    "Đơn vị",
     "Hệ thống",
     "Tài sản",
     "CVE",
@@ -21,20 +22,19 @@ const FINDING_HEADERS: [&str; 11] = [
     "Ghi chú",
 ];
 
-fn status_vi(code: &str) -> String {
-    code.parse::<FindingStatus>()
-        .map(|s| s.label_vi().to_string())
-        .unwrap_or_else(|_| code.to_string())
-}
+/// Organisation id → (code, name), from [`App::org_labels`].
+type OrgLabels = std::collections::HashMap<i64, (String, String)>;
 
-fn finding_cells(f: &FindingView, today: chrono::NaiveDate) -> Vec<String> {
+fn finding_cells(f: &FindingView, orgs: &OrgLabels, today: chrono::NaiveDate) -> Vec<String> {
+    let (code, name) = orgs.get(&f.owner_org_id).cloned().unwrap_or_default();
     let overdue = f
         .status
         .parse::<FindingStatus>()
         .is_ok_and(|s| s.is_active())
         && f.deadline < today;
     vec![
-        f.owner_org_id.to_string(),
+        code,
+        name,
         f.system_code.clone(),
         f.hostname.clone(),
         f.cve.clone(),
@@ -42,7 +42,7 @@ fn finding_cells(f: &FindingView, today: chrono::NaiveDate) -> Vec<String> {
         if f.kev == Some(true) { "có" } else { "" }.into(),
         crate::vulns::priority_vi(&f.priority).into(),
         f.deadline.format("%d/%m/%Y").to_string(),
-        status_vi(&f.status),
+        domain::label_vi_of::<FindingStatus>(&f.status),
         if overdue { "quá hạn" } else { "" }.into(),
         f.note.clone().unwrap_or_default(),
     ]
@@ -81,8 +81,12 @@ impl App {
     pub async fn warning_report_xlsx(&self, scope: &Scope, id: i64) -> Result<Download> {
         let s = self.warning_status(scope, id).await?;
         let today = crate::registry::today();
-        let findings: Vec<Vec<String>> =
-            s.findings.iter().map(|f| finding_cells(f, today)).collect();
+        let orgs = self.org_labels().await?;
+        let findings: Vec<Vec<String>> = s
+            .findings
+            .iter()
+            .map(|f| finding_cells(f, &orgs, today))
+            .collect();
         let cves: Vec<Vec<String>> = s
             .known
             .iter()
@@ -101,16 +105,19 @@ impl App {
                 name: "Theo đơn vị",
                 headers: &ORG_HEADERS,
                 rows: &org_rows(&s),
+                fills: &[],
             },
             sheets::Sheet {
                 name: "Chi tiết",
                 headers: &FINDING_HEADERS,
                 rows: &findings,
+                fills: &[],
             },
             sheets::Sheet {
                 name: "CVE",
                 headers: &["CVE", "Tên", "CVSS", "KEV", "EPSS"],
                 rows: &cves,
+                fills: &[],
             },
             sheets::Sheet {
                 name: "Không thể đánh giá",
@@ -138,6 +145,7 @@ impl App {
                         ]
                     })
                     .collect::<Vec<_>>(),
+                fills: &[],
             },
         ])
         .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -242,7 +250,11 @@ impl App {
             }
         }
         let today = crate::registry::today();
-        let cells: Vec<Vec<String>> = rows.iter().map(|r| finding_cells(r, today)).collect();
+        let orgs = self.org_labels().await?;
+        let cells: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| finding_cells(r, &orgs, today))
+            .collect();
         crate::botnet_report::table_download(
             "phat-hien-lo-hong",
             "Phát hiện",

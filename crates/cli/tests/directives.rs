@@ -328,6 +328,25 @@ both_backends!(the_console_records_a_directive_from_lines, |t| {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let table = app::sheets::read(&r.bytes().await.unwrap(), app::sheets::Format::Xlsx).unwrap();
-    assert_eq!(table.headers[..3], ["Đơn vị", "Nhiệm vụ 1", "Nhiệm vụ 2"]);
+    assert_eq!(
+        table.headers[..4],
+        ["Mã đơn vị", "Tên đơn vị", "Nhiệm vụ 1", "Nhiệm vụ 2"]
+    );
     assert!(!table.rows.is_empty());
+    // By name, standings in Vietnamese; the API gives the same file.
+    assert!(table.rows.iter().all(|r| !r.cells[1].is_empty()));
+    // Task 1's deadline has passed with nothing reported.
+    assert!(
+        table.rows.iter().any(|r| r.cells[2] == "Quá hạn"),
+        "{:?}",
+        table.rows
+    );
+    let id = to.rsplit('/').next().unwrap();
+    let api = t
+        .fetch(
+            &t.login("coord").await,
+            &format!("/api/v1/directives/{id}/matrix.xlsx"),
+        )
+        .await;
+    assert_eq!(api.status(), StatusCode::OK);
 });

@@ -242,7 +242,7 @@ both_backends!(
             .page(&o, &format!("/duty/periods/{pid}/orgs/{}", t.agency_a))
             .await;
         assert!(
-            page.contains("id=\"shifts\"") && page.contains("+84905123456"),
+            page.contains("id=\"shifts\"") && page.contains("0905 123 456"),
             "{page}"
         );
         let page = t.page(&c, "/duty").await;

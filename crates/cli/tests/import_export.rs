@@ -82,6 +82,22 @@ both_backends!(a_good_csv_is_written_and_round_trips, |t| {
                 "{kinds:?}"
             );
             assert!(!kinds.contains(&"public_service"), "{kinds:?}");
+            // Every closed set and date as people read them.
+            let column = |name: &str| {
+                let i = table.headers.iter().position(|h| h == name).unwrap();
+                table
+                    .rows
+                    .iter()
+                    .map(|r| r.cells[i].clone())
+                    .collect::<Vec<_>>()
+            };
+            let info = column("Loại thông tin");
+            assert!(
+                info.iter()
+                    .all(|v| v.is_empty() || v.starts_with("Thông tin") || v.starts_with("Bí mật")),
+                "{info:?}"
+            );
+            assert!(column("Ngày phê duyệt").contains(&"15/03/2024".to_string()));
         }
         let (s, report) = t
             .import(&tok, "systems", &format!("export.{format}"), bytes, "")

@@ -212,6 +212,11 @@ both_backends!(tasks_evidence_lists_and_the_end_report, |t| {
         text.contains("Máy chủ cổng thông tin bị cài mã độc"),
         "{text}"
     );
+    // Labels, never codes; the organisation by code and name.
+    assert!(
+        text.contains(",Mã độc,Cao,TLP:AMBER,") && !text.contains(",malware,"),
+        "{text}"
+    );
     let xlsx = t.fetch(&officer_b, "/api/v1/incidents.xlsx").await;
     let table = app::sheets::read(&xlsx.bytes().await.unwrap(), app::sheets::Format::Xlsx).unwrap();
     assert_eq!(table.headers[0], "Số");

@@ -705,21 +705,34 @@ impl Scene {
         } else {
             LABEL_SIZE
         };
-        for e in &mut entries {
-            e.label = if slant {
-                fit(&e.label, label_size, 180.0)
-            } else {
-                fit(&e.label, label_size, across)
-            };
-        }
+        // Across the slot, a long label wraps over up to LABEL_LINES lines
+        // (as the bars' labels do) and is cut with "…" only beyond.
+        let line_height = label_size * 1.2;
+        let wrapped: Vec<Vec<String>> = entries
+            .iter_mut()
+            .map(|e| {
+                if slant {
+                    e.label = fit(&e.label, label_size, 180.0);
+                    Vec::new()
+                } else {
+                    wrap(
+                        &std::mem::take(&mut e.label),
+                        label_size,
+                        across,
+                        LABEL_LINES,
+                    )
+                }
+            })
+            .collect();
+        let most_lines = wrapped.iter().map(Vec::len).max().unwrap_or(0);
         let label_band = if slant {
             let longest = entries
                 .iter()
                 .map(|e| text_width(&e.label, label_size))
                 .fold(0.0, f64::max);
             longest * std::f64::consts::FRAC_1_SQRT_2 + label_size + 10.0
-        } else if entries.iter().any(|e| !e.label.is_empty()) {
-            label_size + 12.0
+        } else if most_lines > 0 {
+            label_size + (most_lines - 1) as f64 * line_height + 12.0
         } else {
             4.0
         };
@@ -747,30 +760,29 @@ impl Scene {
         let zero = scale.at(0);
         let labels_top = plot_bottom + if any_negative { value_band } else { 4.0 };
 
-        for (i, mut e) in entries.into_iter().enumerate() {
+        for (i, (mut e, lines)) in entries.into_iter().zip(wrapped).enumerate() {
             let centre = left + slot * (i as f64 + 0.5);
-            if !e.label.is_empty() {
-                if slant {
-                    let (x, y) = (centre + label_size * 0.3, labels_top + label_size * 0.8);
-                    self.shapes.push(Shape::Text {
-                        x,
-                        y,
-                        text: std::mem::take(&mut e.label),
-                        size: label_size,
-                        anchor: Anchor::End,
-                        bold: false,
-                        italic: false,
-                        rotate: -45.0,
-                    });
-                } else {
-                    self.shapes.push(text(
-                        centre,
-                        labels_top + label_size,
-                        std::mem::take(&mut e.label),
-                        label_size,
-                        Anchor::Middle,
-                    ));
-                }
+            for (j, line) in lines.into_iter().enumerate() {
+                self.shapes.push(text(
+                    centre,
+                    labels_top + label_size + j as f64 * line_height,
+                    line,
+                    label_size,
+                    Anchor::Middle,
+                ));
+            }
+            if slant && !e.label.is_empty() {
+                let (x, y) = (centre + label_size * 0.3, labels_top + label_size * 0.8);
+                self.shapes.push(Shape::Text {
+                    x,
+                    y,
+                    text: std::mem::take(&mut e.label),
+                    size: label_size,
+                    anchor: Anchor::End,
+                    bold: false,
+                    italic: false,
+                    rotate: -45.0,
+                });
             }
             for (k, (value, paint)) in e.drawn().zip([Paint::Dark, Paint::Light]).enumerate() {
                 let cx = if paired {
@@ -1177,6 +1189,23 @@ mod tests {
         assert!(wrap("", 24.0, 768.0, 2).is_empty());
         let word = "x".repeat(500);
         assert!(wrap(&word, 24.0, 768.0, 2).len() <= 2);
+    }
+
+    #[test]
+    fn column_labels_wrap_rather_than_being_cut() {
+        let levels = [
+            ("Cấp độ 1", 19),
+            ("Cấp độ 2", 21),
+            ("Cấp độ 3", 10),
+            ("Cấp độ 4", 2),
+            ("Cấp độ 5", 0),
+            ("Chưa xác định cấp độ", 0),
+        ];
+        let svg = Chart::columns("Hệ thống theo cấp độ", levels).to_svg();
+        assert!(!svg.contains('…'), "{svg}");
+        for word in ["Chưa xác định", "cấp độ"] {
+            assert!(svg.contains(word), "{word} missing: {svg}");
+        }
     }
 
     fn decode(png: &[u8]) -> resvg::tiny_skia::Pixmap {

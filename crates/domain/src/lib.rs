@@ -21,6 +21,14 @@ pub trait Labelled {
     fn label_en(&self) -> &'static str;
 }
 
+/// The Vietnamese label of a stored code of `T`, or the code as it is when
+/// it is none of `T`'s (a row written by an older version).
+pub fn label_vi_of<T: Labelled + std::str::FromStr>(code: &str) -> String {
+    code.parse::<T>()
+        .map(|v| v.label_vi().to_string())
+        .unwrap_or_else(|_| code.to_string())
+}
+
 pub use asset::{AssetInput, AssetRole, DomainName, Hardware, KbId, Software, VersionScheme};
 pub use auth::{Actor, Capability, PasswordPolicy, PasswordProblem, Reach, Role, Scope};
 pub use finding::{FindingAction, FindingStatus};

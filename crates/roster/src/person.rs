@@ -58,6 +58,31 @@ impl Person {
         &self.phone
     }
 
+    /// The number as Vietnamese documents print it: a Vietnamese number
+    /// (`+84…`) in its national form grouped for reading (`0905 123 456`,
+    /// `0255 3822 123`); any other as stored.
+    pub fn phone_local(&self) -> String {
+        let Some(rest) = self.phone.strip_prefix("+84") else {
+            return self.phone.clone();
+        };
+        let national = format!("0{rest}");
+        let groups: &[usize] = match national.len() {
+            10 => &[4, 3, 3],
+            11 => &[4, 4, 3],
+            _ => return national,
+        };
+        let mut out = String::with_capacity(national.len() + 2);
+        let mut at = 0;
+        for &g in groups {
+            if at > 0 {
+                out.push(' ');
+            }
+            out.push_str(&national[at..at + g]);
+            at += g;
+        }
+        out
+    }
+
     /// Same person, by phone number (see the type's documentation).
     pub fn same_as(&self, other: &Person) -> bool {
         self.phone == other.phone
@@ -143,6 +168,15 @@ fn shorten(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phones_print_in_national_form() {
+        let local = |phone: &str| Person::new("A", phone).unwrap().phone_local();
+        assert_eq!(local("0905.123.456"), "0905 123 456");
+        assert_eq!(local("+84 255 3822 123"), "0255 3822 123");
+        assert_eq!(local("+84 2553 8221"), "025538221");
+        assert_eq!(local("+33 1 23 45 67 89"), "+33123456789");
+    }
 
     #[test]
     fn phones_normalise() {

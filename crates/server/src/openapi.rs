@@ -141,6 +141,7 @@ pub const OPERATIONS: &[Operation] = &[
     ("post", "/directives/tasks/{id}/evidence", Need::Cap(Capability::ReportTasks), "directives", "Attach an evidence file to your organisation's report on a task (raw body, size-limited)", None, &["file_name"]),
     ("post", "/directives/{id}/document", Need::Cap(Capability::Coordinate), "directives", "Attach the directive's document (coordinator; raw body, size-limited)", None, &["file_name"]),
     ("get", "/directives/{id}/files/{file}", Need::Cap(Capability::Read), "directives", "Download the directive's document or a task evidence file the caller may see (always as an attachment)", None, &[]),
+    ("get", "/directives/{id}/matrix.xlsx", Need::Cap(Capability::Read), "directives", "The organisations × tasks matrix as an Excel workbook (standings in Vietnamese, blank where a task is not given, the tasks on a second sheet; an organisation: its own row)", None, &[]),
     ("post", "/directives/{id}/remind", Need::Cap(Capability::Coordinate), "directives", "Remind every organisation with unfinished tasks (coordinator)", None, &[]),
     ("get", "/notifications", Need::Cap(Capability::Read), "notifications", "The notification queue (an organisation sees its own messages)", None, &["status", "topic", "ref_id", "before_id", "limit"]),
     ("post", "/notifications/{id}/retry", Need::Cap(Capability::Coordinate), "notifications", "Queue a failed notification again", None, &[]),

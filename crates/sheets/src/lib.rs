@@ -225,14 +225,19 @@ pub fn write_xlsx(
         name: sheet_name,
         headers,
         rows,
+        fills: &[],
     }])
 }
 
 /// One worksheet of a workbook written by [`write_xlsx_sheets`].
+#[derive(Default)]
 pub struct Sheet<'a> {
     pub name: &'a str,
     pub headers: &'a [&'a str],
     pub rows: &'a [Vec<String>],
+    /// Background colours (0xRRGGBB) of cells whose whole text is the
+    /// label: a status column coloured as the console colours it.
+    pub fills: &'a [(&'a str, u32)],
 }
 
 /// Writes a workbook of several sheets, each laid out as [`write_xlsx`] does.

@@ -270,18 +270,21 @@ pub(crate) fn write(sheets: &[crate::Sheet<'_>]) -> Result<Vec<u8>, SheetError> 
     let error = |e: XlsxError| SheetError::Write(e.to_string());
     let mut book = Workbook::new();
     for s in sheets {
-        add_sheet(&mut book, s.name, s.headers, s.rows)?;
+        add_sheet(&mut book, s)?;
     }
     book.save_to_buffer().map_err(error)
 }
 
-fn add_sheet(
-    book: &mut Workbook,
-    sheet_name: &str,
-    headers: &[&str],
-    rows: &[Vec<String>],
-) -> Result<(), SheetError> {
+fn add_sheet(book: &mut Workbook, s: &crate::Sheet<'_>) -> Result<(), SheetError> {
+    let (sheet_name, headers, rows) = (s.name, s.headers, s.rows);
     let error = |e: XlsxError| SheetError::Write(e.to_string());
+    // A cell whose whole text is one of the sheet's fill labels gets that
+    // background, the way the console colours the same words.
+    let fills: Vec<(&str, Style)> = s
+        .fills
+        .iter()
+        .map(|&(label, rgb)| (label, Style::new().set_background_color(rgb)))
+        .collect();
     let bold = Style::new().set_bold();
     // Without wrapping, Excel shows a multi-line cell on one line.
     let wrap = Style::new().set_text_wrap();
@@ -310,6 +313,8 @@ fn add_sheet(
             let count = numeric.get(column).copied().unwrap_or(false);
             if let (true, Some(n)) = (count, count_value(value)) {
                 sheet.write_number(row_index, col_index, n)
+            } else if let Some((_, fill)) = fills.iter().find(|(label, _)| label == value) {
+                sheet.write_string_with_format(row_index, col_index, value.as_str(), fill)
             } else if value.contains('\n') {
                 sheet.write_string_with_format(row_index, col_index, value.as_str(), &wrap)
             } else {

@@ -507,6 +507,7 @@ impl App {
                 name: t.sheet,
                 headers: h,
                 rows: &t.rows,
+                fills: &[],
             })
             .collect();
         let bytes =

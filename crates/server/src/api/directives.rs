@@ -16,6 +16,7 @@ pub(super) fn routes() -> Router<AppState> {
             post(attach_directive_document).layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/directives/{id}/files/{file}", get(directive_file))
+        .route("/directives/{id}/matrix.xlsx", get(matrix_xlsx))
         .route("/directives/{id}/remind", post(remind_directive))
 }
 
@@ -61,6 +62,18 @@ async fn directive_file(
 ) -> ApiResult<Response> {
     Ok(opaque_download(
         st.app.directive_file(&c.scope, id, file).await?,
+    ))
+}
+
+/// The organisations × tasks matrix as a spreadsheet (an organisation: its
+/// own row), as the console's button downloads it.
+async fn matrix_xlsx(
+    State(st): State<AppState>,
+    Caller(c): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    Ok(crate::download(
+        st.app.directive_matrix_xlsx(&c.scope, id).await?,
     ))
 }
 

@@ -304,17 +304,7 @@ async fn evidence(
 /// The organisations × tasks matrix as a spreadsheet.
 async fn matrix_xlsx(State(st): State<AppState>, web: Web, Path(id): Path<i64>) -> Response {
     match st.app.directive_matrix_xlsx(&web.auth.scope, id).await {
-        Ok(d) => (
-            [
-                (axum::http::header::CONTENT_TYPE, d.content_type.to_string()),
-                (
-                    axum::http::header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{}\"", d.file_name),
-                ),
-            ],
-            d.bytes,
-        )
-            .into_response(),
+        Ok(d) => crate::download(d),
         Err(e) => web.fail(e),
     }
 }

@@ -219,7 +219,7 @@ async fn roster(
                     people: s
                         .people()
                         .iter()
-                        .map(|p| format!("{}, {}", p.name(), p.phone()))
+                        .map(|p| format!("{}, {}", p.name(), p.phone_local()))
                         .collect::<Vec<_>>()
                         .join("\n"),
                     note: s.note().unwrap_or_default().to_string(),
