@@ -87,17 +87,28 @@ pub(crate) fn normalise<'a, N: JsonNode<'a>, S: Sink>(json: N, ev: &mut S, name:
         flatten_depth(ev, name, json, 0);
         return;
     }
-    if let Some(inner) = json.get("Event") {
+    // The keys that tell the layout, found in one pass (the first of each).
+    let (mut event, mut system, mut data, mut winlog) = (None, false, false, None);
+    for (k, v) in json.entries() {
+        match k {
+            "Event" if event.is_none() => event = Some(v),
+            "System" => system = true,
+            "EventData" | "UserData" => data = true,
+            "winlog" if winlog.is_none() => winlog = Some(v),
+            _ => {}
+        }
+    }
+    if let Some(inner) = event {
         if inner.is_object() && inner.has("System") {
             windows_xml_json(ev, inner, name);
             return;
         }
     }
-    if json.has("System") && (json.has("EventData") || json.has("UserData")) {
+    if system && data {
         windows_xml_json(ev, json, name);
         return;
     }
-    if let Some(winlog) = json.get("winlog").filter(|w| w.is_object()) {
+    if let Some(winlog) = winlog.filter(|w| w.is_object()) {
         winlogbeat(ev, winlog, name);
         for (k, v) in json.entries() {
             if k != "winlog" {

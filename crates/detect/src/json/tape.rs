@@ -118,7 +118,9 @@ const HI: u64 = 0x8080_8080_8080_8080;
 #[inline]
 fn specials(w: u64) -> u64 {
     let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
-    zero(w ^ (LO * b'"' as u64)) | zero(w ^ (LO * b'\\' as u64)) | (w.wrapping_sub(LO * 0x20) & !w & HI)
+    zero(w ^ (LO * b'"' as u64))
+        | zero(w ^ (LO * b'\\' as u64))
+        | (w.wrapping_sub(LO * 0x20) & !w & HI)
 }
 
 impl Parser<'_, '_> {
