@@ -277,6 +277,11 @@ impl Parser<'_, '_> {
                     self.i += 1;
                     return Ok((out as u32, self.t.text.len() as u32));
                 }
+                // `\\` (most escapes: Windows paths) without the general case.
+                Some(b'\\') if self.s.as_bytes().get(self.i + 1) == Some(&b'\\') => {
+                    self.i += 2;
+                    self.t.text.push('\\');
+                }
                 Some(b'\\') => self.escape()?,
                 Some(_) => return Err(self.err("control character in a string")),
                 None => return Err(self.err("end of record inside a string")),
