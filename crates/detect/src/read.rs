@@ -293,6 +293,9 @@ impl<R: BufRead> Iterator for JsonEvents<R> {
     }
 }
 
+/// A record's position (`chunk N record M`) and its JSON as `evtx` renders it.
+type Rendered = (String, Vec<u8>);
+
 /// Windows events from an EVTX file, through the `evtx` crate, normalised like
 /// the JSON form. Streams chunk by chunk (64 KiB of records at a time); a
 /// chunk or record that cannot be parsed is reported and the rest is read.
@@ -302,7 +305,7 @@ pub struct EvtxEvents<R: Read + Seek> {
     settings: std::sync::Arc<evtx::ParserSettings>,
     /// Records of the current chunk as the `evtx` crate renders them in
     /// JSON (with where they are), parsed and normalised when taken.
-    pending: std::collections::VecDeque<Result<(String, Vec<u8>), RecordError>>,
+    pending: std::collections::VecDeque<Result<Rendered, RecordError>>,
     names: String,
     chunk_no: usize,
     tape: Tape,
@@ -357,7 +360,7 @@ impl<R: Read + Seek> EvtxEvents<R> {
         let settings = self.settings.clone();
         let chunk_no = self.chunk_no;
         self.chunk_no += 1;
-        let mut out: Vec<Result<(String, Vec<u8>), (String, String)>> = Vec::new();
+        let mut out: Vec<Result<Rendered, (String, String)>> = Vec::new();
         let step = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Option<()> {
             let data = chunks.next()?;
             let mut data = match data {
@@ -416,7 +419,7 @@ impl<R: Read + Seek> EvtxEvents<R> {
 }
 
 impl<R: Read + Seek> EvtxEvents<R> {
-    fn next_record(&mut self) -> Option<Result<(String, Vec<u8>), RecordError>> {
+    fn next_record(&mut self) -> Option<Result<Rendered, RecordError>> {
         loop {
             if let Some(x) = self.pending.pop_front() {
                 return Some(x);
