@@ -166,65 +166,59 @@ impl Parser<'_, '_> {
     }
 
     fn object(&mut self, depth: usize) -> Result<(), JsonError> {
-        if depth >= MAX_DEPTH {
-            return Err(self.err("nested too deeply"));
-        }
-        self.i += 1;
-        let me = self.t.push(Tag::Obj, 0, 0, 0);
-        self.ws();
-        if self.peek() == Some(b'}') {
-            self.i += 1;
-        } else {
-            loop {
-                self.ws();
-                if self.peek() != Some(b'"') {
-                    return Err(self.err("expected a string key"));
-                }
-                let (a, b) = self.string()?;
-                self.t.push(Tag::Str, a, b, 0);
-                self.ws();
-                if self.peek() != Some(b':') {
-                    return Err(self.err("expected `:`"));
-                }
-                self.i += 1;
-                self.ws();
-                self.value(depth + 1)?;
-                self.ws();
-                match self.peek() {
-                    Some(b',') => self.i += 1,
-                    Some(b'}') => {
-                        self.i += 1;
-                        break;
-                    }
-                    _ => return Err(self.err("expected `,` or `}`")),
-                }
-            }
-        }
-        self.t.nodes[me].a = self.t.nodes.len() as u32;
-        Ok(())
+        self.container(depth, Tag::Obj, b'}', "expected `,` or `}`", Self::member)
     }
 
     fn array(&mut self, depth: usize) -> Result<(), JsonError> {
+        self.container(depth, Tag::Arr, b']', "expected `,` or `]`", Self::value)
+    }
+
+    /// An object's `"key": value`.
+    fn member(&mut self, depth: usize) -> Result<(), JsonError> {
+        if self.peek() != Some(b'"') {
+            return Err(self.err("expected a string key"));
+        }
+        let (a, b) = self.string()?;
+        self.t.push(Tag::Str, a, b, 0);
+        self.ws();
+        if self.peek() != Some(b':') {
+            return Err(self.err("expected `:`"));
+        }
+        self.i += 1;
+        self.ws();
+        self.value(depth)
+    }
+
+    /// An object or an array at `i` (on its opening bracket): `item` reads
+    /// each member, separated by `,`, up to `close`.
+    fn container(
+        &mut self,
+        depth: usize,
+        tag: Tag,
+        close: u8,
+        expected: &'static str,
+        item: fn(&mut Self, usize) -> Result<(), JsonError>,
+    ) -> Result<(), JsonError> {
         if depth >= MAX_DEPTH {
             return Err(self.err("nested too deeply"));
         }
         self.i += 1;
-        let me = self.t.push(Tag::Arr, 0, 0, 0);
+        let me = self.t.push(tag, 0, 0, 0);
         self.ws();
-        if self.peek() == Some(b']') {
+        if self.peek() == Some(close) {
             self.i += 1;
         } else {
             loop {
                 self.ws();
-                self.value(depth + 1)?;
+                item(self, depth + 1)?;
                 self.ws();
                 match self.peek() {
                     Some(b',') => self.i += 1,
-                    Some(b']') => {
+                    Some(c) if c == close => {
                         self.i += 1;
                         break;
                     }
-                    _ => return Err(self.err("expected `,` or `]`")),
+                    _ => return Err(self.err(expected)),
                 }
             }
         }
@@ -465,35 +459,38 @@ impl<'a> JsonNode<'a> for TapeRef<'a> {
     }
     fn entries(self) -> impl Iterator<Item = (&'a str, Self)> {
         let t = self.t;
-        let (mut i, end) = if self.is_object() {
-            (self.i + 1, self.node().a)
-        } else {
-            (0, 0)
-        };
-        std::iter::from_fn(move || {
-            if i >= end {
-                return None;
-            }
-            let key = TapeRef::str_at(t, i);
-            let v = TapeRef { t, i: i + 1 };
-            i = v.end();
-            Some((key, v))
-        })
+        self.members(true)
+            .map(move |(k, v)| (TapeRef::str_at(t, k), v))
     }
     fn items(self) -> impl Iterator<Item = Self> {
+        self.members(false).map(|(_, v)| v)
+    }
+}
+
+impl<'a> TapeRef<'a> {
+    /// The members of this object (`object`: key index, value) or array
+    /// (the index is the value's); nothing if it is not one.
+    fn members(self, object: bool) -> impl Iterator<Item = (u32, Self)> {
         let t = self.t;
-        let (mut i, end) = if self.is_array() {
+        let is = if object {
+            self.is_object()
+        } else {
+            self.is_array()
+        };
+        let (mut i, end) = if is {
             (self.i + 1, self.node().a)
         } else {
             (0, 0)
         };
+        let key = object as u32;
         std::iter::from_fn(move || {
             if i >= end {
                 return None;
             }
-            let v = TapeRef { t, i };
+            let at = i;
+            let v = TapeRef { t, i: i + key };
             i = v.end();
-            Some(v)
+            Some((at, v))
         })
     }
 }
