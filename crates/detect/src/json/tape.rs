@@ -190,7 +190,9 @@ impl Parser<'_, '_> {
     }
 
     /// An object or an array at `i` (on its opening bracket): `item` reads
-    /// each member, separated by `,`, up to `close`.
+    /// each member, separated by `,`, up to `close`. Inlined into its two
+    /// callers, so that `item` is a direct call.
+    #[inline(always)]
     fn container(
         &mut self,
         depth: usize,
