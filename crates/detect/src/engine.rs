@@ -19,6 +19,32 @@ pub(crate) const ANY: u32 = u32::MAX;
 /// A scanner's arenas grown past this by one huge event are given back.
 const ARENA_KEEP: usize = 1 << 20;
 
+/// A scanner remembers at most this many spellings of field names.
+const MAX_NAMES: usize = 4096;
+/// In a scanner's names: no rule names this field.
+const NO_FIELD: u32 = u32::MAX;
+
+/// Writes an integer in decimal (what `{i}` writes, without the formatter).
+fn push_int(out: &mut String, i: i64) {
+    let mut digits = [0u8; 20];
+    let mut n = i.unsigned_abs();
+    let mut k = digits.len();
+    loop {
+        k -= 1;
+        digits[k] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        out.push('-');
+    }
+    for &d in &digits[k..] {
+        out.push(d as char);
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) enum CCheck {
     Text {
@@ -516,6 +542,9 @@ pub struct Scanner<'e> {
     buckets: Vec<u32>,
     keyed: Vec<u32>,
     name: String,
+    /// Field names as events spell them → field id ([`NO_FIELD`]: no rule
+    /// names it), so that a name is lowercased and looked up once.
+    ids: HashMap<Box<str>, u32, FxBuild>,
     out: Vec<usize>,
     /// Rule variants evaluated since the scanner was made (diagnostics).
     pub evaluated: u64,
@@ -553,6 +582,7 @@ impl Engine {
             buckets: Vec::new(),
             keyed: Vec::new(),
             name: String::new(),
+            ids: HashMap::default(),
             out: Vec::new(),
             evaluated: 0,
             hits: 0,
@@ -787,9 +817,7 @@ impl<'e> Scanner<'e> {
         // Later values are chained after earlier ones; walk backwards so the
         // chain keeps the event's order.
         for (name, value) in fields.rev() {
-            self.name.clear();
-            pattern::lower_into(name, &mut self.name);
-            let id = self.engine.fields.get(self.name.as_str()).copied();
+            let id = self.field_id(name);
             let raw0 = self.text.len() as u32;
             let (num, null) = match value {
                 ValueRef::Null => (None, true),
@@ -798,8 +826,7 @@ impl<'e> Scanner<'e> {
                     (None, false)
                 }
                 ValueRef::Int(i) => {
-                    use std::fmt::Write;
-                    let _ = write!(self.text, "{i}");
+                    push_int(&mut self.text, i);
                     (Some(i as f64), false)
                 }
                 ValueRef::Float(f) => {
@@ -841,6 +868,23 @@ impl<'e> Scanner<'e> {
             self.text = String::new();
             self.low = String::new();
         }
+    }
+
+    /// The id of a field name as an event spells it (`None`: no rule names it).
+    #[inline]
+    fn field_id(&mut self, name: &str) -> Option<u32> {
+        if let Some(&id) = self.ids.get(name) {
+            return (id != NO_FIELD).then_some(id);
+        }
+        self.name.clear();
+        pattern::lower_into(name, &mut self.name);
+        let id = self.engine.fields.get(self.name.as_str()).copied();
+        // Bounded: a stream of ever new names does not grow it for ever.
+        if self.ids.len() >= MAX_NAMES {
+            self.ids.clear();
+        }
+        self.ids.insert(name.into(), id.unwrap_or(NO_FIELD));
+        id
     }
 
     fn kind_matches(&self, k: &KindSel) -> bool {
@@ -1043,4 +1087,16 @@ fn declared_covers(ls: &LogSource, hint: &crate::event::SourceHint) -> bool {
         && eq(&ls.product, &hint.product)
         && eq(&ls.category, &hint.category)
         && eq(&ls.service, &hint.service)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn push_int_writes_what_display_writes() {
+        for i in [0, 1, -1, 9, 10, 4688, -4688, i64::MAX, i64::MIN] {
+            let mut s = String::from("x");
+            super::push_int(&mut s, i);
+            assert_eq!(s, format!("x{i}"));
+        }
+    }
 }

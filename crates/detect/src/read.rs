@@ -293,6 +293,9 @@ impl<R: BufRead> Iterator for JsonEvents<R> {
     }
 }
 
+/// A record's position (`chunk N record M`) and its JSON as `evtx` renders it.
+type Rendered = (String, Vec<u8>);
+
 /// Windows events from an EVTX file, through the `evtx` crate, normalised like
 /// the JSON form. Streams chunk by chunk (64 KiB of records at a time); a
 /// chunk or record that cannot be parsed is reported and the rest is read.
@@ -300,16 +303,20 @@ pub struct EvtxEvents<R: Read + Seek> {
     name: String,
     chunks: Option<evtx::IntoIterChunks<R>>,
     settings: std::sync::Arc<evtx::ParserSettings>,
-    /// Records of the current chunk, normalised when taken.
-    pending: std::collections::VecDeque<Result<serde_json::Value, RecordError>>,
+    /// Records of the current chunk as the `evtx` crate renders them in
+    /// JSON (with where they are), parsed and normalised when taken.
+    pending: std::collections::VecDeque<Result<Rendered, RecordError>>,
     names: String,
     chunk_no: usize,
+    tape: Tape,
+    scratch: EventBuf,
 }
 
 impl<R: Read + Seek> EvtxEvents<R> {
     /// Opens an EVTX stream. A file whose header cannot be read yields one error.
     pub fn new(r: R, name: &str) -> Self {
-        let settings = evtx::ParserSettings::new();
+        // Compact JSON: the tape parser reads fewer bytes.
+        let settings = evtx::ParserSettings::new().indent(false);
         let mut me = EvtxEvents {
             name: name.to_string(),
             chunks: None,
@@ -317,6 +324,8 @@ impl<R: Read + Seek> EvtxEvents<R> {
             pending: Default::default(),
             names: String::new(),
             chunk_no: 0,
+            tape: Tape::default(),
+            scratch: EventBuf::new(),
         };
         let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             evtx::EvtxParser::from_read_seek(r)
@@ -351,7 +360,7 @@ impl<R: Read + Seek> EvtxEvents<R> {
         let settings = self.settings.clone();
         let chunk_no = self.chunk_no;
         self.chunk_no += 1;
-        let mut out: Vec<Result<serde_json::Value, (String, String)>> = Vec::new();
+        let mut out: Vec<Result<Rendered, (String, String)>> = Vec::new();
         let step = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Option<()> {
             let data = chunks.next()?;
             let mut data = match data {
@@ -375,12 +384,10 @@ impl<R: Read + Seek> EvtxEvents<R> {
                 }
             };
             for (i, rec) in chunk.iter().enumerate() {
-                match rec.and_then(|r| r.into_json_value()) {
-                    Ok(r) => out.push(Ok(r.data)),
-                    Err(e) => out.push(Err((
-                        format!("chunk {chunk_no} record {}", i + 1),
-                        format!("unreadable record: {e}"),
-                    ))),
+                let position = format!("chunk {chunk_no} record {}", i + 1);
+                match rec.and_then(|r| r.into_json_bytes()) {
+                    Ok(r) => out.push(Ok((position, r.data))),
+                    Err(e) => out.push(Err((position, format!("unreadable record: {e}")))),
                 }
             }
             Some(())
@@ -412,7 +419,7 @@ impl<R: Read + Seek> EvtxEvents<R> {
 }
 
 impl<R: Read + Seek> EvtxEvents<R> {
-    fn next_record(&mut self) -> Option<Result<serde_json::Value, RecordError>> {
+    fn next_record(&mut self) -> Option<Result<Rendered, RecordError>> {
         loop {
             if let Some(x) = self.pending.pop_front() {
                 return Some(x);
@@ -427,23 +434,42 @@ impl<R: Read + Seek> EvtxEvents<R> {
     /// {…}}`, the form [`Event::from_json`] reads), for callers that keep
     /// the event as received.
     pub fn next_json(&mut self) -> Option<Result<serde_json::Value, RecordError>> {
-        self.next_record()
+        let (position, data) = match self.next_record()? {
+            Ok(r) => r,
+            Err(e) => return Some(Err(e)),
+        };
+        Some(
+            serde_json::from_slice(&data)
+                .map_err(|e| self.err(position, format!("unreadable record: {e}"))),
+        )
     }
 
     /// Reads the next event into `out` (cleared first), as
-    /// [`JsonEvents::next_into`] does.
+    /// [`JsonEvents::next_into`] does: the record's JSON is parsed onto a
+    /// reused tape, not into a `serde_json::Value` tree.
     pub fn next_into(&mut self, out: &mut EventBuf) -> Option<Result<(), RecordError>> {
-        let rec = self.next_record()?;
-        Some(rec.map(|j| {
-            out.clear();
-            json::normalise(&j, out, &mut self.names);
-        }))
+        let (position, data) = match self.next_record()? {
+            Ok(r) => r,
+            Err(e) => return Some(Err(e)),
+        };
+        if let Err(e) = self.tape.parse(&data) {
+            return Some(Err(self.err(position, format!("unreadable record: {e}"))));
+        }
+        out.clear();
+        json::normalise(self.tape.root(), out, &mut self.names);
+        if self.tape.capacity() > 4 * MAX_JSON_RECORD {
+            self.tape.shrink();
+        }
+        Some(Ok(()))
     }
 }
 
 impl<R: Read + Seek> Iterator for EvtxEvents<R> {
     type Item = Result<Event, RecordError>;
     fn next(&mut self) -> Option<Self::Item> {
-        self.next_record().map(|r| r.map(|j| Event::from_json(&j)))
+        let mut buf = std::mem::take(&mut self.scratch);
+        let item = self.next_into(&mut buf).map(|r| r.map(|()| buf.to_event()));
+        self.scratch = buf;
+        item
     }
 }

@@ -3,13 +3,15 @@
 //! The normalisation (the layouts described in [`crate::event`]) is written
 //! once over [`JsonNode`], implemented by `serde_json::Value` (for
 //! [`Event::from_json`](crate::Event::from_json) and the EVTX reader) and by
-//! [`Tape`], a flat, reusable parse of one record that the JSON reader fills
+//! [`Tape`] (`tape.rs`), a flat, reusable parse of one record by a parser of its own, that the JSON reader fills
 //! without allocating once warm. Fields go to a [`Sink`]: an owned
 //! [`Event`](crate::Event) or a reusable [`EventBuf`](crate::EventBuf).
 
 use crate::event::ValueRef;
-use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::Value as Json;
+
+mod tape;
+pub(crate) use tape::Tape;
 
 /// Where normalised fields go.
 pub(crate) trait Sink {
@@ -85,17 +87,28 @@ pub(crate) fn normalise<'a, N: JsonNode<'a>, S: Sink>(json: N, ev: &mut S, name:
         flatten_depth(ev, name, json, 0);
         return;
     }
-    if let Some(inner) = json.get("Event") {
+    // The keys that tell the layout, found in one pass (the first of each).
+    let (mut event, mut system, mut data, mut winlog) = (None, false, false, None);
+    for (k, v) in json.entries() {
+        match k {
+            "Event" if event.is_none() => event = Some(v),
+            "System" => system = true,
+            "EventData" | "UserData" => data = true,
+            "winlog" if winlog.is_none() => winlog = Some(v),
+            _ => {}
+        }
+    }
+    if let Some(inner) = event {
         if inner.is_object() && inner.has("System") {
             windows_xml_json(ev, inner, name);
             return;
         }
     }
-    if json.has("System") && (json.has("EventData") || json.has("UserData")) {
+    if system && data {
         windows_xml_json(ev, json, name);
         return;
     }
-    if let Some(winlog) = json.get("winlog").filter(|w| w.is_object()) {
+    if let Some(winlog) = winlog.filter(|w| w.is_object()) {
         winlogbeat(ev, winlog, name);
         for (k, v) in json.entries() {
             if k != "winlog" {
@@ -280,289 +293,5 @@ fn winlogbeat<'a, N: JsonNode<'a>, S: Sink>(ev: &mut S, w: N, name: &mut String)
                 flatten_depth(ev, name, v, 0);
             }
         }
-    }
-}
-
-// ------------------------------------------------------------------ the tape
-
-#[derive(Clone, Copy, Debug)]
-enum Tag {
-    Null,
-    Bool,
-    Int,
-    Float,
-    Str,
-    /// `a`: index of the node after the array.
-    Arr,
-    /// `a`: index of the node after the object; members are key, value pairs.
-    Obj,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct TNode {
-    tag: Tag,
-    a: u32,
-    b: u32,
-    /// Int value, or a float's bits, or a bool (0/1).
-    n: u64,
-}
-
-/// One JSON record parsed flat: nodes in document order, strings unescaped
-/// into one buffer. Reused record after record.
-#[derive(Default, Debug)]
-pub(crate) struct Tape {
-    nodes: Vec<TNode>,
-    text: String,
-}
-
-impl Tape {
-    /// Parses one JSON text (the whole slice) into the tape.
-    pub(crate) fn parse(&mut self, bytes: &[u8]) -> Result<(), serde_json::Error> {
-        self.nodes.clear();
-        self.text.clear();
-        let mut de = serde_json::Deserializer::from_slice(bytes);
-        TapeSeed(self).deserialize(&mut de)?;
-        de.end()
-    }
-
-    /// The root value (call after a successful parse).
-    pub(crate) fn root(&self) -> TapeRef<'_> {
-        TapeRef { t: self, i: 0 }
-    }
-
-    /// The value at a node index (from [`TapeRef::first_child`] / [`TapeRef::next_index`]).
-    pub(crate) fn node_at(&self, i: usize) -> TapeRef<'_> {
-        TapeRef {
-            t: self,
-            i: i as u32,
-        }
-    }
-
-    /// Bytes held (for keeping memory bounded).
-    pub(crate) fn capacity(&self) -> usize {
-        self.text.capacity() + self.nodes.capacity() * std::mem::size_of::<TNode>()
-    }
-
-    /// Frees the buffers (after an unusually large record).
-    pub(crate) fn shrink(&mut self) {
-        self.nodes = Vec::new();
-        self.text = String::new();
-    }
-
-    fn push(&mut self, tag: Tag, a: u32, b: u32, n: u64) -> usize {
-        self.nodes.push(TNode { tag, a, b, n });
-        self.nodes.len() - 1
-    }
-
-    fn push_str(&mut self, s: &str) {
-        let a = self.text.len() as u32;
-        self.text.push_str(s);
-        let b = self.text.len() as u32;
-        self.push(Tag::Str, a, b, 0);
-    }
-}
-
-/// A value in a [`Tape`].
-#[derive(Clone, Copy)]
-pub(crate) struct TapeRef<'a> {
-    t: &'a Tape,
-    i: u32,
-}
-
-impl<'a> TapeRef<'a> {
-    fn node(self) -> TNode {
-        self.t.nodes[self.i as usize]
-    }
-    /// Index of the node after this value.
-    fn end(self) -> u32 {
-        match self.node().tag {
-            Tag::Arr | Tag::Obj => self.node().a,
-            _ => self.i + 1,
-        }
-    }
-    /// Index of the first child of an array or object.
-    pub(crate) fn first_child(self) -> usize {
-        self.i as usize + 1
-    }
-    /// Index of the node after this value.
-    pub(crate) fn next_index(self) -> usize {
-        self.end() as usize
-    }
-    fn str_at(t: &'a Tape, i: u32) -> &'a str {
-        let n = t.nodes[i as usize];
-        &t.text[n.a as usize..n.b as usize]
-    }
-}
-
-impl<'a> JsonNode<'a> for TapeRef<'a> {
-    fn scalar(self) -> Option<ValueRef<'a>> {
-        let n = self.node();
-        Some(match n.tag {
-            Tag::Null => ValueRef::Null,
-            Tag::Bool => ValueRef::Bool(n.n != 0),
-            Tag::Int => ValueRef::Int(n.n as i64),
-            Tag::Float => ValueRef::Float(f64::from_bits(n.n)),
-            Tag::Str => ValueRef::Str(TapeRef::str_at(self.t, self.i)),
-            Tag::Arr | Tag::Obj => return None,
-        })
-    }
-    fn is_object(self) -> bool {
-        matches!(self.node().tag, Tag::Obj)
-    }
-    fn is_array(self) -> bool {
-        matches!(self.node().tag, Tag::Arr)
-    }
-    fn entries(self) -> impl Iterator<Item = (&'a str, Self)> {
-        let t = self.t;
-        let (mut i, end) = if self.is_object() {
-            (self.i + 1, self.node().a)
-        } else {
-            (0, 0)
-        };
-        std::iter::from_fn(move || {
-            if i >= end {
-                return None;
-            }
-            let key = TapeRef::str_at(t, i);
-            let v = TapeRef { t, i: i + 1 };
-            i = v.end();
-            Some((key, v))
-        })
-    }
-    fn items(self) -> impl Iterator<Item = Self> {
-        let t = self.t;
-        let (mut i, end) = if self.is_array() {
-            (self.i + 1, self.node().a)
-        } else {
-            (0, 0)
-        };
-        std::iter::from_fn(move || {
-            if i >= end {
-                return None;
-            }
-            let v = TapeRef { t, i };
-            i = v.end();
-            Some(v)
-        })
-    }
-}
-
-struct TapeSeed<'t>(&'t mut Tape);
-struct KeySeed<'t>(&'t mut Tape);
-
-impl<'de> DeserializeSeed<'de> for TapeSeed<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for KeySeed<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a key")
-    }
-    fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
-        self.0.push_str(s);
-        Ok(())
-    }
-}
-
-impl<'de> Visitor<'de> for TapeSeed<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_bool<E: de::Error>(self, b: bool) -> Result<(), E> {
-        self.0.push(Tag::Bool, 0, 0, b as u64);
-        Ok(())
-    }
-    fn visit_i64<E: de::Error>(self, i: i64) -> Result<(), E> {
-        self.0.push(Tag::Int, 0, 0, i as u64);
-        Ok(())
-    }
-    fn visit_u64<E: de::Error>(self, u: u64) -> Result<(), E> {
-        match i64::try_from(u) {
-            Ok(i) => self.0.push(Tag::Int, 0, 0, i as u64),
-            Err(_) => self.0.push(Tag::Float, 0, 0, (u as f64).to_bits()),
-        };
-        Ok(())
-    }
-    fn visit_f64<E: de::Error>(self, f: f64) -> Result<(), E> {
-        self.0.push(Tag::Float, 0, 0, f.to_bits());
-        Ok(())
-    }
-    fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
-        self.0.push_str(s);
-        Ok(())
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        self.0.push(Tag::Null, 0, 0, 0);
-        Ok(())
-    }
-    fn visit_none<E: de::Error>(self) -> Result<(), E> {
-        self.visit_unit()
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let t = self.0;
-        let me = t.push(Tag::Arr, 0, 0, 0);
-        while seq.next_element_seed(TapeSeed(&mut *t))?.is_some() {}
-        t.nodes[me].a = t.nodes.len() as u32;
-        Ok(())
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let t = self.0;
-        let me = t.push(Tag::Obj, 0, 0, 0);
-        while map.next_key_seed(KeySeed(&mut *t))?.is_some() {
-            map.next_value_seed(TapeSeed(&mut *t))?;
-        }
-        t.nodes[me].a = t.nodes.len() as u32;
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::{Event, EventBuf};
-
-    fn both(text: &str) -> (Event, Event) {
-        let j: Json = serde_json::from_str(text).unwrap();
-        let slow = Event::from_json(&j);
-        let mut t = Tape::default();
-        t.parse(text.as_bytes()).unwrap();
-        let mut buf = EventBuf::new();
-        let mut name = String::new();
-        normalise(t.root(), &mut buf, &mut name);
-        (slow, buf.to_event())
-    }
-
-    #[test]
-    fn tape_and_value_normalise_alike() {
-        for text in [
-            r##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"P"}},"EventID":{"#attributes":{"Qualifiers":16384},"#text":7045},"Channel":"System"},
-              "EventData":{"Data":[{"#attributes":{"Name":"A"},"#text":"x"},{"#attributes":{"Name":"B"},"#text":5}]},"UserData":{"X":{"Y":"z"}}}}"##,
-            r##"{"@timestamp":"t","winlog":{"channel":"Security","event_id":"4688","event_data":{"NewProcessName":"C:\\a.exe"}},"process":{"pid":3,"args":["a",1,null,true,1.5]}}"##,
-            r##"{"EventID":4104,"SourceName":"S","Big":18446744073709551615,"Neg":-3,"e":"\u00e9\n"}"##,
-            r##"[1,{"a":2}]"##,
-        ] {
-            let (slow, fast) = both(text);
-            assert_eq!(slow, fast, "{text}");
-        }
-    }
-
-    #[test]
-    fn tape_rejects_what_serde_json_rejects() {
-        let mut t = Tape::default();
-        assert!(t.parse(b"{\"a\":1} x").is_err());
-        assert!(t.parse(b"{\"a\":").is_err());
-        assert!(t.parse(b"{\"a\":1}").is_ok());
     }
 }
