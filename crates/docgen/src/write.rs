@@ -553,7 +553,12 @@ fn data_table(table: &Table, block: usize) -> Result<dx::Table, DocError> {
             .enumerate()
             .map(|(i, &w)| {
                 let text = row.get(i).map(String::as_str).unwrap_or("");
-                cell(text, w, cell_style, AlignmentType::Left)
+                let align = if is_figure(text) {
+                    AlignmentType::Center
+                } else {
+                    AlignmentType::Left
+                };
+                cell(text, w, cell_style, align)
             })
             .collect();
         rows.push(dx::TableRow::new(cells));
@@ -582,6 +587,16 @@ const CELL_SLACK: f64 = 90.0;
 
 /// Width in twips of `text` set at `size` half-points, as Times New Roman
 /// sets it (the estimate the charts use too), a little generously.
+/// A cell that is a figure (a count, "1.234", "66,7 %", "12/45", "–"),
+/// centred as Vietnamese report tables set them; text stays left.
+fn is_figure(text: &str) -> bool {
+    let t = text.trim();
+    t.chars().any(|c| c.is_ascii_digit())
+        && t.chars().all(|c| c.is_ascii_digit() || ".,% /".contains(c))
+        || t == "–"
+        || t == "-"
+}
+
 fn twips(text: &str, size: usize, bold: bool) -> f64 {
     let em = size as f64 * 10.0; // half-points to twips
     let factor = if bold { 1.1 } else { 1.04 };
@@ -847,4 +862,19 @@ fn deflate(stored: &[u8], extra: Vec<(String, Vec<u8>)>) -> Result<Vec<u8>, DocE
 
 fn package_error(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> DocError {
     DocError::Package(e.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_figure;
+
+    #[test]
+    fn figures_are_told_from_text() {
+        for figure in ["0", "1.234", "66,7 %", "12/45", "01/10/2026", "–"] {
+            assert!(is_figure(figure), "{figure}");
+        }
+        for text in ["", "Cấp độ 1", "300/A05", "SYT", "CVE-2024-1", "%"] {
+            assert!(!is_figure(text), "{text}");
+        }
+    }
 }
