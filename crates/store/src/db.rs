@@ -415,6 +415,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         24,
         include_str!("../migrations/sqlite/0024_warning_issuer.sql"),
     ),
+    (
+        25,
+        include_str!("../migrations/sqlite/0025_match_at_scale.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_registry.sql")),
@@ -493,6 +497,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         24,
         include_str!("../migrations/postgres/0024_warning_issuer.sql"),
+    ),
+    (
+        25,
+        include_str!("../migrations/postgres/0025_match_at_scale.sql"),
     ),
 ];
 
