@@ -36,11 +36,7 @@ impl Found {
         let mut i = 0usize;
         for (place, asset) in self.assets.iter().enumerate() {
             let start = i;
-            while self
-                .picks
-                .get(i)
-                .is_some_and(|p| p.asset as usize == place)
-            {
+            while self.picks.get(i).is_some_and(|p| p.asset as usize == place) {
                 i += 1;
             }
             let level = usize::from(level_of(asset) - 1);
@@ -201,8 +197,7 @@ impl App {
                 let rows = unevaluable.store_rows(chunk, &found.assets, &found.cves);
                 store::vulns::add_unevaluable(&mut tx, &rows).await?;
             }
-            store::vuln_match::set_match_state(&mut tx, "unevaluable", unevaluable.digest)
-                .await?;
+            store::vuln_match::set_match_state(&mut tx, "unevaluable", unevaluable.digest).await?;
         }
         touched.sort_unstable();
         let now_digests: Vec<(i64, i64)> = found
@@ -327,13 +322,25 @@ impl App {
             .evidence
             .iter()
             .zip(&evidence)
-            .map(|(e, &u)| if u { ids.get(&e.text_digest).copied() } else { None })
+            .map(|(e, &u)| {
+                if u {
+                    ids.get(&e.text_digest).copied()
+                } else {
+                    None
+                }
+            })
             .collect();
         found.reasons_ids = found
             .assessed
             .iter()
             .zip(&reasons)
-            .map(|(a, &u)| if u { ids.get(&(a.digest as i64)).copied() } else { None })
+            .map(|(a, &u)| {
+                if u {
+                    ids.get(&(a.digest as i64)).copied()
+                } else {
+                    None
+                }
+            })
             .collect();
         Ok(())
     }

@@ -175,7 +175,6 @@ pub async fn record_matches(
     Ok(())
 }
 
-
 /// The known findings of `assets`, in order of identifier.
 pub async fn known_findings_of_assets(
     c: &mut Conn<'_>,
@@ -224,7 +223,10 @@ pub async fn set_asset_match_digests(tx: &mut Tx, digests: &[(i64, i64)]) -> Res
     for chunk in digests.chunks(ROWS) {
         let mut q = Sql::new("INSERT INTO vuln_asset_match (asset_id, digest) VALUES ");
         for (i, (asset, digest)) in chunk.iter().enumerate() {
-            q.push(if i == 0 { "(?,?)" } else { ",(?,?)" }, args![*asset, *digest]);
+            q.push(
+                if i == 0 { "(?,?)" } else { ",(?,?)" },
+                args![*asset, *digest],
+            );
         }
         q.push(
             " ON CONFLICT (asset_id) DO UPDATE SET digest = excluded.digest",
@@ -272,7 +274,10 @@ pub async fn share_texts(tx: &mut Tx, texts: &[(i64, &str)]) -> Result<HashMap<i
     for chunk in distinct.chunks(ROWS) {
         let mut q = Sql::new("INSERT INTO vuln_texts (digest, body) VALUES ");
         for (i, (digest, body)) in chunk.iter().enumerate() {
-            q.push(if i == 0 { "(?,?)" } else { ",(?,?)" }, args![*digest, *body]);
+            q.push(
+                if i == 0 { "(?,?)" } else { ",(?,?)" },
+                args![*digest, *body],
+            );
         }
         // An existing row answers only when it holds the same text.
         q.push(

@@ -359,7 +359,6 @@ impl std::hash::Hasher for MixHasher {
 
 pub(super) type HashedKeys = std::hash::BuildHasherDefault<MixHasher>;
 
-
 // ------------------------------------------------------------ bulk matching
 
 impl VulnIndex<'_> {

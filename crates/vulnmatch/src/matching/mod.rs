@@ -84,10 +84,10 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
+mod bulk;
 mod cna;
 mod evidence;
 mod facts;
-mod bulk;
 mod index;
 mod inventory;
 mod nvd;
@@ -96,10 +96,10 @@ mod plan;
 mod ranges;
 mod stream;
 
+pub use bulk::*;
 use cna::*;
 pub use evidence::*;
 pub use facts::*;
-pub use bulk::*;
 pub use index::*;
 pub use inventory::*;
 use nvd::*;
