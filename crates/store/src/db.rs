@@ -146,6 +146,20 @@ impl Sql {
         assert!(it.next().is_none(), "more arguments than placeholders");
         self
     }
+    /// Appends one row of a multi-row `VALUES` list, a placeholder per
+    /// argument: `(?,…)`, after a comma unless it is the `first`.
+    pub fn push_row(&mut self, first: bool, args: Vec<Arg>) -> &mut Self {
+        let mut row = String::with_capacity(args.len() * 2 + 2);
+        if !first {
+            row.push(',');
+        }
+        row.push('(');
+        for i in 0..args.len() {
+            row.push_str(if i == 0 { "?" } else { ",?" });
+        }
+        row.push(')');
+        self.push(&row, args)
+    }
 }
 
 /// Appends `n` in decimal. Multi-row inserts number thousands of

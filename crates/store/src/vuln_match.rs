@@ -3,7 +3,7 @@
 //! digests that let it skip assets whose findings are as it would write
 //! them, the shared texts (evidence, reasons) and the findings it writes.
 
-use crate::db::{args, Conn, One, Sql, Tx};
+use crate::db::{args, Arg, Conn, One, Sql, Tx};
 use crate::vulns::MATCHER;
 use crate::Result;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -84,6 +84,26 @@ pub struct Matched {
     pub digest: i64,
 }
 
+/// The columns the matcher writes into a finding, new or refreshed, in the
+/// order of [`written`].
+const WRITTEN: &str = "priority, deadline, deadline_by, evidence, evidence_id, evidence_key, \
+                       reasons, reasons_id, system_id, match_digest";
+
+fn written(m: &Matched) -> Vec<Arg> {
+    args![
+        m.priority.as_str(),
+        Some(m.deadline),
+        m.deadline_by.as_str(),
+        m.evidence.inline(),
+        m.evidence.shared(),
+        m.evidence_key.as_str(),
+        m.reasons.inline(),
+        m.reasons.shared(),
+        m.system_id,
+        m.digest
+    ]
+}
+
 /// Writes new findings (open) and refreshes the priority, deadline and
 /// evidence of known ones; each new finding gets its first event. New
 /// findings and their events go in multi-row INSERTs (a first run over a
@@ -97,33 +117,12 @@ pub async fn record_matches(
     let open = FindingStatus::Open.as_str();
     for chunk in new.chunks(ROWS) {
         let mut q = Sql::new(
-            "INSERT INTO findings (asset_id, system_id, cve, status, priority, deadline, deadline_by, evidence, evidence_id, evidence_key, reasons, reasons_id, detected_at, updated_at, match_digest) VALUES ",
+            &format!("INSERT INTO findings (asset_id, cve, status, detected_at, updated_at, {WRITTEN}) VALUES "),
         );
         for (i, m) in chunk.iter().enumerate() {
-            q.push(
-                if i == 0 {
-                    "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-                } else {
-                    ",(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-                },
-                args![
-                    m.asset_id,
-                    m.system_id,
-                    m.cve.as_str(),
-                    open,
-                    m.priority.as_str(),
-                    Some(m.deadline),
-                    m.deadline_by.as_str(),
-                    m.evidence.inline(),
-                    m.evidence.shared(),
-                    m.evidence_key.as_str(),
-                    m.reasons.inline(),
-                    m.reasons.shared(),
-                    now,
-                    now,
-                    m.digest
-                ],
-            );
+            let mut row = args![m.asset_id, m.cve.as_str(), open, now, now];
+            row.extend(written(m));
+            q.push_row(i == 0, row);
         }
         q.push(" RETURNING id", vec![]);
         let ids: Vec<One<i64>> = tx.conn().fetch_all(&q.text, q.args).await?;
@@ -131,12 +130,8 @@ pub async fn record_matches(
             "INSERT INTO finding_events (finding_id, at, actor, action, from_status, to_status, note) VALUES ",
         );
         for (i, id) in ids.iter().enumerate() {
-            e.push(
-                if i == 0 {
-                    "(?,?,?,?,?,?,?)"
-                } else {
-                    ",(?,?,?,?,?,?,?)"
-                },
+            e.push_row(
+                i == 0,
                 args![
                     id.0,
                     now,
@@ -155,20 +150,9 @@ pub async fn record_matches(
     for (id, m) in refreshed {
         tx.conn()
             .execute(
-                "UPDATE findings SET priority = $1, deadline = $2, deadline_by = $3, evidence = $4, evidence_id = $5, evidence_key = $6, reasons = $7, reasons_id = $8, system_id = $9, match_digest = $10 WHERE id = $11",
-                args![
-                    m.priority.as_str(),
-                    Some(m.deadline),
-                    m.deadline_by.as_str(),
-                    m.evidence.inline(),
-                    m.evidence.shared(),
-                    m.evidence_key.as_str(),
-                    m.reasons.inline(),
-                    m.reasons.shared(),
-                    m.system_id,
-                    m.digest,
-                    *id
-                ],
+                "UPDATE findings SET priority = $1, deadline = $2, deadline_by = $3, evidence = $4, evidence_id = $5, \
+                 evidence_key = $6, reasons = $7, reasons_id = $8, system_id = $9, match_digest = $10 WHERE id = $11",
+                written(m).into_iter().chain(args![*id]).collect(),
             )
             .await?;
     }
@@ -223,10 +207,7 @@ pub async fn set_asset_match_digests(tx: &mut Tx, digests: &[(i64, i64)]) -> Res
     for chunk in digests.chunks(ROWS) {
         let mut q = Sql::new("INSERT INTO vuln_asset_match (asset_id, digest) VALUES ");
         for (i, (asset, digest)) in chunk.iter().enumerate() {
-            q.push(
-                if i == 0 { "(?,?)" } else { ",(?,?)" },
-                args![*asset, *digest],
-            );
+            q.push_row(i == 0, args![*asset, *digest]);
         }
         q.push(
             " ON CONFLICT (asset_id) DO UPDATE SET digest = excluded.digest",
@@ -274,10 +255,7 @@ pub async fn share_texts(tx: &mut Tx, texts: &[(i64, &str)]) -> Result<HashMap<i
     for chunk in distinct.chunks(ROWS) {
         let mut q = Sql::new("INSERT INTO vuln_texts (digest, body) VALUES ");
         for (i, (digest, body)) in chunk.iter().enumerate() {
-            q.push(
-                if i == 0 { "(?,?)" } else { ",(?,?)" },
-                args![*digest, *body],
-            );
+            q.push_row(i == 0, args![*digest, *body]);
         }
         // An existing row answers only when it holds the same text.
         q.push(

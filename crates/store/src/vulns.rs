@@ -35,12 +35,8 @@ pub async fn upsert_vulns(tx: &mut Tx, rows: &[VulnRow]) -> Result<()> {
             "INSERT INTO vulns (cve, record, title, cvss, kev, kev_due, ransomware, epss, updated_at) VALUES ",
         );
         for (i, r) in chunk.iter().enumerate() {
-            q.push(
-                if i == 0 {
-                    "(?,?,?,?,?,?,?,?,?)"
-                } else {
-                    ",(?,?,?,?,?,?,?,?,?)"
-                },
+            q.push_row(
+                i == 0,
                 args![
                     r.cve.as_str(),
                     r.record.as_str(),
@@ -75,10 +71,7 @@ async fn write_match_forms(tx: &mut Tx, forms: &[(&str, &[u8])]) -> Result<()> {
     for chunk in forms.chunks(BATCH) {
         let mut q = Sql::new("INSERT INTO vuln_match_forms (cve, form) VALUES ");
         for (i, (cve, form)) in chunk.iter().enumerate() {
-            q.push(
-                if i == 0 { "(?,?)" } else { ",(?,?)" },
-                args![*cve, form.to_vec()],
-            );
+            q.push_row(i == 0, args![*cve, form.to_vec()]);
         }
         q.push(
             " ON CONFLICT (cve) DO UPDATE SET form = excluded.form",
@@ -636,12 +629,8 @@ pub async fn add_unevaluable(tx: &mut Tx, rows: &[Unevaluable]) -> Result<()> {
             "INSERT INTO vuln_unevaluable (asset_id, system_id, cve, source, record, rule, inventory_fact, reason, found_at) VALUES ",
         );
         for (i, u) in chunk.iter().enumerate() {
-            q.push(
-                if i == 0 {
-                    "(?,?,?,?,?,?,?,?,?)"
-                } else {
-                    ",(?,?,?,?,?,?,?,?,?)"
-                },
+            q.push_row(
+                i == 0,
                 args![
                     u.asset_id,
                     u.system_id,
