@@ -16,7 +16,8 @@
 # Environment: RECORDS (default 300000), ITEMS (1000000), ASSETS (100000),
 # SEED (42), THREADS (scale --threads, default 2), FULL (default 1),
 # REPEAT (scale --repeat: each matching timed this many times, default 3),
-# PRODUCT (1: also import the feed and match with the canhgac binary).
+# PRODUCT (1: also import the feed and match with the canhgac binary),
+# ENGINE (0: skip step 2, e.g. to time only the product with PRODUCT=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RECORDS=${RECORDS:-300000}
@@ -65,17 +66,11 @@ else
   awk -v a="$start" -v b="$end" 'BEGIN { printf "generated in %.1f s\n", b - a }'
 fi
 
-ARGS=("$DIR" --threads "$THREADS" --repeat "$REPEAT")
-if [ "$FULL" = 0 ]; then
-  ARGS+=(--no-full)
-fi
-echo "== $EX/scale ${ARGS[*]} ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
-/usr/bin/time -v "$EX/scale" "${ARGS[@]}" >"$WORK/scale.out" 2>"$WORK/time.out"
-
 # key=value lines of scale, and the lines of time -v.
 get() { awk -F= -v k="$1" '$1 == k { print $2; exit }' "$WORK/scale.out"; }
 # A figure of /usr/bin/time -v's report (of the scale run unless a file is named).
 timed() { awk -F': ' -v k="$1" 'index($0, k) { print $2; exit }' "${2:-$WORK/time.out}"; }
+
 # "value unit (goal: op limit unit)", with whether the goal is met.
 goal() {
   awk -v v="$1" -v lim="$2" -v unit="$3" 'BEGIN {
@@ -83,6 +78,14 @@ goal() {
     printf "%s %s (goal: <= %s %s: %s)\n", v, unit, lim, unit, (v + 0 <= lim + 0) ? "met" : "NOT met"
   }'
 }
+
+if [ "${ENGINE:-1}" != 0 ]; then
+ARGS=("$DIR" --threads "$THREADS" --repeat "$REPEAT")
+if [ "$FULL" = 0 ]; then
+  ARGS+=(--no-full)
+fi
+echo "== $EX/scale ${ARGS[*]} ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+/usr/bin/time -v "$EX/scale" "${ARGS[@]}" >"$WORK/scale.out" 2>"$WORK/time.out"
 
 echo "dataset: $(get feed_files) feed files, $(get feed_bytes) bytes, $(get cves) CVEs" \
   "($(get feed_records) records, $(get feed_problems) unreadable), $(get nvd_criteria) NVD criteria," \
@@ -109,6 +112,7 @@ fi
 echo "peak RSS (scale):          $(get peak_rss_mib) MiB"
 echo "/usr/bin/time -v:          wall $(timed 'Elapsed (wall clock) time'), user $(timed 'User time') s," \
   "system $(timed 'System time') s, CPU $(timed 'Percent of CPU'), max RSS $(timed 'Maximum resident set size') KiB"
+fi
 
 # 3. With PRODUCT=1: the same feed through the product. A fresh embedded
 #    database with the demo province and the generated inventory registered
@@ -140,7 +144,9 @@ if [ "${PRODUCT:-0}" = 1 ]; then
     >"$WORK/assets.out" 2>"$WORK/assets.time"
   /usr/bin/time -v "$BIN" --data-dir "$DATA" vuln import "$DIR"/nvd-*.json* "$DIR"/cve5-*.json* \
     >"$WORK/import.out" 2>"$WORK/import.time"
+  load1=$(cut -d' ' -f1-3 /proc/loadavg)
   /usr/bin/time -v "$BIN" --data-dir "$DATA" vuln match --timings >"$WORK/match.out" 2>"$WORK/match.time"
+  load2=$(cut -d' ' -f1-3 /proc/loadavg)
   /usr/bin/time -v "$BIN" --data-dir "$DATA" vuln match --timings >"$WORK/match2.out" 2>"$WORK/match2.time"
   echo "canhgac import assets:     wall $(timed 'Elapsed (wall clock)' "$WORK/assets.time")," \
     "$(($(wc -l <"$WORK/assets.csv") - 1)) assets: $(tail -1 "$WORK/assets.out")"
@@ -149,12 +155,14 @@ if [ "${PRODUCT:-0}" = 1 ]; then
   echo "canhgac vuln import:       wall $(timed 'Elapsed (wall clock)' "$WORK/import.time"), cpu $(cpu "$WORK/import.time") s," \
     "max RSS $(timed 'Maximum resident' "$WORK/import.time") KiB, $(wc -l <"$WORK/import.out") files," \
     "database $(du -sh "$DATA" | cut -f1)"
+  echo "load average before each match: $load1 / $load2"
   echo "canhgac vuln match:        wall $(timed 'Elapsed (wall clock)' "$WORK/match.time"), cpu $(cpu "$WORK/match.time") s," \
     "max RSS $(timed 'Maximum resident' "$WORK/match.time") KiB: $(tail -1 "$WORK/match.out")"
   echo "canhgac vuln match again:  wall $(timed 'Elapsed (wall clock)' "$WORK/match2.time"), cpu $(cpu "$WORK/match2.time") s," \
     "max RSS $(timed 'Maximum resident' "$WORK/match2.time") KiB: $(tail -1 "$WORK/match2.out")"
+  echo "database after matching:   $(du -sh "$DATA" | cut -f1)"
   for run in match match2; do
     echo "phases of $run (--timings):"
-    grep -E '^[a-z][a-z ]+ +wall ' "$WORK/$run.time" | sed 's/^/  /'
+    grep -E '^[a-z][a-z ]+ +(wall |[0-9])' "$WORK/$run.time" | sed 's/^/  /'
   done
 fi

@@ -34,6 +34,7 @@ pub mod vulns;
 pub mod vulns_match;
 pub mod vulns_records;
 pub mod vulns_report;
+mod vulns_update;
 
 use domain::{FieldErrors, PasswordPolicy, Scope};
 use store::{Store, StoreError};

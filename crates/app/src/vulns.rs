@@ -102,6 +102,10 @@ pub struct MatchRun {
     /// Known findings whose priority, deadline or evidence changed and were
     /// written again (the others are left as they are).
     pub rewritten: usize,
+    /// Assets whose findings were read back and compared (the others'
+    /// digest said they are as this run would write them).
+    #[serde(skip)]
+    pub assets_compared: usize,
     /// How long each phase took (the command line's `--timings`).
     #[serde(skip)]
     pub phases: Vec<crate::vulns_records::Phase>,

@@ -13,7 +13,7 @@ use crate::vulns::{must_coordinate, MatchRun};
 use crate::vulns_records::{par_map, Fnv, Phases};
 use crate::{App, AppError, Result};
 use chrono::NaiveDate;
-use domain::{FindingAction, FindingStatus, Scope};
+use domain::Scope;
 use std::collections::HashMap;
 use std::sync::Arc;
 use vulnmatch::matching::{Evidence, InventoryItem, UnevaluableStatement, VulnIndex};
@@ -169,6 +169,8 @@ pub(crate) struct EvidenceText {
     pub(crate) json: Box<str>,
     pub(crate) key: Box<str>,
     pub(crate) digest: u64,
+    /// The digest of the JSON alone: its shared row (`vuln_texts`).
+    pub(crate) text_digest: i64,
 }
 
 impl EvidenceText {
@@ -178,6 +180,7 @@ impl EvidenceText {
         let key = format!("{}|{}|{}", e.record, e.rule, e.inventory_fact);
         EvidenceText {
             digest: Fnv::new().u64(digest as u64).bytes(key.as_bytes()).get() as u64,
+            text_digest: digest,
             json: json.into(),
             key: key.into(),
         }
@@ -204,9 +207,13 @@ pub(crate) struct Found {
     pub(crate) rec_of: HashMap<CveId, u32, Nums>,
     pub(crate) warning_deadline: HashMap<CveId, NaiveDate>,
     pub(crate) slas: [Sla; 5],
+    /// The shared rows (`vuln_texts`) of the evidence and of the reasons
+    /// that are written, by place (`None`: written inline).
+    pub(crate) evidence_ids: Vec<Option<i64>>,
+    pub(crate) reasons_ids: Vec<Option<i64>>,
 }
 
-fn level_of(f: &store::vulns::AssetForMatch) -> u8 {
+pub(crate) fn level_of(f: &store::vulns::AssetForMatch) -> u8 {
     f.level.unwrap_or(1).clamp(1, 5) as u8
 }
 
@@ -265,18 +272,22 @@ impl Found {
     /// The finding as the store writes it, its deadline counted from
     /// `detected` (today for a new finding, the first detection for a
     /// known one).
-    pub(crate) fn row(&self, i: usize, detected: NaiveDate) -> Option<store::vulns::Matched> {
-        let (_, asset, cve, e, a, deadline, by, digest) = self.decided(i, detected)?;
-        Some(store::vulns::Matched {
+    pub(crate) fn row(&self, i: usize, detected: NaiveDate) -> Option<store::vuln_match::Matched> {
+        let (p, asset, cve, e, a, deadline, by, digest) = self.decided(i, detected)?;
+        let text = |id: Option<&Option<i64>>, body: &str| match id.copied().flatten() {
+            Some(id) => store::vuln_match::FindingText::Shared(id),
+            None => store::vuln_match::FindingText::Inline(body.to_string()),
+        };
+        Some(store::vuln_match::Matched {
             asset_id: asset.asset_id,
             system_id: asset.system_id,
             cve: cve.to_string(),
             priority: a.decision.as_str().to_string(),
             deadline,
             deadline_by: by.as_str().to_string(),
-            evidence: e.json.to_string(),
+            evidence: text(self.evidence_ids.get(p.evidence as usize), &e.json),
             evidence_key: e.key.to_string(),
-            reasons: a.reasons.to_string(),
+            reasons: text(self.reasons_ids.get(p.assessed as usize), &a.reasons),
             digest,
         })
     }
@@ -287,7 +298,7 @@ impl Found {
     }
 
     /// The evidence key of pick `i`.
-    fn evidence_key(&self, i: usize) -> Option<&str> {
+    pub(crate) fn evidence_key(&self, i: usize) -> Option<&str> {
         let p = self.picks.get(i)?;
         self.evidence.get(p.evidence as usize).map(|e| &*e.key)
     }
@@ -296,10 +307,10 @@ impl Found {
 /// The "cannot be evaluated" statements of a run: per asset and record, a
 /// shared statement; and the digest of the whole list, which does not
 /// depend on the order the threads found them in.
-struct Unevaluables {
-    rows: Vec<Pick>,
+pub(crate) struct Unevaluables {
+    pub(crate) rows: Vec<Pick>,
     statements: Vec<Arc<UnevaluableStatement>>,
-    digest: i64,
+    pub(crate) digest: i64,
 }
 
 impl Unevaluables {
@@ -351,7 +362,7 @@ impl Unevaluables {
         }
     }
 
-    fn store_rows(
+    pub(crate) fn store_rows(
         &self,
         part: &[Pick],
         assets: &[store::vulns::AssetForMatch],
@@ -486,6 +497,8 @@ impl App {
             rec_of,
             warning_deadline,
             slas: self.config.vuln_sla,
+            evidence_ids: Vec::new(),
+            reasons_ids: Vec::new(),
         };
         let mut run = MatchRun {
             assets: found.assets.len(),
@@ -498,119 +511,6 @@ impl App {
             .await?;
         run.phases = phases.finish();
         Ok(run)
-    }
-
-    /// Compares the known findings with what was found, a page at a time,
-    /// and writes only what differs: moves, refreshed findings, new ones,
-    /// and the "cannot be evaluated" list when its digest changed.
-    async fn bring_up_to_date(
-        &self,
-        found: Found,
-        unevaluable: Unevaluables,
-        run: &mut MatchRun,
-        phases: &mut Phases,
-    ) -> Result<()> {
-        let today = crate::registry::today();
-        let mut tx = self.store.begin().await?;
-        let mut seen = vec![false; found.picks.len()];
-        let mut refreshed: Vec<(i64, usize, NaiveDate)> = Vec::new();
-        let mut after = 0i64;
-        loop {
-            let page = store::vulns::known_findings_after(&mut tx.conn(), after, 20_000).await?;
-            let Some(last) = page.last() else { break };
-            after = last.id;
-            for k in &page {
-                let now = k
-                    .cve
-                    .parse::<CveId>()
-                    .ok()
-                    .and_then(|c| found.find(k.asset_id, c));
-                if let Some(i) = now {
-                    if let Some(s) = seen.get_mut(i) {
-                        *s = true;
-                    }
-                }
-                let Ok(status) = k.status.parse::<FindingStatus>() else {
-                    continue;
-                };
-                let detected = crate::registry::vn_date(k.detected_at);
-                let mut refresh = |i: usize, run: &mut MatchRun| {
-                    run.refreshed += 1;
-                    if found.digest(i, detected) != k.match_digest {
-                        refreshed.push((k.id, i, detected));
-                    }
-                };
-                // An accepted risk lasts until its expiry; then the finding asks for work again.
-                if let (FindingStatus::RiskAccepted, Some(i), Some(until)) =
-                    (status, now, k.accepted_until)
-                {
-                    if until < today {
-                        store::vulns::matcher_move(
-                            &mut tx,
-                            k.id,
-                            status,
-                            FindingAction::Reopen,
-                            FindingStatus::Open,
-                        )
-                        .await?;
-                        run.reopened += 1;
-                        refresh(i, run);
-                        continue;
-                    }
-                }
-                let changed = now.is_some_and(|i| {
-                    found
-                        .evidence_key(i)
-                        .is_some_and(|key| key != k.evidence_key)
-                });
-                if let Some(action) = status.after_match(now.is_some(), changed) {
-                    if let Some(to) = status.matcher_move(action) {
-                        store::vulns::matcher_move(&mut tx, k.id, status, action, to).await?;
-                        match action {
-                            FindingAction::Reopen => run.reopened += 1,
-                            _ => run.resolved_by_update += 1,
-                        }
-                    }
-                }
-                if let Some(i) = now {
-                    refresh(i, run);
-                }
-            }
-        }
-        phases.mark("compare known findings");
-        run.rewritten = refreshed.len();
-        for chunk in refreshed.chunks(2_000) {
-            let rows: Vec<(i64, store::vulns::Matched)> = chunk
-                .iter()
-                .filter_map(|&(id, i, detected)| Some((id, found.row(i, detected)?)))
-                .collect();
-            store::vulns::record_matches(&mut tx, &[], &rows).await?;
-        }
-        drop(refreshed);
-        let new: Vec<usize> = (0..found.picks.len())
-            .filter(|&i| !seen.get(i).copied().unwrap_or(true))
-            .collect();
-        drop(seen);
-        run.new = new.len();
-        for chunk in new.chunks(2_000) {
-            let rows: Vec<store::vulns::Matched> =
-                chunk.iter().filter_map(|&i| found.row(i, today)).collect();
-            store::vulns::record_matches(&mut tx, &rows, &[]).await?;
-        }
-        run.unevaluable = unevaluable.rows.len();
-        if store::vulns::match_state(&mut tx.conn(), "unevaluable").await?
-            != Some(unevaluable.digest)
-        {
-            store::vulns::clear_unevaluable(&mut tx).await?;
-            for chunk in unevaluable.rows.chunks(5_000) {
-                let rows = unevaluable.store_rows(chunk, &found.assets, &found.cves);
-                store::vulns::add_unevaluable(&mut tx, &rows).await?;
-            }
-            store::vulns::set_match_state(&mut tx, "unevaluable", unevaluable.digest).await?;
-        }
-        tx.commit().await?;
-        phases.mark("write findings");
-        Ok(())
     }
 }
 

@@ -112,6 +112,7 @@ pub(crate) async fn vuln(db: &DbArgs, notify: &NotifyArgs, cmd: VulnCommand) -> 
                         p.peak_rss_kib / 1024
                     );
                 }
+                eprintln!("assets compared      {}", run.assets_compared);
             }
             print_run(&run);
         }

@@ -314,7 +314,7 @@ both_backends!(a_warning_from_record_to_patched, |t| {
     // A database upgraded from before the compact forms (migration 0015):
     // the records are read from their JSON and the run is the same; the
     // next run reads the forms it stored.
-    t.raw_sql("UPDATE vulns SET match_form = NULL").await;
+    t.raw_sql("DELETE FROM vuln_match_forms").await;
     let (_, upgraded) = t.post(&coord, "/api/v1/vulns/match", json!({})).await;
     assert_eq!(upgraded, run);
     let (_, again) = t.post(&coord, "/api/v1/vulns/match", json!({})).await;
@@ -772,6 +772,7 @@ both_backends!(an_unchanged_rerun_writes_nothing, |t| {
     asset(&t, sys, "fw03", "Fortinet|FortiOS|latest|other", &[], &[]).await;
     let first = t.app.match_inventory(&t.coordinator).await.unwrap();
     assert_eq!((first.new, first.rewritten), (2, 0), "{first:?}");
+    assert_eq!(first.assets_compared, 3, "{first:?}");
     assert!(first.unevaluable > 0, "{first:?}");
     let (_, before) = t.get(&coord, "/api/v1/vulns/findings?limit=100").await;
     // The same inventory and records: every finding is found again and
@@ -787,6 +788,8 @@ both_backends!(an_unchanged_rerun_writes_nothing, |t| {
         (0, 2, 0, first.unevaluable),
         "{again:?}"
     );
+    // Every asset's digest is what it was: no finding is read back.
+    assert_eq!(again.assets_compared, 0, "{again:?}");
     let (_, after) = t.get(&coord, "/api/v1/vulns/findings?limit=100").await;
     assert_eq!(before, after);
     // Another installed version, still affected: that finding's evidence
@@ -806,6 +809,7 @@ both_backends!(an_unchanged_rerun_writes_nothing, |t| {
         (0, 2, 1),
         "{third:?}"
     );
+    assert_eq!(third.assets_compared, 1, "only fw02 changed: {third:?}");
     let (_, page) = t.get(&coord, "/api/v1/vulns/findings?limit=100").await;
     let evidence: Vec<String> = page["items"]
         .as_array()
@@ -821,6 +825,21 @@ both_backends!(an_unchanged_rerun_writes_nothing, |t| {
         !evidence.iter().any(|f| f.contains("FortiOS|7.0.1|")),
         "{page}"
     );
+    // A change to a finding that is not the matcher's (here by hand, as a
+    // correction would) makes the next run compare that asset again, and
+    // the matcher writes the finding back as it finds it.
+    t.raw_sql(&format!(
+        "UPDATE findings SET priority = 'defer', match_digest = NULL WHERE asset_id = {fw02}"
+    ))
+    .await;
+    let fourth = t.app.match_inventory(&t.coordinator).await.unwrap();
+    assert_eq!(
+        (fourth.assets_compared, fourth.new, fourth.rewritten),
+        (1, 0, 1),
+        "{fourth:?}"
+    );
+    let (_, restored) = t.get(&coord, "/api/v1/vulns/findings?limit=100").await;
+    assert_eq!(restored, page, "the finding as the matcher writes it");
 });
 
 /// `vuln import` reads each file as a stream: a record it cannot read is

@@ -146,6 +146,20 @@ impl Sql {
         assert!(it.next().is_none(), "more arguments than placeholders");
         self
     }
+    /// Appends one row of a multi-row `VALUES` list, a placeholder per
+    /// argument: `(?,…)`, after a comma unless it is the `first`.
+    pub fn push_row(&mut self, first: bool, args: Vec<Arg>) -> &mut Self {
+        let mut row = String::with_capacity(args.len() * 2 + 2);
+        if !first {
+            row.push(',');
+        }
+        row.push('(');
+        for i in 0..args.len() {
+            row.push_str(if i == 0 { "?" } else { ",?" });
+        }
+        row.push(')');
+        self.push(&row, args)
+    }
 }
 
 /// Appends `n` in decimal. Multi-row inserts number thousands of
@@ -415,6 +429,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         24,
         include_str!("../migrations/sqlite/0024_warning_issuer.sql"),
     ),
+    (
+        25,
+        include_str!("../migrations/sqlite/0025_match_at_scale.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_registry.sql")),
@@ -493,6 +511,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         24,
         include_str!("../migrations/postgres/0024_warning_issuer.sql"),
+    ),
+    (
+        25,
+        include_str!("../migrations/postgres/0025_match_at_scale.sql"),
     ),
 ];
 

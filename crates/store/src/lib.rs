@@ -27,6 +27,7 @@ pub mod rule_switches;
 pub mod settings;
 pub mod systems;
 pub mod todo;
+pub mod vuln_match;
 pub mod vulns;
 
 pub use audit_files::AuditFiles;

@@ -32,15 +32,11 @@ pub async fn upsert_vulns(tx: &mut Tx, rows: &[VulnRow]) -> Result<()> {
     let now = Utc::now();
     for chunk in rows.chunks(BATCH / 2) {
         let mut q = Sql::new(
-            "INSERT INTO vulns (cve, record, title, cvss, kev, kev_due, ransomware, epss, updated_at, match_form) VALUES ",
+            "INSERT INTO vulns (cve, record, title, cvss, kev, kev_due, ransomware, epss, updated_at) VALUES ",
         );
         for (i, r) in chunk.iter().enumerate() {
-            q.push(
-                if i == 0 {
-                    "(?,?,?,?,?,?,?,?,?,?)"
-                } else {
-                    ",(?,?,?,?,?,?,?,?,?,?)"
-                },
+            q.push_row(
+                i == 0,
                 args![
                     r.cve.as_str(),
                     r.record.as_str(),
@@ -50,15 +46,35 @@ pub async fn upsert_vulns(tx: &mut Tx, rows: &[VulnRow]) -> Result<()> {
                     r.kev_due,
                     r.ransomware,
                     r.epss,
-                    now,
-                    r.match_form.clone()
+                    now
                 ],
             );
         }
         q.push(
             " ON CONFLICT (cve) DO UPDATE SET record = excluded.record, title = excluded.title, cvss = excluded.cvss, \
              kev = excluded.kev, kev_due = excluded.kev_due, ransomware = excluded.ransomware, epss = excluded.epss, \
-             updated_at = excluded.updated_at, match_form = excluded.match_form",
+             updated_at = excluded.updated_at",
+            vec![],
+        );
+        tx.conn().execute(&q.text, q.args).await?;
+        let forms: Vec<(&str, &[u8])> = chunk
+            .iter()
+            .map(|r| (r.cve.as_str(), r.match_form.as_slice()))
+            .collect();
+        write_match_forms(tx, &forms).await?;
+    }
+    Ok(())
+}
+
+/// Inserts or replaces compact forms (`vuln_match_forms`, migration 0025).
+async fn write_match_forms(tx: &mut Tx, forms: &[(&str, &[u8])]) -> Result<()> {
+    for chunk in forms.chunks(BATCH) {
+        let mut q = Sql::new("INSERT INTO vuln_match_forms (cve, form) VALUES ");
+        for (i, (cve, form)) in chunk.iter().enumerate() {
+            q.push_row(i == 0, args![*cve, form.to_vec()]);
+        }
+        q.push(
+            " ON CONFLICT (cve) DO UPDATE SET form = excluded.form",
             vec![],
         );
         tx.conn().execute(&q.text, q.args).await?;
@@ -113,11 +129,16 @@ pub async fn match_forms_after(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<MatchForm>> {
-    let mut q = Sql::new("SELECT cve, match_form FROM vulns WHERE 1=1");
+    // The forms live in their own table (migration 0025): reading them
+    // does not walk the records' JSON.
+    let mut q = Sql::new(
+        "SELECT v.cve, m.form AS match_form FROM vulns v \
+         LEFT JOIN vuln_match_forms m ON m.cve = v.cve WHERE 1=1",
+    );
     if let Some(a) = after {
-        q.push(" AND cve > ?", args![a]);
+        q.push(" AND v.cve > ?", args![a]);
     }
-    q.push(" ORDER BY cve LIMIT ?", args![limit.max(1)]);
+    q.push(" ORDER BY v.cve LIMIT ?", args![limit.max(1)]);
     c.fetch_all(&q.text, q.args).await
 }
 
@@ -131,14 +152,11 @@ pub async fn set_match_forms(
     if forms.is_empty() {
         return Ok(());
     }
-    for (cve, form) in forms {
-        tx.conn()
-            .execute(
-                "UPDATE vulns SET match_form = $1 WHERE cve = $2",
-                args![form.clone(), cve.as_str()],
-            )
-            .await?;
-    }
+    let forms_ref: Vec<(&str, &[u8])> = forms
+        .iter()
+        .map(|(cve, form)| (cve.as_str(), form.as_slice()))
+        .collect();
+    write_match_forms(tx, &forms_ref).await?;
     audit::append(
         tx,
         scope,
@@ -324,170 +342,7 @@ pub async fn warning(c: &mut Conn<'_>, id: i64) -> Result<Option<Warning>> {
 
 // ---- findings ----
 
-/// A finding as the matcher compares it with what it finds now.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct KnownFinding {
-    pub id: i64,
-    pub asset_id: i64,
-    pub cve: String,
-    pub status: String,
-    pub evidence_key: String,
-    pub accepted_until: Option<NaiveDate>,
-    /// When the finding was first detected: its deadline counts from here.
-    pub detected_at: DateTime<Utc>,
-    /// The digest of what the matcher last wrote (`Matched::digest`).
-    pub match_digest: Option<i64>,
-}
-
-pub async fn known_findings(c: &mut Conn<'_>) -> Result<Vec<KnownFinding>> {
-    c.fetch_all(
-        "SELECT id, asset_id, cve, status, evidence_key, accepted_until, detected_at, match_digest FROM findings ORDER BY id",
-        vec![],
-    )
-    .await
-}
-
-/// Up to `limit` findings with an identifier above `after`, in order (a
-/// matching run reads millions a page at a time).
-pub async fn known_findings_after(
-    c: &mut Conn<'_>,
-    after: i64,
-    limit: i64,
-) -> Result<Vec<KnownFinding>> {
-    c.fetch_all(
-        "SELECT id, asset_id, cve, status, evidence_key, accepted_until, detected_at, match_digest FROM findings WHERE id > $1 ORDER BY id LIMIT $2",
-        args![after, limit],
-    )
-    .await
-}
-
-/// The digest of an output of the matcher kept under `name`.
-pub async fn match_state(c: &mut Conn<'_>, name: &str) -> Result<Option<i64>> {
-    let row: Option<One<i64>> = c
-        .fetch_optional(
-            "SELECT digest FROM vuln_match_state WHERE name = $1",
-            args![name],
-        )
-        .await?;
-    Ok(row.map(|r| r.0))
-}
-
-pub async fn set_match_state(tx: &mut Tx, name: &str, digest: i64) -> Result<()> {
-    tx.conn()
-        .execute(
-            "INSERT INTO vuln_match_state (name, digest) VALUES ($1, $2) \
-             ON CONFLICT (name) DO UPDATE SET digest = excluded.digest",
-            args![name, digest],
-        )
-        .await?;
-    Ok(())
-}
-
-/// What the matcher decided about one asset and CVE.
-#[derive(Debug, Clone)]
-pub struct Matched {
-    pub asset_id: i64,
-    pub system_id: i64,
-    pub cve: String,
-    pub priority: String,
-    pub deadline: NaiveDate,
-    pub deadline_by: String,
-    pub evidence: String,
-    pub evidence_key: String,
-    pub reasons: String,
-    /// A digest of the fields above that the matcher writes (kept in
-    /// `findings.match_digest`): equal digests, nothing to write.
-    pub digest: i64,
-}
-
-const MATCHER: &str = "system:matcher";
-
-/// Writes new findings (open) and refreshes the priority, deadline and
-/// evidence of known ones; each new finding gets its first event. New
-/// findings and their events go in multi-row INSERTs (a first run over a
-/// large inventory writes millions).
-pub async fn record_matches(
-    tx: &mut Tx,
-    new: &[Matched],
-    refreshed: &[(i64, Matched)],
-) -> Result<()> {
-    let now = Utc::now();
-    let open = FindingStatus::Open.as_str();
-    for chunk in new.chunks(BATCH) {
-        let mut q = Sql::new(
-            "INSERT INTO findings (asset_id, system_id, cve, status, priority, deadline, deadline_by, evidence, evidence_key, reasons, detected_at, updated_at, match_digest) VALUES ",
-        );
-        for (i, m) in chunk.iter().enumerate() {
-            q.push(
-                if i == 0 {
-                    "(?,?,?,?,?,?,?,?,?,?,?,?,?)"
-                } else {
-                    ",(?,?,?,?,?,?,?,?,?,?,?,?,?)"
-                },
-                args![
-                    m.asset_id,
-                    m.system_id,
-                    m.cve.as_str(),
-                    open,
-                    m.priority.as_str(),
-                    Some(m.deadline),
-                    m.deadline_by.as_str(),
-                    m.evidence.as_str(),
-                    m.evidence_key.as_str(),
-                    m.reasons.as_str(),
-                    now,
-                    now,
-                    m.digest
-                ],
-            );
-        }
-        q.push(" RETURNING id", vec![]);
-        let ids: Vec<One<i64>> = tx.conn().fetch_all(&q.text, q.args).await?;
-        let mut e = Sql::new(
-            "INSERT INTO finding_events (finding_id, at, actor, action, from_status, to_status, note) VALUES ",
-        );
-        for (i, id) in ids.iter().enumerate() {
-            e.push(
-                if i == 0 {
-                    "(?,?,?,?,?,?,?)"
-                } else {
-                    ",(?,?,?,?,?,?,?)"
-                },
-                args![
-                    id.0,
-                    now,
-                    MATCHER,
-                    "detect",
-                    None::<String>,
-                    open,
-                    None::<String>
-                ],
-            );
-        }
-        if !ids.is_empty() {
-            tx.conn().execute(&e.text, e.args).await?;
-        }
-    }
-    for (id, m) in refreshed {
-        tx.conn()
-            .execute(
-                "UPDATE findings SET priority = $1, deadline = $2, deadline_by = $3, evidence = $4, evidence_key = $5, reasons = $6, system_id = $7, match_digest = $8 WHERE id = $9",
-                args![
-                    m.priority.as_str(),
-                    Some(m.deadline),
-                    m.deadline_by.as_str(),
-                    m.evidence.as_str(),
-                    m.evidence_key.as_str(),
-                    m.reasons.as_str(),
-                    m.system_id,
-                    m.digest,
-                    *id
-                ],
-            )
-            .await?;
-    }
-    Ok(())
-}
+pub(crate) const MATCHER: &str = "system:matcher";
 
 async fn event(
     tx: &mut Tx,
@@ -639,9 +494,12 @@ pub async fn findings(
 ) -> Result<Page<FindingView>> {
     let mut q = Sql::new(
         "SELECT f.id, f.asset_id, a.hostname, f.system_id, s.code AS system_code, s.owner_org_id, f.cve, v.title, v.cvss, v.kev, \
-         f.status, f.priority, f.deadline, f.deadline_by, f.evidence, f.reasons, f.note, f.accepted_until, f.detected_at, f.updated_at \
+         f.status, f.priority, f.deadline, f.deadline_by, COALESCE(te.body, f.evidence) AS evidence, \
+         COALESCE(tr.body, f.reasons) AS reasons, f.note, f.accepted_until, f.detected_at, f.updated_at \
          FROM findings f JOIN assets a ON a.id = f.asset_id JOIN systems s ON s.id = f.system_id \
-         LEFT JOIN vulns v ON v.cve = f.cve WHERE 1 = 1",
+         LEFT JOIN vulns v ON v.cve = f.cve \
+         LEFT JOIN vuln_texts te ON te.id = f.evidence_id LEFT JOIN vuln_texts tr ON tr.id = f.reasons_id \
+         WHERE 1 = 1",
     );
     visibility(&mut q, scope, "s");
     if let Some(cves) = &f.cves {
@@ -771,12 +629,8 @@ pub async fn add_unevaluable(tx: &mut Tx, rows: &[Unevaluable]) -> Result<()> {
             "INSERT INTO vuln_unevaluable (asset_id, system_id, cve, source, record, rule, inventory_fact, reason, found_at) VALUES ",
         );
         for (i, u) in chunk.iter().enumerate() {
-            q.push(
-                if i == 0 {
-                    "(?,?,?,?,?,?,?,?,?)"
-                } else {
-                    ",(?,?,?,?,?,?,?,?,?)"
-                },
+            q.push_row(
+                i == 0,
                 args![
                     u.asset_id,
                     u.system_id,

@@ -84,6 +84,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
+mod bulk;
 mod cna;
 mod evidence;
 mod facts;
@@ -95,6 +96,7 @@ mod plan;
 mod ranges;
 mod stream;
 
+pub use bulk::*;
 use cna::*;
 pub use evidence::*;
 pub use facts::*;
