@@ -527,7 +527,7 @@ both_backends!(the_half_year_report_counts_what_was_done, |t| {
         .unwrap();
     let sum = summary(&xlsx.bytes);
     for (k, v) in [
-        ("Mã kỳ", "2025-H1"),
+        ("Kỳ báo cáo", "6 tháng đầu năm 2025"),
         ("Hạn gửi báo cáo (trước ngày)", "20/06/2025"),
         ("Đơn vị", "Toàn tỉnh"),
         ("Số hệ thống thông tin", "6"),
@@ -552,7 +552,7 @@ both_backends!(the_half_year_report_counts_what_was_done, |t| {
             .bytes,
     );
     for (k, v) in [
-        ("Mã kỳ", "2025"),
+        ("Kỳ báo cáo", "năm 2025"),
         ("Hạn gửi báo cáo (trước ngày)", "15/12/2025"),
         ("Phát hiện lỗ hổng trong kỳ", "2"),
         ("Phát hiện quá hạn tại ngày lập báo cáo", "1"),

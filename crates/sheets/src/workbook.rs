@@ -249,9 +249,16 @@ fn count_value(value: &str) -> Option<f64> {
     }
 }
 
-/// The columns whose every filled cell is a count ([`count_value`]): those
-/// are written as numbers. One code, phone number or word in a column keeps
-/// the whole column text, so a column never mixes the two.
+/// What a report writes where a figure does not apply ("–"): it does not
+/// make a column of counts text, and stays a text cell that sums skip.
+fn not_applicable(value: &str) -> bool {
+    matches!(value, "–" | "-")
+}
+
+/// The columns whose every filled cell is a count ([`count_value`]), a
+/// dash aside ([`not_applicable`]): those are written as numbers. One code,
+/// phone number or word in a column keeps the whole column text, so a
+/// column never mixes the two.
 fn numeric_columns(headers: usize, rows: &[Vec<String>]) -> Vec<bool> {
     let width = rows.iter().map(Vec::len).max().unwrap_or(0).max(headers);
     (0..width)
@@ -259,7 +266,7 @@ fn numeric_columns(headers: usize, rows: &[Vec<String>]) -> Vec<bool> {
             let mut filled = rows
                 .iter()
                 .filter_map(|r| r.get(c))
-                .filter(|v| !v.is_empty())
+                .filter(|v| !v.is_empty() && !not_applicable(v))
                 .peekable();
             filled.peek().is_some() && filled.all(|v| count_value(v).is_some())
         })
@@ -700,6 +707,21 @@ mod tests {
         assert_eq!(table.rows[0].cells[1], "12");
         assert_eq!(table.rows[1].cells[2], "02553822123");
         assert_eq!(table.rows[1].cells[3], "007");
+    }
+
+    #[test]
+    fn a_dash_keeps_a_column_of_counts_numbers_and_stays_itself() {
+        let rows = vec![
+            vec!["10/2026".into(), "410".into(), "–".into()],
+            vec!["11/2026".into(), "410".into(), "205".into()],
+        ];
+        let bytes = crate::write_xlsx("Botnet", &["Tháng", "Số IP", "Mới"], &rows).unwrap();
+        let sheet = part(&bytes, "xl/worksheets/sheet1.xml");
+        assert!(sheet.contains("<c r=\"C3\"><v>205</v></c>"), "{sheet}");
+        assert!(sheet.contains("<c r=\"C2\" t=\"s\">"), "{sheet}");
+        let table = crate::read(&bytes, crate::Format::Xlsx).unwrap();
+        assert_eq!(table.rows[0].cells[2], "–");
+        assert_eq!(table.rows[1].cells[2], "205");
     }
 
     #[test]

@@ -23,7 +23,6 @@ pub(super) fn summary_rows(r: &PeriodicReport) -> Vec<Vec<String>> {
     let dp = &r.directives;
     let mut rows = vec![
         vec!["Kỳ báo cáo".into(), r.label.clone()],
-        vec!["Mã kỳ".into(), r.period.to_string()],
         vec!["Từ ngày".into(), d(r.first_day)],
         vec!["Đến ngày".into(), d(r.last_day)],
         vec!["Hạn gửi báo cáo (trước ngày)".into(), d(r.deadline)],

@@ -440,13 +440,16 @@ pub(super) fn directive_table(p: &DirectivesPart) -> ReportTable {
 }
 
 pub(super) fn not_built_table(r: &PeriodicReport) -> ReportTable {
-    let mut t = ReportTable::new(
-        "VIII. Chưa có số liệu",
-        &["Chức năng", "Ghi chú"],
-        &[15, 85],
-    );
+    let mut t = ReportTable::new("VIII. Chưa có số liệu", &["Nội dung", "Ghi chú"], &[60, 40]);
     for n in &r.not_built {
-        t.rows.push(vec![n.capability.clone(), n.sentence.clone()]);
+        let mut name = n.name.clone();
+        if let Some(first) = name.chars().next() {
+            name.replace_range(..first.len_utf8(), &first.to_uppercase().to_string());
+        }
+        t.rows.push(vec![
+            name,
+            "Chưa được xây dựng trong canhgac; số liệu do đơn vị tự báo cáo.".into(),
+        ]);
     }
     t
 }
