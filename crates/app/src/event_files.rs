@@ -136,18 +136,8 @@ impl App {
                 }
             }
             let n = part.events.len() as u64;
-            self.offer_waiting(Batch {
-                sender,
-                received_at: now,
-                events: part.events,
-                rejected,
-                dropped: 0,
-                sample,
-                done: None,
-                key: None,
-                delivery_key: None,
-            })
-            .await?;
+            self.offer_waiting(Batch::new(sender, now, part.events, rejected, sample))
+                .await?;
             report.accepted += n;
         }
         reader

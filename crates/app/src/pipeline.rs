@@ -149,6 +149,30 @@ pub struct Batch {
     pub key: Option<String>,
 }
 
+impl Batch {
+    /// A batch of events received at `received_at`, with nothing dropped,
+    /// no one waiting for its storing and no keys.
+    pub fn new(
+        sender: Sender,
+        received_at: DateTime<Utc>,
+        events: Vec<(Option<String>, serde_json::Value, Option<Event>)>,
+        rejected: i64,
+        sample: Vec<Rejected>,
+    ) -> Batch {
+        Batch {
+            sender,
+            received_at,
+            events,
+            rejected,
+            dropped: 0,
+            sample,
+            done: None,
+            key: None,
+            delivery_key: None,
+        }
+    }
+}
+
 impl Sender {
     /// Who the idempotency keys of this sender belong to.
     pub fn key_owner(&self) -> String {
@@ -686,17 +710,7 @@ pub fn syslog_batch(sender: Sender, messages: &[String]) -> Batch {
             }
         }
     }
-    Batch {
-        sender,
-        received_at: now,
-        events,
-        rejected,
-        dropped: 0,
-        sample,
-        done: None,
-        key: None,
-        delivery_key: None,
-    }
+    Batch::new(sender, now, events, rejected, sample)
 }
 
 /// A syslog message as events: a JSON payload (NXLog `to_json()`, rsyslog
