@@ -26,6 +26,11 @@
 #   scripts/bench-monitoring.sh [EVENTS=200000] [SEED=7]
 #   RATE=50000 PACED_SECS=20 (phase 3; PACED_SECS=0 skips it)
 #   KEEP_DAYS=0: events not kept (compare the CPU per event with and without)
+#   BIN=path/to/canhgac: that binary, not built (compare two builds)
+#
+# Per phase it also prints the server's CPU per event by thread (detection
+# workers, the keeper, tantivy's indexer, the async runtime that receives,
+# parses and stores alerts), read from /proc.
 #
 # Needs python3 (standard library only) for the load generator.
 set -euo pipefail
@@ -39,9 +44,10 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
 PROFILE=${PROFILE:-release}   # PROFILE=debug: a quick check of the script itself
 FLAG=$([ "$PROFILE" = release ] && echo --release || true)
 # Two builds: naming an example limits a build to it, so the binary is asked for apart.
-cargo build $FLAG -q -p canhgac --bin canhgac
+# BIN=PATH runs that binary instead of building one (a copy kept to compare with).
+[ -n "${BIN:-}" ] || cargo build $FLAG -q -p canhgac --bin canhgac
 cargo build $FLAG -q -p detect --example gen-events
-BIN=$CARGO_TARGET_DIR/$PROFILE/canhgac
+BIN=${BIN:-$CARGO_TARGET_DIR/$PROFILE/canhgac}
 WORK=$(mktemp -d)
 SERVER=
 trap '[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; rm -rf "$WORK"' EXIT
@@ -83,6 +89,35 @@ def call(method, url, token, body=None, ctype="application/json"):
 def server_cpu():
     f = open(f"/proc/{server_pid}/stat").read().rsplit(")", 1)[1].split()
     return (int(f[11]) + int(f[12])) / TICK
+
+def threads_cpu():
+    """CPU seconds of the server's threads, by name without its number
+    (detect-0 and detect-1 are "detect"; tokio's workers, tantivy's indexers)."""
+    out = {}
+    for tid in os.listdir(f"/proc/{server_pid}/task"):
+        try:
+            name = open(f"/proc/{server_pid}/task/{tid}/comm").read().strip()
+            f = open(f"/proc/{server_pid}/task/{tid}/stat").read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        name = re.sub(r"[-_ ]?\d+$", "", name) or "?"
+        out[name] = out.get(name, 0.0) + (int(f[11]) + int(f[12])) / TICK
+    return out
+
+PHASES = {"detect": "detection workers (event read, kept view, Sigma and indicator scan)",
+          "events-keeper": "keeper (tantivy documents)", "tokio-rt-worker": "async (HTTP and syslog receipt, parsing, storing alerts)",
+          "thrd-tantivy-index": "tantivy indexing"}
+
+def cpu_by_thread(before, events):
+    after = threads_cpu()
+    rows = sorted(((after[k] - before.get(k, 0.0), k) for k in after), reverse=True)
+    parts = [f"{k} {1e6 * d / events:.1f}" for d, k in rows if d >= 0.05]
+    rest = sum(d for d, _ in rows if d < 0.05)
+    parts += [f"others {1e6 * rest / events:.1f}"] if rest > 0 else []
+    print(f"  CPU per event by thread, µs: {', '.join(parts)}")
+    for d, k in rows:
+        if k in PHASES and d >= 0.05:
+            print(f"    {k}: {PHASES[k]}")
 
 def loadavg():
     return " ".join(open("/proc/loadavg").read().split()[:3])
@@ -132,12 +167,14 @@ def ts(s):
     return datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
 
 def poll():
+    """New alerts, newest first, by pages of 50 down to the newest already
+    seen (the server's CPU figures include this polling: keep it light)."""
     newest = 0
     while not stop.is_set():
         time.sleep(0.1)
         before, top = None, None
         while True:
-            q = "/alerts?limit=500" + (f"&before_id={before}" if before else "")
+            q = "/alerts?limit=50" + (f"&before_id={before}" if before else "")
             s, page, _ = call("GET", q, admin)
             if s != 200:
                 break
@@ -225,7 +262,7 @@ def settle(target, t0):
             return n, time.time() - t0
         time.sleep(0.2)
 
-def report(name, events, n_eval, dt, cpu0, last_host, t0, lost):
+def report(name, events, n_eval, dt, cpu0, last_host, t0, lost, threads0):
     kept = kept_by(last_host, t0)
     cpu = server_cpu() - cpu0
     kept_text = (f"{events / kept:.0f} events/s kept (all searchable {kept:.1f} s after the first send)" if kept
@@ -234,11 +271,12 @@ def report(name, events, n_eval, dt, cpu0, last_host, t0, lost):
     print(f"  keeping: {kept_text}; dropped from keeping so far: {dropped_from_keeping()}")
     print(f"  server CPU: {cpu:.1f} s = {events / cpu:.0f} events per CPU-second "
           f"(detection, alerts and keeping, until the last event is kept); load average now: {loadavg()}")
+    cpu_by_thread(threads0, events)
     latency(name.split()[0])
 
 # ------------------------------------------------- 1. HTTP bulk, flat out
 base_count = 0
-t0 = time.time(); cpu0 = server_cpu(); accepted = 0; refused = 0; last = None
+t0 = time.time(); cpu0 = server_cpu(); th0 = threads_cpu(); accepted = 0; refused = 0; last = None
 for i in range(0, len(lines), 5000):
     chunk = lines[i:i + 5000]
     while True:
@@ -256,11 +294,11 @@ for i in range(0, len(lines), 5000):
         break
 n, dt = settle(accepted, t0)
 print(f"(HTTP: {len(lines)} lines sent with {counter[0]} markers; 429 answers: {refused})")
-report("http bulk", n, n, dt, cpu0, last, t0, accepted - n)
+report("http bulk", n, n, dt, cpu0, last, t0, accepted - n, th0)
 
 # ---------------------------------------------------- 2. syslog TCP, flat out
 base_count = n
-t0 = time.time(); cpu0 = server_cpu(); markers = 0
+t0 = time.time(); cpu0 = server_cpu(); th0 = threads_cpu(); markers = 0
 with socket.create_connection(("127.0.0.1", tcp_port)) as c:
     for i in range(0, len(lines), 5000):
         last, m = marker("tcp")
@@ -268,22 +306,23 @@ with socket.create_connection(("127.0.0.1", tcp_port)) as c:
         c.sendall(b"\n".join(lines[i:i + 5000] + [m]) + b"\n")
 total = len(lines) + markers
 n, dt = settle(base_count + total, t0)
-report("tcp syslog", n - base_count, n - base_count, dt, cpu0, last, t0, total - (n - base_count))
+report("tcp syslog", n - base_count, n - base_count, dt, cpu0, last, t0, total - (n - base_count), th0)
 
 # ----------------------------------------------- 3. HTTP bulk, paced (latency)
 if secs > 0:
     base_count = n
     per_req = 5000
     interval = per_req / rate
-    t0 = time.time(); cpu0 = server_cpu(); accepted = 0; refused = 0; i = 0; k = 0
+    # The bodies built beforehand (each request adds its marker): the
+    # generator shares the machine with the server, so it does little per request.
+    bodies = [b"\n".join(lines[i:i + per_req - 1]) + b"\n" for i in range(0, len(lines), per_req - 1)]
+    t0 = time.time(); cpu0 = server_cpu(); th0 = threads_cpu(); accepted = 0; refused = 0; k = 0
     while time.time() - t0 < secs:
         due = t0 + k * interval
         if time.time() < due:
             time.sleep(due - time.time())
-        chunk = [lines[(i + j) % len(lines)] for j in range(per_req - 1)]
-        i += per_req - 1
         last, m = marker("paced")
-        s, r, h = call("POST", "/events", token, b"\n".join(chunk + [m]) + b"\n", "application/x-ndjson")
+        s, r, h = call("POST", "/events", token, bodies[k % len(bodies)] + m + b"\n", "application/x-ndjson")
         if s == 429:
             refused += 1
             with lock:
@@ -295,7 +334,7 @@ if secs > 0:
     n, dt = settle(base_count + accepted, t0)
     print(f"(paced at {rate} events/s for {offered:.0f} s: {accepted} accepted, 429 answers: {refused}; "
           f"{accepted / offered:.0f} events/s offered)")
-    report("paced http", n - base_count, n - base_count, dt, cpu0, last, t0, accepted - (n - base_count))
+    report("paced http", n - base_count, n - base_count, dt, cpu0, last, t0, accepted - (n - base_count), th0)
 stop.set()
 s, alerts, _ = call("GET", "/alerts?limit=500", admin)
 print(f"alerts (first page): {len(alerts.get('items', []))}")

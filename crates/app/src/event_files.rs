@@ -5,7 +5,7 @@
 //! file's alerts are stored. A damaged EVTX file keeps the records read
 //! before the damage and the answer says where reading stopped.
 
-use crate::pipeline::{digest, event_json, Batch};
+use crate::pipeline::{event_json, Batch};
 use crate::{invalid, App, AppError, Result};
 use chrono::Utc;
 use domain::{Capability, Scope};
@@ -136,18 +136,8 @@ impl App {
                 }
             }
             let n = part.events.len() as u64;
-            self.offer_waiting(Batch {
-                sender,
-                received_at: now,
-                events: part.events,
-                rejected,
-                dropped: 0,
-                sample,
-                done: None,
-                key: None,
-                delivery_key: None,
-            })
-            .await?;
+            self.offer_waiting(Batch::new(sender, now, part.events, rejected, sample))
+                .await?;
             report.accepted += n;
         }
         reader
@@ -202,7 +192,7 @@ struct Problem {
 
 /// A part of the file read: events and the problems met on the way.
 struct Read {
-    events: Vec<(String, serde_json::Value, Option<detect::Event>)>,
+    events: Vec<(Option<String>, serde_json::Value, Option<detect::Event>)>,
     problems: Vec<Problem>,
 }
 
@@ -233,7 +223,7 @@ fn read_file(format: FileFormat, name: &str, bytes: &[u8], tx: &tokio::sync::mps
             while let Some(rec) = records.next_json() {
                 n += 1;
                 match rec {
-                    Ok(v) => part.events.push((digest(&v), v, None)),
+                    Ok(v) => part.events.push((None, v, None)),
                     Err(e) => {
                         // A chunk that cannot be read is where a cut or
                         // damaged file stops making sense.
@@ -288,7 +278,7 @@ fn read_file(format: FileFormat, name: &str, bytes: &[u8], tx: &tokio::sync::mps
                         };
                         for ev in events {
                             let v = original.clone().unwrap_or_else(|| event_json(&ev));
-                            part.events.push((digest(&v), v, Some(ev)));
+                            part.events.push((None, v, Some(ev)));
                         }
                     }
                     Err(reason) => part.problems.push(Problem {

@@ -348,7 +348,7 @@ impl App {
             }
             let reason = match serde_json::from_slice::<serde_json::Value>(raw) {
                 Ok(v @ serde_json::Value::Object(_)) => {
-                    events.push((crate::pipeline::digest(&v), v, None));
+                    events.push((None, v, None));
                     continue;
                 }
                 Ok(_) => {

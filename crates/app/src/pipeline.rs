@@ -131,9 +131,11 @@ pub struct Sender {
 pub struct Batch {
     pub sender: Sender,
     pub received_at: DateTime<Utc>,
-    /// (digest of the event as received, the event's JSON, the event as
-    /// a reader already parsed it — syslog — else read from the JSON)
-    pub events: Vec<(String, serde_json::Value, Option<Event>)>,
+    /// (digest of the event as received — `None` until it is needed: only
+    /// an event that fires, or that travels through NATS, has it computed —,
+    /// the event's JSON, the event as a reader already parsed it — syslog —
+    /// else read from the JSON)
+    pub events: Vec<(Option<String>, serde_json::Value, Option<Event>)>,
     pub rejected: i64,
     pub dropped: i64,
     pub sample: Vec<Rejected>,
@@ -145,6 +147,30 @@ pub struct Batch {
     /// The sender's idempotency key: recorded in the transaction that
     /// stores the batch; a batch whose key is already recorded stores nothing.
     pub key: Option<String>,
+}
+
+impl Batch {
+    /// A batch of events received at `received_at`, with nothing dropped,
+    /// no one waiting for its storing and no keys.
+    pub fn new(
+        sender: Sender,
+        received_at: DateTime<Utc>,
+        events: Vec<(Option<String>, serde_json::Value, Option<Event>)>,
+        rejected: i64,
+        sample: Vec<Rejected>,
+    ) -> Batch {
+        Batch {
+            sender,
+            received_at,
+            events,
+            rejected,
+            dropped: 0,
+            sample,
+            done: None,
+            key: None,
+            delivery_key: None,
+        }
+    }
 }
 
 impl Sender {
@@ -190,9 +216,15 @@ struct RawHit {
     event: serde_json::Value,
 }
 
-/// The queue is full: try again later.
-#[derive(Debug)]
-pub struct Full;
+/// The queue is full: try again later. In-process the batch comes back, to
+/// be offered again as it is (not parsed again); through NATS it does not.
+pub struct Full(pub Option<Box<Batch>>);
+
+impl std::fmt::Debug for Full {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Full")
+    }
+}
 
 /// What [`Transport::offer`] returns: done once the batch is accepted
 /// (queued in-process, or stored by JetStream) or refused.
@@ -215,7 +247,9 @@ impl Transport for InProcess {
     fn offer(&self, batch: Batch) -> Offered<'_> {
         Box::pin(std::future::ready(match self.tx.try_send(batch) {
             Ok(()) => Ok(()),
-            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => Err(Full),
+            Err(TrySendError::Full(b)) | Err(TrySendError::Disconnected(b)) => {
+                Err(Full(Some(Box::new(b))))
+            }
         }))
     }
 }
@@ -326,7 +360,7 @@ fn detect_batch(
         sc.set_now(b.received_at.timestamp_millis());
         sc
     });
-    for (digest, json, parsed) in b.events {
+    for (known, json, parsed) in b.events {
         let ev = parsed.unwrap_or_else(|| Event::from_json(&json));
         if let Some(l) = live.filter(|l| l.keeping()) {
             kept.push(l.view(&ev, &json, b.sender, b.received_at));
@@ -346,6 +380,7 @@ fn detect_batch(
         if fired.is_empty() {
             continue;
         }
+        let digest = known.unwrap_or_else(|| digest(&json));
         let host = event_host(&ev);
         let addresses = event_addresses(&ev);
         for r in fired {
@@ -652,6 +687,32 @@ impl App {
     }
 }
 
+/// Syslog messages of one sender as one batch, each message parsed once;
+/// a message that is not valid syslog is counted as rejected, with its reason.
+pub fn syslog_batch(sender: Sender, messages: &[String]) -> Batch {
+    let now = Utc::now();
+    let mut events = Vec::with_capacity(messages.len());
+    let mut sample = Vec::new();
+    let mut rejected = 0;
+    for (i, m) in messages.iter().enumerate() {
+        match syslog_events(m) {
+            Ok(list) => events.extend(list.into_iter().map(|(v, ev)| (None, v, ev))),
+            Err(reason) => {
+                rejected += 1;
+                if sample.len() < store::monitoring::REJECTED_SAMPLE {
+                    sample.push(Rejected {
+                        at: now,
+                        line: i as u64 + 1,
+                        reason,
+                        text: m.chars().take(200).collect(),
+                    });
+                }
+            }
+        }
+    }
+    Batch::new(sender, now, events, rejected, sample)
+}
+
 /// A syslog message as events: a JSON payload (NXLog `to_json()`, rsyslog
 /// `@cee:`) is the event itself; any other message is read by detect's
 /// syslog reader (RFC 3164/5424, CEF inside syslog), its fields named as
@@ -717,46 +778,19 @@ impl App {
     }
 
     /// Offers syslog messages of one sender to the pipeline; `Err(Full)`
-    /// when it has no room (TCP waits and offers again, UDP counts a drop).
+    /// when it has no room (UDP counts a drop).
     pub async fn offer_messages(
         &self,
         sender: Sender,
         messages: &[String],
     ) -> crate::Result<Result<(), Full>> {
-        let pipeline = self.pipeline()?;
-        let now = Utc::now();
-        let mut events = Vec::with_capacity(messages.len());
-        let mut sample = Vec::new();
-        let mut rejected = 0;
-        for (i, m) in messages.iter().enumerate() {
-            match syslog_events(m) {
-                Ok(list) => events.extend(list.into_iter().map(|(v, ev)| (digest(&v), v, ev))),
-                Err(reason) => {
-                    rejected += 1;
-                    if sample.len() < store::monitoring::REJECTED_SAMPLE {
-                        sample.push(Rejected {
-                            at: now,
-                            line: i as u64 + 1,
-                            reason,
-                            text: m.chars().take(200).collect(),
-                        });
-                    }
-                }
-            }
-        }
-        Ok(pipeline
-            .offer(Batch {
-                sender,
-                received_at: now,
-                events,
-                rejected,
-                dropped: 0,
-                sample,
-                done: None,
-                key: None,
-                delivery_key: None,
-            })
-            .await)
+        self.offer_batch(syslog_batch(sender, messages)).await
+    }
+
+    /// Offers a batch to the pipeline; `Err(Full)` when it has no room, with
+    /// the batch given back in-process (TCP waits and offers it again).
+    pub async fn offer_batch(&self, batch: Batch) -> crate::Result<Result<(), Full>> {
+        Ok(self.pipeline()?.offer(batch).await)
     }
 
     /// Counts datagrams a full pipeline made a sensor lose.

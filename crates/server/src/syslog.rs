@@ -12,7 +12,7 @@
 //! once the handshake is done: the same framing, back-pressure and counters.
 
 use anyhow::Context;
-use app::pipeline::Sender;
+use app::pipeline::{Full, Sender};
 use app::App;
 mod tls;
 
@@ -240,7 +240,10 @@ pub(crate) async fn connection<S: tokio::io::AsyncRead + Unpin>(
         let msg = next_message(&mut r).await?;
         let end = msg.is_none();
         if let Some(m) = msg {
-            messages.push(String::from_utf8_lossy(&m).into_owned());
+            messages.push(
+                String::from_utf8(m)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            );
         }
         if !messages.is_empty() && (end || messages.len() >= BATCH || r.buffer().is_empty()) {
             offer_waiting(app, sender, &messages).await;
@@ -253,15 +256,21 @@ pub(crate) async fn connection<S: tokio::io::AsyncRead + Unpin>(
 }
 
 /// Offers until the pipeline takes the batch: reading stops meanwhile, so
-/// the sender's TCP window fills and it slows down.
+/// the sender's TCP window fills and it slows down. The messages are parsed
+/// once; a batch the in-process queue gave back is offered again as it is.
 async fn offer_waiting(app: &App, sender: Sender, messages: &[String]) {
     let mut wait = Duration::from_millis(10);
+    let mut batch = app::pipeline::syslog_batch(sender, messages);
     loop {
-        match app.offer_messages(sender, messages).await {
+        match app.offer_batch(batch).await {
             Ok(Ok(())) => return,
-            Ok(Err(_full)) => {
+            Ok(Err(Full(back))) => {
                 tokio::time::sleep(wait).await;
                 wait = (wait * 2).min(Duration::from_millis(500));
+                batch = match back {
+                    Some(b) => *b,
+                    None => app::pipeline::syslog_batch(sender, messages),
+                };
             }
             Err(e) => {
                 tracing::warn!(error = %e, "syslog: pipeline");

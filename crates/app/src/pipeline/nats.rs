@@ -206,7 +206,7 @@ impl JetStream {
             let inbox = self.client.new_inbox();
             let sub = self.client.subscribe(inbox.clone()).await.map_err(|e| {
                 tracing::warn!(error = %e, "monitoring: NATS subscribe failed");
-                Full
+                Full(None)
             })?;
             reply = Some((inbox, sub, done));
         }
@@ -224,7 +224,7 @@ impl JetStream {
                 .await
                 .map_err(|e| {
                     tracing::warn!(error = %e, "monitoring: JetStream publish failed");
-                    Full
+                    Full(None)
                 })?;
             acks.push(ack);
         }
@@ -232,7 +232,7 @@ impl JetStream {
             ack.await.map_err(|e| {
                 // Mostly a full stream: the sender is told to come back.
                 tracing::debug!(error = %e, "monitoring: JetStream did not store a batch");
-                Full
+                Full(None)
             })?;
         }
         if let Some((_, mut sub, done)) = reply {
@@ -323,9 +323,14 @@ fn encode(batch: &mut Batch, budget: usize) -> Vec<(String, Vec<u8>)> {
     let mut pieces: Vec<Vec<Vec<u8>>> = vec![Vec::new()];
     let mut size = 0usize;
     let mut too_large = Vec::new();
-    for (i, (digest, json, parsed)) in batch.events.iter().enumerate() {
+    for (i, (known, json, parsed)) in batch.events.iter().enumerate() {
+        // Every node names alerts by the same digest: it travels.
+        let digest = match known {
+            Some(d) => std::borrow::Cow::Borrowed(d.as_str()),
+            None => std::borrow::Cow::Owned(super::digest(json)),
+        };
         let one = serde_json::to_vec(&EventOut {
-            d: digest,
+            d: &digest,
             j: json,
             p: parsed.as_ref().map(|ev| ParsedOut {
                 f: ev.fields(),
@@ -422,7 +427,7 @@ fn decode(payload: &[u8]) -> Result<(String, Batch), serde_json::Error> {
                         p.h.service.as_deref(),
                     )
                 });
-                (e.d, e.j, parsed)
+                (Some(e.d), e.j, parsed)
             })
             .collect();
     Ok((
@@ -577,10 +582,10 @@ mod tests {
         let mut list: Vec<_> = (0..events)
             .map(|i| {
                 let v = serde_json::json!({"EventID": 4688, "n": i, "pad": "x".repeat(100)});
-                (super::super::digest(&v), v, None)
+                (Some(super::super::digest(&v)), v, None)
             })
             .collect();
-        list.push((super::super::digest(&syslog.0), syslog.0, syslog.1));
+        list.push((None, syslog.0, syslog.1));
         Batch {
             sender: Sender {
                 sensor_id: Some(7),
@@ -629,7 +634,8 @@ mod tests {
         assert_eq!(rejected, 2, "rejected counts travel once");
         assert_eq!(back.len(), original.len());
         for (a, b) in back.iter().zip(&original) {
-            assert_eq!(a.0, b.0);
+            let digest = b.0.clone().unwrap_or_else(|| super::super::digest(&b.1));
+            assert_eq!(a.0.as_deref(), Some(digest.as_str()), "the digest travels");
             assert_eq!(a.1, b.1);
             assert_eq!(a.2, b.2, "a parsed event keeps its fields and log source");
         }
