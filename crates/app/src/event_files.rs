@@ -165,6 +165,7 @@ impl App {
                 done: Some(done_tx),
                 key: batch.key.clone(),
                 delivery_key: None,
+                in_flight: None,
             };
             match pipeline.offer(copy).await {
                 Ok(()) => {

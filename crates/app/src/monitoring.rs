@@ -394,6 +394,7 @@ impl App {
                 done,
                 key: key.map(str::to_string),
                 delivery_key: None,
+                in_flight: None,
             })
             .await
             .map_err(|_| AppError::Busy)?;

@@ -21,7 +21,7 @@ use detect::{Engine, Event, Level};
 use domain::monitoring::{alert_severity, RuleLevel};
 use domain::SecurityLevel;
 use sha2::{Digest, Sha256};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use store::monitoring::{Hit, Rejected, SensorCounts};
@@ -41,6 +41,11 @@ pub struct MonitoringConfig {
     pub rule_cache: Option<std::path::PathBuf>,
     /// Batches waiting for detection before receivers are told to slow down.
     pub queue_batches: usize,
+    /// Events received in-process and not yet stored (evaluated, alerts
+    /// written) before receivers are told to slow down (`--event-queue-events`):
+    /// what bounds the delay from receipt to alert under a flood, whatever
+    /// the size of the batches. A batch is always taken when nothing waits.
+    pub queue_events: usize,
     /// Detection threads; 0 leaves batches queued (tests of a full queue).
     pub workers: usize,
     /// Repeats of a rule on a host within this window are grouped.
@@ -73,6 +78,7 @@ impl Default for MonitoringConfig {
             rules: Vec::new(),
             rule_cache: None,
             queue_batches: 256,
+            queue_events: 50_000,
             workers: std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(2)
@@ -147,6 +153,23 @@ pub struct Batch {
     /// The sender's idempotency key: recorded in the transaction that
     /// stores the batch; a batch whose key is already recorded stores nothing.
     pub key: Option<String>,
+    /// Counts the batch's events as waiting until its alerts are stored
+    /// (in-process only).
+    pub in_flight: Option<InFlight>,
+}
+
+/// A batch's share of the events waiting in-process: added when the batch
+/// is queued, taken off when it is dropped — after its alerts are stored,
+/// or when it is refused.
+pub struct InFlight {
+    waiting: Arc<AtomicUsize>,
+    events: usize,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.waiting.fetch_sub(self.events, Ordering::AcqRel);
+    }
 }
 
 impl Batch {
@@ -169,6 +192,7 @@ impl Batch {
             done: None,
             key: None,
             delivery_key: None,
+            in_flight: None,
         }
     }
 }
@@ -200,6 +224,8 @@ struct Detected {
     delivery_key: Option<String>,
     /// The batch's events as kept for search (`events`).
     kept: Vec<eventstore::KeptEvent>,
+    /// Dropped with the batch, once its alerts are stored.
+    _in_flight: Option<InFlight>,
 }
 
 /// What fired: a Sigma rule of the engine, or one of canhgac's indicators.
@@ -238,16 +264,31 @@ pub trait Transport: Send + Sync {
 
 struct InProcess {
     tx: SyncSender<Batch>,
+    /// Events queued and not yet stored, and how many may be.
+    waiting: Arc<AtomicUsize>,
+    max_waiting: usize,
     /// Held so that the queue stays open even with no worker (a paused
     /// pipeline still queues up to its capacity).
     _rx: Arc<Mutex<Receiver<Batch>>>,
 }
 
 impl Transport for InProcess {
-    fn offer(&self, batch: Batch) -> Offered<'_> {
+    fn offer(&self, mut batch: Batch) -> Offered<'_> {
+        let events = batch.events.len();
+        let waiting = self.waiting.load(Ordering::Acquire);
+        if waiting > 0 && waiting + events > self.max_waiting {
+            return Box::pin(std::future::ready(Err(Full(Some(Box::new(batch))))));
+        }
+        self.waiting.fetch_add(events, Ordering::AcqRel);
+        batch.in_flight = Some(InFlight {
+            waiting: self.waiting.clone(),
+            events,
+        });
         Box::pin(std::future::ready(match self.tx.try_send(batch) {
             Ok(()) => Ok(()),
-            Err(TrySendError::Full(b)) | Err(TrySendError::Disconnected(b)) => {
+            Err(TrySendError::Full(mut b)) | Err(TrySendError::Disconnected(mut b)) => {
+                // Refused: no longer waiting.
+                b.in_flight = None;
                 Err(Full(Some(Box::new(b))))
             }
         }))
@@ -406,6 +447,7 @@ fn detect_batch(
         key: b.key,
         delivery_key: b.delivery_key,
         kept,
+        _in_flight: b.in_flight,
     }
 }
 
@@ -495,7 +537,12 @@ impl App {
         tokio::spawn(async move { app.store_loop(drx).await });
         let transport: Box<dyn Transport> = match nats {
             Some(n) => n.start(self, tx, cfg.workers),
-            None => Box::new(InProcess { tx, _rx: rx }),
+            None => Box::new(InProcess {
+                tx,
+                waiting: Arc::new(AtomicUsize::new(0)),
+                max_waiting: cfg.queue_events.max(1),
+                _rx: rx,
+            }),
         };
         let p = Pipeline {
             transport,
@@ -857,7 +904,53 @@ impl App {
 
 #[cfg(test)]
 mod tests {
-    use super::syslog_events;
+    use super::*;
+
+    fn batch(events: usize) -> Batch {
+        let sender = Sender {
+            sensor_id: None,
+            org_id: 1,
+        };
+        let events = (0..events)
+            .map(|_| (None, serde_json::Value::Null, None))
+            .collect();
+        Batch::new(sender, Utc::now(), events, 0, Vec::new())
+    }
+
+    fn offered(queue: &InProcess, b: Batch) -> bool {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(queue.offer(b))
+            .is_ok()
+    }
+
+    #[test]
+    fn events_waiting_bound_the_queue_until_they_are_stored() {
+        let (tx, rx) = sync_channel::<Batch>(16);
+        let queue = InProcess {
+            tx,
+            waiting: Arc::new(AtomicUsize::new(0)),
+            max_waiting: 100,
+            _rx: Arc::new(Mutex::new(rx)),
+        };
+        assert!(offered(&queue, batch(60)));
+        assert!(!offered(&queue, batch(60)), "60 + 60 waiting > 100");
+        assert!(offered(&queue, batch(40)), "60 + 40 fits");
+        assert_eq!(queue.waiting.load(Ordering::Acquire), 100);
+        // Stored (dropped after storing): no longer waiting.
+        let first = queue._rx.lock().unwrap().recv().unwrap();
+        drop(first);
+        assert_eq!(queue.waiting.load(Ordering::Acquire), 40);
+        assert!(offered(&queue, batch(60)));
+        for _ in 0..2 {
+            drop(queue._rx.lock().unwrap().recv().unwrap());
+        }
+        assert_eq!(queue.waiting.load(Ordering::Acquire), 0);
+        // A batch larger than the bound is taken when nothing waits.
+        assert!(offered(&queue, batch(500)));
+        assert!(!offered(&queue, batch(1)));
+    }
 
     #[test]
     fn syslog_messages_become_events() {

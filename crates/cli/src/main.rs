@@ -290,6 +290,11 @@ struct ServeArgs {
     /// Batches of events waiting for detection before senders get 429.
     #[arg(long, default_value_t = 256)]
     event_queue: usize,
+    /// Events received and not yet stored (evaluated, alerts written) before
+    /// senders get 429 or are slowed down: bounds the delay from receipt to
+    /// alert under a flood (in-process pipeline).
+    #[arg(long, default_value_t = 50_000)]
+    event_queue_events: usize,
     /// Detection threads (default: one per core, at most 8).
     #[arg(long)]
     detect_workers: Option<usize>,
@@ -726,6 +731,7 @@ fn monitoring_config(args: &ServeArgs) -> app::pipeline::MonitoringConfig {
     app::pipeline::MonitoringConfig {
         rules,
         queue_batches: args.event_queue.max(1),
+        queue_events: args.event_queue_events.max(1),
         workers: args.detect_workers.unwrap_or(default.workers).max(1),
         group_window: chrono::Duration::minutes(args.alert_group_minutes.max(1)),
         syslog_udp: args.syslog_udp.clone(),

@@ -447,6 +447,7 @@ fn decode(payload: &[u8]) -> Result<(String, Batch), serde_json::Error> {
             // received; here the chunk's own id counts it once.
             key: None,
             delivery_key: Some(w.id),
+            in_flight: None,
         },
     ))
 }
@@ -604,6 +605,7 @@ mod tests {
             done: None,
             key: None,
             delivery_key: None,
+            in_flight: None,
         }
     }
 

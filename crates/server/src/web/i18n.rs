@@ -396,6 +396,32 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("timeline_task", "Nhiệm vụ", "Task"),
     ("timeline_evidence", "Chứng cứ", "Evidence"),
     ("timeline_handover", "Giao ca trực", "Hand-over"),
+    ("entity_incident", "Sự cố", "Incident"),
+    ("entity_user", "Tài khoản", "Account"),
+    ("entity_org", "Đơn vị", "Organisation"),
+    ("entity_system", "Hệ thống thông tin", "Information system"),
+    ("entity_asset", "Tài sản", "Asset"),
+    ("entity_warning", "Cảnh báo lỗ hổng", "Vulnerability warning"),
+    ("entity_suppression", "Quy tắc bỏ qua cảnh báo", "Suppression"),
+    ("entity_sensor", "Cảm biến", "Sensor"),
+    ("entity_indicator_feed", "Nguồn chỉ dấu", "Indicator feed"),
+    ("entity_directive", "Văn bản chỉ đạo", "Directive"),
+    ("entity_contact", "Đầu mối liên hệ", "Contact"),
+    ("entity_botnet_list", "Danh sách IP botnet", "Botnet list"),
+    ("entity_audit_log", "Nhật ký", "Audit log"),
+    ("entity_api_token", "Khóa API", "API token"),
+    ("entity_alert", "Cảnh báo giám sát", "Alert"),
+    ("entity_vuln_match_form", "Dạng rút gọn bản ghi lỗ hổng", "Compact vulnerability record"),
+    ("entity_vuln_feed", "Nguồn dữ liệu lỗ hổng", "Vulnerability feed"),
+    ("entity_setting:national_bodies", "Cơ quan quốc gia", "National bodies"),
+    ("entity_rule_switch", "Bật, tắt luật phát hiện", "Rule switch"),
+    ("entity_roster", "Lịch trực", "Duty roster"),
+    ("entity_kept_events", "Sự kiện lưu trữ", "Kept events"),
+    ("entity_isp_prefixes", "Dải địa chỉ nhà mạng", "Operator prefixes"),
+    ("entity_finding", "Phát hiện lỗ hổng", "Finding"),
+    ("entity_directive_task", "Nhiệm vụ chỉ đạo", "Directive task"),
+    ("entity_alert_period", "Thời hạn tiếp nhận cảnh báo", "Alert acknowledgement periods"),
+    ("entity_duty_period", "Đợt trực", "Duty period"),
     ("audit_create", "Tạo mới", "Create"),
     ("audit_update", "Cập nhật", "Update"),
     ("audit_delete", "Xóa", "Delete"),
@@ -653,6 +679,15 @@ impl Tr {
         let key = format!("audit_{action}");
         match self.t(&key) {
             "?" => action.replace('_', " "),
+            w => w.to_string(),
+        }
+    }
+
+    /// What an audit record is about, by its label (`system` → "Hệ thống
+    /// thông tin"); an entity without a label is shown as its code.
+    pub fn audit_entity(&self, entity: &str) -> String {
+        match self.t(&format!("entity_{entity}")) {
+            "?" => entity.replace('_', " "),
             w => w.to_string(),
         }
     }

@@ -123,6 +123,10 @@ pub struct Nav {
     pub role: String,
     pub csrf: String,
     pub admin: bool,
+    /// The province's coordinator (detection rules, national settings).
+    pub coordinator: bool,
+    /// May read the operators' address prefixes.
+    pub prefixes: bool,
     pub active: &'static str,
     /// Where the language switch brings the reader back to.
     pub here: String,
@@ -217,6 +221,9 @@ impl FromRequestParts<AppState> for Web {
             .to_string(),
             csrf: auth.csrf_token.clone().unwrap_or_default(),
             admin: auth.scope.may(domain::Capability::ReadAdministration),
+            coordinator: auth.scope.sees_province()
+                && auth.scope.may(domain::Capability::Coordinate),
+            prefixes: auth.scope.may(domain::Capability::ReadPrefixes),
             active: "",
             from: referer_path(parts).unwrap_or_default(),
             department: state.app.department_name().await.unwrap_or_default(),

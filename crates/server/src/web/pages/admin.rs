@@ -335,9 +335,52 @@ struct AuditPage {
     next: Option<String>,
 }
 
+/// What the audit log can be filtered by, most asked for first.
+const AUDIT_ENTITIES: &[&str] = &[
+    "org",
+    "system",
+    "asset",
+    "user",
+    "api_token",
+    "incident",
+    "finding",
+    "warning",
+    "botnet_list",
+    "directive",
+    "directive_task",
+    "roster",
+    "alert",
+    "sensor",
+    "suppression",
+    "rule_switch",
+    "indicator_feed",
+    "contact",
+    "setting:national_bodies",
+    "audit_log",
+];
+
 impl AuditPage {
     fn when(&self, r: &AuditRecord) -> String {
         app::registry::format_vn_time(r.at)
+    }
+    fn entities(&self) -> &'static [&'static str] {
+        AUDIT_ENTITIES
+    }
+    /// The console page of a record the log names, where there is one.
+    fn link(&self, entity: &str, id: impl std::fmt::Display) -> Option<String> {
+        let base = match entity {
+            "org" => "/orgs",
+            "system" => "/systems",
+            "asset" => "/assets",
+            "incident" => "/incidents",
+            "finding" => "/vulns/findings",
+            "warning" => "/vulns/warnings",
+            "botnet_list" => "/botnet/lists",
+            "directive" => "/directives",
+            "alert" => "/alerts",
+            _ => return None,
+        };
+        Some(format!("{base}/{id}"))
     }
     fn checkpoint_when(&self, c: &domain::audit::Checkpoint) -> String {
         app::registry::format_vn_time(c.at)
