@@ -241,6 +241,49 @@ impl App {
         Ok(store::audit::list(&self.store, scope, filter).await?)
     }
 
+    /// What the audit records name, by the names people know them by: an
+    /// organisation by its short name, a system by its code, an asset by
+    /// its host name, an account by its user name; keyed by (entity, id).
+    /// A record the caller may not see any more, or one deleted since, is
+    /// left out (the page shows its number).
+    pub async fn audit_subjects(
+        &self,
+        scope: &Scope,
+        records: &[domain::audit::AuditRecord],
+    ) -> Result<std::collections::HashMap<(String, i64), String>> {
+        accounts::require_administration(scope)?;
+        let mut out = std::collections::HashMap::new();
+        let orgs = self.org_labels().await?;
+        for r in records {
+            let Some(id) = r.entity_id else { continue };
+            let key = (r.entity.clone(), id);
+            if out.contains_key(&key) {
+                continue;
+            }
+            let name = match r.entity.as_str() {
+                "org" => orgs.get(&id).map(|(code, _)| code.clone()),
+                "system" => self
+                    .system(scope, id)
+                    .await
+                    .ok()
+                    .map(|s| s.data.code.to_string()),
+                "asset" => self
+                    .asset(scope, id)
+                    .await
+                    .ok()
+                    .map(|a| a.data.hostname.to_string()),
+                "user" => store::auth::get(&mut self.store.conn(), scope, id)
+                    .await?
+                    .map(|u| u.username),
+                _ => None,
+            };
+            if let Some(name) = name {
+                out.insert(key, name);
+            }
+        }
+        Ok(out)
+    }
+
     /// Recomputes the audit chain and compares its head with the checkpoint
     /// kept outside the database. Reading the whole chain is for the province.
     pub async fn verify_audit(&self, scope: &Scope) -> Result<store::audit::ChainReport> {

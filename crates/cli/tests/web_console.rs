@@ -476,6 +476,12 @@ both_backends!(
             .await
             .unwrap();
         assert!(html.contains("id=\"chain-state\"") && html.contains("toàn vẹn"));
+        // Records by label and name, not by code and number.
+        assert!(html.contains("Tài khoản "), "{html}");
+        assert!(
+            !html.contains("Tài khoản #") && !html.contains(">user<"),
+            "{html}"
+        );
     }
 );
 

@@ -328,6 +328,8 @@ struct AuditPage {
     nav: Nav,
     title: String,
     records: Vec<AuditRecord>,
+    /// What the records name, by name (`App::audit_subjects`).
+    subjects: std::collections::HashMap<(String, i64), String>,
     chain: Option<ChainReport>,
     entity: String,
     actor: String,
@@ -362,6 +364,13 @@ const AUDIT_ENTITIES: &[&str] = &[
 impl AuditPage {
     fn when(&self, r: &AuditRecord) -> String {
         app::registry::format_vn_time(r.at)
+    }
+    /// The record's name (`SONHA-SYT-01`), else its number.
+    fn subject(&self, entity: &str, id: &i64) -> String {
+        self.subjects
+            .get(&(entity.to_string(), *id))
+            .cloned()
+            .unwrap_or_else(|| format!("#{id}"))
     }
     fn entities(&self) -> &'static [&'static str] {
         AUDIT_ENTITIES
@@ -401,6 +410,11 @@ async fn audit(State(st): State<AppState>, web: Web, Query(q): Query<AuditQuery>
         Ok(p) => p,
         Err(e) => return web.fail(e),
     };
+    let subjects = st
+        .app
+        .audit_subjects(&web.auth.scope, &page.items)
+        .await
+        .unwrap_or_default();
     // Only province-wide readers may verify the whole chain.
     let chain = st.app.verify_audit(&web.auth.scope).await.ok();
     let next = page.next.map(|n| {
@@ -416,6 +430,7 @@ async fn audit(State(st): State<AppState>, web: Web, Query(q): Query<AuditQuery>
         nav: web.nav("admin"),
         title: web.tr.t("audit").into(),
         records: page.items,
+        subjects,
         chain,
         entity: f.entity.unwrap_or_default(),
         actor: f.actor.unwrap_or_default(),
