@@ -752,6 +752,17 @@ async fn the_dashboard_lists_what_to_do_today() {
                     .await
                     .unwrap();
                 assert_eq!(rows, json!(1), "the menu on one line at 1366 px");
+                let fits: serde_json::Value = b
+                    .client
+                    .execute(
+                        "const n = document.querySelector('header nav'); \
+                         return n.scrollWidth <= n.clientWidth \
+                             && document.documentElement.scrollWidth <= window.innerWidth;",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                assert_eq!(fits, json!(true), "the menu fits the width at 1366 px");
             }
         }
 
@@ -797,5 +808,12 @@ async fn the_dashboard_lists_what_to_do_today() {
             .await
             .contains("Gỡ mã độc, khôi phục từ bản sao lưu sạch."));
         b.screenshot("incident-closed").await;
+
+        // A mistyped address: a Vietnamese page inside the layout, the menu
+        // there to go on from.
+        b.goto(&t.url("/vulns/khong-co-trang-nay")).await;
+        assert!(b.text("main").await.contains("Không tìm thấy trang"));
+        assert_eq!(count("nav a[href=\"/dashboard\"]").await, 1, "the menu");
+        b.screenshot("not-found").await;
     }
 }
