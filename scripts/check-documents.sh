@@ -103,7 +103,9 @@ cg incident end-report "$incident" -o /dev/null 2>/dev/null && { echo "an open i
 # The response steps have no command: they go through the API.
 token=$(cg token create --name documents --org SKHCN --role coordinator --days 1 | grep -o 'cgt_[A-Za-z0-9_-]*' | head -1)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cg serve --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+# The binary itself in the background (not the `cg` function, whose
+# subshell would be what `kill` stops, leaving the server running).
+"$bin" --data-dir "$data" serve --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 server=$!
 api=http://127.0.0.1:$port/api/v1
 for _ in $(seq 900); do curl -fs "$api/me" -H "Authorization: Bearer $token" >/dev/null && break; sleep 0.2; done
