@@ -419,17 +419,11 @@ impl App {
         let mut assets: BTreeMap<i64, String> = BTreeMap::new();
         for v in &rows {
             if let Some(id) = v.row.system_id.filter(|i| !systems.contains_key(i)) {
-                let code = match self.system(scope, id).await {
-                    Ok(s) => s.data.code.to_string(),
-                    Err(_) => String::new(),
-                };
+                let code = self.system_code(scope, id).await?.unwrap_or_default();
                 systems.insert(id, code);
             }
             if let Some(id) = v.row.asset_id.filter(|i| !assets.contains_key(i)) {
-                let host = match self.asset(scope, id).await {
-                    Ok(a) => a.data.hostname.to_string(),
-                    Err(_) => String::new(),
-                };
+                let host = self.asset_host(scope, id).await?.unwrap_or_default();
                 assets.insert(id, host);
             }
         }

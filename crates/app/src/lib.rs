@@ -241,6 +241,25 @@ impl App {
         Ok(store::audit::list(&self.store, scope, filter).await?)
     }
 
+    /// The code of a system the scope may see (`None` if gone or not
+    /// visible); a failure of the store is an error.
+    pub(crate) async fn system_code(&self, scope: &Scope, id: i64) -> Result<Option<String>> {
+        visible(
+            self.system(scope, id)
+                .await
+                .map(|s| s.data.code.to_string()),
+        )
+    }
+
+    /// The host name of an asset the scope may see, as [`App::system_code`].
+    pub(crate) async fn asset_host(&self, scope: &Scope, id: i64) -> Result<Option<String>> {
+        visible(
+            self.asset(scope, id)
+                .await
+                .map(|a| a.data.hostname.to_string()),
+        )
+    }
+
     /// What the audit records name, by the names people know them by: an
     /// organisation by its short name, a system by its code, an asset by
     /// its host name, an account by its user name; keyed by (entity, id).
@@ -262,16 +281,8 @@ impl App {
             }
             let name = match r.entity.as_str() {
                 "org" => orgs.get(&id).map(|(code, _)| code.clone()),
-                "system" => self
-                    .system(scope, id)
-                    .await
-                    .ok()
-                    .map(|s| s.data.code.to_string()),
-                "asset" => self
-                    .asset(scope, id)
-                    .await
-                    .ok()
-                    .map(|a| a.data.hostname.to_string()),
+                "system" => self.system_code(scope, id).await?,
+                "asset" => self.asset_host(scope, id).await?,
                 "user" => store::auth::get(&mut self.store.conn(), scope, id)
                     .await?
                     .map(|u| u.username),
@@ -326,5 +337,15 @@ impl App {
             .backup_sqlite(dest)
             .await
             .map_err(|e| AppError::Conflict(e.to_string()))
+    }
+}
+
+/// A record that is gone or not visible to the caller is `None`; any other
+/// failure stays an error.
+fn visible<T>(r: Result<T>) -> Result<Option<T>> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(AppError::NotFound | AppError::Forbidden(_)) => Ok(None),
+        Err(e) => Err(e),
     }
 }

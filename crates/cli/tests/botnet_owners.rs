@@ -258,6 +258,25 @@ both_backends!(listings_link_to_assets_and_cleanups_are_tracked, |t| {
         .await;
     assert_eq!(rows["items"][0]["asset_id"], asset, "{rows}");
     assert_eq!(rows["items"][0]["system_id"], system);
+    // The owner's file names the asset and the organisation, never their ids.
+    let (s, bytes) = download(
+        &t,
+        &officer,
+        &format!("/api/v1/botnet/lists/{jan}/listings.xlsx"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let table = app::sheets::read(&bytes, app::sheets::Format::Xlsx).unwrap();
+    let col = |h: &str| table.headers.iter().position(|x| x == h).unwrap();
+    let row = table
+        .rows
+        .iter()
+        .find(|r| r.cells[col("Địa chỉ IP")] == "14.160.10.5")
+        .expect("the listed address");
+    assert_eq!(row.cells[col("Tài sản")], "web01.stc.sonha.gov.vn");
+    let code = &row.cells[col("Hệ thống")];
+    assert!(!code.is_empty() && *code != system.to_string(), "{code}");
+    assert!(!row.cells[col("Đơn vị")].is_empty());
 
     // Another agency cannot mark it; the owner can, with a note.
     let other = t.login("b.officer").await;

@@ -7,9 +7,9 @@ use common::AuthExt;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-const SYSTEMS_CSV: &str = "\u{feff}code,name,owner,function_type,proposed_level,approved_level,approval_number,approval_date,approval_body,internet_facing,isp,soc_monitoring,last_assessment\n\
-STC-DVC,Hệ thống dịch vụ công Sở Tài chính,STC,public_service,3,3,45/QĐ-UBND,15/03/2024,UBND tỉnh Sơn Hà,có,VNPT,không,2024-10-01\n\
-STC-KT,\"Phần mềm kế toán, ngân sách\",STC,internal,2,,,,,không,,,\n";
+const SYSTEMS_CSV: &str = "\u{feff}code,name,owner,function_type,info_types,proposed_level,approved_level,approval_number,approval_date,approval_body,internet_facing,isp,soc_monitoring,last_assessment\n\
+STC-DVC,Hệ thống dịch vụ công Sở Tài chính,STC,public_service,public; personal,3,3,45/QĐ-UBND,15/03/2024,UBND tỉnh Sơn Hà,có,VNPT,không,2024-10-01\n\
+STC-KT,\"Phần mềm kế toán, ngân sách\",STC,internal,,2,,,,,không,,,\n";
 
 fn rejected(body: &Value) -> Vec<(Option<u64>, Option<String>, String)> {
     body["error"]["details"]["rejected"]
@@ -93,8 +93,7 @@ both_backends!(a_good_csv_is_written_and_round_trips, |t| {
             };
             let info = column("Loại thông tin");
             assert!(
-                info.iter()
-                    .all(|v| v.is_empty() || v.starts_with("Thông tin") || v.starts_with("Bí mật")),
+                info.contains(&"Thông tin công cộng; Thông tin cá nhân".to_string()),
                 "{info:?}"
             );
             assert!(column("Ngày phê duyệt").contains(&"15/03/2024".to_string()));
@@ -109,6 +108,10 @@ both_backends!(a_good_csv_is_written_and_round_trips, |t| {
         assert_eq!(again["items"][0]["name"], sys["name"], "{format}");
         assert_eq!(again["items"][0]["approval"], sys["approval"], "{format}");
         assert_eq!(
+            again["items"][0]["info_types"], sys["info_types"],
+            "{format}"
+        );
+        assert_eq!(
             again["items"][0]["protection"], sys["protection"],
             "{format}"
         );
@@ -120,10 +123,10 @@ both_backends!(
     |t| {
         let tok = t.login("coord").await;
         let csv = format!(
-            "{SYSTEMS_CSV}STC-BAD,Hệ thống cấp 7,STC,internal,7,,,,,,,,\n\
-         NO-OWNER,Không có chủ quản,,internal,2,,,,,,,,\n\
-         GHOST,Chủ quản không tồn tại,SỞ-MA,internal,2,,,,,,,,\n\
-         STC-DVC,Trùng mã,STC,internal,1,,,,,,,,\n"
+            "{SYSTEMS_CSV}STC-BAD,Hệ thống cấp 7,STC,internal,,7,,,,,,,,\n\
+         NO-OWNER,Không có chủ quản,,internal,,2,,,,,,,,\n\
+         GHOST,Chủ quản không tồn tại,SỞ-MA,internal,,2,,,,,,,,\n\
+         STC-DVC,Trùng mã,STC,internal,,1,,,,,,,,\n"
         );
         let before = system_count(&t, &tok).await;
         let (s, body) = t
@@ -180,7 +183,7 @@ both_backends!(
 );
 
 fn body_csv_again() -> Vec<u8> {
-    format!("{SYSTEMS_CSV}STC-BAD,Hệ thống cấp 7,STC,internal,7,,,,,,,,\n").into_bytes()
+    format!("{SYSTEMS_CSV}STC-BAD,Hệ thống cấp 7,STC,internal,,7,,,,,,,,\n").into_bytes()
 }
 
 both_backends!(assets_from_xlsx_with_a_bad_ip_are_rejected_whole, |t| {
