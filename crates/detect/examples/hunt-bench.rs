@@ -17,7 +17,7 @@
 
 use detect::read::{EvtxEvents, JsonEvents};
 use detect::{Config, Engine, EngineBuilder, EventBuf, Scanner};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Instant;
@@ -215,12 +215,10 @@ fn run_evtx(
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(p) = files.get(i) else { break };
-                    let mut bytes = Vec::new();
-                    std::fs::File::open(p)
-                        .and_then(|mut f| f.read_to_end(&mut bytes))
-                        .expect("evtx file");
+                    // Streamed, as `canhgac hunt` reads it: a chunk at a time.
+                    let file = std::fs::File::open(p).expect("evtx file");
                     let name = p.display().to_string();
-                    let mut r = EvtxEvents::new(std::io::Cursor::new(bytes), &name);
+                    let mut r = EvtxEvents::new(std::io::BufReader::new(file), &name);
                     out.clear();
                     let mut pos = 0u64;
                     while let Some(res) = r.next_into(&mut buf) {

@@ -295,7 +295,8 @@ impl IndicatorSet {
             if let Some(&i) = self.domains.get(rest) {
                 return Some(i);
             }
-            match rest.find('.') {
+            // Domains are short: a plain scan beats a vectorised search.
+            match rest.bytes().position(|c| c == b'.') {
                 Some(p) => rest = &rest[p + 1..],
                 None => return None,
             }
@@ -412,49 +413,64 @@ impl IocScanner<'_> {
             let Some(v) = value else {
                 continue;
             };
-            let v = v.trim();
+            let v = trim(v);
             if v.is_empty() || v.len() > 8192 {
                 continue;
             }
             if kinds & IP != 0 {
-                if let Ok(ip) = v.parse::<IpAddr>() {
+                if let Some(ip) = parse_ip(v) {
                     self.push(set.ip(ip), fi);
                     continue;
                 }
             }
             if kinds & DOMAIN != 0 {
-                lower_into(&mut self.low, v.trim_end_matches('.'));
-                let maybe_ip =
-                    self.low.starts_with(|c: char| c.is_ascii_digit()) || self.low.contains(':');
-                if let Some(ip) = maybe_ip.then(|| self.low.parse::<IpAddr>().ok()).flatten() {
+                let mut d = v;
+                while let Some(rest) = d.strip_suffix('.') {
+                    d = rest;
+                }
+                lower_into(&mut self.low, d);
+                let maybe_ip = self.low.as_bytes().first().is_some_and(u8::is_ascii_digit)
+                    || self.low.as_bytes().contains(&b':');
+                if let Some(ip) = maybe_ip.then(|| parse_ip(&self.low)).flatten() {
                     self.push(set.ip(ip), fi);
                 } else {
                     let hit = set.domain(&self.low);
                     self.push(hit, fi);
                 }
             }
-            if kinds & URL != 0 && v.contains("://") {
+            if kinds & URL != 0 && memchr::memmem::find(v.as_bytes(), b"://").is_some() {
                 self.url(v, fi);
             }
             if kinds & HASH != 0 {
-                if v.contains('=') {
-                    for part in v.split([',', ';']) {
-                        let Some((algo, h)) = part.split_once('=') else {
+                let b = v.as_bytes();
+                if memchr::memchr(b'=', b).is_some() {
+                    // `SHA1=…,MD5=…,SHA256=…,IMPHASH=…` (Sysmon), `;` also
+                    // separating: split on ASCII bytes, which never occur
+                    // inside a multi-byte character.
+                    let ends = memchr::memchr2_iter(b',', b';', b).chain([b.len()]);
+                    let mut start = 0;
+                    for end in ends {
+                        let part = &b[start..end];
+                        start = end + 1;
+                        let Some(eq) = memchr::memchr(b'=', part) else {
                             continue;
                         };
-                        if algo.trim().eq_ignore_ascii_case("imphash") {
+                        if part[..eq].trim_ascii().eq_ignore_ascii_case(b"imphash") {
                             continue;
                         }
-                        let hit = set.hash(h.trim().as_bytes());
+                        let hit = set.hash(part[eq + 1..].trim_ascii());
                         self.push(hit, fi);
                     }
                 } else {
-                    let hit = set.hash(v.as_bytes());
+                    let hit = set.hash(b);
                     self.push(hit, fi);
                 }
             }
             if kinds & FILE != 0 && !set.files.is_empty() {
-                let base = v.rsplit(['\\', '/']).next().unwrap_or(v);
+                let base = match memchr::memrchr2(b'\\', b'/', v.as_bytes()) {
+                    Some(i) => &v[i + 1..],
+                    None => v,
+                };
                 lower_into(&mut self.low, base);
                 let hit = set.files.get(self.low.as_str()).copied();
                 self.push(hit, fi);
@@ -501,10 +517,117 @@ impl IocScanner<'_> {
     }
 }
 
+/// `str::trim`, without decoding characters when both ends are ASCII and
+/// not blank (nearly every value).
+#[inline]
+fn trim(v: &str) -> &str {
+    let b = v.as_bytes();
+    match (b.first(), b.last()) {
+        (Some(&f), Some(&l))
+            if f.is_ascii()
+                && !f.is_ascii_whitespace()
+                && l.is_ascii()
+                && !l.is_ascii_whitespace() =>
+        {
+            v
+        }
+        _ => v.trim(),
+    }
+}
+
+/// An IP address: dotted IPv4 read directly (the common case), anything
+/// else by the standard parser.
+#[inline]
+pub(crate) fn parse_ip(v: &str) -> Option<IpAddr> {
+    let b = v.as_bytes();
+    if b.len() > 15 || b.contains(&b':') {
+        return v.parse().ok();
+    }
+    let mut octets = [0u8; 4];
+    let mut n = 0usize;
+    let mut acc: u32 = 0;
+    let mut digits = 0usize;
+    for &c in b {
+        match c {
+            b'0'..=b'9' => {
+                // No leading zeros, as the standard parser.
+                if digits == 1 && acc == 0 {
+                    return None;
+                }
+                acc = acc * 10 + u32::from(c - b'0');
+                digits += 1;
+                if acc > 255 {
+                    return None;
+                }
+            }
+            b'.' if digits > 0 && n < 3 => {
+                octets[n] = acc as u8;
+                n += 1;
+                acc = 0;
+                digits = 0;
+            }
+            _ => return None,
+        }
+    }
+    if n != 3 || digits == 0 {
+        return None;
+    }
+    octets[3] = acc as u8;
+    Some(IpAddr::V4(std::net::Ipv4Addr::from(octets)))
+}
+
 /// Lowercases ASCII into a reused buffer (other characters as they are).
 #[inline]
 pub(crate) fn lower_into(buf: &mut String, s: &str) {
     buf.clear();
     buf.push_str(s);
     buf.make_ascii_lowercase();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn addresses_read_as_the_standard_parser_reads_them() {
+        for s in [
+            "10.20.30.40",
+            "0.0.0.0",
+            "255.255.255.255",
+            "256.1.1.1",
+            "01.2.3.4",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1..2.3",
+            ".1.2.3",
+            "1.2.3.",
+            "1.2.3.04",
+            "1.2.3.0",
+            "::1",
+            "2001:db8::1",
+            "::ffff:1.2.3.4",
+            "1.2.3.4 ",
+            "",
+            "a.b.c.d",
+            "1000.1.1.1",
+            "123.123.123.123",
+        ] {
+            assert_eq!(parse_ip(s), s.parse().ok(), "{s:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_dotted_text_reads_as_the_standard_parser_reads_it(s in "[0-9.:a-f]{0,18}") {
+            prop_assert_eq!(parse_ip(&s), s.parse().ok());
+        }
+
+        #[test]
+        fn trimming_is_str_trim(s in "\\PC{0,6}[ \t\u{a0}\u{3000}]{0,2}") {
+            prop_assert_eq!(trim(&s), s.trim());
+            let t = format!(" {s}");
+            prop_assert_eq!(trim(&t), t.trim());
+        }
+    }
 }
