@@ -4,6 +4,7 @@
 //! only: no tenant data is read or written, so no scope is involved.
 
 use crate::hunt_input::{self, Progress};
+use crate::hunt_read::{self, Piece};
 use detect::read::RecordError;
 use detect::Format as InputFormat;
 use detect::{
@@ -214,6 +215,9 @@ pub struct HuntOptions {
     pub min_level: Level,
     /// Read every file as this format instead of telling it from the content.
     pub format: Option<InputFormat>,
+    /// Threads reading and evaluating files (0: one per core). The output
+    /// is the same whatever the number.
+    pub threads: usize,
 }
 
 impl Default for HuntOptions {
@@ -221,6 +225,7 @@ impl Default for HuntOptions {
         HuntOptions {
             min_level: Level::Unknown,
             format: None,
+            threads: 0,
         }
     }
 }
@@ -236,7 +241,7 @@ pub fn hunt(
 ) -> Result<Summary, HuntError> {
     let opts = HuntOptions {
         min_level,
-        format: None,
+        ..HuntOptions::default()
     };
     hunt_with(engine, extras, paths, &opts, found, |_| {})
 }
@@ -262,7 +267,6 @@ pub fn hunt_with(
     mut progress: impl FnMut(&Progress),
 ) -> Result<Summary, HuntError> {
     let mut sum = Summary::default();
-    let mut scanner = engine.scanner();
     let mut extra = crate::hunt_extra::ExtraScanner::new(engine, extras);
     let mut more = Vec::new();
     let inputs = hunt_input::inputs(paths)?;
@@ -272,75 +276,86 @@ pub fn hunt_with(
         ..Progress::default()
     };
     let mut done_bytes = 0u64;
-    for input in &inputs {
-        let name = input.path.display().to_string();
-        let at = std::rc::Rc::new(std::cell::Cell::new(0u64));
-        let opened = hunt_input::open(&input.path, opts.format, at.clone());
-        let (format, events) = match opened {
-            Ok(x) => x,
-            Err(e) if input.named => return Err(io(&input.path)(e)),
-            Err(e) => {
-                // A file in a folder that cannot be read: a bad record, not the end.
-                sum.bad_records += 1;
-                if sum.errors.len() < 100 {
-                    sum.errors.push(RecordError {
-                        source_name: name.clone(),
-                        position: "start".into(),
-                        message: e.to_string(),
-                    });
+    // Per file: its name and the number of records seen so far.
+    let mut name = String::new();
+    let mut record = 0usize;
+    let threads = match opts.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    hunt_read::in_order(engine, &inputs, opts.format, threads, |k, piece| {
+        let input = &inputs[k];
+        let batch = match piece {
+            Piece::Opened(opened) => {
+                name = input.path.display().to_string();
+                record = 0;
+                let format = match opened {
+                    Ok(f) => f,
+                    Err(e) if input.named => return Err(io(&input.path)(e)),
+                    Err(e) => {
+                        // A file in a folder that cannot be read: a bad record, not the end.
+                        sum.bad_records += 1;
+                        if sum.errors.len() < 100 {
+                            sum.errors.push(RecordError {
+                                source_name: name.clone(),
+                                position: "start".into(),
+                                message: e.to_string(),
+                            });
+                        }
+                        InputFormat::Unknown
+                    }
+                };
+                if format == InputFormat::Unknown && !input.named {
+                    sum.skipped_files += 1;
+                    if sum.skipped.len() < 100 {
+                        sum.skipped.push(name.clone());
+                    }
+                } else {
+                    sum.files += 1;
+                    *sum.formats.entry(format).or_insert(0) += 1;
                 }
-                (
-                    InputFormat::Unknown,
-                    Box::new(std::iter::empty()) as detect::formats::Events,
-                )
+                // A file is done when the next one opens (or at the end).
+                if k > 0 {
+                    file_done(&mut prog, &mut done_bytes, inputs[k - 1].len, &sum, &mut progress);
+                }
+                return Ok(());
             }
+            Piece::Events(b) => b,
         };
-        if format == InputFormat::Unknown && !input.named {
-            sum.skipped_files += 1;
-            if sum.skipped.len() < 100 {
-                sum.skipped.push(name.clone());
-            }
-            done_bytes += input.len;
-            prog.files_done += 1;
-            continue;
-        }
-        sum.files += 1;
-        *sum.formats.entry(format).or_insert(0) += 1;
-        for (i, ev) in events.enumerate() {
+        for (i, ev) in batch.events.iter().enumerate() {
+            record += 1;
             let ev = match ev {
                 Ok(ev) => ev,
                 Err(e) => {
                     sum.bad_records += 1;
                     if sum.errors.len() < 100 {
-                        sum.errors.push(e);
+                        sum.errors.push(e.clone());
                     }
                     continue;
                 }
             };
             sum.events += 1;
             if sum.events % 4096 == 0 {
-                prog.bytes_done = done_bytes + at.get().min(input.len);
+                prog.bytes_done = done_bytes + batch.bytes_at.min(input.len);
                 prog.events = sum.events;
                 prog.detections = sum.detections;
                 progress(&prog);
             }
-            extra.on_event(&ev, &name, i + 1, &mut more);
-            for &r in scanner.scan(&ev) {
-                extra.on_match(&ev, r, &name, i + 1, &mut more);
+            extra.on_event(ev, &name, record, &mut more);
+            for &r in batch.rules(i) {
+                extra.on_match(ev, r, &name, record, &mut more);
                 if extra.reports(r) {
-                    more.push(event_detection(&ev, &name, i + 1, &engine.rules()[r]));
+                    more.push(event_detection(ev, &name, record, &engine.rules()[r]));
                 }
             }
             for d in more.drain(..) {
                 emit(&mut sum, opts.min_level, &d, &mut found);
             }
         }
-        done_bytes += input.len;
-        prog.files_done += 1;
-        prog.bytes_done = done_bytes;
-        prog.events = sum.events;
-        prog.detections = sum.detections;
-        progress(&prog);
+        Ok(())
+    })?;
+    if let Some(last) = inputs.last() {
+        file_done(&mut prog, &mut done_bytes, last.len, &sum, &mut progress);
     }
     extra.finish(&mut more);
     for d in more.drain(..) {
@@ -349,6 +364,22 @@ pub fn hunt_with(
     sum.correlation_stats = extra.correlation_stats();
     sum.untimed = extra.untimed;
     Ok(sum)
+}
+
+/// Progress once a file has been read through.
+fn file_done(
+    prog: &mut Progress,
+    done_bytes: &mut u64,
+    len: u64,
+    sum: &Summary,
+    progress: &mut impl FnMut(&Progress),
+) {
+    *done_bytes += len;
+    prog.files_done += 1;
+    prog.bytes_done = *done_bytes;
+    prog.events = sum.events;
+    prog.detections = sum.detections;
+    progress(prog);
 }
 
 fn emit(sum: &mut Summary, min_level: Level, d: &Detection, found: &mut impl FnMut(&Detection)) {

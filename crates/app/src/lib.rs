@@ -15,6 +15,7 @@ pub mod events;
 pub mod hunt;
 pub mod hunt_extra;
 pub mod hunt_input;
+mod hunt_read;
 pub mod incident_response;
 pub mod incidents;
 pub mod indicator_feeds;

@@ -44,6 +44,10 @@ pub(crate) struct HuntArgs {
     /// Read the rules' YAML without the cache (and do not write one).
     #[arg(long)]
     no_rule_cache: bool,
+    /// Threads reading and evaluating files, a file each at a time (default:
+    /// one per core). The output is the same whatever the number.
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
 }
 
 #[derive(Subcommand)]
@@ -116,6 +120,7 @@ fn hunt_command(args: HuntArgs) -> Result<usize> {
     let hopts = hunt::HuntOptions {
         min_level,
         format: input_format,
+        threads: args.threads,
     };
     let sum = hunt::hunt_with(
         &engine,

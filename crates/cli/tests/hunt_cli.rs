@@ -209,3 +209,44 @@ fn walk(d: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+#[test]
+fn the_output_is_the_same_whatever_the_number_of_threads() {
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../detect/tests/data/sigma-regression/rules/windows/process_creation");
+    let packed = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../detect/tests/data/evtx-packed/sysmon-31-records.evtx");
+    let rules = rules().join("windows/process_creation");
+    let run = |threads: &str| {
+        hunt(&[
+            samples.to_str().unwrap(),
+            packed.to_str().unwrap(),
+            "--rules",
+            rules.to_str().unwrap(),
+            "--format",
+            "jsonl",
+            "--threads",
+            threads,
+        ])
+    };
+    let (code, one, err1) = run("1");
+    assert_eq!(code, Some(1), "{err1}");
+    // Many files, in the order given and each folder sorted.
+    assert!(one.lines().count() > 20, "{one}");
+    let last_file = one.lines().last().unwrap_or("");
+    assert!(last_file.contains("sysmon-31-records"), "{last_file}");
+    for threads in ["2", "5"] {
+        let (code, many, err) = run(threads);
+        assert_eq!(code, Some(1), "{err}");
+        assert_eq!(many, one, "--threads {threads}");
+        assert_eq!(summary(&err), summary(&err1), "--threads {threads}");
+    }
+}
+
+/// The summary without its timings.
+fn summary(err: &str) -> String {
+    err.lines()
+        .filter(|l| !l.contains(" s") && !l.contains("/s"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
