@@ -17,7 +17,10 @@
 # SEED (42), THREADS (scale --threads, default 2), FULL (default 1),
 # REPEAT (scale --repeat: each matching timed this many times, default 3),
 # PRODUCT (1: also import the feed and match with the canhgac binary),
-# ENGINE (0: skip step 2, e.g. to time only the product with PRODUCT=1).
+# ENGINE (0: skip step 2, e.g. to time only the product with PRODUCT=1),
+# PRODUCT_DIR (with PRODUCT=1: keeps the imported database, before any
+# matching, between runs; when it holds one, the demo and both imports are
+# skipped and each run matches a copy of it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RECORDS=${RECORDS:-300000}
@@ -125,36 +128,46 @@ fi
 if [ "${PRODUCT:-0}" = 1 ]; then
   cargo build --release -q -p canhgac
   BIN=${CARGO_TARGET_DIR:-target}/release/canhgac
+  # CPU time (user + system) is the figure to compare on a shared machine.
+  cpu() { awk -F': ' '/User time|System time/ { t += $2 } END { printf "%.2f", t }' "$1"; }
   DATA=$WORK/product
-  "$BIN" --data-dir "$DATA" demo >/dev/null
-  "$BIN" --data-dir "$DATA" export systems >"$WORK/systems.csv"
-  awk -F, 'NR > 1 && $1 != "" { gsub(/"/, "", $1); print $1 }' "$WORK/systems.csv" >"$WORK/codes.txt"
-  {
-    echo "system_code,hostname,role,ips,domains,os_name,os_version,os_build,hardware,software,modules,hotfixes,kbs,notes"
-    jq -r --rawfile codes "$WORK/codes.txt" '
-      ($codes | split("\n") | map(select(length > 0))) as $c
-      | [$c[.asset_id % ($c | length)], "bench-\(.asset_id)",
-         (if (.modules | length) > 0 then "appliance" else "server" end), "", "",
-         (.os.name // ""), (.os.version // ""), (.os.build // ""), "",
-         ([.software[] | "\(.vendor)|\(.product)|\(.version)|\(.scheme)"] | join("; ")),
-         (.modules | join(" ")), "", "", ""]
-      | @csv' "$DIR/inventory.jsonl"
-  } >"$WORK/assets.csv"
-  /usr/bin/time -v "$BIN" --data-dir "$DATA" import assets "$WORK/assets.csv" \
-    >"$WORK/assets.out" 2>"$WORK/assets.time"
-  /usr/bin/time -v "$BIN" --data-dir "$DATA" vuln import "$DIR"/nvd-*.json* "$DIR"/cve5-*.json* \
-    >"$WORK/import.out" 2>"$WORK/import.time"
+  KEPT=${PRODUCT_DIR:-}
+  if [ -n "$KEPT" ] && [ -f "$KEPT/canhgac.db" ]; then
+    echo "note: matching a copy of the database imported in $KEPT" >&2
+    cp -a "$KEPT" "$DATA"
+  else
+    "$BIN" --data-dir "$DATA" demo >/dev/null
+    "$BIN" --data-dir "$DATA" export systems >"$WORK/systems.csv"
+    awk -F, 'NR > 1 && $1 != "" { gsub(/"/, "", $1); print $1 }' "$WORK/systems.csv" >"$WORK/codes.txt"
+    {
+      echo "system_code,hostname,role,ips,domains,os_name,os_version,os_build,hardware,software,modules,hotfixes,kbs,notes"
+      jq -r --rawfile codes "$WORK/codes.txt" '
+        ($codes | split("\n") | map(select(length > 0))) as $c
+        | [$c[.asset_id % ($c | length)], "bench-\(.asset_id)",
+           (if (.modules | length) > 0 then "appliance" else "server" end), "", "",
+           (.os.name // ""), (.os.version // ""), (.os.build // ""), "",
+           ([.software[] | "\(.vendor)|\(.product)|\(.version)|\(.scheme)"] | join("; ")),
+           (.modules | join(" ")), "", "", ""]
+        | @csv' "$DIR/inventory.jsonl"
+    } >"$WORK/assets.csv"
+    /usr/bin/time -v "$BIN" --data-dir "$DATA" import assets "$WORK/assets.csv" \
+      >"$WORK/assets.out" 2>"$WORK/assets.time"
+    /usr/bin/time -v "$BIN" --data-dir "$DATA" vuln import "$DIR"/nvd-*.json* "$DIR"/cve5-*.json* \
+      >"$WORK/import.out" 2>"$WORK/import.time"
+    echo "canhgac import assets:     wall $(timed 'Elapsed (wall clock)' "$WORK/assets.time")," \
+      "$(($(wc -l <"$WORK/assets.csv") - 1)) assets: $(tail -1 "$WORK/assets.out")"
+    echo "canhgac vuln import:       wall $(timed 'Elapsed (wall clock)' "$WORK/import.time"), cpu $(cpu "$WORK/import.time") s," \
+      "max RSS $(timed 'Maximum resident' "$WORK/import.time") KiB, $(wc -l <"$WORK/import.out") files," \
+      "database $(du -sh "$DATA" | cut -f1)"
+    if [ -n "$KEPT" ]; then
+      rm -rf "$KEPT"
+      cp -a "$DATA" "$KEPT"
+    fi
+  fi
   load1=$(cut -d' ' -f1-3 /proc/loadavg)
   /usr/bin/time -v "$BIN" --data-dir "$DATA" vuln match --timings >"$WORK/match.out" 2>"$WORK/match.time"
   load2=$(cut -d' ' -f1-3 /proc/loadavg)
   /usr/bin/time -v "$BIN" --data-dir "$DATA" vuln match --timings >"$WORK/match2.out" 2>"$WORK/match2.time"
-  echo "canhgac import assets:     wall $(timed 'Elapsed (wall clock)' "$WORK/assets.time")," \
-    "$(($(wc -l <"$WORK/assets.csv") - 1)) assets: $(tail -1 "$WORK/assets.out")"
-  # CPU time (user + system) is the figure to compare on a shared machine.
-  cpu() { awk -F': ' '/User time|System time/ { t += $2 } END { printf "%.2f", t }' "$1"; }
-  echo "canhgac vuln import:       wall $(timed 'Elapsed (wall clock)' "$WORK/import.time"), cpu $(cpu "$WORK/import.time") s," \
-    "max RSS $(timed 'Maximum resident' "$WORK/import.time") KiB, $(wc -l <"$WORK/import.out") files," \
-    "database $(du -sh "$DATA" | cut -f1)"
   echo "load average before each match: $load1 / $load2"
   echo "canhgac vuln match:        wall $(timed 'Elapsed (wall clock)' "$WORK/match.time"), cpu $(cpu "$WORK/match.time") s," \
     "max RSS $(timed 'Maximum resident' "$WORK/match.time") KiB: $(tail -1 "$WORK/match.out")"

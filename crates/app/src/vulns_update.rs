@@ -10,7 +10,8 @@
 //! by a trigger (migration 0025) — so only the other assets' findings are
 //! read back and compared one by one, with the accepted risks that expired.
 //! The texts of a finding (evidence, reasons) are written once per
-//! distinct text (`vuln_texts`) and referred to by id.
+//! distinct text (`vuln_texts`) and referred to by id; a run that rewrites
+//! findings deletes the texts no finding uses any more.
 
 use crate::vulns::MatchRun;
 use crate::vulns_match::{level_of, Found, Unevaluables};
@@ -182,6 +183,11 @@ impl App {
             store::vuln_match::record_matches(&mut tx, &[], &rows).await?;
         }
         drop(refreshed);
+        if run.rewritten > 0 {
+            // Texts only the findings rewritten above used (and those of
+            // findings deleted since, with their assets).
+            store::vuln_match::delete_unused_texts(&mut tx).await?;
+        }
         for chunk in new.chunks(CHUNK) {
             let rows: Vec<store::vuln_match::Matched> =
                 chunk.iter().filter_map(|&i| found.row(i, today)).collect();

@@ -799,6 +799,8 @@ both_backends!(an_unchanged_rerun_writes_nothing, |t| {
     }))
     .unwrap();
     input.software = vec!["Fortinet|FortiOS|7.0.2|dotted".parse().unwrap()];
+    let old_texts = "SELECT COUNT(*) FROM vuln_texts WHERE body LIKE '%FortiOS|7.0.1|%'";
+    assert_eq!(t.raw_count(old_texts).await, 1, "fw02's evidence is shared");
     t.app
         .update_asset(&t.coordinator, fw02, &input)
         .await
@@ -810,6 +812,12 @@ both_backends!(an_unchanged_rerun_writes_nothing, |t| {
         "{third:?}"
     );
     assert_eq!(third.assets_compared, 1, "only fw02 changed: {third:?}");
+    // Its old evidence is no finding's any more: the text is gone.
+    assert_eq!(
+        t.raw_count(old_texts).await,
+        0,
+        "the unused text is deleted"
+    );
     let (_, page) = t.get(&coord, "/api/v1/vulns/findings?limit=100").await;
     let evidence: Vec<String> = page["items"]
         .as_array()

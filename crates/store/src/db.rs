@@ -433,6 +433,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
         25,
         include_str!("../migrations/sqlite/0025_match_at_scale.sql"),
     ),
+    (
+        26,
+        include_str!("../migrations/sqlite/0026_vuln_texts_in_use.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_registry.sql")),
@@ -515,6 +519,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         25,
         include_str!("../migrations/postgres/0025_match_at_scale.sql"),
+    ),
+    (
+        26,
+        include_str!("../migrations/postgres/0026_vuln_texts_in_use.sql"),
     ),
 ];
 

@@ -268,3 +268,17 @@ pub async fn share_texts(tx: &mut Tx, texts: &[(i64, &str)]) -> Result<HashMap<i
     }
     Ok(ids)
 }
+
+/// Deletes the shared texts that no finding uses any more (their findings
+/// were rewritten with other texts, or deleted with their asset); returns
+/// how many. Through the indexes of migration 0026: one look-up per text.
+pub async fn delete_unused_texts(tx: &mut Tx) -> Result<u64> {
+    tx.conn()
+        .execute(
+            "DELETE FROM vuln_texts WHERE \
+             NOT EXISTS (SELECT 1 FROM findings f WHERE f.evidence_id = vuln_texts.id) \
+             AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.reasons_id = vuln_texts.id)",
+            vec![],
+        )
+        .await
+}

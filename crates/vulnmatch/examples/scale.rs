@@ -18,6 +18,12 @@
 //!   (`VulnIndex::match_items_full_on`);
 //! - both handed out a piece at a time and only counted
 //!   (`VulnIndex::match_items_each`, what `canhgac vuln match` runs).
+//!
+//! With `--profile`, only the last (once, with the "cannot be evaluated"
+//! list, on `--threads` threads) after reading and indexing: for
+//! `valgrind --tool=callgrind --collect-atstart=no
+//! --toggle-collect='*match_items_each*'`, whose instruction counts do not
+//! depend on the machine's load.
 
 use std::path::{Path, PathBuf};
 
@@ -63,6 +69,22 @@ fn feed_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// The findings and "cannot be evaluated" statements of `items`, handed out
+/// a piece at a time (`match_items_each`) and only counted.
+fn count_each(index: &VulnIndex, items: &[InventoryItem], threads: usize) -> (usize, usize) {
+    let states = index.match_items_each(
+        items,
+        threads,
+        true,
+        || (0usize, 0usize),
+        |n, m| {
+            n.0 += m.findings.len();
+            n.1 += m.unevaluable.len();
+        },
+    );
+    states.iter().fold((0, 0), |a, s| (a.0 + s.0, a.1 + s.1))
+}
+
 fn main() {
     let mut dir = None;
     let mut threads = 2usize;
@@ -70,16 +92,18 @@ fn main() {
     // A shared machine's other work slows some runs: each matching is timed
     // this many times and the best and the median are printed.
     let mut repeat = 3usize;
+    let mut profile = false;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
             "--threads" => threads = it.next().and_then(|n| n.parse().ok()).expect("--threads N"),
             "--no-full" => full = false,
+            "--profile" => profile = true,
             "--repeat" => repeat = it.next().and_then(|n| n.parse().ok()).expect("--repeat N"),
             d => dir = Some(PathBuf::from(d)),
         }
     }
-    let dir = dir.expect("usage: scale DIR [--threads N] [--repeat N] [--no-full]");
+    let dir = dir.expect("usage: scale DIR [--threads N] [--repeat N] [--no-full] [--profile]");
     let threads = threads.max(1);
     let repeat = repeat.max(1);
 
@@ -154,7 +178,7 @@ fn main() {
     // ---------------------------------------------------------------- stored forms
     // What `canhgac vuln match` reads back: every record's JSON (before
     // migration 0015) or its compact form (`vulnmatch::compact`).
-    {
+    if !profile {
         let json: Vec<String> = vulns
             .iter()
             .map(|v| serde_json::to_string(v).expect("a record as JSON"))
@@ -202,6 +226,16 @@ fn main() {
     println!("assets={}", items.len());
     println!("inventory_items={software}");
     println!("inventory_load_s={:.2}", t.elapsed().as_secs_f64());
+
+    if profile {
+        let t = Instant::now();
+        let counted = count_each(&index, &items, threads);
+        println!("match_each_{threads}t_s={:.2}", t.elapsed().as_secs_f64());
+        println!("match_each_findings={}", counted.0);
+        println!("match_each_unevaluable={}", counted.1);
+        println!("peak_rss_mib={:.0}", mib(vm_kib("VmHWM:")));
+        return;
+    }
 
     // ---------------------------------------------------------------- match
     let mut counts = None;
@@ -273,18 +307,8 @@ fn main() {
         let mut counted = (0, 0);
         for _ in 0..repeat {
             let t = Instant::now();
-            let states = index.match_items_each(
-                &items,
-                threads,
-                true,
-                || (0usize, 0usize),
-                |n, m| {
-                    n.0 += m.findings.len();
-                    n.1 += m.unevaluable.len();
-                },
-            );
+            counted = count_each(&index, &items, threads);
             times.push(t.elapsed().as_secs_f64());
-            counted = states.iter().fold((0, 0), |a, s| (a.0 + s.0, a.1 + s.1));
         }
         times.sort_by(f64::total_cmp);
         println!("match_each_{threads}t_s={:.2}", times[0]);

@@ -95,6 +95,20 @@ impl From<VersionScheme> for Scheme {
 /// Orders `a` and `b` under `scheme`; `None` when either is not a version of
 /// that scheme.
 pub fn compare(scheme: Scheme, a: &str, b: &str) -> Option<Ordering> {
+    // Most versions compared are numbers and dots (`17.1.0.3`), which
+    // semver, vendor dotted and the generic ordering all order alike: part
+    // by part, numerically, the missing parts zero. (Debian and RPM do not:
+    // there `1.2.0` is above `1.2`.)
+    if matches!(scheme, Scheme::Semver | Scheme::Dotted | Scheme::Generic) {
+        if let Some(o) = cmp_plain(a.as_bytes(), b.as_bytes()) {
+            return Some(o);
+        }
+    }
+    compare_parsed(scheme, a, b)
+}
+
+/// `compare` without the quick way for numbers and dots.
+fn compare_parsed(scheme: Scheme, a: &str, b: &str) -> Option<Ordering> {
     let (a, b) = (a.trim(), b.trim());
     match scheme {
         Scheme::Semver => cmp_semver(a, b),
@@ -153,6 +167,49 @@ pub fn looks_like_version(s: &str) -> bool {
 }
 
 // ---------------------------------------------------------------- numbers
+
+/// Whether `s` is numbers separated by single dots (`17.1.0.3`), nothing else.
+fn is_plain(s: &[u8]) -> bool {
+    let mut after_digit = false;
+    for &c in s {
+        match c {
+            b'0'..=b'9' => after_digit = true,
+            b'.' if after_digit => after_digit = false,
+            _ => return false,
+        }
+    }
+    after_digit
+}
+
+/// Two versions of numbers and dots compared part by part, numerically
+/// (any length), the missing parts zero; `None` when one is something else.
+fn cmp_plain(a: &[u8], b: &[u8]) -> Option<Ordering> {
+    if !is_plain(a) || !is_plain(b) {
+        return None;
+    }
+    // The next part, without its leading zeros (`0` is empty).
+    fn part<'s>(s: &'s [u8], at: &mut usize) -> &'s [u8] {
+        let mut i = *at;
+        while s.get(i) == Some(&b'0') {
+            i += 1;
+        }
+        let start = i;
+        while s.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        *at = i + 1;
+        s.get(start..i).unwrap_or(&[])
+    }
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        let (x, y) = (part(a, &mut i), part(b, &mut j));
+        match x.len().cmp(&y.len()).then_with(|| x.cmp(y)) {
+            Ordering::Equal => {}
+            o => return Some(o),
+        }
+    }
+    Some(Ordering::Equal)
+}
 
 /// Compares two ASCII digit strings numerically, any length.
 fn cmp_digits(a: &str, b: &str) -> Ordering {
@@ -817,5 +874,28 @@ mod tests {
         assert_eq!(Scheme::from_version_type("PyPI"), Some(Scheme::Generic));
         assert_eq!(Scheme::from_version_type("custom"), None);
         assert!(!looks_like_version("Hotfix-BIGIP-17.1.0.3"));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 4000, ..Default::default() })]
+
+        /// The quick way for numbers and dots orders as each scheme's own
+        /// reading does (and is not taken for anything else).
+        #[test]
+        fn plain_versions_compare_as_parsed(
+            a in "(0|00|1|01|2|9|10|99|4294967296|123456789012345678901)(\\.(0|00|1|01|2|9|10|99|123456789012345678901)){0,4}|[0-9. a-z+-]{0,8}",
+            b in "(0|00|1|01|2|9|10|99|4294967296|123456789012345678901)(\\.(0|00|1|01|2|9|10|99|123456789012345678901)){0,4}|[0-9. a-z+-]{0,8}",
+        ) {
+            for scheme in [Scheme::Semver, Scheme::Dotted, Scheme::Generic, Scheme::Deb, Scheme::Rpm] {
+                proptest::prop_assert_eq!(
+                    compare(scheme, &a, &b),
+                    compare_parsed(scheme, &a, &b),
+                    "{} {:?} {:?}", scheme, a, b
+                );
+            }
+            if is_plain(a.as_bytes()) && is_plain(b.as_bytes()) {
+                proptest::prop_assert!(cmp_plain(a.as_bytes(), b.as_bytes()).is_some());
+            }
+        }
     }
 }

@@ -342,6 +342,22 @@ impl TestApp {
         }
     }
 
+    /// A count read straight from the database (`SELECT COUNT(*) …`).
+    pub async fn raw_count(&self, sql: &str) -> i64 {
+        use sqlx::Connection;
+        match self.db {
+            Db::Sqlite => {
+                let url = format!("sqlite://{}/canhgac.db", self.location);
+                let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+                sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
+            }
+            Db::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&self.location).await.unwrap();
+                sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
+            }
+        }
+    }
+
     /// The arguments that point the `canhgac` binary at this database.
     pub fn db_args(&self) -> Vec<String> {
         match self.db {
