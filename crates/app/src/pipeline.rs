@@ -17,7 +17,7 @@
 
 use crate::App;
 use chrono::{DateTime, Utc};
-use detect::{Engine, Event, Level};
+use detect::{Engine, Event, EventBuf, Level, ValueRef};
 use domain::monitoring::{alert_severity, RuleLevel};
 use domain::SecurityLevel;
 use sha2::{Digest, Sha256};
@@ -133,15 +133,83 @@ pub struct Sender {
     pub org_id: i64,
 }
 
+/// An event as received.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Received {
+    /// A JSON object's text as the sender wrote it (a line of a body, a
+    /// syslog payload), checked to be one object at receipt: the detection
+    /// workers read it with detect's own reader, and it is kept, stored
+    /// with its alerts and published as it is, never parsed into a
+    /// `serde_json::Value` unless a rule fires.
+    Json(Box<[u8]>),
+    /// An event a reader already parsed (syslog, EVE, EVTX), with the JSON
+    /// stored with its alerts and kept.
+    Parsed(serde_json::Value, Event),
+}
+
+/// One event of a batch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Incoming {
+    /// The digest of the event as received — `None` until it is needed:
+    /// only an event that fires, or that travels through NATS, has it
+    /// computed.
+    pub digest: Option<String>,
+    pub event: Received,
+}
+
+impl Incoming {
+    /// A JSON object's text (checked by the caller to be one).
+    pub fn json(text: &[u8]) -> Incoming {
+        Incoming {
+            digest: None,
+            event: Received::Json(text.into()),
+        }
+    }
+
+    /// An event a reader parsed, with its JSON.
+    pub fn parsed(json: serde_json::Value, ev: Event) -> Incoming {
+        Incoming {
+            digest: None,
+            event: Received::Parsed(json, ev),
+        }
+    }
+
+    /// The event's JSON as a value (read from its text when received as text).
+    pub fn value(&self) -> serde_json::Value {
+        match &self.event {
+            Received::Json(text) => serde_json::from_slice(text).unwrap_or_default(),
+            Received::Parsed(json, _) => json.clone(),
+        }
+    }
+
+    /// The digest that makes storing idempotent (computed unless known).
+    pub fn digest(&self) -> String {
+        match &self.digest {
+            Some(d) => d.clone(),
+            None => digest(&self.value()),
+        }
+    }
+
+    /// Writes the event's JSON (its text as received, or the value).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        match &self.event {
+            Received::Json(text) => out.extend_from_slice(text),
+            Received::Parsed(json, _) => {
+                let at = out.len();
+                if serde_json::to_writer(&mut *out, json).is_err() {
+                    out.truncate(at);
+                    out.extend_from_slice(b"null");
+                }
+            }
+        }
+    }
+}
+
 /// Events of one receipt, parsed, with what was refused.
 pub struct Batch {
     pub sender: Sender,
     pub received_at: DateTime<Utc>,
-    /// (digest of the event as received — `None` until it is needed: only
-    /// an event that fires, or that travels through NATS, has it computed —,
-    /// the event's JSON, the event as a reader already parsed it — syslog —
-    /// else read from the JSON)
-    pub events: Vec<(Option<String>, serde_json::Value, Option<Event>)>,
+    pub events: Vec<Incoming>,
     pub rejected: i64,
     pub dropped: i64,
     pub sample: Vec<Rejected>,
@@ -178,7 +246,7 @@ impl Batch {
     pub fn new(
         sender: Sender,
         received_at: DateTime<Utc>,
-        events: Vec<(Option<String>, serde_json::Value, Option<Event>)>,
+        events: Vec<Incoming>,
         rejected: i64,
         sample: Vec<Rejected>,
     ) -> Batch {
@@ -356,28 +424,49 @@ const ADDRESS_FIELDS: &[&str] = &[
 
 /// The host an event is about, as it names it.
 pub fn event_host(ev: &Event) -> Option<String> {
-    HOST_FIELDS
-        .iter()
-        .find_map(|f| ev.get_text(f))
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty() && h != "-")
+    host_and_addresses(ev.fields().iter().map(|(n, v)| (&**n, v.as_ref()))).0
 }
 
 /// The addresses an event names (parsed, distinct).
 pub fn event_addresses(ev: &Event) -> Vec<String> {
+    host_and_addresses(ev.fields().iter().map(|(n, v)| (&**n, v.as_ref()))).1
+}
+
+/// The host an event is about (the first value of the first of
+/// [`HOST_FIELDS`] it has, trimmed; none when empty or `-`) and the
+/// addresses it names (the first value of each of [`ADDRESS_FIELDS`] that
+/// is an address, in that order, distinct), in one pass over its fields
+/// (names compared case-insensitively).
+pub fn host_and_addresses<'a>(
+    fields: impl Iterator<Item = (&'a str, ValueRef<'a>)>,
+) -> (Option<String>, Vec<String>) {
+    let mut host: Option<(usize, ValueRef<'a>)> = None;
+    let mut addrs: [Option<ValueRef<'a>>; ADDRESS_FIELDS.len()] = [None; ADDRESS_FIELDS.len()];
+    for (name, v) in fields {
+        let same = |f: &&str| f.as_bytes().eq_ignore_ascii_case(name.as_bytes());
+        if let Some(i) = HOST_FIELDS.iter().position(same) {
+            if host.is_none_or(|(j, _)| i < j) {
+                host = Some((i, v));
+            }
+        } else if let Some(i) = ADDRESS_FIELDS.iter().position(same) {
+            addrs[i].get_or_insert(v);
+        }
+    }
+    let host = host
+        .map(|(_, v)| v.as_text().trim().to_string())
+        .filter(|h| !h.is_empty() && h != "-");
     let mut out: Vec<String> = Vec::new();
-    for f in ADDRESS_FIELDS {
-        if let Some(v) = ev.get_text(f) {
-            let v = v.trim().trim_start_matches("::ffff:");
-            if let Ok(ip) = v.parse::<std::net::IpAddr>() {
-                let s = ip.to_string();
-                if !out.contains(&s) {
-                    out.push(s);
-                }
+    for v in addrs.into_iter().flatten() {
+        let text = v.as_text();
+        let t = text.trim().trim_start_matches("::ffff:");
+        if let Ok(ip) = t.parse::<std::net::IpAddr>() {
+            let s = ip.to_string();
+            if !out.contains(&s) {
+                out.push(s);
             }
         }
     }
-    out
+    (host, out)
 }
 
 /// The digest that makes storing idempotent: the event's JSON as received.
@@ -386,9 +475,17 @@ pub fn digest(v: &serde_json::Value) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
+/// What a detection thread reuses from event to event.
+#[derive(Default)]
+struct Reading {
+    json: detect::read::JsonObject,
+    buf: EventBuf,
+}
+
 fn detect_batch(
     engine: &Arc<Engine>,
     scanner: &mut detect::Scanner<'_>,
+    reading: &mut Reading,
     b: Batch,
     live: Option<&crate::events::Live>,
 ) -> Detected {
@@ -401,19 +498,41 @@ fn detect_batch(
         sc.set_now(b.received_at.timestamp_millis());
         sc
     });
-    for (known, json, parsed) in b.events {
-        let ev = parsed.unwrap_or_else(|| Event::from_json(&json));
-        if let Some(l) = live.filter(|l| l.keeping()) {
-            kept.push(l.view(&ev, &json, b.sender, b.received_at));
+    let keeping = live.filter(|l| l.keeping());
+    let hashed = keeping.is_some_and(|l| l.hashes_terms(b.received_at));
+    for inc in b.events {
+        let ev = &mut reading.buf;
+        match &inc.event {
+            Received::Json(text) => {
+                if let Err(e) = reading.json.read(text, ev) {
+                    // Checked at receipt (or by the node that received it).
+                    tracing::warn!(error = %e, "monitoring: an event that is not a JSON object");
+                }
+            }
+            Received::Parsed(_, parsed) => ev.fill_from(parsed),
         }
+        let ev = &reading.buf;
+        let mut seen = keeping.map(|l| {
+            let (host, addresses) = host_and_addresses(ev.fields());
+            kept.push(l.view(
+                ev,
+                &inc,
+                host.as_deref(),
+                &addresses,
+                hashed,
+                b.sender,
+                b.received_at,
+            ));
+            (host, addresses)
+        });
         let mut fired: Vec<HitRule> = scanner
-            .scan(&ev)
+            .scan_buf(ev)
             .iter()
             .map(|r| HitRule::Sigma(*r))
             .collect();
         if let (Some(set), Some(sc)) = (iocs.as_deref(), ioc_scanner.as_mut()) {
             fired.extend(
-                crate::events::indicator_hits(set, sc, &ev)
+                crate::events::indicator_hits(set, sc, ev)
                     .into_iter()
                     .map(HitRule::Indicator),
             );
@@ -421,9 +540,14 @@ fn detect_batch(
         if fired.is_empty() {
             continue;
         }
-        let digest = known.unwrap_or_else(|| digest(&json));
-        let host = event_host(&ev);
-        let addresses = event_addresses(&ev);
+        let (host, addresses) = seen
+            .take()
+            .unwrap_or_else(|| host_and_addresses(ev.fields()));
+        let json = inc.value();
+        let digest = match inc.digest {
+            Some(d) => d,
+            None => digest(&json),
+        };
         for r in fired {
             hits.push(RawHit {
                 digest: digest.clone(),
@@ -503,6 +627,7 @@ impl App {
                 .spawn(move || {
                     // A batch taken just as the engine changed: scanned by the new one.
                     let mut pending: Option<Batch> = None;
+                    let mut reading = Reading::default();
                     loop {
                         let current = engine.load_full();
                         let mut scanner = current.scanner();
@@ -523,7 +648,13 @@ impl App {
                                 break;
                             }
                             evaluated.fetch_add(batch.events.len() as u64, Ordering::Relaxed);
-                            let d = detect_batch(&current, &mut scanner, batch, Some(&live));
+                            let d = detect_batch(
+                                &current,
+                                &mut scanner,
+                                &mut reading,
+                                batch,
+                                Some(&live),
+                            );
                             if dtx.blocking_send(d).is_err() {
                                 return;
                             }
@@ -741,9 +872,10 @@ pub fn syslog_batch(sender: Sender, messages: &[String]) -> Batch {
     let mut events = Vec::with_capacity(messages.len());
     let mut sample = Vec::new();
     let mut rejected = 0;
+    let mut json = detect::read::JsonObject::new();
     for (i, m) in messages.iter().enumerate() {
-        match syslog_events(m) {
-            Ok(list) => events.extend(list.into_iter().map(|(v, ev)| (None, v, ev))),
+        match syslog_events_with(&mut json, m) {
+            Ok(list) => events.extend(list),
             Err(reason) => {
                 rejected += 1;
                 if sample.len() < store::monitoring::REJECTED_SAMPLE {
@@ -761,11 +893,19 @@ pub fn syslog_batch(sender: Sender, messages: &[String]) -> Batch {
 }
 
 /// A syslog message as events: a JSON payload (NXLog `to_json()`, rsyslog
-/// `@cee:`) is the event itself; any other message is read by detect's
-/// syslog reader (RFC 3164/5424, CEF inside syslog), its fields named as
-/// that reader names them and its log source declared, so Linux and network
-/// rules see it. `Err` says why the message is not valid syslog.
-pub fn syslog_events(msg: &str) -> Result<Vec<(serde_json::Value, Option<Event>)>, String> {
+/// `@cee:`) is the event itself, kept as its text; any other message is
+/// read by detect's syslog reader (RFC 3164/5424, CEF inside syslog), its
+/// fields named as that reader names them and its log source declared, so
+/// Linux and network rules see it. `Err` says why the message is not valid
+/// syslog.
+pub fn syslog_events(msg: &str) -> Result<Vec<Incoming>, String> {
+    syslog_events_with(&mut detect::read::JsonObject::new(), msg)
+}
+
+fn syslog_events_with(
+    json: &mut detect::read::JsonObject,
+    msg: &str,
+) -> Result<Vec<Incoming>, String> {
     let m = msg.trim_end_matches(['\r', '\n', '\0']);
     if m.trim().is_empty() {
         return Err("Thông điệp rỗng (empty message)".into());
@@ -776,14 +916,15 @@ pub fn syslog_events(msg: &str) -> Result<Vec<(serde_json::Value, Option<Event>)
     };
     let json_at = rest.find("@cee:").map(|i| i + 5).or_else(|| rest.find('{'));
     if let Some(i) = json_at {
-        if let Ok(v @ serde_json::Value::Object(_)) = serde_json::from_str(rest[i..].trim()) {
-            return Ok(vec![(v, None)]);
+        let text = rest[i..].trim();
+        if json.check(text.as_bytes()).is_ok() {
+            return Ok(vec![Incoming::json(text.as_bytes())]);
         }
     }
     let events = detect::formats::parse_record(detect::formats::Format::Syslog, m.as_bytes())?;
     Ok(events
         .into_iter()
-        .map(|ev| (event_json(&ev), Some(ev)))
+        .map(|ev| Incoming::parsed(event_json(&ev), ev))
         .collect())
 }
 
@@ -911,9 +1052,7 @@ mod tests {
             sensor_id: None,
             org_id: 1,
         };
-        let events = (0..events)
-            .map(|_| (None, serde_json::Value::Null, None))
-            .collect();
+        let events = (0..events).map(|_| Incoming::json(b"{}")).collect();
         Batch::new(sender, Utc::now(), events, 0, Vec::new())
     }
 
@@ -955,15 +1094,49 @@ mod tests {
     #[test]
     fn syslog_messages_become_events() {
         let one = |m: &str| syslog_events(m).unwrap().remove(0);
-        let (v, ev) = one("<34>Oct 11 22:14:15 mymachine sshd[7]: error in libcrypto");
+        let i = one("<34>Oct 11 22:14:15 mymachine sshd[7]: error in libcrypto");
+        let v = i.value();
         assert_eq!(v["log.syslog.appname"], "sshd");
         assert!(v["message"].as_str().unwrap().contains("libcrypto"));
-        assert_eq!(ev.unwrap().source_hint().service.as_deref(), Some("syslog"));
-        let (v, ev) = one("<13>1 2025-01-01T00:00:00Z h app - - - @cee:{\"a\":1}");
-        assert_eq!(v["a"], 1);
-        assert!(ev.is_none());
-        assert_eq!(one("{\"EventID\": 4625}\r\n").0["EventID"], 4625);
+        let Received::Parsed(_, ev) = &i.event else {
+            panic!("read by the syslog reader")
+        };
+        assert_eq!(ev.source_hint().service.as_deref(), Some("syslog"));
+        let i = one("<13>1 2025-01-01T00:00:00Z h app - - - @cee:{\"a\":1}");
+        assert_eq!(i.event, Received::Json(b"{\"a\":1}".as_slice().into()));
+        assert_eq!(i.value()["a"], 1);
+        assert_eq!(one("{\"EventID\": 4625}\r\n").value()["EventID"], 4625);
+        // A payload that only looks like JSON is read as syslog.
+        let i = one("<13>1 2025-01-01T00:00:00Z h app - - - {\"a\":");
+        assert!(matches!(i.event, Received::Parsed(..)));
         assert!(syslog_events("  \n").is_err());
         assert!(syslog_events("<13>1 2025-01-01T00:00:00Z").is_err());
+    }
+
+    #[test]
+    fn host_and_addresses_in_one_pass_as_named() {
+        let ev = Event::new()
+            .with("hostname", "second")
+            .with("DestinationIp", "::ffff:203.0.113.7")
+            .with("COMPUTER", " first.example ")
+            .with("SourceIp", "10.0.0.1")
+            .with("Computer", "later")
+            .with("DestinationIp", "198.51.100.1")
+            .with("src", "not an address")
+            .with("dst", "10.0.0.1");
+        assert_eq!(event_host(&ev).as_deref(), Some("first.example"));
+        assert_eq!(event_addresses(&ev), ["10.0.0.1", "203.0.113.7"]);
+        let mut buf = EventBuf::new();
+        buf.fill_from(&ev);
+        assert_eq!(
+            host_and_addresses(buf.fields()),
+            (event_host(&ev), event_addresses(&ev))
+        );
+        let dash = Event::new().with("Computer", "-").with("hostname", "h");
+        assert_eq!(
+            event_host(&dash),
+            None,
+            "the first host field named decides"
+        );
     }
 }
