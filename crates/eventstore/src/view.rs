@@ -345,4 +345,35 @@ mod tests {
             || v.starts_with("commandline=")));
         assert!(t.windows(2).all(|w| w[0] < w[1]), "sorted and distinct");
     }
+
+    #[test]
+    fn hashes_are_those_of_the_terms() {
+        let json = serde_json::json!({
+            "EventID": 3, "Computer": "WS-1.sonha.gov.vn", "DestinationIp": "::ffff:203.0.113.7",
+            "QueryName": "a.b.Example.com", "Image": "C:\\Windows\\CMD.EXE",
+            "User": "SỞ\\KẾTOÁN", "TargetFilename": "C:\\Báo Cáo ΣΑΣ.docx",
+            "Description": "ΟΔΥΣΣΕΥΣ", "DestinationHostname": "Ví-Dụ.Example.VN",
+            "Url": "http://[2001:DB8::1]/x", "n": 1.5, "ok": true
+        });
+        let ev = Event::from_json(&json);
+        let mut buf = EventBuf::new();
+        buf.fill_from(&ev);
+        let view = TermView::new(&FieldMap::default());
+        let addresses = ["198.51.100.9".to_string()];
+        let terms = view.terms_buf(&buf, Some("WS-1.Sonha.gov.vn"), &addresses);
+        assert!(terms
+            .iter()
+            .any(|(k, v)| *k == Kind::User && v == "sở\\kếtoán"));
+        let mut expected: Vec<u64> = terms.iter().map(|(k, v)| crate::term_hash(*k, v)).collect();
+        expected.sort_unstable();
+        expected.dedup();
+        assert_eq!(
+            view.hashes_buf(&buf, Some("WS-1.Sonha.gov.vn"), &addresses),
+            expected
+        );
+        assert_eq!(
+            terms,
+            view.terms(&ev, Some("WS-1.Sonha.gov.vn"), &addresses)
+        );
+    }
 }
