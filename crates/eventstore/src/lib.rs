@@ -27,7 +27,10 @@
 //! * **Writing** ([`Options`], measured with `scripts/bench-events.sh`): one
 //!   indexing thread per open day with a 128 MiB budget, documents handed
 //!   over a batch at a time; segments merge in the background (log merge
-//!   policy, at least 8 segments of a size).
+//!   policy, [`Options::merge_segments`] of a size together, 8).
+//! * **Terms as hashes without texts**: [`KeptEvent::hashes`] carries
+//!   terms already hashed (`view::TermView::hashes_buf`, no text made), for
+//!   a day that indexes hashes ([`EventStore::hashes_terms`]).
 //! * The crate knows nothing of events' shape: the caller (`app::events`)
 //!   decides what goes in the terms and the body.
 
