@@ -13,7 +13,7 @@
 #
 # Usage: scripts/bench-events.sh [EVENTS=1000000] [DAYS=1] [SEED=7]
 # Writing options to compare (defaults: eventstore::Options::default()):
-#   KEEP_ZSTD=1 KEEP_BLOCK_KIB=256 KEEP_WRITER_MIB=128 KEEP_THREADS=1 KEEP_COMMIT=50000
+#   KEEP_ZSTD=1 KEEP_BLOCK_KIB=256 KEEP_WRITER_MIB=128 KEEP_THREADS=1 KEEP_MERGE=8 KEEP_COMMIT=50000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-1000000}"

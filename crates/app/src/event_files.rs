@@ -5,7 +5,7 @@
 //! file's alerts are stored. A damaged EVTX file keeps the records read
 //! before the damage and the answer says where reading stopped.
 
-use crate::pipeline::{event_json, Batch};
+use crate::pipeline::{event_json, Batch, Incoming};
 use crate::{invalid, App, AppError, Result};
 use chrono::Utc;
 use domain::{Capability, Scope};
@@ -193,7 +193,7 @@ struct Problem {
 
 /// A part of the file read: events and the problems met on the way.
 struct Read {
-    events: Vec<(Option<String>, serde_json::Value, Option<detect::Event>)>,
+    events: Vec<Incoming>,
     problems: Vec<Problem>,
 }
 
@@ -224,7 +224,9 @@ fn read_file(format: FileFormat, name: &str, bytes: &[u8], tx: &tokio::sync::mps
             while let Some(rec) = records.next_json() {
                 n += 1;
                 match rec {
-                    Ok(v) => part.events.push((None, v, None)),
+                    Ok(v) => part.events.push(Incoming::json(
+                        &serde_json::to_vec(&v).unwrap_or_else(|_| b"{}".to_vec()),
+                    )),
                     Err(e) => {
                         // A chunk that cannot be read is where a cut or
                         // damaged file stops making sense.
@@ -279,7 +281,7 @@ fn read_file(format: FileFormat, name: &str, bytes: &[u8], tx: &tokio::sync::mps
                         };
                         for ev in events {
                             let v = original.clone().unwrap_or_else(|| event_json(&ev));
-                            part.events.push((None, v, Some(ev)));
+                            part.events.push(Incoming::parsed(v, ev));
                         }
                     }
                     Err(reason) => part.problems.push(Problem {

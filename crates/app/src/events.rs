@@ -14,11 +14,11 @@
 //! events waiting, [`KEEP_QUEUE_EVENTS`]) and a batch it has no room for, or
 //! that fails, is logged and counted.
 
-use crate::pipeline::{event_addresses, event_host, Sender};
+use crate::pipeline::{event_addresses, event_host, Incoming, Received, Sender};
 use crate::{invalid, App, AppError, Result};
 use chrono::{DateTime, TimeZone, Utc};
 use detect::indicators::{FieldMap, Indicator, IndicatorSet, Observable, ObservableKind, Tlp};
-use detect::Event;
+use detect::{Event, EventBuf};
 use domain::monitoring::{alert_severity, RuleLevel};
 use domain::{Scope, SecurityLevel};
 use eventstore::{EventStore, Found, KeptEvent, Kind, Search};
@@ -60,22 +60,41 @@ impl Live {
         self.store.is_some()
     }
 
-    /// What is kept of an event: its terms and `{"s": sensor, "e": event}`.
+    /// Whether events received at `at` are kept with their terms as
+    /// hashes (made without their texts); else as texts (a day begun by a
+    /// version that indexed texts).
+    pub(crate) fn hashes_terms(&self, at: DateTime<Utc>) -> bool {
+        self.store
+            .as_ref()
+            .is_some_and(|s| s.hashes_terms(at.timestamp_millis()))
+    }
+
+    /// What is kept of an event read into `ev`: its terms (as hashes when
+    /// `hashed`, see [`Live::hashes_terms`]) and `{"s": sensor, "e": event}`,
+    /// the event as received. `host` and `addresses` as
+    /// [`crate::pipeline::host_and_addresses`] reads them.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn view(
         &self,
-        ev: &Event,
-        json: &serde_json::Value,
+        ev: &EventBuf,
+        received: &Incoming,
+        host: Option<&str>,
+        addresses: &[String],
+        hashed: bool,
         sender: Sender,
         received_at: DateTime<Utc>,
     ) -> KeptEvent {
-        let terms = self
-            .terms
-            .terms(ev, event_host(ev).as_deref(), &event_addresses(ev));
+        let (terms, hashes) = if hashed {
+            (Vec::new(), self.terms.hashes_buf(ev, host, addresses))
+        } else {
+            (self.terms.terms_buf(ev, host, addresses), Vec::new())
+        };
         KeptEvent {
             time_ms: received_at.timestamp_millis(),
             org_id: sender.org_id,
             terms,
-            body: kept_body(sender.sensor_id, json),
+            hashes,
+            body: kept_body(sender.sensor_id, received),
         }
     }
 
@@ -96,21 +115,20 @@ impl Live {
     }
 }
 
-/// `{"s": sensor, "e": event}`, written around the event's JSON (the event is
-/// not copied into a new JSON value first).
-fn kept_body(sensor: Option<i64>, json: &serde_json::Value) -> Vec<u8> {
-    let mut out = Vec::with_capacity(768);
+/// `{"s": sensor, "e": event}`, written around the event's JSON (its text
+/// as received when it came as text).
+fn kept_body(sensor: Option<i64>, received: &Incoming) -> Vec<u8> {
+    let mut out = Vec::with_capacity(match &received.event {
+        Received::Json(text) => text.len() + 32,
+        Received::Parsed(..) => 768,
+    });
     out.extend_from_slice(b"{\"s\":");
     match sensor {
         Some(id) => out.extend_from_slice(id.to_string().as_bytes()),
         None => out.extend_from_slice(b"null"),
     }
     out.extend_from_slice(b",\"e\":");
-    let at = out.len();
-    if serde_json::to_writer(&mut out, json).is_err() {
-        out.truncate(at);
-        out.extend_from_slice(b"null");
-    }
+    received.write_json(&mut out);
     out.push(b'}');
     out
 }
@@ -125,13 +143,13 @@ pub(crate) struct IndicatorHit {
 pub(crate) fn indicator_hits(
     set: &IndicatorSet,
     sc: &mut detect::indicators::IocScanner<'_>,
-    ev: &Event,
+    ev: &EventBuf,
 ) -> Vec<IndicatorHit> {
     let mut out: Vec<IndicatorHit> = Vec::new();
     if set.is_empty() {
         return out;
     }
-    for h in sc.scan(ev) {
+    for h in sc.scan_buf(ev) {
         let ind = &set.indicators()[h.indicator];
         let id = rule_id(ind);
         if !out.iter().any(|o| o.rule_id == id) {

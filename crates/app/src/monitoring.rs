@@ -3,7 +3,7 @@
 //! their triage (`domain::monitoring::ALERT_TRANSITIONS`), a true positive
 //! turned into an incident in one step, and suppressions.
 
-use crate::pipeline::{Batch, Sender};
+use crate::pipeline::{Batch, Incoming, Sender};
 use crate::{invalid, App, AppError, Result};
 use chrono::{DateTime, Duration, Utc};
 use domain::monitoring::{alert_move, AlertAction, AlertNeeds, AlertState, SuppressionKind};
@@ -340,21 +340,30 @@ impl App {
         let mut reasons = Vec::new();
         let mut sample = Vec::new();
         let mut rejected = 0u64;
+        // Lines are checked here and kept as text: the detection workers
+        // read them with detect's own reader.
+        let mut json = detect::read::JsonObject::new();
         for (i, raw) in bytes.split(|b| *b == b'\n').enumerate() {
             let line = i as u64 + 1;
             let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
             if raw.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            let reason = match serde_json::from_slice::<serde_json::Value>(raw) {
-                Ok(v @ serde_json::Value::Object(_)) => {
-                    events.push((None, v, None));
+            let reason = match json.check(raw) {
+                Ok(()) => {
+                    events.push(Incoming::json(raw));
                     continue;
                 }
-                Ok(_) => {
+                Err(detect::read::NotObject::NotObject) => {
                     "Mỗi dòng là một đối tượng JSON (each line must be a JSON object)".to_string()
                 }
-                Err(e) => format!("JSON không hợp lệ (invalid JSON): {e}"),
+                // serde_json's words for what is wrong, as before.
+                Err(detect::read::NotObject::NotJson(ours)) => {
+                    match serde_json::from_slice::<serde::de::IgnoredAny>(raw) {
+                        Err(e) => format!("JSON không hợp lệ (invalid JSON): {e}"),
+                        Ok(_) => format!("JSON không hợp lệ (invalid JSON): {ours}"),
+                    }
+                }
             };
             rejected += 1;
             if reasons.len() < FIRST_REASONS {

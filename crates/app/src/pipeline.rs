@@ -17,18 +17,23 @@
 
 use crate::App;
 use chrono::{DateTime, Utc};
-use detect::{Engine, Event, Level};
+use detect::{Engine, EventBuf, Level};
 use domain::monitoring::{alert_severity, RuleLevel};
 use domain::SecurityLevel;
-use sha2::{Digest, Sha256};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use store::monitoring::{Hit, Rejected, SensorCounts};
 
 pub mod nats;
+mod received;
 mod rules;
 pub use nats::NatsConfig;
+pub(crate) use received::event_json;
+pub use received::{
+    digest, event_addresses, event_host, host_and_addresses, syslog_batch, syslog_events, Incoming,
+    Received,
+};
 pub use rules::LiveRules;
 
 /// How the pipeline is set up (`canhgac serve` options).
@@ -137,11 +142,7 @@ pub struct Sender {
 pub struct Batch {
     pub sender: Sender,
     pub received_at: DateTime<Utc>,
-    /// (digest of the event as received — `None` until it is needed: only
-    /// an event that fires, or that travels through NATS, has it computed —,
-    /// the event's JSON, the event as a reader already parsed it — syslog —
-    /// else read from the JSON)
-    pub events: Vec<(Option<String>, serde_json::Value, Option<Event>)>,
+    pub events: Vec<Incoming>,
     pub rejected: i64,
     pub dropped: i64,
     pub sample: Vec<Rejected>,
@@ -178,7 +179,7 @@ impl Batch {
     pub fn new(
         sender: Sender,
         received_at: DateTime<Utc>,
-        events: Vec<(Option<String>, serde_json::Value, Option<Event>)>,
+        events: Vec<Incoming>,
         rejected: i64,
         sample: Vec<Rejected>,
     ) -> Batch {
@@ -325,70 +326,17 @@ fn rule_level(l: Level) -> RuleLevel {
     }
 }
 
-const HOST_FIELDS: &[&str] = &[
-    "Computer",
-    "ComputerName",
-    "Hostname",
-    "host.name",
-    "host.hostname",
-    "hostname",
-    "host",
-    "agent.hostname",
-    "log.syslog.hostname",
-    "dvchost",
-];
-const ADDRESS_FIELDS: &[&str] = &[
-    "SourceIp",
-    "DestinationIp",
-    "IpAddress",
-    "SourceAddress",
-    "DestAddress",
-    "ClientAddress",
-    "src_ip",
-    "dest_ip",
-    "source.ip",
-    "destination.ip",
-    "host.ip",
-    "client.ip",
-    "src",
-    "dst",
-];
-
-/// The host an event is about, as it names it.
-pub fn event_host(ev: &Event) -> Option<String> {
-    HOST_FIELDS
-        .iter()
-        .find_map(|f| ev.get_text(f))
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty() && h != "-")
-}
-
-/// The addresses an event names (parsed, distinct).
-pub fn event_addresses(ev: &Event) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for f in ADDRESS_FIELDS {
-        if let Some(v) = ev.get_text(f) {
-            let v = v.trim().trim_start_matches("::ffff:");
-            if let Ok(ip) = v.parse::<std::net::IpAddr>() {
-                let s = ip.to_string();
-                if !out.contains(&s) {
-                    out.push(s);
-                }
-            }
-        }
-    }
-    out
-}
-
-/// The digest that makes storing idempotent: the event's JSON as received.
-pub fn digest(v: &serde_json::Value) -> String {
-    let text = serde_json::to_string(v).unwrap_or_default();
-    hex::encode(Sha256::digest(text.as_bytes()))
+/// What a detection thread reuses from event to event.
+#[derive(Default)]
+struct Reading {
+    json: detect::read::JsonObject,
+    buf: EventBuf,
 }
 
 fn detect_batch(
     engine: &Arc<Engine>,
     scanner: &mut detect::Scanner<'_>,
+    reading: &mut Reading,
     b: Batch,
     live: Option<&crate::events::Live>,
 ) -> Detected {
@@ -401,19 +349,41 @@ fn detect_batch(
         sc.set_now(b.received_at.timestamp_millis());
         sc
     });
-    for (known, json, parsed) in b.events {
-        let ev = parsed.unwrap_or_else(|| Event::from_json(&json));
-        if let Some(l) = live.filter(|l| l.keeping()) {
-            kept.push(l.view(&ev, &json, b.sender, b.received_at));
+    let keeping = live.filter(|l| l.keeping());
+    let hashed = keeping.is_some_and(|l| l.hashes_terms(b.received_at));
+    for inc in b.events {
+        let ev = &mut reading.buf;
+        match &inc.event {
+            Received::Json(text) => {
+                if let Err(e) = reading.json.read(text, ev) {
+                    // Checked at receipt (or by the node that received it).
+                    tracing::warn!(error = %e, "monitoring: an event that is not a JSON object");
+                }
+            }
+            Received::Parsed(_, parsed) => ev.fill_from(parsed),
         }
+        let ev = &reading.buf;
+        let mut seen = keeping.map(|l| {
+            let (host, addresses) = host_and_addresses(ev.fields());
+            kept.push(l.view(
+                ev,
+                &inc,
+                host.as_deref(),
+                &addresses,
+                hashed,
+                b.sender,
+                b.received_at,
+            ));
+            (host, addresses)
+        });
         let mut fired: Vec<HitRule> = scanner
-            .scan(&ev)
+            .scan_buf(ev)
             .iter()
             .map(|r| HitRule::Sigma(*r))
             .collect();
         if let (Some(set), Some(sc)) = (iocs.as_deref(), ioc_scanner.as_mut()) {
             fired.extend(
-                crate::events::indicator_hits(set, sc, &ev)
+                crate::events::indicator_hits(set, sc, ev)
                     .into_iter()
                     .map(HitRule::Indicator),
             );
@@ -421,9 +391,14 @@ fn detect_batch(
         if fired.is_empty() {
             continue;
         }
-        let digest = known.unwrap_or_else(|| digest(&json));
-        let host = event_host(&ev);
-        let addresses = event_addresses(&ev);
+        let (host, addresses) = seen
+            .take()
+            .unwrap_or_else(|| host_and_addresses(ev.fields()));
+        let json = inc.value();
+        let digest = match inc.digest {
+            Some(d) => d,
+            None => digest(&json),
+        };
         for r in fired {
             hits.push(RawHit {
                 digest: digest.clone(),
@@ -503,6 +478,7 @@ impl App {
                 .spawn(move || {
                     // A batch taken just as the engine changed: scanned by the new one.
                     let mut pending: Option<Batch> = None;
+                    let mut reading = Reading::default();
                     loop {
                         let current = engine.load_full();
                         let mut scanner = current.scanner();
@@ -523,7 +499,13 @@ impl App {
                                 break;
                             }
                             evaluated.fetch_add(batch.events.len() as u64, Ordering::Relaxed);
-                            let d = detect_batch(&current, &mut scanner, batch, Some(&live));
+                            let d = detect_batch(
+                                &current,
+                                &mut scanner,
+                                &mut reading,
+                                batch,
+                                Some(&live),
+                            );
                             if dtx.blocking_send(d).is_err() {
                                 return;
                             }
@@ -734,76 +716,6 @@ impl App {
     }
 }
 
-/// Syslog messages of one sender as one batch, each message parsed once;
-/// a message that is not valid syslog is counted as rejected, with its reason.
-pub fn syslog_batch(sender: Sender, messages: &[String]) -> Batch {
-    let now = Utc::now();
-    let mut events = Vec::with_capacity(messages.len());
-    let mut sample = Vec::new();
-    let mut rejected = 0;
-    for (i, m) in messages.iter().enumerate() {
-        match syslog_events(m) {
-            Ok(list) => events.extend(list.into_iter().map(|(v, ev)| (None, v, ev))),
-            Err(reason) => {
-                rejected += 1;
-                if sample.len() < store::monitoring::REJECTED_SAMPLE {
-                    sample.push(Rejected {
-                        at: now,
-                        line: i as u64 + 1,
-                        reason,
-                        text: m.chars().take(200).collect(),
-                    });
-                }
-            }
-        }
-    }
-    Batch::new(sender, now, events, rejected, sample)
-}
-
-/// A syslog message as events: a JSON payload (NXLog `to_json()`, rsyslog
-/// `@cee:`) is the event itself; any other message is read by detect's
-/// syslog reader (RFC 3164/5424, CEF inside syslog), its fields named as
-/// that reader names them and its log source declared, so Linux and network
-/// rules see it. `Err` says why the message is not valid syslog.
-pub fn syslog_events(msg: &str) -> Result<Vec<(serde_json::Value, Option<Event>)>, String> {
-    let m = msg.trim_end_matches(['\r', '\n', '\0']);
-    if m.trim().is_empty() {
-        return Err("Thông điệp rỗng (empty message)".into());
-    }
-    let rest = match m.strip_prefix('<').and_then(|r| r.split_once('>')) {
-        Some((p, r)) if p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()) => r,
-        _ => m,
-    };
-    let json_at = rest.find("@cee:").map(|i| i + 5).or_else(|| rest.find('{'));
-    if let Some(i) = json_at {
-        if let Ok(v @ serde_json::Value::Object(_)) = serde_json::from_str(rest[i..].trim()) {
-            return Ok(vec![(v, None)]);
-        }
-    }
-    let events = detect::formats::parse_record(detect::formats::Format::Syslog, m.as_bytes())?;
-    Ok(events
-        .into_iter()
-        .map(|ev| (event_json(&ev), Some(ev)))
-        .collect())
-}
-
-/// An event's fields as a flat JSON object (a field with several values as
-/// a list), to store with its alert and show.
-pub(crate) fn event_json(ev: &Event) -> serde_json::Value {
-    let mut o = serde_json::Map::new();
-    for (name, v) in ev.fields() {
-        let v = serde_json::to_value(v).unwrap_or_default();
-        match o.get_mut(&**name) {
-            Some(serde_json::Value::Array(list)) => list.push(v),
-            Some(first) => *first = serde_json::Value::Array(vec![first.take(), v]),
-            None => {
-                o.insert(name.to_string(), v);
-            }
-        }
-    }
-    serde_json::Value::Object(o)
-}
-
 impl App {
     /// The sensors that send syslog, by source address.
     pub async fn syslog_senders(&self) -> crate::Result<Vec<(std::net::IpAddr, Sender)>> {
@@ -911,9 +823,7 @@ mod tests {
             sensor_id: None,
             org_id: 1,
         };
-        let events = (0..events)
-            .map(|_| (None, serde_json::Value::Null, None))
-            .collect();
+        let events = (0..events).map(|_| Incoming::json(b"{}")).collect();
         Batch::new(sender, Utc::now(), events, 0, Vec::new())
     }
 
@@ -950,20 +860,5 @@ mod tests {
         // A batch larger than the bound is taken when nothing waits.
         assert!(offered(&queue, batch(500)));
         assert!(!offered(&queue, batch(1)));
-    }
-
-    #[test]
-    fn syslog_messages_become_events() {
-        let one = |m: &str| syslog_events(m).unwrap().remove(0);
-        let (v, ev) = one("<34>Oct 11 22:14:15 mymachine sshd[7]: error in libcrypto");
-        assert_eq!(v["log.syslog.appname"], "sshd");
-        assert!(v["message"].as_str().unwrap().contains("libcrypto"));
-        assert_eq!(ev.unwrap().source_hint().service.as_deref(), Some("syslog"));
-        let (v, ev) = one("<13>1 2025-01-01T00:00:00Z h app - - - @cee:{\"a\":1}");
-        assert_eq!(v["a"], 1);
-        assert!(ev.is_none());
-        assert_eq!(one("{\"EventID\": 4625}\r\n").0["EventID"], 4625);
-        assert!(syslog_events("  \n").is_err());
-        assert!(syslog_events("<13>1 2025-01-01T00:00:00Z").is_err());
     }
 }

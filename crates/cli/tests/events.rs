@@ -362,6 +362,7 @@ async fn retention_removes_old_days() {
             time_ms: ms,
             org_id: 1,
             terms: vec![(eventstore::Kind::Host, host.into())],
+            hashes: Vec::new(),
             body: serde_json::to_vec(&json!({"s": null, "e": {"Computer": host}})).unwrap(),
         };
         s.add(&[ev(now - 10 * day, "old-pc"), ev(now - day, "recent-pc")])

@@ -37,13 +37,7 @@ pub enum Value {
 impl Value {
     /// The value as text, as a string matcher sees it (`4688`, `true`, `""` for null).
     pub fn as_text(&self) -> std::borrow::Cow<'_, str> {
-        match self {
-            Value::Null => "".into(),
-            Value::Bool(b) => if *b { "true" } else { "false" }.into(),
-            Value::Int(i) => i.to_string().into(),
-            Value::Float(f) => f.to_string().into(),
-            Value::Str(s) => std::borrow::Cow::Borrowed(s),
-        }
+        self.as_ref().as_text()
     }
 
     /// The value as a number, if it is one or is text holding one (decimal or `0x` hex).
@@ -67,7 +61,18 @@ pub enum ValueRef<'a> {
     Str(&'a str),
 }
 
-impl ValueRef<'_> {
+impl<'a> ValueRef<'a> {
+    /// The value as text, as [`Value::as_text`] gives it.
+    pub fn as_text(self) -> std::borrow::Cow<'a, str> {
+        match self {
+            ValueRef::Null => "".into(),
+            ValueRef::Bool(b) => if b { "true" } else { "false" }.into(),
+            ValueRef::Int(i) => i.to_string().into(),
+            ValueRef::Float(f) => f.to_string().into(),
+            ValueRef::Str(s) => std::borrow::Cow::Borrowed(s),
+        }
+    }
+
     /// The owned value.
     pub fn to_value(self) -> Value {
         match self {

@@ -94,7 +94,9 @@ impl EventBuf {
     }
 
     /// All fields in order, a field with several values appearing several times.
-    pub fn fields(&self) -> impl DoubleEndedIterator<Item = (&str, ValueRef<'_>)> + '_ {
+    pub fn fields(
+        &self,
+    ) -> impl DoubleEndedIterator<Item = (&str, ValueRef<'_>)> + ExactSizeIterator + '_ {
         self.fields.iter().map(|f| {
             (
                 &self.text[f.name.0 as usize..f.name.1 as usize],

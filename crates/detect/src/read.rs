@@ -293,6 +293,66 @@ impl<R: BufRead> Iterator for JsonEvents<R> {
     }
 }
 
+/// Why bytes are not one JSON object ([`JsonObject`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotObject {
+    /// Not JSON at all (the parser's reason, with a byte offset).
+    #[error("not JSON: {0}")]
+    NotJson(String),
+    /// JSON, but not an object.
+    #[error("not a JSON object")]
+    NotObject,
+}
+
+/// One JSON object at a time — a line of a body, a syslog payload — read
+/// onto a reused tape and normalised into a reused [`EventBuf`] as
+/// [`JsonEvents`] does, for callers that split records themselves (the
+/// monitoring pipeline). Allocates nothing per record once warm.
+#[derive(Default)]
+pub struct JsonObject {
+    tape: Tape,
+    names: String,
+}
+
+impl JsonObject {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn parse(&mut self, bytes: &[u8]) -> Result<(), NotObject> {
+        self.tape
+            .parse(bytes)
+            .map_err(|e| NotObject::NotJson(e.to_string()))?;
+        if self.tape.root().is_object() {
+            Ok(())
+        } else {
+            Err(NotObject::NotObject)
+        }
+    }
+
+    /// Whether `bytes` are exactly one JSON object (whitespace around it
+    /// allowed), as strictly as `serde_json` reads JSON.
+    pub fn check(&mut self, bytes: &[u8]) -> Result<(), NotObject> {
+        let r = self.parse(bytes);
+        if self.tape.capacity() > 4 * MAX_JSON_RECORD {
+            self.tape.shrink();
+        }
+        r
+    }
+
+    /// Reads one JSON object into `out` (cleared first), normalised as
+    /// [`Event::from_json`] normalises it (fields in the object's order).
+    pub fn read(&mut self, bytes: &[u8], out: &mut EventBuf) -> Result<(), NotObject> {
+        out.clear();
+        self.parse(bytes)?;
+        json::normalise(self.tape.root(), out, &mut self.names);
+        if self.tape.capacity() > 4 * MAX_JSON_RECORD {
+            self.tape.shrink();
+        }
+        Ok(())
+    }
+}
+
 /// A record's position (`chunk N record M`) and its JSON as `evtx` renders it.
 type Rendered = (String, Vec<u8>);
 
@@ -471,5 +531,40 @@ impl<R: Read + Seek> Iterator for EvtxEvents<R> {
         let item = self.next_into(&mut buf).map(|r| r.map(|()| buf.to_event()));
         self.scratch = buf;
         item
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_json_object_reads_as_from_json_does() {
+        let text = br#" {"Event": {"System": {"EventID": 4688, "Channel": "Security",
+            "Computer": "ws1"}, "EventData": {"NewProcessName": "C:\\x.exe", "n": 1.5}}} "#;
+        let mut r = JsonObject::new();
+        let mut buf = EventBuf::new();
+        r.check(text).unwrap();
+        r.read(text, &mut buf).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(text).unwrap();
+        let mut expected: Vec<_> = Event::from_json(&v)
+            .fields()
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.clone()))
+            .collect();
+        let mut got: Vec<_> = buf
+            .fields()
+            .map(|(n, v)| (n.to_string(), v.to_value()))
+            .collect();
+        expected.sort_by(|a, b| a.0.cmp(&b.0));
+        got.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(got, expected);
+        assert_eq!(r.check(b"[1]"), Err(NotObject::NotObject));
+        assert!(matches!(r.check(b"{\"a\": }"), Err(NotObject::NotJson(_))));
+        assert!(matches!(
+            r.read(b"{} x", &mut buf),
+            Err(NotObject::NotJson(_))
+        ));
+        assert!(buf.is_empty(), "a refused record leaves nothing behind");
     }
 }

@@ -146,6 +146,7 @@ fn fill(templates_path: &str, dir: &std::path::Path, n: usize, days: i64) {
             time_ms: start_ms + (i as i64) * span / n as i64,
             org_id: 1 + (i % 7) as i64,
             terms,
+            hashes: Vec::new(),
             body,
         });
         if batch.len() == 5_000 {

@@ -27,7 +27,10 @@
 //! * **Writing** ([`Options`], measured with `scripts/bench-events.sh`): one
 //!   indexing thread per open day with a 128 MiB budget, documents handed
 //!   over a batch at a time; segments merge in the background (log merge
-//!   policy, at least 8 segments of a size).
+//!   policy, [`Options::merge_segments`] of a size together, 8).
+//! * **Terms as hashes without texts**: [`KeptEvent::hashes`] carries
+//!   terms already hashed (`view::TermView::hashes_buf`, no text made), for
+//!   a day that indexes hashes ([`EventStore::hashes_terms`]).
 //! * The crate knows nothing of events' shape: the caller (`app::events`)
 //!   decides what goes in the terms and the body.
 
@@ -110,6 +113,10 @@ pub struct KeptEvent {
     pub org_id: i64,
     /// Terms the event is found by (lower-cased when indexed).
     pub terms: Vec<(Kind, String)>,
+    /// More terms, as their [`term_hash`] (`view::TermView::hashes_buf`):
+    /// indexed only by a day that indexes hashes — give them only when
+    /// [`EventStore::hashes_terms`] says the event's day does.
+    pub hashes: Vec<u64>,
     /// What is given back when found (the caller's encoding).
     pub body: Vec<u8>,
 }
@@ -150,6 +157,12 @@ struct Fields {
 /// the lower-case text, then MurmurHash3's 64-bit finaliser. Part of the
 /// format on disk: never change it.
 pub fn term_hash(kind: Kind, text: &str) -> u64 {
+    term_hash_parts(kind, &[text])
+}
+
+/// [`term_hash`] of the parts' concatenation, made without concatenating
+/// them when they are ASCII.
+pub fn term_hash_parts(kind: Kind, parts: &[&str]) -> u64 {
     const PRIME: u64 = 0x0000_0100_0000_01b3;
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut eat = |b: u8| {
@@ -157,10 +170,12 @@ pub fn term_hash(kind: Kind, text: &str) -> u64 {
         h = h.wrapping_mul(PRIME);
     };
     eat(kind as u8 + 1);
-    if text.is_ascii() {
-        text.bytes().for_each(|b| eat(b.to_ascii_lowercase()));
+    if parts.iter().all(|p| p.is_ascii()) {
+        for p in parts {
+            p.bytes().for_each(|b| eat(b.to_ascii_lowercase()));
+        }
     } else {
-        text.to_lowercase().bytes().for_each(&mut eat);
+        parts.concat().to_lowercase().bytes().for_each(&mut eat);
     }
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
@@ -216,6 +231,10 @@ pub struct Options {
     pub writer_bytes: usize,
     /// Indexing threads of each open day's writer.
     pub writer_threads: usize,
+    /// Segments of about one size merged together (tantivy's log merge
+    /// policy; its default is 8): more means each event is merged fewer
+    /// times, and more segments are searched meanwhile.
+    pub merge_segments: usize,
     /// zstd level of the document store of days created from now on.
     pub zstd_level: i32,
     /// Uncompressed bytes per document-store block (one block is read to
@@ -228,6 +247,7 @@ impl Default for Options {
         Options {
             writer_bytes: 128 * 1024 * 1024,
             writer_threads: 1,
+            merge_segments: 8,
             zstd_level: 1,
             block_bytes: 256 * 1024,
         }
@@ -382,14 +402,17 @@ impl EventStore {
                 continue;
             };
             if day.writer.is_none() {
-                day.writer = Some(
-                    day.index
-                        .writer_with_num_threads(
-                            self.options.writer_threads.max(1),
-                            self.options.writer_bytes,
-                        )
-                        .map_err(&err)?,
-                );
+                let w: IndexWriter<TantivyDocument> = day
+                    .index
+                    .writer_with_num_threads(
+                        self.options.writer_threads.max(1),
+                        self.options.writer_bytes,
+                    )
+                    .map_err(&err)?;
+                let mut merges = tantivy::merge_policy::LogMergePolicy::default();
+                merges.set_min_num_segments(self.options.merge_segments.max(2));
+                w.set_merge_policy(Box::new(merges));
+                day.writer = Some(w);
             }
             let n = events.len();
             let docs: Vec<UserOperation<TantivyDocument>> = events
@@ -415,8 +438,21 @@ impl EventStore {
                 doc.add_text(kind_field(&self.fields, k), view::lower(v));
             }
         }
+        if hashed {
+            for h in ev.hashes {
+                doc.add_u64(self.fields.hashed, h);
+            }
+        }
         doc.add_bytes(self.fields.body, &ev.body);
         doc
+    }
+
+    /// Whether the day of `time_ms` indexes terms as hashes (every day
+    /// created since hashes were; a day with text terms needs
+    /// [`KeptEvent::terms`]).
+    pub fn hashes_terms(&self, time_ms: i64) -> bool {
+        let days = self.days.lock().unwrap_or_else(|p| p.into_inner());
+        days.get(&day_of(time_ms)).is_none_or(|d| d.hashed)
     }
 
     /// Commits what was added and makes it searchable; a day's writer that
@@ -680,6 +716,7 @@ mod tests {
                 (Kind::Addr, addr.into()),
                 (Kind::Field, "EventID=4625".into()),
             ],
+            hashes: Vec::new(),
             body: format!("{{\"h\":\"{host}\"}}").into_bytes(),
         }
     }

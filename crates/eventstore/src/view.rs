@@ -3,9 +3,9 @@
 //! names, users, and `field=value` for short values of fields that are not
 //! unique per event (every value of a field named twice).
 
-use crate::Kind;
+use crate::{term_hash_parts, Kind};
 use detect::indicators::FieldMap;
-use detect::Event;
+use detect::{Event, EventBuf, ValueRef};
 use std::collections::HashMap;
 
 /// Fields whose values are unique per event (times, GUIDs, record and
@@ -56,15 +56,19 @@ pub const USER_FIELDS: &[&str] = &[
 /// Longest value indexed as `field=value`.
 pub const MAX_FIELD_VALUE: usize = 96;
 pub fn domain_terms(out: &mut Vec<(Kind, String)>, v: &str) {
-    let d = v.trim().trim_end_matches('.').to_ascii_lowercase();
+    each_domain(v, |d| out.push((Kind::Domain, d.to_ascii_lowercase())));
+}
+
+/// The name and its parents down to two labels, so that a listed domain
+/// finds its subdomains with one term (none for an address or a bare label).
+fn each_domain(v: &str, mut f: impl FnMut(&str)) {
+    let d = v.trim().trim_end_matches('.');
     if d.is_empty() || d.len() > 253 || d.parse::<std::net::IpAddr>().is_ok() || !d.contains('.') {
         return;
     }
-    // The name and its parents down to two labels, so that a listed
-    // domain finds its subdomains with one term.
-    let mut rest = d.as_str();
+    let mut rest = d;
     loop {
-        out.push((Kind::Domain, rest.to_string()));
+        f(rest);
         match rest.split_once('.') {
             Some((_, r)) if r.contains('.') => rest = r,
             _ => break,
@@ -161,18 +165,75 @@ impl TermView {
         host: Option<&str>,
         addresses: &[String],
     ) -> Vec<(Kind, String)> {
-        let mut terms: Vec<(Kind, String)> = Vec::with_capacity(ev.fields().len() + 8);
+        self.terms_of(
+            ev.fields().iter().map(|(n, v)| (&**n, v.as_ref())),
+            host,
+            addresses,
+        )
+    }
+
+    /// [`terms`](Self::terms) of an event held in an [`EventBuf`].
+    pub fn terms_buf(
+        &self,
+        ev: &EventBuf,
+        host: Option<&str>,
+        addresses: &[String],
+    ) -> Vec<(Kind, String)> {
+        self.terms_of(ev.fields(), host, addresses)
+    }
+
+    /// The [`term_hash`](crate::term_hash)es of the terms [`terms_buf`](Self::terms_buf)
+    /// gives (sorted, distinct), without making their texts: what a day
+    /// that indexes hashes ([`crate::EventStore::hashes_terms`]) is given.
+    pub fn hashes_buf(&self, ev: &EventBuf, host: Option<&str>, addresses: &[String]) -> Vec<u64> {
+        let mut out = Hashes(Vec::with_capacity(ev.len() + 8));
+        self.each_term(ev.fields(), host, addresses, &mut out);
+        let mut out = out.0;
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    fn terms_of<'a>(
+        &self,
+        fields: impl ExactSizeIterator<Item = (&'a str, ValueRef<'a>)>,
+        host: Option<&str>,
+        addresses: &[String],
+    ) -> Vec<(Kind, String)> {
+        let mut terms: Vec<(Kind, String)> = Vec::with_capacity(fields.len() + 8);
+        self.each_term(fields, host, addresses, &mut terms);
+        terms.sort_unstable();
+        terms.dedup();
+        terms
+    }
+
+    /// Every term of an event, as the parts whose concatenation (lower
+    /// case) is its text; repeats included.
+    fn each_term<'a>(
+        &self,
+        fields: impl Iterator<Item = (&'a str, ValueRef<'a>)>,
+        host: Option<&str>,
+        addresses: &[String],
+        out: &mut impl TermSink,
+    ) {
         if let Some(h) = host {
-            terms.push((Kind::Host, h.to_lowercase()));
+            out.term(Kind::Host, &[h]);
             if let Some((short, _)) = h.split_once('.') {
-                terms.push((Kind::Host, short.to_lowercase()));
+                out.term(Kind::Host, &[short]);
             }
         }
         for a in addresses {
-            terms.push((Kind::Addr, a.clone()));
+            out.term(Kind::Addr, &[a]);
         }
         let mut buf = String::new();
-        for (name, v) in ev.fields() {
+        let mut ip_text = String::new();
+        let mut addr = |out: &mut dyn TermSink, ip: std::net::IpAddr| {
+            use std::fmt::Write;
+            ip_text.clear();
+            let _ = write!(ip_text, "{ip}");
+            out.term(Kind::Addr, &[&ip_text]);
+        };
+        for (name, v) in fields {
             let text = v.as_text();
             let t = text.trim();
             if t.is_empty() || t == "-" {
@@ -181,17 +242,17 @@ impl TermView {
             let bits = self.bits(name, &mut buf);
             if bits & IP != 0 {
                 if let Ok(ip) = t.trim_start_matches("::ffff:").parse::<std::net::IpAddr>() {
-                    terms.push((Kind::Addr, ip.to_string()));
+                    addr(out, ip);
                 }
             }
             if bits & DOMAIN != 0 {
-                domain_terms(&mut terms, t);
+                each_domain(t, |d| out.term(Kind::Domain, &[d]));
             }
             if bits & URL != 0 {
                 if let Some(h) = url_host(t) {
                     match h.parse::<std::net::IpAddr>() {
-                        Ok(ip) => terms.push((Kind::Addr, ip.to_string())),
-                        Err(_) => domain_terms(&mut terms, h),
+                        Ok(ip) => addr(out, ip),
+                        Err(_) => each_domain(h, |d| out.term(Kind::Domain, &[d])),
                     }
                 }
             }
@@ -201,31 +262,45 @@ impl TermView {
                     if matches!(p.len(), 32 | 40 | 64 | 128)
                         && p.bytes().all(|b| b.is_ascii_hexdigit())
                     {
-                        terms.push((Kind::Hash, p.to_ascii_lowercase()));
+                        out.term(Kind::Hash, &[p]);
                     }
                 }
             }
             if bits & FILE != 0 {
                 if let Some(name) = t.rsplit(['\\', '/']).next().map(str::trim) {
                     if !name.is_empty() {
-                        terms.push((Kind::File, name.to_lowercase()));
+                        out.term(Kind::File, &[name]);
                     }
                 }
             }
             if bits & USER != 0 {
-                terms.push((Kind::User, t.to_lowercase()));
+                out.term(Kind::User, &[t]);
             }
             if bits & UNIQUE == 0 && t.len() <= MAX_FIELD_VALUE {
-                let mut kv = String::with_capacity(name.len() + 1 + t.len());
-                kv.push_str(name);
-                kv.push('=');
-                kv.push_str(t);
-                terms.push((Kind::Field, lower(kv)));
+                out.term(Kind::Field, &[name, "=", t]);
             }
         }
-        terms.sort_unstable();
-        terms.dedup();
-        terms
+    }
+}
+
+/// Where [`TermView::each_term`] puts terms.
+trait TermSink {
+    /// A term whose text is the parts one after another, in lower case.
+    fn term(&mut self, kind: Kind, parts: &[&str]);
+}
+
+impl TermSink for Vec<(Kind, String)> {
+    fn term(&mut self, kind: Kind, parts: &[&str]) {
+        self.push((kind, lower(parts.concat())));
+    }
+}
+
+/// Terms as their [`term_hash`](crate::term_hash)es.
+struct Hashes(Vec<u64>);
+
+impl TermSink for Hashes {
+    fn term(&mut self, kind: Kind, parts: &[&str]) {
+        self.0.push(term_hash_parts(kind, parts));
     }
 }
 
@@ -269,5 +344,36 @@ mod tests {
             || v.starts_with("hashes=")
             || v.starts_with("commandline=")));
         assert!(t.windows(2).all(|w| w[0] < w[1]), "sorted and distinct");
+    }
+
+    #[test]
+    fn hashes_are_those_of_the_terms() {
+        let json = serde_json::json!({
+            "EventID": 3, "Computer": "WS-1.sonha.gov.vn", "DestinationIp": "::ffff:203.0.113.7",
+            "QueryName": "a.b.Example.com", "Image": "C:\\Windows\\CMD.EXE",
+            "User": "SỞ\\KẾTOÁN", "TargetFilename": "C:\\Báo Cáo ΣΑΣ.docx",
+            "Description": "ΟΔΥΣΣΕΥΣ", "DestinationHostname": "Ví-Dụ.Example.VN",
+            "Url": "http://[2001:DB8::1]/x", "n": 1.5, "ok": true
+        });
+        let ev = Event::from_json(&json);
+        let mut buf = EventBuf::new();
+        buf.fill_from(&ev);
+        let view = TermView::new(&FieldMap::default());
+        let addresses = ["198.51.100.9".to_string()];
+        let terms = view.terms_buf(&buf, Some("WS-1.Sonha.gov.vn"), &addresses);
+        assert!(terms
+            .iter()
+            .any(|(k, v)| *k == Kind::User && v == "sở\\kếtoán"));
+        let mut expected: Vec<u64> = terms.iter().map(|(k, v)| crate::term_hash(*k, v)).collect();
+        expected.sort_unstable();
+        expected.dedup();
+        assert_eq!(
+            view.hashes_buf(&buf, Some("WS-1.Sonha.gov.vn"), &addresses),
+            expected
+        );
+        assert_eq!(
+            terms,
+            view.terms(&ev, Some("WS-1.Sonha.gov.vn"), &addresses)
+        );
     }
 }

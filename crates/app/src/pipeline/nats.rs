@@ -28,7 +28,7 @@
 //! listens on an inbox named in the message; the node that stored the batch
 //! publishes there.
 
-use super::{Batch, Full, Offered, Sender, Transport};
+use super::{Batch, Full, Incoming, Offered, Received, Sender, Transport};
 use crate::App;
 use async_nats::jetstream::{self, consumer, stream, AckKind};
 use async_nats::{Client, HeaderMap};
@@ -269,14 +269,6 @@ struct HeadOut<'a> {
 }
 
 #[derive(Serialize)]
-struct EventOut<'a> {
-    d: &'a str,
-    j: &'a serde_json::Value,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    p: Option<ParsedOut<'a>>,
-}
-
-#[derive(Serialize)]
 struct ParsedOut<'a> {
     f: &'a [(Box<str>, detect::Value)],
     h: &'a detect::SourceHint,
@@ -297,7 +289,8 @@ struct WireIn {
 #[derive(Deserialize)]
 struct EventIn {
     d: String,
-    j: serde_json::Value,
+    /// The event's JSON as the receiving node got it.
+    j: Box<serde_json::value::RawValue>,
     #[serde(default)]
     p: Option<ParsedIn>,
 }
@@ -323,21 +316,25 @@ fn encode(batch: &mut Batch, budget: usize) -> Vec<(String, Vec<u8>)> {
     let mut pieces: Vec<Vec<Vec<u8>>> = vec![Vec::new()];
     let mut size = 0usize;
     let mut too_large = Vec::new();
-    for (i, (known, json, parsed)) in batch.events.iter().enumerate() {
+    for (i, inc) in batch.events.iter().enumerate() {
+        // `{"d": digest, "j": the event's JSON, "p": its fields as parsed}`.
         // Every node names alerts by the same digest: it travels.
-        let digest = match known {
-            Some(d) => std::borrow::Cow::Borrowed(d.as_str()),
-            None => std::borrow::Cow::Owned(super::digest(json)),
-        };
-        let one = serde_json::to_vec(&EventOut {
-            d: &digest,
-            j: json,
-            p: parsed.as_ref().map(|ev| ParsedOut {
-                f: ev.fields(),
-                h: ev.source_hint(),
-            }),
-        })
-        .unwrap_or_default();
+        let mut one = Vec::with_capacity(256);
+        one.extend_from_slice(b"{\"d\":");
+        let _ = serde_json::to_writer(&mut one, &inc.digest());
+        one.extend_from_slice(b",\"j\":");
+        inc.write_json(&mut one);
+        if let Received::Parsed(_, ev) = &inc.event {
+            one.extend_from_slice(b",\"p\":");
+            let _ = serde_json::to_writer(
+                &mut one,
+                &ParsedOut {
+                    f: ev.fields(),
+                    h: ev.source_hint(),
+                },
+            );
+        }
+        one.push(b'}');
         if one.len() > budget {
             too_large.push((i, one.len()));
             continue;
@@ -413,23 +410,28 @@ fn value_of(v: serde_json::Value) -> detect::Value {
 /// A message back into a batch (without its `done`).
 fn decode(payload: &[u8]) -> Result<(String, Batch), serde_json::Error> {
     let w: WireIn = serde_json::from_slice(payload)?;
-    let events =
-        w.e.into_iter()
-            .map(|e| {
-                let parsed = e.p.map(|p| {
-                    let mut ev = detect::Event::new();
-                    for (name, v) in p.f {
-                        ev.push(name, value_of(v));
-                    }
-                    ev.with_source(
-                        p.h.product.as_deref(),
-                        p.h.category.as_deref(),
-                        p.h.service.as_deref(),
-                    )
-                });
-                (Some(e.d), e.j, parsed)
-            })
-            .collect();
+    let mut events = Vec::with_capacity(w.e.len());
+    for e in w.e {
+        let event = match e.p {
+            Some(p) => {
+                let mut ev = detect::Event::new();
+                for (name, v) in p.f {
+                    ev.push(name, value_of(v));
+                }
+                let ev = ev.with_source(
+                    p.h.product.as_deref(),
+                    p.h.category.as_deref(),
+                    p.h.service.as_deref(),
+                );
+                Received::Parsed(serde_json::from_str(e.j.get())?, ev)
+            }
+            None => Received::Json(e.j.get().as_bytes().into()),
+        };
+        events.push(Incoming {
+            digest: Some(e.d),
+            event,
+        });
+    }
     Ok((
         w.id.clone(),
         Batch {
@@ -583,10 +585,14 @@ mod tests {
         let mut list: Vec<_> = (0..events)
             .map(|i| {
                 let v = serde_json::json!({"EventID": 4688, "n": i, "pad": "x".repeat(100)});
-                (Some(super::super::digest(&v)), v, None)
+                let mut inc = Incoming::json(&serde_json::to_vec(&v).unwrap());
+                if i % 2 == 0 {
+                    inc.digest = Some(super::super::digest(&v));
+                }
+                inc
             })
             .collect();
-        list.push((None, syslog.0, syslog.1));
+        list.push(syslog);
         Batch {
             sender: Sender {
                 sensor_id: Some(7),
@@ -612,11 +618,7 @@ mod tests {
     #[test]
     fn a_batch_survives_the_wire_in_chunks() {
         let mut b = batch(100);
-        let original: Vec<_> = b
-            .events
-            .iter()
-            .map(|(d, j, p)| (d.clone(), j.clone(), p.clone()))
-            .collect();
+        let original = b.events.clone();
         let chunks = encode(&mut b, 2_000);
         assert!(chunks.len() > 5, "{}", chunks.len());
         let mut back = Vec::new();
@@ -636,26 +638,22 @@ mod tests {
         assert_eq!(rejected, 2, "rejected counts travel once");
         assert_eq!(back.len(), original.len());
         for (a, b) in back.iter().zip(&original) {
-            let digest = b.0.clone().unwrap_or_else(|| super::super::digest(&b.1));
-            assert_eq!(a.0.as_deref(), Some(digest.as_str()), "the digest travels");
-            assert_eq!(a.1, b.1);
-            assert_eq!(a.2, b.2, "a parsed event keeps its fields and log source");
+            assert_eq!(a.digest.as_ref(), Some(&b.digest()), "the digest travels");
+            assert_eq!(
+                a.event, b.event,
+                "the JSON travels as received; a parsed event keeps its fields and log source"
+            );
         }
-        assert!(back
-            .last()
-            .unwrap()
-            .2
-            .as_ref()
-            .unwrap()
-            .source_hint()
-            .service
-            .is_some());
+        let Received::Parsed(_, last) = &back.last().unwrap().event else {
+            panic!("the syslog event travels parsed")
+        };
+        assert!(last.source_hint().service.is_some());
     }
 
     #[test]
     fn an_event_too_large_is_rejected_with_its_reason() {
         let mut b = batch(1);
-        b.events[0].1 = serde_json::json!({"big": "y".repeat(10_000)});
+        b.events[0] = Incoming::json(format!("{{\"big\": \"{}\"}}", "y".repeat(10_000)).as_bytes());
         let chunks = encode(&mut b, 2_000);
         assert_eq!(b.events.len(), 1);
         assert_eq!(b.rejected, 3);
