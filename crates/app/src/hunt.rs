@@ -316,7 +316,13 @@ pub fn hunt_with(
                 }
                 // A file is done when the next one opens (or at the end).
                 if k > 0 {
-                    file_done(&mut prog, &mut done_bytes, inputs[k - 1].len, &sum, &mut progress);
+                    file_done(
+                        &mut prog,
+                        &mut done_bytes,
+                        inputs[k - 1].len,
+                        &sum,
+                        &mut progress,
+                    );
                 }
                 return Ok(());
             }

@@ -14,6 +14,8 @@ use store::monitoring::{Alert, AlertFilter, AlertTransition, Rejected, Sensor, S
 
 /// Reasons returned with an ingest answer.
 const FIRST_REASONS: usize = 10;
+/// How long a full pipeline holds an HTTP body for room before answering 429.
+const INGEST_HOLD: std::time::Duration = std::time::Duration::from_secs(2);
 /// Longest line kept in a sensor's sample of rejected lines.
 const SAMPLE_TEXT: usize = 200;
 
@@ -392,21 +394,36 @@ impl App {
         } else {
             (None, None)
         };
-        pipeline
-            .offer(Batch {
-                sender,
-                received_at: now,
-                events,
-                rejected: rejected as i64,
-                dropped: 0,
-                sample,
-                done,
-                key: key.map(str::to_string),
-                delivery_key: None,
-                in_flight: None,
-            })
-            .await
-            .map_err(|_| AppError::Busy)?;
+        let mut batch = Batch {
+            sender,
+            received_at: now,
+            events,
+            rejected: rejected as i64,
+            dropped: 0,
+            sample,
+            done,
+            key: key.map(str::to_string),
+            delivery_key: None,
+            in_flight: None,
+        };
+        // A full pipeline holds the request a while, as TCP senders are held
+        // (the sender slows down instead of sleeping a whole Retry-After
+        // while the queue empties), then answers 429.
+        let give_up = tokio::time::Instant::now() + INGEST_HOLD;
+        let mut pause = std::time::Duration::from_millis(5);
+        loop {
+            match pipeline.offer(batch).await {
+                Ok(()) => break,
+                Err(crate::pipeline::Full(Some(back)))
+                    if tokio::time::Instant::now() + pause < give_up =>
+                {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(std::time::Duration::from_millis(100));
+                    batch = *back;
+                }
+                Err(_) => return Err(AppError::Busy),
+            }
+        }
         if let Some(rx) = wait_for {
             let _ = rx.await;
         }
