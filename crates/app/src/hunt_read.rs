@@ -29,7 +29,7 @@ pub(crate) const WAITING: usize = 4;
 pub(crate) struct Batch {
     pub events: Vec<Result<Event, RecordError>>,
     /// Rule indices of all events, one after another; `ends[i]` is where
-    /// event `i`'s end.
+    /// event `i`'s rules end.
     rules: Vec<usize>,
     ends: Vec<usize>,
     /// How far into the file reading had got (bytes).
