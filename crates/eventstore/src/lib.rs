@@ -541,18 +541,32 @@ impl EventStore {
             .collect()
     }
 
-    fn found(&self, s: &tantivy::Searcher, a: DocAddress) -> tantivy::Result<Found> {
-        let doc: TantivyDocument = s.doc(a)?;
-        let ff = s.segment_reader(a.segment_ord).fast_fields();
-        let i64_of = |name: &str| {
-            ff.i64(name)
-                .ok()
-                .and_then(|c| c.first(a.doc_id))
-                .unwrap_or(0)
+    /// A found event: its body from the document store, its time and
+    /// organisation from the columns of its segment, opened once for all
+    /// the segment's documents (`cols` keeps them between calls: opening a
+    /// column reads its block index, which cost more than the document).
+    fn found(
+        &self,
+        s: &tantivy::Searcher,
+        a: DocAddress,
+        cols: &mut Option<SegmentColumns>,
+    ) -> tantivy::Result<Found> {
+        if cols.as_ref().is_none_or(|c| c.segment != a.segment_ord) {
+            let ff = s.segment_reader(a.segment_ord).fast_fields();
+            *cols = Some(SegmentColumns {
+                segment: a.segment_ord,
+                time: ff.i64("time").ok(),
+                org: ff.i64("org").ok(),
+            });
+        }
+        let c = cols.as_ref().expect("opened above");
+        let value = |col: &Option<tantivy::columnar::Column<i64>>| {
+            col.as_ref().and_then(|c| c.first(a.doc_id)).unwrap_or(0)
         };
+        let doc: TantivyDocument = s.doc(a)?;
         Ok(Found {
-            time_ms: i64_of("time"),
-            org_id: i64_of("org"),
+            time_ms: value(&c.time),
+            org_id: value(&c.org),
             body: doc
                 .get_first(self.fields.body)
                 .and_then(|v| v.as_bytes())
@@ -586,8 +600,9 @@ impl EventStore {
                         .order_by_fast_field::<i64>("time", Order::Desc),
                 )
                 .map_err(&err)?;
+            let mut cols = None;
             for (_, a) in top {
-                out.push(self.found(&s, a).map_err(&err)?);
+                out.push(self.found(&s, a, &mut cols).map_err(&err)?);
             }
         }
         Ok(out)
@@ -654,11 +669,12 @@ impl EventStore {
                 .into_iter()
                 .collect();
             docs.sort();
+            let mut cols = None;
             for a in docs {
                 if n >= max {
                     return Ok(n);
                 }
-                visit(self.found(&s, a).map_err(&err)?);
+                visit(self.found(&s, a, &mut cols).map_err(&err)?);
                 n += 1;
             }
         }
@@ -701,6 +717,13 @@ impl EventStore {
         }
         BooleanQuery::new(clauses)
     }
+}
+
+/// The columns [`EventStore::found`] reads, for one segment.
+struct SegmentColumns {
+    segment: u32,
+    time: Option<tantivy::columnar::Column<i64>>,
+    org: Option<tantivy::columnar::Column<i64>>,
 }
 
 #[cfg(test)]
