@@ -541,38 +541,13 @@ impl EventStore {
             .collect()
     }
 
-    /// A found event: its body from the document store, its time and
-    /// organisation from the columns of its segment, opened once for all
-    /// the segment's documents (`cols` keeps them between calls: opening a
-    /// column reads its block index, which cost more than the document).
     fn found(
         &self,
         s: &tantivy::Searcher,
         a: DocAddress,
         cols: &mut Option<SegmentColumns>,
     ) -> tantivy::Result<Found> {
-        if cols.as_ref().is_none_or(|c| c.segment != a.segment_ord) {
-            let ff = s.segment_reader(a.segment_ord).fast_fields();
-            *cols = Some(SegmentColumns {
-                segment: a.segment_ord,
-                time: ff.i64("time").ok(),
-                org: ff.i64("org").ok(),
-            });
-        }
-        let c = cols.as_ref().expect("opened above");
-        let value = |col: &Option<tantivy::columnar::Column<i64>>| {
-            col.as_ref().and_then(|c| c.first(a.doc_id)).unwrap_or(0)
-        };
-        let doc: TantivyDocument = s.doc(a)?;
-        Ok(Found {
-            time_ms: value(&c.time),
-            org_id: value(&c.org),
-            body: doc
-                .get_first(self.fields.body)
-                .and_then(|v| v.as_bytes())
-                .map(<[u8]>::to_vec)
-                .unwrap_or_default(),
-        })
+        read_found(self.fields.body, s, a, cols)
     }
 
     /// A term as a day indexed it: hashed, or raw text in its kind's field.
@@ -649,6 +624,12 @@ impl EventStore {
     /// Every kept event holding any of `terms` (at or after `since_ms`),
     /// given to `visit` day by day, newest day first; at most `max`.
     /// Returns how many were visited.
+    ///
+    /// Finding the documents is cheap (terms); reading them is the cost
+    /// (every compressed block holding one is decompressed), so days are
+    /// read a few at a time, one a core, and visited in order — the result
+    /// is that of reading them one after another, and memory holds the
+    /// documents of at most one day a core.
     pub fn hunt(
         &self,
         terms: &[(Kind, String)],
@@ -659,23 +640,52 @@ impl EventStore {
         if terms.is_empty() {
             return Ok(0);
         }
+        let mut plan = Vec::new();
         let mut n = 0;
         for (name, s, hashed) in self.searchers(since_ms, None) {
+            if n >= max {
+                break;
+            }
             let query = self.hunt_query(terms, since_ms, hashed);
-            let err = self.index_err(&name);
             let mut docs: Vec<DocAddress> = s
                 .search(&query, &DocSetCollector)
-                .map_err(&err)?
+                .map_err(self.index_err(&name))?
                 .into_iter()
                 .collect();
             docs.sort();
-            let mut cols = None;
-            for a in docs {
-                if n >= max {
-                    return Ok(n);
-                }
-                visit(self.found(&s, a, &mut cols).map_err(&err)?);
-                n += 1;
+            docs.truncate(max - n);
+            n += docs.len();
+            plan.push((self.index_err(&name), s, docs));
+        }
+        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+        let body = self.fields.body;
+        for wave in plan.chunks(cores.max(1)) {
+            let read: Vec<Result<Vec<Found>>> = std::thread::scope(|scope| {
+                let readers: Vec<_> = wave
+                    .iter()
+                    .map(|(err, s, docs)| {
+                        scope.spawn(move || {
+                            let mut cols = None;
+                            docs.iter()
+                                .map(|&a| read_found(body, s, a, &mut cols).map_err(err))
+                                .collect::<Result<Vec<Found>>>()
+                        })
+                    })
+                    .collect();
+                readers
+                    .into_iter()
+                    .zip(wave)
+                    .map(|(r, (err, _, _))| {
+                        r.join().unwrap_or_else(|_| {
+                            Err(err(tantivy::TantivyError::InternalError(
+                                "a reader of kept events failed".into(),
+                            )))
+                        })
+                    })
+                    .collect()
+            });
+            for day in read {
+                day?.into_iter().for_each(&mut visit);
             }
         }
         Ok(n)
@@ -719,7 +729,41 @@ impl EventStore {
     }
 }
 
-/// The columns [`EventStore::found`] reads, for one segment.
+/// A found event: its body from the document store, its time and
+/// organisation from the columns of its segment, opened once for all the
+/// segment's documents (`cols` keeps them between calls: opening a column
+/// reads its block index, which cost more than the document).
+fn read_found(
+    body: tantivy::schema::Field,
+    s: &tantivy::Searcher,
+    a: DocAddress,
+    cols: &mut Option<SegmentColumns>,
+) -> tantivy::Result<Found> {
+    if cols.as_ref().is_none_or(|c| c.segment != a.segment_ord) {
+        let ff = s.segment_reader(a.segment_ord).fast_fields();
+        *cols = Some(SegmentColumns {
+            segment: a.segment_ord,
+            time: ff.i64("time").ok(),
+            org: ff.i64("org").ok(),
+        });
+    }
+    let value = |col: Option<&tantivy::columnar::Column<i64>>| {
+        col.and_then(|c| c.first(a.doc_id)).unwrap_or(0)
+    };
+    let c = cols.as_ref();
+    let doc: TantivyDocument = s.doc(a)?;
+    Ok(Found {
+        time_ms: value(c.and_then(|c| c.time.as_ref())),
+        org_id: value(c.and_then(|c| c.org.as_ref())),
+        body: doc
+            .get_first(body)
+            .and_then(|v| v.as_bytes())
+            .map(<[u8]>::to_vec)
+            .unwrap_or_default(),
+    })
+}
+
+/// The columns [`read_found`] reads, for one segment.
 struct SegmentColumns {
     segment: u32,
     time: Option<tantivy::columnar::Column<i64>>,
@@ -813,6 +857,42 @@ mod tests {
         assert_eq!(gone.len(), 2);
         assert_eq!(s.days().len(), 1);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_hunt_visits_days_newest_first_in_order_up_to_its_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let day = 86_400_000;
+        let t0 = 1_767_225_600_000; // 2026-01-01
+        let s = EventStore::open(dir.path()).unwrap();
+        // Five days (more than the cores reading them at once), three
+        // events a day holding the address, one that does not.
+        let mut events = Vec::new();
+        for d in 0..5 {
+            for i in 0..3 {
+                events.push(ev(t0 + d * day + i, d, &format!("PC-{d}-{i}"), "10.9.9.9"));
+            }
+            events.push(ev(t0 + d * day + 9, d, "OTHER", "10.0.0.1"));
+        }
+        s.add(&events).unwrap();
+        s.commit().unwrap();
+        let hunt = |max| {
+            let mut seen = Vec::new();
+            let n = s
+                .hunt(&[(Kind::Addr, "10.9.9.9".into())], None, max, |f| {
+                    seen.push((f.org_id, f.time_ms))
+                })
+                .unwrap();
+            assert_eq!(n, seen.len());
+            seen
+        };
+        let all = hunt(100);
+        assert_eq!(all.len(), 15);
+        let days: Vec<i64> = all.iter().map(|(d, _)| *d).collect();
+        assert_eq!(days, vec![4, 4, 4, 3, 3, 3, 2, 2, 2, 1, 1, 1, 0, 0, 0]);
+        // The cap keeps the newest, mid-day included.
+        assert_eq!(hunt(7), all[..7].to_vec());
+        assert!(hunt(0).is_empty());
     }
 
     #[test]
