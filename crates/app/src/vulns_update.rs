@@ -183,17 +183,18 @@ impl App {
             store::vuln_match::record_matches(&mut tx, &[], &rows).await?;
         }
         drop(refreshed);
-        if run.rewritten > 0 {
-            // Texts only the findings rewritten above used (and those of
-            // findings deleted since, with their assets).
-            store::vuln_match::delete_unused_texts(&mut tx).await?;
-        }
         for chunk in new.chunks(CHUNK) {
             let rows: Vec<store::vuln_match::Matched> =
                 chunk.iter().filter_map(|&i| found.row(i, today)).collect();
             store::vuln_match::record_matches(&mut tx, &rows, &[]).await?;
         }
         drop(new);
+        if run.rewritten > 0 {
+            // Texts only the findings rewritten above used (and those of
+            // findings deleted since, with their assets) — once the new
+            // findings refer to theirs, shared above.
+            store::vuln_match::delete_unused_texts(&mut tx).await?;
+        }
         run.unevaluable = unevaluable.rows.len();
         if store::vuln_match::match_state(&mut tx.conn(), "unevaluable").await?
             != Some(unevaluable.digest)

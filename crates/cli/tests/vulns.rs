@@ -805,13 +805,21 @@ both_backends!(an_unchanged_rerun_writes_nothing, |t| {
         .update_asset(&t.coordinator, fw02, &input)
         .await
         .unwrap();
+    // In the same run a new asset's finding brings a text of its own, shared
+    // before the unused texts are deleted: it must survive that.
+    asset(&t, sys, "fw04", "Fortinet|FortiOS|7.0.3|dotted", &[], &[]).await;
     let third = t.app.match_inventory(&t.coordinator).await.unwrap();
     assert_eq!(
         (third.new, third.refreshed, third.rewritten),
-        (0, 2, 1),
+        (1, 2, 1),
         "{third:?}"
     );
-    assert_eq!(third.assets_compared, 1, "only fw02 changed: {third:?}");
+    assert_eq!(
+        third.assets_compared, 2,
+        "fw02 changed, fw04 is new: {third:?}"
+    );
+    let new_texts = "SELECT COUNT(*) FROM vuln_texts WHERE body LIKE '%FortiOS|7.0.3|%'";
+    assert_eq!(t.raw_count(new_texts).await, 1, "fw04's evidence is kept");
     // Its old evidence is no finding's any more: the text is gone.
     assert_eq!(
         t.raw_count(old_texts).await,
